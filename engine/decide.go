@@ -1,0 +1,667 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// EventKind is the kind of event the decider applies.
+type EventKind int
+
+// The events an execution reacts to.
+const (
+	EventStart         EventKind = iota // the execution starts
+	EventTaskSucceeded                  // a task returned Output
+	EventTaskFailed                     // a task failed with Error/Cause
+	EventTimer                          // the timer TimerKey fired
+	EventStop                           // StopExecution with Error/Cause
+)
+
+// Event is one event for Decide.
+type Event struct {
+	Kind     EventKind
+	Token    string // task events
+	Output   any    // EventTaskSucceeded
+	Error    string // EventTaskFailed, EventStop
+	Cause    string
+	TimerKey string // EventTimer
+}
+
+// Timer keys that are not per frame.
+const timerExecutionTimeout = "timeout"
+
+// Exec holds the facts about an execution the decider needs for the context
+// object ($$) and for task tokens.
+type Exec struct {
+	ID               int64
+	ARN              string
+	Name             string
+	Input            any
+	StartTime        time.Time
+	StateMachineARN  string
+	StateMachineName string
+	RoleARN          string
+	Region           string
+}
+
+// Limits bound a decision.
+type Limits struct {
+	// MaxEvents is the history limit (AWS: 25,000).
+	MaxEvents int64
+}
+
+// Decision is what Decide returns: the new state, the events to append and
+// the effects to commit with them.
+type Decision struct {
+	State        *State
+	Events       []statelang.HistoryEvent
+	NewTasks     []Task
+	CloseTasks   []TaskUpdate
+	NewTimers    []Timer
+	DeleteTimers []string
+	// Changed is false when the event was stale (a late task result, an
+	// old timer) and changed nothing.
+	Changed bool
+	// Terminal: the execution ended with Status and Output or Failure.
+	Terminal bool
+	Status   string
+	Output   any
+	Failure  *statelang.Failure
+}
+
+// Decide applies one event to an execution's state. It is pure: the clock
+// is now and randomness comes from env. st is modified in place and returned
+// in the Decision.
+func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, env *statelang.Env, lim Limits) (*Decision, error) {
+	if lim.MaxEvents <= 0 {
+		lim.MaxEvents = 25000
+	}
+	if st.Frames == nil {
+		st.Frames = map[int64]*Frame{}
+	}
+	d := &decider{top: m, x: x, st: st, now: now, env: env, lim: lim, out: &Decision{State: st, Status: st.Status}}
+	if ev.Kind == EventStart {
+		if st.Status != "" {
+			return d.out, nil
+		}
+		d.start()
+	} else {
+		if st.Status != StatusRunning {
+			return d.out, nil
+		}
+		d.apply(ev)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	d.out.Changed = len(d.out.Events) > 0 || len(d.out.NewTimers) > 0 || len(d.out.CloseTasks) > 0 || d.out.Terminal
+	d.out.Status = st.Status
+	return d.out, nil
+}
+
+type decider struct {
+	top   *statelang.Machine
+	x     Exec
+	st    *State
+	now   time.Time
+	env   *statelang.Env
+	lim   Limits
+	out   *Decision
+	dirty []int64
+	ended bool
+	err   error
+}
+
+func (d *decider) emit(f *Frame, typ string, det map[string]any) int64 {
+	if f != nil && f.Quiet {
+		return 0
+	}
+	d.st.LastEventID++
+	id := d.st.LastEventID
+	d.out.Events = append(d.out.Events, statelang.HistoryEvent{ID: id, PreviousEventID: id - 1, Timestamp: d.now, Type: typ, Details: det})
+	return id
+}
+
+func (d *decider) seq() int64 {
+	d.st.NextTask++
+	return d.st.NextTask
+}
+
+func (d *decider) timer(key string, at time.Time) {
+	d.out.NewTimers = append(d.out.NewTimers, Timer{ExecutionID: d.x.ID, Key: key, FireAt: at})
+}
+
+func (d *decider) start() {
+	d.st.Status = StatusRunning
+	d.emit(nil, "ExecutionStarted", map[string]any{
+		"input":        statelang.MarshalString(d.x.Input),
+		"inputDetails": map[string]any{"truncated": false},
+		"roleArn":      d.x.RoleARN,
+	})
+	if d.top.TimeoutSeconds > 0 {
+		d.st.Deadline = d.x.StartTime.Add(time.Duration(d.top.TimeoutSeconds) * time.Second)
+		d.timer(timerExecutionTimeout, d.st.Deadline)
+	}
+	root := d.newFrame(-1, 0, nil, false, d.top, d.x.Input)
+	d.run(root)
+	d.drain()
+}
+
+func (d *decider) apply(ev Event) {
+	switch ev.Kind {
+	case EventStop:
+		d.end(StatusAborted, nil, &statelang.Failure{Name: ev.Error, Cause: ev.Cause})
+	case EventTimer:
+		d.timerFired(ev.TimerKey)
+	case EventTaskSucceeded, EventTaskFailed:
+		f := d.frameByToken(ev.Token)
+		if f == nil {
+			return // stale: answered, timed out, cancelled or unknown
+		}
+		s := d.stateOf(f)
+		if s == nil {
+			return
+		}
+		rt, res := splitResource(f.Resource)
+		if ev.Kind == EventTaskSucceeded {
+			d.closeTask(f, TaskSucceeded)
+			d.emit(f, "TaskSucceeded", map[string]any{"resourceType": rt, "resource": res,
+				"output": statelang.MarshalString(ev.Output), "outputDetails": map[string]any{"truncated": false}})
+			d.handle(f, s, s.Complete(f.Input.V, ev.Output, d.ctx(f, s), d.env))
+		} else {
+			d.closeTask(f, TaskFailed)
+			fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+			det := failureDetails(fl)
+			det["resourceType"], det["resource"] = rt, res
+			d.emit(f, "TaskFailed", det)
+			d.recover(f, s, fl)
+		}
+		d.run(f)
+		d.drain()
+	}
+}
+
+func (d *decider) timerFired(key string) {
+	if key == timerExecutionTimeout {
+		d.end(StatusTimedOut, nil, &statelang.Failure{Name: statelang.ErrTimeout, Cause: "The execution timed out"})
+		return
+	}
+	if tok, ok := strings.CutPrefix(key, "tt:"); ok {
+		d.taskTimedOut(tok, statelang.ErrTimeout)
+		return
+	}
+	if tok, ok := strings.CutPrefix(key, "hb:"); ok {
+		d.taskTimedOut(tok, statelang.ErrHeartbeatTimeout)
+		return
+	}
+	for _, f := range d.st.Frames {
+		if f.TimerKey != key || (f.Wait != waitTimer && f.Wait != waitRetry) {
+			continue
+		}
+		s := d.stateOf(f)
+		if s == nil {
+			return
+		}
+		w := f.Wait
+		f.Wait, f.TimerKey = waitNone, ""
+		if w == waitTimer {
+			out := f.PendingOutput
+			f.PendingOutput = nil
+			var v any
+			if out != nil {
+				v = out.V
+			}
+			d.goOn(f, s, v, f.PendingNext, f.PendingEnd)
+		}
+		d.run(f)
+		d.drain()
+		return
+	}
+}
+
+func (d *decider) taskTimedOut(token, name string) {
+	f := d.frameByToken(token)
+	if f == nil {
+		return
+	}
+	s := d.stateOf(f)
+	if s == nil {
+		return
+	}
+	d.closeTask(f, TaskTimedOut)
+	rt, res := splitResource(f.Resource)
+	fl := &statelang.Failure{Name: name}
+	det := failureDetails(fl)
+	det["resourceType"], det["resource"] = rt, res
+	d.emit(f, "TaskTimedOut", det)
+	d.recover(f, s, fl)
+	d.run(f)
+	d.drain()
+}
+
+func (d *decider) frameByToken(token string) *Frame {
+	if token == "" {
+		return nil
+	}
+	for _, f := range d.st.Frames {
+		if f.Token == token && f.Wait == waitTask {
+			return f
+		}
+	}
+	return nil
+}
+
+func (d *decider) closeTask(f *Frame, status string) {
+	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status})
+	d.out.DeleteTimers = append(d.out.DeleteTimers, "tt:"+f.Token, "hb:"+f.Token)
+	f.Wait, f.Token = waitNone, ""
+}
+
+func (d *decider) machineOf(f *Frame) *statelang.Machine {
+	m, err := machineAt(d.top, f.Loc)
+	if err != nil && d.err == nil {
+		d.err = fmt.Errorf("execution state does not match its machine: %w", err)
+	}
+	return m
+}
+
+func (d *decider) stateOf(f *Frame) *statelang.State {
+	m := d.machineOf(f)
+	if m == nil {
+		return nil
+	}
+	s := m.States[f.State]
+	if s == nil && d.err == nil {
+		d.err = fmt.Errorf("execution state names unknown state %q", f.State)
+	}
+	return s
+}
+
+func (d *decider) newFrame(parent, index int64, loc []Loc, quiet bool, m *statelang.Machine, input any) *Frame {
+	f := &Frame{ID: d.st.NextFrame, Parent: parent, Index: index, Loc: loc, Quiet: quiet,
+		State: m.StartAt, Input: Value{input}, Fresh: true}
+	d.st.NextFrame++
+	d.st.Frames[f.ID] = f
+	return f
+}
+
+func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
+	return &statelang.Context{
+		ExecutionID:        d.x.ARN,
+		ExecutionName:      d.x.Name,
+		ExecutionInput:     d.x.Input,
+		ExecutionStartTime: d.x.StartTime,
+		RoleArn:            d.x.RoleARN,
+		StateMachineID:     d.x.StateMachineARN,
+		StateMachineName:   d.x.StateMachineName,
+		StateName:          s.Name,
+		StateEnteredTime:   f.EnteredAt,
+		RetryCount:         f.Retries,
+		EnteredEventID:     f.Entered,
+	}
+}
+
+// run moves a frame forward until it waits, ends, or is cancelled.
+func (d *decider) run(f *Frame) {
+	for !d.ended && d.err == nil {
+		if d.st.Frames[f.ID] != f || f.Wait != waitNone {
+			return
+		}
+		s := d.stateOf(f)
+		if s == nil {
+			return
+		}
+		if f.Fresh {
+			if d.st.LastEventID >= d.lim.MaxEvents {
+				d.finish(f, nil, &statelang.Failure{Name: statelang.ErrRuntime, Cause: fmt.Sprintf(
+					"The execution reached the maximum number of history events (%d).", d.lim.MaxEvents)})
+				return
+			}
+			f.Entered = d.emit(f, statelang.EnteredEventType(s.Type), map[string]any{
+				"name": s.Name, "input": statelang.MarshalString(f.Input.V), "inputDetails": map[string]any{"truncated": false}})
+			f.EnteredAt, f.Attempts, f.Retries, f.Fresh = d.now, nil, 0, false
+		}
+		c := d.ctx(f, s)
+		if s.Type == statelang.TypeTask && strings.HasSuffix(s.Resource, ".waitForTaskToken") {
+			c.TaskToken = d.tokenAt(d.st.NextTask + 1)
+		}
+		d.handle(f, s, s.Enter(f.Input.V, c, d.env))
+	}
+}
+
+func (d *decider) tokenAt(seq int64) string { return fmt.Sprintf("%d-%d", d.x.ID, seq) }
+
+// ExecutionIDOfToken returns the execution id a task token belongs to.
+func ExecutionIDOfToken(token string) (int64, bool) {
+	id, _, ok := strings.Cut(token, "-")
+	if !ok {
+		return 0, false
+	}
+	var n int64
+	if _, err := fmt.Sscan(id, &n); err != nil || n <= 0 {
+		return 0, false
+	}
+	return n, true
+}
+
+func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
+	switch step.Kind {
+	case statelang.StepNext:
+		d.goOn(f, s, step.Output, step.Next, false)
+	case statelang.StepSucceed:
+		d.goOn(f, s, step.Output, "", true)
+	case statelang.StepWait:
+		if !step.WaitUntil.After(d.now) {
+			d.goOn(f, s, step.Output, step.Next, step.End)
+			return
+		}
+		if !d.st.Deadline.IsZero() && !step.WaitUntil.Before(d.st.Deadline) {
+			f.Wait = waitEnd // the execution times out first
+			return
+		}
+		key := fmt.Sprintf("w:%d:%d", f.ID, d.seq())
+		f.Wait, f.TimerKey = waitTimer, key
+		f.PendingNext, f.PendingEnd, f.PendingOutput = step.Next, step.End, &Value{step.Output}
+		d.timer(key, step.WaitUntil)
+	case statelang.StepTask:
+		d.schedule(f, s, step.Task)
+	case statelang.StepParallel, statelang.StepMap:
+		k := &Kids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
+		n := len(step.Inputs)
+		k.Inputs, k.Results = make([]Value, n), make([]Value, n)
+		for i, in := range step.Inputs {
+			k.Inputs[i] = Value{in}
+		}
+		if k.Map {
+			k.Distributed = s.ProcessorMode == "DISTRIBUTED"
+			k.MaxConcurrency, k.TolCount, k.TolPct = step.MaxConcurrency, step.ToleratedFailureCount, step.ToleratedFailurePercentage
+			d.emit(f, "MapStateStarted", map[string]any{"length": int64(n)})
+			if k.Distributed {
+				d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": d.x.StateMachineARN + "/" + s.Name})
+			}
+		} else {
+			d.emit(f, "ParallelStateStarted", nil)
+		}
+		f.Kids, f.Wait = k, waitKids
+		d.settle(f, s)
+	case statelang.StepFail:
+		d.recover(f, s, step.Failure)
+	}
+}
+
+func (d *decider) goOn(f *Frame, s *statelang.State, out any, next string, end bool) {
+	d.emit(f, statelang.ExitedEventType(s.Type), map[string]any{
+		"name": s.Name, "output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
+	if end {
+		d.finish(f, out, nil)
+		return
+	}
+	f.State, f.Input, f.Fresh, f.Wait = next, Value{out}, true, waitNone
+}
+
+func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
+	rec := s.Recover(f.Input.V, fl, f.Attempts, d.env.Random())
+	switch rec.Kind {
+	case statelang.RecoverRetry:
+		for len(f.Attempts) < len(s.Retry) {
+			f.Attempts = append(f.Attempts, 0)
+		}
+		f.Attempts[rec.Retrier]++
+		f.Retries++
+		if rec.Delay <= 0 {
+			return // run re-enters the state
+		}
+		until := d.now.Add(rec.Delay)
+		if !d.st.Deadline.IsZero() && !until.Before(d.st.Deadline) {
+			f.Wait = waitEnd
+			return
+		}
+		key := fmt.Sprintf("r:%d:%d", f.ID, d.seq())
+		f.Wait, f.TimerKey = waitRetry, key
+		d.timer(key, until)
+	case statelang.RecoverCatch:
+		d.goOn(f, s, rec.Output, rec.Next, false)
+	default:
+		d.finish(f, nil, rec.Failure)
+	}
+}
+
+func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCall) {
+	token := d.tokenAt(d.seq())
+	rt, res := splitResource(call.Resource)
+	sched := map[string]any{
+		"resourceType": rt,
+		"resource":     res,
+		"region":       d.x.Region,
+		"parameters":   statelang.MarshalString(call.Input),
+	}
+	if call.TimeoutSeconds > 0 {
+		sched["timeoutInSeconds"] = call.TimeoutSeconds
+	}
+	if call.HeartbeatSeconds > 0 {
+		sched["heartbeatInSeconds"] = call.HeartbeatSeconds
+	}
+	d.emit(f, "TaskScheduled", sched)
+	d.emit(f, "TaskStarted", map[string]any{"resourceType": rt, "resource": res})
+	d.out.NewTasks = append(d.out.NewTasks, Task{
+		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Attempt: f.Retries,
+		Resource: call.Resource, Input: statelang.MarshalString(call.Input),
+		TimeoutSeconds: call.TimeoutSeconds, HeartbeatSeconds: call.HeartbeatSeconds, CreatedAt: d.now,
+	})
+	if call.TimeoutSeconds > 0 {
+		d.timer("tt:"+token, d.now.Add(time.Duration(call.TimeoutSeconds)*time.Second))
+	}
+	if call.HeartbeatSeconds > 0 {
+		d.timer("hb:"+token, d.now.Add(time.Duration(call.HeartbeatSeconds)*time.Second))
+	}
+	f.Wait, f.Token, f.Resource = waitTask, token, call.Resource
+}
+
+// settle launches branches/iterations while allowed, fails the state when
+// a kid failed beyond tolerance, and completes it when all kids are done.
+func (d *decider) settle(p *Frame, s *statelang.State) {
+	k := p.Kids
+	if k == nil || p.Wait != waitKids {
+		return
+	}
+	prefix := "Parallel"
+	if k.Map {
+		prefix = "Map"
+	}
+	for k.Abort == nil && k.Next < len(k.Inputs) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
+		if d.ended || d.err != nil {
+			return
+		}
+		i := k.Next
+		k.Next++
+		d.launch(p, s, k, i)
+	}
+	if d.ended || d.err != nil {
+		return
+	}
+	if k.Abort != nil {
+		for _, id := range k.Running {
+			d.cancelFrame(id)
+		}
+		fl := k.Abort.failure()
+		if k.Distributed {
+			d.emit(p, "MapRunFailed", failureDetails(fl))
+		}
+		d.emit(p, prefix+"StateFailed", failureDetails(fl))
+		p.Kids, p.Wait = nil, waitNone
+		d.recover(p, s, fl)
+		return
+	}
+	if len(k.Running) > 0 || k.Next < len(k.Inputs) {
+		return
+	}
+	if k.Distributed {
+		d.emit(p, "MapRunSucceeded", nil)
+	}
+	d.emit(p, prefix+"StateSucceeded", nil)
+	results := make([]any, len(k.Results))
+	for i, r := range k.Results {
+		results[i] = r.V
+	}
+	p.Kids, p.Wait = nil, waitNone
+	d.handle(p, s, s.Complete(p.Input.V, results, d.ctx(p, s), d.env))
+}
+
+func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
+	loc := append(append([]Loc(nil), p.Loc...), Loc{State: s.Name, Branch: i})
+	m := (*statelang.Machine)(nil)
+	if k.Map {
+		loc[len(loc)-1].Branch = -1
+		m = s.Processor
+		if !k.Distributed {
+			d.emit(p, "MapIterationStarted", map[string]any{"name": s.Name, "index": int64(i)})
+		}
+	} else {
+		m = s.Branches[i]
+	}
+	in := k.Inputs[i].V
+	k.Inputs[i] = Value{} // no longer needed: keep the stored state small
+	c := d.newFrame(p.ID, int64(i), loc, p.Quiet || k.Distributed, m, in)
+	k.Running = append(k.Running, c.ID)
+	d.run(c)
+}
+
+// finish ends a frame with an output or a failure.
+func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
+	delete(d.st.Frames, f.ID)
+	if f.Parent < 0 {
+		if fl == nil {
+			d.end(StatusSucceeded, out, nil)
+		} else {
+			d.end(StatusFailed, nil, fl)
+		}
+		return
+	}
+	p := d.st.Frames[f.Parent]
+	if p == nil || p.Kids == nil {
+		return
+	}
+	k := p.Kids
+	for i, id := range k.Running {
+		if id == f.ID {
+			k.Running = append(k.Running[:i], k.Running[i+1:]...)
+			break
+		}
+	}
+	ps := d.stateOf(p)
+	if ps == nil {
+		return
+	}
+	it := map[string]any{"name": ps.Name, "index": f.Index}
+	switch {
+	case fl == nil:
+		if k.Map && !k.Distributed {
+			d.emit(p, "MapIterationSucceeded", it)
+		}
+		k.Results[f.Index] = Value{out}
+	case k.Map:
+		if !k.Distributed {
+			d.emit(p, "MapIterationFailed", it)
+		}
+		k.Failed++
+		if k.First == nil {
+			k.First = toFail(fl)
+		}
+		tol := statelang.Step{ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct}
+		if !tol.Tolerates(k.Failed, len(k.Inputs)) && k.Abort == nil {
+			a := k.First
+			if k.TolCount >= 0 || k.TolPct >= 0 || k.Distributed {
+				a = &Fail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
+			}
+			k.Abort = a
+		}
+	default:
+		if k.Abort == nil {
+			k.Abort = toFail(fl)
+		}
+	}
+	d.dirty = append(d.dirty, p.ID)
+}
+
+// cancelFrame removes a frame and its descendants and cancels their tasks
+// and timers.
+func (d *decider) cancelFrame(id int64) {
+	f := d.st.Frames[id]
+	if f == nil {
+		return
+	}
+	delete(d.st.Frames, id)
+	switch f.Wait {
+	case waitTask:
+		d.closeTask(f, TaskCancelled)
+	case waitTimer, waitRetry:
+		d.out.DeleteTimers = append(d.out.DeleteTimers, f.TimerKey)
+	case waitKids:
+		for _, k := range f.Kids.Running {
+			d.cancelFrame(k)
+		}
+	}
+}
+
+// drain settles the parents whose kids ended, and runs them on.
+func (d *decider) drain() {
+	for len(d.dirty) > 0 && !d.ended && d.err == nil {
+		id := d.dirty[0]
+		d.dirty = d.dirty[1:]
+		p := d.st.Frames[id]
+		if p == nil || p.Wait != waitKids {
+			continue
+		}
+		s := d.stateOf(p)
+		if s == nil {
+			return
+		}
+		d.settle(p, s)
+		d.run(p)
+	}
+}
+
+func (d *decider) end(status string, out any, fl *statelang.Failure) {
+	d.ended = true
+	d.st.Status = status
+	d.st.Frames = nil
+	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl
+	switch status {
+	case StatusSucceeded:
+		d.emit(nil, "ExecutionSucceeded", map[string]any{"output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
+	case StatusFailed:
+		d.emit(nil, "ExecutionFailed", failureDetails(fl))
+	case StatusTimedOut:
+		d.emit(nil, "ExecutionTimedOut", failureDetails(fl))
+	case StatusAborted:
+		d.emit(nil, "ExecutionAborted", failureDetails(fl))
+	}
+}
+
+func failureDetails(f *statelang.Failure) map[string]any {
+	d := map[string]any{}
+	if f.Name != "" {
+		d["error"] = f.Name
+	}
+	if f.Cause != "" {
+		d["cause"] = f.Cause
+	}
+	return d
+}
+
+// splitResource splits a resource ARN into AWS's resourceType and resource
+// for task events, as statelang.Run does: arn:aws:states:::lambda:invoke →
+// ("lambda", "invoke").
+func splitResource(arn string) (string, string) {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) >= 7 && parts[2] == "states" && parts[3] == "" {
+		return parts[5], parts[6]
+	}
+	if len(parts) >= 6 {
+		return parts[2], parts[len(parts)-1]
+	}
+	return "", arn
+}

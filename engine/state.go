@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Value is a JSON value of statelang's value model that survives a JSON
+// round trip with its exact types (integers stay integers, 1.0 stays a
+// float): it is stored as the text statelang.MarshalJSON writes.
+type Value struct{ V any }
+
+// MarshalJSON implements json.Marshaler.
+func (v Value) MarshalJSON() ([]byte, error) { return statelang.MarshalJSON(v.V), nil }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (v *Value) UnmarshalJSON(b []byte) error {
+	x, err := statelang.ParseJSON(b)
+	if err != nil {
+		return err
+	}
+	v.V = x
+	return nil
+}
+
+// State is the decider's persisted view of one execution: its frames (the
+// top-level machine and every running Parallel branch and Map iteration) and
+// counters. It is stored as JSON in the execution row.
+type State struct {
+	Status      string           `json:"status"`
+	LastEventID int64            `json:"last_event_id"`
+	Frames      map[int64]*Frame `json:"frames,omitempty"`
+	NextFrame   int64            `json:"next_frame"`
+	NextTask    int64            `json:"next_task"`
+	// Deadline is when the execution times out (zero: never).
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// Frame waits.
+const (
+	waitNone  = ""
+	waitTask  = "task"
+	waitTimer = "timer" // Wait state
+	waitRetry = "retry" // Retry backoff
+	waitKids  = "kids"  // Parallel branches or Map iterations
+	waitEnd   = "end"   // blocked until the execution times out
+)
+
+// Frame is one running machine: the top level (ID 0), a Parallel branch or a
+// Map iteration.
+type Frame struct {
+	ID     int64 `json:"id"`
+	Parent int64 `json:"parent"` // -1 for the top level
+	Index  int64 `json:"index"`  // branch or item index within the parent
+	// Loc finds the frame's machine from the top level: one element per
+	// nesting level, the state name and branch index (-1: Map processor).
+	Loc   []Loc `json:"loc,omitempty"`
+	Quiet bool  `json:"quiet,omitempty"` // distributed Map iteration: no events
+
+	State     string    `json:"state"`
+	Input     Value     `json:"input"`
+	Entered   int64     `json:"entered"`
+	EnteredAt time.Time `json:"entered_at"`
+	Attempts  []int64   `json:"attempts,omitempty"`
+	Retries   int64     `json:"retries,omitempty"`
+	// Fresh: the state is yet to be entered (no Entered event yet).
+	Fresh bool `json:"fresh,omitempty"`
+
+	Wait     string `json:"wait,omitempty"`
+	Token    string `json:"token,omitempty"`
+	Resource string `json:"resource,omitempty"`
+	TimerKey string `json:"timer,omitempty"`
+	// Pending is the step a Wait state resumes with when its timer fires.
+	PendingNext   string `json:"pending_next,omitempty"`
+	PendingEnd    bool   `json:"pending_end,omitempty"`
+	PendingOutput *Value `json:"pending_output,omitempty"`
+
+	Kids *Kids `json:"kids,omitempty"`
+}
+
+// Loc is one step from a machine to a nested one.
+type Loc struct {
+	State  string `json:"s"`
+	Branch int    `json:"b"`
+}
+
+// Kids tracks the branches of a Parallel or the iterations of a Map.
+type Kids struct {
+	Map         bool    `json:"map,omitempty"`
+	Distributed bool    `json:"distributed,omitempty"`
+	Inputs      []Value `json:"inputs"`
+	Results     []Value `json:"results"`
+	Next        int     `json:"next"` // next index to launch
+	Running     []int64 `json:"running,omitempty"`
+	Failed      int     `json:"failed,omitempty"`
+	First       *Fail   `json:"first,omitempty"`
+	// Abort is set when the state must fail (first branch failure, or the
+	// Map's tolerance exceeded).
+	Abort          *Fail   `json:"abort,omitempty"`
+	MaxConcurrency int64   `json:"max,omitempty"`
+	TolCount       int64   `json:"tol_count"`
+	TolPct         float64 `json:"tol_pct"`
+}
+
+// Fail is a statelang.Failure as stored.
+type Fail struct {
+	Name  string `json:"error"`
+	Cause string `json:"cause,omitempty"`
+}
+
+func toFail(f *statelang.Failure) *Fail { return &Fail{Name: f.Name, Cause: f.Cause} }
+func (f *Fail) failure() *statelang.Failure {
+	return &statelang.Failure{Name: f.Name, Cause: f.Cause}
+}
+
+// DecodeState reads a State stored by EncodeState.
+func DecodeState(b []byte) (*State, error) {
+	st := &State{}
+	if len(b) == 0 {
+		return st, nil
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("decode execution state: %w", err)
+	}
+	return st, nil
+}
+
+// EncodeState writes a State as JSON.
+func EncodeState(st *State) []byte {
+	b, err := json.Marshal(st)
+	if err != nil {
+		panic(fmt.Sprintf("encode execution state: %v", err)) // only plain data: cannot fail
+	}
+	return b
+}
+
+// machineAt resolves a frame's machine.
+func machineAt(top *statelang.Machine, loc []Loc) (*statelang.Machine, error) {
+	m := top
+	for _, l := range loc {
+		s := m.States[l.State]
+		switch {
+		case s == nil:
+			return nil, fmt.Errorf("no state %q", l.State)
+		case l.Branch < 0:
+			if s.Processor == nil {
+				return nil, fmt.Errorf("state %q has no processor", l.State)
+			}
+			m = s.Processor
+		default:
+			if l.Branch >= len(s.Branches) {
+				return nil, fmt.Errorf("state %q has no branch %d", l.State, l.Branch)
+			}
+			m = s.Branches[l.Branch]
+		}
+	}
+	return m, nil
+}

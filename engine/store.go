@@ -1,0 +1,207 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Infrastructure errors. Stores return (or wrap) ErrNotFound and ErrConflict;
+// the engine returns the others. Compare with errors.Is.
+var (
+	// ErrNotFound: no such state machine, version, execution or task.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a concurrent writer changed the row first (version
+	// check failed) or a unique key is taken.
+	ErrConflict = errors.New("conflict")
+	// ErrExecutionAlreadyExists: StartExecution with a name already used
+	// for this state machine and a different input.
+	ErrExecutionAlreadyExists = errors.New("execution already exists")
+	// ErrExecutionNotRunning: the execution has already ended.
+	ErrExecutionNotRunning = errors.New("execution is not running")
+	// ErrTaskClosed: the task token is unknown, already answered, timed out
+	// or cancelled (AWS answers TaskTimedOut).
+	ErrTaskClosed = errors.New("task is not open")
+	// ErrPayloadTooLarge: an input or output exceeds 256 KiB.
+	ErrPayloadTooLarge = errors.New("payload exceeds the maximum size")
+	// ErrInvalidInput: the input is not valid JSON, or an argument is wrong.
+	ErrInvalidInput = errors.New("invalid input")
+	// ErrStateMachineExists: CreateStateMachine with a name already taken
+	// by a different definition.
+	ErrStateMachineExists = errors.New("state machine already exists")
+)
+
+// Execution statuses, as on AWS.
+const (
+	StatusRunning   = statelang.StatusRunning
+	StatusSucceeded = statelang.StatusSucceeded
+	StatusFailed    = statelang.StatusFailed
+	StatusTimedOut  = statelang.StatusTimedOut
+	StatusAborted   = statelang.StatusAborted
+)
+
+// StateMachine is one version of a state machine. Versions are immutable;
+// a new definition makes a new version.
+type StateMachine struct {
+	Name       string
+	ARN        string
+	Version    int
+	Definition string
+	RoleARN    string
+	CreatedAt  time.Time
+}
+
+// Execution is an execution's row: what DescribeExecution shows, plus the
+// decider's state and the version guarding it.
+type Execution struct {
+	ID                  int64
+	ARN                 string
+	Name                string
+	StateMachine        string
+	StateMachineVersion int
+	StateMachineARN     string
+	Status              string
+	Input               string // JSON text
+	Output              string // JSON text; set when SUCCEEDED
+	Error, Cause        string // set when FAILED, TIMED_OUT or ABORTED
+	StartDate           time.Time
+	StopDate            time.Time // zero while RUNNING
+	// Version increases by one with every committed mutation.
+	Version int64
+	// LastEventID is the id of the last history event.
+	LastEventID int64
+	// State is the decider's State as JSON.
+	State []byte
+}
+
+// Task is an outbox row: a task to hand to a worker. Token is unique per
+// attempt (a retry gets a new token).
+type Task struct {
+	Token            string
+	ExecutionID      int64
+	ExecutionARN     string
+	StateName        string
+	Attempt          int64 // the state's retry count when scheduled
+	Resource         string
+	Input            string // JSON text
+	TimeoutSeconds   int64
+	HeartbeatSeconds int64
+	CreatedAt        time.Time
+}
+
+// Task statuses in the store.
+const (
+	TaskScheduled = "SCHEDULED" // written, maybe not yet delivered
+	TaskStarted   = "STARTED"   // a worker acknowledged it (heartbeat)
+	TaskSucceeded = "SUCCEEDED"
+	TaskFailed    = "FAILED"
+	TaskTimedOut  = "TIMED_OUT"
+	TaskCancelled = "CANCELLED"
+)
+
+// TaskUpdate closes an open task.
+type TaskUpdate struct {
+	Token  string
+	Status string
+}
+
+// Timer is a timer row: at FireAt the engine applies a timer event with Key
+// to the execution.
+type Timer struct {
+	ExecutionID int64
+	Key         string
+	FireAt      time.Time
+}
+
+// Mutation is everything one transition writes, committed atomically by
+// Store.Commit: the execution's new row values (guarded by Version), history
+// events, and outbox changes.
+type Mutation struct {
+	ExecutionID int64
+	// Version is the version the decision was made from; the commit fails
+	// with ErrConflict unless the row still has it, and sets Version+1.
+	Version     int64
+	Status      string
+	Output      string
+	Error       string
+	Cause       string
+	StopDate    time.Time // set when the execution ended
+	LastEventID int64
+	State       []byte
+
+	Events       []statelang.HistoryEvent
+	NewTasks     []Task
+	CloseTasks   []TaskUpdate
+	NewTimers    []Timer // upserted by (execution, key)
+	DeleteTimers []string
+	// Terminal: the execution ended; cancel its open tasks, drop its timers.
+	Terminal bool
+}
+
+// ListFilter selects executions for ListExecutions.
+type ListFilter struct {
+	StateMachine string
+	Status       string // "" for all
+	// BeforeID pages: only executions with ID < BeforeID (0: from the newest).
+	BeforeID int64
+	Limit    int
+}
+
+// HistoryFilter selects history events.
+type HistoryFilter struct {
+	// AfterID (forward) or BeforeID (reverse) pages; 0 starts at the end.
+	AfterID  int64
+	BeforeID int64
+	Reverse  bool
+	Limit    int
+}
+
+// Store persists state machines, executions, history and the outbox. All
+// methods are safe for concurrent use. Implementations: store/postgres.
+type Store interface {
+	// CreateStateMachine stores version 1 of a new machine; ErrConflict
+	// when the name is taken.
+	CreateStateMachine(ctx context.Context, sm StateMachine) error
+	// AddStateMachineVersion stores the next version of an existing
+	// machine and returns it (with Version set).
+	AddStateMachineVersion(ctx context.Context, name, definition string, now time.Time) (StateMachine, error)
+	// GetStateMachine returns one version; version 0 means the latest.
+	GetStateMachine(ctx context.Context, name string, version int) (StateMachine, error)
+
+	// CreateExecution inserts a new execution row (Version 0) and, in the
+	// same transaction, commits the mutation first returns for its id.
+	// When the (state machine, name) pair is taken it returns the existing
+	// execution and ErrConflict.
+	CreateExecution(ctx context.Context, e *Execution, first func(id int64) (*Mutation, error)) (*Execution, error)
+	GetExecution(ctx context.Context, id int64) (*Execution, error)
+	GetExecutionByARN(ctx context.Context, arn string) (*Execution, error)
+	// ListExecutions returns executions newest first.
+	ListExecutions(ctx context.Context, f ListFilter) ([]*Execution, error)
+	History(ctx context.Context, executionID int64, f HistoryFilter) ([]statelang.HistoryEvent, error)
+
+	// Commit applies one mutation atomically; ErrConflict if the
+	// execution's version is no longer m.Version.
+	Commit(ctx context.Context, m *Mutation) error
+
+	// ClaimDueTimers returns up to limit timers due at now and pushes their
+	// FireAt to now+lease so no other engine takes them meanwhile.
+	ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Timer, error)
+	// ClaimUndispatched returns up to limit SCHEDULED tasks whose dispatch
+	// deadline passed and pushes the deadline to now+lease.
+	ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Task, error)
+	// TaskHeartbeat marks an open task STARTED and moves its heartbeat
+	// timer to now+HeartbeatSeconds; ErrNotFound if the task is not open.
+	TaskHeartbeat(ctx context.Context, token string, now time.Time) error
+	// GetTask returns a task row and its status.
+	GetTask(ctx context.Context, token string) (Task, string, error)
+}
+
+// Dispatcher hands a committed task to a worker. It is called only after the
+// task's row is committed, and again by the maintenance loop when a task was
+// not acknowledged before its dispatch deadline, so a worker may see a task
+// more than once; results are idempotent per token.
+type Dispatcher interface {
+	Dispatch(ctx context.Context, t Task) error
+}

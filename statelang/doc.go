@@ -1,0 +1,19 @@
+// Package statelang turns Amazon States Language (ASL) definitions into
+// immutable, validated machines and computes every step of them.
+//
+// The package is pure: it performs no I/O, starts no goroutines, never reads
+// the clock and never draws randomness on its own. Time, randomness and UUIDs
+// are supplied by the caller through [Env], so the same inputs always give the
+// same step. It imports only the standard library, ojg and cel-go; a test
+// checks this.
+//
+// The pieces:
+//   - [Parse] validates a definition, reporting every problem at once as
+//     [Diagnostics], and returns a [*Machine].
+//   - The value model is ojg's generic JSON: nil, bool, int64, float64,
+//     json.Number (integers beyond int64), string, []any, map[string]any.
+//     Integers stay integers and floats stay floats.
+//   - The step API ([Machine.Enter], [State.TaskSucceeded], [State.HandleFailure],
+//     ...) tells the caller what one state does with its input; the engine
+//     drives it durably, [Run] drives it in memory.
+package statelang

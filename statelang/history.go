@@ -1,0 +1,54 @@
+package statelang
+
+import "time"
+
+// HistoryEvent is one event of an execution's history, in the shape of
+// AWS's GetExecutionHistory: an id, the previous event's id, a type such
+// as "TaskStateEntered" and the type's details object.
+type HistoryEvent struct {
+	ID              int64
+	PreviousEventID int64
+	Timestamp       time.Time
+	Type            string
+	// Details is the content of the AWS details member for Type (e.g. for
+	// TaskStateEntered the stateEnteredEventDetails object). Payloads in it
+	// (input, output) are JSON text, as on AWS.
+	Details map[string]any
+}
+
+// DetailsKey is the name of the member of an AWS HistoryEvent that holds
+// the details of an event of the given type, e.g. "stateEnteredEventDetails".
+func DetailsKey(eventType string) string {
+	switch {
+	case hasSuffix(eventType, "StateEntered"):
+		return "stateEnteredEventDetails"
+	case hasSuffix(eventType, "StateExited"):
+		return "stateExitedEventDetails"
+	}
+	return lowerFirst(eventType) + "EventDetails"
+}
+
+// StateEventPrefix is how the history names events of a state type:
+// PassStateEntered, TaskStateExited, ...
+func StateEventPrefix(t StateType) string { return string(t) + "State" }
+
+// EnteredEventType is the type of the event recorded when a state of type
+// t is entered (FailStateEntered for Fail, and so on).
+func EnteredEventType(t StateType) string { return StateEventPrefix(t) + "Entered" }
+
+// ExitedEventType is the type of the event recorded when a state of type t
+// is left. Fail states are never exited.
+func ExitedEventType(t StateType) string { return StateEventPrefix(t) + "Exited" }
+
+func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'A' && b[0] <= 'Z' {
+		b[0] += 'a' - 'A'
+	}
+	return string(b)
+}

@@ -1,0 +1,236 @@
+package statelang
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ohler55/ojg/oj"
+)
+
+// ParseJSON parses one JSON document into the value model.
+func ParseJSON(b []byte) (any, error) {
+	v, err := oj.Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// MarshalJSON encodes a value of the value model as compact JSON. Object keys
+// are written in sorted order, integers without a fraction and floats always
+// with one (1.0 stays 1.0), the way Step Functions prints them.
+func MarshalJSON(v any) []byte {
+	var sb strings.Builder
+	writeJSON(&sb, v)
+	return []byte(sb.String())
+}
+
+// MarshalString is MarshalJSON as a string.
+func MarshalString(v any) string { return string(MarshalJSON(v)) }
+
+func writeJSON(sb *strings.Builder, v any) {
+	switch t := v.(type) {
+	case nil:
+		sb.WriteString("null")
+	case bool:
+		if t {
+			sb.WriteString("true")
+		} else {
+			sb.WriteString("false")
+		}
+	case int64:
+		sb.WriteString(strconv.FormatInt(t, 10))
+	case int:
+		sb.WriteString(strconv.Itoa(t))
+	case float64:
+		sb.WriteString(formatFloat(t))
+	case json.Number:
+		sb.WriteString(string(t))
+	case string:
+		writeString(sb, t)
+	case []any:
+		sb.WriteByte('[')
+		for i, e := range t {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			writeJSON(sb, e)
+		}
+		sb.WriteByte(']')
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sb.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			writeString(sb, k)
+			sb.WriteByte(':')
+			writeJSON(sb, t[k])
+		}
+		sb.WriteByte('}')
+	default:
+		b, err := json.Marshal(t)
+		if err != nil {
+			sb.WriteString("null")
+			return
+		}
+		sb.Write(b)
+	}
+}
+
+// formatFloat prints a float the way Java's Double.toString does for the
+// range that matters in JSON: always a fraction or an exponent, so the value
+// reads back as a float.
+func formatFloat(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "null"
+	}
+	a := math.Abs(f)
+	if a != 0 && (a < 1e-3 || a >= 1e7) {
+		s := strconv.FormatFloat(f, 'E', -1, 64)
+		mant, exp, _ := strings.Cut(s, "E")
+		if !strings.Contains(mant, ".") {
+			mant += ".0"
+		}
+		exp = strings.TrimPrefix(exp, "+")
+		return mant + "E" + exp
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.ContainsAny(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+func writeString(sb *strings.Builder, s string) {
+	const hex = "0123456789abcdef"
+	sb.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"':
+			sb.WriteString(`\"`)
+		case r == '\\':
+			sb.WriteString(`\\`)
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r == '\b':
+			sb.WriteString(`\b`)
+		case r == '\f':
+			sb.WriteString(`\f`)
+		case r < 0x20:
+			sb.WriteString(`\u00`)
+			sb.WriteByte(hex[r>>4])
+			sb.WriteByte(hex[r&0xf])
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	sb.WriteByte('"')
+}
+
+// Clone returns a deep copy of a value, so that a caller may change the copy
+// without touching the original.
+func Clone(v any) any {
+	switch t := v.(type) {
+	case []any:
+		c := make([]any, len(t))
+		for i, e := range t {
+			c[i] = Clone(e)
+		}
+		return c
+	case map[string]any:
+		c := make(map[string]any, len(t))
+		for k, e := range t {
+			c[k] = Clone(e)
+		}
+		return c
+	default:
+		return v
+	}
+}
+
+// isNumber reports whether v is a JSON number of the value model.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case int64, float64, json.Number, int:
+		return true
+	}
+	return false
+}
+
+// toFloat converts a JSON number to float64.
+func toFloat(v any) (float64, bool) {
+	switch t := v.(type) {
+	case int64:
+		return float64(t), true
+	case int:
+		return float64(t), true
+	case float64:
+		return t, true
+	case json.Number:
+		f, err := t.Float64()
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// Equal reports whether two values are equal as JSON, numbers compared by
+// value (1 equals 1.0).
+func Equal(a, b any) bool {
+	if isNumber(a) && isNumber(b) {
+		if ai, ok := a.(int64); ok {
+			if bi, ok := b.(int64); ok {
+				return ai == bi
+			}
+		}
+		fa, _ := toFloat(a)
+		fb, _ := toFloat(b)
+		return fa == fb
+	}
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !Equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !Equal(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

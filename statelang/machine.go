@@ -1,0 +1,131 @@
+package statelang
+
+import (
+	"time"
+)
+
+// StateType is the Type of a state.
+type StateType string
+
+// The eight state types.
+const (
+	TypePass     StateType = "Pass"
+	TypeTask     StateType = "Task"
+	TypeChoice   StateType = "Choice"
+	TypeWait     StateType = "Wait"
+	TypeSucceed  StateType = "Succeed"
+	TypeFail     StateType = "Fail"
+	TypeParallel StateType = "Parallel"
+	TypeMap      StateType = "Map"
+)
+
+// Machine is a validated state machine, or one Parallel branch or Map
+// processor inside one. It is immutable once Parse returns it and safe for
+// concurrent use.
+type Machine struct {
+	Comment        string
+	StartAt        string
+	Version        string
+	TimeoutSeconds int64 // 0: none
+	States         map[string]*State
+	// Order lists the state names in definition order.
+	Order []string
+	// Definition is the JSON text the machine was parsed from (top level only).
+	Definition string
+}
+
+// State is one state of a machine. Which fields are set depends on Type.
+type State struct {
+	Name    string
+	Type    StateType
+	Comment string
+	Next    string // "" when End or when the type has no Next
+	End     bool
+
+	InputPath  pathField // absent: "$"; null: {}
+	OutputPath pathField // absent: "$"; null: {}
+	ResultPath pathField // absent: "$"; null: discard the result
+
+	Parameters     *Template // Pass, Task, Parallel; Map's deprecated synonym of ItemSelector
+	ResultSelector *Template // Task, Parallel, Map
+	Result         any       // Pass
+	HasResult      bool      // Pass: Result is set (it may be null)
+
+	// Task
+	Resource             string
+	TimeoutSeconds       int64 // 0: none given
+	TimeoutSecondsPath   *Path
+	HeartbeatSeconds     int64
+	HeartbeatSecondsPath *Path
+	Credentials          *Template
+
+	// Task, Parallel, Map
+	Retry []*Retrier
+	Catch []*Catcher
+
+	// Choice
+	Choices []*ChoiceRule
+	Default string
+
+	// Wait: exactly one of these four is set.
+	Seconds       *int64
+	SecondsPath   *Path
+	Timestamp     *time.Time
+	TimestampPath *Path
+
+	// Fail
+	Error     string
+	ErrorPath *Path
+	Cause     string
+	CausePath *Path
+	// errorPathIntrinsic and causePathIntrinsic hold ErrorPath/CausePath
+	// given as intrinsic function calls.
+	errorPathIntrinsic *intrinsic
+	causePathIntrinsic *intrinsic
+
+	// Parallel
+	Branches []*Machine
+
+	// Map
+	Processor                      *Machine
+	ProcessorMode                  string // INLINE or DISTRIBUTED
+	ItemsPath                      pathField
+	ItemSelector                   *Template
+	MaxConcurrency                 int64
+	MaxConcurrencyPath             *Path
+	ToleratedFailureCount          *int64
+	ToleratedFailureCountPath      *Path
+	ToleratedFailurePercentage     *float64
+	ToleratedFailurePercentagePath *Path
+	Label                          string
+
+	owner *Machine // the machine (top level, branch or processor) holding the state
+}
+
+// Machine returns the machine (the top level, a Parallel branch or a Map
+// processor) that holds the state; Next targets name states of it.
+func (s *State) Machine() *Machine { return s.owner }
+
+// pathField is an optional path field that may also be given as null.
+type pathField struct {
+	Set  bool  // the field is present in the definition
+	Null bool  // present and null
+	Path *Path // present and a path
+}
+
+// Retrier is one entry of a state's Retry list.
+type Retrier struct {
+	ErrorEquals     []string
+	IntervalSeconds int64   // default 1
+	MaxAttempts     int64   // default 3; 0 never retries
+	BackoffRate     float64 // default 2.0
+	MaxDelaySeconds int64   // 0: no cap
+	JitterFull      bool    // JitterStrategy FULL
+}
+
+// Catcher is one entry of a state's Catch list.
+type Catcher struct {
+	ErrorEquals []string
+	Next        string
+	ResultPath  pathField // absent: "$"; null: discard the error output
+}

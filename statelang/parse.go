@@ -1,0 +1,802 @@
+package statelang
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxNameLength is the longest state name AWS accepts.
+const MaxNameLength = 80
+
+// MaxDefinitionBytes is the largest definition AWS accepts (1 MB).
+const MaxDefinitionBytes = 1024 * 1024
+
+// Parse validates an ASL definition and returns the immutable machine. On
+// failure the error is Diagnostics holding every problem found, each with its
+// location in the definition.
+func Parse(definition []byte) (*Machine, error) {
+	if len(definition) > MaxDefinitionBytes {
+		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition is larger than 1 MB"}}
+	}
+	raw, err := ParseJSON(definition)
+	if err != nil {
+		return nil, Diagnostics{{Code: "INVALID_JSON_DESCRIPTION", Location: "/", Message: "The definition is not valid JSON: " + err.Error()}}
+	}
+	top, ok := raw.(map[string]any)
+	if !ok {
+		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition must be a JSON object"}}
+	}
+	p := &parser{}
+	m := p.machine("", top, true)
+	if len(p.d.list) > 0 {
+		return nil, p.d.list
+	}
+	m.Definition = string(definition)
+	return m, nil
+}
+
+type parser struct {
+	d diagnostics
+}
+
+// fields reads a JSON object whose allowed keys are known.
+type fields struct {
+	p    *parser
+	loc  string
+	m    map[string]any
+	used map[string]bool
+}
+
+func (p *parser) fields(loc string, m map[string]any) *fields {
+	return &fields{p: p, loc: loc, m: m, used: map[string]bool{}}
+}
+
+func (f *fields) has(k string) bool {
+	_, ok := f.m[k]
+	return ok
+}
+
+func (f *fields) raw(k string) (any, bool) {
+	f.used[k] = true
+	v, ok := f.m[k]
+	return v, ok
+}
+
+func (f *fields) str(k string) (string, bool) {
+	v, ok := f.raw(k)
+	if !ok {
+		return "", false
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: String")
+		return "", false
+	}
+	return s, true
+}
+
+func (f *fields) boolean(k string) (bool, bool) {
+	v, ok := f.raw(k)
+	if !ok {
+		return false, false
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: Boolean")
+		return false, false
+	}
+	return b, true
+}
+
+// integer reads a whole number within [lo, hi].
+func (f *fields) integer(k string, lo, hi int64) (int64, bool) {
+	v, ok := f.raw(k)
+	if !ok {
+		return 0, false
+	}
+	n, isInt := asInteger(v)
+	if _, isFloat := v.(float64); isFloat {
+		isInt = false
+	}
+	if !isInt {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: Integer")
+		return 0, false
+	}
+	if n < lo || n > hi {
+		f.p.d.add(pointer(f.loc, k), "The value of the field '%s' must be between %d and %d", k, lo, hi)
+		return 0, false
+	}
+	return n, true
+}
+
+func (f *fields) object(k string) (map[string]any, bool) {
+	v, ok := f.raw(k)
+	if !ok {
+		return nil, false
+	}
+	o, isObj := v.(map[string]any)
+	if !isObj {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: Object")
+		return nil, false
+	}
+	return o, true
+}
+
+func (f *fields) array(k string) ([]any, bool) {
+	v, ok := f.raw(k)
+	if !ok {
+		return nil, false
+	}
+	a, isArr := v.([]any)
+	if !isArr {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: Array")
+		return nil, false
+	}
+	return a, true
+}
+
+// path reads an optional Path field (a JSONPath string).
+func (f *fields) path(k string) *Path {
+	s, ok := f.str(k)
+	if !ok {
+		return nil
+	}
+	return f.p.compilePath(pointer(f.loc, k), k, s, false)
+}
+
+// nullablePath reads InputPath/OutputPath/ResultPath/ItemsPath: a path
+// string or null.
+func (f *fields) nullablePath(k string, reference bool) pathField {
+	v, ok := f.raw(k)
+	if !ok {
+		return pathField{}
+	}
+	if v == nil {
+		return pathField{Set: true, Null: true}
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		f.p.d.add(pointer(f.loc, k), "Expected value of type: String or null")
+		return pathField{}
+	}
+	pth := f.p.compilePath(pointer(f.loc, k), k, s, reference)
+	if pth == nil {
+		return pathField{}
+	}
+	if s == "$" {
+		return pathField{Set: true}
+	}
+	return pathField{Set: true, Path: pth}
+}
+
+func (p *parser) compilePath(loc, field, s string, reference bool) *Path {
+	if isVariableRef(s) {
+		p.d.add(loc, "Variables (%s) are not supported yet: Assign and workflow variables come with the JSONata support", s)
+		return nil
+	}
+	var pth *Path
+	var err error
+	if reference {
+		pth, err = ParseReferencePath(s)
+		if err == nil && pth.IsContext() {
+			p.d.add(loc, "The value for the field '%s' must be a valid ReferencePath: the context object cannot be written", field)
+			return nil
+		}
+	} else {
+		pth, err = ParsePath(s)
+	}
+	if err != nil {
+		kind := "JSONPath"
+		if reference {
+			kind = "ReferencePath"
+		}
+		p.d.add(loc, "The value for the field '%s' must be a valid %s: %v", field, kind, err)
+		return nil
+	}
+	return pth
+}
+
+// done reports every key that was not read as unsupported.
+func (f *fields) done(what string) {
+	var extra []string
+	for k := range f.m {
+		if !f.used[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		switch k {
+		case "QueryLanguage", "Assign", "Arguments", "Output", "Items", "Condition":
+			f.p.d.add(pointer(f.loc, k), "The field '%s' is not supported yet: JSONata and workflow variables come in a later version of Stepwise", k)
+		default:
+			f.p.d.add(pointer(f.loc, k), "Field '%s' is not supported by %s", k, what)
+		}
+	}
+}
+
+func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
+	f := p.fields(loc, raw)
+	m := &Machine{States: map[string]*State{}}
+	var missing []string
+	if !f.has("StartAt") {
+		missing = append(missing, "StartAt")
+	}
+	if !f.has("States") {
+		missing = append(missing, "States")
+	}
+	if len(missing) > 0 {
+		p.d.add(loc, "These fields are required: [%s]", strings.Join(missing, ", "))
+	}
+	m.StartAt, _ = f.str("StartAt")
+	m.Comment, _ = f.str("Comment")
+	if top {
+		m.Version, _ = f.str("Version")
+		if n, ok := f.integer("TimeoutSeconds", 0, 99999999); ok {
+			m.TimeoutSeconds = n
+		}
+	}
+	if v, ok := f.raw("QueryLanguage"); ok && top {
+		if s, _ := v.(string); s != "JSONPath" {
+			p.d.add(pointer(loc, "QueryLanguage"), "The query language %s is not supported yet: Stepwise runs JSONPath definitions; JSONata comes in a later version", MarshalString(v))
+		}
+	}
+	if states, ok := f.object("States"); ok {
+		if len(states) == 0 {
+			p.d.add(pointer(loc, "States"), "The field 'States' must have at least one state")
+		}
+		names := make([]string, 0, len(states))
+		for name := range states {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		m.Order = names
+		for _, name := range names {
+			sloc := pointer(pointer(loc, "States"), name)
+			if utf8.RuneCountInString(name) > MaxNameLength {
+				p.d.add(sloc, "State name '%s' exceeds the maximum length of %d characters", name, MaxNameLength)
+			}
+			if name == "" {
+				p.d.add(sloc, "State name must not be empty")
+			}
+			sraw, ok := states[name].(map[string]any)
+			if !ok {
+				p.d.add(sloc, "Expected value of type: Object")
+				continue
+			}
+			if st := p.state(sloc, name, sraw); st != nil {
+				st.owner = m
+				m.States[name] = st
+			}
+		}
+	}
+	f.done("the state machine")
+	if m.StartAt != "" && len(m.States) > 0 {
+		if _, ok := m.States[m.StartAt]; !ok {
+			if _, exists := raw["States"].(map[string]any)[m.StartAt]; !exists {
+				p.d.add(pointer(loc, "StartAt"), "Missing 'Next' target: %s", m.StartAt)
+			}
+		}
+	}
+	p.checkTransitions(loc, m, raw)
+	return m
+}
+
+// checkTransitions checks every Next/Default target exists and every state
+// is reachable from StartAt.
+func (p *parser) checkTransitions(loc string, m *Machine, raw map[string]any) {
+	rawStates, _ := raw["States"].(map[string]any)
+	exists := func(n string) bool { _, ok := rawStates[n]; return ok }
+	for _, name := range m.Order {
+		st := m.States[name]
+		if st == nil {
+			continue
+		}
+		sloc := pointer(pointer(loc, "States"), name)
+		for _, t := range st.targets() {
+			if !exists(t.name) {
+				p.d.add(sloc+t.loc, "Missing 'Next' target: %s", t.name)
+			}
+		}
+	}
+	if _, ok := m.States[m.StartAt]; !ok {
+		return
+	}
+	seen := map[string]bool{m.StartAt: true}
+	queue := []string{m.StartAt}
+	for len(queue) > 0 {
+		st := m.States[queue[0]]
+		queue = queue[1:]
+		if st == nil {
+			continue
+		}
+		for _, t := range st.targets() {
+			if !seen[t.name] {
+				seen[t.name] = true
+				queue = append(queue, t.name)
+			}
+		}
+	}
+	for _, name := range m.Order {
+		if !seen[name] && m.States[name] != nil {
+			p.d.add(pointer(pointer(loc, "States"), name), "State '%s' is not reachable", name)
+		}
+	}
+}
+
+type target struct{ name, loc string }
+
+func (s *State) targets() []target {
+	var ts []target
+	if s.Next != "" {
+		ts = append(ts, target{s.Next, "/Next"})
+	}
+	if s.Default != "" {
+		ts = append(ts, target{s.Default, "/Default"})
+	}
+	for i, r := range s.Choices {
+		if r != nil && r.Next != "" {
+			ts = append(ts, target{r.Next, pointer(pointer("/Choices", i), "Next")})
+		}
+	}
+	for i, c := range s.Catch {
+		if c.Next != "" {
+			ts = append(ts, target{c.Next, pointer(pointer("/Catch", i), "Next")})
+		}
+	}
+	return ts
+}
+
+func (p *parser) state(loc, name string, raw map[string]any) *State {
+	f := p.fields(loc, raw)
+	st := &State{Name: name}
+	typ, ok := f.str("Type")
+	if !ok {
+		if !f.has("Type") {
+			p.d.add(loc, "These fields are required: [Type]")
+		}
+		return nil
+	}
+	st.Type = StateType(typ)
+	st.Comment, _ = f.str("Comment")
+	if v, ok := f.raw("QueryLanguage"); ok {
+		if s, _ := v.(string); s != "JSONPath" {
+			p.d.add(pointer(loc, "QueryLanguage"), "The query language %s is not supported yet: Stepwise runs JSONPath definitions; JSONata comes in a later version", MarshalString(v))
+		}
+	}
+	switch st.Type {
+	case TypePass, TypeTask, TypeWait, TypeParallel, TypeMap:
+		p.transition(f, st)
+	case TypeChoice, TypeSucceed, TypeFail:
+	default:
+		p.d.add(pointer(loc, "Type"), "The state type '%s' is not valid", typ)
+		return nil
+	}
+	if st.Type != TypeFail {
+		st.InputPath = f.nullablePath("InputPath", false)
+		st.OutputPath = f.nullablePath("OutputPath", false)
+	}
+	switch st.Type {
+	case TypePass:
+		st.ResultPath = f.nullablePath("ResultPath", true)
+		if v, ok := f.raw("Parameters"); ok {
+			st.Parameters = p.template(pointer(loc, "Parameters"), v)
+		}
+		if v, ok := f.raw("Result"); ok {
+			st.Result, st.HasResult = v, true
+		}
+	case TypeTask:
+		p.task(f, st)
+	case TypeChoice:
+		p.choice(f, st)
+	case TypeWait:
+		p.wait(f, st)
+	case TypeFail:
+		p.failState(f, st)
+	case TypeParallel:
+		st.ResultPath = f.nullablePath("ResultPath", true)
+		p.selectors(f, st)
+		p.recovery(f, st)
+		if branches, ok := f.array("Branches"); ok {
+			if len(branches) == 0 {
+				p.d.add(pointer(loc, "Branches"), "The field 'Branches' must have at least one branch")
+			}
+			for i, b := range branches {
+				bloc := pointer(pointer(loc, "Branches"), i)
+				bm, ok := b.(map[string]any)
+				if !ok {
+					p.d.add(bloc, "Expected value of type: Object")
+					continue
+				}
+				st.Branches = append(st.Branches, p.machine(bloc, bm, false))
+			}
+		} else if !f.has("Branches") {
+			p.d.add(loc, "These fields are required: [Branches]")
+		}
+	case TypeMap:
+		p.mapState(f, st)
+	}
+	f.done("the state type '" + typ + "'")
+	return st
+}
+
+// transition reads Next/End of a state type that needs one of them.
+func (p *parser) transition(f *fields, st *State) {
+	st.Next, _ = f.str("Next")
+	end, hasEnd := f.boolean("End")
+	st.End = hasEnd && end
+	switch {
+	case f.has("Next") && f.has("End"):
+		p.d.add(f.loc, "Only one of 'Next' or 'End' may be set")
+	case !f.has("Next") && !st.End:
+		if hasEnd {
+			p.d.add(pointer(f.loc, "End"), "The field 'End' must be true when set")
+		} else {
+			p.d.add(f.loc, "These fields are required: [Next or End]")
+		}
+	}
+}
+
+func (p *parser) template(loc string, v any) *Template {
+	return compileTemplate(&p.d, loc, v)
+}
+
+// selectors reads Parameters and ResultSelector.
+func (p *parser) selectors(f *fields, st *State) {
+	if v, ok := f.raw("Parameters"); ok {
+		st.Parameters = p.template(pointer(f.loc, "Parameters"), v)
+	}
+	if v, ok := f.raw("ResultSelector"); ok {
+		if _, isObj := v.(map[string]any); !isObj {
+			p.d.add(pointer(f.loc, "ResultSelector"), "Expected value of type: Object")
+		} else {
+			st.ResultSelector = p.template(pointer(f.loc, "ResultSelector"), v)
+		}
+	}
+}
+
+func (p *parser) task(f *fields, st *State) {
+	st.ResultPath = f.nullablePath("ResultPath", true)
+	if r, ok := f.str("Resource"); ok {
+		if msg := checkResource(r); msg != "" {
+			p.d.add(pointer(f.loc, "Resource"), "%s", msg)
+		}
+		st.Resource = r
+	} else if !f.has("Resource") {
+		p.d.add(f.loc, "These fields are required: [Resource]")
+	}
+	p.selectors(f, st)
+	p.recovery(f, st)
+	if n, ok := f.integer("TimeoutSeconds", 1, 99999999); ok {
+		st.TimeoutSeconds = n
+	}
+	st.TimeoutSecondsPath = f.path("TimeoutSecondsPath")
+	if n, ok := f.integer("HeartbeatSeconds", 1, 99999999); ok {
+		st.HeartbeatSeconds = n
+	}
+	st.HeartbeatSecondsPath = f.path("HeartbeatSecondsPath")
+	if f.has("TimeoutSeconds") && f.has("TimeoutSecondsPath") {
+		p.d.add(f.loc, "Only one of 'TimeoutSeconds' or 'TimeoutSecondsPath' may be set")
+	}
+	if f.has("HeartbeatSeconds") && f.has("HeartbeatSecondsPath") {
+		p.d.add(f.loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
+	}
+	if st.TimeoutSeconds > 0 && st.HeartbeatSeconds > 0 && st.HeartbeatSeconds >= st.TimeoutSeconds {
+		p.d.add(pointer(f.loc, "HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
+	}
+	if c, ok := f.object("Credentials"); ok {
+		cloc := pointer(f.loc, "Credentials")
+		_, hasArn := c["RoleArn"]
+		_, hasArnPath := c["RoleArn.$"]
+		if !hasArn && !hasArnPath {
+			p.d.add(cloc, "The field 'RoleArn' is required but was missing")
+		}
+		for k := range c {
+			if k != "RoleArn" && k != "RoleArn.$" {
+				p.d.add(pointer(cloc, k), "Field '%s' is not supported by Credentials", k)
+			}
+		}
+		st.Credentials = p.template(cloc, c)
+	}
+}
+
+func (p *parser) recovery(f *fields, st *State) {
+	if list, ok := f.array("Retry"); ok {
+		for i, r := range list {
+			rloc := pointer(pointer(f.loc, "Retry"), i)
+			rm, ok := r.(map[string]any)
+			if !ok {
+				p.d.add(rloc, "Expected value of type: Object")
+				continue
+			}
+			st.Retry = append(st.Retry, p.retrier(rloc, rm, i == len(list)-1))
+		}
+	}
+	if list, ok := f.array("Catch"); ok {
+		for i, c := range list {
+			cloc := pointer(pointer(f.loc, "Catch"), i)
+			cm, ok := c.(map[string]any)
+			if !ok {
+				p.d.add(cloc, "Expected value of type: Object")
+				continue
+			}
+			st.Catch = append(st.Catch, p.catcher(cloc, cm, i == len(list)-1))
+		}
+	}
+}
+
+func (p *parser) errorEquals(f *fields, last bool, what string) []string {
+	list, ok := f.array("ErrorEquals")
+	if !ok {
+		if !f.has("ErrorEquals") {
+			p.d.add(f.loc, "These fields are required: [ErrorEquals]")
+		}
+		return nil
+	}
+	loc := pointer(f.loc, "ErrorEquals")
+	if len(list) == 0 {
+		p.d.add(loc, "The field 'ErrorEquals' must not be empty")
+	}
+	var out []string
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			p.d.add(pointer(loc, i), "Expected value of type: String")
+			continue
+		}
+		if s == ErrAll && len(list) > 1 {
+			p.d.add(pointer(loc, i), "States.ALL must appear alone in 'ErrorEquals'")
+		}
+		if s == ErrAll && !last {
+			p.d.add(pointer(loc, i), "A %s with States.ALL must be the last one", what)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (p *parser) retrier(loc string, raw map[string]any, last bool) *Retrier {
+	f := p.fields(loc, raw)
+	r := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
+	r.ErrorEquals = p.errorEquals(f, last, "retrier")
+	f.str("Comment")
+	if n, ok := f.integer("IntervalSeconds", 1, 99999999); ok {
+		r.IntervalSeconds = n
+	}
+	if n, ok := f.integer("MaxAttempts", 0, 99999999); ok {
+		r.MaxAttempts = n
+	}
+	if v, ok := f.raw("BackoffRate"); ok {
+		b, isNum := toFloat(v)
+		switch {
+		case !isNum:
+			p.d.add(pointer(loc, "BackoffRate"), "Expected value of type: Number")
+		case b < 1.0 || math.IsInf(b, 0):
+			p.d.add(pointer(loc, "BackoffRate"), "The value of the field 'BackoffRate' must be at least 1.0")
+		default:
+			r.BackoffRate = b
+		}
+	}
+	if n, ok := f.integer("MaxDelaySeconds", 1, 31622400); ok {
+		r.MaxDelaySeconds = n
+	}
+	if s, ok := f.str("JitterStrategy"); ok {
+		switch s {
+		case "FULL":
+			r.JitterFull = true
+		case "NONE":
+		default:
+			p.d.add(pointer(loc, "JitterStrategy"), "The value of the field 'JitterStrategy' must be FULL or NONE")
+		}
+	}
+	f.done("a retrier")
+	return r
+}
+
+func (p *parser) catcher(loc string, raw map[string]any, last bool) *Catcher {
+	f := p.fields(loc, raw)
+	c := &Catcher{}
+	c.ErrorEquals = p.errorEquals(f, last, "catcher")
+	f.str("Comment")
+	if n, ok := f.str("Next"); ok {
+		c.Next = n
+	} else if !f.has("Next") {
+		p.d.add(loc, "These fields are required: [Next]")
+	}
+	c.ResultPath = f.nullablePath("ResultPath", true)
+	f.done("a catcher")
+	return c
+}
+
+func (p *parser) choice(f *fields, st *State) {
+	st.Default, _ = f.str("Default")
+	list, ok := f.array("Choices")
+	if !ok {
+		if !f.has("Choices") {
+			p.d.add(f.loc, "These fields are required: [Choices]")
+		}
+		return
+	}
+	if len(list) == 0 {
+		p.d.add(pointer(f.loc, "Choices"), "The field 'Choices' must have at least one rule")
+	}
+	for i, r := range list {
+		rloc := pointer(pointer(f.loc, "Choices"), i)
+		rm, ok := r.(map[string]any)
+		if !ok {
+			p.d.add(rloc, "Expected value of type: Object")
+			continue
+		}
+		if rule := parseChoiceRule(&p.d, rloc, rm, true); rule != nil {
+			st.Choices = append(st.Choices, rule)
+		}
+	}
+}
+
+func (p *parser) wait(f *fields, st *State) {
+	n := 0
+	for _, k := range []string{"Seconds", "SecondsPath", "Timestamp", "TimestampPath"} {
+		if f.has(k) {
+			n++
+		}
+	}
+	if n != 1 {
+		p.d.add(f.loc, "A Wait state must have exactly one of 'Seconds', 'SecondsPath', 'Timestamp' or 'TimestampPath'")
+	}
+	if v, ok := f.integer("Seconds", 0, 99999999); ok {
+		st.Seconds = &v
+	}
+	st.SecondsPath = f.path("SecondsPath")
+	if s, ok := f.str("Timestamp"); ok {
+		if t, valid := ParseTimestamp(s); valid {
+			st.Timestamp = &t
+		} else {
+			p.d.add(pointer(f.loc, "Timestamp"), "String does not match RFC3339 timestamp")
+		}
+	}
+	st.TimestampPath = f.path("TimestampPath")
+}
+
+func (p *parser) failState(f *fields, st *State) {
+	st.Error, _ = f.str("Error")
+	st.Cause, _ = f.str("Cause")
+	readDyn := func(k string) (*Path, *intrinsic) {
+		s, ok := f.str(k)
+		if !ok {
+			return nil, nil
+		}
+		if strings.HasPrefix(s, "States.") {
+			c, err := parseIntrinsic(s)
+			if err != nil {
+				p.d.add(pointer(f.loc, k), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", k, err)
+				return nil, nil
+			}
+			return nil, c
+		}
+		return p.compilePath(pointer(f.loc, k), k, s, false), nil
+	}
+	st.ErrorPath, st.errorPathIntrinsic = readDyn("ErrorPath")
+	st.CausePath, st.causePathIntrinsic = readDyn("CausePath")
+	if f.has("Error") && f.has("ErrorPath") {
+		p.d.add(f.loc, "Only one of 'Error' or 'ErrorPath' may be set")
+	}
+	if f.has("Cause") && f.has("CausePath") {
+		p.d.add(f.loc, "Only one of 'Cause' or 'CausePath' may be set")
+	}
+}
+
+func (p *parser) mapState(f *fields, st *State) {
+	loc := f.loc
+	st.ResultPath = f.nullablePath("ResultPath", true)
+	st.ItemsPath = f.nullablePath("ItemsPath", false)
+	if st.ItemsPath.Null {
+		p.d.add(pointer(loc, "ItemsPath"), "The field 'ItemsPath' must be a JSONPath, not null")
+	}
+	p.selectors(f, st)
+	p.recovery(f, st)
+	if v, ok := f.raw("ItemSelector"); ok {
+		st.ItemSelector = p.template(pointer(loc, "ItemSelector"), v)
+		if st.Parameters != nil {
+			p.d.add(loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
+		}
+	}
+	proc, hasProc := f.object("ItemProcessor")
+	iter, hasIter := f.object("Iterator")
+	switch {
+	case hasProc && hasIter:
+		p.d.add(loc, "Only one of 'ItemProcessor' or 'Iterator' may be set")
+	case hasProc:
+		st.ProcessorMode, st.Processor = p.processor(pointer(loc, "ItemProcessor"), proc)
+	case hasIter:
+		st.ProcessorMode, st.Processor = p.processor(pointer(loc, "Iterator"), iter)
+	default:
+		if !f.has("ItemProcessor") && !f.has("Iterator") {
+			p.d.add(loc, "These fields are required: [ItemProcessor]")
+		}
+	}
+	if n, ok := f.integer("MaxConcurrency", 0, math.MaxInt32); ok {
+		st.MaxConcurrency = n
+	}
+	st.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
+	if n, ok := f.integer("ToleratedFailureCount", 0, math.MaxInt32); ok {
+		st.ToleratedFailureCount = &n
+	}
+	st.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+	if v, ok := f.raw("ToleratedFailurePercentage"); ok {
+		pct, isNum := toFloat(v)
+		if !isNum || pct < 0 || pct > 100 {
+			p.d.add(pointer(loc, "ToleratedFailurePercentage"), "The value of the field 'ToleratedFailurePercentage' must be a number between 0 and 100")
+		} else {
+			st.ToleratedFailurePercentage = &pct
+		}
+	}
+	st.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+	if s, ok := f.str("Label"); ok {
+		if bad, found := invalidLabelChar(s); found {
+			p.d.add(pointer(loc, "Label"), "Label contains invalid character: %s", bad)
+		}
+		if utf8.RuneCountInString(s) > 40 {
+			p.d.add(pointer(loc, "Label"), "Label exceeds the maximum length of 40 characters")
+		}
+		st.Label = s
+	}
+	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
+		if _, ok := f.raw(k); ok {
+			p.d.add(pointer(loc, k), "The field '%s' is not supported yet: distributed Map runs its items inline in this version of Stepwise", k)
+		}
+	}
+}
+
+// processor reads a Map's ItemProcessor (or the older Iterator, which AWS
+// accepts with a ProcessorConfig too): the mode and the sub-machine.
+func (p *parser) processor(ploc string, proc map[string]any) (string, *Machine) {
+	mode := "INLINE"
+	if cfg, ok := proc["ProcessorConfig"]; ok {
+		cm, isObj := cfg.(map[string]any)
+		if !isObj {
+			p.d.add(pointer(ploc, "ProcessorConfig"), "Expected value of type: Object")
+		} else {
+			cf := p.fields(pointer(ploc, "ProcessorConfig"), cm)
+			if m, ok := cf.str("Mode"); ok {
+				if m != "INLINE" && m != "DISTRIBUTED" {
+					p.d.add(pointer(cf.loc, "Mode"), "The value of the field 'Mode' must be INLINE or DISTRIBUTED")
+				}
+				mode = m
+			}
+			if et, ok := cf.str("ExecutionType"); ok && et != "STANDARD" && et != "EXPRESS" {
+				p.d.add(pointer(cf.loc, "ExecutionType"), "The value of the field 'ExecutionType' must be STANDARD or EXPRESS")
+			}
+			cf.done("ProcessorConfig")
+		}
+	}
+	inner := make(map[string]any, len(proc))
+	for k, v := range proc {
+		if k != "ProcessorConfig" {
+			inner[k] = v
+		}
+	}
+	return mode, p.machine(ploc, inner, false)
+}
+
+// invalidLabelChar finds the first character AWS forbids in a Map Label.
+func invalidLabelChar(s string) (string, bool) {
+	for _, r := range s {
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune(" <>{}[]?*\"#%\\^|~`$&,;:/", r) {
+			b, _ := json.Marshal(string(r))
+			return "'" + strings.Trim(string(b), `"`) + "'", true
+		}
+	}
+	return "", false
+}
+
+// Lookup returns the state with the given name, or nil.
+func (m *Machine) Lookup(name string) *State { return m.States[name] }
+
+// Start is the state an execution of m starts in.
+func (m *Machine) Start() *State { return m.States[m.StartAt] }
+
+var _ = time.Time{}

@@ -1,0 +1,277 @@
+package statelang
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ohler55/ojg/jp"
+)
+
+// Path is a compiled JSONPath as ASL uses it: `$...` reads the state's
+// input, `$$...` reads the context object.
+//
+// A definite path (only names and indexes) yields one value or a "not found"
+// error; an indefinite one (wildcards, filters, slices, unions, descent)
+// yields the array of everything it matches, as Jayway JsonPath does on AWS.
+type Path struct {
+	text     string
+	context  bool
+	steps    []any // definite paths: string (name) or int (index)
+	expr     jp.Expr
+	definite bool
+}
+
+// String returns the path as written in the definition.
+func (p *Path) String() string { return p.text }
+
+// IsContext reports whether the path reads the context object ($$).
+func (p *Path) IsContext() bool { return p.context }
+
+// ParsePath compiles a JSONPath of the form `$...` or `$$...`.
+func ParsePath(s string) (*Path, error) {
+	p := &Path{text: s}
+	rest := s
+	switch {
+	case strings.HasPrefix(s, "$$"):
+		p.context = true
+		rest = s[1:]
+	case strings.HasPrefix(s, "$"):
+	default:
+		return nil, fmt.Errorf("the path %q must start with '$'", s)
+	}
+	if steps, ok := parseDefinite(rest[1:]); ok {
+		p.steps = steps
+		p.definite = true
+		return p, nil
+	}
+	x, err := jp.ParseString(rest)
+	if err != nil {
+		return nil, fmt.Errorf("the path %q is not a valid JSONPath: %v", s, err)
+	}
+	if len(x) == 0 {
+		return nil, fmt.Errorf("the path %q is not a valid JSONPath", s)
+	}
+	if _, ok := x[0].(jp.Root); !ok {
+		return nil, fmt.Errorf("the path %q must start with '$'", s)
+	}
+	for _, f := range x[1:] {
+		switch f.(type) {
+		case jp.Child, jp.Nth, jp.Wildcard, jp.Descent, jp.Slice, jp.Union, *jp.Filter, jp.Bracket:
+		default:
+			return nil, fmt.Errorf("the path %q uses an unsupported JSONPath feature", s)
+		}
+	}
+	p.expr = x
+	return p, nil
+}
+
+// ParseReferencePath compiles a reference path: a path that names a single
+// node, with names and indexes only (no wildcards, filters, slices, unions
+// or descent), as ResultPath requires.
+func ParseReferencePath(s string) (*Path, error) {
+	p, err := ParsePath(s)
+	if err != nil {
+		return nil, err
+	}
+	if !p.definite {
+		return nil, fmt.Errorf("the reference path %q may only use names and indexes (no wildcards, filters, slices or unions)", s)
+	}
+	return p, nil
+}
+
+// parseDefinite parses the part after `$` when it holds only `.name`,
+// `['name']` and `[n]` steps. Names in dot notation run to the next `.` or
+// `[`, so `$.a-b` and `$.a b` name the keys "a-b" and "a b", as on AWS.
+func parseDefinite(s string) ([]any, bool) {
+	var steps []any
+	for len(s) > 0 {
+		switch s[0] {
+		case '.':
+			s = s[1:]
+			end := strings.IndexAny(s, ".[")
+			if end < 0 {
+				end = len(s)
+			}
+			name := s[:end]
+			if name == "" || name == "*" || strings.ContainsAny(name, "()?@'\"]") {
+				return nil, false
+			}
+			steps = append(steps, name)
+			s = s[end:]
+		case '[':
+			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				return nil, false
+			}
+			inner := s[1:end]
+			if len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0] {
+				name := inner[1 : len(inner)-1]
+				if strings.ContainsAny(name, "'\"\\") {
+					return nil, false
+				}
+				steps = append(steps, name)
+			} else {
+				n, err := strconv.Atoi(inner)
+				if err != nil || n < 0 || inner != strconv.Itoa(n) {
+					return nil, false
+				}
+				steps = append(steps, n)
+			}
+			s = s[end+1:]
+		default:
+			return nil, false
+		}
+	}
+	return steps, true
+}
+
+// pathError is a path that found nothing; its message is AWS's (Jayway's).
+type pathError struct{ msg string }
+
+func (e *pathError) Error() string { return e.msg }
+
+// Get evaluates the path against the input (or the context object for `$$`).
+func (p *Path) Get(input, context any) (any, error) {
+	root := input
+	if p.context {
+		root = context
+	}
+	if !p.definite {
+		res := p.expr.Get(root)
+		if res == nil {
+			res = []any{}
+		}
+		return res, nil
+	}
+	cur := root
+	for i, st := range p.steps {
+		switch k := st.(type) {
+		case string:
+			m, ok := cur.(map[string]any)
+			if !ok {
+				return nil, &pathError{fmt.Sprintf("Expected to find an object with property %s in path %s but found '%s'", bracketOf(p.steps[i:i+1]), bracketPath(p.steps[:i]), jsonKindName(cur))}
+			}
+			v, ok := m[k]
+			if !ok {
+				if i == len(p.steps)-1 {
+					return nil, &pathError{"No results for path: " + bracketPath(p.steps)}
+				}
+				return nil, &pathError{"Missing property in path " + bracketPath(p.steps[:i+1])}
+			}
+			cur = v
+		case int:
+			a, ok := cur.([]any)
+			if !ok || k >= len(a) {
+				return nil, &pathError{"No results for path: " + bracketPath(p.steps)}
+			}
+			cur = a[k]
+		}
+	}
+	return cur, nil
+}
+
+// Has reports whether the path selects something (Choice's IsPresent).
+func (p *Path) Has(input, context any) bool {
+	v, err := p.Get(input, context)
+	if err != nil {
+		return false
+	}
+	if !p.definite {
+		return len(v.([]any)) > 0
+	}
+	return true
+}
+
+func bracketOf(steps []any) string {
+	return strings.TrimPrefix(bracketPath(steps), "$")
+}
+
+func bracketPath(steps []any) string {
+	var sb strings.Builder
+	sb.WriteByte('$')
+	for _, st := range steps {
+		switch k := st.(type) {
+		case string:
+			sb.WriteString("['")
+			sb.WriteString(k)
+			sb.WriteString("']")
+		case int:
+			sb.WriteString("[" + strconv.Itoa(k) + "]")
+		}
+	}
+	return sb.String()
+}
+
+func jsonKindName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	if isNumber(v) {
+		return "number"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// Set returns input with value placed at the reference path, creating
+// missing objects on the way, as ResultPath does. The input is not changed;
+// what is changed is copied. It fails when a step meets something that is
+// neither an object nor an array it can index.
+func (p *Path) Set(input, value any) (any, error) {
+	if p.context {
+		return nil, fmt.Errorf("the context object cannot be written")
+	}
+	return setSteps(input, p.steps, value, p.text)
+}
+
+func setSteps(cur any, steps []any, value any, text string) (any, error) {
+	if len(steps) == 0 {
+		return value, nil
+	}
+	switch k := steps[0].(type) {
+	case string:
+		var m map[string]any
+		switch t := cur.(type) {
+		case map[string]any:
+			m = make(map[string]any, len(t)+1)
+			for key, v := range t {
+				m[key] = v
+			}
+		default:
+			return nil, &pathError{fmt.Sprintf("Unable to apply ReferencePath %s to input %s", text, MarshalString(cur))}
+		}
+		next, exists := m[k]
+		if !exists && len(steps) > 1 {
+			next = map[string]any{}
+		}
+		child, err := setSteps(next, steps[1:], value, text)
+		if err != nil {
+			return nil, err
+		}
+		m[k] = child
+		return m, nil
+	case int:
+		a, ok := cur.([]any)
+		if !ok || k >= len(a) {
+			return nil, &pathError{fmt.Sprintf("Unable to apply ReferencePath %s to input %s", text, MarshalString(cur))}
+		}
+		c := make([]any, len(a))
+		copy(c, a)
+		child, err := setSteps(a[k], steps[1:], value, text)
+		if err != nil {
+			return nil, err
+		}
+		c[k] = child
+		return c, nil
+	}
+	return nil, fmt.Errorf("bad step")
+}

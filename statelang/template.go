@@ -1,0 +1,179 @@
+package statelang
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Template is a compiled payload template (Parameters, ItemSelector,
+// ResultSelector, Credentials): a JSON value whose object keys ending in
+// ".$" take their value from a path or an intrinsic function call.
+type Template struct {
+	root tnode
+}
+
+type tnode interface {
+	eval(input, context any, env *Env, field string) (any, *Failure)
+}
+
+type tliteral struct{ v any }
+
+type tobject struct {
+	keys  []string // output keys, sorted
+	nodes []tnode
+}
+
+type tarray struct{ items []tnode }
+
+type tpath struct {
+	key  string // the ".$" key as written, for causes
+	path *Path
+}
+
+type tcall struct {
+	key  string
+	call *intrinsic
+}
+
+// compileTemplate compiles a payload template, reporting problems to d.
+func compileTemplate(d *diagnostics, loc string, v any) *Template {
+	return &Template{root: compileNode(d, loc, v)}
+}
+
+func compileNode(d *diagnostics, loc string, v any) tnode {
+	switch t := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		o := &tobject{}
+		seen := map[string]string{}
+		for _, k := range keys {
+			kloc := pointer(loc, k)
+			out := k
+			var n tnode
+			if strings.HasSuffix(k, ".$") {
+				out = strings.TrimSuffix(k, ".$")
+				s, ok := t[k].(string)
+				if !ok {
+					d.add(kloc, "The value for the field '%s' must be a STRING that contains a JSONPath but was a %s", k, jsonKindName(t[k]))
+					continue
+				}
+				n = compileDynamic(d, kloc, k, s)
+			} else {
+				n = compileNode(d, kloc, t[k])
+			}
+			if prev, dup := seen[out]; dup {
+				d.add(kloc, "The field '%s' duplicates the field '%s'", k, prev)
+				continue
+			}
+			seen[out] = k
+			if n == nil {
+				continue
+			}
+			o.keys = append(o.keys, out)
+			o.nodes = append(o.nodes, n)
+		}
+		return o
+	case []any:
+		a := &tarray{items: make([]tnode, len(t))}
+		for i, e := range t {
+			a.items[i] = compileNode(d, pointer(loc, i), e)
+		}
+		return a
+	default:
+		return tliteral{v}
+	}
+}
+
+// compileDynamic compiles the string value of a ".$" key: a path or an
+// intrinsic function call.
+func compileDynamic(d *diagnostics, loc, key, s string) tnode {
+	switch {
+	case strings.HasPrefix(s, "States."):
+		c, err := parseIntrinsic(s)
+		if err != nil {
+			d.add(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", key, err)
+			return nil
+		}
+		return tcall{key: key, call: c}
+	case strings.HasPrefix(s, "$"):
+		if isVariableRef(s) {
+			d.add(loc, "Variables (%s) are not supported yet: Assign and workflow variables come with the JSONata support", s)
+			return nil
+		}
+		p, err := ParsePath(s)
+		if err != nil {
+			d.add(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", key, err)
+			return nil
+		}
+		return tpath{key: key, path: p}
+	default:
+		d.add(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", key)
+		return nil
+	}
+}
+
+// isVariableRef reports whether s reads a workflow variable ($name), not
+// the input ($, $.x, $[..]) or the context ($$).
+func isVariableRef(s string) bool {
+	if len(s) < 2 || s[0] != '$' {
+		return false
+	}
+	c := s[1]
+	return c != '.' && c != '[' && c != '$'
+}
+
+// Eval evaluates the template against the input and context object.
+// field names the template's field for failure causes (e.g. "Parameters").
+func (t *Template) Eval(input, context any, env *Env) (any, *Failure) {
+	return t.root.eval(input, context, env, "")
+}
+
+func (n tliteral) eval(input, context any, env *Env, field string) (any, *Failure) {
+	return Clone(n.v), nil
+}
+
+func (n *tobject) eval(input, context any, env *Env, field string) (any, *Failure) {
+	out := make(map[string]any, len(n.keys))
+	for i, k := range n.keys {
+		v, f := n.nodes[i].eval(input, context, env, field)
+		if f != nil {
+			return nil, f
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (n *tarray) eval(input, context any, env *Env, field string) (any, *Failure) {
+	out := make([]any, len(n.items))
+	for i, it := range n.items {
+		v, f := it.eval(input, context, env, field)
+		if f != nil {
+			return nil, f
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (n tpath) eval(input, context any, env *Env, field string) (any, *Failure) {
+	v, err := n.path.Get(input, context)
+	if err != nil {
+		src := input
+		if n.path.IsContext() {
+			src = context
+		}
+		return nil, &Failure{Name: ErrParameterPathFailure, Cause: fmt.Sprintf(
+			"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", n.path, n.key, MarshalString(src))}
+	}
+	return Clone(v), nil
+}
+
+func (n tcall) eval(input, context any, env *Env, field string) (any, *Failure) {
+	return n.call.eval(input, context, env)
+}
