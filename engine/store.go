@@ -89,6 +89,9 @@ type Task struct {
 	TimeoutSeconds   int64
 	HeartbeatSeconds int64
 	CreatedAt        time.Time
+	// DispatchAfter is when the task is dispatched again unless a worker
+	// acknowledged it (heartbeat) or answered it.
+	DispatchAfter time.Time
 }
 
 // Task statuses in the store.

@@ -101,6 +101,11 @@ func formatFloat(f float64) string {
 			mant += ".0"
 		}
 		exp = strings.TrimPrefix(exp, "+")
+		neg := strings.HasPrefix(exp, "-")
+		exp = strings.TrimLeft(strings.TrimPrefix(exp, "-"), "0")
+		if neg {
+			exp = "-" + exp
+		}
 		return mant + "E" + exp
 	}
 	s := strconv.FormatFloat(f, 'f', -1, 64)
@@ -138,6 +143,50 @@ func writeString(sb *strings.Builder, s string) {
 		}
 	}
 	sb.WriteByte('"')
+}
+
+// sizeOver reports whether the JSON text of v would be longer than limit
+// bytes. It allocates nothing and stops as soon as the limit is passed.
+func sizeOver(v any, limit int) bool {
+	n := 0
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case string:
+			n += len(t) + 2
+		case json.Number:
+			n += len(t)
+		case []any:
+			n += 2 + len(t)
+			for _, e := range t {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			n += 2 + len(t)
+			for k, e := range t {
+				n += len(k) + 3
+				if walk(e) {
+					return true
+				}
+			}
+		default:
+			n += 8 // a number: estimated, exact enough for a 256 KiB limit
+		}
+		return n > limit
+	}
+	if walk(v) {
+		return true
+	}
+	if n < limit-limit/8 {
+		return false
+	}
+	return len(MarshalJSON(v)) > limit // close to the limit: measure exactly
 }
 
 // Clone returns a deep copy of a value, so that a caller may change the copy

@@ -99,7 +99,8 @@ type State struct {
 	ToleratedFailurePercentagePath *Path
 	Label                          string
 
-	owner *Machine // the machine (top level, branch or processor) holding the state
+	owner        *Machine // the machine (top level, branch or processor) holding the state
+	readsContext bool     // some field of the state reads the context object ($$)
 }
 
 // Machine returns the machine (the top level, a Parallel branch or a Map

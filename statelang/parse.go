@@ -353,7 +353,7 @@ func (s *State) targets() []target {
 
 func (p *parser) state(loc, name string, raw map[string]any) *State {
 	f := p.fields(loc, raw)
-	st := &State{Name: name}
+	st := &State{Name: name, readsContext: strings.Contains(MarshalString(raw), "$$")}
 	typ, ok := f.str("Type")
 	if !ok {
 		if !f.has("Type") {

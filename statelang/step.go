@@ -118,13 +118,13 @@ func (s *State) applyResultPath(pf pathField, input, result any, c *Context) (an
 }
 
 func checkSize(v any) bool {
-	return len(MarshalJSON(v)) <= MaxPayloadBytes
+	return !sizeOver(v, MaxPayloadBytes)
 }
 
 // Enter computes what a state does with its raw input. c describes the
 // execution and this entry of the state.
 func (s *State) Enter(input any, c *Context, env *Env) Step {
-	ctxObj := c.Object()
+	ctxObj := s.contextObject(c)
 	if s.Type == TypeFail {
 		return fail(s.failOf(input, c, ctxObj, env))
 	}
@@ -219,6 +219,15 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 	return fail(s.runtimeFailure(c, ErrRuntime, "unknown state type "+string(s.Type)))
 }
 
+// contextObject builds the context object for a state that reads it; the
+// others get nil, which spares a map per step.
+func (s *State) contextObject(c *Context) map[string]any {
+	if !s.readsContext {
+		return nil
+	}
+	return c.Object()
+}
+
 // asRuntime turns a parameter failure of a Pass state into States.Runtime:
 // a Pass state has no Catch, and AWS reports such failures as runtime
 // errors of the state.
@@ -250,7 +259,7 @@ func (s *State) finish(input, result any, c *Context, ctxObj map[string]any) Ste
 // outputs of a Parallel or Map) into the raw state input: ResultSelector,
 // ResultPath, OutputPath.
 func (s *State) Complete(input, result any, c *Context, env *Env) Step {
-	ctxObj := c.Object()
+	ctxObj := s.contextObject(c)
 	if !checkSize(result) {
 		return fail(&Failure{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf(
 			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name)})

@@ -1,0 +1,562 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Config configures an Engine. Zero values take the documented defaults.
+type Config struct {
+	// Store persists everything. Required.
+	Store Store
+	// Dispatcher receives tasks after their commit. Defaults to none: tasks
+	// stay SCHEDULED until some dispatcher's engine re-dispatches them.
+	Dispatcher Dispatcher
+	// Region and Account build ARNs. Default to "us-east-1" and
+	// "111111111111".
+	Region, Account string
+	// MaxHistoryEvents is the history limit per execution. Defaults to
+	// 25,000 (AWS).
+	MaxHistoryEvents int64
+	// PollInterval is how often the maintenance loop looks for due timers
+	// and undelivered tasks. Defaults to 1s.
+	PollInterval time.Duration
+	// TimerLease is how long a claimed timer is hidden from other engines
+	// while it is applied. Defaults to 30s.
+	TimerLease time.Duration
+	// DispatchTimeout is how long a SCHEDULED task may stay unacknowledged
+	// (no heartbeat, no result) before it is dispatched again. Defaults to
+	// 30s.
+	DispatchTimeout time.Duration
+	// ClaimBatch is how many timers or tasks one maintenance pass claims.
+	// Defaults to 256.
+	ClaimBatch int
+	// Workers bounds how many claimed timers are applied concurrently.
+	// Defaults to 16.
+	Workers int
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// Random returns numbers in [0, 1) for States.MathRandom and jitter.
+	// Defaults to math/rand/v2.
+	Random func() float64
+	// UUID returns random UUIDs. Defaults to crypto/rand version 4 UUIDs.
+	UUID func() string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.Account == "" {
+		c.Account = "111111111111"
+	}
+	if c.MaxHistoryEvents <= 0 {
+		c.MaxHistoryEvents = 25000
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.TimerLease <= 0 {
+		c.TimerLease = 30 * time.Second
+	}
+	if c.DispatchTimeout <= 0 {
+		c.DispatchTimeout = 30 * time.Second
+	}
+	if c.ClaimBatch <= 0 {
+		c.ClaimBatch = 256
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Random == nil {
+		c.Random = mrand.Float64
+	}
+	if c.UUID == nil {
+		c.UUID = NewUUID
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// NewUUID returns a random version 4 UUID.
+func NewUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Engine runs executions durably on a Store. It is safe for concurrent use;
+// several Engines may share one store.
+type Engine struct {
+	cfg   Config
+	store Store
+	env   statelang.Env
+
+	mu       sync.RWMutex
+	machines map[string]*statelang.Machine
+
+	locks [256]sync.Mutex // per-execution serialisation inside this process
+}
+
+// New returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	cfg.setDefaults()
+	if cfg.Store == nil {
+		return nil, errors.New("engine: Config.Store is required")
+	}
+	return &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
+		machines: map[string]*statelang.Machine{}}, nil
+}
+
+func (e *Engine) stateMachineARN(name string) string {
+	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":stateMachine:" + name
+}
+
+// CreateStateMachine validates a definition and stores it as version 1 of a
+// new machine. Creating the same name with the same definition again returns
+// the existing machine; a different definition is ErrStateMachineExists.
+func (e *Engine) CreateStateMachine(ctx context.Context, name, definition, roleARN string) (StateMachine, error) {
+	if err := validName(name); err != nil {
+		return StateMachine{}, err
+	}
+	if _, err := statelang.Parse([]byte(definition)); err != nil {
+		return StateMachine{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	sm := StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: 1, Definition: definition, RoleARN: roleARN, CreatedAt: e.cfg.Now()}
+	err := e.store.CreateStateMachine(ctx, sm)
+	if errors.Is(err, ErrConflict) {
+		old, gerr := e.store.GetStateMachine(ctx, name, 0)
+		if gerr == nil && old.Definition == definition {
+			return old, nil
+		}
+		return StateMachine{}, ErrStateMachineExists
+	}
+	return sm, err
+}
+
+// UpdateStateMachine stores a new immutable version of a machine's
+// definition. Running executions keep their version.
+func (e *Engine) UpdateStateMachine(ctx context.Context, name, definition string) (StateMachine, error) {
+	if _, err := statelang.Parse([]byte(definition)); err != nil {
+		return StateMachine{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+	}
+	return e.store.AddStateMachineVersion(ctx, name, definition, e.cfg.Now())
+}
+
+// DescribeStateMachine returns a version of a machine (0: the latest).
+func (e *Engine) DescribeStateMachine(ctx context.Context, name string, version int) (StateMachine, error) {
+	return e.store.GetStateMachine(ctx, name, version)
+}
+
+func (e *Engine) machine(ctx context.Context, name string, version int) (*statelang.Machine, StateMachine, error) {
+	key := name + "\x00" + strconv.Itoa(version)
+	e.mu.RLock()
+	m := e.machines[key]
+	e.mu.RUnlock()
+	if m != nil && version > 0 {
+		return m, StateMachine{Name: name, Version: version, ARN: e.stateMachineARN(name)}, nil
+	}
+	sm, err := e.store.GetStateMachine(ctx, name, version)
+	if err != nil {
+		return nil, sm, err
+	}
+	key = name + "\x00" + strconv.Itoa(sm.Version)
+	e.mu.RLock()
+	m = e.machines[key]
+	e.mu.RUnlock()
+	if m == nil {
+		if m, err = statelang.Parse([]byte(sm.Definition)); err != nil {
+			return nil, sm, fmt.Errorf("stored definition of %s version %d: %w", name, sm.Version, err)
+		}
+		e.mu.Lock()
+		e.machines[key] = m
+		e.mu.Unlock()
+	}
+	return m, sm, nil
+}
+
+func validName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > 80 {
+		return fmt.Errorf("%w: name must be 1 to 80 characters", ErrInvalidInput)
+	}
+	return nil
+}
+
+// StartExecutionInput are the arguments of StartExecution.
+type StartExecutionInput struct {
+	StateMachine string
+	Version      int    // 0: the latest
+	Name         string // "": a random UUID
+	Input        string // JSON text; "" means {}
+}
+
+// StartExecution starts an execution. A name is unique per state machine:
+// the same name with the same input returns the existing execution, a
+// different input is ErrExecutionAlreadyExists.
+func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*Execution, error) {
+	if in.Name == "" {
+		in.Name = e.cfg.UUID()
+	}
+	if err := validName(in.Name); err != nil {
+		return nil, err
+	}
+	if in.Input == "" {
+		in.Input = "{}"
+	}
+	if len(in.Input) > statelang.MaxPayloadBytes {
+		return nil, ErrPayloadTooLarge
+	}
+	input, err := statelang.ParseJSON([]byte(in.Input))
+	if err != nil {
+		return nil, fmt.Errorf("%w: input is not valid JSON: %v", ErrInvalidInput, err)
+	}
+	m, sm, err := e.machine(ctx, in.StateMachine, in.Version)
+	if err != nil {
+		return nil, err
+	}
+	now := e.cfg.Now()
+	x := &Execution{
+		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
+		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: e.stateMachineARN(sm.Name),
+		Status: StatusRunning, Input: in.Input, StartDate: now, State: EncodeState(&State{}),
+	}
+	var dec *Decision
+	got, err := e.store.CreateExecution(ctx, x, func(id int64) (*Mutation, error) {
+		x.ID = id
+		d, err := Decide(m, e.exec(x, input, sm.RoleARN), &State{}, Event{Kind: EventStart}, now, &e.env, e.limits())
+		if err != nil {
+			return nil, err
+		}
+		dec = d
+		return e.mutation(x, d, now), nil
+	})
+	if errors.Is(err, ErrConflict) && got != nil {
+		if got.Input == in.Input {
+			return got, nil
+		}
+		return nil, ErrExecutionAlreadyExists
+	}
+	if err != nil {
+		return nil, err
+	}
+	e.dispatch(ctx, dec.NewTasks)
+	return got, nil
+}
+
+func (e *Engine) limits() Limits { return Limits{MaxEvents: e.cfg.MaxHistoryEvents} }
+
+func (e *Engine) exec(x *Execution, input any, roleARN string) Exec {
+	return Exec{ID: x.ID, ARN: x.ARN, Name: x.Name, Input: input, StartTime: x.StartDate,
+		StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachine, RoleARN: roleARN, Region: e.cfg.Region}
+}
+
+func (e *Engine) mutation(x *Execution, d *Decision, now time.Time) *Mutation {
+	m := &Mutation{
+		ExecutionID: x.ID, Version: x.Version, Status: d.State.Status, LastEventID: d.State.LastEventID,
+		State: EncodeState(d.State), Events: d.Events, NewTasks: d.NewTasks, CloseTasks: d.CloseTasks,
+		NewTimers: d.NewTimers, DeleteTimers: d.DeleteTimers, Terminal: d.Terminal,
+	}
+	for i := range m.NewTasks {
+		m.NewTasks[i].DispatchAfter = now.Add(e.cfg.DispatchTimeout)
+	}
+	if d.Terminal {
+		m.StopDate = now
+		if d.Status == StatusSucceeded {
+			m.Output = statelang.MarshalString(d.Output)
+		}
+		if d.Failure != nil {
+			m.Error, m.Cause = d.Failure.Name, d.Failure.Cause
+		}
+	}
+	return m
+}
+
+// apply runs one event against an execution: load, decide, commit (retrying
+// on a version conflict), then dispatch the new tasks.
+func (e *Engine) apply(ctx context.Context, id int64, ev Event) (*Decision, error) {
+	lock := &e.locks[uint64(id)%uint64(len(e.locks))]
+	var dec *Decision
+	for attempt := 0; ; attempt++ {
+		lock.Lock()
+		d, err := e.applyOnce(ctx, id, ev)
+		lock.Unlock()
+		if errors.Is(err, ErrConflict) && attempt < 20 {
+			continue // another engine committed first: decide again on its state
+		}
+		if err != nil {
+			return nil, err
+		}
+		dec = d
+		break
+	}
+	e.dispatch(ctx, dec.NewTasks)
+	return dec, nil
+}
+
+func (e *Engine) applyOnce(ctx context.Context, id int64, ev Event) (*Decision, error) {
+	x, err := e.store.GetExecution(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if x.Status != StatusRunning {
+		return nil, ErrExecutionNotRunning
+	}
+	m, sm, err := e.machine(ctx, x.StateMachine, x.StateMachineVersion)
+	if err != nil {
+		return nil, err
+	}
+	st, err := DecodeState(x.State)
+	if err != nil {
+		return nil, err
+	}
+	input, err := statelang.ParseJSON([]byte(x.Input))
+	if err != nil {
+		return nil, fmt.Errorf("stored input of execution %d: %w", id, err)
+	}
+	now := e.cfg.Now()
+	d, err := Decide(m, e.exec(x, input, sm.RoleARN), st, ev, now, &e.env, e.limits())
+	if err != nil {
+		return nil, err
+	}
+	if ev.Kind == EventTimer {
+		d.DeleteTimers = append(d.DeleteTimers, ev.TimerKey)
+	}
+	if !d.Changed && len(d.DeleteTimers) == 0 {
+		return d, nil
+	}
+	if err := e.store.Commit(ctx, e.mutation(x, d, now)); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
+	if e.cfg.Dispatcher == nil {
+		return
+	}
+	for _, t := range tasks {
+		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
+			// The maintenance loop dispatches it again after DispatchTimeout.
+			e.cfg.Logger.Warn("dispatch failed", "task_token", t.Token, "error", err)
+		}
+	}
+}
+
+// DescribeExecution returns an execution by ARN.
+func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution, error) {
+	return e.store.GetExecutionByARN(ctx, arn)
+}
+
+// ListExecutionsInput are the arguments of ListExecutions.
+type ListExecutionsInput struct {
+	StateMachine string
+	Status       string // "" for all
+	MaxResults   int    // default and maximum 1000
+	NextToken    string
+}
+
+// ListExecutions lists a machine's executions, newest first, a page at a
+// time; the returned token is "" on the last page.
+func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]*Execution, string, error) {
+	limit := in.MaxResults
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var before int64
+	if in.NextToken != "" {
+		n, err := strconv.ParseInt(in.NextToken, 10, 64)
+		if err != nil || n <= 0 {
+			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
+		}
+		before = n
+	}
+	xs, err := e.store.ListExecutions(ctx, ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before, Limit: limit + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(xs) > limit {
+		xs = xs[:limit]
+		next = strconv.FormatInt(xs[limit-1].ID, 10)
+	}
+	return xs, next, nil
+}
+
+// HistoryInput are the arguments of GetExecutionHistory.
+type HistoryInput struct {
+	MaxResults   int // default and maximum 1000
+	NextToken    string
+	ReverseOrder bool
+}
+
+// GetExecutionHistory returns a page of an execution's history events.
+func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, in HistoryInput) ([]statelang.HistoryEvent, string, error) {
+	x, err := e.store.GetExecutionByARN(ctx, arn)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := in.MaxResults
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	f := HistoryFilter{Reverse: in.ReverseOrder, Limit: limit + 1}
+	if in.NextToken != "" {
+		n, err := strconv.ParseInt(in.NextToken, 10, 64)
+		if err != nil || n < 0 {
+			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
+		}
+		if in.ReverseOrder {
+			f.BeforeID = n
+		} else {
+			f.AfterID = n
+		}
+	}
+	evs, err := e.store.History(ctx, x.ID, f)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(evs) > limit {
+		evs = evs[:limit]
+		next = strconv.FormatInt(evs[limit-1].ID, 10)
+	}
+	return evs, next, nil
+}
+
+// StopExecution aborts a running execution: status ABORTED, an
+// ExecutionAborted event, open tasks cancelled; their late results are
+// ignored.
+func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) (*Execution, error) {
+	x, err := e.store.GetExecutionByARN(ctx, arn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.apply(ctx, x.ID, Event{Kind: EventStop, Error: errName, Cause: cause}); err != nil {
+		return nil, err
+	}
+	return e.store.GetExecution(ctx, x.ID)
+}
+
+// SendTaskSuccess reports a task's result. A result for a task that is no
+// longer open (answered, timed out, cancelled) changes nothing and returns
+// ErrTaskClosed.
+func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
+	if len(output) > statelang.MaxPayloadBytes {
+		return e.SendTaskFailure(ctx, token, statelang.ErrDataLimitExceeded,
+			"The state/task returned a result with a size exceeding the maximum number of bytes service limit.")
+	}
+	v, err := statelang.ParseJSON([]byte(output))
+	if err != nil {
+		return fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
+	}
+	return e.taskEvent(ctx, token, Event{Kind: EventTaskSucceeded, Token: token, Output: v})
+}
+
+// SendTaskFailure reports a task's failure with an ASL error name and cause.
+func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
+	return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: errName, Cause: cause})
+}
+
+func (e *Engine) taskEvent(ctx context.Context, token string, ev Event) error {
+	id, ok := ExecutionIDOfToken(token)
+	if !ok {
+		return ErrTaskClosed
+	}
+	d, err := e.apply(ctx, id, ev)
+	if errors.Is(err, ErrExecutionNotRunning) || errors.Is(err, ErrNotFound) {
+		return ErrTaskClosed
+	}
+	if err != nil {
+		return err
+	}
+	if !d.Changed {
+		return ErrTaskClosed
+	}
+	return nil
+}
+
+// SendTaskHeartbeat records that a worker is still on a task: it moves the
+// heartbeat deadline and stops re-dispatching.
+func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
+	err := e.store.TaskHeartbeat(ctx, token, e.cfg.Now())
+	if errors.Is(err, ErrNotFound) {
+		return ErrTaskClosed
+	}
+	return err
+}
+
+// Run runs the maintenance loops until ctx ends: it applies due timers and
+// re-dispatches tasks whose dispatch deadline passed. Run it in every
+// engine process; several may share a store.
+func (e *Engine) Run(ctx context.Context) error {
+	t := time.NewTicker(e.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		for {
+			n, err := e.Tick(ctx)
+			if err != nil && ctx.Err() == nil {
+				e.cfg.Logger.Error("maintenance pass failed", "error", err)
+			}
+			if n < e.cfg.ClaimBatch || ctx.Err() != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick runs one maintenance pass and returns how many timers and tasks it
+// handled.
+func (e *Engine) Tick(ctx context.Context) (int, error) {
+	now := e.cfg.Now()
+	timers, err := e.store.ClaimDueTimers(ctx, now, e.cfg.TimerLease, e.cfg.ClaimBatch)
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, e.cfg.Workers)
+	var wg sync.WaitGroup
+	for _, t := range timers {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			_, err := e.apply(ctx, t.ExecutionID, Event{Kind: EventTimer, TimerKey: t.Key})
+			if err != nil && !errors.Is(err, ErrExecutionNotRunning) && ctx.Err() == nil {
+				e.cfg.Logger.Error("timer failed", "execution_id", t.ExecutionID, "timer", t.Key, "error", err)
+			}
+		}()
+	}
+	wg.Wait()
+	n := len(timers)
+	if e.cfg.Dispatcher != nil {
+		tasks, err := e.store.ClaimUndispatched(ctx, now, e.cfg.DispatchTimeout, e.cfg.ClaimBatch)
+		if err != nil {
+			return n, err
+		}
+		e.dispatch(ctx, tasks)
+		n = max(n, len(tasks))
+	}
+	return n, nil
+}

@@ -1,0 +1,454 @@
+// Package postgres is the PostgreSQL implementation of engine.Store, on pgx
+// v5.
+//
+// The schema lives in embedded, numbered migrations (migrations/NNNN_*.sql)
+// applied by [Store.Migrate] under a Postgres advisory lock; every query is a
+// named query in queries.sql. Rows are mapped to engine types in this file
+// only, and pgx errors are translated to engine.ErrNotFound and
+// engine.ErrConflict here.
+//
+// A transition (engine.Mutation) is written with one pgx batch: the batch
+// runs as one implicit transaction, its first statement (stepwise_advance)
+// checks and bumps the execution's version and raises a serialization
+// failure if another writer got there first, which rolls the whole batch
+// back. So a transition costs one round trip and one commit.
+//
+// It imports engine and statelang (for the history event type) and no
+// other Stepwise package.
+package postgres
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+//go:embed queries.sql
+var queryText string
+
+var queries = parseQueries(queryText)
+
+// parseQueries splits queries.sql at its "-- name: X" lines.
+func parseQueries(text string) map[string]string {
+	out := map[string]string{}
+	var name string
+	var sb strings.Builder
+	flush := func() {
+		if name != "" {
+			out[name] = strings.TrimSpace(sb.String())
+		}
+		sb.Reset()
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "-- name: "); ok {
+			flush()
+			name = strings.TrimSpace(n)
+			continue
+		}
+		if name != "" {
+			sb.WriteString(line)
+			sb.WriteByte('\n')
+		}
+	}
+	flush()
+	return out
+}
+
+func q(name string) string {
+	s, ok := queries[name]
+	if !ok {
+		panic("postgres: no query named " + name)
+	}
+	return s
+}
+
+// Store is an engine.Store on a pgx pool.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// New returns a Store using pool. The caller owns the pool.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// advisoryLockKey serialises migrations across processes.
+const advisoryLockKey = 0x5717e015e
+
+// Migrate applies the embedded migrations not yet applied, in order, each
+// in its own transaction, while holding a Postgres advisory lock, so several
+// processes may call it at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", advisoryLockKey); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", advisoryLockKey) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS stepwise_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.Query(ctx, "SELECT version FROM stepwise_migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration file name %s", base)
+		}
+		if applied[v] {
+			continue
+		}
+		sql, err := migrationFS.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(sql)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO stepwise_migrations (version, name) VALUES ($1, $2)", v, base)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// translate maps pgx errors to the engine's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return engine.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "40001", "23505": // serialization_failure, unique_violation
+			return fmt.Errorf("%w: %s", engine.ErrConflict, pe.Message)
+		}
+	}
+	return err
+}
+
+// CreateStateMachine implements engine.Store.
+func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) error {
+	tag, err := s.pool.Exec(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt)
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return engine.ErrConflict
+	}
+	return nil
+}
+
+// AddStateMachineVersion implements engine.Store.
+func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition string, now time.Time) (engine.StateMachine, error) {
+	sm := engine.StateMachine{Name: name, Definition: definition, CreatedAt: now}
+	err := s.pool.QueryRow(ctx, q("AddStateMachineVersion"), name, definition, now).Scan(&sm.ARN, &sm.RoleARN, &sm.Version)
+	return sm, translate(err)
+}
+
+// GetStateMachine implements engine.Store.
+func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
+	var sm engine.StateMachine
+	err := s.pool.QueryRow(ctx, q("GetStateMachine"), name, version).
+		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt)
+	return sm, translate(err)
+}
+
+func scanExecution(row pgx.Row) (*engine.Execution, error) {
+	x := &engine.Execution{}
+	var stop *time.Time
+	var state string
+	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
+		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state)
+	if err != nil {
+		return nil, translate(err)
+	}
+	if stop != nil {
+		x.StopDate = *stop
+	}
+	x.State = []byte(state)
+	return x, nil
+}
+
+// CreateExecution implements engine.Store.
+func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first func(id int64) (*engine.Mutation, error)) (*engine.Execution, error) {
+	var out *engine.Execution
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
+			e.Name, e.Status, e.Input, e.StartDate, string(e.State)).Scan(&id)
+		if errors.Is(err, pgx.ErrNoRows) {
+			old, gerr := scanExecution(tx.QueryRow(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+			if gerr != nil {
+				return gerr
+			}
+			out = old
+			return engine.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		m, err := first(id)
+		if err != nil {
+			return err
+		}
+		m.ExecutionID, m.Version = id, 0
+		if err := sendMutation(ctx, tx, m); err != nil {
+			return err
+		}
+		x := *e
+		x.ID, x.Version, x.Status, x.LastEventID, x.State = id, 1, m.Status, m.LastEventID, m.State
+		x.Output, x.Error, x.Cause, x.StopDate = m.Output, m.Error, m.Cause, m.StopDate
+		out = &x
+		return nil
+	})
+	if errors.Is(err, engine.ErrConflict) {
+		return out, err
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// GetExecution implements engine.Store.
+func (s *Store) GetExecution(ctx context.Context, id int64) (*engine.Execution, error) {
+	return scanExecution(s.pool.QueryRow(ctx, q("GetExecution"), id))
+}
+
+// GetExecutionByARN implements engine.Store.
+func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Execution, error) {
+	return scanExecution(s.pool.QueryRow(ctx, q("GetExecutionByARN"), arn))
+}
+
+// ListExecutions implements engine.Store.
+func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*engine.Execution, error) {
+	rows, err := s.pool.Query(ctx, q("ListExecutions"), f.StateMachine, f.Status, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*engine.Execution
+	for rows.Next() {
+		x, err := scanExecution(rows)
+		if err != nil {
+			return nil, err
+		}
+		x.State = nil
+		out = append(out, x)
+	}
+	return out, translate(rows.Err())
+}
+
+// History implements engine.Store.
+func (s *Store) History(ctx context.Context, executionID int64, f engine.HistoryFilter) ([]statelang.HistoryEvent, error) {
+	var rows pgx.Rows
+	var err error
+	if f.Reverse {
+		rows, err = s.pool.Query(ctx, q("HistoryReverse"), executionID, f.BeforeID, f.Limit)
+	} else {
+		rows, err = s.pool.Query(ctx, q("HistoryForward"), executionID, f.AfterID, f.Limit)
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []statelang.HistoryEvent
+	for rows.Next() {
+		var ev statelang.HistoryEvent
+		var details *string
+		if err := rows.Scan(&ev.ID, &ev.PreviousEventID, &ev.Type, &ev.Timestamp, &details); err != nil {
+			return nil, translate(err)
+		}
+		if details != nil && *details != "null" {
+			v, err := statelang.ParseJSON([]byte(*details))
+			if err != nil {
+				return nil, fmt.Errorf("history event %d details: %w", ev.ID, err)
+			}
+			ev.Details, _ = v.(map[string]any)
+		}
+		out = append(out, ev)
+	}
+	return out, translate(rows.Err())
+}
+
+// queuer is a pgx.Tx or the pool: something a batch can be sent on.
+type queuer interface {
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// queueMutation adds a mutation's statements to a batch.
+func queueMutation(b *pgx.Batch, m *engine.Mutation) {
+	var stop *time.Time
+	if !m.StopDate.IsZero() {
+		stop = &m.StopDate
+	}
+	b.Queue(q("Advance"), m.ExecutionID, m.Version, m.Status, string(m.State), m.LastEventID, m.Output, m.Error, m.Cause, stop)
+	if n := len(m.Events); n > 0 {
+		ids, prevs := make([]int64, n), make([]int64, n)
+		types, details := make([]string, n), make([]string, n)
+		ts := make([]time.Time, n)
+		for i, ev := range m.Events {
+			ids[i], prevs[i], types[i], ts[i] = ev.ID, ev.PreviousEventID, ev.Type, ev.Timestamp
+			if ev.Details == nil {
+				details[i] = "null"
+			} else {
+				details[i] = statelang.MarshalString(ev.Details)
+			}
+		}
+		b.Queue(q("InsertEvents"), m.ExecutionID, ids, prevs, types, ts, details)
+	}
+	for _, t := range m.NewTasks {
+		b.Queue(q("InsertTask"), t.Token, m.ExecutionID, t.StateName, t.Attempt, t.Resource, t.Input,
+			t.TimeoutSeconds, t.HeartbeatSeconds, t.CreatedAt, t.DispatchAfter)
+	}
+	now := m.StopDate
+	if now.IsZero() && len(m.Events) > 0 {
+		now = m.Events[len(m.Events)-1].Timestamp
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	for _, u := range m.CloseTasks {
+		b.Queue(q("CloseTask"), u.Token, u.Status, now)
+	}
+	if len(m.DeleteTimers) > 0 {
+		b.Queue(q("DeleteTimers"), m.ExecutionID, m.DeleteTimers)
+	}
+	if m.Terminal {
+		b.Queue(q("CancelOpenTasks"), m.ExecutionID, now)
+		b.Queue(q("DeleteAllTimers"), m.ExecutionID)
+	} else if n := len(m.NewTimers); n > 0 {
+		keys, at := make([]string, n), make([]time.Time, n)
+		for i, t := range m.NewTimers {
+			keys[i], at[i] = t.Key, t.FireAt
+		}
+		b.Queue(q("UpsertTimers"), m.ExecutionID, keys, at)
+	}
+}
+
+func sendMutation(ctx context.Context, qu queuer, m *engine.Mutation) error {
+	b := &pgx.Batch{}
+	queueMutation(b, m)
+	return translate(qu.SendBatch(ctx, b).Close())
+}
+
+// Commit implements engine.Store: one batch, one implicit transaction.
+func (s *Store) Commit(ctx context.Context, m *engine.Mutation) error {
+	return sendMutation(ctx, s.pool, m)
+}
+
+// ClaimDueTimers implements engine.Store.
+func (s *Store) ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Timer, error) {
+	rows, err := s.pool.Query(ctx, q("ClaimDueTimers"), now, now.Add(lease), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Timer
+	for rows.Next() {
+		var t engine.Timer
+		if err := rows.Scan(&t.ExecutionID, &t.Key); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
+
+func scanTask(row pgx.Row, status *string) (engine.Task, error) {
+	var t engine.Task
+	dest := []any{&t.Token, &t.ExecutionID, &t.ExecutionARN, &t.StateName, &t.Attempt, &t.Resource, &t.Input,
+		&t.TimeoutSeconds, &t.HeartbeatSeconds, &t.CreatedAt, &t.DispatchAfter}
+	if status != nil {
+		dest = append(dest, status)
+	}
+	return t, translate(row.Scan(dest...))
+}
+
+// ClaimUndispatched implements engine.Store.
+func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error) {
+	rows, err := s.pool.Query(ctx, q("ClaimUndispatched"), now, now.Add(lease), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Task
+	for rows.Next() {
+		t, err := scanTask(rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
+
+// TaskHeartbeat implements engine.Store.
+func (s *Store) TaskHeartbeat(ctx context.Context, token string, now time.Time) error {
+	var n int64
+	if err := s.pool.QueryRow(ctx, q("TaskHeartbeat"), token, now).Scan(&n); err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		return engine.ErrNotFound
+	}
+	return nil
+}
+
+// GetTask implements engine.Store.
+func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
+	var status string
+	t, err := scanTask(s.pool.QueryRow(ctx, q("GetTask"), token), &status)
+	return t, status, err
+}
