@@ -32,7 +32,7 @@ func FuzzParse(f *testing.F) {
 		}
 		res := Run(m, in, RunOptions{
 			MaxEvents: 500,
-			Task: func(call *TaskCall, _ *Context) (any, *Failure) { return call.Input, nil },
+			Task:      func(call *TaskCall, _ *Context) (any, *Failure) { return call.Input, nil },
 		})
 		if res.Status == "" {
 			t.Fatalf("Run returned no status")

@@ -1,7 +1,10 @@
 package statelang
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -10,13 +13,72 @@ import (
 	"github.com/ohler55/ojg/oj"
 )
 
-// ParseJSON parses one JSON document into the value model.
-func ParseJSON(b []byte) (any, error) {
-	v, err := oj.Parse(b)
-	if err != nil {
+// ParseJSON parses one JSON document into the value model. Integers
+// become int64 (json.Number beyond int64), numbers with a fraction or an
+// exponent float64. It never panics on malformed input.
+func ParseJSON(b []byte) (v any, err error) {
+	if hasSurrogateEscape(b) {
+		// ojg decodes escaped UTF-16 surrogate pairs (\ud83d\ude00) as two
+		// replacement characters; encoding/json joins them correctly.
+		return parseStd(b)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
+		}
+	}()
+	return oj.Parse(b)
+}
+
+// hasSurrogateEscape reports whether b holds a \uD800–\uDFFF escape.
+func hasSurrogateEscape(b []byte) bool {
+	for i := 0; i+3 < len(b); i++ {
+		if b[i] == '\\' && (b[i+1] == 'u' || b[i+1] == 'U') && (b[i+2] == 'd' || b[i+2] == 'D') {
+			switch b[i+3] {
+			case '8', '9', 'a', 'b', 'c', 'd', 'e', 'f', 'A', 'B', 'C', 'D', 'E', 'F':
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func parseStd(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
 		return nil, err
 	}
-	return v, nil
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("invalid JSON: data after the document")
+	}
+	return fromStd(v), nil
+}
+
+// fromStd converts encoding/json's json.Number values to the value model.
+func fromStd(v any) any {
+	switch t := v.(type) {
+	case json.Number:
+		s := string(t)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n
+			}
+			return t
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	case []any:
+		for i, e := range t {
+			t[i] = fromStd(e)
+		}
+	case map[string]any:
+		for k, e := range t {
+			t[k] = fromStd(e)
+		}
+	}
+	return v
 }
 
 // MarshalJSON encodes a value of the value model as compact JSON. Object keys

@@ -206,3 +206,19 @@ func TestFormatFloat(t *testing.T) {
 		}
 	}
 }
+
+func TestParseJSON(t *testing.T) {
+	v, err := ParseJSON([]byte(`{"a":1,"b":1.0,"c":123456789012345678901,"e":"\ud83d\ude00"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := MarshalString(v); got != `{"a":1,"b":1.0,"c":123456789012345678901,"e":"😀"}` {
+		t.Errorf("round trip = %s", got)
+	}
+	if _, err := ParseJSON([]byte(`{"":f,"":true0`)); err == nil {
+		t.Errorf("ParseJSON(malformed) = nil error; want an error")
+	}
+	if _, err := ParseJSON([]byte(`{} x`)); err == nil {
+		t.Errorf("ParseJSON(trailing data) = nil error; want an error")
+	}
+}
