@@ -186,7 +186,7 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		call := &TaskCall{Resource: s.Resource, Input: eff}
 		if s.Parameters != nil {
 			if call.Input, f = s.Parameters.Eval(eff, ctxObj, env); f != nil {
-				return fail(f)
+				return fail(s.asRuntime(c, f))
 			}
 		}
 		if call.TimeoutSeconds, f = s.seconds(s.TimeoutSeconds, s.TimeoutSecondsPath, "TimeoutSecondsPath", eff, c, ctxObj); f != nil {
@@ -197,7 +197,7 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		}
 		if s.Credentials != nil {
 			if call.Credentials, f = s.Credentials.Eval(eff, ctxObj, env); f != nil {
-				return fail(f)
+				return fail(s.asRuntime(c, f))
 			}
 		}
 		return Step{Kind: StepTask, Task: call}
@@ -205,7 +205,7 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		in := eff
 		if s.Parameters != nil {
 			if in, f = s.Parameters.Eval(eff, ctxObj, env); f != nil {
-				return fail(f)
+				return fail(s.asRuntime(c, f))
 			}
 		}
 		inputs := make([]any, len(s.Branches))
@@ -228,11 +228,10 @@ func (s *State) contextObject(c *Context) map[string]any {
 	return c.Object()
 }
 
-// asRuntime turns a parameter failure of a Pass state into States.Runtime:
-// a Pass state has no Catch, and AWS reports such failures as runtime
-// errors of the state.
+// asRuntime prefixes a runtime failure raised while evaluating a payload
+// template with where it happened, as AWS does.
 func (s *State) asRuntime(c *Context, f *Failure) *Failure {
-	if f.Name == ErrParameterPathFailure {
+	if f.Name == ErrRuntime {
 		return s.runtimeFailure(c, ErrRuntime, f.Cause)
 	}
 	return f
@@ -267,7 +266,7 @@ func (s *State) Complete(input, result any, c *Context, env *Env) Step {
 	if s.ResultSelector != nil {
 		var f *Failure
 		if result, f = s.ResultSelector.Eval(result, ctxObj, env); f != nil {
-			return fail(f)
+			return fail(s.asRuntime(c, f))
 		}
 	}
 	return s.finish(input, result, c, ctxObj)
@@ -549,7 +548,7 @@ func (s *State) enterMap(eff any, c *Context, ctxObj map[string]any, env *Env) S
 		ic.MapItem = &MapItem{Index: int64(i), Value: item}
 		v, f := sel.Eval(eff, ic.Object(), env)
 		if f != nil {
-			return fail(f)
+			return fail(s.asRuntime(c, f))
 		}
 		st.Inputs[i] = v
 	}

@@ -168,7 +168,10 @@ func (n tpath) eval(input, context any, env *Env, field string) (any, *Failure) 
 		if n.path.IsContext() {
 			src = context
 		}
-		return nil, &Failure{Name: ErrParameterPathFailure, Cause: fmt.Sprintf(
+		// AWS fails the state with States.Runtime here (not the
+		// States.ParameterPathFailure the specification names), so a
+		// States.ALL catcher does not catch it.
+		return nil, &Failure{Name: ErrRuntime, Cause: fmt.Sprintf(
 			"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", n.path, n.key, MarshalString(src))}
 	}
 	return Clone(v), nil
