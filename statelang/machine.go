@@ -1,6 +1,7 @@
 package statelang
 
 import (
+	"strings"
 	"time"
 )
 
@@ -101,6 +102,13 @@ type State struct {
 
 	owner        *Machine // the machine (top level, branch or processor) holding the state
 	readsContext bool     // some field of the state reads the context object ($$)
+}
+
+// WaitsForCallback reports whether the state is a Task using the
+// wait-for-callback pattern (.waitForTaskToken): it gets a task token in
+// $$.Task.Token and ends only when SendTaskSuccess/Failure arrives.
+func (s *State) WaitsForCallback() bool {
+	return s.Type == TypeTask && strings.HasSuffix(s.Resource, ".waitForTaskToken")
 }
 
 // Machine returns the machine (the top level, a Parallel branch or a Map

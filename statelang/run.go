@@ -206,6 +206,9 @@ func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, 
 	c.StateName, c.StateEnteredTime, c.EnteredEventID = st.Name, r.now, entered
 	c.Retryable = st.Type == TypeTask || st.Type == TypeParallel || st.Type == TypeMap
 	attempts := make([]int64, len(st.Retry))
+	if st.WaitsForCallback() {
+		c.TaskToken = r.env.UUID()
+	}
 	exit := func(out any) {
 		ev(ExitedEventType(st.Type), map[string]any{"name": st.Name, "output": MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
 	}
