@@ -757,37 +757,7 @@ func fnArrayUnique(c *intrinsic, args []any, env *Env) (any, *Failure) {
 
 // sameJSON is equality of JSON values where numbers also compare by kind:
 // the integer 1 is not the float 1.0.
-func sameJSON(a, b any) bool {
-	if isNumber(a) || isNumber(b) {
-		return isNumber(a) && isNumber(b) && MarshalString(a) == MarshalString(b)
-	}
-	switch x := a.(type) {
-	case []any:
-		y, ok := b.([]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for i := range x {
-			if !sameJSON(x[i], y[i]) {
-				return false
-			}
-		}
-		return true
-	case map[string]any:
-		y, ok := b.(map[string]any)
-		if !ok || len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			w, ok := y[k]
-			if !ok || !sameJSON(v, w) {
-				return false
-			}
-		}
-		return true
-	}
-	return Equal(a, b)
-}
+func sameJSON(a, b any) bool { return equalJSON(a, b, true) }
 
 func fnBase64Encode(c *intrinsic, args []any, env *Env) (any, *Failure) {
 	s, f := c.wantString(args, 0)

@@ -299,8 +299,18 @@ func toFloat(v any) (float64, bool) {
 
 // Equal reports whether two values are equal as JSON, numbers compared by
 // value (1 equals 1.0).
-func Equal(a, b any) bool {
-	if isNumber(a) && isNumber(b) {
+func Equal(a, b any) bool { return equalJSON(a, b, false) }
+
+// equalJSON compares two values; with strictNumbers, numbers are equal only
+// when they print the same (1 and 1.0 differ), as the intrinsics compare.
+func equalJSON(a, b any, strictNumbers bool) bool {
+	if isNumber(a) || isNumber(b) {
+		if !isNumber(a) || !isNumber(b) {
+			return false
+		}
+		if strictNumbers {
+			return MarshalString(a) == MarshalString(b)
+		}
 		if ai, ok := a.(int64); ok {
 			if bi, ok := b.(int64); ok {
 				return ai == bi
@@ -325,7 +335,7 @@ func Equal(a, b any) bool {
 			return false
 		}
 		for i := range x {
-			if !Equal(x[i], y[i]) {
+			if !equalJSON(x[i], y[i], strictNumbers) {
 				return false
 			}
 		}
@@ -337,7 +347,7 @@ func Equal(a, b any) bool {
 		}
 		for k, v := range x {
 			w, ok := y[k]
-			if !ok || !Equal(v, w) {
+			if !ok || !equalJSON(v, w, strictNumbers) {
 				return false
 			}
 		}
