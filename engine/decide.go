@@ -165,7 +165,7 @@ func (d *decider) apply(ev Event) {
 		if s == nil {
 			return
 		}
-		rt, res := splitResource(f.Resource)
+		rt, res := statelang.SplitResource(f.Resource)
 		if ev.Kind == EventTaskSucceeded {
 			d.closeTask(f, TaskSucceeded)
 			d.emit(f, "TaskSucceeded", map[string]any{"resourceType": rt, "resource": res,
@@ -232,7 +232,7 @@ func (d *decider) taskTimedOut(token, name string) {
 		return
 	}
 	d.closeTask(f, TaskTimedOut)
-	rt, res := splitResource(f.Resource)
+	rt, res := statelang.SplitResource(f.Resource)
 	fl := &statelang.Failure{Name: name}
 	det := failureDetails(fl)
 	det["resourceType"], det["resource"] = rt, res
@@ -301,6 +301,7 @@ func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
 		StateEnteredTime:   f.EnteredAt,
 		RetryCount:         f.Retries,
 		EnteredEventID:     f.Entered,
+		Retryable:          s.Type == statelang.TypeTask || s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap,
 	}
 }
 
@@ -369,6 +370,12 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 	case statelang.StepTask:
 		d.schedule(f, s, step.Task)
 	case statelang.StepParallel, statelang.StepMap:
+		if step.Kind == statelang.StepMap && step.Failure != nil {
+			// A distributed Map starts before it checks its tolerance.
+			d.emit(f, "MapStateStarted", map[string]any{"length": int64(0)})
+			d.recover(f, s, step.Failure)
+			return
+		}
 		k := &Kids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
 		n := len(step.Inputs)
 		k.Inputs, k.Results = make([]Value, n), make([]Value, n)
@@ -403,7 +410,17 @@ func (d *decider) goOn(f *Frame, s *statelang.State, out any, next string, end b
 }
 
 func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
+	d.recoverKids(f, s, fl, false)
+}
+
+// recoverKids is recover for a state that may have failed because a branch
+// or iteration did (kidFailed): then, unless it retries, the state records
+// its ParallelStateFailed/MapStateFailed event first.
+func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failure, kidFailed bool) {
 	rec := s.Recover(f.Input.V, fl, f.Attempts, d.env.Random())
+	if kidFailed && rec.Kind != statelang.RecoverRetry {
+		d.emit(f, string(s.Type)+"StateFailed", failureDetails(fl))
+	}
 	switch rec.Kind {
 	case statelang.RecoverRetry:
 		for len(f.Attempts) < len(s.Retry) {
@@ -431,7 +448,7 @@ func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
 
 func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCall) {
 	token := d.tokenAt(d.seq())
-	rt, res := splitResource(call.Resource)
+	rt, res := statelang.SplitResource(call.Resource)
 	sched := map[string]any{
 		"resourceType": rt,
 		"resource":     res,
@@ -467,10 +484,6 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 	if k == nil || p.Wait != waitKids {
 		return
 	}
-	prefix := "Parallel"
-	if k.Map {
-		prefix = "Map"
-	}
 	for k.Abort == nil && k.Next < len(k.Inputs) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
 		if d.ended || d.err != nil {
 			return
@@ -490,9 +503,8 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 		if k.Distributed {
 			d.emit(p, "MapRunFailed", failureDetails(fl))
 		}
-		d.emit(p, prefix+"StateFailed", failureDetails(fl))
 		p.Kids, p.Wait = nil, waitNone
-		d.recover(p, s, fl)
+		d.recoverKids(p, s, fl, true)
 		return
 	}
 	if len(k.Running) > 0 || k.Next < len(k.Inputs) {
@@ -501,7 +513,9 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 	if k.Distributed {
 		d.emit(p, "MapRunSucceeded", nil)
 	}
-	d.emit(p, prefix+"StateSucceeded", nil)
+	if k.Map {
+		d.emit(p, "MapStateSucceeded", nil)
+	}
 	results := make([]any, len(k.Results))
 	for i, r := range k.Results {
 		results[i] = r.V
@@ -650,18 +664,4 @@ func failureDetails(f *statelang.Failure) map[string]any {
 		d["cause"] = f.Cause
 	}
 	return d
-}
-
-// splitResource splits a resource ARN into AWS's resourceType and resource
-// for task events, as statelang.Run does: arn:aws:states:::lambda:invoke →
-// ("lambda", "invoke").
-func splitResource(arn string) (string, string) {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) >= 7 && parts[2] == "states" && parts[3] == "" {
-		return parts[5], parts[6]
-	}
-	if len(parts) >= 6 {
-		return parts[2], parts[len(parts)-1]
-	}
-	return "", arn
 }

@@ -2,6 +2,7 @@ package statelang
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -303,7 +304,7 @@ func (r *runner) lookup(from *State, name string) *State {
 }
 
 func (r *runner) task(st *State, call *TaskCall, c *Context, ev func(string, map[string]any) int64) (any, *Failure) {
-	resourceType, resource := splitResource(call.Resource)
+	resourceType, resource := SplitResource(call.Resource)
 	sched := map[string]any{
 		"resourceType": resourceType,
 		"resource":     resource,
@@ -333,40 +334,19 @@ func (r *runner) task(st *State, call *TaskCall, c *Context, ev func(string, map
 	return result, nil
 }
 
-// splitResource splits a resource ARN into AWS's resourceType and resource
-// for task events: arn:aws:states:::lambda:invoke → ("lambda", "invoke").
-func splitResource(arn string) (string, string) {
-	parts := splitN(arn, ':', 7)
+// SplitResource splits a Task resource ARN into the resourceType and
+// resource that AWS records in task history events:
+// arn:aws:states:::lambda:invoke → ("lambda", "invoke");
+// arn:aws:lambda:us-east-1:1:function:f → ("lambda", "f").
+func SplitResource(arn string) (resourceType, resource string) {
+	parts := strings.SplitN(arn, ":", 7)
 	if len(parts) >= 7 && parts[2] == "states" && parts[3] == "" {
-		svc, rest := parts[5], parts[6]
-		return svc, rest
+		return parts[5], parts[6]
 	}
 	if len(parts) >= 6 {
 		return parts[2], parts[len(parts)-1]
 	}
 	return "", arn
-}
-
-func splitN(s string, sep byte, n int) []string {
-	var out []string
-	for len(out) < n-1 {
-		i := indexByte(s, sep)
-		if i < 0 {
-			break
-		}
-		out = append(out, s[:i])
-		s = s[i+1:]
-	}
-	return append(out, s)
-}
-
-func indexByte(s string, b byte) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == b {
-			return i
-		}
-	}
-	return -1
 }
 
 func (r *runner) parallel(st *State, step Step, c Context, ev func(string, map[string]any) int64) ([]any, *Failure) {

@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// TestDecideScripted drives the pure decider with scripted events on a
+// fixed clock: a Wait becomes a timer, a Task an outbox row; a stale result
+// changes nothing; the state survives a JSON round trip between events.
+func TestDecideScripted(t *testing.T) {
+	m, err := statelang.Parse([]byte(`{"StartAt":"W","States":{
+		"W":{"Type":"Wait","Seconds":10,"Next":"T"},
+		"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:a","TimeoutSeconds":5,"End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
+	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{"n": int64(1)}, StartTime: t0, Region: "us-east-1"}
+	st := &State{}
+	step := func(ev Event, now time.Time) *Decision {
+		t.Helper()
+		d, err := Decide(m, x, st, ev, now, env, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err = DecodeState(EncodeState(d.State)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	d := step(Event{Kind: EventStart}, t0)
+	if len(d.NewTimers) != 1 || !d.NewTimers[0].FireAt.Equal(t0.Add(10*time.Second)) {
+		t.Fatalf("start: timers = %+v; want one at +10s", d.NewTimers)
+	}
+	d = step(Event{Kind: EventTimer, TimerKey: d.NewTimers[0].Key}, t0.Add(10*time.Second))
+	if len(d.NewTasks) != 1 || d.NewTasks[0].Input != `{"n":1}` || len(d.NewTimers) != 1 {
+		t.Fatalf("timer: tasks = %+v timers = %+v; want one task and its timeout", d.NewTasks, d.NewTimers)
+	}
+	token := d.NewTasks[0].Token
+	if id, ok := ExecutionIDOfToken(token); !ok || id != 7 {
+		t.Errorf("ExecutionIDOfToken(%q) = %d, %v; want 7", token, id, ok)
+	}
+	d = step(Event{Kind: EventTaskSucceeded, Token: token, Output: int64(2)}, t0.Add(11*time.Second))
+	if !d.Terminal || d.Status != StatusSucceeded || d.Output != int64(2) {
+		t.Fatalf("result: %+v; want SUCCEEDED 2", d)
+	}
+	if d := step(Event{Kind: EventTaskSucceeded, Token: token, Output: int64(3)}, t0.Add(12*time.Second)); d.Changed {
+		t.Errorf("duplicate result changed the execution: %+v", d)
+	}
+	var got []string
+	for _, e := range d.Events {
+		got = append(got, e.Type)
+	}
+	if want := "TaskSucceeded TaskStateExited ExecutionSucceeded"; joined(got) != want {
+		t.Errorf("events = %s; want %s", joined(got), want)
+	}
+}
+
+func joined(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += " "
+		}
+		out += x
+	}
+	return out
+}
