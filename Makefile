@@ -2,7 +2,14 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: test vet fmt-check fuzz bench build
+.PHONY: test vet fmt-check fuzz bench build generate generate-check tools
+
+# Code generators, pinned. `make tools` installs them into ./bin.
+BUF_VERSION ?= v1.75.0
+PROTOC_GEN_GO_VERSION ?= v1.36.11
+PROTOC_GEN_GO_GRPC_VERSION ?= v1.6.0
+GRPC_GATEWAY_VERSION ?= v2.33.0
+BIN := $(CURDIR)/bin
 
 ## test: vet, then every test (Postgres tests use STEPWISE_TEST_DATABASE_URL).
 test: vet
@@ -27,3 +34,22 @@ bench:
 
 build:
 	$(GO) build ./...
+
+## tools: install the pinned code generators into ./bin.
+tools:
+	GOBIN=$(BIN) $(GO) install github.com/bufbuild/buf/cmd/buf@$(BUF_VERSION)
+	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	GOBIN=$(BIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	GOBIN=$(BIN) $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@$(GRPC_GATEWAY_VERSION)
+	GOBIN=$(BIN) $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@$(GRPC_GATEWAY_VERSION)
+
+## generate: lint the protos and regenerate api/gen (Go, gRPC, gateway, OpenAPI).
+generate: tools
+	cd proto && PATH=$(BIN):$$PATH buf lint
+	rm -rf api/gen
+	cd proto && PATH=$(BIN):$$PATH buf generate
+
+## generate-check: fail when the committed generated code is not current.
+generate-check: generate
+	@git diff --exit-code -- api/gen || (echo "api/gen is stale: run make generate and commit"; exit 1)
+	@test -z "$$(git status --porcelain -- api/gen)" || (echo "api/gen has untracked files: run make generate and commit"; git status --porcelain -- api/gen; exit 1)

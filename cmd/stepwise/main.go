@@ -1,6 +1,7 @@
-// Command stepwise is the Stepwise binary. Today it validates and runs
-// state machines in memory; the server, dev mode and API verbs come next.
-// It is wiring only: flags → statelang.
+// Command stepwise is the Stepwise binary: the server, the database
+// migrations, and local tools that validate and run state machines in
+// memory. It is wiring only: flags and STEPWISE_* variables → Config
+// structs → constructors.
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 )
 
 const usage = `usage:
+  stepwise server [flags]                      run the engine and the APIs on PostgreSQL (stepwise server -h)
+  stepwise migrate [-db URL]                   apply the database migrations
   stepwise validate <definition.json>          report every problem in a definition
   stepwise run <definition.json> [input-json]  run a definition in memory (tasks echo their input)
 `
@@ -22,6 +25,19 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "server":
+			return cmdServer(args[1:], stdout, stderr)
+		case "migrate":
+			return cmdMigrate(args[1:], stdout, stderr)
+		}
+	}
+	return runLocal(args, stdout, stderr)
+}
+
+// runLocal runs the verbs that need no server: validate and run.
+func runLocal(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage)
 		return 2

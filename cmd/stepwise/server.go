@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stepwise-dev/stepwise/api"
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/postgres"
+)
+
+// serverConfig is every setting of `stepwise server`, from flags with
+// STEPWISE_* environment variables as their defaults.
+type serverConfig struct {
+	DB        string
+	HTTPAddr  string
+	GRPCAddr  string
+	Migrate   bool
+	Region    string
+	Account   string
+	AuthToken string
+	Poll      time.Duration
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string, def bool) bool {
+	if v, ok := os.LookupEnv(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err == nil {
+			return b
+		}
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+// serverFlags defines the server's flags on fs. Each flag's default comes
+// from its STEPWISE_* variable, so flags win over the environment.
+func serverFlags(fs *flag.FlagSet) *serverConfig {
+	c := &serverConfig{}
+	fs.StringVar(&c.DB, "db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL (STEPWISE_DB)")
+	fs.StringVar(&c.HTTPAddr, "http", env("STEPWISE_HTTP_ADDR", ":8080"), "HTTP address: REST gateway, AWS endpoint, UI, /healthz, /metrics (STEPWISE_HTTP_ADDR)")
+	fs.StringVar(&c.GRPCAddr, "grpc", env("STEPWISE_GRPC_ADDR", ":9090"), "gRPC address (STEPWISE_GRPC_ADDR)")
+	fs.BoolVar(&c.Migrate, "migrate", envBool("STEPWISE_MIGRATE", true), "apply database migrations at start-up (STEPWISE_MIGRATE)")
+	fs.StringVar(&c.Region, "region", env("STEPWISE_REGION", "us-east-1"), "region in ARNs (STEPWISE_REGION)")
+	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
+	fs.StringVar(&c.AuthToken, "auth-token", env("STEPWISE_AUTH_TOKEN", ""), "bearer token the APIs require; empty: no authentication (STEPWISE_AUTH_TOKEN)")
+	fs.DurationVar(&c.Poll, "poll", envDuration("STEPWISE_POLL_INTERVAL", time.Second), "how often due timers and lost tasks are looked for (STEPWISE_POLL_INTERVAL)")
+	return c
+}
+
+// cmdServer runs `stepwise server`: Postgres, the engine, the HTTP and
+// gRPC APIs, until SIGINT or SIGTERM.
+func cmdServer(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := serverFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := runServer(ctx, cfg, stdout); err != nil {
+		fmt.Fprintf(stderr, "stepwise server: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func openStore(ctx context.Context, dsn string, migrate bool) (*postgres.Store, *pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	st := postgres.New(pool)
+	if migrate {
+		if err := st.Migrate(ctx); err != nil {
+			pool.Close()
+			return nil, nil, fmt.Errorf("migrate: %w", err)
+		}
+	}
+	return st, pool, nil
+}
+
+func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	st, pool, err := openStore(ctx, cfg.DB, cfg.Migrate)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	eng, err := engine.New(engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log})
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log})
+	if err != nil {
+		return err
+	}
+	handler, err := srv.HTTPHandler(ctx)
+	if err != nil {
+		return err
+	}
+	httpLn, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	grpcLn, err := net.Listen("tcp", cfg.GRPCAddr)
+	if err != nil {
+		httpLn.Close()
+		return err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	gs := srv.GRPCServer()
+	errc := make(chan error, 3)
+	go func() { errc <- hs.Serve(httpLn) }()
+	go func() { errc <- gs.Serve(grpcLn) }()
+	go func() { errc <- eng.Run(ctx) }()
+	fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpLn.Addr(), grpcLn.Addr())
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shutdown)
+	gs.GracefulStop()
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// cmdMigrate runs `stepwise migrate`: applies the database migrations.
+func cmdMigrate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dsn := fs.String("db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL (STEPWISE_DB)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx := context.Background()
+	_, pool, err := openStore(ctx, *dsn, true)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise migrate: %v\n", err)
+		return 1
+	}
+	pool.Close()
+	fmt.Fprintln(stdout, "migrations applied")
+	return 0
+}
