@@ -40,12 +40,36 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-//go:embed queries.sql
-var queryText string
+// Named queries live in queries/*.sql, one file per area, each query
+// introduced by a "-- name: X" line.
+//
+//go:embed queries/*.sql
+var queryFS embed.FS
 
-var queries = parseQueries(queryText)
+var queries = loadQueries()
 
-// parseQueries splits queries.sql at its "-- name: X" lines.
+func loadQueries() map[string]string {
+	files, err := fs.Glob(queryFS, "queries/*.sql")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := queryFS.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		for name, q := range parseQueries(string(b)) {
+			if _, dup := out[name]; dup {
+				panic("store/postgres: query " + name + " is defined twice")
+			}
+			out[name] = q
+		}
+	}
+	return out
+}
+
+// parseQueries splits a query file at its "-- name: X" lines.
 func parseQueries(text string) map[string]string {
 	out := map[string]string{}
 	var name string
