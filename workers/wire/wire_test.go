@@ -1,0 +1,205 @@
+package wire_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stepwise-dev/stepwise/internal/natstest"
+	"github.com/stepwise-dev/stepwise/workers/wire"
+)
+
+func TestEncodeName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"ValidateOrder", "ValidateOrder"},
+		{"my-func_2", "my-func_2"},
+		{"sqs:sendMessage", "sqs:sendMessage"},
+		{"a.b", "a%2Eb"},
+		{"a b*c>d", "a%20b%2Ac%3Ed"},
+		{"100%", "100%25"},
+		{"é", "%C3%A9"},
+	}
+	for _, tc := range tests {
+		if got := wire.EncodeName(tc.in); got != tc.want {
+			t.Errorf("EncodeName(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+		if got, err := wire.DecodeName(tc.want); err != nil || got != tc.in {
+			t.Errorf("DecodeName(%q) = %q, %v; want %q", tc.want, got, err, tc.in)
+		}
+	}
+	for _, bad := range []string{"a.b", "%2", "%zz", "%2e", "a b"} {
+		if got, err := wire.DecodeName(bad); err == nil {
+			t.Errorf("DecodeName(%q) = %q, nil; want an error", bad, got)
+		}
+	}
+}
+
+func FuzzEncodeName(f *testing.F) {
+	for _, s := range []string{"", "ValidateOrder", "sqs:sendMessage", "a.b%c", "é*>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		enc := wire.EncodeName(s)
+		if strings.ContainsAny(enc, " \t\r\n.*>/\\") {
+			t.Fatalf("EncodeName(%q) = %q; not a subject token", s, enc)
+		}
+		if dec, err := wire.DecodeName(enc); err != nil || dec != s {
+			t.Fatalf("DecodeName(EncodeName(%q)) = %q, %v", s, dec, err)
+		}
+	})
+}
+
+func TestSubjectsAndConsumerNames(t *testing.T) {
+	t.Parallel()
+	if got, want := wire.TaskSubject("sqs:sendMessage"), "stepwise.tasks.sqs:sendMessage"; got != want {
+		t.Errorf("TaskSubject = %q; want %q", got, want)
+	}
+	if got, want := wire.CancelSubject("ab.c"), "stepwise.cancel.ab%2Ec"; got != want {
+		t.Errorf("CancelSubject = %q; want %q", got, want)
+	}
+	if got, want := wire.TaskConsumerName("sqs:sendMessage"), "stepwise-task-sqs%3AsendMessage"; got != want {
+		t.Errorf("TaskConsumerName = %q; want %q", got, want)
+	}
+	long := strings.Repeat("é", 200)
+	if got := wire.TaskConsumerName(long); len(got) > 255 || got == wire.TaskConsumerName(long+"x") {
+		t.Errorf("TaskConsumerName(long) = %q (%d chars); want <= 255 and distinct", got, len(got))
+	}
+}
+
+func TestNameFromResource(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ resource, want string }{
+		{"arn:aws:lambda:us-east-1:123456789012:function:ValidateOrder", "ValidateOrder"},
+		{"arn:aws:lambda:us-east-1:123456789012:function:ValidateOrder:prod", "ValidateOrder"},
+		{"arn:aws:lambda:us-east-1:123456789012:function:ValidateOrder:$LATEST", "ValidateOrder"},
+		{"arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:F", "F"},
+		{"arn:aws:states:us-east-1:123456789012:activity:approve-order", "approve-order"},
+		{"arn:aws:states:::sqs:sendMessage", "sqs:sendMessage"},
+		{"arn:aws:states:::sqs:sendMessage.waitForTaskToken", "sqs:sendMessage"},
+		{"arn:aws:states:::ecs:runTask.sync", "ecs:runTask"},
+		{"arn:aws:states:::states:startExecution.sync:2", "states:startExecution"},
+		{"arn:aws:states:::aws-sdk:s3:getObject", "aws-sdk:s3:getObject"},
+	}
+	for _, tc := range tests {
+		if got, err := wire.NameFromResource(tc.resource); err != nil || got != tc.want {
+			t.Errorf("NameFromResource(%q) = %q, %v; want %q", tc.resource, got, err, tc.want)
+		}
+	}
+	if _, err := wire.NameFromResource("arn:aws:states:::lambda:invoke.waitForTaskToken"); !errors.Is(err, wire.ErrNoName) {
+		t.Errorf("NameFromResource(lambda:invoke) = %v; want ErrNoName", err)
+	}
+	for _, bad := range []string{"", "ValidateOrder", "arn:aws:lambda:us-east-1:1:layer:x", "arn:aws:states:::nocolon"} {
+		if got, err := wire.NameFromResource(bad); err == nil {
+			t.Errorf("NameFromResource(%q) = %q, nil; want an error", bad, got)
+		}
+	}
+}
+
+func TestFunctionName(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"ProcessPayment", "ProcessPayment"},
+		{"ProcessPayment:live", "ProcessPayment"},
+		{"123456789012:function:ProcessPayment", "ProcessPayment"},
+		{"arn:aws:lambda:us-east-1:123456789012:function:ProcessPayment:1", "ProcessPayment"},
+	}
+	for _, tc := range tests {
+		if got, err := wire.FunctionName(tc.in); err != nil || got != tc.want {
+			t.Errorf("FunctionName(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	if got, err := wire.FunctionName(""); err == nil {
+		t.Errorf("FunctionName(\"\") = %q, nil; want an error", got)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	t.Parallel()
+	good := wire.Task{Token: "t", Attempt: 1, Name: "F", Input: []byte(`{}`)}
+	if err := good.Validate(); err != nil {
+		t.Errorf("Validate(%+v) = %v; want nil", good, err)
+	}
+	bad := wire.Task{Attempt: 0, Input: []byte(`{`)}
+	if err := bad.Validate(); err == nil || strings.Count(err.Error(), "\n") < 3 {
+		t.Errorf("Validate(%+v) = %v; want every problem reported", bad, err)
+	}
+	for _, r := range []wire.Result{
+		{Token: "t", Kind: wire.KindSuccess},
+		{Token: "t", Kind: "done"},
+		{Kind: wire.KindHeartbeat},
+	} {
+		if err := r.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil; want an error", r)
+		}
+	}
+}
+
+func TestStreamsAndPublish(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	nc := srv.Connect(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// Idempotent: the engine and every worker call it.
+	for range 2 {
+		if err := wire.EnsureStreams(ctx, js); err != nil {
+			t.Fatalf("EnsureStreams = %v", err)
+		}
+	}
+	s, err := js.Stream(ctx, wire.TaskStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.Retention; got != jetstream.WorkQueuePolicy {
+		t.Errorf("task stream retention = %v; want work queue", got)
+	}
+	if _, err := wire.EnsureTaskConsumer(ctx, js, "sqs:sendMessage", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wire.EnsureResultConsumer(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+
+	task := &wire.Task{Token: "tok", Attempt: 1, Name: "sqs:sendMessage", Input: []byte(`{}`)}
+	first, err := wire.PublishTask(ctx, js, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := wire.PublishTask(ctx, js, task)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Duplicate || !again.Duplicate || again.Sequence != first.Sequence {
+		t.Errorf("PublishTask twice = %+v, %+v; want the second a duplicate of the first", first, again)
+	}
+	if _, err := wire.PublishTask(ctx, js, &wire.Task{}); err == nil {
+		t.Error("PublishTask(invalid) = nil; want an error")
+	}
+	res := &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindSuccess, Output: []byte(`1`)}
+	r1, err := wire.PublishResult(ctx, js, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := wire.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindFailure, Error: "E"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.Duplicate || !r2.Duplicate {
+		t.Errorf("two final results for one attempt: duplicate = %v, %v; want false, true", r1.Duplicate, r2.Duplicate)
+	}
+	for range 2 {
+		hb, err := wire.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindHeartbeat})
+		if err != nil || hb.Duplicate {
+			t.Errorf("PublishResult(heartbeat) = %+v, %v; want stored", hb, err)
+		}
+	}
+}
