@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: test vet fmt-check fuzz bench build generate generate-check tools
+.PHONY: test vet fmt-check fuzz bench build generate generate-check tools ui ui-check
 
 # Code generators, pinned. `make tools` installs them into ./bin.
 BUF_VERSION ?= v1.75.0
@@ -53,3 +53,12 @@ generate: tools
 generate-check: generate
 	@git diff --exit-code -- api/gen || (echo "api/gen is stale: run make generate and commit"; exit 1)
 	@test -z "$$(git status --porcelain -- api/gen)" || (echo "api/gen has untracked files: run make generate and commit"; git status --porcelain -- api/gen; exit 1)
+
+## ui: rebuild the web UI bundle (ui/dist, committed and embedded).
+ui:
+	cd ui && npm ci --no-audit --no-fund && npm run build
+
+## ui-check: fail when the committed ui/dist is not what the sources build.
+ui-check: ui
+	@git diff --exit-code -- ui/dist || (echo "ui/dist is stale: run make ui and commit"; exit 1)
+	@test -z "$$(git status --porcelain -- ui/dist)" || (echo "ui/dist has uncommitted files: run make ui and commit"; git status --porcelain -- ui/dist; exit 1)

@@ -141,10 +141,10 @@ func (e *Engine) CreateStateMachine(ctx context.Context, name, definition, roleA
 		return StateMachine{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
 	sm := StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: 1, Definition: definition, RoleARN: roleARN, CreatedAt: e.cfg.Now()}
-	err := e.store.CreateStateMachine(ctx, sm)
+	sm, err := e.store.CreateStateMachine(ctx, sm)
 	if errors.Is(err, ErrConflict) {
 		old, gerr := e.store.GetStateMachine(ctx, name, 0)
-		if gerr == nil && old.Definition == definition {
+		if gerr == nil && !old.Deleted && old.Definition == definition { // AWS ignores a different role ARN here
 			return old, nil
 		}
 		return StateMachine{}, ErrStateMachineExists
@@ -161,9 +161,14 @@ func (e *Engine) UpdateStateMachine(ctx context.Context, name, definition string
 	return e.store.AddStateMachineVersion(ctx, name, definition, e.cfg.Now())
 }
 
-// DescribeStateMachine returns a version of a machine (0: the latest).
+// DescribeStateMachine returns a version of a machine (0: the latest);
+// ErrNotFound when it does not exist or was deleted.
 func (e *Engine) DescribeStateMachine(ctx context.Context, name string, version int) (StateMachine, error) {
-	return e.store.GetStateMachine(ctx, name, version)
+	sm, err := e.store.GetStateMachine(ctx, name, version)
+	if err == nil && sm.Deleted {
+		return StateMachine{}, ErrNotFound
+	}
+	return sm, err
 }
 
 func (e *Engine) machine(ctx context.Context, name string, version int) (*statelang.Machine, StateMachine, error) {
@@ -177,6 +182,9 @@ func (e *Engine) machine(ctx context.Context, name string, version int) (*statel
 	sm, err := e.store.GetStateMachine(ctx, name, version)
 	if err != nil {
 		return nil, sm, err
+	}
+	if version == 0 && sm.Deleted {
+		return nil, sm, ErrNotFound // new executions need a live machine
 	}
 	key = name + "\x00" + strconv.Itoa(sm.Version)
 	e.mu.RLock()
@@ -231,6 +239,15 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	m, sm, err := e.machine(ctx, in.StateMachine, in.Version)
 	if err != nil {
 		return nil, err
+	}
+	if in.Version > 0 { // machine() may answer from its cache: is the machine still there?
+		latest, err := e.store.GetStateMachine(ctx, in.StateMachine, 0)
+		if err != nil {
+			return nil, err
+		}
+		if latest.Deleted {
+			return nil, ErrNotFound
+		}
 	}
 	now := e.cfg.Now()
 	x := &Execution{
@@ -367,14 +384,18 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 
 // ListExecutionsInput are the arguments of ListExecutions.
 type ListExecutionsInput struct {
-	StateMachine string
+	StateMachine string // "" for every machine
 	Status       string // "" for all
 	MaxResults   int    // default and maximum 1000
 	NextToken    string
+	// Filter, when set, narrows the list further (see engine/filter). A
+	// filtered page may hold fewer than MaxResults executions and still
+	// have a next token: one call reads a bounded number of candidates.
+	Filter ExecutionFilter
 }
 
-// ListExecutions lists a machine's executions, newest first, a page at a
-// time; the returned token is "" on the last page.
+// ListExecutions lists executions (of one machine, or of all), newest
+// first, a page at a time; the returned token is "" on the last page.
 func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]*Execution, string, error) {
 	limit := in.MaxResults
 	if limit <= 0 || limit > 1000 {
@@ -387,6 +408,9 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
 		}
 		before = n
+	}
+	if in.Filter != nil {
+		return e.listFiltered(ctx, ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before}, in.Filter, limit)
 	}
 	xs, err := e.store.ListExecutions(ctx, ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before, Limit: limit + 1})
 	if err != nil {

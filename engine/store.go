@@ -51,6 +51,9 @@ type StateMachine struct {
 	Definition string
 	RoleARN    string
 	CreatedAt  time.Time
+	// Deleted: the machine was deleted. Its versions stay readable for the
+	// executions that run them; the engine reports it as not found.
+	Deleted bool
 }
 
 // Execution is an execution's row: what DescribeExecution shows, plus the
@@ -145,8 +148,11 @@ type Mutation struct {
 
 // ListFilter selects executions for ListExecutions.
 type ListFilter struct {
-	StateMachine string
+	StateMachine string // "" for every machine
 	Status       string // "" for all
+	// Conditions are ANDed tests on indexed columns, evaluated in the
+	// store's query with their values bound as parameters.
+	Conditions []Condition
 	// BeforeID pages: only executions with ID < BeforeID (0: from the newest).
 	BeforeID int64
 	Limit    int
@@ -164,14 +170,31 @@ type HistoryFilter struct {
 // Store persists state machines, executions, history and the outbox. All
 // methods are safe for concurrent use. Implementations: store/postgres.
 type Store interface {
-	// CreateStateMachine stores version 1 of a new machine; ErrConflict
-	// when the name is taken.
-	CreateStateMachine(ctx context.Context, sm StateMachine) error
+	// CreateStateMachine stores a new machine and returns it with its
+	// version: 1, or the next version when a deleted machine of that name
+	// is created again. ErrConflict when the name is taken.
+	CreateStateMachine(ctx context.Context, sm StateMachine) (StateMachine, error)
 	// AddStateMachineVersion stores the next version of an existing
-	// machine and returns it (with Version set).
+	// machine and returns it (with Version set); ErrNotFound when the
+	// machine does not exist or was deleted.
 	AddStateMachineVersion(ctx context.Context, name, definition string, now time.Time) (StateMachine, error)
 	// GetStateMachine returns one version; version 0 means the latest.
+	// Deleted machines are returned with Deleted set.
 	GetStateMachine(ctx context.Context, name string, version int) (StateMachine, error)
+	// ListStateMachines returns up to limit machines that are not deleted,
+	// at their latest version, with names after afterName, by name.
+	ListStateMachines(ctx context.Context, afterName string, limit int) ([]StateMachine, error)
+	// DeleteStateMachine marks a machine deleted and drops its tags;
+	// ErrNotFound when it does not exist or was already deleted.
+	DeleteStateMachine(ctx context.Context, name string, now time.Time) error
+
+	// TagResource upserts tags on a resource ARN; ErrTooManyTags (and no
+	// change) when the resource would carry more than max.
+	TagResource(ctx context.Context, arn string, tags []Tag, max int) error
+	// UntagResource deletes tags by key.
+	UntagResource(ctx context.Context, arn string, keys []string) error
+	// ListTags returns a resource's tags, in any order.
+	ListTags(ctx context.Context, arn string) ([]Tag, error)
 
 	// CreateExecution inserts a new execution row (Version 0) and, in the
 	// same transaction, commits the mutation first returns for its id.
@@ -180,7 +203,7 @@ type Store interface {
 	CreateExecution(ctx context.Context, e *Execution, first func(id int64) (*Mutation, error)) (*Execution, error)
 	GetExecution(ctx context.Context, id int64) (*Execution, error)
 	GetExecutionByARN(ctx context.Context, arn string) (*Execution, error)
-	// ListExecutions returns executions newest first.
+	// ListExecutions returns executions newest first (State not loaded).
 	ListExecutions(ctx context.Context, f ListFilter) ([]*Execution, error)
 	History(ctx context.Context, executionID int64, f HistoryFilter) ([]statelang.HistoryEvent, error)
 

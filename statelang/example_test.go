@@ -69,12 +69,12 @@ func TestOrderExample(t *testing.T) {
 	}
 	failed := 0
 	for _, e := range res.Events {
-		if e.Type == "TaskFailed" {
+		if e.Type == "LambdaFunctionFailed" { // ValidateOrder is a Lambda function ARN
 			failed++
 		}
 	}
 	if failed != 2 {
-		t.Errorf("TaskFailed events = %d; want 2 (two retried validations)", failed)
+		t.Errorf("LambdaFunctionFailed events = %d; want 2 (two retried validations)", failed)
 	}
 	if got := res.Events[len(res.Events)-1].Timestamp.Sub(res.Events[0].Timestamp).Seconds(); got != 6 {
 		t.Errorf("retry backoff on the fake clock = %vs; want 2s + 4s", got)

@@ -7,7 +7,9 @@ import (
 )
 
 // TaskFunc stands in for a task resource in Run: it gets the resolved task
-// call and the context, and returns the task's result or its failure.
+// call and the context, and returns the task's result or its failure. For
+// arn:aws:states:::lambda:invoke it returns what the function returns; Run
+// wraps it as AWS does (LambdaInvokeResult).
 type TaskFunc func(call *TaskCall, c *Context) (any, *Failure)
 
 // RunOptions configure Run. Zero values give a usable default for each.
@@ -304,33 +306,20 @@ func (r *runner) lookup(from *State, name string) *State {
 }
 
 func (r *runner) task(st *State, call *TaskCall, c *Context, ev func(string, map[string]any) int64) (any, *Failure) {
-	resourceType, resource := SplitResource(call.Resource)
-	sched := map[string]any{
-		"resourceType": resourceType,
-		"resource":     resource,
-		"region":       r.opts.Region,
-		"parameters":   MarshalString(call.Input),
-	}
-	if call.TimeoutSeconds > 0 {
-		sched["timeoutInSeconds"] = call.TimeoutSeconds
-	}
-	if call.HeartbeatSeconds > 0 {
-		sched["heartbeatInSeconds"] = call.HeartbeatSeconds
-	}
-	ev("TaskScheduled", sched)
-	ev("TaskStarted", map[string]any{"resourceType": resourceType, "resource": resource})
+	fam := ResourceFamily(call.Resource)
+	ev(fam.Scheduled(call.Resource, r.opts.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
+	ev(fam.Started(call.Resource, ""))
 	result, f := r.opts.Task(call, c)
+	if f == nil && IsLambdaInvoke(call.Resource) {
+		// The function's payload, wrapped as the optimized integration
+		// returns it.
+		result = LambdaInvokeResult(result, len(MarshalJSON(result)), r.env.UUID(), r.now)
+	}
 	if f != nil {
-		d := failureDetails(f)
-		d["resourceType"], d["resource"] = resourceType, resource
-		if f.Name == ErrTimeout || f.Name == ErrHeartbeatTimeout {
-			ev("TaskTimedOut", d)
-		} else {
-			ev("TaskFailed", d)
-		}
+		ev(fam.Failed(call.Resource, f))
 		return nil, f
 	}
-	ev("TaskSucceeded", map[string]any{"resourceType": resourceType, "resource": resource, "output": MarshalString(result), "outputDetails": map[string]any{"truncated": false}})
+	ev(fam.Succeeded(call.Resource, result))
 	return result, nil
 }
 

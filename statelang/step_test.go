@@ -182,7 +182,7 @@ func TestRunTaskRetryCatch(t *testing.T) {
 	for _, e := range res.Events {
 		types = append(types, e.Type)
 	}
-	want := "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed TaskScheduled TaskStarted TaskFailed TaskScheduled TaskStarted TaskSucceeded TaskStateExited ExecutionSucceeded"
+	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded TaskStateExited ExecutionSucceeded"
 	if got := joinTypes(types); got != want {
 		t.Errorf("events = %s; want %s", got, want)
 	}

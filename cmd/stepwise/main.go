@@ -18,6 +18,8 @@ const usage = `usage:
   stepwise migrate [-db URL]                   apply the database migrations
   stepwise validate <definition.json>          report every problem in a definition
   stepwise run <definition.json> [input-json]  run a definition in memory (tasks echo their input)
+  stepwise machine|start|describe|list|history|stop|task ...
+                                               talk to a server (stepwise help for the client commands)
 `
 
 func main() {
@@ -31,6 +33,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdServer(args[1:], stdout, stderr)
 		case "migrate":
 			return cmdMigrate(args[1:], stdout, stderr)
+		case "machine", "start", "describe", "list", "history", "stop", "task":
+			return runClient(args, os.Stdin, stdout, stderr)
+		case "help", "-h", "--help":
+			fmt.Fprint(stdout, usage+"\n"+cliUsage)
+			return 0
 		}
 	}
 	return runLocal(args, stdout, stderr)

@@ -20,6 +20,7 @@ import (
 	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/postgres"
+	"github.com/stepwise-dev/stepwise/ui"
 )
 
 // serverConfig is every setting of `stepwise server`, from flags with
@@ -124,7 +125,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log})
+	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log, UI: ui.Handler()})
 	if err != nil {
 		return err
 	}

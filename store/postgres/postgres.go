@@ -202,15 +202,15 @@ func translate(err error) error {
 }
 
 // CreateStateMachine implements engine.Store.
-func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) error {
-	tag, err := s.pool.Exec(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt)
+func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
+	err := s.pool.QueryRow(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt).Scan(&sm.Version)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return engine.StateMachine{}, engine.ErrConflict
+	}
 	if err != nil {
-		return translate(err)
+		return engine.StateMachine{}, translate(err)
 	}
-	if tag.RowsAffected() == 0 {
-		return engine.ErrConflict
-	}
-	return nil
+	return sm, nil
 }
 
 // AddStateMachineVersion implements engine.Store.
@@ -224,7 +224,7 @@ func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition str
 func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
 	var sm engine.StateMachine
 	err := s.pool.QueryRow(ctx, q("GetStateMachine"), name, version).
-		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt)
+		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted)
 	return sm, translate(err)
 }
 
@@ -293,25 +293,6 @@ func (s *Store) GetExecution(ctx context.Context, id int64) (*engine.Execution, 
 // GetExecutionByARN implements engine.Store.
 func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Execution, error) {
 	return scanExecution(s.pool.QueryRow(ctx, q("GetExecutionByARN"), arn))
-}
-
-// ListExecutions implements engine.Store.
-func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*engine.Execution, error) {
-	rows, err := s.pool.Query(ctx, q("ListExecutions"), f.StateMachine, f.Status, f.BeforeID, f.Limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []*engine.Execution
-	for rows.Next() {
-		x, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		x.State = nil
-		out = append(out, x)
-	}
-	return out, translate(rows.Err())
 }
 
 // History implements engine.Store.

@@ -1,19 +1,24 @@
 -- Named queries of the Postgres store. Each starts with "-- name: Name".
 
 -- name: CreateStateMachine
+-- A deleted machine of the same name comes back with its next version.
 WITH sm AS (
-    INSERT INTO state_machines (name, arn, role_arn, latest_version, created_at)
+    INSERT INTO state_machines AS m (name, arn, role_arn, latest_version, created_at)
     VALUES ($1, $2, $3, 1, $5)
-    ON CONFLICT (name) DO NOTHING
-    RETURNING name
+    ON CONFLICT (name) DO UPDATE
+       SET latest_version = m.latest_version + 1, role_arn = excluded.role_arn,
+           created_at = excluded.created_at, deleted_at = NULL
+     WHERE m.deleted_at IS NOT NULL
+    RETURNING name, latest_version
 )
 INSERT INTO state_machine_versions (state_machine, version, definition, created_at)
-SELECT name, 1, $4, $5 FROM sm;
+SELECT name, latest_version, $4, $5 FROM sm
+RETURNING version;
 
 -- name: AddStateMachineVersion
 WITH sm AS (
     UPDATE state_machines SET latest_version = latest_version + 1
-     WHERE name = $1
+     WHERE name = $1 AND deleted_at IS NULL
     RETURNING name, arn, role_arn, latest_version
 )
 INSERT INTO state_machine_versions (state_machine, version, definition, created_at)
@@ -21,7 +26,7 @@ SELECT name, latest_version, $2, $3 FROM sm
 RETURNING (SELECT arn FROM sm), (SELECT role_arn FROM sm), version;
 
 -- name: GetStateMachine
-SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at
+SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name
  WHERE m.name = $1 AND v.version = CASE WHEN $2::integer = 0 THEN m.latest_version ELSE $2::integer END;
@@ -49,17 +54,6 @@ SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, s
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
        version, last_event_id, state
   FROM executions WHERE state_machine = $1 AND name = $2;
-
--- name: ListExecutions
-SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
-       coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, ''
-  FROM executions
- WHERE state_machine = $1
-   AND ($2 = '' OR status = $2)
-   AND ($3::bigint = 0 OR id < $3::bigint)
- ORDER BY id DESC
- LIMIT $4;
 
 -- name: HistoryForward
 SELECT id, previous_event_id, type, timestamp, details::text

@@ -1,0 +1,302 @@
+package awsjson
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+type tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+type loggingConfiguration struct {
+	Level                *string           `json:"level,omitempty"`
+	IncludeExecutionData bool              `json:"includeExecutionData"`
+	Destinations         []json.RawMessage `json:"destinations,omitempty"`
+}
+
+type tracingConfiguration struct {
+	Enabled bool `json:"enabled"`
+}
+
+// loggingOff and tracingOff are what DescribeStateMachine reports: logging
+// and tracing are not implemented.
+var (
+	loggingOff = &loggingConfiguration{Level: ptr("OFF")}
+	tracingOff = &tracingConfiguration{}
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func checkLogging(v *violations, lc *loggingConfiguration) error {
+	if lc == nil {
+		return nil
+	}
+	v.enum(lc.Level, "loggingConfiguration.level", "ALL", "ERROR", "FATAL", "OFF")
+	if err := v.err(); err != nil {
+		return err
+	}
+	level := "OFF"
+	if lc.Level != nil {
+		level = *lc.Level
+	}
+	if level != "OFF" && len(lc.Destinations) != 1 {
+		return apiErr("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+	}
+	return nil
+}
+
+// definitionError formats a definition's diagnostics as AWS's
+// InvalidDefinition message.
+func definitionError(ds statelang.Diagnostics) *APIError {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return apiErr("InvalidDefinition", "Invalid State Machine Definition: '"+strings.Join(parts, ", ")+"'")
+}
+
+// machineError maps an engine error of an operation on the machine named
+// by arn.
+func machineError(err error, arn string) error {
+	var ds statelang.Diagnostics
+	switch {
+	case errors.As(err, &ds):
+		return definitionError(ds)
+	case errors.Is(err, engine.ErrNotFound):
+		return errStateMachineDoesNotExist(arn)
+	case errors.Is(err, engine.ErrStateMachineExists):
+		return errStateMachineAlreadyExists(arn)
+	}
+	return err
+}
+
+type createStateMachineInput struct {
+	Name                 *string               `json:"name"`
+	Definition           *string               `json:"definition"`
+	RoleArn              *string               `json:"roleArn"`
+	Type                 *string               `json:"type"`
+	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
+	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
+	Tags                 []tag                 `json:"tags"`
+	Publish              bool                  `json:"publish"`
+	VersionDescription   *string               `json:"versionDescription"`
+}
+
+type createStateMachineOutput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+func (h *handler) createStateMachine(ctx context.Context, in *createStateMachineInput) (*createStateMachineOutput, error) {
+	var v violations
+	v.length(in.Name, "name", 1, 80, true)
+	v.length(in.Definition, "definition", 1, statelang.MaxDefinitionBytes, true)
+	v.length(in.RoleArn, "roleArn", 1, 256, true)
+	v.enum(in.Type, "type", "STANDARD", "EXPRESS")
+	v.length(in.VersionDescription, "versionDescription", 0, 256, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if !validName(*in.Name) {
+		return nil, errInvalidName(*in.Name)
+	}
+	if in.Type != nil && *in.Type == "EXPRESS" {
+		if ds := validateDefinition(*in.Definition, "EXPRESS"); len(ds) > 0 {
+			return nil, definitionError(ds)
+		}
+		return nil, apiErr("ValidationException", "EXPRESS state machines are not supported by this server: create the state machine with type STANDARD")
+	}
+	if err := checkLogging(&v, in.LoggingConfiguration); err != nil {
+		return nil, err
+	}
+	arn := h.stateMachineARN(*in.Name)
+	sm, err := h.eng.CreateStateMachine(ctx, *in.Name, *in.Definition, *in.RoleArn)
+	if err != nil {
+		return nil, machineError(err, arn)
+	}
+	if len(in.Tags) > 0 {
+		if err := h.tag(ctx, sm.ARN, in.Tags); err != nil {
+			return nil, err
+		}
+	}
+	return &createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: timePtr(sm.CreatedAt)}, nil
+}
+
+type stateMachineArnInput struct {
+	StateMachineArn *string `json:"stateMachineArn"`
+	IncludedData    *string `json:"includedData"`
+}
+
+type describeStateMachineOutput struct {
+	StateMachineArn      string                `json:"stateMachineArn"`
+	Name                 string                `json:"name"`
+	Status               string                `json:"status,omitempty"`
+	Definition           string                `json:"definition"`
+	RoleArn              string                `json:"roleArn"`
+	Type                 string                `json:"type,omitempty"`
+	CreationDate         *epoch                `json:"creationDate,omitempty"`
+	UpdateDate           *epoch                `json:"updateDate,omitempty"`
+	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
+	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
+	RevisionID           string                `json:"revisionId,omitempty"`
+}
+
+func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnInput) (*describeStateMachineOutput, error) {
+	var v violations
+	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
+	v.enum(in.IncludedData, "includedData", "ALL_DATA", "METADATA_ONLY")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	name, version, err := h.machineRef(*in.StateMachineArn)
+	if err != nil {
+		return nil, err
+	}
+	sm, err := h.eng.DescribeStateMachine(ctx, name, version)
+	if err != nil {
+		return nil, machineError(err, *in.StateMachineArn)
+	}
+	out := &describeStateMachineOutput{
+		StateMachineArn: *in.StateMachineArn, Name: sm.Name, Status: "ACTIVE", Definition: sm.Definition,
+		RoleArn: sm.RoleARN, Type: "STANDARD", CreationDate: timePtr(sm.CreatedAt),
+		LoggingConfiguration: loggingOff, TracingConfiguration: tracingOff, RevisionID: strconv.Itoa(sm.Version),
+	}
+	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
+		out.Definition = ""
+	}
+	return out, nil
+}
+
+type updateStateMachineInput struct {
+	StateMachineArn      *string               `json:"stateMachineArn"`
+	Definition           *string               `json:"definition"`
+	RoleArn              *string               `json:"roleArn"`
+	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
+	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
+	Publish              bool                  `json:"publish"`
+	VersionDescription   *string               `json:"versionDescription"`
+}
+
+type updateStateMachineOutput struct {
+	UpdateDate *epoch `json:"updateDate"`
+	RevisionID string `json:"revisionId,omitempty"`
+}
+
+// updateStateMachine stores a new definition as a new engine version.
+// The engine keeps the role of version 1: a new roleArn is accepted and
+// not stored (see the package doc).
+func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachineInput) (*updateStateMachineOutput, error) {
+	var v violations
+	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
+	v.length(in.Definition, "definition", 1, statelang.MaxDefinitionBytes, false)
+	v.length(in.RoleArn, "roleArn", 1, 256, false)
+	v.length(in.VersionDescription, "versionDescription", 0, 256, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	a, err := parseARN(*in.StateMachineArn, "stateMachine")
+	if err != nil {
+		return nil, err
+	}
+	if !h.local(a) || a.Qualifier != "" {
+		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
+		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
+	}
+	if err := checkLogging(&v, in.LoggingConfiguration); err != nil {
+		return nil, err
+	}
+	var sm engine.StateMachine
+	if in.Definition != nil {
+		sm, err = h.eng.UpdateStateMachine(ctx, a.Name, *in.Definition)
+	} else {
+		sm, err = h.eng.DescribeStateMachine(ctx, a.Name, 0)
+		sm.CreatedAt = time.Now()
+	}
+	if err != nil {
+		return nil, machineError(err, *in.StateMachineArn)
+	}
+	return &updateStateMachineOutput{UpdateDate: timePtr(sm.CreatedAt), RevisionID: strconv.Itoa(sm.Version)}, nil
+}
+
+type empty struct{}
+
+func (h *handler) deleteStateMachine(ctx context.Context, in *stateMachineArnInput) (*empty, error) {
+	var v violations
+	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	a, err := parseARN(*in.StateMachineArn, "stateMachine")
+	if err != nil {
+		return nil, err
+	}
+	if !h.local(a) || a.Qualifier != "" {
+		return &empty{}, nil // AWS: deleting what does not exist succeeds
+	}
+	if err := h.eng.DeleteStateMachine(ctx, a.Name); err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return nil, machineError(err, *in.StateMachineArn)
+	}
+	return &empty{}, nil
+}
+
+type pageInput struct {
+	MaxResults *int    `json:"maxResults"`
+	NextToken  *string `json:"nextToken"`
+}
+
+type stateMachineListItem struct {
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Type            string `json:"type"`
+	CreationDate    *epoch `json:"creationDate"`
+}
+
+type listStateMachinesOutput struct {
+	StateMachines []stateMachineListItem `json:"stateMachines"`
+	NextToken     string                 `json:"nextToken,omitempty"`
+}
+
+func (h *handler) listStateMachines(ctx context.Context, in *pageInput) (*listStateMachinesOutput, error) {
+	var v violations
+	v.maxResults(in.MaxResults, "maxResults", 1000)
+	v.length(in.NextToken, "nextToken", 1, 1024, false)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	sms, next, err := h.eng.ListStateMachines(ctx, engine.ListStateMachinesInput{MaxResults: deref(in.MaxResults), NextToken: deref(in.NextToken)})
+	if err != nil {
+		return nil, pageError(err)
+	}
+	out := &listStateMachinesOutput{StateMachines: make([]stateMachineListItem, len(sms)), NextToken: next}
+	for i, sm := range sms {
+		out.StateMachines[i] = stateMachineListItem{StateMachineArn: sm.ARN, Name: sm.Name, Type: "STANDARD", CreationDate: timePtr(sm.CreatedAt)}
+	}
+	return out, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// pageError maps a bad page token to InvalidToken.
+func pageError(err error) error {
+	if errors.Is(err, engine.ErrInvalidInput) {
+		return errInvalidToken()
+	}
+	return err
+}

@@ -1,0 +1,689 @@
+package main
+
+// The client verbs: `stepwise machine ...`, `start`, `describe`, `list`,
+// `history`, `stop` and `task ...` talk to a server over gRPC.
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
+)
+
+const cliUsage = `client commands (over gRPC; every one takes --addr, default $STEPWISE_ADDR or
+localhost:9090, --token, default $STEPWISE_AUTH_TOKEN, and --timeout):
+  stepwise machine create <name> <definition.json> [--role ARN]
+  stepwise machine update <name> <definition.json>
+  stepwise machine describe <name> [--version N] [--json]
+  stepwise machine list [--limit N] [--page-token T] [--json]
+  stepwise machine delete <name>
+  stepwise machine validate <definition.json>      (on the server)
+  stepwise start <machine> [input-json | @file] [--name N] [--wait] [--json]
+  stepwise describe <execution-arn> [--json]
+  stepwise list [--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]
+  stepwise history <execution-arn> [--reverse] [--json]
+  stepwise stop <execution-arn> [--error E] [--cause C]
+  stepwise task success <task-token> [output-json | @file]
+  stepwise task failure <task-token> [--error E] [--cause C]
+  stepwise task heartbeat <task-token>
+A definition file or an @file may be - for standard input. Exit status: 0 ok,
+1 error, 2 usage, 3 the execution of start --wait ended other than SUCCEEDED.
+`
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitUsage   = 2
+	exitNotDone = 3
+)
+
+// usageError is a command-line mistake (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// exitError carries an exit code other than 1 for a reported outcome.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// cli is one client command's connection and output.
+type cli struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	addr, token    string
+	timeout        time.Duration
+	conn           *grpc.ClientConn
+	sm             stepwisev1.StateMachineServiceClient
+	exec           stepwisev1.ExecutionServiceClient
+	task           stepwisev1.TaskServiceClient
+}
+
+// runClient runs a client verb and returns the exit code.
+func runClient(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := c.dispatch(ctx, args)
+	if c.conn != nil {
+		c.conn.Close()
+	}
+	var ue usageError
+	var ec exitCode
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, cliUsage)
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "stepwise: %s\n\n%s", ue.msg, cliUsage)
+		return exitUsage
+	case errors.As(err, &ec):
+		return int(ec)
+	}
+	c.report(err)
+	return exitError
+}
+
+// report prints an error as a shell user wants it: the server's message,
+// one line per definition problem.
+func (c *cli) report(err error) {
+	st, ok := status.FromError(err)
+	if !ok {
+		fmt.Fprintf(c.stderr, "stepwise: %v\n", err)
+		return
+	}
+	switch st.Code() {
+	case codes.Unavailable:
+		fmt.Fprintf(c.stderr, "stepwise: cannot reach the server at %s: %s\n", c.addr, st.Message())
+		return
+	case codes.Unauthenticated:
+		fmt.Fprintf(c.stderr, "stepwise: %s (set --token or STEPWISE_AUTH_TOKEN)\n", st.Message())
+		return
+	case codes.DeadlineExceeded:
+		fmt.Fprintf(c.stderr, "stepwise: no answer from %s within %s\n", c.addr, c.timeout)
+		return
+	}
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok && len(br.FieldViolations) > 0 {
+			fmt.Fprintln(c.stderr, "stepwise: invalid definition:")
+			for _, v := range br.FieldViolations {
+				fmt.Fprintf(c.stderr, "  %s: %s\n", v.Field, v.Description)
+			}
+			return
+		}
+	}
+	fmt.Fprintf(c.stderr, "stepwise: %s\n", st.Message())
+}
+
+// flags returns a flag set with the connection flags.
+func (c *cli) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&c.addr, "addr", env("STEPWISE_ADDR", "localhost:9090"), "server gRPC address (STEPWISE_ADDR)")
+	fs.StringVar(&c.token, "token", env("STEPWISE_AUTH_TOKEN", ""), "bearer token (STEPWISE_AUTH_TOKEN)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each call")
+	return fs
+}
+
+// parse parses flags anywhere among the positional arguments ("--" ends
+// the flags) and checks the number of positionals.
+func parse(fs *flag.FlagSet, args []string, minPos, maxPos int) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// flag.Parse stops at the first positional, or after "--".
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+	if len(pos) < minPos || len(pos) > maxPos {
+		return nil, usagef("%s: wrong number of arguments", fs.Name())
+	}
+	return pos, nil
+}
+
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return false }
+
+func (c *cli) connect() error {
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	if c.token != "" {
+		opts = append(opts, grpc.WithPerRPCCredentials(bearer(c.token)))
+	}
+	conn, err := grpc.NewClient(c.addr, opts...)
+	if err != nil {
+		return fmt.Errorf("server address %q: %w", c.addr, err)
+	}
+	c.conn = conn
+	c.sm = stepwisev1.NewStateMachineServiceClient(conn)
+	c.exec = stepwisev1.NewExecutionServiceClient(conn)
+	c.task = stepwisev1.NewTaskServiceClient(conn)
+	return nil
+}
+
+func (c *cli) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.timeout)
+}
+
+// readArg returns a file's text ("-" for standard input).
+func (c *cli) readFile(path string) (string, error) {
+	if path == "-" {
+		b, err := io.ReadAll(c.stdin)
+		return string(b), err
+	}
+	b, err := os.ReadFile(path)
+	return string(b), err
+}
+
+// jsonArg returns an inline JSON argument, or a file's text for @file.
+func (c *cli) jsonArg(arg string) (string, error) {
+	if name, ok := strings.CutPrefix(arg, "@"); ok {
+		return c.readFile(name)
+	}
+	return arg, nil
+}
+
+func (c *cli) printJSON(m proto.Message) {
+	b, _ := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(m)
+	fmt.Fprintln(c.stdout, string(b))
+}
+
+func (c *cli) dispatch(ctx context.Context, args []string) error {
+	verb := args[0]
+	if verb == "machine" || verb == "task" {
+		if len(args) < 2 {
+			return usagef("%s: a subcommand is required", verb)
+		}
+		verb += " " + args[1]
+		args = args[1:]
+	}
+	switch verb {
+	case "machine create", "machine update":
+		return c.machinePut(ctx, verb, args[1:])
+	case "machine describe":
+		return c.machineDescribe(ctx, args[1:])
+	case "machine list":
+		return c.machineList(ctx, args[1:])
+	case "machine delete":
+		return c.machineDelete(ctx, args[1:])
+	case "machine validate":
+		return c.machineValidate(ctx, args[1:])
+	case "start":
+		return c.start(ctx, args[1:])
+	case "describe":
+		return c.describe(ctx, args[1:])
+	case "list":
+		return c.list(ctx, args[1:])
+	case "history":
+		return c.history(ctx, args[1:])
+	case "stop":
+		return c.stop(ctx, args[1:])
+	case "task success", "task failure", "task heartbeat":
+		return c.taskAnswer(ctx, verb, args[1:])
+	}
+	return usagef("unknown command %q", verb)
+}
+
+func (c *cli) machinePut(ctx context.Context, verb string, args []string) error {
+	fs := c.flags(verb)
+	role := ""
+	if verb == "machine create" {
+		fs.StringVar(&role, "role", "", "role ARN")
+	}
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 2, 2)
+	if err != nil {
+		return err
+	}
+	def, err := c.readFile(pos[1])
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	var sm *stepwisev1.StateMachine
+	if verb == "machine create" {
+		r, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: pos[0], Definition: def, RoleArn: role})
+		if err != nil {
+			return err
+		}
+		sm = r.StateMachine
+	} else {
+		r, err := c.sm.UpdateStateMachine(ctx, &stepwisev1.UpdateStateMachineRequest{Name: pos[0], Definition: def})
+		if err != nil {
+			return err
+		}
+		sm = r.StateMachine
+	}
+	if *asJSON {
+		c.printJSON(sm)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "%s version %d\n", sm.Arn, sm.Version)
+	return nil
+}
+
+func (c *cli) machineDescribe(ctx context.Context, args []string) error {
+	fs := c.flags("machine describe")
+	version := fs.Int("version", 0, "version (default: the latest)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.sm.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: pos[0], Version: int32(*version)})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		c.printJSON(r.StateMachine)
+		return nil
+	}
+	sm := r.StateMachine
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "name:\t%s\narn:\t%s\nversion:\t%d\nrole:\t%s\ncreated:\t%s\n", sm.Name, sm.Arn, sm.Version, sm.RoleArn, timeText(sm.Created))
+	w.Flush()
+	fmt.Fprintf(c.stdout, "definition:\n%s\n", strings.TrimRight(sm.Definition, "\n"))
+	return nil
+}
+
+func (c *cli) machineList(ctx context.Context, args []string) error {
+	fs := c.flags("machine list")
+	limit := fs.Int("limit", 100, "most machines to list")
+	pageToken := fs.String("page-token", "", "continue a listing")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.sm.ListStateMachines(ctx, &stepwisev1.ListStateMachinesRequest{PageSize: int32(*limit), PageToken: *pageToken})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		c.printJSON(r)
+		return nil
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tVERSION\tCREATED")
+	for _, sm := range r.StateMachines {
+		fmt.Fprintf(w, "%s\t%d\t%s\n", sm.Name, sm.Version, timeText(sm.Created))
+	}
+	w.Flush()
+	c.more(r.NextPageToken)
+	return nil
+}
+
+func (c *cli) more(token string) {
+	if token != "" {
+		fmt.Fprintf(c.stderr, "more: --page-token %s\n", token)
+	}
+}
+
+func (c *cli) machineDelete(ctx context.Context, args []string) error {
+	fs := c.flags("machine delete")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	if _, err := c.sm.DeleteStateMachine(ctx, &stepwisev1.DeleteStateMachineRequest{Name: pos[0]}); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "deleted %s\n", pos[0])
+	return nil
+}
+
+func (c *cli) machineValidate(ctx context.Context, args []string) error {
+	fs := c.flags("machine validate")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	def, err := c.readFile(pos[0])
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: def})
+	if err != nil {
+		return err
+	}
+	if r.Result == "OK" {
+		fmt.Fprintf(c.stdout, "%s: valid\n", pos[0])
+		return nil
+	}
+	for _, d := range r.Diagnostics {
+		fmt.Fprintf(c.stderr, "%s: %s: %s\n", pos[0], d.Location, d.Message)
+	}
+	return exitCode(exitError)
+}
+
+func (c *cli) start(ctx context.Context, args []string) error {
+	fs := c.flags("start")
+	name := fs.String("name", "", "execution name (default: a UUID)")
+	wait := fs.Bool("wait", false, "wait for the execution to end and print its output")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 2)
+	if err != nil {
+		return err
+	}
+	input := ""
+	if len(pos) == 2 {
+		if input, err = c.jsonArg(pos[1]); err != nil {
+			return err
+		}
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	cctx, cancel := c.call(ctx)
+	r, err := c.exec.StartExecution(cctx, &stepwisev1.StartExecutionRequest{StateMachineName: pos[0], Name: *name, Input: input})
+	cancel()
+	if err != nil {
+		return err
+	}
+	if !*wait {
+		if *asJSON {
+			c.printJSON(r.Execution)
+		} else {
+			fmt.Fprintln(c.stdout, r.Execution.Arn)
+		}
+		return nil
+	}
+	x, err := c.waitFor(ctx, r.Execution.Arn)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		c.printJSON(x)
+	} else if x.Status == stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED {
+		fmt.Fprintln(c.stdout, x.Output)
+	}
+	if x.Status != stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED {
+		fmt.Fprintf(c.stderr, "stepwise: execution %s %s", x.Arn, statusText(x.Status))
+		if x.Error != "" {
+			fmt.Fprintf(c.stderr, ": %s", x.Error)
+		}
+		if x.Cause != "" {
+			fmt.Fprintf(c.stderr, ": %s", x.Cause)
+		}
+		fmt.Fprintln(c.stderr)
+		return exitCode(exitNotDone)
+	}
+	return nil
+}
+
+// waitFor polls an execution until it is no longer RUNNING, backing off
+// from 50ms to 1s.
+func (c *cli) waitFor(ctx context.Context, arn string) (*stepwisev1.Execution, error) {
+	delay := 50 * time.Millisecond
+	for {
+		cctx, cancel := c.call(ctx)
+		r, err := c.exec.DescribeExecution(cctx, &stepwisev1.DescribeExecutionRequest{Arn: arn})
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+		if r.Execution.Status != stepwisev1.ExecutionStatus_EXECUTION_STATUS_RUNNING {
+			return r.Execution, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stopped waiting; the execution %s is still running", arn)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
+
+func statusText(s stepwisev1.ExecutionStatus) string {
+	return strings.TrimPrefix(s.String(), "EXECUTION_STATUS_")
+}
+
+func timeText(t *stepwisev1.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Rfc3339
+}
+
+func (c *cli) describe(ctx context.Context, args []string) error {
+	fs := c.flags("describe")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.exec.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{Arn: pos[0]})
+	if err != nil {
+		return err
+	}
+	x := r.Execution
+	if *asJSON {
+		c.printJSON(x)
+		return nil
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "arn:\t%s\nstatus:\t%s\nmachine:\t%s (version %d)\nstarted:\t%s\nstopped:\t%s\ninput:\t%s\n",
+		x.Arn, statusText(x.Status), x.StateMachineName, x.StateMachineVersion, timeText(x.StartTime), timeText(x.StopTime), x.Input)
+	if x.Output != "" {
+		fmt.Fprintf(w, "output:\t%s\n", x.Output)
+	}
+	if x.Error != "" || x.Cause != "" {
+		fmt.Fprintf(w, "error:\t%s\ncause:\t%s\n", x.Error, x.Cause)
+	}
+	return w.Flush()
+}
+
+func (c *cli) list(ctx context.Context, args []string) error {
+	fs := c.flags("list")
+	machine := fs.String("machine", "", "only this state machine's executions")
+	statusName := fs.String("status", "", "only executions with this status (RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED)")
+	filter := fs.String("filter", "", `CEL filter, e.g. 'status == "FAILED" && input.customer.tier == "gold"'`)
+	limit := fs.Int("limit", 100, "most executions to list")
+	pageToken := fs.String("page-token", "", "continue a listing")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args, 0, 0); err != nil {
+		return err
+	}
+	req := &stepwisev1.ListExecutionsRequest{StateMachineName: *machine, Filter: *filter, PageSize: int32(*limit), PageToken: *pageToken}
+	if *statusName != "" {
+		v, ok := stepwisev1.ExecutionStatus_value["EXECUTION_STATUS_"+strings.ToUpper(*statusName)]
+		if !ok || v == 0 {
+			return usagef("list: unknown status %q", *statusName)
+		}
+		req.Status = stepwisev1.ExecutionStatus(v)
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.exec.ListExecutions(ctx, req)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		c.printJSON(r)
+		return nil
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tSTATUS\tMACHINE\tSTARTED\tSTOPPED\tARN")
+	for _, x := range r.Executions {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Name, statusText(x.Status), x.StateMachineName, timeText(x.StartTime), timeText(x.StopTime), x.Arn)
+	}
+	w.Flush()
+	c.more(r.NextPageToken)
+	return nil
+}
+
+func (c *cli) history(ctx context.Context, args []string) error {
+	fs := c.flags("history")
+	reverse := fs.Bool("reverse", false, "newest event first")
+	asJSON := fs.Bool("json", false, "print the events as JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	all := &stepwisev1.GetExecutionHistoryResponse{}
+	for tok := ""; ; {
+		cctx, cancel := c.call(ctx)
+		r, err := c.exec.GetExecutionHistory(cctx, &stepwisev1.GetExecutionHistoryRequest{Arn: pos[0], ReverseOrder: *reverse, PageToken: tok})
+		cancel()
+		if err != nil {
+			return err
+		}
+		all.Events = append(all.Events, r.Events...)
+		if tok = r.NextPageToken; tok == "" {
+			break
+		}
+	}
+	if *asJSON {
+		c.printJSON(all)
+		return nil
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tTIME\tTYPE\tDETAILS")
+	for _, ev := range all.Events {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", ev.Id, timeText(ev.Timestamp), ev.Type, summary(ev.Details))
+	}
+	return w.Flush()
+}
+
+// summary shortens an event's details for the history table.
+func summary(details string) string {
+	if details == "" || details == "{}" {
+		return ""
+	}
+	const max = 100
+	if r := []rune(details); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return details
+}
+
+func (c *cli) stop(ctx context.Context, args []string) error {
+	fs := c.flags("stop")
+	errName := fs.String("error", "", "error name")
+	cause := fs.String("cause", "", "cause")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	r, err := c.exec.StopExecution(ctx, &stepwisev1.StopExecutionRequest{Arn: pos[0], Error: *errName, Cause: *cause})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "%s %s at %s\n", r.Execution.Arn, statusText(r.Execution.Status), timeText(r.Execution.StopTime))
+	return nil
+}
+
+func (c *cli) taskAnswer(ctx context.Context, verb string, args []string) error {
+	fs := c.flags(verb)
+	var errName, cause *string
+	maxPos := 1
+	switch verb {
+	case "task failure":
+		errName = fs.String("error", "", "error name")
+		cause = fs.String("cause", "", "cause")
+	case "task success":
+		maxPos = 2
+	}
+	pos, err := parse(fs, args, 1, maxPos)
+	if err != nil {
+		return err
+	}
+	output := "{}"
+	if len(pos) == 2 {
+		if output, err = c.jsonArg(pos[1]); err != nil {
+			return err
+		}
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	ctx, cancel := c.call(ctx)
+	defer cancel()
+	switch verb {
+	case "task success":
+		_, err = c.task.SendTaskSuccess(ctx, &stepwisev1.SendTaskSuccessRequest{TaskToken: pos[0], Output: output})
+	case "task failure":
+		_, err = c.task.SendTaskFailure(ctx, &stepwisev1.SendTaskFailureRequest{TaskToken: pos[0], Error: *errName, Cause: *cause})
+	default:
+		_, err = c.task.SendTaskHeartbeat(ctx, &stepwisev1.SendTaskHeartbeatRequest{TaskToken: pos[0]})
+	}
+	return err
+}

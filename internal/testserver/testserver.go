@@ -1,0 +1,131 @@
+// Package testserver starts a real Stepwise server in-process for tests: a
+// migrated Postgres store in a fresh schema (dropped after the test), an
+// engine running its maintenance loop, and the api package's HTTP handler
+// and gRPC server on random local ports.
+//
+// It skips the test when the database is unreachable, unless
+// STEPWISE_REQUIRE_DB=1; the database is STEPWISE_TEST_DATABASE_URL.
+// Only tests import it.
+package testserver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stepwise-dev/stepwise/api"
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/postgres"
+)
+
+// Options configure Start. The zero value is a server without
+// authentication whose tasks are not dispatched (tests answer them with
+// the task callbacks).
+type Options struct {
+	// AuthToken is api.Config.AuthToken.
+	AuthToken string
+	// Dispatcher is engine.Config.Dispatcher.
+	Dispatcher engine.Dispatcher
+}
+
+// Server is a running test server.
+type Server struct {
+	Engine *engine.Engine
+	Pool   *pgxpool.Pool
+	// HTTPURL is the HTTP port's base URL, e.g. http://127.0.0.1:41234.
+	HTTPURL string
+	// GRPCAddr is the gRPC port's address, e.g. 127.0.0.1:41235.
+	GRPCAddr string
+}
+
+// DSN is the test database URL.
+func DSN() string {
+	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
+		return s
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// Start starts a server that stops when the test ends.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, DSN())
+	if err != nil {
+		if os.Getenv("STEPWISE_REQUIRE_DB") == "1" {
+			t.Fatalf("database unreachable: %v", err)
+		}
+		t.Skipf("database unreachable: %v", err)
+	}
+	defer admin.Close(ctx)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "swtest_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgxpool.ParseConfig(DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pool.Close()
+		if c, err := pgx.Connect(context.Background(), DSN()); err == nil {
+			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	st := postgres.New(pool)
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Config{Store: st, Dispatcher: opts.Dispatcher, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	engineDone := make(chan struct{})
+	go func() { defer close(engineDone); _ = eng.Run(runCtx) }()
+
+	srv, err := api.New(api.Config{Engine: eng, AuthToken: opts.AuthToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := srv.HTTPHandler(runCtx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := srv.GRPCServer()
+	grpcDone := make(chan struct{})
+	go func() { defer close(grpcDone); _ = gs.Serve(ln) }()
+	t.Cleanup(func() {
+		gs.Stop()
+		<-grpcDone
+		hs.Close()
+		cancel()
+		<-engineDone
+	})
+	return &Server{Engine: eng, Pool: pool, HTTPURL: hs.URL, GRPCAddr: ln.Addr().String()}
+}
+
+// HTTPClient is a client for the HTTP port.
+var HTTPClient = &http.Client{Timeout: 30 * time.Second}

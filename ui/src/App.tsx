@@ -1,0 +1,44 @@
+import { ExecutionPage } from './pages/ExecutionPage'
+import { ExecutionsList } from './pages/ExecutionsList'
+import { MachinePage, MachinesPage } from './pages/Machines'
+import { Link, paths, useLocation } from './router'
+
+export function App() {
+  const { path } = useLocation()
+  let page
+  let m: RegExpMatchArray | null
+  if ((m = path.match(/^\/executions\/(.+)$/))) page = <ExecutionPage key={m[1]} arn={decodeURIComponent(m[1])} />
+  else if ((m = path.match(/^\/state-machines\/(.+)$/))) page = <MachinePage key={m[1]} name={decodeURIComponent(m[1])} />
+  else if (path === '/state-machines') page = <MachinesPage />
+  else if (path === '/' || path === '/executions') page = <ExecutionsPage />
+  else page = <div className="page">Not found.</div>
+  const section = path.startsWith('/state-machines') ? 'machines' : 'executions'
+  return (
+    <div className="app">
+      <header className="top">
+        <Link to="/" className="brand">
+          Stepwise
+        </Link>
+        <nav>
+          <Link to={paths.executions()} className={section === 'executions' ? 'active' : ''}>
+            Executions
+          </Link>
+          <Link to={paths.machines()} className={section === 'machines' ? 'active' : ''}>
+            State machines
+          </Link>
+        </nav>
+      </header>
+      <main>{page}</main>
+    </div>
+  )
+}
+
+function ExecutionsPage() {
+  document.title = 'Executions · Stepwise'
+  return (
+    <div className="page">
+      <h2>Executions</h2>
+      <ExecutionsList />
+    </div>
+  )
+}

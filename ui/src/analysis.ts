@@ -1,0 +1,249 @@
+import { HistoryEvent, Status } from './api'
+import { tryParse } from './json'
+
+// What happened to each state, reconstructed from the history. Task events
+// carry no state name (as on AWS), so they are attributed to the open visit
+// they must belong to: the state just entered, the one awaiting a retry, the
+// one whose exit follows, or the one whose task resource matches.
+
+export type StateStatus = 'running' | 'failed' | 'caught' | 'retried' | 'succeeded' | 'cancelled' | 'notReached'
+
+export interface Attempt {
+  scheduledId: number
+  scheduledAt: string
+  parameters?: string
+  resource?: string
+  endedAt?: string
+  result?: 'succeeded' | 'failed' | 'timedOut'
+  output?: string
+  error?: string
+  cause?: string
+}
+
+export interface Visit {
+  state: string
+  type: string
+  enteredId: number
+  enteredAt: string
+  exitedId?: number
+  exitedAt?: string
+  input?: string
+  output?: string
+  error?: string
+  cause?: string
+  failed: boolean
+  retries: number
+  attempts: Attempt[]
+  status: 'running' | 'succeeded' | 'failed' | 'caught' | 'cancelled'
+  started?: boolean
+}
+
+export interface StateInfo {
+  name: string
+  status: StateStatus
+  visits: Visit[]
+  retries: number
+}
+
+export interface Iteration {
+  map: string
+  index: number
+  startId: number
+  startedAt: string
+  endId?: number
+  endedAt?: string
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled'
+}
+
+export interface Analysis {
+  states: Map<string, StateInfo>
+  /** eventState[i] is the state events[i] belongs to ('' for execution events). */
+  eventState: string[]
+  iterations: Map<string, Iteration[]>
+  visits: Visit[]
+}
+
+export function details(e: HistoryEvent): Record<string, unknown> {
+  const d = tryParse(e.details)
+  return d && typeof d === 'object' ? (d as Record<string, unknown>) : {}
+}
+
+const s = (v: unknown) => (typeof v === 'string' ? v : v == null ? undefined : JSON.stringify(v))
+
+export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
+  const visits: Visit[] = []
+  const open: Visit[] = []
+  const eventState: string[] = new Array(events.length).fill('')
+  const iterations = new Map<string, Iteration[]>()
+  const openIter = new Map<string, Iteration>()
+  const close = (v: Visit) => {
+    const i = open.indexOf(v)
+    if (i >= 0) open.splice(i, 1)
+  }
+  const outstanding = (v: Visit) => {
+    const a = v.attempts[v.attempts.length - 1]
+    return a && !a.result
+  }
+  const nextEvent = (i: number) => events[i + 1]
+  const nameOfNext = (i: number, suffix: string): string | undefined => {
+    const n = nextEvent(i)
+    if (n && n.type.endsWith(suffix)) return s(details(n).name)
+    return undefined
+  }
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]
+    const t = e.type
+    const d = details(e)
+    let v: Visit | undefined
+    if (t.endsWith('StateEntered')) {
+      v = {
+        state: s(d.name) ?? '',
+        type: t.slice(0, -'StateEntered'.length),
+        enteredId: e.id,
+        enteredAt: e.timestamp,
+        input: s(d.input),
+        failed: false,
+        retries: 0,
+        attempts: [],
+        status: 'running',
+      }
+      visits.push(v)
+      open.push(v)
+    } else if (t.endsWith('StateExited')) {
+      const name = s(d.name)
+      v = open.find((o) => o.state === name && !outstanding(o)) ?? open.find((o) => o.state === name)
+      if (v) {
+        v.exitedId = e.id
+        v.exitedAt = e.timestamp
+        v.output = s(d.output)
+        v.status = v.failed ? 'caught' : 'succeeded'
+        close(v)
+      }
+    } else if (t === 'TaskScheduled') {
+      const prev = events[i - 1]
+      const res = s(d.resource)
+      if (prev && prev.type === 'TaskStateEntered') v = open.find((o) => o.enteredId === prev.id)
+      if (!v) {
+        const waiting = open.filter((o) => o.type === 'Task' && !outstanding(o) && o.attempts.length > 0)
+        v = waiting.find((o) => o.attempts[0].resource === res) ?? waiting[0]
+      }
+      if (v) {
+        if (v.attempts.length > 0) {
+          // A retry: the earlier failure stays in the attempts, not on the visit.
+          v.retries++
+          v.failed = false
+          v.error = v.cause = undefined
+        }
+        v.attempts.push({ scheduledId: e.id, scheduledAt: e.timestamp, parameters: s(d.parameters), resource: res })
+      }
+    } else if (t === 'TaskStarted' || t === 'TaskSubmitted') {
+      const prevState = eventState[i - 1]
+      v = open.find((o) => o.state === prevState && o.type === 'Task')
+    } else if (t === 'TaskSucceeded' || t === 'TaskFailed' || t === 'TaskTimedOut') {
+      const res = s(d.resource)
+      const cands = open.filter((o) => outstanding(o))
+      const exitName = nameOfNext(i, 'StateExited')
+      v =
+        (exitName !== undefined ? cands.find((o) => o.state === exitName) : undefined) ??
+        cands.find((o) => o.attempts[o.attempts.length - 1].resource === res) ??
+        cands[0]
+      if (v) {
+        const a = v.attempts[v.attempts.length - 1]
+        a.endedAt = e.timestamp
+        if (t === 'TaskSucceeded') {
+          a.result = 'succeeded'
+          a.output = s(d.output)
+        } else {
+          a.result = t === 'TaskFailed' ? 'failed' : 'timedOut'
+          a.error = s(d.error)
+          a.cause = s(d.cause)
+          v.failed = true
+          v.error = a.error
+          v.cause = a.cause
+        }
+      }
+    } else if (t === 'ParallelStateStarted' || t === 'MapStateStarted' || t === 'MapRunStarted') {
+      const type = t.startsWith('Parallel') ? 'Parallel' : 'Map'
+      v = [...open].reverse().find((o) => o.type === type)
+      if (v && t !== 'MapRunStarted') {
+        if (v.started) v.retries++
+        v.started = true
+      }
+    } else if (t === 'ParallelStateFailed' || t === 'MapStateFailed' || t === 'MapRunFailed') {
+      const type = t.startsWith('Parallel') ? 'Parallel' : 'Map'
+      const exitName = nameOfNext(i, 'StateExited')
+      v = (exitName !== undefined ? open.find((o) => o.state === exitName) : undefined) ?? [...open].reverse().find((o) => o.type === type)
+      if (v) {
+        v.failed = true
+        v.error = s(d.error)
+        v.cause = s(d.cause)
+      }
+    } else if (t === 'MapStateSucceeded' || t === 'MapRunSucceeded' || t === 'ParallelStateSucceeded') {
+      const type = t.startsWith('Parallel') ? 'Parallel' : 'Map'
+      v = [...open].reverse().find((o) => o.type === type)
+    } else if (t.startsWith('MapIteration')) {
+      const map = s(d.name) ?? ''
+      const index = Number(d.index ?? 0)
+      v = open.find((o) => o.state === map)
+      const key = map + '#' + index
+      if (t === 'MapIterationStarted') {
+        const it: Iteration = { map, index, startId: e.id, startedAt: e.timestamp, status: 'running' }
+        const list = iterations.get(map) ?? []
+        list.push(it)
+        iterations.set(map, list)
+        openIter.set(key, it)
+      } else {
+        const it = openIter.get(key)
+        if (it) {
+          it.endId = e.id
+          it.endedAt = e.timestamp
+          it.status = t === 'MapIterationSucceeded' ? 'succeeded' : t === 'MapIterationFailed' ? 'failed' : 'cancelled'
+          openIter.delete(key)
+        }
+      }
+    } else if (t.endsWith('StateFailed')) {
+      // e.g. a Fail state's own failure event, if any.
+      v = [...open].reverse()[0]
+    }
+    if (v) eventState[i] = v.state
+  }
+  const ended = execStatus !== 'RUNNING'
+  const last = events[events.length - 1]
+  const lastDetails = last ? details(last) : {}
+  for (const v of open) {
+    if (!ended) {
+      v.status = 'running'
+    } else if (v.failed || v.type === 'Fail') {
+      v.status = 'failed'
+    } else if (v === open[open.length - 1] && last && /^Execution(Failed|TimedOut)$/.test(last.type)) {
+      v.status = 'failed'
+      v.error ??= s(lastDetails.error)
+      v.cause ??= s(lastDetails.cause)
+    } else {
+      v.status = 'cancelled'
+    }
+  }
+  for (const list of iterations.values()) for (const it of list) if (it.status === 'running' && ended) it.status = 'cancelled'
+
+  const states = new Map<string, StateInfo>()
+  for (const v of visits) {
+    let info = states.get(v.state)
+    if (!info) {
+      info = { name: v.state, status: 'notReached', visits: [], retries: 0 }
+      states.set(v.state, info)
+    }
+    info.visits.push(v)
+    info.retries += v.retries
+  }
+  const rank: StateStatus[] = ['running', 'failed', 'caught', 'retried', 'succeeded', 'cancelled', 'notReached']
+  for (const info of states.values()) {
+    let best: StateStatus = 'notReached'
+    for (const v of info.visits) {
+      let st: StateStatus = v.status
+      if (st === 'succeeded' && v.retries > 0) st = 'retried'
+      if (rank.indexOf(st) < rank.indexOf(best)) best = st
+    }
+    info.status = best
+  }
+  return { states, eventState, iterations, visits }
+}

@@ -1,0 +1,245 @@
+// The REST gateway (grpc-gateway, /v1/) as the UI uses it. Field names are
+// lowerCamelCase; int64 values may arrive as strings; JSON payloads are text.
+
+export type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'UNSPECIFIED'
+
+export interface Execution {
+  arn: string
+  name: string
+  stateMachineName: string
+  stateMachineVersion: number
+  status: Status
+  startTime?: string
+  stopTime?: string
+  input: string
+  output: string
+  error: string
+  cause: string
+}
+
+export interface StateMachine {
+  name: string
+  arn: string
+  version: number
+  definition: string
+  roleArn: string
+  created?: string
+}
+
+export interface HistoryEvent {
+  id: number
+  previousEventId: number
+  timestamp: string
+  type: string
+  details: string
+}
+
+export interface Diagnostic {
+  severity: string
+  code: string
+  message: string
+  location: string
+}
+
+/** ApiError carries the gateway's error message (e.g. a CEL compile error). */
+export class ApiError extends Error {
+  status: number
+  code: number
+  constructor(status: number, code: number, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  })
+  const text = await res.text()
+  let data: unknown = undefined
+  try {
+    data = text ? JSON.parse(text) : {}
+  } catch {
+    data = undefined
+  }
+  if (!res.ok) {
+    const d = data as { message?: string; code?: number } | undefined
+    throw new ApiError(res.status, d?.code ?? 0, d?.message || text.trim() || res.statusText)
+  }
+  return (data ?? {}) as T
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : v == null ? '' : String(v)
+}
+
+function time(v: unknown): string | undefined {
+  const t = (v as { rfc3339?: string } | undefined)?.rfc3339
+  return t ? t : undefined
+}
+
+export function statusName(v: unknown): Status {
+  const s = str(v).replace(/^EXECUTION_STATUS_/, '')
+  if (typeof v === 'number') {
+    return (['UNSPECIFIED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'][v] ?? 'UNSPECIFIED') as Status
+  }
+  return (s || 'UNSPECIFIED') as Status
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Raw = any
+
+function toExecution(r: Raw): Execution {
+  return {
+    arn: str(r?.arn),
+    name: str(r?.name),
+    stateMachineName: str(r?.stateMachineName),
+    stateMachineVersion: Number(r?.stateMachineVersion ?? 0),
+    status: statusName(r?.status),
+    startTime: time(r?.startTime),
+    stopTime: time(r?.stopTime),
+    input: str(r?.input),
+    output: str(r?.output),
+    error: str(r?.error),
+    cause: str(r?.cause),
+  }
+}
+
+function toMachine(r: Raw): StateMachine {
+  return {
+    name: str(r?.name),
+    arn: str(r?.arn),
+    version: Number(r?.version ?? 0),
+    definition: str(r?.definition),
+    roleArn: str(r?.roleArn),
+    created: time(r?.created),
+  }
+}
+
+function toEvent(r: Raw): HistoryEvent {
+  return {
+    id: Number(r?.id ?? 0),
+    previousEventId: Number(r?.previousEventId ?? 0),
+    timestamp: time(r?.timestamp) ?? '',
+    type: str(r?.type),
+    details: str(r?.details),
+  }
+}
+
+const enc = encodeURIComponent
+
+function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== '' && v !== false) q.set(k, String(v))
+  }
+  const s = q.toString()
+  return s ? '?' + s : ''
+}
+
+export async function listStateMachines(pageToken = ''): Promise<{ items: StateMachine[]; next: string }> {
+  const r = await call<Raw>('GET', '/v1/state-machines' + query({ pageSize: 100, pageToken }))
+  return { items: (r.stateMachines ?? []).map(toMachine), next: str(r.nextPageToken) }
+}
+
+export async function describeStateMachine(name: string, version = 0): Promise<StateMachine> {
+  const r = await call<Raw>('GET', '/v1/state-machines/' + enc(name) + query({ version: version || undefined }))
+  return toMachine(r.stateMachine)
+}
+
+export async function validateDefinition(definition: string): Promise<{ result: string; diagnostics: Diagnostic[] }> {
+  const r = await call<Raw>('POST', '/v1/state-machines:validate', { definition })
+  return { result: str(r.result), diagnostics: (r.diagnostics ?? []) as Diagnostic[] }
+}
+
+export interface ListExecutionsParams {
+  stateMachineName?: string
+  status?: string
+  filter?: string
+  pageSize?: number
+  pageToken?: string
+}
+
+export async function listExecutions(p: ListExecutionsParams, signal?: AbortSignal): Promise<{ items: Execution[]; next: string }> {
+  const r = await call<Raw>(
+    'GET',
+    '/v1/executions' +
+      query({
+        stateMachineName: p.stateMachineName,
+        status: p.status ? 'EXECUTION_STATUS_' + p.status : undefined,
+        filter: p.filter,
+        pageSize: p.pageSize,
+        pageToken: p.pageToken,
+      }),
+    undefined,
+    signal,
+  )
+  return { items: (r.executions ?? []).map(toExecution), next: str(r.nextPageToken) }
+}
+
+export async function describeExecution(arn: string): Promise<Execution> {
+  const r = await call<Raw>('GET', '/v1/executions/' + enc(arn))
+  return toExecution(r.execution)
+}
+
+export async function executionStateMachine(arn: string): Promise<StateMachine> {
+  const r = await call<Raw>('GET', '/v1/executions/' + enc(arn) + '/state-machine')
+  return toMachine(r.stateMachine)
+}
+
+export async function historyPage(
+  arn: string,
+  opts: { pageToken?: string; reverseOrder?: boolean; pageSize?: number },
+): Promise<{ events: HistoryEvent[]; next: string }> {
+  const r = await call<Raw>(
+    'GET',
+    '/v1/executions/' + enc(arn) + '/history' + query({ pageSize: opts.pageSize ?? 1000, pageToken: opts.pageToken, reverseOrder: opts.reverseOrder }),
+  )
+  return { events: (r.events ?? []).map(toEvent), next: str(r.nextPageToken) }
+}
+
+/** fullHistory reads every page, oldest first. */
+export async function fullHistory(arn: string, onPage?: (n: number) => void): Promise<HistoryEvent[]> {
+  const all: HistoryEvent[] = []
+  let token = ''
+  for (;;) {
+    const p = await historyPage(arn, { pageToken: token })
+    all.push(...p.events)
+    onPage?.(all.length)
+    if (!p.next || p.events.length === 0) return all
+    token = p.next
+  }
+}
+
+/** newerEvents returns the events after lastId, oldest first, reading the history newest first. */
+export async function newerEvents(arn: string, lastId: number): Promise<HistoryEvent[]> {
+  const out: HistoryEvent[] = []
+  let token = ''
+  for (;;) {
+    const p = await historyPage(arn, { pageToken: token, reverseOrder: true, pageSize: 200 })
+    let done = !p.next || p.events.length === 0
+    for (const e of p.events) {
+      if (e.id <= lastId) {
+        done = true
+        break
+      }
+      out.push(e)
+    }
+    if (done) return out.reverse()
+    token = p.next
+  }
+}
+
+export async function startExecution(stateMachineName: string, name: string, input: string): Promise<Execution> {
+  const r = await call<Raw>('POST', '/v1/state-machines/' + enc(stateMachineName) + '/executions', { name, input })
+  return toExecution(r.execution)
+}
+
+export async function stopExecution(arn: string, error: string, cause: string): Promise<Execution> {
+  const r = await call<Raw>('POST', '/v1/executions/' + enc(arn) + ':stop', { error, cause })
+  return toExecution(r.execution)
+}

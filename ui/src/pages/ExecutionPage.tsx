@@ -1,0 +1,293 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import * as api from '../api'
+import { analyse } from '../analysis'
+import { parseDefinition } from '../asl'
+import { EventFilter, EventTable } from '../components/EventTable'
+import { Graph, Legend } from '../components/Graph'
+import { JsonView } from '../components/JsonView'
+import { StatePanel } from '../components/StatePanel'
+import { ErrorBox, StatusBadge } from '../components/Status'
+import { Timeline } from '../components/Timeline'
+import { duration, fmtDuration, fmtTime } from '../format'
+import { Link, navigate, paths } from '../router'
+
+const POLL_MS = 1500
+
+export function ExecutionPage({ arn }: { arn: string }) {
+  const [exec, setExec] = useState<api.Execution>()
+  const [machine, setMachine] = useState<api.StateMachine>()
+  const [events, setEvents] = useState<api.HistoryEvent[]>([])
+  const [loading, setLoading] = useState('')
+  const [error, setError] = useState<unknown>()
+  const [selected, setSelected] = useState<string>()
+  const [tab, setTab] = useState<'events' | 'timeline' | 'iterations' | 'io'>('events')
+  const [filter, setFilter] = useState<EventFilter>({ type: '', state: '' })
+  const [confirmStop, setConfirmStop] = useState(false)
+  const [stopError, setStopError] = useState<unknown>()
+  const lastId = useRef(0)
+  const firstRender = useRef(0)
+
+  useEffect(() => {
+    let live = true
+    setExec(undefined)
+    setEvents([])
+    setError(undefined)
+    lastId.current = 0
+    const t0 = performance.now()
+    setLoading('Loading…')
+    Promise.all([api.describeExecution(arn), api.executionStateMachine(arn).catch(() => undefined)])
+      .then(async ([x, m]) => {
+        if (!live) return
+        setExec(x)
+        setMachine(m)
+        document.title = `${x.name} · Stepwise`
+        const evs = await api.fullHistory(arn, (n) => live && setLoading(`Loading history… ${n} events`))
+        if (!live) return
+        lastId.current = evs.length ? evs[evs.length - 1].id : 0
+        firstRender.current = t0
+        setEvents(evs)
+        setLoading('')
+      })
+      .catch((e) => {
+        if (live) {
+          setError(e)
+          setLoading('')
+        }
+      })
+    return () => {
+      live = false
+    }
+  }, [arn])
+
+  useEffect(() => {
+    if (firstRender.current && events.length) {
+      const ms = performance.now() - firstRender.current
+      firstRender.current = 0
+      // Read by the browser test to log the time to first render.
+      ;(window as unknown as { __historyRenderMs?: number }).__historyRenderMs = ms
+      console.info(`stepwise: rendered ${events.length} events in ${Math.round(ms)} ms`)
+    }
+  }, [events])
+
+  // Live updates while the execution runs: poll the execution and the newest events.
+  const running = exec?.status === 'RUNNING'
+  useEffect(() => {
+    if (!running) return
+    let live = true
+    const tick = async () => {
+      try {
+        const [x, evs] = await Promise.all([api.describeExecution(arn), api.newerEvents(arn, lastId.current)])
+        if (!live) return
+        if (evs.length) {
+          lastId.current = evs[evs.length - 1].id
+          setEvents((old) => [...old, ...evs])
+        }
+        setExec(x)
+      } catch {
+        // keep polling; a transient error should not blank the page
+      }
+    }
+    const h = setInterval(tick, POLL_MS)
+    return () => {
+      live = false
+      clearInterval(h)
+    }
+  }, [arn, running])
+
+  const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : undefined), [machine])
+  const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
+
+  const stop = useCallback(async () => {
+    setStopError(undefined)
+    try {
+      const x = await api.stopExecution(arn, 'Stepwise.Stopped', 'Stopped from the web UI')
+      setExec(x)
+      setConfirmStop(false)
+      const evs = await api.newerEvents(arn, lastId.current)
+      if (evs.length) {
+        lastId.current = evs[evs.length - 1].id
+        setEvents((old) => [...old, ...evs])
+      }
+    } catch (e) {
+      setStopError(e)
+    }
+  }, [arn])
+
+  const startAgain = () => {
+    if (!exec) return
+    sessionStorage.setItem('stepwise.startInput', exec.input)
+    navigate(paths.machine(exec.stateMachineName) + '?start=1')
+  }
+
+  if (error) return <ErrorBox error={error} />
+  if (!exec) return <div className="muted">{loading || 'Loading…'}</div>
+  const start = events.length ? Date.parse(events[0].timestamp) : Date.parse(exec.startTime ?? '')
+  const end = exec.stopTime ? Date.parse(exec.stopTime) : events.length ? Math.max(Date.now(), Date.parse(events[events.length - 1].timestamp)) : Date.now()
+  const iterations = [...analysis.iterations.entries()]
+  return (
+    <div className="page execution-page">
+      <div className="crumbs">
+        <Link to={paths.executions()}>Executions</Link> / <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> /
+      </div>
+      <div className="row header">
+        <h2 className="exec-name" data-testid="exec-name">
+          {exec.name}
+        </h2>
+        <StatusBadge status={exec.status} />
+        {running && <span className="live">● live</span>}
+        <span className="spacer" />
+        <button onClick={startAgain} title="Start a new execution of this machine with this input">
+          New execution with this input
+        </button>
+        {running && (
+          <button className="danger" onClick={() => setConfirmStop(true)} data-testid="stop">
+            Stop
+          </button>
+        )}
+      </div>
+      {confirmStop && (
+        <div className="confirm" role="dialog" data-testid="confirm-stop">
+          <span>Stop this execution? Running tasks are abandoned and the execution ends as ABORTED.</span>
+          <button className="danger" onClick={stop} data-testid="confirm-stop-yes">
+            Stop execution
+          </button>
+          <button onClick={() => setConfirmStop(false)}>Cancel</button>
+          <ErrorBox error={stopError} />
+        </div>
+      )}
+      <dl className="facts inline">
+        <dt>State machine</dt>
+        <dd>
+          <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> v{exec.stateMachineVersion}
+        </dd>
+        <dt>Started</dt>
+        <dd>{fmtTime(exec.startTime)}</dd>
+        <dt>Stopped</dt>
+        <dd>{fmtTime(exec.stopTime)}</dd>
+        <dt>Duration</dt>
+        <dd>{fmtDuration(duration(exec.startTime, exec.stopTime))}</dd>
+        <dt>ARN</dt>
+        <dd className="mono small">{exec.arn}</dd>
+      </dl>
+      {(exec.error || exec.cause) && (
+        <div className="failure" data-testid="exec-error">
+          <strong>{exec.error}</strong> {exec.cause && <span className="pre">{exec.cause}</span>}
+        </div>
+      )}
+      {loading && <div className="muted">{loading}</div>}
+      <div className="split">
+        <div className="graph-pane">
+          {definition ? (
+            <>
+              <Graph definition={definition} states={analysis.states} selected={selected} onSelect={setSelected} />
+              <Legend />
+            </>
+          ) : (
+            <div className="muted">No definition.</div>
+          )}
+        </div>
+        {selected && (
+          <div className="side-pane">
+            <StatePanel key={selected} name={selected} info={analysis.states.get(selected)} onClose={() => setSelected(undefined)} />
+            <div className="row">
+              <button className="link" onClick={() => { setFilter({ type: '', state: selected }); setTab('events') }}>
+                show this state's events
+              </button>
+            </div>
+          </div>
+        )}
+      </div>
+      <div className="tabs">
+        {(
+          [
+            ['events', 'Events'],
+            ['timeline', 'Timeline'],
+            ['iterations', `Map iterations${iterations.length ? '' : ' (none)'}`],
+            ['io', 'Input / output'],
+          ] as const
+        ).map(([k, label]) => (
+          <button key={k} className={'tab' + (tab === k ? ' active' : '')} onClick={() => setTab(k)} data-testid={'tab-' + k}>
+            {label}
+          </button>
+        ))}
+      </div>
+      {tab === 'events' && <EventTable events={events} eventState={analysis.eventState} filter={filter} setFilter={setFilter} />}
+      {tab === 'timeline' && <Timeline visits={analysis.visits} start={start} end={end} onSelect={setSelected} />}
+      {tab === 'iterations' && (
+        <Iterations
+          iterations={iterations}
+          onShow={(from, to) => {
+            setFilter({ type: '', state: '', fromId: from, toId: to })
+            setTab('events')
+          }}
+        />
+      )}
+      {tab === 'io' && (
+        <div className="io">
+          <JsonView text={exec.input} label="Execution input" />
+          <JsonView text={exec.output} label="Execution output" />
+        </div>
+      )}
+    </div>
+  )
+}
+
+function Iterations({ iterations, onShow }: { iterations: [string, import('../analysis').Iteration[]][]; onShow: (from: number, to?: number) => void }) {
+  const [map, setMap] = useState(iterations[0]?.[0] ?? '')
+  const [index, setIndex] = useState('')
+  const list = iterations.find(([m]) => m === map)?.[1] ?? []
+  if (iterations.length === 0) return <p className="muted">This execution ran no Map iterations.</p>
+  const shown = index === '' ? list : list.filter((it) => String(it.index) === index.trim())
+  const counts = list.reduce<Record<string, number>>((acc, it) => ({ ...acc, [it.status]: (acc[it.status] ?? 0) + 1 }), {})
+  return (
+    <div className="iterations">
+      <div className="filters">
+        <label>
+          Map state{' '}
+          <select value={map} onChange={(e) => setMap(e.target.value)}>
+            {iterations.map(([m]) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Index <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="all" size={6} data-testid="iteration-index" />
+        </label>
+        <span className="muted">
+          {list.length} iterations · {Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(' · ')}
+        </span>
+      </div>
+      <table className="tbl">
+        <thead>
+          <tr>
+            <th>Index</th>
+            <th>Status</th>
+            <th>Started</th>
+            <th>Duration</th>
+            <th>Events</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.slice(0, 1000).map((it) => (
+            <tr key={it.index} data-iteration={it.index}>
+              <td>{it.index}</td>
+              <td>
+                <span className={'pill status-' + (it.status === 'cancelled' ? 'cancelled' : it.status)}>{it.status}</span>
+              </td>
+              <td>{fmtTime(it.startedAt)}</td>
+              <td>{fmtDuration(duration(it.startedAt, it.endedAt))}</td>
+              <td>
+                <button className="link" onClick={() => onShow(it.startId, it.endId)}>
+                  events {it.startId}–{it.endId ?? '…'}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.length > 1000 && <p className="muted">Showing the first 1000; filter by index to find one.</p>}
+    </div>
+  )
+}

@@ -1,0 +1,201 @@
+import { useEffect, useMemo, useState } from 'react'
+import * as api from '../api'
+import { parseDefinition } from '../asl'
+import { Graph } from '../components/Graph'
+import { JsonView } from '../components/JsonView'
+import { ErrorBox } from '../components/Status'
+import { fmtTime } from '../format'
+import { parseJSON } from '../json'
+import { Link, navigate, paths } from '../router'
+import { ExecutionsList } from './ExecutionsList'
+
+export function MachinesPage() {
+  const [items, setItems] = useState<api.StateMachine[]>()
+  const [next, setNext] = useState('')
+  const [error, setError] = useState<unknown>()
+  const load = (token: string) =>
+    api
+      .listStateMachines(token)
+      .then((r) => {
+        setItems((old) => (token ? [...(old ?? []), ...r.items] : r.items))
+        setNext(r.next)
+      })
+      .catch(setError)
+  useEffect(() => {
+    document.title = 'State machines · Stepwise'
+    load('')
+  }, [])
+  return (
+    <div className="page">
+      <h2>State machines</h2>
+      <ErrorBox error={error} />
+      <table className="tbl">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Latest version</th>
+            <th>Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items?.map((m) => (
+            <tr key={m.name}>
+              <td>
+                <Link to={paths.machine(m.name)}>{m.name}</Link>
+              </td>
+              <td>{m.version}</td>
+              <td>{fmtTime(m.created)}</td>
+            </tr>
+          ))}
+          {items && items.length === 0 && (
+            <tr>
+              <td colSpan={3} className="muted">
+                No state machines yet.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+      {next && <button onClick={() => load(next)}>Load more</button>}
+    </div>
+  )
+}
+
+export function MachinePage({ name }: { name: string }) {
+  const [latest, setLatest] = useState<api.StateMachine>()
+  const [version, setVersion] = useState(0)
+  const [shown, setShown] = useState<api.StateMachine>()
+  const [error, setError] = useState<unknown>()
+  const [tab, setTab] = useState<'graph' | 'definition'>('graph')
+  const [starting, setStarting] = useState(() => new URLSearchParams(window.location.search).has('start'))
+  useEffect(() => {
+    document.title = `${name} · Stepwise`
+    api
+      .describeStateMachine(name)
+      .then((m) => {
+        setLatest(m)
+        setShown(m)
+        setVersion(m.version)
+      })
+      .catch(setError)
+  }, [name])
+  useEffect(() => {
+    if (!latest || version === shown?.version) return
+    api.describeStateMachine(name, version).then(setShown).catch(setError)
+  }, [name, version, latest, shown?.version])
+  const def = useMemo(() => (shown ? parseDefinition(shown.definition) : undefined), [shown])
+  if (error) return <ErrorBox error={error} />
+  if (!latest || !shown) return <div className="muted">Loading…</div>
+  return (
+    <div className="page">
+      <div className="crumbs">
+        <Link to={paths.machines()}>State machines</Link> /
+      </div>
+      <div className="row header">
+        <h2 className="machine-name">{name}</h2>
+        <label>
+          Version{' '}
+          <select value={version} onChange={(e) => setVersion(Number(e.target.value))} data-testid="version-select">
+            {Array.from({ length: latest.version }, (_, i) => latest.version - i).map((v) => (
+              <option key={v} value={v}>
+                v{v}
+                {v === latest.version ? ' (latest)' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted">created {fmtTime(shown.created)}</span>
+        <span className="spacer" />
+        <button className="primary" onClick={() => setStarting(!starting)} data-testid="start-open">
+          Start execution
+        </button>
+      </div>
+      <div className="muted mono small">{shown.arn}</div>
+      {starting && <StartForm machine={name} onCancel={() => setStarting(false)} />}
+      <div className="tabs">
+        <button className={'tab' + (tab === 'graph' ? ' active' : '')} onClick={() => setTab('graph')}>
+          Graph
+        </button>
+        <button className={'tab' + (tab === 'definition' ? ' active' : '')} onClick={() => setTab('definition')}>
+          Definition
+        </button>
+      </div>
+      {tab === 'graph' && def && <Graph definition={def} height={440} />}
+      {tab === 'definition' && <JsonView text={shown.definition} label={`Definition v${shown.version}`} openDepth={99} />}
+      <h3>Executions</h3>
+      <ExecutionsList machine={name} showMachineFilter={false} />
+    </div>
+  )
+}
+
+function StartForm({ machine, onCancel }: { machine: string; onCancel: () => void }) {
+  const [input, setInput] = useState(() => {
+    const saved = sessionStorage.getItem('stepwise.startInput')
+    sessionStorage.removeItem('stepwise.startInput')
+    return saved ?? '{\n  \n}'
+  })
+  const [name, setName] = useState('')
+  const [error, setError] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+  const syntax = useMemo(() => {
+    try {
+      parseJSON(input)
+      return ''
+    } catch (e) {
+      return (e as Error).message
+    }
+  }, [input])
+  const submit = async () => {
+    if (syntax) return
+    setBusy(true)
+    setError(undefined)
+    try {
+      const x = await api.startExecution(machine, name.trim(), input)
+      navigate(paths.execution(x.arn))
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <div className="start-form" data-testid="start-form">
+      <h3>Start an execution</h3>
+      <label>
+        Name <input value={name} onChange={(e) => setName(e.target.value)} placeholder="generated when empty" data-testid="start-name" />
+      </label>
+      <label className="block">Input (JSON)</label>
+      <textarea
+        className={'json-editor' + (syntax ? ' invalid' : '')}
+        value={input}
+        onChange={(e) => setInput(e.target.value)}
+        spellCheck={false}
+        rows={Math.min(20, Math.max(6, input.split('\n').length + 1))}
+        data-testid="start-input"
+        onKeyDown={(e) => {
+          if (e.key === 'Tab') {
+            e.preventDefault()
+            const t = e.currentTarget
+            const s = t.selectionStart
+            setInput(input.slice(0, s) + '  ' + input.slice(t.selectionEnd))
+            requestAnimationFrame(() => t.setSelectionRange(s + 2, s + 2))
+          }
+        }}
+      />
+      {syntax ? (
+        <div className="error" data-testid="start-input-error">
+          Invalid JSON: {syntax}
+        </div>
+      ) : (
+        <div className="ok">Valid JSON</div>
+      )}
+      <ErrorBox error={error} />
+      <div className="row">
+        <button className="primary" disabled={!!syntax || busy} onClick={submit} data-testid="start-submit">
+          {busy ? 'Starting…' : 'Start'}
+        </button>
+        <button onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
+  )
+}
