@@ -176,4 +176,3 @@ func LambdaInvokeResult(payload any, size int, requestID string, date time.Time)
 		"StatusCode":          int64(200),
 	}
 }
-

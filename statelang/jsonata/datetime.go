@@ -1246,7 +1246,7 @@ func formatNumberPicture(value float64, picture string, options *Object) any {
 	}
 	type partsT struct {
 		prefix, suffix, active, mantissa, exponent, integer, fractional, sub string
-		hasExp                                                             bool
+		hasExp                                                               bool
 	}
 	chars := func(s string) []string {
 		var out []string
