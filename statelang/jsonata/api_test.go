@@ -174,3 +174,29 @@ func TestInputNotModified(t *testing.T) {
 		t.Errorf("input after evaluation = %s", got)
 	}
 }
+
+func TestConcurrentEval(t *testing.T) {
+	t.Parallel()
+	e, err := Compile(`($x := order.items[qty > 0]; {"n": $count($x), "s": $sum($x.(qty*price)), "t": $fromMillis(0), "m": $match("abc", /b/).index, "u": $ ~> |order|{"z": 1}|})`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := ParseJSON(fuzzDoc)
+	done := make(chan string)
+	for i := 0; i < 8; i++ {
+		go func() {
+			v, err := e.Eval(context.Background(), doc, nil)
+			if err != nil {
+				done <- err.Error()
+				return
+			}
+			done <- Marshal(v)
+		}()
+	}
+	first := <-done
+	for i := 1; i < 8; i++ {
+		if got := <-done; got != first {
+			t.Errorf("concurrent Eval = %s; want %s", got, first)
+		}
+	}
+}

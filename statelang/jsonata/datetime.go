@@ -822,7 +822,7 @@ func dateFragment(t time.Time, c byte) any {
 	return nil
 }
 
-var isoSpec []*dtPart
+var isoSpec = analyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]")
 
 func formatDateTime(millis float64, picture string, hasPic bool, timezone string, hasTZ bool) any {
 	offH, offM := 0.0, 0.0
@@ -836,9 +836,6 @@ func formatDateTime(millis float64, picture string, hasPic bool, timezone string
 	}
 	var spec []*dtPart
 	if !hasPic {
-		if isoSpec == nil {
-			isoSpec = analyseDateTimePicture("[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]")
-		}
 		spec = isoSpec
 	} else {
 		spec = analyseDateTimePicture(picture)

@@ -18,6 +18,7 @@ type Error struct {
 	Index    int
 	Message  string
 	hasToken bool
+	typeName string
 }
 
 func (e *Error) Error() string {
@@ -161,7 +162,7 @@ func (e *Error) defaultMessage() string {
 		"{{value2}}", valueForMessage(e.Value2),
 		"{{index}}", strconv.Itoa(e.Index),
 		"{{{message}}}", e.Message,
-		"{{type}}", "",
+		"{{type}}", e.typeName,
 		"{{exp}}", valueForMessage(e.Value2),
 		"{{{functionName}}}", e.Token,
 	)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"time"
 )
 
@@ -1261,7 +1262,7 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) any
 			}
 			args = v
 		}
-		return f.fn(ev, args, input, env)
+		return ev.callBuiltin(f, args, input, env)
 	case *partialNative:
 		full := make([]any, len(f.args))
 		copy(full, f.args)
@@ -1288,9 +1289,28 @@ func (ev *evaluator) applyInner(proc any, args []any, input any, env *frame) any
 			}
 			full = v
 		}
-		return f.b.fn(ev, full, input, env)
+		return ev.callBuiltin(f.b, full, input, env)
 	}
 	panic(&Error{Code: "T1006", Position: -1})
+}
+
+// callBuiltin runs a native function; a Go runtime error inside it (an
+// argument of a type the function cannot handle) becomes a T0410 error.
+func (ev *evaluator) callBuiltin(b *builtin, args []any, input any, env *frame) any {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(runtime.Error); ok {
+				e := &Error{Code: "T0410", Position: -1, Message: fmt.Sprintf("Arguments of function %s do not match what it accepts", b.name)}
+				if b.name != "" {
+					e.Token = b.name
+					e.hasToken = true
+				}
+				panic(e)
+			}
+			panic(r)
+		}
+	}()
+	return b.fn(ev, args, input, env)
 }
 
 func (ev *evaluator) applyProcedure(l *lambda, args []any) any {
@@ -1418,8 +1438,10 @@ func (ev *evaluator) evalApply(expr *node, input any, env *frame) any {
 
 // ---------- transform ----------
 
+var transformSig = mustSig("<(oa):o>")
+
 func (ev *evaluator) transformFunc(expr *node, env *frame) any {
-	return &builtin{name: "", sig: mustSig("<(oa):o>"), arity: 1, nparams: 1, fn: func(ev *evaluator, args []any, _ any, _ *frame) any {
+	return &builtin{name: "", sig: transformSig, arity: 1, nparams: 1, fn: func(ev *evaluator, args []any, _ any, _ *frame) any {
 		obj := args[0]
 		if obj == nil {
 			return nil

@@ -13,7 +13,8 @@
 // internal fault — is returned as an *[Error] with a JSONata error code.
 //
 // The package is pure: the clock, random numbers and UUIDs come from
-// [Options]. It imports only the standard library and
+// [Options]. (The wall clock is read only to enforce the time limit, never
+// to compute a value.) It imports only the standard library and
 // github.com/dlclark/regexp2 (JavaScript regular expressions), and must not
 // import other Stepwise packages.
 //

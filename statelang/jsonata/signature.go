@@ -236,7 +236,7 @@ func (sig *signature) validate(args []any, context any) ([]any, *Error) {
 						}
 					}
 					if !ok {
-						return nil, &Error{Code: "T0412", Value: arg, Index: argIndex + 1, Position: -1, Message: ""}
+						return nil, &Error{Code: "T0412", Value: arg, Index: argIndex + 1, Position: -1, typeName: arraySigNames[param.subtype]}
 					}
 					if single != 'a' {
 						arg = &array{items: []any{arg}}

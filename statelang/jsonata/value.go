@@ -472,6 +472,9 @@ func Marshal(v any) (s string) {
 			s = ""
 		}
 	}()
+	if v == Undefined {
+		return ""
+	}
 	var b strings.Builder
 	writeJSON(&b, v, "", 0, false)
 	return b.String()
