@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// ErrInvalidToken: the task token was never issued by this engine (it does
+// not parse, or it is forged). AWS answers InvalidToken; a token that was
+// issued but whose task is no longer open is ErrTaskClosed (TaskTimedOut).
+var ErrInvalidToken = errors.New("invalid task token")
+
+// Task tokens.
+//
+// A token is "<execution id>-<task seq>-<mac>": the execution it belongs
+// to, the number of the task within the execution (every schedule of a
+// Task state, so every ASL attempt, gets a new one) and the first 128 bits
+// of HMAC-SHA256("<id>-<seq>") keyed with a per-execution secret of 244
+// random bits kept in the execution's State. A token therefore cannot be
+// guessed or derived from another, and the decider, which finds the open
+// task by the whole token, rejects forged ones. The secret is drawn from
+// Config.UUID (crypto/rand by default) when the execution's first token is
+// made and stored with the state, so a replay makes the same tokens.
+
+func newSecret(env *statelang.Env) string {
+	return strings.ReplaceAll(env.UUID()+env.UUID(), "-", "")
+}
+
+func taskToken(id, seq int64, secret string) string {
+	msg := strconv.FormatInt(id, 10) + "-" + strconv.FormatInt(seq, 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(msg))
+	return msg + "-" + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// ExecutionIDOfToken returns the execution id a task token names, and
+// false when the token is not of the engine's format (AWS: InvalidToken).
+// A well-formed token may still be forged; the engine answers
+// ErrInvalidToken for it.
+func ExecutionIDOfToken(token string) (int64, bool) {
+	parts := strings.Split(token, "-")
+	if len(parts) != 3 || len(parts[2]) != 32 {
+		return 0, false
+	}
+	if _, err := hex.DecodeString(parts[2]); err != nil {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, false
+	}
+	if seq, err := strconv.ParseInt(parts[1], 10, 64); err != nil || seq <= 0 {
+		return 0, false
+	}
+	return id, true
+}
+
+// SendTaskSuccess reports a task's result (AWS SendTaskSuccess): for a
+// .waitForTaskToken task the callback, for an activity the worker's answer.
+// A token for a task that is no longer open (answered, timed out,
+// cancelled) changes nothing and returns ErrTaskClosed; a token never
+// issued returns ErrInvalidToken. An output above 256 KiB fails the task
+// with States.DataLimitExceeded, as on AWS.
+func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
+	if len(output) > statelang.MaxPayloadBytes {
+		return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: statelang.ErrDataLimitExceeded})
+	}
+	v, err := statelang.ParseJSON([]byte(output))
+	if err != nil {
+		return fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
+	}
+	return e.taskEvent(ctx, token, Event{Kind: EventTaskSucceeded, Token: token, Output: v, OutputSize: len(output)})
+}
+
+// SendTaskFailure reports a task's failure with an ASL error name and cause.
+func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
+	return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: errName, Cause: cause})
+}
+
+func (e *Engine) taskEvent(ctx context.Context, token string, ev Event) error {
+	id, ok := ExecutionIDOfToken(token)
+	if !ok {
+		return ErrInvalidToken
+	}
+	d, err := e.apply(ctx, id, ev)
+	if errors.Is(err, ErrExecutionNotRunning) || errors.Is(err, ErrNotFound) || (err == nil && !d.Changed) {
+		return e.closedOrInvalid(ctx, token)
+	}
+	return err
+}
+
+// closedOrInvalid tells a token whose task was answered, timed out or
+// cancelled (ErrTaskClosed) from one never issued (ErrInvalidToken).
+func (e *Engine) closedOrInvalid(ctx context.Context, token string) error {
+	if _, _, err := e.store.GetTask(ctx, token); errors.Is(err, ErrNotFound) {
+		return ErrInvalidToken
+	}
+	return ErrTaskClosed
+}
+
+// SendTaskHeartbeat records that a worker is still on a task: it moves the
+// heartbeat deadline (now + HeartbeatSeconds) and stops re-dispatching.
+func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
+	if _, ok := ExecutionIDOfToken(token); !ok {
+		return ErrInvalidToken
+	}
+	err := e.store.TaskHeartbeat(ctx, token, e.cfg.Now())
+	if errors.Is(err, ErrNotFound) {
+		return e.closedOrInvalid(ctx, token)
+	}
+	return err
+}
+
+// WorkerResult is what the worker that ran one attempt of a task reports
+// (not a task token callback; those are SendTaskSuccess/Failure).
+type WorkerResult struct {
+	Token string
+	// Attempt counts from 1 (the task's Attempt + 1); a result for another
+	// attempt than the task's is stale.
+	Attempt int64
+	// Failed: the worker failed the task with Error and Cause; otherwise it
+	// succeeded with Output (JSON text).
+	Failed       bool
+	Output       string
+	Error, Cause string
+}
+
+// ApplyWorkerResult applies the result of the worker that ran a task, as a
+// transport such as the NATS dispatcher receives it. For a task that waits
+// for a callback (.waitForTaskToken) the worker's success only means the
+// request was delivered: it marks the task started and leaves it open for
+// the callback; its failure fails the task. For every other task the
+// result is the task's outcome. Stale, duplicate or unknown results return
+// ErrTaskClosed or ErrInvalidToken and change nothing.
+func (e *Engine) ApplyWorkerResult(ctx context.Context, r WorkerResult) error {
+	t, status, err := e.store.GetTask(ctx, r.Token)
+	if errors.Is(err, ErrNotFound) {
+		return ErrInvalidToken
+	}
+	if err != nil {
+		return err
+	}
+	if t.Attempt+1 != r.Attempt || (status != TaskScheduled && status != TaskStarted) {
+		return ErrTaskClosed
+	}
+	if r.Failed {
+		if r.Error == statelang.ErrDataLimitExceeded {
+			r.Cause = "" // the engine words it as AWS does, naming the resource
+		}
+		return e.SendTaskFailure(ctx, r.Token, r.Error, r.Cause)
+	}
+	if statelang.ResourceWaitsForCallback(t.Resource) {
+		return e.TaskDelivered(ctx, r.Token)
+	}
+	return e.SendTaskSuccess(ctx, r.Token, r.Output)
+}
+
+// TaskDelivered records that a transport handed a task to a worker that
+// acknowledged it: the task is STARTED and is not dispatched again. Unlike
+// SendTaskHeartbeat it does not move the heartbeat deadline.
+func (e *Engine) TaskDelivered(ctx context.Context, token string) error {
+	ts, ok := e.store.(TaskStore)
+	if !ok {
+		return nil
+	}
+	err := ts.MarkTaskStarted(ctx, token)
+	if errors.Is(err, ErrNotFound) {
+		return e.closedOrInvalid(ctx, token)
+	}
+	return err
+}
+
+// ConfirmDispatch records that a transport stored a task durably (for
+// NATS: JetStream acknowledged the publish), so the maintenance loop does
+// not dispatch it again; from then on the transport's redelivery, and the
+// state's TimeoutSeconds and HeartbeatSeconds, cover a lost worker. A
+// transport that cannot confirm leaves the task to be re-dispatched after
+// Config.DispatchTimeout.
+func (e *Engine) ConfirmDispatch(ctx context.Context, token string) error {
+	ts, ok := e.store.(TaskStore)
+	if !ok {
+		return nil
+	}
+	return ts.ConfirmDispatch(ctx, token, e.cfg.Now().Add(confirmedDispatchHold))
+}
+
+// confirmedDispatchHold is how far a confirmed task's dispatch deadline
+// moves: in effect never (a century).
+const confirmedDispatchHold = 100 * 365 * 24 * time.Hour
+
+// TaskStore is what tokens, activities and dispatch confirmation need from
+// a store beyond Store. store/postgres implements it; a store without it
+// runs no activities and re-dispatches tasks it cannot mark.
+type TaskStore interface {
+	// ConfirmDispatch moves a SCHEDULED task's dispatch deadline to until.
+	ConfirmDispatch(ctx context.Context, token string, until time.Time) error
+	// MarkTaskStarted marks an open task STARTED; ErrNotFound when it is
+	// not open.
+	MarkTaskStarted(ctx context.Context, token string) error
+	// ClaimActivityTask takes the oldest SCHEDULED task of resource: it
+	// marks it STARTED, moves its heartbeat timer to now+HeartbeatSeconds
+	// and returns it; ErrNotFound when there is none.
+	ClaimActivityTask(ctx context.Context, resource string, now time.Time) (Task, error)
+
+	// CreateActivity stores an activity, or returns the one of that name
+	// with ErrConflict.
+	CreateActivity(ctx context.Context, a Activity) (Activity, error)
+	// GetActivity returns an activity by ARN; ErrNotFound.
+	GetActivity(ctx context.Context, arn string) (Activity, error)
+	// DeleteActivity deletes an activity by ARN (no error when absent).
+	DeleteActivity(ctx context.Context, arn string) error
+	// ListActivities returns up to limit activities with names after
+	// afterName, by name.
+	ListActivities(ctx context.Context, afterName string, limit int) ([]Activity, error)
+}
+
+// Canceler is implemented by a Dispatcher that can stop a task a worker
+// is running. The engine calls Cancel after committing a transition that
+// closed an open task without a result (StopExecution, a timeout, a
+// cancelled branch); delivery is best effort.
+type Canceler interface {
+	Cancel(ctx context.Context, t TaskUpdate) error
+}
+
+// cancelTasks tells the dispatcher about tasks closed without a result.
+func (e *Engine) cancelTasks(ctx context.Context, closed []TaskUpdate) {
+	c, ok := e.cfg.Dispatcher.(Canceler)
+	if !ok {
+		return
+	}
+	for _, u := range closed {
+		if u.Status != TaskCancelled && u.Status != TaskTimedOut {
+			continue
+		}
+		if err := c.Cancel(ctx, u); err != nil {
+			e.cfg.Logger.Warn("cancel failed", "task_token", u.Token, "error", err)
+		}
+	}
+}

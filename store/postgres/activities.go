@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+var _ engine.TaskStore = (*Store)(nil)
+
+// CreateActivity implements engine.TaskStore.
+func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.Activity, error) {
+	tag, err := s.pool.Exec(ctx, q("CreateActivity"), a.Name, a.ARN, a.CreationDate)
+	if err != nil {
+		return engine.Activity{}, translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		old, err := scanActivity(s.pool.QueryRow(ctx, q("GetActivityByName"), a.Name))
+		if err != nil {
+			return engine.Activity{}, err
+		}
+		return old, engine.ErrConflict
+	}
+	return a, nil
+}
+
+func scanActivity(row pgx.Row) (engine.Activity, error) {
+	var a engine.Activity
+	err := row.Scan(&a.Name, &a.ARN, &a.CreationDate)
+	return a, translate(err)
+}
+
+// GetActivity implements engine.TaskStore.
+func (s *Store) GetActivity(ctx context.Context, arn string) (engine.Activity, error) {
+	return scanActivity(s.pool.QueryRow(ctx, q("GetActivity"), arn))
+}
+
+// DeleteActivity implements engine.TaskStore.
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	_, err := s.pool.Exec(ctx, q("DeleteActivity"), arn)
+	return translate(err)
+}
+
+// ListActivities implements engine.TaskStore.
+func (s *Store) ListActivities(ctx context.Context, afterName string, limit int) ([]engine.Activity, error) {
+	rows, err := s.pool.Query(ctx, q("ListActivities"), afterName, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Activity
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err())
+}
+
+// ClaimActivityTask implements engine.TaskStore.
+func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time.Time) (engine.Task, error) {
+	t, err := scanTask(s.pool.QueryRow(ctx, q("ClaimActivityTask"), resource, now), nil)
+	if errors.Is(err, engine.ErrNotFound) {
+		return engine.Task{}, engine.ErrNotFound
+	}
+	return t, err
+}
+
+// ConfirmDispatch implements engine.TaskStore.
+func (s *Store) ConfirmDispatch(ctx context.Context, token string, until time.Time) error {
+	_, err := s.pool.Exec(ctx, q("ConfirmDispatch"), token, until)
+	return translate(err)
+}
+
+// MarkTaskStarted implements engine.TaskStore.
+func (s *Store) MarkTaskStarted(ctx context.Context, token string) error {
+	tag, err := s.pool.Exec(ctx, q("MarkTaskStarted"), token)
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return engine.ErrNotFound
+	}
+	return nil
+}
