@@ -18,6 +18,7 @@ const (
 	EventTaskFailed                     // a task failed with Error/Cause
 	EventTimer                          // the timer TimerKey fired
 	EventStop                           // StopExecution with Error/Cause
+	EventTaskStarted                    // a worker took the task (activities)
 )
 
 // Event is one event for Decide.
@@ -28,6 +29,12 @@ type Event struct {
 	Error    string // EventTaskFailed, EventStop
 	Cause    string
 	TimerKey string // EventTimer
+	// OutputSize is the length of the output's JSON text as the worker
+	// sent it (EventTaskSucceeded); lambda:invoke reports it as
+	// Content-Length.
+	OutputSize int
+	// Worker names the worker that took the task (EventTaskStarted).
+	Worker string
 }
 
 // Timer keys that are not per frame.
@@ -156,6 +163,12 @@ func (d *decider) apply(ev Event) {
 		d.end(StatusAborted, nil, &statelang.Failure{Name: ev.Error, Cause: ev.Cause})
 	case EventTimer:
 		d.timerFired(ev.TimerKey)
+	case EventTaskStarted:
+		f := d.frameByToken(ev.Token)
+		if f == nil || f.Started {
+			return
+		}
+		d.started(f, ev.Worker)
 	case EventTaskSucceeded, EventTaskFailed:
 		f := d.frameByToken(ev.Token)
 		if f == nil {
@@ -165,23 +178,46 @@ func (d *decider) apply(ev Event) {
 		if s == nil {
 			return
 		}
-		rt, res := statelang.SplitResource(f.Resource)
+		res := f.Resource
+		fam := statelang.ResourceFamily(res)
+		if !f.Started {
+			d.started(f, "") // an activity answered without GetActivityTask (a NATS worker)
+		}
 		if ev.Kind == EventTaskSucceeded {
+			out := ev.Output
+			if statelang.IsLambdaInvoke(res) {
+				out = statelang.LambdaInvokeResult(out, ev.OutputSize, d.env.UUID(), d.now)
+			}
 			d.closeTask(f, TaskSucceeded)
-			d.emit(f, "TaskSucceeded", map[string]any{"resourceType": rt, "resource": res,
-				"output": statelang.MarshalString(ev.Output), "outputDetails": map[string]any{"truncated": false}})
-			d.handle(f, s, s.Complete(f.Input.V, ev.Output, d.ctx(f, s), d.env))
+			d.emitTask(f)(fam.Succeeded(res, out))
+			d.handle(f, s, s.Complete(f.Input.V, out, d.ctx(f, s), d.env))
 		} else {
 			d.closeTask(f, TaskFailed)
 			fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
-			det := failureDetails(fl)
-			det["resourceType"], det["resource"] = rt, res
-			d.emit(f, "TaskFailed", det)
+			if fl.Name == statelang.ErrDataLimitExceeded && fl.Cause == "" {
+				fl.Cause = statelang.DataLimitCause(res)
+			}
+			typ, det := fam.Failed(res, fl)
+			if typ != string(fam)+"Failed" {
+				typ = string(fam) + "Failed" // a worker's own States.Timeout is a failure, not a timeout
+			}
+			d.emit(f, typ, det)
 			d.recover(f, s, fl)
 		}
 		d.run(f)
 		d.drain()
 	}
+}
+
+// emitTask returns emit for f, for the TaskFamily event builders.
+func (d *decider) emitTask(f *Frame) func(string, map[string]any) {
+	return func(typ string, det map[string]any) { d.emit(f, typ, det) }
+}
+
+// started records the task's Started event once.
+func (d *decider) started(f *Frame, worker string) {
+	f.Started = true
+	d.emitTask(f)(statelang.ResourceFamily(f.Resource).Started(f.Resource, worker))
 }
 
 func (d *decider) timerFired(key string) {
@@ -214,6 +250,11 @@ func (d *decider) timerFired(key string) {
 			if out != nil {
 				v = out.V
 			}
+			if a := f.PendingAssign; a != nil {
+				f.PendingAssign = nil
+				vals, _ := a.V.(map[string]any)
+				d.assign(f, vals)
+			}
 			d.goOn(f, s, v, f.PendingNext, f.PendingEnd)
 		}
 		d.run(f)
@@ -231,12 +272,10 @@ func (d *decider) taskTimedOut(token, name string) {
 	if s == nil {
 		return
 	}
+	res := f.Resource
 	d.closeTask(f, TaskTimedOut)
-	rt, res := statelang.SplitResource(f.Resource)
 	fl := &statelang.Failure{Name: name}
-	det := failureDetails(fl)
-	det["resourceType"], det["resource"] = rt, res
-	d.emit(f, "TaskTimedOut", det)
+	d.emitTask(f)(statelang.ResourceFamily(res).Failed(res, fl))
 	d.recover(f, s, fl)
 	d.run(f)
 	d.drain()
@@ -302,7 +341,41 @@ func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
 		RetryCount:         f.Retries,
 		EnteredEventID:     f.Entered,
 		Retryable:          s.Type == statelang.TypeTask || s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap,
+		Vars:               d.varsOf(f),
 	}
+}
+
+// varsOf is the chain of variable scopes a frame's states read: its own,
+// then its ancestors' (a distributed Map iteration sees none of them).
+func (d *decider) varsOf(f *Frame) *statelang.Vars {
+	v := &statelang.Vars{}
+	if f.Vars != nil {
+		v.Values, _ = f.Vars.V.(map[string]any)
+	}
+	if p := d.st.Frames[f.Parent]; f.Parent >= 0 && p != nil && (p.Kids == nil || !p.Kids.Distributed) {
+		v.Parent = d.varsOf(p)
+	}
+	return v
+}
+
+// assign applies what a state assigns to its frame's scope, when the state
+// is left.
+func (d *decider) assign(f *Frame, vals map[string]any) {
+	if len(vals) == 0 {
+		return
+	}
+	scope := map[string]any{}
+	if f.Vars != nil {
+		if m, ok := f.Vars.V.(map[string]any); ok {
+			for k, v := range m {
+				scope[k] = v
+			}
+		}
+	}
+	for k, v := range vals {
+		scope[k] = v
+	}
+	f.Vars = &Value{scope}
 }
 
 // run moves a frame forward until it waits, ends, or is cancelled.
@@ -333,29 +406,26 @@ func (d *decider) run(f *Frame) {
 	}
 }
 
-func (d *decider) tokenAt(seq int64) string { return fmt.Sprintf("%d-%d", d.x.ID, seq) }
-
-// ExecutionIDOfToken returns the execution id a task token belongs to.
-func ExecutionIDOfToken(token string) (int64, bool) {
-	id, _, ok := strings.Cut(token, "-")
-	if !ok {
-		return 0, false
+// tokenAt is the task token of the execution's seq-th task (see
+// taskToken).
+func (d *decider) tokenAt(seq int64) string {
+	if d.st.Secret == "" {
+		d.st.Secret = newSecret(d.env)
 	}
-	var n int64
-	if _, err := fmt.Sscan(id, &n); err != nil || n <= 0 {
-		return 0, false
-	}
-	return n, true
+	return taskToken(d.x.ID, seq, d.st.Secret)
 }
 
 func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 	switch step.Kind {
 	case statelang.StepNext:
+		d.assign(f, step.Assign)
 		d.goOn(f, s, step.Output, step.Next, false)
 	case statelang.StepSucceed:
+		d.assign(f, step.Assign)
 		d.goOn(f, s, step.Output, "", true)
 	case statelang.StepWait:
 		if !step.WaitUntil.After(d.now) {
+			d.assign(f, step.Assign)
 			d.goOn(f, s, step.Output, step.Next, step.End)
 			return
 		}
@@ -366,6 +436,9 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 		key := fmt.Sprintf("w:%d:%d", f.ID, d.seq())
 		f.Wait, f.TimerKey = waitTimer, key
 		f.PendingNext, f.PendingEnd, f.PendingOutput = step.Next, step.End, &Value{step.Output}
+		if len(step.Assign) > 0 {
+			f.PendingAssign = &Value{step.Assign}
+		}
 		d.timer(key, step.WaitUntil)
 	case statelang.StepTask:
 		d.schedule(f, s, step.Task)
@@ -395,6 +468,13 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 		f.Kids, f.Wait = k, waitKids
 		d.settle(f, s)
 	case statelang.StepFail:
+		if step.Failure.Name == statelang.ErrQueryEvaluationError {
+			// AWS records the failed evaluation; a Parallel or Map state
+			// then fails as if a child had.
+			d.emit(f, "EvaluationFailed", statelang.EvaluationFailedDetails(s.Name, step.Failure))
+			d.recoverKids(f, s, step.Failure, s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap)
+			return
+		}
 		d.recover(f, s, step.Failure)
 	}
 }
@@ -417,7 +497,7 @@ func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
 // or iteration did (kidFailed): then, unless it retries, the state records
 // its ParallelStateFailed/MapStateFailed event first.
 func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failure, kidFailed bool) {
-	rec := s.Recover(f.Input.V, fl, f.Attempts, d.env.Random())
+	rec := s.RecoverWith(f.Input.V, fl, f.Attempts, d.env.Random(), d.ctx(f, s), d.env)
 	if kidFailed && rec.Kind != statelang.RecoverRetry {
 		d.emit(f, string(s.Type)+"StateFailed", failureDetails(fl))
 	}
@@ -440,6 +520,7 @@ func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failur
 		f.Wait, f.TimerKey = waitRetry, key
 		d.timer(key, until)
 	case statelang.RecoverCatch:
+		d.assign(f, rec.Assign)
 		d.goOn(f, s, rec.Output, rec.Next, false)
 	default:
 		d.finish(f, nil, rec.Failure)
@@ -448,21 +529,12 @@ func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failur
 
 func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCall) {
 	token := d.tokenAt(d.seq())
-	rt, res := statelang.SplitResource(call.Resource)
-	sched := map[string]any{
-		"resourceType": rt,
-		"resource":     res,
-		"region":       d.x.Region,
-		"parameters":   statelang.MarshalString(call.Input),
+	fam := statelang.ResourceFamily(call.Resource)
+	d.emitTask(f)(fam.Scheduled(call.Resource, d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
+	f.Started = fam.StartedOnSchedule()
+	if f.Started {
+		d.emitTask(f)(fam.Started(call.Resource, ""))
 	}
-	if call.TimeoutSeconds > 0 {
-		sched["timeoutInSeconds"] = call.TimeoutSeconds
-	}
-	if call.HeartbeatSeconds > 0 {
-		sched["heartbeatInSeconds"] = call.HeartbeatSeconds
-	}
-	d.emit(f, "TaskScheduled", sched)
-	d.emit(f, "TaskStarted", map[string]any{"resourceType": rt, "resource": res})
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Attempt: f.Retries,
 		Resource: call.Resource, Input: statelang.MarshalString(call.Input),
@@ -641,6 +713,11 @@ func (d *decider) drain() {
 func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.ended = true
 	d.st.Status = status
+	for _, f := range d.st.Frames {
+		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
+			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled})
+		}
+	}
 	d.st.Frames = nil
 	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl
 	switch status {

@@ -22,10 +22,16 @@
 // execution (on a task or a timer) is only rows in the store; no goroutine
 // holds it.
 //
+// Workflow variables (Assign) live in the frames too: each frame keeps its
+// own scope ([Frame].Vars), a state reads its frame's scope and its
+// ancestors' (a distributed Map iteration reads none of them), and what a
+// state assigns is applied to its frame when the state is left (a Wait
+// state's when its timer fires), so the variables persist with the state.
+//
 // Randomness (States.UUID, States.MathRandom, FULL jitter) is drawn while
 // deciding; because a decision is committed atomically with its events and
 // never replayed, the drawn values are recorded by the commit itself.
 //
-// engine imports statelang and the standard library only: no database, NATS,
-// gRPC or proto package. Stores live in store/...
+// engine imports statelang (with its subpackages) and the standard library
+// only: no database, NATS, gRPC or proto package. Stores live in store/...
 package engine

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -114,6 +116,8 @@ type Engine struct {
 	machines map[string]*statelang.Machine
 
 	locks [256]sync.Mutex // per-execution serialisation inside this process
+
+	acts activityHub // GetActivityTask pollers (activities.go)
 }
 
 // New returns an Engine.
@@ -201,9 +205,20 @@ func (e *Engine) machine(ctx context.Context, name string, version int) (*statel
 	return m, sm, nil
 }
 
-func validName(name string) error {
+func validName(name string) error { return ValidName(name) }
+
+// ValidName checks a state machine, execution or activity name against
+// AWS's rules: 1 to 80 characters, and no white space, brackets,
+// wildcards, special characters (" # % \ ^ | ~ ` $ & , ; : /) or control
+// characters. The error wraps ErrInvalidInput.
+func ValidName(name string) error {
 	if name == "" || utf8.RuneCountInString(name) > 80 {
 		return fmt.Errorf("%w: name must be 1 to 80 characters", ErrInvalidInput)
+	}
+	for _, r := range name {
+		if unicode.IsSpace(r) || r <= 0x1f || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
+			return fmt.Errorf("%w: invalid name %q: names may not contain white space, brackets, wildcards, special or control characters", ErrInvalidInput, name)
+		}
 	}
 	return nil
 }
@@ -325,6 +340,7 @@ func (e *Engine) apply(ctx context.Context, id int64, ev Event) (*Decision, erro
 		break
 	}
 	e.dispatch(ctx, dec.NewTasks)
+	e.cancelTasks(ctx, dec.CloseTasks)
 	return dec, nil
 }
 
@@ -366,6 +382,7 @@ func (e *Engine) applyOnce(ctx context.Context, id int64, ev Event) (*Decision, 
 }
 
 func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
+	e.acts.wake(tasks)
 	if e.cfg.Dispatcher == nil {
 		return
 	}
@@ -477,54 +494,6 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 		return nil, err
 	}
 	return e.store.GetExecution(ctx, x.ID)
-}
-
-// SendTaskSuccess reports a task's result. A result for a task that is no
-// longer open (answered, timed out, cancelled) changes nothing and returns
-// ErrTaskClosed.
-func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
-	if len(output) > statelang.MaxPayloadBytes {
-		return e.SendTaskFailure(ctx, token, statelang.ErrDataLimitExceeded,
-			"The state/task returned a result with a size exceeding the maximum number of bytes service limit.")
-	}
-	v, err := statelang.ParseJSON([]byte(output))
-	if err != nil {
-		return fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
-	}
-	return e.taskEvent(ctx, token, Event{Kind: EventTaskSucceeded, Token: token, Output: v})
-}
-
-// SendTaskFailure reports a task's failure with an ASL error name and cause.
-func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
-	return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: errName, Cause: cause})
-}
-
-func (e *Engine) taskEvent(ctx context.Context, token string, ev Event) error {
-	id, ok := ExecutionIDOfToken(token)
-	if !ok {
-		return ErrTaskClosed
-	}
-	d, err := e.apply(ctx, id, ev)
-	if errors.Is(err, ErrExecutionNotRunning) || errors.Is(err, ErrNotFound) {
-		return ErrTaskClosed
-	}
-	if err != nil {
-		return err
-	}
-	if !d.Changed {
-		return ErrTaskClosed
-	}
-	return nil
-}
-
-// SendTaskHeartbeat records that a worker is still on a task: it moves the
-// heartbeat deadline and stops re-dispatching.
-func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
-	err := e.store.TaskHeartbeat(ctx, token, e.cfg.Now())
-	if errors.Is(err, ErrNotFound) {
-		return ErrTaskClosed
-	}
-	return err
 }
 
 // Run runs the maintenance loops until ctx ends: it applies due timers and

@@ -35,6 +35,9 @@ type State struct {
 	Frames      map[int64]*Frame `json:"frames,omitempty"`
 	NextFrame   int64            `json:"next_frame"`
 	NextTask    int64            `json:"next_task"`
+	// Secret keys the execution's task tokens (see taskToken); drawn
+	// from the random source when the first token is made.
+	Secret string `json:"secret,omitempty"`
 	// Deadline is when the execution times out (zero: never).
 	Deadline time.Time `json:"deadline,omitzero"`
 }
@@ -72,11 +75,21 @@ type Frame struct {
 	Wait     string `json:"wait,omitempty"`
 	Token    string `json:"token,omitempty"`
 	Resource string `json:"resource,omitempty"`
+	// Started: the task's Started event is recorded (activities record it
+	// when a worker takes the task).
+	Started  bool   `json:"started,omitempty"`
 	TimerKey string `json:"timer,omitempty"`
 	// Pending is the step a Wait state resumes with when its timer fires.
 	PendingNext   string `json:"pending_next,omitempty"`
 	PendingEnd    bool   `json:"pending_end,omitempty"`
 	PendingOutput *Value `json:"pending_output,omitempty"`
+	// PendingAssign is what the Wait state assigns when its timer fires.
+	PendingAssign *Value `json:"pending_assign,omitempty"`
+
+	// Vars is the frame's own scope of workflow variables (an object);
+	// the scopes around it are its ancestors' (none for a distributed Map
+	// iteration). It is dropped with the frame.
+	Vars *Value `json:"vars,omitempty"`
 
 	Kids *Kids `json:"kids,omitempty"`
 }

@@ -33,9 +33,15 @@ type ChoiceRule struct {
 	Operand     any   // the literal operand as written (string, number or bool)
 	OperandPath *Path // the operand of a ...Path operator
 
-	op      *choiceOp
-	instant time.Time // Timestamp... literal operand, parsed
-	pattern []string  // StringMatches: the literal pieces between unescaped '*'
+	op *choiceOp
+	// condition is the JSONata rule's Condition (a boolean or an
+	// expression); output and assign are a top-level rule's own Output
+	// (JSONata) and Assign.
+	condition *jvalue
+	output    *jvalue
+	assign    *assignment
+	instant   time.Time // Timestamp... literal operand, parsed
+	pattern   []string  // StringMatches: the literal pieces between unescaped '*'
 }
 
 // choiceFamily is the kind of value a comparison operator works on.
@@ -142,7 +148,7 @@ func parseChoiceRule(d *diagnostics, loc string, raw map[string]any, top bool) *
 				d.add(loc, "Field 'Assign' is not supported")
 				continue
 			}
-			d.add(kloc, "The field 'Assign' is not supported yet: Assign and workflow variables come with the JSONata support")
+			r.assign = compileAssign(d, kloc, v, false)
 		default:
 			op, ok := choiceOps[k]
 			if !ok {
@@ -204,10 +210,6 @@ func parseChoicePath(d *diagnostics, loc, field string, v any) *Path {
 	s, ok := v.(string)
 	if !ok {
 		d.add(loc, "The value for the field '%s' must be a STRING that contains a JSONPath but was a %s", field, jsonKindName(v))
-		return nil
-	}
-	if isVariableRef(s) {
-		d.add(loc, "Variables (%s) are not supported yet: Assign and workflow variables come with the JSONata support", s)
 		return nil
 	}
 	p, err := ParsePath(s)

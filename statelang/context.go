@@ -41,6 +41,12 @@ type Context struct {
 
 	// MapItem is set while ItemSelector runs for one Map item.
 	MapItem *MapItem
+
+	// Vars are the workflow variables the state can read: the scope of the
+	// machine (top level, branch or iteration) running it, and the scopes
+	// around that. The step API never changes them; what a state assigns
+	// comes back in Step.Assign or Recovery.Assign.
+	Vars *Vars
 }
 
 // MapItem is the item a Map iteration works on.

@@ -27,6 +27,10 @@ const (
 type Failure struct {
 	Name  string
 	Cause string
+
+	// location is the field whose evaluation failed, for the
+	// EvaluationFailed event of a States.QueryEvaluationError.
+	location string
 }
 
 // Error makes a *Failure usable as a Go error.

@@ -13,6 +13,8 @@ func FuzzParse(f *testing.F) {
 		`{"StartAt":"A","States":{"A":{"Type":"Map","ItemsPath":"$.items","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Pass","End":true}}},"End":true}}}`,
 		`{"StartAt":"A","States":{"A":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Fail","Error":"E"}}}],"Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"Next":"C"},"C":{"Type":"Pass","Parameters":{"x.$":"States.Format('{}',$.a)"},"End":true}}}`,
 		`{"StartAt":"A","States":{"A":{"Type":"Wait","SecondsPath":"$.s","Next":"B"},"B":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:f","Retry":[{"ErrorEquals":["States.ALL"],"BackoffRate":1.5}],"End":true}}}`,
+		`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v":"{% $states.input.x %}"},"Output":{"o":"{% $v %}"},"Next":"M"},"M":{"Type":"Map","Items":"{% $states.input.items %}","ItemProcessor":{"StartAt":"B","States":{"B":{"Type":"Pass","Output":"{% $states.input + $v %}","End":true}}},"Next":"C"},"C":{"Type":"Choice","Choices":[{"Condition":"{% $count($states.input) > 1 %}","Next":"D"}],"Default":"D"},"D":{"Type":"Fail","Error":"{% 'E' & $v %}"}}}`,
+		`{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v.$":"$.x","w":1},"Next":"B"},"B":{"Type":"Choice","Choices":[{"Variable":"$v","NumericEquals":1,"Assign":{"u.$":"$w"},"Next":"C"}],"Default":"C"},"C":{"Type":"Pass","Parameters":{"a.$":"$v","b.$":"States.Array($w)"},"End":true}}}`,
 		`{"StartAt":"A"}`, `[]`, `{`, `null`,
 	}
 	for _, s := range seeds {
@@ -43,7 +45,7 @@ func FuzzParse(f *testing.F) {
 // FuzzPath: paths compile or fail cleanly, and evaluating or setting them
 // never panics.
 func FuzzPath(f *testing.F) {
-	for _, s := range []string{"$", "$.a", "$.a.b[0]", "$['a b']", "$.a[*].b", "$..c", "$.a[?(@.b > 1)]", "$.a[0,1]", "$.a[1:]", "$$.Execution.Id", "$.a-b", "$[", "$.", "$.a[-1]"} {
+	for _, s := range []string{"$v", "$v.a[0]", "$v[0]", "$", "$.a", "$.a.b[0]", "$['a b']", "$.a[*].b", "$..c", "$.a[?(@.b > 1)]", "$.a[0,1]", "$.a[1:]", "$$.Execution.Id", "$.a-b", "$[", "$.", "$.a[-1]"} {
 		f.Add(s)
 	}
 	input := map[string]any{"a": []any{map[string]any{"b": int64(1)}, map[string]any{"b": 2.5}}, "c": "x", "a-b": true}

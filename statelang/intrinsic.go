@@ -398,9 +398,6 @@ scan:
 	}
 	text := strings.TrimRight(p.s[start:i], " \t\r\n")
 	p.pos = start + len(text)
-	if isVariableRef(text) {
-		return iarg{}, p.errorf(start, "variables (%s) are not supported yet", text)
-	}
 	path, err := ParsePath(text)
 	if err != nil {
 		return iarg{}, p.errorf(start, "invalid path: %v", err)
@@ -418,10 +415,7 @@ func (c *intrinsic) eval(input, context any, env *Env) (any, *Failure) {
 		case argPath:
 			v, err := a.path.Get(input, context)
 			if err != nil {
-				src := input
-				if a.path.IsContext() {
-					src = context
-				}
+				src := pathSource(a.path, input, context)
 				return nil, failf(ErrRuntime, "The JsonPath argument for the field '%s' could not be found in the input '%s'", a.path, MarshalString(src))
 			}
 			args[i] = Clone(v)

@@ -448,7 +448,7 @@ func TestIntrinsicParseErrors(t *testing.T) {
 		{`States.Array($.a[0)`, `unbalanced ')' in path at offset 18`},
 		{`States.Array($.a['x)`, `unterminated path at offset 13`},
 		{`States.Array($.a[0, 1)`, `unbalanced ')'`},
-		{`States.Array($myVar)`, `variables ($myVar) are not supported`},
+		{`States.Array($1x)`, `does not name a valid variable`},
 		{`States.ArrayLength()`, `States.ArrayLength takes 1 argument but was given 0`},
 		{`States.ArrayRange(1, 2)`, `takes 3 arguments`},
 		{`States.MathRandom(1)`, `takes 2 or 3 arguments`},

@@ -33,6 +33,9 @@ type Machine struct {
 	Order []string
 	// Definition is the JSON text the machine was parsed from (top level only).
 	Definition string
+	// QueryLanguage is the machine's default query language, JSONPath or
+	// JSONata (top level only; branches and processors use the top level's).
+	QueryLanguage string
 }
 
 // State is one state of a machine. Which fields are set depends on Type.
@@ -42,6 +45,9 @@ type State struct {
 	Comment string
 	Next    string // "" when End or when the type has no Next
 	End     bool
+	// QueryLanguage is JSONPath or JSONata: the state's own field, or the
+	// machine's default.
+	QueryLanguage string
 
 	InputPath  pathField // absent: "$"; null: {}
 	OutputPath pathField // absent: "$"; null: {}
@@ -102,6 +108,24 @@ type State struct {
 
 	owner        *Machine // the machine (top level, branch or processor) holding the state
 	readsContext bool     // some field of the state reads the context object ($$)
+
+	// assign is the state's Assign field (both query languages).
+	assign *assignment
+	// The JSONata-mode fields; each may hold "{% %}" expressions.
+	arguments    *jvalue // Task, Parallel
+	output       *jvalue // every type but Fail
+	items        *jvalue // Map
+	itemSelector *jvalue // Map
+	credentials  *jvalue // Task
+	jTimeout     *jvalue // Task TimeoutSeconds given as an expression
+	jHeartbeat   *jvalue // Task HeartbeatSeconds given as an expression
+	jSeconds     *jvalue // Wait Seconds given as an expression
+	jTimestamp   *jvalue // Wait Timestamp given as an expression
+	jError       *jvalue // Fail Error given as an expression
+	jCause       *jvalue // Fail Cause given as an expression
+	jMaxConc     *jvalue // Map MaxConcurrency given as an expression
+	jTolCount    *jvalue // Map ToleratedFailureCount given as an expression
+	jTolPct      *jvalue // Map ToleratedFailurePercentage given as an expression
 }
 
 // WaitsForCallback reports whether the state is a Task using the
@@ -137,4 +161,7 @@ type Catcher struct {
 	ErrorEquals []string
 	Next        string
 	ResultPath  pathField // absent: "$"; null: discard the error output
+
+	output *jvalue     // JSONata: Output (default: $states.errorOutput)
+	assign *assignment // Assign
 }

@@ -30,7 +30,7 @@ func Parse(definition []byte) (*Machine, error) {
 	if !ok {
 		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition must be a JSON object"}}
 	}
-	p := &parser{}
+	p := &parser{ql: QueryJSONPath}
 	m := p.machine("", top, true)
 	if len(p.d.list) > 0 {
 		return nil, p.d.list
@@ -41,6 +41,8 @@ func Parse(definition []byte) (*Machine, error) {
 
 type parser struct {
 	d diagnostics
+	// ql is the top level's QueryLanguage: the default of every state.
+	ql string
 }
 
 // fields reads a JSON object whose allowed keys are known.
@@ -174,8 +176,8 @@ func (f *fields) nullablePath(k string, reference bool) pathField {
 }
 
 func (p *parser) compilePath(loc, field, s string, reference bool) *Path {
-	if isVariableRef(s) {
-		p.d.add(loc, "Variables (%s) are not supported yet: Assign and workflow variables come with the JSONata support", s)
+	if reference && isVariableRef(s) {
+		p.d.add(loc, "The value for the field '%s' must be a valid ReferencePath: variables cannot be written by a path", field)
 		return nil
 	}
 	var pth *Path
@@ -210,12 +212,7 @@ func (f *fields) done(what string) {
 	}
 	sort.Strings(extra)
 	for _, k := range extra {
-		switch k {
-		case "QueryLanguage", "Assign", "Arguments", "Output", "Items", "Condition":
-			f.p.d.add(pointer(f.loc, k), "The field '%s' is not supported yet: JSONata and workflow variables come in a later version of Stepwise", k)
-		default:
-			f.p.d.add(pointer(f.loc, k), "Field '%s' is not supported by %s", k, what)
-		}
+		f.p.d.add(pointer(f.loc, k), "Field '%s' is not supported by %s", k, what)
 	}
 }
 
@@ -240,9 +237,15 @@ func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
 			m.TimeoutSeconds = n
 		}
 	}
-	if v, ok := f.raw("QueryLanguage"); ok && top {
-		if s, _ := v.(string); s != "JSONPath" {
-			p.d.add(pointer(loc, "QueryLanguage"), "The query language %s is not supported yet: Stepwise runs JSONPath definitions; JSONata comes in a later version", MarshalString(v))
+	if top {
+		m.QueryLanguage = QueryJSONPath
+		if v, ok := f.raw("QueryLanguage"); ok {
+			switch s, _ := v.(string); s {
+			case QueryJSONPath, QueryJSONata:
+				m.QueryLanguage, p.ql = s, s
+			default:
+				p.d.add(pointer(loc, "QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
+			}
 		}
 	}
 	if states, ok := f.object("States"); ok {
@@ -363,9 +366,17 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 	}
 	st.Type = StateType(typ)
 	st.Comment, _ = f.str("Comment")
+	st.QueryLanguage = p.ql
 	if v, ok := f.raw("QueryLanguage"); ok {
-		if s, _ := v.(string); s != "JSONPath" {
-			p.d.add(pointer(loc, "QueryLanguage"), "The query language %s is not supported yet: Stepwise runs JSONPath definitions; JSONata comes in a later version", MarshalString(v))
+		switch s, _ := v.(string); s {
+		case QueryJSONata:
+			st.QueryLanguage = s
+		case QueryJSONPath:
+			if p.ql == QueryJSONata {
+				p.d.add(pointer(loc, "QueryLanguage"), "The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+			}
+		default:
+			p.d.add(pointer(loc, "QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
 		}
 	}
 	switch st.Type {
@@ -375,6 +386,21 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 	default:
 		p.d.add(pointer(loc, "Type"), "The state type '%s' is not valid", typ)
 		return nil
+	}
+	if st.Type != TypeSucceed && st.Type != TypeFail {
+		if v, ok := f.raw("Assign"); ok {
+			st.assign = compileAssign(&p.d, pointer(loc, "Assign"), v, st.IsJSONata())
+		}
+	}
+	if st.IsJSONata() {
+		p.jsonataState(f, st)
+		f.done("the state type '" + typ + "'")
+		return st
+	}
+	for _, k := range jsonataOnlyFields {
+		if _, ok := f.raw(k); ok {
+			p.d.add(pointer(loc, k), "The field '%s' is supported only when the QueryLanguage is JSONata", k)
+		}
 	}
 	if st.Type != TypeFail {
 		st.InputPath = f.nullablePath("InputPath", false)
@@ -401,27 +427,33 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 		st.ResultPath = f.nullablePath("ResultPath", true)
 		p.selectors(f, st)
 		p.recovery(f, st)
-		if branches, ok := f.array("Branches"); ok {
-			if len(branches) == 0 {
-				p.d.add(pointer(loc, "Branches"), "The field 'Branches' must have at least one branch")
-			}
-			for i, b := range branches {
-				bloc := pointer(pointer(loc, "Branches"), i)
-				bm, ok := b.(map[string]any)
-				if !ok {
-					p.d.add(bloc, "Expected value of type: Object")
-					continue
-				}
-				st.Branches = append(st.Branches, p.machine(bloc, bm, false))
-			}
-		} else if !f.has("Branches") {
-			p.d.add(loc, "These fields are required: [Branches]")
-		}
+		p.branches(f, st)
 	case TypeMap:
 		p.mapState(f, st)
 	}
 	f.done("the state type '" + typ + "'")
 	return st
+}
+
+// branches reads the Branches of a Parallel state.
+func (p *parser) branches(f *fields, st *State) {
+	loc := f.loc
+	if branches, ok := f.array("Branches"); ok {
+		if len(branches) == 0 {
+			p.d.add(pointer(loc, "Branches"), "The field 'Branches' must have at least one branch")
+		}
+		for i, b := range branches {
+			bloc := pointer(pointer(loc, "Branches"), i)
+			bm, ok := b.(map[string]any)
+			if !ok {
+				p.d.add(bloc, "Expected value of type: Object")
+				continue
+			}
+			st.Branches = append(st.Branches, p.machine(bloc, bm, false))
+		}
+	} else if !f.has("Branches") {
+		p.d.add(loc, "These fields are required: [Branches]")
+	}
 }
 
 // transition reads Next/End of a state type that needs one of them.
@@ -524,7 +556,7 @@ func (p *parser) recovery(f *fields, st *State) {
 				p.d.add(cloc, "Expected value of type: Object")
 				continue
 			}
-			st.Catch = append(st.Catch, p.catcher(cloc, cm, i == len(list)-1))
+			st.Catch = append(st.Catch, p.catcher(cloc, cm, i == len(list)-1, st.IsJSONata()))
 		}
 	}
 }
@@ -597,7 +629,7 @@ func (p *parser) retrier(loc string, raw map[string]any, last bool) *Retrier {
 	return r
 }
 
-func (p *parser) catcher(loc string, raw map[string]any, last bool) *Catcher {
+func (p *parser) catcher(loc string, raw map[string]any, last, jsonataMode bool) *Catcher {
 	f := p.fields(loc, raw)
 	c := &Catcher{}
 	c.ErrorEquals = p.errorEquals(f, last, "catcher")
@@ -607,7 +639,22 @@ func (p *parser) catcher(loc string, raw map[string]any, last bool) *Catcher {
 	} else if !f.has("Next") {
 		p.d.add(loc, "These fields are required: [Next]")
 	}
-	c.ResultPath = f.nullablePath("ResultPath", true)
+	if v, ok := f.raw("Assign"); ok {
+		c.assign = compileAssign(&p.d, pointer(loc, "Assign"), v, jsonataMode)
+	}
+	if jsonataMode {
+		if v, ok := f.raw("Output"); ok {
+			c.output = p.jvalue(pointer(loc, "Output"), v)
+		}
+		if _, ok := f.raw("ResultPath"); ok {
+			p.d.add(pointer(loc, "ResultPath"), "The field 'ResultPath' is not supported when the QueryLanguage is JSONata")
+		}
+	} else {
+		c.ResultPath = f.nullablePath("ResultPath", true)
+		if _, ok := f.raw("Output"); ok {
+			p.d.add(pointer(loc, "Output"), "The field 'Output' is supported only when the QueryLanguage is JSONata")
+		}
+	}
 	f.done("a catcher")
 	return c
 }
@@ -691,19 +738,38 @@ func (p *parser) failState(f *fields, st *State) {
 
 func (p *parser) mapState(f *fields, st *State) {
 	loc := f.loc
-	st.ResultPath = f.nullablePath("ResultPath", true)
-	st.ItemsPath = f.nullablePath("ItemsPath", false)
-	if st.ItemsPath.Null {
-		p.d.add(pointer(loc, "ItemsPath"), "The field 'ItemsPath' must be a JSONPath, not null")
-	}
-	p.selectors(f, st)
-	p.recovery(f, st)
-	if v, ok := f.raw("ItemSelector"); ok {
-		st.ItemSelector = p.template(pointer(loc, "ItemSelector"), v)
-		if st.Parameters != nil {
-			p.d.add(loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
+	j := st.IsJSONata()
+	if j {
+		if v, ok := f.raw("Items"); ok {
+			if s, isStr := v.(string); isStr {
+				if _, isExpr := jsonataText(s); !isExpr {
+					p.d.add(pointer(loc, "Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
+				}
+			} else if _, isArr := v.([]any); !isArr {
+				if _, isObj := v.(map[string]any); !isObj {
+					p.d.add(pointer(loc, "Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
+				}
+			}
+			st.items = p.jvalue(pointer(loc, "Items"), v)
+		}
+		if v, ok := f.raw("ItemSelector"); ok {
+			st.itemSelector = p.jvalue(pointer(loc, "ItemSelector"), v)
+		}
+	} else {
+		st.ResultPath = f.nullablePath("ResultPath", true)
+		st.ItemsPath = f.nullablePath("ItemsPath", false)
+		if st.ItemsPath.Null {
+			p.d.add(pointer(loc, "ItemsPath"), "The field 'ItemsPath' must be a JSONPath, not null")
+		}
+		p.selectors(f, st)
+		if v, ok := f.raw("ItemSelector"); ok {
+			st.ItemSelector = p.template(pointer(loc, "ItemSelector"), v)
+			if st.Parameters != nil {
+				p.d.add(loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
+			}
 		}
 	}
+	p.recovery(f, st)
 	proc, hasProc := f.object("ItemProcessor")
 	iter, hasIter := f.object("Iterator")
 	switch {
@@ -718,23 +784,26 @@ func (p *parser) mapState(f *fields, st *State) {
 			p.d.add(loc, "These fields are required: [ItemProcessor]")
 		}
 	}
-	if n, ok := f.integer("MaxConcurrency", 0, math.MaxInt32); ok {
-		st.MaxConcurrency = n
-	}
-	st.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
-	if n, ok := f.integer("ToleratedFailureCount", 0, math.MaxInt32); ok {
-		st.ToleratedFailureCount = &n
-	}
-	st.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
-	if v, ok := f.raw("ToleratedFailurePercentage"); ok {
-		pct, isNum := toFloat(v)
-		if !isNum || pct < 0 || pct > 100 {
-			p.d.add(pointer(loc, "ToleratedFailurePercentage"), "The value of the field 'ToleratedFailurePercentage' must be a number between 0 and 100")
-		} else {
-			st.ToleratedFailurePercentage = &pct
+	st.MaxConcurrency, st.jMaxConc = p.intOrExpr(f, "MaxConcurrency", 0, math.MaxInt32)
+	if f.has("ToleratedFailureCount") {
+		n, jc := p.intOrExpr(f, "ToleratedFailureCount", 0, math.MaxInt32)
+		if jc != nil {
+			st.jTolCount = jc
+		} else if v, _ := f.m["ToleratedFailureCount"]; v != nil {
+			if _, isInt := asInteger(v); isInt && n >= 0 {
+				st.ToleratedFailureCount = &n
+			}
 		}
 	}
-	st.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+	st.ToleratedFailurePercentage, st.jTolPct = p.floatOrExpr(f, "ToleratedFailurePercentage")
+	if !j {
+		st.MaxConcurrencyPath = f.path("MaxConcurrencyPath")
+		st.ToleratedFailureCountPath = f.path("ToleratedFailureCountPath")
+		st.ToleratedFailurePercentagePath = f.path("ToleratedFailurePercentagePath")
+		if st.jMaxConc != nil || st.jTolCount != nil || st.jTolPct != nil {
+			p.d.add(loc, "JSONata expressions in MaxConcurrency and ToleratedFailure fields need the QueryLanguage JSONata")
+		}
+	}
 	if s, ok := f.str("Label"); ok {
 		if bad, found := invalidLabelChar(s); found {
 			p.d.add(pointer(loc, "Label"), "Label contains invalid character: %s", bad)

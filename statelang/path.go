@@ -17,7 +17,8 @@ import (
 type Path struct {
 	text     string
 	context  bool
-	steps    []any // definite paths: string (name) or int (index)
+	variable string // $name...: the path reads the workflow variable name
+	steps    []any  // definite paths: string (name) or int (index)
 	expr     jp.Expr
 	definite bool
 }
@@ -28,10 +29,31 @@ func (p *Path) String() string { return p.text }
 // IsContext reports whether the path reads the context object ($$).
 func (p *Path) IsContext() bool { return p.context }
 
-// ParsePath compiles a JSONPath of the form `$...` or `$$...`.
+// Variable is the name of the workflow variable the path reads ($name,
+// $name.field, $name[0]), or "" when it reads the input or the context.
+func (p *Path) Variable() string { return p.variable }
+
+// ParsePath compiles a JSONPath of the form `$...`, `$$...` or, reading a
+// workflow variable, `$name...`.
 func ParsePath(s string) (*Path, error) {
 	p := &Path{text: s}
 	rest := s
+	if isVariableRef(s) {
+		end := strings.IndexAny(s, ".[")
+		if end < 0 {
+			end = len(s)
+		}
+		name := s[1:end]
+		if !validVariableName(name) {
+			return nil, fmt.Errorf("the path %q does not name a valid variable", s)
+		}
+		inner, err := ParsePath("$" + s[end:])
+		if err != nil {
+			return nil, err
+		}
+		inner.text, inner.variable = s, name
+		return inner, nil
+	}
 	switch {
 	case strings.HasPrefix(s, "$$"):
 		p.context = true
@@ -132,10 +154,21 @@ type pathError struct{ msg string }
 func (e *pathError) Error() string { return e.msg }
 
 // Get evaluates the path against the input (or the context object for `$$`).
+//
+// context is the context object, or what the step API passes around to
+// let paths read variables too (see refs).
 func (p *Path) Get(input, context any) (any, error) {
+	ctxObj, vars := splitRefs(context)
 	root := input
-	if p.context {
-		root = context
+	switch {
+	case p.context:
+		root = ctxObj
+	case p.variable != "":
+		v, ok := vars.Lookup(p.variable)
+		if !ok {
+			return nil, &pathError{"Variable '" + p.variable + "' is not defined"}
+		}
+		root = v
 	}
 	if !p.definite {
 		res := p.expr.Get(root)

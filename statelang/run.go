@@ -184,7 +184,7 @@ func (r *runner) machine(m *Machine, input any, base Context, quiet bool) (any, 
 		if len(r.events) >= r.opts.MaxEvents {
 			return nil, &Failure{Name: ErrRuntime, Cause: fmt.Sprintf("The execution reached the maximum number of history events (%d).", r.opts.MaxEvents)}
 		}
-		next, out, f := r.state(st, input, base, quiet)
+		next, out, f := r.state(st, input, &base, quiet)
 		if f != nil {
 			return nil, f
 		}
@@ -196,8 +196,9 @@ func (r *runner) machine(m *Machine, input any, base Context, quiet bool) (any, 
 }
 
 // state runs one state; it returns the next state (nil at the end), the
-// output, or the failure.
-func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, any, *Failure) {
+// output, or the failure. What the state assigns is applied to base.Vars,
+// the scope of the machine running it, when the state is left.
+func (r *runner) state(st *State, input any, base *Context, quiet bool) (*State, any, *Failure) {
 	ev := func(typ string, d map[string]any) int64 {
 		if quiet {
 			return 0
@@ -205,7 +206,7 @@ func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, 
 		return r.emit(typ, d)
 	}
 	entered := ev(EnteredEventType(st.Type), map[string]any{"name": st.Name, "input": MarshalString(input), "inputDetails": map[string]any{"truncated": false}})
-	c := base
+	c := *base
 	c.StateName, c.StateEnteredTime, c.EnteredEventID = st.Name, r.now, entered
 	c.Retryable = st.Type == TypeTask || st.Type == TypeParallel || st.Type == TypeMap
 	attempts := make([]int64, len(st.Retry))
@@ -216,6 +217,7 @@ func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, 
 		ev(ExitedEventType(st.Type), map[string]any{"name": st.Name, "output": MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
 	}
 	goOn := func(step Step) (*State, any, *Failure) {
+		base.Vars = base.Vars.With(step.Assign)
 		exit(step.Output)
 		if step.Kind == StepSucceed || step.End {
 			return nil, step.Output, nil
@@ -279,7 +281,13 @@ func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, 
 		if failure == errTimedOut {
 			return nil, nil, failure
 		}
-		rec := st.Recover(input, failure, attempts, r.env.Random())
+		if failure.Name == ErrQueryEvaluationError && !childFailed {
+			// AWS records the failed evaluation; a Parallel or Map state
+			// then fails as if a child had.
+			ev("EvaluationFailed", EvaluationFailedDetails(st.Name, failure))
+			childFailed = st.Type == TypeParallel || st.Type == TypeMap
+		}
+		rec := st.RecoverWith(input, failure, attempts, r.env.Random(), &c, r.env)
 		if rec.Kind != RecoverRetry && childFailed {
 			ev(string(st.Type)+"StateFailed", failureDetails(failure))
 		}
@@ -292,6 +300,7 @@ func (r *runner) state(st *State, input any, base Context, quiet bool) (*State, 
 			}
 			continue
 		case RecoverCatch:
+			base.Vars = base.Vars.With(rec.Assign)
 			exit(rec.Output)
 			return r.lookup(st, rec.Next), rec.Output, nil
 		default:
@@ -353,9 +362,12 @@ func (r *runner) parallel(st *State, step Step, c Context, ev func(string, map[s
 
 // childBase is the context a branch or iteration runs with: the
 // execution's facts, none of the parent state's.
+//
+// Its variables are a new scope inside the state's.
 func (r *runner) childBase(c Context) Context {
 	b := r.base
 	b.ExecutionInput = c.ExecutionInput
+	b.Vars = c.Vars.Child()
 	return b
 }
 
@@ -373,7 +385,12 @@ func (r *runner) mapItems(st *State, step Step, c Context, ev func(string, map[s
 		if !distributed {
 			ev("MapIterationStarted", map[string]any{"name": name, "index": int64(i)})
 		}
-		out, f := r.machine(st.Processor, in, r.childBase(c), distributed)
+		cb := r.childBase(c)
+		if distributed {
+			// A distributed Map's iterations cannot read outer variables.
+			cb.Vars = &Vars{}
+		}
+		out, f := r.machine(st.Processor, in, cb, distributed)
 		if f == errTimedOut {
 			return nil, f
 		}

@@ -50,6 +50,13 @@ type Step struct {
 	Task      *TaskCall
 	WaitUntil time.Time
 
+	// Assign holds the variables the state sets (its Assign field), to be
+	// applied to the current scope (Context.Vars) when the state is left:
+	// with StepNext and StepSucceed at once, with StepWait after the wait.
+	// StepTask, StepParallel and StepMap carry none; Complete returns
+	// theirs.
+	Assign map[string]any
+
 	Inputs         []any
 	MaxConcurrency int64
 	// ToleratedFailureCount and ToleratedFailurePercentage are the Map's
@@ -88,7 +95,7 @@ func (s *State) pathFailure(c *Context, err error, p *Path) *Failure {
 }
 
 // applyPath applies InputPath or OutputPath.
-func (s *State) applyPath(pf pathField, v any, c *Context, ctxObj map[string]any) (any, *Failure) {
+func (s *State) applyPath(pf pathField, v any, c *Context, ctxObj any) (any, *Failure) {
 	switch {
 	case pf.Null:
 		return map[string]any{}, nil
@@ -124,6 +131,9 @@ func checkSize(v any) bool {
 // Enter computes what a state does with its raw input. c describes the
 // execution and this entry of the state.
 func (s *State) Enter(input any, c *Context, env *Env) Step {
+	if s.IsJSONata() {
+		return s.enterJSONata(input, c, env)
+	}
 	ctxObj := s.contextObject(c)
 	if s.Type == TypeFail {
 		return fail(s.failOf(input, c, ctxObj, env))
@@ -142,7 +152,13 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 				return fail(s.asRuntime(c, f))
 			}
 		}
-		return s.finish(input, result, c, ctxObj)
+		assign, f := s.evalAssign(s.assign, result, ctxObj, nil, env, c)
+		if f != nil {
+			return fail(f)
+		}
+		st := s.finish(input, result, c, ctxObj)
+		st.Assign = assign
+		return st
 	case TypeSucceed:
 		out, f := s.applyPath(s.OutputPath, eff, c, ctxObj)
 		if f != nil {
@@ -151,6 +167,7 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		return Step{Kind: StepSucceed, Output: out}
 	case TypeChoice:
 		target := ""
+		assign := s.assign
 		for _, r := range s.Choices {
 			ok, f := r.eval(eff, ctxObj)
 			if f != nil {
@@ -158,6 +175,9 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 			}
 			if ok {
 				target = r.Next
+				if r.assign != nil {
+					assign = r.assign
+				}
 				break
 			}
 		}
@@ -167,21 +187,29 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		if target == "" {
 			return fail(s.runtimeFailure(c, ErrNoChoiceMatched, "No Matches!"))
 		}
+		vals, f := s.evalAssign(assign, eff, ctxObj, nil, env, c)
+		if f != nil {
+			return fail(f)
+		}
 		out, f := s.applyPath(s.OutputPath, eff, c, ctxObj)
 		if f != nil {
 			return fail(f)
 		}
-		return Step{Kind: StepNext, Next: target, Output: out}
+		return Step{Kind: StepNext, Next: target, Output: out, Assign: vals}
 	case TypeWait:
 		until, f := s.waitUntil(eff, c, ctxObj)
 		if f != nil {
 			return fail(f)
 		}
+		vals, f := s.evalAssign(s.assign, eff, ctxObj, nil, env, c)
+		if f != nil {
+			return fail(f)
+		}
 		out, f := s.applyPath(s.OutputPath, eff, c, ctxObj)
 		if f != nil {
 			return fail(f)
 		}
-		return Step{Kind: StepWait, WaitUntil: until, Next: s.Next, End: s.End, Output: out}
+		return Step{Kind: StepWait, WaitUntil: until, Next: s.Next, End: s.End, Output: out, Assign: vals}
 	case TypeTask:
 		call := &TaskCall{Resource: s.Resource, Input: eff}
 		if s.Parameters != nil {
@@ -219,13 +247,15 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 	return fail(s.runtimeFailure(c, ErrRuntime, "unknown state type "+string(s.Type)))
 }
 
-// contextObject builds the context object for a state that reads it; the
-// others get nil, which spares a map per step.
-func (s *State) contextObject(c *Context) map[string]any {
-	if !s.readsContext {
-		return nil
+// contextObject returns what JSONPath fields of the state read besides
+// the input: the variables, and the context object for a state that reads
+// it (the others get none, which spares a map per step).
+func (s *State) contextObject(c *Context) *refs {
+	r := &refs{vars: c.Vars}
+	if s.readsContext {
+		r.obj = c.Object()
 	}
-	return c.Object()
+	return r
 }
 
 // asRuntime prefixes a runtime failure raised while evaluating a payload
@@ -238,7 +268,7 @@ func (s *State) asRuntime(c *Context, f *Failure) *Failure {
 }
 
 // finish applies ResultPath and OutputPath to a result and moves on.
-func (s *State) finish(input, result any, c *Context, ctxObj map[string]any) Step {
+func (s *State) finish(input, result any, c *Context, ctxObj any) Step {
 	out, f := s.applyResultPath(s.ResultPath, input, result, c)
 	if f != nil {
 		return fail(f)
@@ -258,18 +288,27 @@ func (s *State) finish(input, result any, c *Context, ctxObj map[string]any) Ste
 // outputs of a Parallel or Map) into the raw state input: ResultSelector,
 // ResultPath, OutputPath.
 func (s *State) Complete(input, result any, c *Context, env *Env) Step {
-	ctxObj := s.contextObject(c)
 	if !checkSize(result) {
 		return fail(&Failure{Name: ErrDataLimitExceeded, Cause: fmt.Sprintf(
 			"The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", s.Name)})
 	}
+	if s.IsJSONata() {
+		return s.completeJSONata(input, result, c, env)
+	}
+	ctxObj := s.contextObject(c)
 	if s.ResultSelector != nil {
 		var f *Failure
 		if result, f = s.ResultSelector.Eval(result, ctxObj, env); f != nil {
 			return fail(s.asRuntime(c, f))
 		}
 	}
-	return s.finish(input, result, c, ctxObj)
+	assign, f := s.evalAssign(s.assign, result, ctxObj, nil, env, c)
+	if f != nil {
+		return fail(f)
+	}
+	st := s.finish(input, result, c, ctxObj)
+	st.Assign = assign
+	return st
 }
 
 // RecoveryKind says how a failed state goes on.
@@ -294,12 +333,24 @@ type Recovery struct {
 	Next    string
 	Output  any
 	Failure *Failure
+	// Assign holds the variables the catcher sets (RecoverCatch), to be
+	// applied to the current scope when the state is left.
+	Assign map[string]any
 }
 
 // Recover decides what a failure of this state leads to. attempts[i] is how
 // many retries Retry[i] has already made in this entry of the state (nil
 // means none); random is a number in [0, 1) for FULL jitter.
+//
+// Recover knows nothing of the execution: a catcher with Assign, or any
+// catcher of a JSONata state, needs RecoverWith.
 func (s *State) Recover(input any, f *Failure, attempts []int64, random float64) Recovery {
+	return s.RecoverWith(input, f, attempts, random, &Context{}, nil)
+}
+
+// RecoverWith is Recover with the context (and its variables) and the
+// environment a catcher's Assign and JSONata Output read.
+func (s *State) RecoverWith(input any, f *Failure, attempts []int64, random float64, c *Context, env *Env) Recovery {
 	for i, r := range s.Retry {
 		if !MatchError(r.ErrorEquals, f.Name) {
 			continue
@@ -317,11 +368,19 @@ func (s *State) Recover(input any, f *Failure, attempts []int64, random float64)
 		if !MatchError(cat.ErrorEquals, f.Name) {
 			continue
 		}
-		out, err := catchOutput(cat.ResultPath, input, f.Output())
+		if s.IsJSONata() {
+			return s.catchJSONata(cat, input, f, c, env)
+		}
+		errOut := f.Output()
+		out, err := catchOutput(cat.ResultPath, input, errOut)
 		if err != nil {
 			return Recovery{Kind: RecoverFail, Failure: &Failure{Name: ErrResultPathMatchFailure, Cause: err.Error()}}
 		}
-		return Recovery{Kind: RecoverCatch, Next: cat.Next, Output: out}
+		assign, af := s.evalAssign(cat.assign, errOut, s.contextObject(c), nil, env, c)
+		if af != nil {
+			return Recovery{Kind: RecoverFail, Failure: af}
+		}
+		return Recovery{Kind: RecoverCatch, Next: cat.Next, Output: out, Assign: assign}
 	}
 	return Recovery{Kind: RecoverFail, Failure: f}
 }
@@ -354,7 +413,7 @@ func (r *Retrier) Delay(attempt int64, random float64) time.Duration {
 }
 
 // failOf computes the error and cause of a Fail state.
-func (s *State) failOf(input any, c *Context, ctxObj map[string]any, env *Env) *Failure {
+func (s *State) failOf(input any, c *Context, ctxObj any, env *Env) *Failure {
 	out := &Failure{Name: s.Error, Cause: s.Cause}
 	get := func(p *Path, call *intrinsic, field string) (string, *Failure) {
 		var v any
@@ -392,7 +451,7 @@ func (s *State) failOf(input any, c *Context, ctxObj map[string]any, env *Env) *
 }
 
 // seconds resolves TimeoutSeconds/HeartbeatSeconds or their Path twin.
-func (s *State) seconds(fixed int64, p *Path, field string, eff any, c *Context, ctxObj map[string]any) (int64, *Failure) {
+func (s *State) seconds(fixed int64, p *Path, field string, eff any, c *Context, ctxObj any) (int64, *Failure) {
 	if p == nil {
 		return fixed, nil
 	}
@@ -437,7 +496,7 @@ func asInteger(v any) (int64, bool) {
 // one year.
 const maxWait = 366 * 24 * time.Hour
 
-func (s *State) waitUntil(eff any, c *Context, ctxObj map[string]any) (time.Time, *Failure) {
+func (s *State) waitUntil(eff any, c *Context, ctxObj any) (time.Time, *Failure) {
 	switch {
 	case s.Seconds != nil:
 		return c.StateEnteredTime.Add(time.Duration(*s.Seconds) * time.Second), nil
@@ -501,7 +560,7 @@ func ParseTimestamp(s string) (time.Time, bool) {
 	return t, true
 }
 
-func (s *State) enterMap(eff any, c *Context, ctxObj map[string]any, env *Env) Step {
+func (s *State) enterMap(eff any, c *Context, ctxObj any, env *Env) Step {
 	items := eff
 	if s.ItemsPath.Path != nil {
 		v, err := s.ItemsPath.Path.Get(eff, ctxObj)
@@ -520,6 +579,12 @@ func (s *State) enterMap(eff any, c *Context, ctxObj map[string]any, env *Env) S
 		v, err := s.MaxConcurrencyPath.Get(eff, ctxObj)
 		if err != nil {
 			return fail(s.pathFailure(c, err, s.MaxConcurrencyPath))
+		}
+		if str, isStr := v.(string); isStr {
+			// AWS reads a string holding an integer as that integer.
+			if i, err := strconv.ParseInt(str, 10, 64); err == nil {
+				v = i
+			}
 		}
 		n, ok := asInteger(v)
 		if !ok || n < 0 {
@@ -546,7 +611,7 @@ func (s *State) enterMap(eff any, c *Context, ctxObj map[string]any, env *Env) S
 		}
 		ic := *c
 		ic.MapItem = &MapItem{Index: int64(i), Value: item}
-		v, f := sel.Eval(eff, ic.Object(), env)
+		v, f := sel.Eval(eff, &refs{obj: ic.Object(), vars: c.Vars}, env)
 		if f != nil {
 			return fail(s.asRuntime(c, f))
 		}
@@ -557,7 +622,7 @@ func (s *State) enterMap(eff any, c *Context, ctxObj map[string]any, env *Env) S
 
 // tolerance reads the Map's ToleratedFailureCount/Percentage (or their
 // Path twins) into st.
-func (s *State) tolerance(st *Step, eff any, c *Context, ctxObj map[string]any) *Failure {
+func (s *State) tolerance(st *Step, eff any, c *Context, ctxObj any) *Failure {
 	if s.ToleratedFailureCount != nil {
 		st.ToleratedFailureCount = *s.ToleratedFailureCount
 	}

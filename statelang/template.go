@@ -101,10 +101,6 @@ func compileDynamic(d *diagnostics, loc, key, s string) tnode {
 		}
 		return tcall{key: key, call: c}
 	case strings.HasPrefix(s, "$"):
-		if isVariableRef(s) {
-			d.add(loc, "Variables (%s) are not supported yet: Assign and workflow variables come with the JSONata support", s)
-			return nil
-		}
 		p, err := ParsePath(s)
 		if err != nil {
 			d.add(loc, "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", key, err)
@@ -164,10 +160,7 @@ func (n *tarray) eval(input, context any, env *Env, field string) (any, *Failure
 func (n tpath) eval(input, context any, env *Env, field string) (any, *Failure) {
 	v, err := n.path.Get(input, context)
 	if err != nil {
-		src := input
-		if n.path.IsContext() {
-			src = context
-		}
+		src := pathSource(n.path, input, context)
 		// AWS fails the state with States.Runtime here (not the
 		// States.ParameterPathFailure the specification names), so a
 		// States.ALL catcher does not catch it.

@@ -1,5 +1,6 @@
 // Package archtest checks the import rules of STYLE.md: statelang imports
-// only the standard library, ojg and cel-go; engine imports no database,
+// only the standard library, ojg, cel-go and its own JSONata package (which
+// uses regexp2); engine imports no database,
 // NATS, gRPC or proto package; nothing imports cmd.
 package archtest
 
@@ -30,6 +31,7 @@ func deps(t *testing.T, pkg string) []string {
 
 func TestStatelangImports(t *testing.T) {
 	allowed := []string{"github.com/ohler55/ojg", "github.com/google/cel-go", "cel.dev/expr",
+		module + "/statelang/jsonata", "github.com/dlclark/regexp2",
 		"github.com/antlr4-go/antlr", "google.golang.org/protobuf", "google.golang.org/genproto", "golang.org/x/exp", "golang.org/x/text"}
 	for _, d := range deps(t, module+"/statelang") {
 		ok := false
@@ -39,7 +41,7 @@ func TestStatelangImports(t *testing.T) {
 			}
 		}
 		if !ok {
-			t.Errorf("statelang depends on %s; it may import only the standard library, ojg and cel-go", d)
+			t.Errorf("statelang depends on %s; it may import only the standard library, ojg, cel-go and statelang/jsonata (with regexp2)", d)
 		}
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/ohler55/ojg/oj"
+
+	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // Scenario is one recorded case.
@@ -67,7 +69,9 @@ func Load(path string) ([]*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := oj.Parse(b)
+	// statelang.ParseJSON, not oj.Parse: ojg reads escaped surrogate
+	// pairs ("\ud83c\udd97") as two replacement characters.
+	v, err := statelang.ParseJSON(b)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
@@ -131,7 +135,7 @@ func (sc *Scenario) IsPure() bool {
 }
 
 // UsesJSONata reports whether the scenario needs JSONata or workflow
-// variables (Assign), which come with a later issue.
+// variables (Assign); the conformance tests count these apart.
 func (sc *Scenario) UsesJSONata() bool {
 	for _, f := range sc.Features {
 		if strings.Contains(f, "JSONata") || strings.HasPrefix(f, "jsonata") || strings.HasPrefix(f, "variables") || f == "field:Assign" {
@@ -195,7 +199,7 @@ func Compare(sc *Scenario, got Outcome, names Names) []string {
 	if status == "SUCCEEDED" {
 		if want, ok := exp["output"]; ok {
 			if absent, _ := exp["output_absent"].(bool); !absent {
-				act, err := oj.ParseString(got.Output)
+				act, err := statelang.ParseJSON([]byte(got.Output))
 				if err != nil {
 					problems = append(problems, "output: not JSON: "+short(got.Output, 200))
 				} else if unparsed, _ := exp["output_unparsed"].(bool); unparsed {
@@ -216,7 +220,7 @@ func Compare(sc *Scenario, got Outcome, names Names) []string {
 			}
 			switch want.(type) {
 			case map[string]any, []any:
-				act, err := oj.ParseString(fv.val)
+				act, err := statelang.ParseJSON([]byte(fv.val))
 				if err != nil {
 					problems = append(problems, fmt.Sprintf("%s: expected JSON, got %s", fv.field, short(fv.val, 200)))
 					continue
@@ -370,7 +374,7 @@ func (n *normaliser) value(v any, parsedAsObject bool) any {
 		keyTimestamps(v)
 	}
 	text := n.text(oj.JSON(v, &oj.Options{Sort: true}))
-	out, err := oj.ParseString(text)
+	out, err := statelang.ParseJSON([]byte(text))
 	if err != nil {
 		return v
 	}

@@ -715,7 +715,8 @@ func init() {
 		if step == 0 || math.IsNaN(step) {
 			panic(&Error{Code: "D3143", Value: step, Position: -1, Message: "The step argument of $range must not be zero"})
 		}
-		out := &array{items: []any{}}
+		// A sequence, as on AWS: a range of one number is that number.
+		out := &array{items: []any{}, sequence: true}
 		count := (end - start) / step
 		if count >= 0 {
 			ev.checkSize(int(math.Min(count+1, math.MaxInt32)))

@@ -2,6 +2,7 @@ package jsonata
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -155,6 +156,24 @@ func (t *tuple) clone() *tuple {
 
 // normalize turns caller values into the evaluator's representation.
 func normalize(v any) any { return normalizeD(v, 0) }
+
+// Prepare converts a value (following the input conventions) into the
+// evaluator's representation once, so that a caller passing the same value
+// as input or in Options.Bindings to many evaluations does not pay for the
+// conversion each time. The result is opaque: use it only as an input or a
+// binding value. Prepare never modifies v.
+func Prepare(v any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if je, ok := r.(*Error); ok {
+				out, err = nil, je
+				return
+			}
+			out, err = nil, &Error{Code: "U1000", Position: -1, Message: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
+	return normalize(v), nil
+}
 
 func normalizeD(v any, d int) any {
 	if d > maxDataDepth {
