@@ -34,6 +34,7 @@ func TestConformanceDurable(t *testing.T) {
 	}
 	type result struct {
 		id             string
+		jsonata        bool // a JSONata or Assign scenario
 		durable, inMem []string
 		err            error
 	}
@@ -45,7 +46,7 @@ func TestConformanceDurable(t *testing.T) {
 	)
 	n := 0
 	for _, sc := range scs {
-		if !sc.IsPure() || !sc.AWSValidated || sc.UsesJSONata() || sc.WaitSeconds() > 5 {
+		if !sc.IsPure() || !sc.AWSValidated || sc.WaitSeconds() > 5 {
 			continue
 		}
 		n++
@@ -55,7 +56,7 @@ func TestConformanceDurable(t *testing.T) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r := result{id: sc.ID}
+			r := result{id: sc.ID, jsonata: sc.UsesJSONata()}
 			r.durable, r.err = runDurable(ctx, h, sc, names)
 			r.inMem = runInMemory(sc, names)
 			mu.Lock()
@@ -64,10 +65,16 @@ func TestConformanceDurable(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	pass, memPass, regress := 0, 0, 0
+	pass, memPass, regress, jsonata, jsonataPass := 0, 0, 0, 0, 0
 	for _, r := range results {
+		if r.jsonata {
+			jsonata++
+		}
 		if r.err == nil && len(r.durable) == 0 {
 			pass++
+			if r.jsonata {
+				jsonataPass++
+			}
 		}
 		if len(r.inMem) == 0 {
 			memPass++
@@ -77,7 +84,8 @@ func TestConformanceDurable(t *testing.T) {
 			t.Errorf("durable run of %s differs from AWS where statelang.Run does not: %v %s", r.id, r.err, strings.Join(r.durable, "; "))
 		}
 	}
-	t.Logf("durable conformance: %d of %d pure scenarios pass (in memory: %d); %d durable-only failures", pass, len(results), memPass, regress)
+	t.Logf("durable conformance: %d of %d pure scenarios pass (in memory: %d; JSONata/Assign: %d of %d); %d durable-only failures",
+		pass, len(results), memPass, jsonataPass, jsonata, regress)
 }
 
 func runInMemory(sc *conformance.Scenario, names conformance.Names) []string {

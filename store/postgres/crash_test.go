@@ -100,9 +100,10 @@ func TestCrash(t *testing.T) {
 		scheduled, answered := 0, 0
 		for _, e := range evs {
 			switch e.Type {
-			case "TaskScheduled":
+			case "TaskScheduled", "ActivityScheduled", "LambdaFunctionScheduled":
 				scheduled++
-			case "TaskSucceeded", "TaskFailed", "TaskTimedOut":
+			case "TaskSucceeded", "TaskFailed", "TaskTimedOut", "ActivitySucceeded", "ActivityFailed", "ActivityTimedOut",
+				"LambdaFunctionSucceeded", "LambdaFunctionFailed", "LambdaFunctionTimedOut":
 				answered++
 			}
 			key := e.Type + " " + fmt.Sprint(e.Details)

@@ -53,13 +53,19 @@ func TestEngineScenarios(t *testing.T) {
 			"Big":{"Type":"Succeed"},
 			"Small":{"Type":"Fail","Error":"Small","Cause":"too small"}}}`},
 		{name: "task", ordered: true, status: "SUCCEEDED", output: `{"r":42,"x":21}`, input: `{"x":21}`,
-			tasks: map[string]TaskFunc{"arn:aws:states:::lambda:invoke": func(t engine.Task, in any) (any, *statelang.Failure) {
+			tasks: map[string]TaskFunc{"arn:aws:states:::sqs:sendMessage": func(t engine.Task, in any) (any, *statelang.Failure) {
 				return map[string]any{"Payload": in.(map[string]any)["x"].(int64) * 2}, nil
 			}}, def: `{
 			"StartAt":"T","States":{
-			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"x.$":"$.x"},
+			"T":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage","Parameters":{"x.$":"$.x"},
 			     "ResultSelector":{"v.$":"$.Payload"},"ResultPath":"$.r","OutputPath":"$","Next":"S"},
 			"S":{"Type":"Pass","Parameters":{"x.$":"$.x","r.$":"$.r.v"},"End":true}}}`},
+		{name: "lambda-function", ordered: true, status: "SUCCEEDED", output: `{"x":21,"y":42}`, input: `{"x":21}`,
+			tasks: map[string]TaskFunc{"arn:aws:lambda:us-east-1:111111111111:function:double-x:$LATEST": func(t engine.Task, in any) (any, *statelang.Failure) {
+				return in.(map[string]any)["x"].(int64) * 2, nil
+			}}, def: `{
+			"StartAt":"T","States":{
+			"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:double-x:$LATEST","ResultPath":"$.y","TimeoutSeconds":30,"End":true}}}`},
 		{name: "retry-then-succeed", ordered: true, status: "SUCCEEDED", output: `"ok"`,
 			tasks: map[string]TaskFunc{"flaky": func(tk engine.Task, _ any) (any, *statelang.Failure) {
 				if tk.Attempt == 0 {
@@ -122,6 +128,21 @@ func TestEngineScenarios(t *testing.T) {
 			"StartAt":"M","States":{
 			"M":{"Type":"Map","MaxConcurrency":1,"End":true,
 			     "ItemProcessor":{"StartAt":"D","States":{"D":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:double","End":true}}}}}}`},
+		{name: "jsonata-variables", ordered: true, status: "SUCCEEDED", output: `{"d":4,"k":2,"m":[5,10],"w":5}`, input: `{"n":2}`,
+			tasks: map[string]TaskFunc{"double": double}, def: `{
+			"QueryLanguage":"JSONata","StartAt":"A","States":{
+			"A":{"Type":"Pass","Assign":{"k":"{% $states.input.n %}"},"Next":"T"},
+			"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:double","Arguments":"{% $k %}",
+			     "Assign":{"d":"{% $states.result %}"},"Next":"W"},
+			"W":{"Type":"Wait","Seconds":1,"Assign":{"w":"{% $d + 1 %}"},"Next":"M"},
+			"M":{"Type":"Map","Items":"{% [1,2] %}","MaxConcurrency":1,
+			     "ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","Assign":{"x":"{% $states.input * $w %}"},"Next":"J"},
+			                                         "J":{"Type":"Pass","Output":"{% $x %}","End":true}}},
+			     "Output":{"k":"{% $k %}","d":"{% $d %}","w":"{% $w %}","m":"{% $states.result %}"},"End":true}}}`},
+		{name: "jsonata-evaluation-failed", ordered: true, status: "FAILED", error: "States.QueryEvaluationError", def: `{
+			"QueryLanguage":"JSONata","StartAt":"A","States":{
+			"A":{"Type":"Pass","Assign":{"items":"x"},"Next":"M"},
+			"M":{"Type":"Map","Items":"{% $items %}","ItemProcessor":{"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -228,8 +249,8 @@ func TestTaskTimeouts(t *testing.T) {
 		t.Errorf("heartbeat: %s %s", xb.Status, xb.Error)
 	}
 	evs := h.history(a.ARN)
-	if got := strings.Join(types(evs), ","); !strings.Contains(got, "TaskTimedOut") {
-		t.Errorf("history %s has no TaskTimedOut", got)
+	if got := strings.Join(types(evs), ","); !strings.Contains(got, "ActivityTimedOut") {
+		t.Errorf("history %s has no ActivityTimedOut", got)
 	}
 	// The late results change nothing.
 	time.Sleep(2500 * time.Millisecond)

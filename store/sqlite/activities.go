@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+var _ engine.TaskStore = (*Store)(nil)
+
+// CreateActivity implements engine.TaskStore.
+func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.Activity, error) {
+	var out engine.Activity
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q("CreateActivity"), a.Name, a.ARN, micros(a.CreationDate))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if out, err = scanActivity(tx.QueryRowContext(ctx, q("GetActivityByName"), a.Name)); err != nil {
+				return err
+			}
+			return engine.ErrConflict
+		}
+		out = a
+		return nil
+	})
+	if errors.Is(err, engine.ErrConflict) {
+		return out, err
+	}
+	if err != nil {
+		return engine.Activity{}, translate(err)
+	}
+	return out, nil
+}
+
+func scanActivity(row scanner) (engine.Activity, error) {
+	var a engine.Activity
+	var created int64
+	if err := row.Scan(&a.Name, &a.ARN, &created); err != nil {
+		return engine.Activity{}, translate(err)
+	}
+	a.CreationDate = fromMicros(created)
+	return a, nil
+}
+
+// GetActivity implements engine.TaskStore.
+func (s *Store) GetActivity(ctx context.Context, arn string) (engine.Activity, error) {
+	return scanActivity(s.r.QueryRowContext(ctx, q("GetActivity"), arn))
+}
+
+// DeleteActivity implements engine.TaskStore.
+func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
+	_, err := s.w.ExecContext(ctx, q("DeleteActivity"), arn)
+	return translate(err)
+}
+
+// ListActivities implements engine.TaskStore.
+func (s *Store) ListActivities(ctx context.Context, afterName string, limit int) ([]engine.Activity, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListActivities"), afterName, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Activity
+	for rows.Next() {
+		a, err := scanActivity(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err())
+}
+
+// ClaimActivityTask implements engine.TaskStore: one write transaction
+// claims the task and starts its heartbeat clock.
+func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time.Time) (engine.Task, error) {
+	var t engine.Task
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if t, err = scanTask(tx.QueryRowContext(ctx, q("ClaimActivityTask"), resource), nil); err != nil {
+			return err
+		}
+		if t.HeartbeatSeconds > 0 {
+			_, err = tx.ExecContext(ctx, q("MoveHeartbeatTimer"), t.ExecutionID, t.Token,
+				micros(now.Add(time.Duration(t.HeartbeatSeconds)*time.Second)))
+		}
+		return err
+	})
+	if err != nil {
+		return engine.Task{}, translate(err)
+	}
+	return t, nil
+}
+
+// ConfirmDispatch implements engine.TaskStore.
+func (s *Store) ConfirmDispatch(ctx context.Context, token string, until time.Time) error {
+	_, err := s.w.ExecContext(ctx, q("ConfirmDispatch"), token, micros(until))
+	return translate(err)
+}
+
+// MarkTaskStarted implements engine.TaskStore.
+func (s *Store) MarkTaskStarted(ctx context.Context, token string) error {
+	res, err := s.w.ExecContext(ctx, q("MarkTaskStarted"), token)
+	if err != nil {
+		return translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return translate(err)
+	} else if n == 0 {
+		return engine.ErrNotFound
+	}
+	return nil
+}

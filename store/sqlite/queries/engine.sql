@@ -1,0 +1,134 @@
+-- Named queries of the SQLite store. Each starts with "-- name: Name".
+-- Parameters are numbered (?1, ?2, ...); times are Unix microseconds.
+-- Every statement that writes runs on the store's one write connection,
+-- inside BEGIN IMMEDIATE when it is part of a transaction.
+
+-- name: UpsertStateMachine
+-- A deleted machine of the same name comes back with its next version; a
+-- live one returns no row (the name is taken).
+INSERT INTO state_machines AS m (name, arn, role_arn, latest_version, created_at)
+VALUES (?1, ?2, ?3, 1, ?4)
+ON CONFLICT (name) DO UPDATE
+   SET latest_version = m.latest_version + 1, role_arn = excluded.role_arn,
+       created_at = excluded.created_at, deleted_at = NULL
+ WHERE m.deleted_at IS NOT NULL
+RETURNING latest_version;
+
+-- name: BumpStateMachineVersion
+UPDATE state_machines SET latest_version = latest_version + 1
+ WHERE name = ?1 AND deleted_at IS NULL
+RETURNING arn, role_arn, latest_version;
+
+-- name: InsertStateMachineVersion
+INSERT INTO state_machine_versions (state_machine, version, definition, created_at)
+VALUES (?1, ?2, ?3, ?4);
+
+-- name: GetStateMachine
+SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
+  FROM state_machines m
+  JOIN state_machine_versions v ON v.state_machine = m.name
+ WHERE m.name = ?1 AND v.version = CASE WHEN ?2 = 0 THEN m.latest_version ELSE ?2 END;
+
+-- name: InsertExecution
+INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input, start_date, state)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: GetExecution
+SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
+       coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
+       version, last_event_id, state
+  FROM executions WHERE id = ?1;
+
+-- name: GetExecutionByARN
+SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
+       coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
+       version, last_event_id, state
+  FROM executions WHERE arn = ?1;
+
+-- name: GetExecutionByName
+SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
+       coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
+       version, last_event_id, state
+  FROM executions WHERE state_machine = ?1 AND name = ?2;
+
+-- name: HistoryForward
+SELECT id, previous_event_id, type, timestamp, details
+  FROM history_events
+ WHERE execution_id = ?1 AND id > ?2
+ ORDER BY id
+ LIMIT ?3;
+
+-- name: HistoryReverse
+SELECT id, previous_event_id, type, timestamp, details
+  FROM history_events
+ WHERE execution_id = ?1 AND (?2 = 0 OR id < ?2)
+ ORDER BY id DESC
+ LIMIT ?3;
+
+-- name: Advance
+-- The version check: no row changed means another writer committed first,
+-- and the store rolls the transaction back with engine.ErrConflict.
+UPDATE executions
+   SET version = ?2 + 1, status = ?3, state = ?4, last_event_id = ?5,
+       output = nullif(?6, ''), error = nullif(?7, ''), cause = nullif(?8, ''), stop_date = ?9
+ WHERE id = ?1 AND version = ?2;
+
+-- name: InsertEvent
+INSERT INTO history_events (execution_id, id, previous_event_id, type, timestamp, details)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6);
+
+-- name: InsertTask
+INSERT INTO tasks (token, execution_id, state_name, attempt, resource, input, status,
+                   timeout_seconds, heartbeat_seconds, created_at, dispatch_after)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'SCHEDULED', ?7, ?8, ?9, ?10);
+
+-- name: CloseTask
+UPDATE tasks SET status = ?2, closed_at = ?3
+ WHERE token = ?1 AND status IN ('SCHEDULED', 'STARTED');
+
+-- name: CancelOpenTasks
+UPDATE tasks SET status = 'CANCELLED', closed_at = ?2
+ WHERE execution_id = ?1 AND status IN ('SCHEDULED', 'STARTED');
+
+-- name: UpsertTimer
+INSERT INTO timers (execution_id, key, fire_at) VALUES (?1, ?2, ?3)
+ON CONFLICT (execution_id, key) DO UPDATE SET fire_at = excluded.fire_at;
+
+-- name: DeleteTimer
+DELETE FROM timers WHERE execution_id = ?1 AND key = ?2;
+
+-- name: DeleteAllTimers
+DELETE FROM timers WHERE execution_id = ?1;
+
+-- name: ClaimDueTimers
+-- One statement on the one writer: the equivalent of Postgres's FOR UPDATE
+-- SKIP LOCKED, since no other writer runs meanwhile (in this process or,
+-- through SQLite's write lock, in another).
+UPDATE timers SET fire_at = ?2
+ WHERE rowid IN (SELECT rowid FROM timers WHERE fire_at <= ?1 ORDER BY fire_at LIMIT ?3)
+RETURNING execution_id, key;
+
+-- name: ClaimUndispatched
+UPDATE tasks SET dispatch_after = ?2
+ WHERE token IN (SELECT token FROM tasks
+                  WHERE status = 'SCHEDULED' AND dispatch_after <= ?1
+                  ORDER BY dispatch_after
+                  LIMIT ?3)
+RETURNING token, execution_id, (SELECT x.arn FROM executions x WHERE x.id = tasks.execution_id),
+          state_name, attempt, resource, input, timeout_seconds, heartbeat_seconds, created_at, dispatch_after;
+
+-- name: StartTask
+UPDATE tasks SET status = 'STARTED'
+ WHERE token = ?1 AND status IN ('SCHEDULED', 'STARTED')
+RETURNING execution_id, heartbeat_seconds;
+
+-- name: MoveHeartbeatTimer
+UPDATE timers SET fire_at = ?3 WHERE execution_id = ?1 AND key = 'hb:' || ?2;
+
+-- name: GetTask
+SELECT t.token, t.execution_id, x.arn, t.state_name, t.attempt, t.resource, t.input,
+       t.timeout_seconds, t.heartbeat_seconds, t.created_at, t.dispatch_after, t.status
+  FROM tasks t JOIN executions x ON x.id = t.execution_id
+ WHERE t.token = ?1;

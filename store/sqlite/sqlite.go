@@ -1,0 +1,618 @@
+// Package sqlite is the SQLite implementation of engine.Store, on
+// modernc.org/sqlite (pure Go, no cgo). It is the embedded store of
+// `stepwise dev`: one file, no server.
+//
+// It mirrors store/postgres statement for statement: the schema lives in
+// embedded, numbered migrations (migrations/NNNN_*.sql), every query is a
+// named query in queries/*.sql, rows are mapped to engine types in this
+// package only, and SQLite errors are translated to engine.ErrNotFound and
+// engine.ErrConflict here.
+//
+// # Concurrency
+//
+// SQLite has one writer at a time. The store keeps two connection pools on
+// the same file: a write pool of exactly one connection, whose
+// transactions start with BEGIN IMMEDIATE (so a transaction takes the
+// write lock before it reads, and never fails to upgrade), and a read pool
+// of several connections that see the last committed state through the
+// write-ahead log (WAL) without blocking the writer. Writers in other
+// processes on the same file wait for the lock for up to
+// Config.BusyTimeout.
+//
+// What Postgres does with row locks, SQLite gets from the single writer:
+//   - a transition (engine.Mutation) is one transaction whose first
+//     statement updates the execution only at the version the decision
+//     was made from; no row changed means another writer got there first,
+//     and the transaction is rolled back with engine.ErrConflict;
+//   - claiming due timers and undelivered tasks is one UPDATE … RETURNING
+//     that moves their deadline by the lease, the equivalent of FOR UPDATE
+//     SKIP LOCKED since no other writer runs meanwhile;
+//   - migrations run each in a BEGIN IMMEDIATE transaction that first
+//     checks whether it was applied, the equivalent of the advisory lock.
+//
+// Times are stored as microseconds since the Unix epoch, Postgres's
+// timestamptz precision.
+//
+// It imports engine and statelang (for the history event type) and no
+// other Stepwise package.
+package sqlite
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Named queries live in queries/*.sql, one file per area, each query
+// introduced by a "-- name: X" line.
+//
+//go:embed queries/*.sql
+var queryFS embed.FS
+
+var queries = loadQueries()
+
+func loadQueries() map[string]string {
+	files, err := fs.Glob(queryFS, "queries/*.sql")
+	if err != nil {
+		panic(err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := queryFS.ReadFile(f)
+		if err != nil {
+			panic(err)
+		}
+		for name, q := range parseQueries(string(b)) {
+			if _, dup := out[name]; dup {
+				panic("store/sqlite: query " + name + " is defined twice")
+			}
+			out[name] = q
+		}
+	}
+	return out
+}
+
+// parseQueries splits a query file at its "-- name: X" lines.
+func parseQueries(text string) map[string]string {
+	out := map[string]string{}
+	var name string
+	var sb strings.Builder
+	flush := func() {
+		if name != "" {
+			out[name] = strings.TrimSpace(sb.String())
+		}
+		sb.Reset()
+	}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "-- name: "); ok {
+			flush()
+			name = strings.TrimSpace(n)
+			continue
+		}
+		if name != "" {
+			sb.WriteString(line)
+			sb.WriteByte('\n')
+		}
+	}
+	flush()
+	return out
+}
+
+func q(name string) string {
+	s, ok := queries[name]
+	if !ok {
+		panic("store/sqlite: no query named " + name)
+	}
+	return s
+}
+
+// Config configures Open.
+type Config struct {
+	// Path is the database file; it is created when missing. Required.
+	Path string
+	// BusyTimeout is how long a write waits for the write lock held by
+	// another process on the same file. Defaults to 10s.
+	BusyTimeout time.Duration
+	// ReadConns is the size of the read pool. Defaults to 4.
+	ReadConns int
+	// Synchronous is SQLite's synchronous setting: "NORMAL" (the
+	// default) survives a crash of the process, "FULL" also a power loss.
+	Synchronous string
+}
+
+func (c *Config) setDefaults() {
+	if c.BusyTimeout <= 0 {
+		c.BusyTimeout = 10 * time.Second
+	}
+	if c.ReadConns <= 0 {
+		c.ReadConns = 4
+	}
+	if c.Synchronous == "" {
+		c.Synchronous = "NORMAL"
+	}
+}
+
+func (c *Config) validate() error {
+	if c.Path == "" {
+		return errors.New("store/sqlite: Config.Path is required")
+	}
+	if strings.ContainsAny(c.Path, "?#") {
+		return fmt.Errorf("store/sqlite: the path %q may not contain ? or #", c.Path)
+	}
+	switch strings.ToUpper(c.Synchronous) {
+	case "OFF", "NORMAL", "FULL", "EXTRA":
+	default:
+		return fmt.Errorf("store/sqlite: bad Synchronous %q", c.Synchronous)
+	}
+	return nil
+}
+
+// Store is an engine.Store on a SQLite file. Close it when done.
+type Store struct {
+	w *sql.DB // exactly one connection; transactions BEGIN IMMEDIATE
+	r *sql.DB // readers
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// Open opens (creating when missing) the database file cfg.Path in WAL
+// mode. It does not migrate: call Migrate.
+func Open(cfg Config) (*Store, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	params := url.Values{}
+	params.Add("_pragma", "busy_timeout("+strconv.FormatInt(cfg.BusyTimeout.Milliseconds(), 10)+")")
+	params.Add("_pragma", "journal_mode(WAL)")
+	params.Add("_pragma", "foreign_keys(1)")
+	params.Add("_pragma", "synchronous("+strings.ToUpper(cfg.Synchronous)+")")
+	w, err := sql.Open("sqlite", cfg.Path+"?"+params.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", cfg.Path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// Create the file and switch it to WAL before the readers open it.
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", cfg.Path, err)
+	}
+	r, err := sql.Open("sqlite", cfg.Path+"?"+params.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store/sqlite: open %s: %w", cfg.Path, err)
+	}
+	r.SetMaxOpenConns(cfg.ReadConns)
+	r.SetMaxIdleConns(cfg.ReadConns)
+	return &Store{w: w, r: r}, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Migrate applies the embedded migrations not yet applied, in order, each
+// in its own BEGIN IMMEDIATE transaction that first checks whether another
+// process applied it meanwhile, so several processes may call it at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS stepwise_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migrations/")
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration file name %s", base)
+		}
+		text, err := migrationFS.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		err = s.writeTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM stepwise_migrations WHERE version = ?1", v).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO stepwise_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+				v, base, time.Now().UnixMicro())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// writeTx runs fn in a BEGIN IMMEDIATE transaction on the write
+// connection, committing when fn returns nil.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// translate maps database/sql and SQLite errors to the engine's sentinels.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return engine.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %s", engine.ErrConflict, se.Error())
+		}
+	}
+	return err
+}
+
+// micros and fromMicros convert times to and from the stored integers.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
+
+// nullMicros is NULL for the zero time.
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+// CreateStateMachine implements engine.Store.
+func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, q("UpsertStateMachine"), sm.Name, sm.ARN, sm.RoleARN, micros(sm.CreatedAt)).Scan(&sm.Version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return engine.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, q("InsertStateMachineVersion"), sm.Name, sm.Version, sm.Definition, micros(sm.CreatedAt))
+		return err
+	})
+	if errors.Is(err, engine.ErrConflict) {
+		return engine.StateMachine{}, err
+	}
+	if err != nil {
+		return engine.StateMachine{}, translate(err)
+	}
+	return sm, nil
+}
+
+// AddStateMachineVersion implements engine.Store.
+func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition string, now time.Time) (engine.StateMachine, error) {
+	sm := engine.StateMachine{Name: name, Definition: definition, CreatedAt: now}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, q("BumpStateMachineVersion"), name).Scan(&sm.ARN, &sm.RoleARN, &sm.Version); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, q("InsertStateMachineVersion"), name, sm.Version, definition, micros(now))
+		return err
+	})
+	return sm, translate(err)
+}
+
+// GetStateMachine implements engine.Store.
+func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
+	var sm engine.StateMachine
+	var created int64
+	err := s.r.QueryRowContext(ctx, q("GetStateMachine"), name, version).
+		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted)
+	if err != nil {
+		return engine.StateMachine{}, translate(err)
+	}
+	sm.CreatedAt = fromMicros(created)
+	return sm, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanExecution(row scanner) (*engine.Execution, error) {
+	x := &engine.Execution{}
+	var start int64
+	var stop sql.NullInt64
+	var state string
+	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
+		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state)
+	if err != nil {
+		return nil, translate(err)
+	}
+	x.StartDate = fromMicros(start)
+	if stop.Valid {
+		x.StopDate = fromMicros(stop.Int64)
+	}
+	x.State = []byte(state)
+	return x, nil
+}
+
+// CreateExecution implements engine.Store.
+func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first func(id int64) (*engine.Mutation, error)) (*engine.Execution, error) {
+	var out *engine.Execution
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
+			e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State)).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			old, gerr := scanExecution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+			if gerr != nil {
+				return gerr
+			}
+			out = old
+			return engine.ErrConflict
+		}
+		if err != nil {
+			return err
+		}
+		m, err := first(id)
+		if err != nil {
+			return err
+		}
+		m.ExecutionID, m.Version = id, 0
+		if err := applyMutation(ctx, tx, m); err != nil {
+			return err
+		}
+		x := *e
+		x.ID, x.Version, x.Status, x.LastEventID, x.State = id, 1, m.Status, m.LastEventID, m.State
+		x.Output, x.Error, x.Cause, x.StopDate = m.Output, m.Error, m.Cause, m.StopDate
+		out = &x
+		return nil
+	})
+	if errors.Is(err, engine.ErrConflict) {
+		return out, err
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// GetExecution implements engine.Store.
+func (s *Store) GetExecution(ctx context.Context, id int64) (*engine.Execution, error) {
+	return scanExecution(s.r.QueryRowContext(ctx, q("GetExecution"), id))
+}
+
+// GetExecutionByARN implements engine.Store.
+func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Execution, error) {
+	return scanExecution(s.r.QueryRowContext(ctx, q("GetExecutionByARN"), arn))
+}
+
+// History implements engine.Store.
+func (s *Store) History(ctx context.Context, executionID int64, f engine.HistoryFilter) ([]statelang.HistoryEvent, error) {
+	var rows *sql.Rows
+	var err error
+	if f.Reverse {
+		rows, err = s.r.QueryContext(ctx, q("HistoryReverse"), executionID, f.BeforeID, f.Limit)
+	} else {
+		rows, err = s.r.QueryContext(ctx, q("HistoryForward"), executionID, f.AfterID, f.Limit)
+	}
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []statelang.HistoryEvent
+	for rows.Next() {
+		var ev statelang.HistoryEvent
+		var ts int64
+		var details sql.NullString
+		if err := rows.Scan(&ev.ID, &ev.PreviousEventID, &ev.Type, &ts, &details); err != nil {
+			return nil, translate(err)
+		}
+		ev.Timestamp = fromMicros(ts)
+		if details.Valid && details.String != "null" {
+			v, err := statelang.ParseJSON([]byte(details.String))
+			if err != nil {
+				return nil, fmt.Errorf("history event %d details: %w", ev.ID, err)
+			}
+			ev.Details, _ = v.(map[string]any)
+		}
+		out = append(out, ev)
+	}
+	return out, translate(rows.Err())
+}
+
+// applyMutation writes a mutation inside tx: the version-checked update
+// first, then the events and the outbox, as store/postgres's batch does.
+func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
+	res, err := tx.ExecContext(ctx, q("Advance"), m.ExecutionID, m.Version, m.Status, string(m.State), m.LastEventID,
+		m.Output, m.Error, m.Cause, nullMicros(m.StopDate))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("%w: execution %d is no longer at version %d", engine.ErrConflict, m.ExecutionID, m.Version)
+	}
+	if len(m.Events) > 0 {
+		stmt, err := tx.PrepareContext(ctx, q("InsertEvent"))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, ev := range m.Events {
+			details := "null"
+			if ev.Details != nil {
+				details = statelang.MarshalString(ev.Details)
+			}
+			if _, err := stmt.ExecContext(ctx, m.ExecutionID, ev.ID, ev.PreviousEventID, ev.Type, micros(ev.Timestamp), details); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range m.NewTasks {
+		if _, err := tx.ExecContext(ctx, q("InsertTask"), t.Token, m.ExecutionID, t.StateName, t.Attempt, t.Resource, t.Input,
+			t.TimeoutSeconds, t.HeartbeatSeconds, micros(t.CreatedAt), micros(t.DispatchAfter)); err != nil {
+			return err
+		}
+	}
+	now := m.StopDate
+	if now.IsZero() && len(m.Events) > 0 {
+		now = m.Events[len(m.Events)-1].Timestamp
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	for _, u := range m.CloseTasks {
+		if _, err := tx.ExecContext(ctx, q("CloseTask"), u.Token, u.Status, micros(now)); err != nil {
+			return err
+		}
+	}
+	for _, key := range m.DeleteTimers {
+		if _, err := tx.ExecContext(ctx, q("DeleteTimer"), m.ExecutionID, key); err != nil {
+			return err
+		}
+	}
+	if m.Terminal {
+		if _, err := tx.ExecContext(ctx, q("CancelOpenTasks"), m.ExecutionID, micros(now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q("DeleteAllTimers"), m.ExecutionID); err != nil {
+			return err
+		}
+	} else {
+		for _, t := range m.NewTimers {
+			if _, err := tx.ExecContext(ctx, q("UpsertTimer"), m.ExecutionID, t.Key, micros(t.FireAt)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Commit implements engine.Store: one BEGIN IMMEDIATE transaction.
+func (s *Store) Commit(ctx context.Context, m *engine.Mutation) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error { return applyMutation(ctx, tx, m) })
+	if errors.Is(err, engine.ErrConflict) {
+		return err
+	}
+	return translate(err)
+}
+
+// ClaimDueTimers implements engine.Store.
+func (s *Store) ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Timer, error) {
+	rows, err := s.w.QueryContext(ctx, q("ClaimDueTimers"), micros(now), micros(now.Add(lease)), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Timer
+	for rows.Next() {
+		var t engine.Timer
+		if err := rows.Scan(&t.ExecutionID, &t.Key); err != nil {
+			return nil, translate(err)
+		}
+		t.FireAt = now.Add(lease)
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
+
+func scanTask(row scanner, status *string) (engine.Task, error) {
+	var t engine.Task
+	var created, after int64
+	dest := []any{&t.Token, &t.ExecutionID, &t.ExecutionARN, &t.StateName, &t.Attempt, &t.Resource, &t.Input,
+		&t.TimeoutSeconds, &t.HeartbeatSeconds, &created, &after}
+	if status != nil {
+		dest = append(dest, status)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return engine.Task{}, translate(err)
+	}
+	t.CreatedAt, t.DispatchAfter = fromMicros(created), fromMicros(after)
+	return t, nil
+}
+
+// ClaimUndispatched implements engine.Store.
+func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error) {
+	rows, err := s.w.QueryContext(ctx, q("ClaimUndispatched"), micros(now), micros(now.Add(lease)), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []engine.Task
+	for rows.Next() {
+		t, err := scanTask(rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	// RETURNING's order is unspecified; hand them out oldest deadline first.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// TaskHeartbeat implements engine.Store.
+func (s *Store) TaskHeartbeat(ctx context.Context, token string, now time.Time) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var id, hb int64
+		if err := tx.QueryRowContext(ctx, q("StartTask"), token).Scan(&id, &hb); err != nil {
+			return err
+		}
+		if hb > 0 {
+			_, err := tx.ExecContext(ctx, q("MoveHeartbeatTimer"), id, token, micros(now.Add(time.Duration(hb)*time.Second)))
+			return err
+		}
+		return nil
+	})
+	return translate(err)
+}
+
+// GetTask implements engine.Store.
+func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
+	var status string
+	t, err := scanTask(s.r.QueryRowContext(ctx, q("GetTask"), token), &status)
+	return t, status, err
+}
