@@ -264,7 +264,7 @@ func TestGRPCExecutions(t *testing.T) {
 	_, err = c.task.SendTaskSuccess(ctx, &stepwisev1.SendTaskSuccessRequest{TaskToken: tok, Output: `{}`})
 	wantCode(t, "SendTaskSuccess(answered)", err, codes.FailedPrecondition)
 	_, err = c.task.SendTaskHeartbeat(ctx, &stepwisev1.SendTaskHeartbeatRequest{TaskToken: "garbage"})
-	wantCode(t, "SendTaskHeartbeat(garbage)", err, codes.FailedPrecondition)
+	wantCode(t, "SendTaskHeartbeat(garbage)", err, codes.InvalidArgument)
 
 	fail, err := c.exec.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: "cb", Name: "declined", Input: `{"order":8}`})
 	if err != nil {

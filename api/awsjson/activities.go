@@ -3,21 +3,15 @@ package awsjson
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // Activity is an activity as the activity operations describe it.
-type Activity struct {
-	ARN          string
-	Name         string
-	CreationDate time.Time
-}
+type Activity = engine.Activity
 
-// Activities is what the activity operations need. The engine will
-// implement it; wiring it is setting Config.Activities (or nothing, when
-// *engine.Engine has these methods). Errors: engine.ErrNotFound for an
+// Activities is what the activity operations need; *engine.Engine
+// implements it (Config.Activities defaults to the engine). Errors: engine.ErrNotFound for an
 // unknown activity ARN, engine.ErrInvalidInput for a bad argument or page
 // token.
 type Activities interface {

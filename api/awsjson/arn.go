@@ -3,7 +3,9 @@ package awsjson
 import (
 	"strconv"
 	"strings"
-	"unicode"
+	"unicode/utf8"
+
+	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // arn is a parsed Step Functions ARN:
@@ -96,13 +98,6 @@ func checkExecutionARN(s string) error {
 // special characters or control characters. The length (1 to 80) is
 // checked as a request constraint.
 func validName(s string) bool {
-	for _, r := range s {
-		switch {
-		case unicode.IsSpace(r), r <= 0x1f, r >= 0x7f && r <= 0x9f:
-			return false
-		case strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r):
-			return false
-		}
-	}
-	return true
+	// The length is a request constraint, checked first with AWS's wording.
+	return utf8.RuneCountInString(s) > 80 || s == "" || engine.ValidName(s) == nil
 }

@@ -85,6 +85,8 @@ func toAPIError(err error) *APIError {
 		return ae
 	case errors.Is(err, engine.ErrTaskClosed):
 		return errTaskTimedOut()
+	case errors.Is(err, engine.ErrInvalidToken):
+		return errInvalidToken()
 	case errors.Is(err, engine.ErrPayloadTooLarge):
 		return apiErr("ValidationException", "1 validation error detected: a payload failed to satisfy constraint: Member must have length less than or equal to 262144")
 	case errors.Is(err, engine.ErrInvalidInput):

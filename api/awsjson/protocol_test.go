@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProtocol checks the wire format: unknown operations, the error shape,
@@ -46,10 +47,61 @@ func TestProtocol(t *testing.T) {
 	if d["severity"] != "ERROR" || d["location"] != "/States/A/Next" || d["code"] == "" || d["message"] == "" {
 		t.Errorf("diagnostic = %v; want ERROR at /States/A/Next", d)
 	}
+}
 
-	code, body = call(t, ts.URL, "CreateActivity", map[string]any{"name": "worker"})
-	if code != 400 || body["__type"] != "UnsupportedOperation" {
-		t.Errorf("CreateActivity = %d %v; want UnsupportedOperation until activities are wired", code, body)
+// TestActivities runs an activity task through the AWS protocol: create
+// and describe the activity, start a machine whose Task is the activity, a
+// worker long-polls GetActivityTask and answers with SendTaskSuccess.
+func TestActivities(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	code, body := call(t, ts.URL, "CreateActivity", map[string]any{"name": "approve"})
+	if code != 200 {
+		t.Fatalf("CreateActivity = %d %v", code, body)
+	}
+	actARN, _ := body["activityArn"].(string)
+	if !strings.HasSuffix(actARN, ":activity:approve") {
+		t.Fatalf("activityArn = %q; want ...:activity:approve", actARN)
+	}
+	if code, body = call(t, ts.URL, "DescribeActivity", map[string]any{"activityArn": actARN}); code != 200 || body["name"] != "approve" {
+		t.Errorf("DescribeActivity = %d %v; want the activity", code, body)
+	}
+	if code, body = call(t, ts.URL, "ListActivities", map[string]any{}); code != 200 || len(body["activities"].([]any)) != 1 {
+		t.Errorf("ListActivities = %d %v; want one activity", code, body)
+	}
+	def := `{"StartAt":"Approve","States":{"Approve":{"Type":"Task","Resource":"` + actARN + `","End":true}}}`
+	code, body = call(t, ts.URL, "CreateStateMachine", map[string]any{"name": "approval", "definition": def, "roleArn": role})
+	if code != 200 {
+		t.Fatalf("CreateStateMachine = %d %v", code, body)
+	}
+	code, body = call(t, ts.URL, "StartExecution", map[string]any{"stateMachineArn": body["stateMachineArn"], "input": `{"amount":12}`})
+	if code != 200 {
+		t.Fatalf("StartExecution = %d %v", code, body)
+	}
+	execARN := body["executionArn"]
+	code, body = call(t, ts.URL, "GetActivityTask", map[string]any{"activityArn": actARN, "workerName": "w1"})
+	token, _ := body["taskToken"].(string)
+	if code != 200 || token == "" || body["input"] != `{"amount":12}` {
+		t.Fatalf("GetActivityTask = %d %v; want the task with its input", code, body)
+	}
+	if code, body = call(t, ts.URL, "SendTaskSuccess", map[string]any{"taskToken": token, "output": `{"approved":true}`}); code != 200 {
+		t.Fatalf("SendTaskSuccess = %d %v", code, body)
+	}
+	for i := 0; i < 200; i++ {
+		code, body = call(t, ts.URL, "DescribeExecution", map[string]any{"executionArn": execARN})
+		if body["status"] != "RUNNING" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if body["status"] != "SUCCEEDED" || body["output"] != `{"approved":true}` {
+		t.Errorf("DescribeExecution = %v; want SUCCEEDED with the activity's output", body)
+	}
+	if code, body = call(t, ts.URL, "SendTaskSuccess", map[string]any{"taskToken": token, "output": `{}`}); body["__type"] != "TaskTimedOut" {
+		t.Errorf("second SendTaskSuccess = %d %v; want TaskTimedOut", code, body)
+	}
+	if code, body = call(t, ts.URL, "SendTaskSuccess", map[string]any{"taskToken": "1-1-00000000000000000000000000000000", "output": `{}`}); body["__type"] != "InvalidToken" {
+		t.Errorf("forged SendTaskSuccess = %d %v; want InvalidToken", code, body)
 	}
 }
 

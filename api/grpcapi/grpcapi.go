@@ -103,7 +103,8 @@ func Status(err error) error {
 	}
 	code := codes.Internal
 	switch {
-	case errors.Is(err, engine.ErrInvalidInput), errors.Is(err, engine.ErrPayloadTooLarge), errors.Is(err, engine.ErrTooManyTags):
+	case errors.Is(err, engine.ErrInvalidInput), errors.Is(err, engine.ErrPayloadTooLarge), errors.Is(err, engine.ErrTooManyTags),
+		errors.Is(err, engine.ErrInvalidToken):
 		code = codes.InvalidArgument
 	case errors.Is(err, engine.ErrNotFound):
 		code = codes.NotFound

@@ -149,7 +149,7 @@ func TestCLI(t *testing.T) {
 		t.Errorf("stop (stopped): exit %d, %q", code, errOut)
 	}
 	code, _, errOut = stepwise(t, "task", "failure", "no-such-token", "--error", "X", addr)
-	if code != 1 || !strings.Contains(errOut, "not open") {
+	if code != 1 || !strings.Contains(errOut, "invalid task token") {
 		t.Errorf("task failure (bad token): exit %d, %q", code, errOut)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go"
 
 	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
@@ -27,6 +28,7 @@ import (
 // STEPWISE_* environment variables as their defaults.
 type serverConfig struct {
 	DB        string
+	NATS      string
 	HTTPAddr  string
 	GRPCAddr  string
 	Migrate   bool
@@ -67,6 +69,7 @@ func envDuration(name string, def time.Duration) time.Duration {
 func serverFlags(fs *flag.FlagSet) *serverConfig {
 	c := &serverConfig{}
 	fs.StringVar(&c.DB, "db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL (STEPWISE_DB)")
+	fs.StringVar(&c.NATS, "nats", env("STEPWISE_NATS_URL", "nats://127.0.0.1:4222"), "NATS URL (JetStream enabled) tasks go to workers through; empty: no dispatch, only activities and callbacks (STEPWISE_NATS_URL)")
 	fs.StringVar(&c.HTTPAddr, "http", env("STEPWISE_HTTP_ADDR", ":8080"), "HTTP address: REST gateway, AWS endpoint, UI, /healthz, /metrics (STEPWISE_HTTP_ADDR)")
 	fs.StringVar(&c.GRPCAddr, "grpc", env("STEPWISE_GRPC_ADDR", ":9090"), "gRPC address (STEPWISE_GRPC_ADDR)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("STEPWISE_MIGRATE", true), "apply database migrations at start-up (STEPWISE_MIGRATE)")
@@ -121,8 +124,19 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 		return err
 	}
 	defer pool.Close()
-	eng, err := engine.New(engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log})
-	if err != nil {
+	ecfg := engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}
+	var eng *engine.Engine
+	runDispatch := func(ctx context.Context) error { <-ctx.Done(); return nil }
+	if cfg.NATS != "" {
+		nc, err := nats.Connect(cfg.NATS, nats.Name("stepwise server"), nats.MaxReconnects(-1))
+		if err != nil {
+			return fmt.Errorf("connect to NATS %s: %w", redactURL(cfg.NATS), err)
+		}
+		defer nc.Close()
+		if eng, runDispatch, err = newNATSEngine(ctx, nc, ecfg); err != nil {
+			return err
+		}
+	} else if eng, err = engine.New(ecfg); err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log, UI: ui.Handler()})
@@ -144,10 +158,11 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	}
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	gs := srv.GRPCServer()
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- hs.Serve(httpLn) }()
 	go func() { errc <- gs.Serve(grpcLn) }()
 	go func() { errc <- eng.Run(ctx) }()
+	go func() { errc <- runDispatch(ctx) }()
 	fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpLn.Addr(), grpcLn.Addr())
 	select {
 	case <-ctx.Done():

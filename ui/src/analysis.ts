@@ -92,7 +92,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
   }
   for (let i = 0; i < events.length; i++) {
     const e = events[i]
-    const t = e.type
+    const t = taskEventKind(e.type)
     const d = details(e)
     let v: Visit | undefined
     if (t.endsWith('StateEntered')) {
@@ -134,7 +134,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
           v.failed = false
           v.error = v.cause = undefined
         }
-        v.attempts.push({ scheduledId: e.id, scheduledAt: e.timestamp, parameters: s(d.parameters), resource: res })
+        v.attempts.push({ scheduledId: e.id, scheduledAt: e.timestamp, parameters: s(d.parameters) ?? s(d.input), resource: res })
       }
     } else if (t === 'TaskStarted' || t === 'TaskSubmitted') {
       const prevState = eventState[i - 1]
@@ -246,4 +246,17 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
     info.status = best
   }
   return { states, eventState, iterations, visits }
+}
+
+// taskEventKind reads Lambda (LambdaFunction*) and activity (Activity*)
+// events as the Task* events they stand for: AWS records a Task state's
+// work under the family of its resource.
+export function taskEventKind(type: string): string {
+  for (const family of ['LambdaFunction', 'Activity']) {
+    if (type.startsWith(family)) {
+      const rest = type.slice(family.length)
+      if (['Scheduled', 'Started', 'Succeeded', 'Failed', 'TimedOut'].includes(rest)) return 'Task' + rest
+    }
+  }
+  return type
 }
