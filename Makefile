@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: test vet fmt-check fuzz bench build generate generate-check tools ui ui-check
+.PHONY: test vet fmt-check fuzz bench faults build generate generate-check tools ui ui-check
 
 # Code generators, pinned. `make tools` installs them into ./bin.
 BUF_VERSION ?= v1.75.0
@@ -28,9 +28,21 @@ fuzz:
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzIntrinsic$$' -fuzztime $(FUZZTIME)
 
-## bench: interpreter benchmarks.
+## bench: interpreter benchmarks, then `stepwise bench` end to end (engine in
+## process on $(BENCH_DB), embedded NATS, no-op workers) for each workload.
+BENCH_DB ?= $(or $(STEPWISE_DB),postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)
+BENCH_DURATION ?= 20s
+BENCH_FLAGS ?=
 bench:
 	$(GO) test ./statelang -run '^$$' -bench . -benchmem
+	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload hello --concurrency 1 --duration $(BENCH_DURATION) --quiet $(BENCH_FLAGS)
+	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload sequence,fanout,pass,callback --concurrency 16 --duration $(BENCH_DURATION) --quiet $(BENCH_FLAGS)
+	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload wait --count 100000 --concurrency 32 --quiet $(BENCH_FLAGS)
+
+## faults: the fault-injection suite (SIGKILLed engine and workers, NATS
+## restart, terminated Postgres backends under load); about a minute.
+faults:
+	$(GO) test -tags faults -count=1 -v -timeout 8m ./internal/faulttest
 
 build:
 	$(GO) build ./...

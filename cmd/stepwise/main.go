@@ -14,8 +14,11 @@ import (
 )
 
 const usage = `usage:
-  stepwise server [flags]                      run the engine and the APIs on PostgreSQL (stepwise server -h)
+  stepwise dev [flags]                         one process for development: SQLite, embedded NATS, APIs, UI, example workers (stepwise dev -h)
+  stepwise server [flags]                      run the engine and the APIs on PostgreSQL and NATS (stepwise server -h)
+  stepwise bench [flags]                       measure throughput and latency of a workload (stepwise bench -h)
   stepwise migrate [-db URL]                   apply the database migrations
+  stepwise healthcheck [URL]                   exit 0 when URL (default http://localhost:8080/healthz) answers 200
   stepwise validate <definition.json>          report every problem in a definition
   stepwise run <definition.json> [input-json]  run a definition in memory (tasks echo their input)
   stepwise machine|start|describe|list|history|stop|task ...
@@ -29,10 +32,16 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
+		case "dev":
+			return cmdDev(args[1:], stdout, stderr)
 		case "server":
 			return cmdServer(args[1:], stdout, stderr)
+		case "bench":
+			return cmdBench(args[1:], stdout, stderr)
 		case "migrate":
 			return cmdMigrate(args[1:], stdout, stderr)
+		case "healthcheck":
+			return cmdHealthcheck(args[1:], stderr)
 		case "machine", "start", "describe", "list", "history", "stop", "task":
 			return runClient(args, os.Stdin, stdout, stderr)
 		case "help", "-h", "--help":

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/stepwise-dev/stepwise/bench"
+)
+
+const benchUsage = `usage: stepwise bench [flags]
+
+Runs a workload (bench/workloads/*.asl.json) with no-op workers and prints
+a summary: executions/s, transitions/s, Task steps/s, latency percentiles,
+engine overhead per Task step, CPU per 1,000 transitions, Postgres commits
+per execution. By default it starts the engine in this process on --db (in
+a new schema, dropped afterwards) with an embedded NATS server; --server
+drives a running server over gRPC instead (its workers connect to --nats).
+
+Workloads: sequence (10 Tasks), fanout (Map over 50 Tasks), hello (1 Task),
+pass (20 Pass states), callback (a .waitForTaskToken task answered with
+SendTaskSuccess), wait (--count executions parked on a 1-hour Wait; reports
+memory at 0, 1k, 10k, 100k parked, up to --count).
+
+Flags:
+`
+
+// cmdBench runs `stepwise bench`.
+func cmdBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
+	workload := fs.String("workload", "sequence", "workload: "+strings.Join(bench.WorkloadNames(), ", ")+", or a comma-separated list")
+	duration := fs.Duration("duration", 0, "how long each run measures (default 20s unless --count)")
+	count := fs.Int("count", 0, "executions per run (wait: how many to park; default 10000)")
+	conc := fs.String("concurrency", "16", "executions in flight; a comma-separated list runs each level (e.g. 1,16,64)")
+	warmup := fs.Int("warmup", 20, "executions run before measuring; 0: none")
+	db := fs.String("db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL: the in-process engine's database; with --server, only read for commit counts (STEPWISE_DB; empty: none)")
+	schema := fs.String("schema", "", "schema for the in-process engine (default: a new stepwise_bench_* schema, dropped at the end)")
+	keep := fs.Bool("keep", false, "keep the schema and its executions")
+	conns := fs.Int("db-conns", 32, "the in-process engine's Postgres pool size")
+	workerConc := fs.Int("worker-concurrency", 256, "tasks the no-op worker runs at once")
+	server := fs.String("server", "", "gRPC address of a running stepwise server (default: start one in this process)")
+	natsURL := fs.String("nats", env("STEPWISE_NATS_URL", "nats://127.0.0.1:4222"), "with --server: the NATS URL the server dispatches to; the bench's workers connect to it")
+	authToken := fs.String("auth-token", env("STEPWISE_AUTH_TOKEN", ""), "with --server: the server's bearer token")
+	serverPID := fs.Int("server-pid", 0, "with --server: the server's process id, to report its memory (wait) ")
+	jsonOut := fs.String("json", "", "write the results as JSON to this file")
+	plotOut := fs.String("plot", "", "write a latency histogram and throughput over time to this .png or .svg file")
+	quiet := fs.Bool("quiet", false, "no live progress line")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	var levels []int
+	for _, s := range strings.Split(*conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(stderr, "stepwise bench: --concurrency %q: want positive integers\n", *conc)
+			return 2
+		}
+		levels = append(levels, n)
+	}
+	var loads []bench.Workload
+	for _, name := range strings.Split(*workload, ",") {
+		w, err := bench.LoadWorkload(strings.TrimSpace(name))
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 2
+		}
+		loads = append(loads, w)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var (
+		target   bench.Target
+		handlers = &bench.HandlerClock{}
+		tokens   = bench.NewMailbox[string]()
+		probe    = &bench.Probe{DB: *db, EnginePID: *serverPID}
+		where    string
+	)
+	if *server == "" {
+		if *db == "" {
+			fmt.Fprintln(stderr, "stepwise bench: --db is required without --server")
+			return 2
+		}
+		l, err := bench.StartLocal(ctx, bench.LocalConfig{DB: *db, Schema: *schema, Keep: *keep, MaxConns: *conns, WorkerConcurrency: *workerConc, Logger: log})
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+		defer l.Close()
+		target, handlers, tokens = l, l.Handlers(), l.Tokens()
+		where = fmt.Sprintf("in-process engine on %s (schema %s), embedded NATS", redactURL(*db), l.Schema())
+	} else {
+		r, err := bench.DialRemote(*server, *authToken)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+		defer r.Close()
+		nc, err := nats.Connect(*natsURL, nats.Name("stepwise bench workers"), nats.MaxReconnects(-1))
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: connect to NATS %s: %v\n", redactURL(*natsURL), err)
+			return 1
+		}
+		defer nc.Close()
+		w, err := bench.NoopWorker(nc, *workerConc, log, handlers, tokens)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+		wctx, wcancel := context.WithCancel(context.Background())
+		wdone := make(chan struct{})
+		go func() { _ = w.Run(wctx); close(wdone) }()
+		defer func() { wcancel(); <-wdone }()
+		target = r
+		where = "server " + *server + ", workers on " + redactURL(*natsURL)
+	}
+	var progress io.Writer
+	if f, ok := stderr.(*os.File); ok && !*quiet {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			progress = stderr // a terminal: the \r progress line
+		}
+	}
+	fmt.Fprintf(stdout, "stepwise bench: %s\n", where)
+	var results []*bench.Result
+	for _, w := range loads {
+		for _, c := range levels {
+			if !*quiet {
+				fmt.Fprintf(stderr, "running %s at concurrency %d ...\n", w.Name, c)
+			}
+			res, err := bench.Run(ctx, target, bench.Config{
+				Workload: w, Concurrency: c, Duration: *duration, Count: *count, Warmup: warmupFlag(*warmup),
+				Progress: progress, Probe: probe, Handlers: handlers, Tokens: tokens,
+			})
+			if err != nil {
+				fmt.Fprintf(stderr, "stepwise bench: %s: %v\n", w.Name, err)
+				return 1
+			}
+			res.Target = where
+			results = append(results, res)
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	fmt.Fprintln(stdout)
+	bench.WriteSummary(stdout, results)
+	if *jsonOut != "" {
+		if err := bench.WriteJSON(*jsonOut, results); err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+	}
+	if *plotOut != "" {
+		if err := bench.WritePlot(*plotOut, results); err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+	}
+	for _, r := range results {
+		if r.Failed+r.Errors > 0 {
+			return 1
+		}
+	}
+	return 0
+}
+
+// warmupFlag maps the flag (0: none) to bench.Config.Warmup (0: default,
+// negative: none).
+func warmupFlag(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
