@@ -17,6 +17,7 @@ test: vet
 
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./internal/faulttest
 
 ## fmt-check: fail when a file is not gofmt-formatted.
 fmt-check:
@@ -27,6 +28,8 @@ fuzz:
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzIntrinsic$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzChoiceRule$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./statelang/jsonata -run '^$$' -fuzz '^FuzzJSONata$$' -fuzztime $(FUZZTIME)
 
 ## bench: interpreter benchmarks, then `stepwise bench` end to end (engine in
 ## process on $(BENCH_DB), embedded NATS, no-op workers) for each workload.
