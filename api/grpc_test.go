@@ -34,6 +34,7 @@ type clients struct {
 	sm   stepwisev1.StateMachineServiceClient
 	exec stepwisev1.ExecutionServiceClient
 	task stepwisev1.TaskServiceClient
+	act  stepwisev1.ActivityServiceClient
 }
 
 func dial(t *testing.T, addr string) clients {
@@ -43,7 +44,8 @@ func dial(t *testing.T, addr string) clients {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	return clients{stepwisev1.NewStateMachineServiceClient(conn), stepwisev1.NewExecutionServiceClient(conn), stepwisev1.NewTaskServiceClient(conn)}
+	return clients{stepwisev1.NewStateMachineServiceClient(conn), stepwisev1.NewExecutionServiceClient(conn),
+		stepwisev1.NewTaskServiceClient(conn), stepwisev1.NewActivityServiceClient(conn)}
 }
 
 func wantCode(t *testing.T, what string, err error, code codes.Code) {
@@ -367,4 +369,48 @@ func TestAuth(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Errorf("/healthz = %d; want 200 without a token", resp.StatusCode)
 	}
+}
+
+// TestGRPCActivities: an activity task polled and answered over gRPC.
+func TestGRPCActivities(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	c := dial(t, srv.GRPCAddr)
+	ctx := context.Background()
+	_, err := c.act.CreateActivity(ctx, &stepwisev1.CreateActivityRequest{Name: "bad name"})
+	wantCode(t, "CreateActivity(bad name)", err, codes.InvalidArgument)
+	a, err := c.act.CreateActivity(ctx, &stepwisev1.CreateActivityRequest{Name: "review"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arn := a.GetActivity().GetArn()
+	if d, err := c.act.DescribeActivity(ctx, &stepwisev1.DescribeActivityRequest{Arn: arn}); err != nil || d.GetActivity().GetName() != "review" {
+		t.Errorf("DescribeActivity = %v, %v; want review", d, err)
+	}
+	if l, err := c.act.ListActivities(ctx, &stepwisev1.ListActivitiesRequest{}); err != nil || len(l.GetActivities()) != 1 {
+		t.Errorf("ListActivities = %v, %v; want one", l, err)
+	}
+	def := `{"StartAt":"Review","States":{"Review":{"Type":"Task","Resource":"` + arn + `","ResultPath":"$.review","End":true}}}`
+	if _, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: "reviews", Definition: def}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.exec.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: "reviews", Input: `{"doc":7}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	task, err := c.act.GetActivityTask(ctx, &stepwisev1.GetActivityTaskRequest{Arn: arn, WorkerName: "w"})
+	if err != nil || task.GetTaskToken() == "" || task.GetInput() != `{"doc":7}` {
+		t.Fatalf("GetActivityTask = %v, %v; want the task", task, err)
+	}
+	if _, err := c.task.SendTaskSuccess(ctx, &stepwisev1.SendTaskSuccessRequest{TaskToken: task.GetTaskToken(), Output: `"ok"`}); err != nil {
+		t.Fatal(err)
+	}
+	if done := waitDone(t, c, x.GetExecution().GetArn()); done.GetOutput() != `{"doc":7,"review":"ok"}` {
+		t.Errorf("execution = %v; want the review in the output", done)
+	}
+	if _, err := c.act.DeleteActivity(ctx, &stepwisev1.DeleteActivityRequest{Arn: arn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.act.DescribeActivity(ctx, &stepwisev1.DescribeActivityRequest{Arn: arn})
+	wantCode(t, "DescribeActivity(deleted)", err, codes.NotFound)
 }

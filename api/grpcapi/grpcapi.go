@@ -31,6 +31,7 @@ type Services struct {
 	stepwisev1.UnimplementedStateMachineServiceServer
 	stepwisev1.UnimplementedExecutionServiceServer
 	stepwisev1.UnimplementedTaskServiceServer
+	stepwisev1.UnimplementedActivityServiceServer
 
 	eng *engine.Engine
 }
@@ -39,6 +40,7 @@ var (
 	_ stepwisev1.StateMachineServiceServer = (*Services)(nil)
 	_ stepwisev1.ExecutionServiceServer    = (*Services)(nil)
 	_ stepwisev1.TaskServiceServer         = (*Services)(nil)
+	_ stepwisev1.ActivityServiceServer     = (*Services)(nil)
 )
 
 // New returns the services over an engine.
@@ -49,6 +51,7 @@ func (s *Services) Register(g *grpc.Server) {
 	stepwisev1.RegisterStateMachineServiceServer(g, s)
 	stepwisev1.RegisterExecutionServiceServer(g, s)
 	stepwisev1.RegisterTaskServiceServer(g, s)
+	stepwisev1.RegisterActivityServiceServer(g, s)
 }
 
 // RegisterGateway registers every service on a grpc-gateway mux, called
@@ -60,7 +63,10 @@ func (s *Services) RegisterGateway(ctx context.Context, mux *runtime.ServeMux) e
 	if err := stepwisev1.RegisterExecutionServiceHandlerServer(ctx, mux, s); err != nil {
 		return err
 	}
-	return stepwisev1.RegisterTaskServiceHandlerServer(ctx, mux, s)
+	if err := stepwisev1.RegisterTaskServiceHandlerServer(ctx, mux, s); err != nil {
+		return err
+	}
+	return stepwisev1.RegisterActivityServiceHandlerServer(ctx, mux, s)
 }
 
 // Status maps an engine (or filter) error to a gRPC status error:
