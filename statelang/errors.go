@@ -42,10 +42,12 @@ func (f *Failure) Error() string {
 }
 
 // Output is the error output a Catch passes on: {"Error": ..., "Cause": ...}.
-// AWS omits Cause when there is none.
 func (f *Failure) Output() map[string]any {
 	out := map[string]any{"Error": f.Name}
-	if f.Cause != "" {
+	// AWS omits an empty Cause, except for a task's States.Timeout, whose
+	// error output carries "Cause": "" (scenario
+	// TASK_SERVICE_LAMBDA_CATCH_TIMEOUT).
+	if f.Cause != "" || f.Name == ErrTimeout {
 		out["Cause"] = f.Cause
 	}
 	return out
@@ -56,23 +58,27 @@ func failf(name, format string, args ...any) *Failure {
 }
 
 // MatchError reports whether the error name matches one entry of an
-// ErrorEquals list, following the ASL specification and AWS:
-//   - names match exactly;
-//   - States.ALL matches every error except States.DataLimitExceeded and
-//     States.Runtime, which are terminal;
-//   - States.TaskFailed matches every error except States.Timeout (and the
-//     terminal ones above).
+// ErrorEquals list, following what AWS records (the AWS-recorded
+// conformance scenarios are the oracle where they and the documentation
+// differ):
+//   - States.Runtime is terminal: nothing matches it, not even an explicit
+//     "States.Runtime" (scenario CATCH_STATE_RUNTIME);
+//   - other names match exactly;
+//   - States.ALL matches every other error, States.DataLimitExceeded
+//     included (scenario TASK_SERVICE_LAMBDA_INVOKE_CATCH_ALL, although the
+//     documentation says otherwise);
+//   - States.TaskFailed matches every error except States.Timeout,
+//     States.Runtime and States.DataLimitExceeded.
 func MatchError(errorEquals []string, name string) bool {
+	if name == ErrRuntime {
+		return false
+	}
 	for _, e := range errorEquals {
 		switch {
-		case e == name:
+		case e == name, e == ErrAll:
 			return true
-		case e == ErrAll:
-			if !isTerminalError(name) {
-				return true
-			}
 		case e == ErrTaskFailed:
-			if !isTerminalError(name) && name != ErrTimeout {
+			if name != ErrDataLimitExceeded && name != ErrTimeout {
 				return true
 			}
 		}
@@ -80,6 +86,3 @@ func MatchError(errorEquals []string, name string) bool {
 	return false
 }
 
-func isTerminalError(name string) bool {
-	return name == ErrDataLimitExceeded || name == ErrRuntime
-}

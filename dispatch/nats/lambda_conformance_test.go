@@ -41,7 +41,7 @@ func TestLambdaConformance(t *testing.T) {
 		if sc.Requires != "lambda" {
 			continue
 		}
-		if sc.Kind != "execution" || sc.StateMachineType != "STANDARD" || sc.UsesJSONata() || !sc.AWSValidated {
+		if sc.Kind != "execution" || sc.StateMachineType != "STANDARD" || !sc.AWSValidated {
 			unsupported++
 			continue
 		}
@@ -88,7 +88,8 @@ func TestLambdaConformance(t *testing.T) {
 	}
 	t.Logf("lambda conformance: %d passed, %d failed, %d unsupported (JSONata/variables or Express); %d with event type differences",
 		pass, len(run)-pass, unsupported, eventDiffs)
-	// A floor against regressions (32 of 40 pass today).
+	// A floor against regressions (46 of 56 pass today; most failures are
+	// Content-Length headers that depend on how Python printed the payload).
 	if pass < len(run)*8/10 {
 		t.Errorf("lambda conformance: %d of %d pass; want at least 80%%", pass, len(run))
 	}
