@@ -85,4 +85,3 @@ func MatchError(errorEquals []string, name string) bool {
 	}
 	return false
 }
-

@@ -160,8 +160,8 @@ func TestTimeoutAndHeartbeatExpiry(t *testing.T) {
 		"Parameters":{"FunctionName":"silent","Payload":{"token.$":"$$.Task.Token"}},"HeartbeatSeconds":1,"End":true}}}`)
 	a, b := s.start("timeout", `{}`), s.start("heartbeat", `{}`)
 	xa := s.wait(a.ARN, 20*time.Second)
-	if xa.Status != engine.StatusSucceeded || xa.Output != `{"Error":"States.Timeout"}` {
-		t.Errorf("timeout: %s %s; want SUCCEEDED {\"Error\":\"States.Timeout\"}", xa.Status, xa.Output)
+	if xa.Status != engine.StatusSucceeded || xa.Output != `{"Cause":"","Error":"States.Timeout"}` {
+		t.Errorf("timeout: %s %s; want SUCCEEDED {\"Cause\":\"\",\"Error\":\"States.Timeout\"}", xa.Status, xa.Output)
 	}
 	if n := count(s.history(a.ARN), "LambdaFunctionTimedOut"); n != 1 {
 		t.Errorf("LambdaFunctionTimedOut events = %d; want 1", n)

@@ -241,7 +241,7 @@ func TestTaskTimeouts(t *testing.T) {
 	a := h.start("timeout", "a", "{}")
 	b := h.start("heartbeat", "b", "{}")
 	xa := h.wait(a.ARN, 10*time.Second)
-	if xa.Status != "SUCCEEDED" || xa.Output != `{"Error":"States.Timeout"}` {
+	if xa.Status != "SUCCEEDED" || xa.Output != `{"Cause":"","Error":"States.Timeout"}` {
 		t.Errorf("timeout: %s %s", xa.Status, xa.Output)
 	}
 	xb := h.wait(b.ARN, 10*time.Second)
