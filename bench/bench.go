@@ -120,6 +120,22 @@ type Target interface {
 	SendTaskSuccess(ctx context.Context, token, output string) error
 }
 
+// Storager is a Target that can tell how much its database holds (Local).
+type Storager interface {
+	// Storage returns the number of history events and the bytes of the
+	// engine's tables.
+	Storage(ctx context.Context) (events, bytes int64, err error)
+}
+
+func storage(ctx context.Context, t Target) (events, bytes int64, ok bool) {
+	s, isStorager := t.(Storager)
+	if !isStorager {
+		return 0, 0, false
+	}
+	events, bytes, err := s.Storage(ctx)
+	return events, bytes, err == nil
+}
+
 // Started identifies a started execution.
 type Started struct {
 	ARN string
@@ -139,6 +155,9 @@ type Config struct {
 	// Count bounds the measured run by executions started (the wait
 	// workload: the number of parked executions). 0: no bound.
 	Count int
+	// ExecutionTimeout bounds the wait for one execution's end; one that
+	// takes longer counts as an error. Defaults to 5m.
+	ExecutionTimeout time.Duration
 	// Warmup runs executions before measuring (connections, caches,
 	// JetStream consumers). Defaults to 20 (0 for wait); negative: none.
 	Warmup int
@@ -153,8 +172,8 @@ type Config struct {
 	ProgressEvery time.Duration
 	// Probe reads resource usage. Defaults to this process only.
 	Probe *Probe
-	// Handlers records the time no-op handlers spend per execution, for
-	// the overhead figure (Local and Remote both run the workers here).
+	// Handlers records when no-op handlers run, per execution, for the
+	// overhead figures (Local and Remote both run the workers here).
 	Handlers *HandlerClock
 	// Tokens carries callback task tokens from the callback worker to
 	// the bench client (the callback workload).
@@ -176,6 +195,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Warmup < 0 || c.Workload.Park {
 		c.Warmup = 0
+	}
+	if c.ExecutionTimeout <= 0 {
+		c.ExecutionTimeout = 5 * time.Minute
 	}
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = time.Second
@@ -221,8 +243,13 @@ type Result struct {
 	TransitionsPerSec float64 `json:"transitions_per_sec"`
 	TaskStepsPerSec   float64 `json:"task_steps_per_sec"`
 
-	LatencyMs          Quantiles  `json:"latency_ms"`
-	OverheadPerStepMs  *Quantiles `json:"engine_overhead_per_task_step_ms,omitempty"`
+	LatencyMs         Quantiles  `json:"latency_ms"`
+	OverheadPerStepMs *Quantiles `json:"engine_overhead_per_task_step_ms,omitempty"`
+	// ToFirstTaskMs is from StartExecution to the first handler's start;
+	// FromLastTaskMs from the last handler's end to the execution's end
+	// (Task workloads but callback).
+	ToFirstTaskMs      *Quantiles `json:"start_to_first_task_ms,omitempty"`
+	FromLastTaskMs     *Quantiles `json:"last_task_to_end_ms,omitempty"`
 	CallbackMs         *Quantiles `json:"callback_ms,omitempty"`
 	CPUSeconds         float64    `json:"cpu_seconds"`
 	PostgresCPUSeconds float64    `json:"postgres_cpu_seconds"`
@@ -230,7 +257,12 @@ type Result struct {
 	PgCPUPer1kTrans    float64    `json:"postgres_cpu_seconds_per_1k_transitions"`
 	PgCommits          int64      `json:"postgres_commits"`
 	PgCommitsPerExec   float64    `json:"postgres_commits_per_execution"`
-	FirstError         string     `json:"first_error,omitempty"`
+	// EventsPerExec and BytesPerExec are the history events and the
+	// database bytes (tables, indexes, TOAST) one execution added (Local
+	// only; 0 when unknown).
+	EventsPerExec float64 `json:"history_events_per_execution,omitempty"`
+	BytesPerExec  float64 `json:"db_bytes_per_execution,omitempty"`
+	FirstError    string  `json:"first_error,omitempty"`
 
 	// Wait is set for the wait workload.
 	Wait []WaitPoint `json:"wait,omitempty"`
@@ -276,27 +308,46 @@ type WaitPoint struct {
 	Goroutines int `json:"goroutines"`
 }
 
-// HandlerClock accumulates handler time per execution ARN.
-type HandlerClock struct{ m sync.Map } // ARN → *atomic.Int64 (ns)
+// HandlerClock records, per execution ARN, the time handlers spent and
+// when the first handler started and the last one ended.
+type HandlerClock struct{ m sync.Map } // ARN → *handlerSpan
 
-// Add records d spent in a handler for execution arn.
-func (h *HandlerClock) Add(arn string, d time.Duration) {
+type handlerSpan struct {
+	mu          sync.Mutex
+	busy        time.Duration
+	first, last time.Time
+}
+
+// Add records a handler of execution arn that ran from start to end.
+func (h *HandlerClock) Add(arn string, start, end time.Time) {
 	if h == nil {
 		return
 	}
-	v, _ := h.m.LoadOrStore(arn, new(atomic.Int64))
-	v.(*atomic.Int64).Add(int64(d))
+	v, _ := h.m.LoadOrStore(arn, &handlerSpan{})
+	sp := v.(*handlerSpan)
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.busy += end.Sub(start)
+	if sp.first.IsZero() || start.Before(sp.first) {
+		sp.first = start
+	}
+	if end.After(sp.last) {
+		sp.last = end
+	}
 }
 
-func (h *HandlerClock) take(arn string) time.Duration {
+func (h *HandlerClock) take(arn string) (busy time.Duration, first, last time.Time) {
 	if h == nil {
-		return 0
+		return 0, time.Time{}, time.Time{}
 	}
 	v, ok := h.m.LoadAndDelete(arn)
 	if !ok {
-		return 0
+		return 0, time.Time{}, time.Time{}
 	}
-	return time.Duration(v.(*atomic.Int64).Load())
+	sp := v.(*handlerSpan)
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	return sp.busy, sp.first, sp.last
 }
 
 // Mailbox hands one value per key from a producer to a consumer, in
@@ -381,6 +432,8 @@ type runner struct {
 	lat       []float64
 	overhead  []float64
 	callback  []float64
+	toFirst   []float64 // start → first handler starts
+	fromLast  []float64 // last handler ends → the bench learns the end
 	finished  []time.Time
 	succeeded int
 	failed    int
@@ -397,20 +450,22 @@ func (r *runner) one(ctx context.Context, measured bool) (time.Duration, time.Du
 	if err != nil {
 		return 0, 0, err
 	}
+	wctx, cancel := context.WithTimeout(ctx, r.cfg.ExecutionTimeout)
+	defer cancel()
 	var cb time.Time
 	if r.cfg.Workload.Callback {
-		tok, err := r.cfg.Tokens.Take(ctx, s.ARN)
+		tok, err := r.cfg.Tokens.Take(wctx, s.ARN)
 		if err != nil {
 			return 0, 0, fmt.Errorf("waiting for the callback token: %w", err)
 		}
 		cb = time.Now()
-		if err := r.t.SendTaskSuccess(ctx, tok, `{"answered":true}`); err != nil {
+		if err := r.t.SendTaskSuccess(wctx, tok, `{"answered":true}`); err != nil {
 			return 0, 0, fmt.Errorf("SendTaskSuccess: %w", err)
 		}
 	}
-	o, err := r.t.Wait(ctx, s)
+	o, err := r.t.Wait(wctx, s)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, fmt.Errorf("execution %s: %w", s.ARN, err)
 	}
 	end := time.Now()
 	lat := end.Sub(t0)
@@ -425,7 +480,7 @@ func (r *runner) one(ctx context.Context, measured bool) (time.Duration, time.Du
 		}
 		return lat, cbLat, nil
 	}
-	handler := r.cfg.Handlers.take(s.ARN)
+	handler, first, last := r.cfg.Handlers.take(s.ARN)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.finished = append(r.finished, end)
@@ -441,6 +496,10 @@ func (r *runner) one(ctx context.Context, measured bool) (time.Duration, time.Du
 	if n := r.cfg.Workload.Tasks; n > 0 && !r.cfg.Workload.Callback {
 		r.overhead = append(r.overhead, ms(lat-handler)/float64(n))
 	}
+	if !first.IsZero() && !r.cfg.Workload.Callback {
+		r.toFirst = append(r.toFirst, ms(first.Sub(t0)))
+		r.fromLast = append(r.fromLast, ms(end.Sub(last)))
+	}
 	if !cb.IsZero() {
 		r.callback = append(r.callback, ms(cbLat))
 	}
@@ -451,6 +510,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 func (r *runner) measure(ctx context.Context) (*Result, error) {
 	cfg := r.cfg
+	ev0, by0, stored := storage(ctx, r.t)
 	before, err := cfg.Probe.Read(ctx)
 	if err != nil {
 		return nil, err
@@ -495,7 +555,12 @@ func (r *runner) measure(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.result(start, elapsed, before, after), nil
+	res := r.result(start, elapsed, before, after)
+	if ev1, by1, ok := storage(ctx, r.t); ok && stored && res.Executions > 0 {
+		res.EventsPerExec = float64(ev1-ev0) / float64(res.Executions)
+		res.BytesPerExec = float64(by1-by0) / float64(res.Executions)
+	}
+	return res, nil
 }
 
 // oneUntil starts an execution unless runCtx ended, then waits for it
@@ -566,6 +631,10 @@ func (r *runner) result(start time.Time, elapsed time.Duration, before, after Us
 		q := quantiles(r.callback)
 		res.CallbackMs = &q
 	}
+	if len(r.toFirst) > 0 {
+		a, b := quantiles(r.toFirst), quantiles(r.fromLast)
+		res.ToFirstTaskMs, res.FromLastTaskMs = &a, &b
+	}
 	res.CPUSeconds = after.CPU - before.CPU
 	res.PostgresCPUSeconds = after.PostgresCPU - before.PostgresCPU
 	if res.Transitions > 0 {
@@ -596,6 +665,23 @@ func runPark(ctx context.Context, t Target, machine string, cfg Config) (*Result
 	res := &Result{Workload: cfg.Workload.Name, Concurrency: cfg.Concurrency, StartedAt: time.Now()}
 	prefix := fmt.Sprintf("p%x-", rand.Uint32())
 	parked := 0
+	// Warm the engine up at full concurrency (connections, caches) with
+	// executions that end at once, so that the 0 checkpoint is a warm
+	// engine with nothing waiting.
+	const warm = `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	if err := t.CreateStateMachine(ctx, machine+"-warmup", warm); err != nil {
+		return nil, fmt.Errorf("create state machine: %w", err)
+	}
+	var wwg sync.WaitGroup
+	for c := range cfg.Concurrency {
+		wwg.Go(func() {
+			for i := range 8 {
+				_, _ = t.StartExecution(ctx, machine+"-warmup", fmt.Sprintf("%sw%d-%d", prefix, c, i), "{}")
+			}
+		})
+	}
+	wwg.Wait()
+	ev0, by0, stored := storage(ctx, t)
 	var firstErr error
 	for _, cp := range cfg.WaitCheckpoints {
 		if n := cp - parked; n > 0 {
@@ -660,6 +746,10 @@ func runPark(ctx context.Context, t Target, machine string, cfg Config) (*Result
 	}
 	if res.Seconds > 0 {
 		res.ExecutionsPerSec = float64(res.Executions) / res.Seconds
+	}
+	if ev1, by1, ok := storage(ctx, t); ok && stored && res.Executions > 0 {
+		res.EventsPerExec = float64(ev1-ev0) / float64(res.Executions)
+		res.BytesPerExec = float64(by1-by0) / float64(res.Executions)
 	}
 	if firstErr != nil {
 		res.FirstError = firstErr.Error()

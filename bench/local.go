@@ -165,7 +165,7 @@ func NoopWorker(nc *nats.Conn, concurrency int, log *slog.Logger, clock *Handler
 	w.Register("noop", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
 		t0 := time.Now()
 		info, _ := workers.TaskInfoFromContext(ctx)
-		clock.Add(info.Execution, time.Since(t0))
+		clock.Add(info.Execution, t0, time.Now())
 		return in, nil
 	})
 	w.Register("callback", func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
@@ -178,7 +178,7 @@ func NoopWorker(nc *nats.Conn, concurrency int, log *slog.Logger, clock *Handler
 		}
 		info, _ := workers.TaskInfoFromContext(ctx)
 		tokens.Put(info.Execution, p.Token)
-		clock.Add(info.Execution, time.Since(t0))
+		clock.Add(info.Execution, t0, time.Now())
 		return json.RawMessage(`{}`), nil
 	})
 	return w, nil
@@ -231,6 +231,15 @@ func (l *Local) Close() {
 			c.Close(ctx)
 		}
 	}
+}
+
+// Storage implements Storager: history events in the schema, and the
+// on-disk size of its tables with their indexes and TOAST.
+func (l *Local) Storage(ctx context.Context) (events, bytes int64, err error) {
+	err = l.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM history_events),
+		(SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+		 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r')`).Scan(&events, &bytes)
+	return events, bytes, err
 }
 
 // CreateStateMachine implements Target.

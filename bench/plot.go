@@ -74,7 +74,7 @@ func WritePlot(path string, rs []*Result) error {
 		if err != nil {
 			return err
 		}
-		l.Color = plotutil.Color(i)
+		l.Color, l.Dashes = plotutil.Color(i), plotutil.Dashes(i/len(plotutil.DefaultColors))
 		hist.Add(l)
 		hist.Legend.Add(label, l)
 
@@ -89,7 +89,7 @@ func WritePlot(path string, rs []*Result) error {
 		if err != nil {
 			return err
 		}
-		tl2.Color = plotutil.Color(i)
+		tl2.Color, tl2.Dashes = plotutil.Color(i), plotutil.Dashes(i/len(plotutil.DefaultColors))
 		tput.Add(tl2)
 		tput.Legend.Add(label, tl2)
 	}

@@ -35,14 +35,14 @@ type Probe struct {
 
 // Usage is a reading of cumulative counters.
 type Usage struct {
-	CPU         float64 // seconds, this process (user + system)
+	CPU         float64 // seconds, this process and EnginePID's (user + system)
 	PostgresCPU float64 // seconds, postgres processes (their children included)
 	Commits     int64   // pg_stat_database.xact_commit; -1: unknown
 }
 
 // Read returns the current counters.
 func (p *Probe) Read(ctx context.Context) (Usage, error) {
-	u := Usage{CPU: selfCPU(), PostgresCPU: postgresCPU(), Commits: -1}
+	u := Usage{CPU: p.cpu(), PostgresCPU: postgresCPU(), Commits: -1}
 	if p.DB == "" {
 		return u, nil
 	}
@@ -68,7 +68,7 @@ func (p *Probe) Read(ctx context.Context) (Usage, error) {
 	}
 	// This probe's own connection commits a few times; they are noise
 	// next to a run's thousands.
-	u.CPU, u.PostgresCPU = selfCPU(), postgresCPU()
+	u.CPU, u.PostgresCPU = p.cpu(), postgresCPU()
 	return u, nil
 }
 
@@ -87,6 +87,15 @@ func (p *Probe) Memory() (WaitPoint, error) {
 	return WaitPoint{RSSBytes: rss, HeapBytes: int64(ms.HeapInuse), Goroutines: runtime.NumGoroutine()}, err
 }
 
+// cpu is this process's CPU plus the engine's when it runs elsewhere.
+func (p *Probe) cpu() float64 {
+	c := selfCPU()
+	if p.EnginePID != 0 {
+		c += float64(procTicks(p.EnginePID, false)) / clockTicks
+	}
+	return c
+}
+
 func selfCPU() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
@@ -103,28 +112,47 @@ const clockTicks = 100
 // (the postmaster's cutime/cstime hold the backends that exited). 0 when
 // /proc is not readable.
 func postgresCPU() float64 {
-	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	var ticks int64
-	for _, f := range dirs {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		open, close := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-		if open < 0 || close < open || string(b[open+1:close]) != "postgres" {
-			continue
-		}
-		fields := strings.Fields(string(b[close+1:]))
-		// fields[0] is state (field 3); utime is field 14 → index 11.
-		if len(fields) < 15 {
-			continue
-		}
-		for _, i := range []int{11, 12, 13, 14} {
-			v, _ := strconv.ParseInt(fields[i], 10, 64)
-			ticks += v
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err == nil {
+			ticks += procTicks(pid, true)
 		}
 	}
 	return float64(ticks) / clockTicks
+}
+
+// procTicks reads a process's utime+stime (and, with postgresOnly, also
+// cutime+cstime, and only when the process is named postgres) in clock
+// ticks; 0 when unreadable.
+func procTicks(pid int, postgresOnly bool) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	open, close := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || close < open {
+		return 0
+	}
+	if postgresOnly && string(b[open+1:close]) != "postgres" {
+		return 0
+	}
+	fields := strings.Fields(string(b[close+1:]))
+	// fields[0] is the state (field 3); utime is field 14 → index 11.
+	if len(fields) < 15 {
+		return 0
+	}
+	idx := []int{11, 12}
+	if postgresOnly {
+		idx = append(idx, 13, 14)
+	}
+	var ticks int64
+	for _, i := range idx {
+		v, _ := strconv.ParseInt(fields[i], 10, 64)
+		ticks += v
+	}
+	return ticks
 }
 
 func rssOf(pid int) (int64, error) {

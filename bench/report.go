@@ -12,12 +12,15 @@ import (
 // workload, memory per checkpoint).
 func WriteSummary(out io.Writer, rs []*Result) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tconc\texecs\tfailed\texec/s\ttransitions/s\ttask steps/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\toverhead/step p50 ms\tcallback p50 ms\tCPU s/1k trans\tpg CPU s/1k trans\tpg commits/exec\t")
+	fmt.Fprintln(tw, "workload\tconc\texecs\tfailed\texec/s\ttransitions/s\ttask steps/s\tp50 ms\tp90 ms\tp99 ms\tmax ms\toverhead/step p50 ms\tstart→task p50 ms\ttask→end p50 ms\tcallback p50 ms\tCPU s/1k trans\tpg CPU s/1k trans\tpg commits/exec\tevents/exec\tDB bytes/exec\t")
 	for _, r := range rs {
 		if r.Workload == "wait" {
 			continue
 		}
-		over, cb := "-", "-"
+		over, cb, toFirst, fromLast := "-", "-", "-", "-"
+		if r.ToFirstTaskMs != nil {
+			toFirst, fromLast = fmt.Sprintf("%.2f", r.ToFirstTaskMs.P50), fmt.Sprintf("%.2f", r.FromLastTaskMs.P50)
+		}
 		if r.OverheadPerStepMs != nil {
 			over = fmt.Sprintf("%.2f", r.OverheadPerStepMs.P50)
 		}
@@ -28,9 +31,13 @@ func WriteSummary(out io.Writer, rs []*Result) {
 		if r.PgCommits >= 0 && r.Executions > 0 {
 			commits = fmt.Sprintf("%.1f", r.PgCommitsPerExec)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%.3f\t%.3f\t%s\t\n",
+		events, bytes := "-", "-"
+		if r.EventsPerExec > 0 {
+			events, bytes = fmt.Sprintf("%.1f", r.EventsPerExec), fmt.Sprintf("%.0f", r.BytesPerExec)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%.0f\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%s\t%s\t%s\t\n",
 			r.Workload, r.Concurrency, r.Executions, r.Failed+r.Errors, r.ExecutionsPerSec, r.TransitionsPerSec, r.TaskStepsPerSec,
-			r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.Max, over, cb, r.CPUPer1kTrans, r.PgCPUPer1kTrans, commits)
+			r.LatencyMs.P50, r.LatencyMs.P90, r.LatencyMs.P99, r.LatencyMs.Max, over, toFirst, fromLast, cb, r.CPUPer1kTrans, r.PgCPUPer1kTrans, commits, events, bytes)
 	}
 	tw.Flush()
 	for _, r := range rs {
@@ -40,7 +47,11 @@ func WriteSummary(out io.Writer, rs []*Result) {
 		if len(r.Wait) == 0 {
 			continue
 		}
-		fmt.Fprintf(out, "\nwait: %d executions parked in %.1fs (%.0f starts/s)\n", r.Executions, r.Seconds, r.ExecutionsPerSec)
+		fmt.Fprintf(out, "\nwait: %d executions parked in %.1fs (%.0f starts/s)", r.Executions, r.Seconds, r.ExecutionsPerSec)
+		if r.BytesPerExec > 0 {
+			fmt.Fprintf(out, "; in Postgres %.1f history events and %.0f bytes each", r.EventsPerExec, r.BytesPerExec)
+		}
+		fmt.Fprintln(out)
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "parked\tRSS MiB\theap MiB\tgoroutines\tRSS bytes/parked (vs 0)\tRSS bytes/parked (vs previous)\theap bytes/parked (vs previous)\t")
 		base := r.Wait[0]

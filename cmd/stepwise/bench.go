@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,7 +45,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	count := fs.Int("count", 0, "executions per run (wait: how many to park; default 10000)")
 	conc := fs.String("concurrency", "16", "executions in flight; a comma-separated list runs each level (e.g. 1,16,64)")
 	warmup := fs.Int("warmup", 20, "executions run before measuring; 0: none")
-	db := fs.String("db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL: the in-process engine's database; with --server, only read for commit counts (STEPWISE_DB; empty: none)")
+	db := fs.String("db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL: the in-process engine's database; with --server, the server's database, read only for commit counts (STEPWISE_DB; with --server and neither set: no commit counts)")
 	schema := fs.String("schema", "", "schema for the in-process engine (default: a new stepwise_bench_* schema, dropped at the end)")
 	keep := fs.Bool("keep", false, "keep the schema and its executions")
 	conns := fs.Int("db-conns", 32, "the in-process engine's Postgres pool size")
@@ -56,6 +57,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	plotOut := fs.String("plot", "", "write a latency histogram and throughput over time to this .png or .svg file")
 	quiet := fs.Bool("quiet", false, "no live progress line")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -63,6 +65,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	dbSet := false
+	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
 	var levels []int
 	for _, s := range strings.Split(*conc, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -106,6 +110,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		target, handlers, tokens = l, l.Handlers(), l.Tokens()
 		where = fmt.Sprintf("in-process engine on %s (schema %s), embedded NATS", redactURL(*db), l.Schema())
 	} else {
+		if !dbSet && os.Getenv("STEPWISE_DB") == "" {
+			probe.DB = "" // count commits only in the server's database, when told which
+		}
 		r, err := bench.DialRemote(*server, *authToken)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
@@ -137,6 +144,19 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	fmt.Fprintf(stdout, "stepwise bench: %s\n", where)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var results []*bench.Result
 	for _, w := range loads {
 		for _, c := range levels {

@@ -166,6 +166,11 @@ func workerMain(url, ledger string) int {
 		if err := workers.SendSuccess(ctx, nc, in.Token, out); err != nil {
 			return struct{}{}, err
 		}
+		// A client that retries sends its callback twice; the second, with
+		// another output, must change nothing.
+		if err := workers.SendSuccess(ctx, nc, in.Token, json.RawMessage(`{"cb":"duplicate"}`)); err != nil {
+			return struct{}{}, err
+		}
 		done(ctx)
 		return struct{}{}, nil
 	})
