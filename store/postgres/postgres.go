@@ -18,7 +18,6 @@
 package postgres
 
 import (
-	"bufio"
 	"context"
 	"embed"
 	"errors"
@@ -35,6 +34,7 @@ import (
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/store/internal/namedsql"
 )
 
 //go:embed migrations/*.sql
@@ -46,64 +46,9 @@ var migrationFS embed.FS
 //go:embed queries/*.sql
 var queryFS embed.FS
 
-var queries = loadQueries()
+var queries = namedsql.MustLoad(queryFS, "queries/*.sql")
 
-func loadQueries() map[string]string {
-	files, err := fs.Glob(queryFS, "queries/*.sql")
-	if err != nil {
-		panic(err)
-	}
-	out := map[string]string{}
-	for _, f := range files {
-		b, err := queryFS.ReadFile(f)
-		if err != nil {
-			panic(err)
-		}
-		for name, q := range parseQueries(string(b)) {
-			if _, dup := out[name]; dup {
-				panic("store/postgres: query " + name + " is defined twice")
-			}
-			out[name] = q
-		}
-	}
-	return out
-}
-
-// parseQueries splits a query file at its "-- name: X" lines.
-func parseQueries(text string) map[string]string {
-	out := map[string]string{}
-	var name string
-	var sb strings.Builder
-	flush := func() {
-		if name != "" {
-			out[name] = strings.TrimSpace(sb.String())
-		}
-		sb.Reset()
-	}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if n, ok := strings.CutPrefix(line, "-- name: "); ok {
-			flush()
-			name = strings.TrimSpace(n)
-			continue
-		}
-		if name != "" {
-			sb.WriteString(line)
-			sb.WriteByte('\n')
-		}
-	}
-	flush()
-	return out
-}
-
-func q(name string) string {
-	s, ok := queries[name]
-	if !ok {
-		panic("postgres: no query named " + name)
-	}
-	return s
-}
+func q(name string) string { return queries.Get(name) }
 
 // Store is an engine.Store on a pgx pool.
 type Store struct {
