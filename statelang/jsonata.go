@@ -297,7 +297,9 @@ func (js *jscope) options(e *jexpr) *jsonata.Options {
 	if e.states {
 		b["states"] = js.statesValue(e.context)
 	}
-	o := &jsonata.Options{Bindings: b, TimeLimit: 10 * time.Second}
+	// Limits for one expression: far above what a state's 256 KiB payload
+	// needs, far below what could stall an engine.
+	o := &jsonata.Options{Bindings: b, TimeLimit: 2 * time.Second, MaxSize: 1 << 20}
 	if js.c != nil {
 		t := js.c.StateEnteredTime
 		o.Now = func() time.Time { return t }
