@@ -2,8 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -16,12 +14,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/store/postgres"
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
 	"github.com/stepwise-dev/stepwise/ui"
 )
 
@@ -31,13 +27,6 @@ import (
 // missing, unless STEPWISE_REQUIRE_BROWSER is set (CI installs it).
 
 const xss = `<img src=x onerror=alert(1)>`
-
-func testDSN() string {
-	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
-		return s
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
 
 func chromiumPath(t *testing.T) string {
 	t.Helper()
@@ -54,42 +43,6 @@ func chromiumPath(t *testing.T) string {
 	}
 	t.Skip("chromium not found (apt-get install chromium); set STEPWISE_REQUIRE_BROWSER to fail instead")
 	return ""
-}
-
-func newPool(t *testing.T) *pgxpool.Pool {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testDSN())
-	if err != nil {
-		if os.Getenv("STEPWISE_REQUIRE_DB") == "1" {
-			t.Fatalf("database unreachable: %v", err)
-		}
-		t.Skipf("database unreachable: %v", err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "uitest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgxpool.ParseConfig(testDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		if c, err := pgx.Connect(context.Background(), testDSN()); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	return pool
 }
 
 // workers answers tasks by resource, in goroutines, like a worker fleet.
@@ -160,11 +113,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	pool := newPool(t)
-	st := postgres.New(pool)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := pgtest.Store(t)
 	w := &workers{}
 	eng, err := engine.New(engine.Config{Store: st, Dispatcher: w, PollInterval: 100 * time.Millisecond})
 	if err != nil {

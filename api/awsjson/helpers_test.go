@@ -3,30 +3,17 @@ package awsjson_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/store/postgres"
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
 )
-
-func testDSN() string {
-	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
-		return s
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
 
 // newServer starts the real HTTP server of a Stepwise process in-process:
 // a migrated Postgres store in a fresh schema (dropped after the test), an
@@ -37,40 +24,7 @@ func testDSN() string {
 func newServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testDSN())
-	if err != nil {
-		if os.Getenv("STEPWISE_REQUIRE_DB") == "1" {
-			t.Fatalf("database unreachable: %v", err)
-		}
-		t.Skipf("database unreachable: %v", err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "swtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgxpool.ParseConfig(testDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		if c, err := pgx.Connect(context.Background(), testDSN()); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	st := postgres.New(pool)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := pgtest.Store(t)
 	eng, err := engine.New(engine.Config{Store: st, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

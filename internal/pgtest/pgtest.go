@@ -27,8 +27,9 @@ func DSN() string {
 	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 }
 
-// Store returns a migrated store and its pool in a new schema.
-func Store(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
+// Pool returns a pool on a new schema of the test database (its
+// search_path), dropped when the test ends.
+func Pool(t testing.TB) *pgxpool.Pool {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, DSN())
@@ -63,8 +64,15 @@ func Store(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 			c.Close(context.Background())
 		}
 	})
+	return pool
+}
+
+// Store returns a migrated store and its pool in a new schema.
+func Store(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
+	t.Helper()
+	pool := Pool(t)
 	s := postgres.New(pool)
-	if err := s.Migrate(ctx); err != nil {
+	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return s, pool

@@ -10,21 +10,17 @@ package testserver
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/store/postgres"
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
 )
 
 // Options configure Start. The zero value is a server without
@@ -48,51 +44,13 @@ type Server struct {
 }
 
 // DSN is the test database URL.
-func DSN() string {
-	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
-		return s
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
+func DSN() string { return pgtest.DSN() }
 
 // Start starts a server that stops when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, DSN())
-	if err != nil {
-		if os.Getenv("STEPWISE_REQUIRE_DB") == "1" {
-			t.Fatalf("database unreachable: %v", err)
-		}
-		t.Skipf("database unreachable: %v", err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "swtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgxpool.ParseConfig(DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		if c, err := pgx.Connect(context.Background(), DSN()); err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	st := postgres.New(pool)
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, pool := pgtest.Store(t)
 	eng, err := engine.New(engine.Config{Store: st, Dispatcher: opts.Dispatcher, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
+
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -44,7 +46,7 @@ func TestCrash(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	startChild := func() *exec.Cmd {
-		cmd := exec.Command(bin, "-dsn", testDSN(), "-schema", schema)
+		cmd := exec.Command(bin, "-dsn", pgtest.DSN(), "-schema", schema)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

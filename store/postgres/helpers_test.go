@@ -2,74 +2,24 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
 	"github.com/stepwise-dev/stepwise/statelang"
 	"github.com/stepwise-dev/stepwise/store/postgres"
 )
 
-func testDSN() string {
-	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
-		return s
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
-
 // newStore returns a migrated store in a fresh schema dropped after the
 // test. It skips when the database is unreachable, unless
 // STEPWISE_REQUIRE_DB=1.
-func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
-	t.Helper()
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, testDSN())
-	if err != nil {
-		if os.Getenv("STEPWISE_REQUIRE_DB") == "1" {
-			t.Fatalf("database unreachable: %v", err)
-		}
-		t.Skipf("database unreachable: %v", err)
-	}
-	defer admin.Close(ctx)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "swtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := pgxpool.ParseConfig(testDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
-	cfg.MaxConns = 32
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		pool.Close()
-		c, err := pgx.Connect(context.Background(), testDSN())
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	s := postgres.New(pool)
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return s, pool
-}
+func newStore(t testing.TB) (*postgres.Store, *pgxpool.Pool) { return pgtest.Store(t) }
 
 // TaskFunc answers a task in tests: a result, or a failure.
 type TaskFunc func(t engine.Task, input any) (any, *statelang.Failure)
