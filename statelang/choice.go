@@ -95,7 +95,7 @@ var choiceOps = func() map[string]*choiceOp {
 //
 // Every problem is reported to d; the rule returned is then incomplete and
 // must not be evaluated.
-func parseChoiceRule(d *diagnostics, loc string, raw map[string]any, top bool) *ChoiceRule {
+func parseChoiceRule(d *diagnostics, loc *location, raw map[string]any, top bool) *ChoiceRule {
 	r := &ChoiceRule{}
 	keys := make([]string, 0, len(raw))
 	for k := range raw {
@@ -107,7 +107,7 @@ func parseChoiceRule(d *diagnostics, loc string, raw map[string]any, top bool) *
 	var comparison string
 	for _, k := range keys {
 		v := raw[k]
-		kloc := pointer(loc, k)
+		kloc := loc.at(k)
 		switch k {
 		case "Comment":
 			if s, ok := v.(string); ok {
@@ -186,7 +186,7 @@ func parseChoiceRule(d *diagnostics, loc string, raw map[string]any, top bool) *
 
 // parseChoiceRuleList parses the value of And or Or: a non-empty array of
 // rules.
-func parseChoiceRuleList(d *diagnostics, loc, field string, v any) []*ChoiceRule {
+func parseChoiceRuleList(d *diagnostics, loc *location, field string, v any) []*ChoiceRule {
 	list, ok := v.([]any)
 	if !ok || len(list) == 0 {
 		d.add(loc, "The value for the field '%s' must be a non-empty ARRAY of Choice Rules", field)
@@ -194,7 +194,7 @@ func parseChoiceRuleList(d *diagnostics, loc, field string, v any) []*ChoiceRule
 	}
 	rules := make([]*ChoiceRule, 0, len(list))
 	for i, e := range list {
-		eloc := pointer(loc, i)
+		eloc := loc.item(i)
 		m, ok := e.(map[string]any)
 		if !ok {
 			d.add(eloc, "The value for the field '%s' must be an ARRAY of OBJECTs but item %d is a %s", field, i, jsonKindName(e))
@@ -206,7 +206,7 @@ func parseChoiceRuleList(d *diagnostics, loc, field string, v any) []*ChoiceRule
 }
 
 // parseChoicePath parses Variable or the operand of a …Path operator.
-func parseChoicePath(d *diagnostics, loc, field string, v any) *Path {
+func parseChoicePath(d *diagnostics, loc *location, field string, v any) *Path {
 	s, ok := v.(string)
 	if !ok {
 		d.add(loc, "The value for the field '%s' must be a STRING that contains a JSONPath but was a %s", field, jsonKindName(v))
@@ -221,7 +221,7 @@ func parseChoicePath(d *diagnostics, loc, field string, v any) *Path {
 }
 
 // parseOperand checks and records the operand of a comparison operator.
-func (r *ChoiceRule) parseOperand(d *diagnostics, loc, name string, op *choiceOp, v any) {
+func (r *ChoiceRule) parseOperand(d *diagnostics, loc *location, name string, op *choiceOp, v any) {
 	r.Operator = name
 	r.op = op
 	if op.path {

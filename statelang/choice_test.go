@@ -25,7 +25,7 @@ func parseChoiceTestRule(t testing.TB, s string) *ChoiceRule {
 		t.Fatalf("rule %s is not an object", s)
 	}
 	var d diagnostics
-	r := parseChoiceRule(&d, "/States/Check/Choices/0", raw, false)
+	r := parseChoiceRule(&d, testLocation("/States/Check/Choices/0"), raw, false)
 	if len(d.list) > 0 {
 		t.Fatalf("parseChoiceRule(%s) = %v; want no diagnostics", s, d.list)
 	}
@@ -496,7 +496,7 @@ func TestChoiceParse(t *testing.T) {
 	for _, tc := range tests {
 		raw := choiceJSON(t, tc.rule).(map[string]any)
 		var d diagnostics
-		r := parseChoiceRule(&d, loc, raw, tc.top)
+		r := parseChoiceRule(&d, testLocation(loc), raw, tc.top)
 		if r == nil {
 			t.Errorf("parseChoiceRule(%s) = nil; want a rule", tc.rule)
 		}
@@ -515,7 +515,7 @@ func TestChoiceParseFields(t *testing.T) {
 	t.Parallel()
 	var d diagnostics
 	raw := choiceJSON(t, `{"Variable": "$.x", "NumericLessThanPath": "$.y", "Next": "Low", "Comment": "why"}`).(map[string]any)
-	r := parseChoiceRule(&d, "/States/C/Choices/0", raw, true)
+	r := parseChoiceRule(&d, testLocation("/States/C/Choices/0"), raw, true)
 	if len(d.list) != 0 {
 		t.Fatalf("parseChoiceRule: %v", d.list)
 	}
@@ -541,7 +541,7 @@ func FuzzChoiceRule(f *testing.F) {
 			return
 		}
 		var d diagnostics
-		r := parseChoiceRule(&d, "/", raw, false)
+		r := parseChoiceRule(&d, testLocation("/"), raw, false)
 		if len(d.list) > 0 {
 			return
 		}
@@ -589,4 +589,15 @@ func TestChoiceCompareNumbers(t *testing.T) {
 			t.Errorf("compareNumbers(%v, %v) = %d; want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
+}
+
+// testLocation turns a JSON pointer without escapes into a location.
+func testLocation(pointer string) *location {
+	var l *location
+	for _, t := range strings.Split(pointer, "/")[1:] {
+		if t != "" {
+			l = l.at(t)
+		}
+	}
+	return l
 }

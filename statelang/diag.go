@@ -2,6 +2,7 @@ package statelang
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,20 +32,85 @@ func (ds Diagnostics) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// diagnostics collects problems while a definition is parsed.
-type diagnostics struct{ list Diagnostics }
+// MaxDiagnostics is how many problems Parse reports at most (the most
+// AWS's ValidateStateMachineDefinition returns in one answer). When a
+// definition has more, the last diagnostic says so.
+const MaxDiagnostics = 100
 
-func (d *diagnostics) add(loc, format string, args ...any) {
-	if loc == "" {
-		loc = "/"
-	}
-	d.list = append(d.list, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: loc, Message: fmt.Sprintf(format, args...)})
+// diagnostics collects problems while a definition is parsed.
+type diagnostics struct {
+	list    Diagnostics
+	dropped int // problems found beyond MaxDiagnostics
 }
 
-// pointer appends one reference token to a JSON pointer, escaping it.
-func pointer(base string, token any) string {
-	s := fmt.Sprint(token)
-	s = strings.ReplaceAll(s, "~", "~0")
-	s = strings.ReplaceAll(s, "/", "~1")
-	return base + "/" + s
+func (d *diagnostics) add(at *location, format string, args ...any) {
+	if len(d.list) >= MaxDiagnostics {
+		d.dropped++
+		return
+	}
+	d.list = append(d.list, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: at.String(), Message: fmt.Sprintf(format, args...)})
+}
+
+// result is every problem found, with a last one counting those left out.
+func (d *diagnostics) result() Diagnostics {
+	if d.dropped == 0 {
+		return d.list
+	}
+	return append(d.list, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: "/",
+		Message: fmt.Sprintf("The definition has %d more problems than the %d reported", d.dropped, MaxDiagnostics)})
+}
+
+// location is a place in a definition: its last reference token, linked to
+// the location of its parent. Each level of a deep definition thus costs
+// one small node instead of a copy of its whole path, and the JSON pointer
+// is spelled out only when a problem is reported there. nil is the root.
+type location struct {
+	parent *location
+	token  string
+	index  int // the token is this array index when token is ""
+}
+
+// at is the location of the member k of the object at l.
+func (l *location) at(k string) *location { return &location{parent: l, token: k, index: -1} }
+
+// item is the location of the element i of the array at l.
+func (l *location) item(i int) *location { return &location{parent: l, index: i} }
+
+// tokens returns the reference tokens from the root to l.
+func (l *location) tokens() []string {
+	var ts []string
+	for n := l; n != nil; n = n.parent {
+		if n.index >= 0 {
+			ts = append(ts, strconv.Itoa(n.index))
+		} else {
+			ts = append(ts, n.token)
+		}
+	}
+	for i, j := 0, len(ts)-1; i < j; i, j = i+1, j-1 {
+		ts[i], ts[j] = ts[j], ts[i]
+	}
+	return ts
+}
+
+// String returns the JSON pointer of l ("/" for the root).
+func (l *location) String() string {
+	if l == nil {
+		return "/"
+	}
+	var sb strings.Builder
+	for _, t := range l.tokens() {
+		sb.WriteByte('/')
+		t = strings.ReplaceAll(t, "~", "~0")
+		sb.WriteString(strings.ReplaceAll(t, "/", "~1"))
+	}
+	return sb.String()
+}
+
+// depth is how many tokens lead from the root to l.
+func (l *location) depth() int {
+	n := 0
+	for ; l != nil; l = l.parent {
+		n++
+	}
+	return n
 }

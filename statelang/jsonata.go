@@ -4,7 +4,6 @@ import (
 	"context"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +23,11 @@ type jvalue struct {
 	root jnode
 }
 
+// A jnode evaluates at a place of its field (Output, Output/a/0, ...),
+// given as a location whose root token is the field's name: the name is
+// spelled out only for a failure.
 type jnode interface {
-	eval(js *jscope, field string) (any, *Failure)
+	eval(js *jscope, at *location) (any, *Failure)
 }
 
 type jlit struct{ v any }
@@ -100,13 +102,13 @@ func jsonataText(s string) (string, bool) {
 
 // jvalue compiles a JSONata-mode field value, reporting expressions that
 // do not compile.
-func (p *parser) jvalue(loc string, v any) *jvalue { return compileJValue(&p.d, loc, v) }
+func (p *parser) jvalue(loc *location, v any) *jvalue { return compileJValue(&p.d, loc, v) }
 
-func compileJValue(d *diagnostics, loc string, v any) *jvalue {
+func compileJValue(d *diagnostics, loc *location, v any) *jvalue {
 	return &jvalue{root: compileJNode(d, loc, v)}
 }
 
-func compileJNode(d *diagnostics, loc string, v any) jnode {
+func compileJNode(d *diagnostics, loc *location, v any) jnode {
 	switch t := v.(type) {
 	case string:
 		src, ok := jsonataText(t)
@@ -127,13 +129,13 @@ func compileJNode(d *diagnostics, loc string, v any) jnode {
 		sort.Strings(o.keys)
 		o.nodes = make([]jnode, len(o.keys))
 		for i, k := range o.keys {
-			o.nodes[i] = compileJNode(d, pointer(loc, k), t[k])
+			o.nodes[i] = compileJNode(d, loc.at(k), t[k])
 		}
 		return o
 	case []any:
 		a := &jarr{items: make([]jnode, len(t))}
 		for i, e := range t {
-			a.items[i] = compileJNode(d, pointer(loc, i), e)
+			a.items[i] = compileJNode(d, loc.item(i), e)
 		}
 		return a
 	}
@@ -311,15 +313,19 @@ func (js *jscope) options(e *jexpr) *jsonata.Options {
 }
 
 func (j *jvalue) eval(js *jscope, field string) (any, *Failure) {
-	return j.root.eval(js, field)
+	return j.root.eval(js, (*location)(nil).at(field))
 }
 
-func (n jlit) eval(js *jscope, field string) (any, *Failure) { return Clone(n.v), nil }
+// fieldName spells out a place within a field as AWS names it in causes:
+// the field and the keys and indexes below it, joined by '/'.
+func fieldName(at *location) string { return strings.Join(at.tokens(), "/") }
 
-func (n *jobj) eval(js *jscope, field string) (any, *Failure) {
+func (n jlit) eval(js *jscope, at *location) (any, *Failure) { return Clone(n.v), nil }
+
+func (n *jobj) eval(js *jscope, at *location) (any, *Failure) {
 	out := make(map[string]any, len(n.keys))
 	for i, k := range n.keys {
-		v, f := n.nodes[i].eval(js, field+"/"+k)
+		v, f := n.nodes[i].eval(js, at.at(k))
 		if f != nil {
 			return nil, f
 		}
@@ -328,10 +334,10 @@ func (n *jobj) eval(js *jscope, field string) (any, *Failure) {
 	return out, nil
 }
 
-func (n *jarr) eval(js *jscope, field string) (any, *Failure) {
+func (n *jarr) eval(js *jscope, at *location) (any, *Failure) {
 	out := make([]any, len(n.items))
 	for i, it := range n.items {
-		v, f := it.eval(js, field+"/"+strconv.Itoa(i))
+		v, f := it.eval(js, at.item(i))
 		if f != nil {
 			return nil, f
 		}
@@ -340,22 +346,23 @@ func (n *jarr) eval(js *jscope, field string) (any, *Failure) {
 	return out, nil
 }
 
-func (n *jexpr) eval(js *jscope, field string) (v any, f *Failure) {
-	defer func() {
-		if f != nil {
-			f.location = field
-		}
-	}()
+func (n *jexpr) eval(js *jscope, at *location) (any, *Failure) {
+	fail := func(format string, args ...any) *Failure {
+		field := fieldName(at)
+		f := failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' "+format, append([]any{n.src, field}, args...)...)
+		f.location = field
+		return f
+	}
 	v, defined, err := n.expr.EvalRaw(context.Background(), nil, js.options(n))
 	if err != nil {
-		return nil, failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %s", n.src, field, jsonataMessage(err))
+		return nil, fail("threw an error during evaluation. %s", jsonataMessage(err))
 	}
 	if !defined {
-		return nil, failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", n.src, field)
+		return nil, fail("returned nothing (undefined).")
 	}
 	out := jsonata.Convert(v, nil)
 	if !plainJSON(out, 0) {
-		return nil, failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unsupported result type.", n.src, field)
+		return nil, fail("returned an unsupported result type.")
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package statelang
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -14,6 +15,13 @@ const MaxNameLength = 80
 
 // MaxDefinitionBytes is the largest definition AWS accepts (1 MB).
 const MaxDefinitionBytes = 1024 * 1024
+
+// MaxNestingDepth is how deeply the JSON of a definition may nest (objects
+// and arrays, the top-level object counting as 1). Real definitions stay
+// within a few dozen levels; the limit keeps every recursive walk of a
+// definition (and of what its templates build) short, and matches the
+// nesting limit of a JSONata expression.
+const MaxNestingDepth = 500
 
 // Parse validates an ASL definition and returns the immutable machine. On
 // failure the error is Diagnostics holding every problem found, each with its
@@ -30,13 +38,54 @@ func Parse(definition []byte) (*Machine, error) {
 	if !ok {
 		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition must be a JSON object"}}
 	}
+	if at := tooDeep(nil, top, MaxNestingDepth); at != nil {
+		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: at.String(),
+			Message: fmt.Sprintf("The definition nests objects and arrays more than %d levels deep", MaxNestingDepth)}}
+	}
 	p := &parser{ql: QueryJSONPath}
-	m := p.machine("", top, true)
+	m := p.machine(nil, top, true)
 	if len(p.d.list) > 0 {
-		return nil, p.d.list
+		return nil, p.d.result()
 	}
 	m.Definition = string(definition)
 	return m, nil
+}
+
+// tooDeep returns the location of the first object or array (in key
+// order) that lies more than left levels below at, or nil.
+func tooDeep(at *location, v any, left int) *location {
+	switch t := v.(type) {
+	case map[string]any:
+		if left == 0 {
+			return at
+		}
+		keys := make([]string, 0, len(t))
+		for k, e := range t {
+			switch e.(type) {
+			case map[string]any, []any:
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if deep := tooDeep(at.at(k), t[k], left-1); deep != nil {
+				return deep
+			}
+		}
+	case []any:
+		if left == 0 {
+			return at
+		}
+		for i, e := range t {
+			switch e.(type) {
+			case map[string]any, []any:
+				if deep := tooDeep(at.item(i), e, left-1); deep != nil {
+					return deep
+				}
+			}
+		}
+	}
+	return nil
 }
 
 type parser struct {
@@ -48,12 +97,12 @@ type parser struct {
 // fields reads a JSON object whose allowed keys are known.
 type fields struct {
 	p    *parser
-	loc  string
+	loc  *location
 	m    map[string]any
 	used map[string]bool
 }
 
-func (p *parser) fields(loc string, m map[string]any) *fields {
+func (p *parser) fields(loc *location, m map[string]any) *fields {
 	return &fields{p: p, loc: loc, m: m, used: map[string]bool{}}
 }
 
@@ -75,7 +124,7 @@ func (f *fields) str(k string) (string, bool) {
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: String")
+		f.p.d.add(f.loc.at(k), "Expected value of type: String")
 		return "", false
 	}
 	return s, true
@@ -88,7 +137,7 @@ func (f *fields) boolean(k string) (bool, bool) {
 	}
 	b, isBool := v.(bool)
 	if !isBool {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: Boolean")
+		f.p.d.add(f.loc.at(k), "Expected value of type: Boolean")
 		return false, false
 	}
 	return b, true
@@ -105,11 +154,11 @@ func (f *fields) integer(k string, lo, hi int64) (int64, bool) {
 		isInt = false
 	}
 	if !isInt {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: Integer")
+		f.p.d.add(f.loc.at(k), "Expected value of type: Integer")
 		return 0, false
 	}
 	if n < lo || n > hi {
-		f.p.d.add(pointer(f.loc, k), "The value of the field '%s' must be between %d and %d", k, lo, hi)
+		f.p.d.add(f.loc.at(k), "The value of the field '%s' must be between %d and %d", k, lo, hi)
 		return 0, false
 	}
 	return n, true
@@ -122,7 +171,7 @@ func (f *fields) object(k string) (map[string]any, bool) {
 	}
 	o, isObj := v.(map[string]any)
 	if !isObj {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: Object")
+		f.p.d.add(f.loc.at(k), "Expected value of type: Object")
 		return nil, false
 	}
 	return o, true
@@ -135,7 +184,7 @@ func (f *fields) array(k string) ([]any, bool) {
 	}
 	a, isArr := v.([]any)
 	if !isArr {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: Array")
+		f.p.d.add(f.loc.at(k), "Expected value of type: Array")
 		return nil, false
 	}
 	return a, true
@@ -147,7 +196,7 @@ func (f *fields) path(k string) *Path {
 	if !ok {
 		return nil
 	}
-	return f.p.compilePath(pointer(f.loc, k), k, s, false)
+	return f.p.compilePath(f.loc.at(k), k, s, false)
 }
 
 // nullablePath reads InputPath/OutputPath/ResultPath/ItemsPath: a path
@@ -162,10 +211,10 @@ func (f *fields) nullablePath(k string, reference bool) pathField {
 	}
 	s, isStr := v.(string)
 	if !isStr {
-		f.p.d.add(pointer(f.loc, k), "Expected value of type: String or null")
+		f.p.d.add(f.loc.at(k), "Expected value of type: String or null")
 		return pathField{}
 	}
-	pth := f.p.compilePath(pointer(f.loc, k), k, s, reference)
+	pth := f.p.compilePath(f.loc.at(k), k, s, reference)
 	if pth == nil {
 		return pathField{}
 	}
@@ -175,7 +224,7 @@ func (f *fields) nullablePath(k string, reference bool) pathField {
 	return pathField{Set: true, Path: pth}
 }
 
-func (p *parser) compilePath(loc, field, s string, reference bool) *Path {
+func (p *parser) compilePath(loc *location, field, s string, reference bool) *Path {
 	if reference && isVariableRef(s) {
 		p.d.add(loc, "The value for the field '%s' must be a valid ReferencePath: variables cannot be written by a path", field)
 		return nil
@@ -212,11 +261,11 @@ func (f *fields) done(what string) {
 	}
 	sort.Strings(extra)
 	for _, k := range extra {
-		f.p.d.add(pointer(f.loc, k), "Field '%s' is not supported by %s", k, what)
+		f.p.d.add(f.loc.at(k), "Field '%s' is not supported by %s", k, what)
 	}
 }
 
-func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
+func (p *parser) machine(loc *location, raw map[string]any, top bool) *Machine {
 	f := p.fields(loc, raw)
 	m := &Machine{States: map[string]*State{}}
 	var missing []string
@@ -244,13 +293,13 @@ func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
 			case QueryJSONPath, QueryJSONata:
 				m.QueryLanguage, p.ql = s, s
 			default:
-				p.d.add(pointer(loc, "QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
+				p.d.add(loc.at("QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
 			}
 		}
 	}
 	if states, ok := f.object("States"); ok {
 		if len(states) == 0 {
-			p.d.add(pointer(loc, "States"), "The field 'States' must have at least one state")
+			p.d.add(loc.at("States"), "The field 'States' must have at least one state")
 		}
 		names := make([]string, 0, len(states))
 		for name := range states {
@@ -259,7 +308,7 @@ func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
 		sort.Strings(names)
 		m.Order = names
 		for _, name := range names {
-			sloc := pointer(pointer(loc, "States"), name)
+			sloc := loc.at("States").at(name)
 			if utf8.RuneCountInString(name) > MaxNameLength {
 				p.d.add(sloc, "State name '%s' exceeds the maximum length of %d characters", name, MaxNameLength)
 			}
@@ -281,7 +330,7 @@ func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
 	if m.StartAt != "" && len(m.States) > 0 {
 		if _, ok := m.States[m.StartAt]; !ok {
 			if _, exists := raw["States"].(map[string]any)[m.StartAt]; !exists {
-				p.d.add(pointer(loc, "StartAt"), "Missing 'Next' target: %s", m.StartAt)
+				p.d.add(loc.at("StartAt"), "Missing 'Next' target: %s", m.StartAt)
 			}
 		}
 	}
@@ -291,7 +340,7 @@ func (p *parser) machine(loc string, raw map[string]any, top bool) *Machine {
 
 // checkTransitions checks every Next/Default target exists and every state
 // is reachable from StartAt.
-func (p *parser) checkTransitions(loc string, m *Machine, raw map[string]any) {
+func (p *parser) checkTransitions(loc *location, m *Machine, raw map[string]any) {
 	rawStates, _ := raw["States"].(map[string]any)
 	exists := func(n string) bool { _, ok := rawStates[n]; return ok }
 	for _, name := range m.Order {
@@ -299,10 +348,10 @@ func (p *parser) checkTransitions(loc string, m *Machine, raw map[string]any) {
 		if st == nil {
 			continue
 		}
-		sloc := pointer(pointer(loc, "States"), name)
+		sloc := loc.at("States").at(name)
 		for _, t := range st.targets() {
 			if !exists(t.name) {
-				p.d.add(sloc+t.loc, "Missing 'Next' target: %s", t.name)
+				p.d.add(t.at(sloc), "Missing 'Next' target: %s", t.name)
 			}
 		}
 	}
@@ -326,37 +375,87 @@ func (p *parser) checkTransitions(loc string, m *Machine, raw map[string]any) {
 	}
 	for _, name := range m.Order {
 		if !seen[name] && m.States[name] != nil {
-			p.d.add(pointer(pointer(loc, "States"), name), "State '%s' is not reachable", name)
+			p.d.add(loc.at("States").at(name), "State '%s' is not reachable", name)
 		}
 	}
 }
 
-type target struct{ name, loc string }
+// target is a transition of a state: the state it names, and where: the
+// field (Next, Default, Choices or Catch) and, in a list, the index.
+type target struct {
+	name, field string
+	index       int
+}
+
+// at is the location of the target within the state at st.
+func (t target) at(st *location) *location {
+	if t.field == "Next" || t.field == "Default" {
+		return st.at(t.field)
+	}
+	return st.at(t.field).item(t.index).at("Next")
+}
 
 func (s *State) targets() []target {
 	var ts []target
 	if s.Next != "" {
-		ts = append(ts, target{s.Next, "/Next"})
+		ts = append(ts, target{s.Next, "Next", 0})
 	}
 	if s.Default != "" {
-		ts = append(ts, target{s.Default, "/Default"})
+		ts = append(ts, target{s.Default, "Default", 0})
 	}
 	for i, r := range s.Choices {
 		if r != nil && r.Next != "" {
-			ts = append(ts, target{r.Next, pointer(pointer("/Choices", i), "Next")})
+			ts = append(ts, target{r.Next, "Choices", i})
 		}
 	}
 	for i, c := range s.Catch {
 		if c.Next != "" {
-			ts = append(ts, target{c.Next, pointer(pointer("/Catch", i), "Next")})
+			ts = append(ts, target{c.Next, "Catch", i})
 		}
 	}
 	return ts
 }
 
-func (p *parser) state(loc, name string, raw map[string]any) *State {
+// mentionsContext reports whether a state's own fields mention the context
+// object ("$$" in a key or a string). The states of its Branches or
+// ItemProcessor are left out: each is asked on its own, so a definition
+// is searched once, however deeply its states nest.
+func mentionsContext(state map[string]any) bool {
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch t := v.(type) {
+		case string:
+			return strings.Contains(t, "$$")
+		case []any:
+			for _, e := range t {
+				if walk(e) {
+					return true
+				}
+			}
+		case map[string]any:
+			for k, e := range t {
+				if strings.Contains(k, "$$") || walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for k, v := range state {
+		switch k {
+		case "Branches", "ItemProcessor", "Iterator":
+			continue
+		}
+		if strings.Contains(k, "$$") || walk(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) state(loc *location, name string, raw map[string]any) *State {
 	f := p.fields(loc, raw)
-	st := &State{Name: name, readsContext: strings.Contains(MarshalString(raw), "$$")}
+	st := &State{Name: name, readsContext: mentionsContext(raw)}
 	typ, ok := f.str("Type")
 	if !ok {
 		if !f.has("Type") {
@@ -373,10 +472,10 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 			st.QueryLanguage = s
 		case QueryJSONPath:
 			if p.ql == QueryJSONata {
-				p.d.add(pointer(loc, "QueryLanguage"), "The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata")
+				p.d.add(loc.at("QueryLanguage"), "The QueryLanguage of a state cannot be JSONPath when the state machine's QueryLanguage is JSONata")
 			}
 		default:
-			p.d.add(pointer(loc, "QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
+			p.d.add(loc.at("QueryLanguage"), "The value of the field 'QueryLanguage' must be JSONPath or JSONata but was %s", MarshalString(v))
 		}
 	}
 	switch st.Type {
@@ -384,12 +483,12 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 		p.transition(f, st)
 	case TypeChoice, TypeSucceed, TypeFail:
 	default:
-		p.d.add(pointer(loc, "Type"), "The state type '%s' is not valid", typ)
+		p.d.add(loc.at("Type"), "The state type '%s' is not valid", typ)
 		return nil
 	}
 	if st.Type != TypeSucceed && st.Type != TypeFail {
 		if v, ok := f.raw("Assign"); ok {
-			st.assign = compileAssign(&p.d, pointer(loc, "Assign"), v, st.IsJSONata())
+			st.assign = compileAssign(&p.d, loc.at("Assign"), v, st.IsJSONata())
 		}
 	}
 	if st.IsJSONata() {
@@ -399,7 +498,7 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 	}
 	for _, k := range jsonataOnlyFields {
 		if _, ok := f.raw(k); ok {
-			p.d.add(pointer(loc, k), "The field '%s' is supported only when the QueryLanguage is JSONata", k)
+			p.d.add(loc.at(k), "The field '%s' is supported only when the QueryLanguage is JSONata", k)
 		}
 	}
 	if st.Type != TypeFail {
@@ -410,7 +509,7 @@ func (p *parser) state(loc, name string, raw map[string]any) *State {
 	case TypePass:
 		st.ResultPath = f.nullablePath("ResultPath", true)
 		if v, ok := f.raw("Parameters"); ok {
-			st.Parameters = p.template(pointer(loc, "Parameters"), v)
+			st.Parameters = p.template(loc.at("Parameters"), v)
 		}
 		if v, ok := f.raw("Result"); ok {
 			st.Result, st.HasResult = v, true
@@ -440,10 +539,10 @@ func (p *parser) branches(f *fields, st *State) {
 	loc := f.loc
 	if branches, ok := f.array("Branches"); ok {
 		if len(branches) == 0 {
-			p.d.add(pointer(loc, "Branches"), "The field 'Branches' must have at least one branch")
+			p.d.add(loc.at("Branches"), "The field 'Branches' must have at least one branch")
 		}
 		for i, b := range branches {
-			bloc := pointer(pointer(loc, "Branches"), i)
+			bloc := loc.at("Branches").item(i)
 			bm, ok := b.(map[string]any)
 			if !ok {
 				p.d.add(bloc, "Expected value of type: Object")
@@ -466,27 +565,27 @@ func (p *parser) transition(f *fields, st *State) {
 		p.d.add(f.loc, "Only one of 'Next' or 'End' may be set")
 	case !f.has("Next") && !st.End:
 		if hasEnd {
-			p.d.add(pointer(f.loc, "End"), "The field 'End' must be true when set")
+			p.d.add(f.loc.at("End"), "The field 'End' must be true when set")
 		} else {
 			p.d.add(f.loc, "These fields are required: [Next or End]")
 		}
 	}
 }
 
-func (p *parser) template(loc string, v any) *Template {
+func (p *parser) template(loc *location, v any) *Template {
 	return compileTemplate(&p.d, loc, v)
 }
 
 // selectors reads Parameters and ResultSelector.
 func (p *parser) selectors(f *fields, st *State) {
 	if v, ok := f.raw("Parameters"); ok {
-		st.Parameters = p.template(pointer(f.loc, "Parameters"), v)
+		st.Parameters = p.template(f.loc.at("Parameters"), v)
 	}
 	if v, ok := f.raw("ResultSelector"); ok {
 		if _, isObj := v.(map[string]any); !isObj {
-			p.d.add(pointer(f.loc, "ResultSelector"), "Expected value of type: Object")
+			p.d.add(f.loc.at("ResultSelector"), "Expected value of type: Object")
 		} else {
-			st.ResultSelector = p.template(pointer(f.loc, "ResultSelector"), v)
+			st.ResultSelector = p.template(f.loc.at("ResultSelector"), v)
 		}
 	}
 }
@@ -495,7 +594,7 @@ func (p *parser) task(f *fields, st *State) {
 	st.ResultPath = f.nullablePath("ResultPath", true)
 	if r, ok := f.str("Resource"); ok {
 		if msg := checkResource(r); msg != "" {
-			p.d.add(pointer(f.loc, "Resource"), "%s", msg)
+			p.d.add(f.loc.at("Resource"), "%s", msg)
 		}
 		st.Resource = r
 	} else if !f.has("Resource") {
@@ -518,10 +617,10 @@ func (p *parser) task(f *fields, st *State) {
 		p.d.add(f.loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
 	}
 	if st.TimeoutSeconds > 0 && st.HeartbeatSeconds > 0 && st.HeartbeatSeconds >= st.TimeoutSeconds {
-		p.d.add(pointer(f.loc, "HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
+		p.d.add(f.loc.at("HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
 	}
 	if c, ok := f.object("Credentials"); ok {
-		cloc := pointer(f.loc, "Credentials")
+		cloc := f.loc.at("Credentials")
 		_, hasArn := c["RoleArn"]
 		_, hasArnPath := c["RoleArn.$"]
 		if !hasArn && !hasArnPath {
@@ -529,7 +628,7 @@ func (p *parser) task(f *fields, st *State) {
 		}
 		for k := range c {
 			if k != "RoleArn" && k != "RoleArn.$" {
-				p.d.add(pointer(cloc, k), "Field '%s' is not supported by Credentials", k)
+				p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
 			}
 		}
 		st.Credentials = p.template(cloc, c)
@@ -539,7 +638,7 @@ func (p *parser) task(f *fields, st *State) {
 func (p *parser) recovery(f *fields, st *State) {
 	if list, ok := f.array("Retry"); ok {
 		for i, r := range list {
-			rloc := pointer(pointer(f.loc, "Retry"), i)
+			rloc := f.loc.at("Retry").item(i)
 			rm, ok := r.(map[string]any)
 			if !ok {
 				p.d.add(rloc, "Expected value of type: Object")
@@ -550,7 +649,7 @@ func (p *parser) recovery(f *fields, st *State) {
 	}
 	if list, ok := f.array("Catch"); ok {
 		for i, c := range list {
-			cloc := pointer(pointer(f.loc, "Catch"), i)
+			cloc := f.loc.at("Catch").item(i)
 			cm, ok := c.(map[string]any)
 			if !ok {
 				p.d.add(cloc, "Expected value of type: Object")
@@ -569,7 +668,7 @@ func (p *parser) errorEquals(f *fields, last bool, what string) []string {
 		}
 		return nil
 	}
-	loc := pointer(f.loc, "ErrorEquals")
+	loc := f.loc.at("ErrorEquals")
 	if len(list) == 0 {
 		p.d.add(loc, "The field 'ErrorEquals' must not be empty")
 	}
@@ -577,21 +676,21 @@ func (p *parser) errorEquals(f *fields, last bool, what string) []string {
 	for i, e := range list {
 		s, ok := e.(string)
 		if !ok {
-			p.d.add(pointer(loc, i), "Expected value of type: String")
+			p.d.add(loc.item(i), "Expected value of type: String")
 			continue
 		}
 		if s == ErrAll && len(list) > 1 {
-			p.d.add(pointer(loc, i), "States.ALL must appear alone in 'ErrorEquals'")
+			p.d.add(loc.item(i), "States.ALL must appear alone in 'ErrorEquals'")
 		}
 		if s == ErrAll && !last {
-			p.d.add(pointer(loc, i), "A %s with States.ALL must be the last one", what)
+			p.d.add(loc.item(i), "A %s with States.ALL must be the last one", what)
 		}
 		out = append(out, s)
 	}
 	return out
 }
 
-func (p *parser) retrier(loc string, raw map[string]any, last bool) *Retrier {
+func (p *parser) retrier(loc *location, raw map[string]any, last bool) *Retrier {
 	f := p.fields(loc, raw)
 	r := &Retrier{IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2.0}
 	r.ErrorEquals = p.errorEquals(f, last, "retrier")
@@ -606,9 +705,9 @@ func (p *parser) retrier(loc string, raw map[string]any, last bool) *Retrier {
 		b, isNum := toFloat(v)
 		switch {
 		case !isNum:
-			p.d.add(pointer(loc, "BackoffRate"), "Expected value of type: Number")
+			p.d.add(loc.at("BackoffRate"), "Expected value of type: Number")
 		case b < 1.0 || math.IsInf(b, 0):
-			p.d.add(pointer(loc, "BackoffRate"), "The value of the field 'BackoffRate' must be at least 1.0")
+			p.d.add(loc.at("BackoffRate"), "The value of the field 'BackoffRate' must be at least 1.0")
 		default:
 			r.BackoffRate = b
 		}
@@ -622,14 +721,14 @@ func (p *parser) retrier(loc string, raw map[string]any, last bool) *Retrier {
 			r.JitterFull = true
 		case "NONE":
 		default:
-			p.d.add(pointer(loc, "JitterStrategy"), "The value of the field 'JitterStrategy' must be FULL or NONE")
+			p.d.add(loc.at("JitterStrategy"), "The value of the field 'JitterStrategy' must be FULL or NONE")
 		}
 	}
 	f.done("a retrier")
 	return r
 }
 
-func (p *parser) catcher(loc string, raw map[string]any, last, jsonataMode bool) *Catcher {
+func (p *parser) catcher(loc *location, raw map[string]any, last, jsonataMode bool) *Catcher {
 	f := p.fields(loc, raw)
 	c := &Catcher{}
 	c.ErrorEquals = p.errorEquals(f, last, "catcher")
@@ -640,19 +739,19 @@ func (p *parser) catcher(loc string, raw map[string]any, last, jsonataMode bool)
 		p.d.add(loc, "These fields are required: [Next]")
 	}
 	if v, ok := f.raw("Assign"); ok {
-		c.assign = compileAssign(&p.d, pointer(loc, "Assign"), v, jsonataMode)
+		c.assign = compileAssign(&p.d, loc.at("Assign"), v, jsonataMode)
 	}
 	if jsonataMode {
 		if v, ok := f.raw("Output"); ok {
-			c.output = p.jvalue(pointer(loc, "Output"), v)
+			c.output = p.jvalue(loc.at("Output"), v)
 		}
 		if _, ok := f.raw("ResultPath"); ok {
-			p.d.add(pointer(loc, "ResultPath"), "The field 'ResultPath' is not supported when the QueryLanguage is JSONata")
+			p.d.add(loc.at("ResultPath"), "The field 'ResultPath' is not supported when the QueryLanguage is JSONata")
 		}
 	} else {
 		c.ResultPath = f.nullablePath("ResultPath", true)
 		if _, ok := f.raw("Output"); ok {
-			p.d.add(pointer(loc, "Output"), "The field 'Output' is supported only when the QueryLanguage is JSONata")
+			p.d.add(loc.at("Output"), "The field 'Output' is supported only when the QueryLanguage is JSONata")
 		}
 	}
 	f.done("a catcher")
@@ -669,10 +768,10 @@ func (p *parser) choice(f *fields, st *State) {
 		return
 	}
 	if len(list) == 0 {
-		p.d.add(pointer(f.loc, "Choices"), "The field 'Choices' must have at least one rule")
+		p.d.add(f.loc.at("Choices"), "The field 'Choices' must have at least one rule")
 	}
 	for i, r := range list {
-		rloc := pointer(pointer(f.loc, "Choices"), i)
+		rloc := f.loc.at("Choices").item(i)
 		rm, ok := r.(map[string]any)
 		if !ok {
 			p.d.add(rloc, "Expected value of type: Object")
@@ -702,7 +801,7 @@ func (p *parser) wait(f *fields, st *State) {
 		if t, valid := ParseTimestamp(s); valid {
 			st.Timestamp = &t
 		} else {
-			p.d.add(pointer(f.loc, "Timestamp"), "String does not match RFC3339 timestamp")
+			p.d.add(f.loc.at("Timestamp"), "String does not match RFC3339 timestamp")
 		}
 	}
 	st.TimestampPath = f.path("TimestampPath")
@@ -719,12 +818,12 @@ func (p *parser) failState(f *fields, st *State) {
 		if strings.HasPrefix(s, "States.") {
 			c, err := parseIntrinsic(s)
 			if err != nil {
-				p.d.add(pointer(f.loc, k), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", k, err)
+				p.d.add(f.loc.at(k), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", k, err)
 				return nil, nil
 			}
 			return nil, c
 		}
-		return p.compilePath(pointer(f.loc, k), k, s, false), nil
+		return p.compilePath(f.loc.at(k), k, s, false), nil
 	}
 	st.ErrorPath, st.errorPathIntrinsic = readDyn("ErrorPath")
 	st.CausePath, st.causePathIntrinsic = readDyn("CausePath")
@@ -743,27 +842,27 @@ func (p *parser) mapState(f *fields, st *State) {
 		if v, ok := f.raw("Items"); ok {
 			if s, isStr := v.(string); isStr {
 				if _, isExpr := jsonataText(s); !isExpr {
-					p.d.add(pointer(loc, "Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
+					p.d.add(loc.at("Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
 				}
 			} else if _, isArr := v.([]any); !isArr {
 				if _, isObj := v.(map[string]any); !isObj {
-					p.d.add(pointer(loc, "Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
+					p.d.add(loc.at("Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
 				}
 			}
-			st.items = p.jvalue(pointer(loc, "Items"), v)
+			st.items = p.jvalue(loc.at("Items"), v)
 		}
 		if v, ok := f.raw("ItemSelector"); ok {
-			st.itemSelector = p.jvalue(pointer(loc, "ItemSelector"), v)
+			st.itemSelector = p.jvalue(loc.at("ItemSelector"), v)
 		}
 	} else {
 		st.ResultPath = f.nullablePath("ResultPath", true)
 		st.ItemsPath = f.nullablePath("ItemsPath", false)
 		if st.ItemsPath.Null {
-			p.d.add(pointer(loc, "ItemsPath"), "The field 'ItemsPath' must be a JSONPath, not null")
+			p.d.add(loc.at("ItemsPath"), "The field 'ItemsPath' must be a JSONPath, not null")
 		}
 		p.selectors(f, st)
 		if v, ok := f.raw("ItemSelector"); ok {
-			st.ItemSelector = p.template(pointer(loc, "ItemSelector"), v)
+			st.ItemSelector = p.template(loc.at("ItemSelector"), v)
 			if st.Parameters != nil {
 				p.d.add(loc, "Only one of 'ItemSelector' or 'Parameters' may be set")
 			}
@@ -776,9 +875,9 @@ func (p *parser) mapState(f *fields, st *State) {
 	case hasProc && hasIter:
 		p.d.add(loc, "Only one of 'ItemProcessor' or 'Iterator' may be set")
 	case hasProc:
-		st.ProcessorMode, st.Processor = p.processor(pointer(loc, "ItemProcessor"), proc)
+		st.ProcessorMode, st.Processor = p.processor(loc.at("ItemProcessor"), proc)
 	case hasIter:
-		st.ProcessorMode, st.Processor = p.processor(pointer(loc, "Iterator"), iter)
+		st.ProcessorMode, st.Processor = p.processor(loc.at("Iterator"), iter)
 	default:
 		if !f.has("ItemProcessor") && !f.has("Iterator") {
 			p.d.add(loc, "These fields are required: [ItemProcessor]")
@@ -806,38 +905,38 @@ func (p *parser) mapState(f *fields, st *State) {
 	}
 	if s, ok := f.str("Label"); ok {
 		if bad, found := invalidLabelChar(s); found {
-			p.d.add(pointer(loc, "Label"), "Label contains invalid character: %s", bad)
+			p.d.add(loc.at("Label"), "Label contains invalid character: %s", bad)
 		}
 		if utf8.RuneCountInString(s) > 40 {
-			p.d.add(pointer(loc, "Label"), "Label exceeds the maximum length of 40 characters")
+			p.d.add(loc.at("Label"), "Label exceeds the maximum length of 40 characters")
 		}
 		st.Label = s
 	}
 	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
 		if _, ok := f.raw(k); ok {
-			p.d.add(pointer(loc, k), "The field '%s' is not supported yet: distributed Map runs its items inline in this version of Stepwise", k)
+			p.d.add(loc.at(k), "The field '%s' is not supported yet: distributed Map runs its items inline in this version of Stepwise", k)
 		}
 	}
 }
 
 // processor reads a Map's ItemProcessor (or the older Iterator, which AWS
 // accepts with a ProcessorConfig too): the mode and the sub-machine.
-func (p *parser) processor(ploc string, proc map[string]any) (string, *Machine) {
+func (p *parser) processor(ploc *location, proc map[string]any) (string, *Machine) {
 	mode := "INLINE"
 	if cfg, ok := proc["ProcessorConfig"]; ok {
 		cm, isObj := cfg.(map[string]any)
 		if !isObj {
-			p.d.add(pointer(ploc, "ProcessorConfig"), "Expected value of type: Object")
+			p.d.add(ploc.at("ProcessorConfig"), "Expected value of type: Object")
 		} else {
-			cf := p.fields(pointer(ploc, "ProcessorConfig"), cm)
+			cf := p.fields(ploc.at("ProcessorConfig"), cm)
 			if m, ok := cf.str("Mode"); ok {
 				if m != "INLINE" && m != "DISTRIBUTED" {
-					p.d.add(pointer(cf.loc, "Mode"), "The value of the field 'Mode' must be INLINE or DISTRIBUTED")
+					p.d.add(cf.loc.at("Mode"), "The value of the field 'Mode' must be INLINE or DISTRIBUTED")
 				}
 				mode = m
 			}
 			if et, ok := cf.str("ExecutionType"); ok && et != "STANDARD" && et != "EXPRESS" {
-				p.d.add(pointer(cf.loc, "ExecutionType"), "The value of the field 'ExecutionType' must be STANDARD or EXPRESS")
+				p.d.add(cf.loc.at("ExecutionType"), "The value of the field 'ExecutionType' must be STANDARD or EXPRESS")
 			}
 			cf.done("ProcessorConfig")
 		}

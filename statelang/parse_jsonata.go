@@ -23,12 +23,12 @@ func (p *parser) jsonataState(f *fields, st *State) {
 	loc := f.loc
 	for _, k := range jsonPathOnlyFields {
 		if _, ok := f.raw(k); ok {
-			p.d.add(pointer(loc, k), "The field '%s' is not supported when the QueryLanguage is JSONata", k)
+			p.d.add(loc.at(k), "The field '%s' is not supported when the QueryLanguage is JSONata", k)
 		}
 	}
 	if st.Type != TypeFail {
 		if v, ok := f.raw("Output"); ok {
-			st.output = p.jvalue(pointer(loc, "Output"), v)
+			st.output = p.jvalue(loc.at("Output"), v)
 		}
 	}
 	if st.Type == TypeTask || st.Type == TypeParallel {
@@ -36,16 +36,16 @@ func (p *parser) jsonataState(f *fields, st *State) {
 			_, isObj := v.(map[string]any)
 			str, _ := v.(string)
 			if _, isExpr := jsonataText(str); !isObj && !isExpr {
-				p.d.add(pointer(loc, "Arguments"), "The value of the field 'Arguments' must be an object or a JSONata expression")
+				p.d.add(loc.at("Arguments"), "The value of the field 'Arguments' must be an object or a JSONata expression")
 			}
-			st.arguments = p.jvalue(pointer(loc, "Arguments"), v)
+			st.arguments = p.jvalue(loc.at("Arguments"), v)
 		}
 	}
 	switch st.Type {
 	case TypeTask:
 		if r, ok := f.str("Resource"); ok {
 			if msg := checkResource(r); msg != "" {
-				p.d.add(pointer(loc, "Resource"), "%s", msg)
+				p.d.add(loc.at("Resource"), "%s", msg)
 			}
 			st.Resource = r
 		} else if !f.has("Resource") {
@@ -55,16 +55,16 @@ func (p *parser) jsonataState(f *fields, st *State) {
 		st.TimeoutSeconds, st.jTimeout = p.intOrExpr(f, "TimeoutSeconds", 1, 99999999)
 		st.HeartbeatSeconds, st.jHeartbeat = p.intOrExpr(f, "HeartbeatSeconds", 1, 99999999)
 		if st.TimeoutSeconds > 0 && st.HeartbeatSeconds > 0 && st.HeartbeatSeconds >= st.TimeoutSeconds {
-			p.d.add(pointer(loc, "HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
+			p.d.add(loc.at("HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
 		}
 		if c, ok := f.object("Credentials"); ok {
-			cloc := pointer(loc, "Credentials")
+			cloc := loc.at("Credentials")
 			if _, has := c["RoleArn"]; !has {
 				p.d.add(cloc, "The field 'RoleArn' is required but was missing")
 			}
 			for k := range c {
 				if k != "RoleArn" {
-					p.d.add(pointer(cloc, k), "Field '%s' is not supported by Credentials", k)
+					p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
 				}
 			}
 			st.credentials = p.jvalue(cloc, c)
@@ -98,7 +98,7 @@ func (p *parser) jsonataState(f *fields, st *State) {
 			if s, isStr := v.(string); isStr {
 				if _, isExpr := jsonataText(s); isExpr {
 					f.used["Timestamp"] = true
-					st.jTimestamp = p.jvalue(pointer(loc, "Timestamp"), s)
+					st.jTimestamp = p.jvalue(loc.at("Timestamp"), s)
 					break
 				}
 			}
@@ -106,7 +106,7 @@ func (p *parser) jsonataState(f *fields, st *State) {
 				if t, valid := ParseTimestamp(s); valid {
 					st.Timestamp = &t
 				} else {
-					p.d.add(pointer(loc, "Timestamp"), "String does not match RFC3339 timestamp")
+					p.d.add(loc.at("Timestamp"), "String does not match RFC3339 timestamp")
 				}
 			}
 		}
@@ -118,7 +118,7 @@ func (p *parser) jsonataState(f *fields, st *State) {
 			}
 			var j *jvalue
 			if _, isExpr := jsonataText(s); isExpr {
-				j = p.jvalue(pointer(loc, k), s)
+				j = p.jvalue(loc.at(k), s)
 			}
 			if k == "Error" {
 				st.Error, st.jError = s, j
@@ -139,7 +139,7 @@ func (p *parser) intOrExpr(f *fields, k string, lo, hi int64) (int64, *jvalue) {
 	if s, isStr := v.(string); isStr {
 		if _, isExpr := jsonataText(s); isExpr {
 			f.used[k] = true
-			return 0, p.jvalue(pointer(f.loc, k), s)
+			return 0, p.jvalue(f.loc.at(k), s)
 		}
 	}
 	n, _ := f.integer(k, lo, hi)
@@ -155,12 +155,12 @@ func (p *parser) floatOrExpr(f *fields, k string) (*float64, *jvalue) {
 	}
 	if s, isStr := v.(string); isStr {
 		if _, isExpr := jsonataText(s); isExpr {
-			return nil, p.jvalue(pointer(f.loc, k), s)
+			return nil, p.jvalue(f.loc.at(k), s)
 		}
 	}
 	pct, isNum := toFloat(v)
 	if !isNum || pct < 0 || pct > 100 || math.IsNaN(pct) {
-		p.d.add(pointer(f.loc, k), "The value of the field '%s' must be a number between 0 and 100", k)
+		p.d.add(f.loc.at(k), "The value of the field '%s' must be a number between 0 and 100", k)
 		return nil, nil
 	}
 	return &pct, nil
@@ -178,10 +178,10 @@ func (p *parser) jsonataChoice(f *fields, st *State) {
 		return
 	}
 	if len(list) == 0 {
-		p.d.add(pointer(f.loc, "Choices"), "The field 'Choices' must have at least one rule")
+		p.d.add(f.loc.at("Choices"), "The field 'Choices' must have at least one rule")
 	}
 	for i, r := range list {
-		rloc := pointer(pointer(f.loc, "Choices"), i)
+		rloc := f.loc.at("Choices").item(i)
 		rm, ok := r.(map[string]any)
 		if !ok {
 			p.d.add(rloc, "Expected value of type: Object")
@@ -200,25 +200,25 @@ func (p *parser) jsonataChoice(f *fields, st *State) {
 			case bool:
 			case string:
 				if _, isExpr := jsonataText(t); !isExpr {
-					p.d.add(pointer(rloc, "Condition"), "The value of the field 'Condition' must be a boolean or a JSONata expression")
+					p.d.add(rloc.at("Condition"), "The value of the field 'Condition' must be a boolean or a JSONata expression")
 				}
 			default:
-				p.d.add(pointer(rloc, "Condition"), "The value of the field 'Condition' must be a boolean or a JSONata expression")
+				p.d.add(rloc.at("Condition"), "The value of the field 'Condition' must be a boolean or a JSONata expression")
 			}
-			rule.condition = p.jvalue(pointer(rloc, "Condition"), v)
+			rule.condition = p.jvalue(rloc.at("Condition"), v)
 		} else {
 			p.d.add(rloc, "The field 'Condition' is required but was missing")
 		}
 		if v, ok := rf.raw("Output"); ok {
-			rule.output = p.jvalue(pointer(rloc, "Output"), v)
+			rule.output = p.jvalue(rloc.at("Output"), v)
 		}
 		if v, ok := rf.raw("Assign"); ok {
-			rule.assign = compileAssign(&p.d, pointer(rloc, "Assign"), v, true)
+			rule.assign = compileAssign(&p.d, rloc.at("Assign"), v, true)
 		}
 		for k := range rm {
 			if k == "Variable" || choiceOps[k] != nil || k == "And" || k == "Or" || k == "Not" {
 				rf.used[k] = true
-				p.d.add(pointer(rloc, k), "The field '%s' is not supported when the QueryLanguage is JSONata: use 'Condition'", k)
+				p.d.add(rloc.at(k), "The field '%s' is not supported when the QueryLanguage is JSONata: use 'Condition'", k)
 			}
 		}
 		rf.done("a Choice Rule")

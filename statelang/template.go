@@ -37,11 +37,11 @@ type tcall struct {
 }
 
 // compileTemplate compiles a payload template, reporting problems to d.
-func compileTemplate(d *diagnostics, loc string, v any) *Template {
+func compileTemplate(d *diagnostics, loc *location, v any) *Template {
 	return &Template{root: compileNode(d, loc, v)}
 }
 
-func compileNode(d *diagnostics, loc string, v any) tnode {
+func compileNode(d *diagnostics, loc *location, v any) tnode {
 	switch t := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(t))
@@ -52,7 +52,7 @@ func compileNode(d *diagnostics, loc string, v any) tnode {
 		o := &tobject{}
 		seen := map[string]string{}
 		for _, k := range keys {
-			kloc := pointer(loc, k)
+			kloc := loc.at(k)
 			out := k
 			var n tnode
 			if strings.HasSuffix(k, ".$") {
@@ -81,7 +81,7 @@ func compileNode(d *diagnostics, loc string, v any) tnode {
 	case []any:
 		a := &tarray{items: make([]tnode, len(t))}
 		for i, e := range t {
-			a.items[i] = compileNode(d, pointer(loc, i), e)
+			a.items[i] = compileNode(d, loc.item(i), e)
 		}
 		return a
 	default:
@@ -91,7 +91,7 @@ func compileNode(d *diagnostics, loc string, v any) tnode {
 
 // compileDynamic compiles the string value of a ".$" key: a path or an
 // intrinsic function call.
-func compileDynamic(d *diagnostics, loc, key, s string) tnode {
+func compileDynamic(d *diagnostics, loc *location, key, s string) tnode {
 	switch {
 	case strings.HasPrefix(s, "States."):
 		c, err := parseIntrinsic(s)

@@ -127,7 +127,7 @@ type assignment struct {
 }
 
 // compileAssign compiles an Assign field at loc.
-func compileAssign(d *diagnostics, loc string, v any, jsonataMode bool) *assignment {
+func compileAssign(d *diagnostics, loc *location, v any, jsonataMode bool) *assignment {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		d.add(loc, "Expected value of type: Object")
@@ -141,13 +141,13 @@ func compileAssign(d *diagnostics, loc string, v any, jsonataMode bool) *assignm
 		}
 		switch {
 		case name == "states":
-			d.add(pointer(loc, k), "The variable name 'states' is reserved")
+			d.add(loc.at(k), "The variable name 'states' is reserved")
 			continue
 		case !validVariableName(name):
-			d.add(pointer(loc, k), "The variable name '%s' is not valid: it must start with a letter or '_' and contain only letters, digits and '_'", name)
+			d.add(loc.at(k), "The variable name '%s' is not valid: it must start with a letter or '_' and contain only letters, digits and '_'", name)
 			continue
 		case len([]rune(name)) > MaxVariableNameLength:
-			d.add(pointer(loc, k), "The variable name '%s' exceeds the maximum length of %d characters", name, MaxVariableNameLength)
+			d.add(loc.at(k), "The variable name '%s' exceeds the maximum length of %d characters", name, MaxVariableNameLength)
 			continue
 		}
 		a.names = append(a.names, name)

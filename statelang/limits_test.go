@@ -1,0 +1,123 @@
+package statelang
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// allocated returns the bytes f allocates. Tests using it do not call
+// t.Parallel, so no parallel test allocates meanwhile.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// nested wraps inner in n levels of open…close.
+func nested(open, inner, close string, n int) string {
+	return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
+}
+
+func choiceDef(rule string) string {
+	return `{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[` + rule + `]},"E":{"Type":"Succeed"}}}`
+}
+
+func passDef(field, value string) string {
+	return `{"StartAt":"P","States":{"P":{"Type":"Pass",` + field + `:` + value + `,"End":true}}}`
+}
+
+func jsonataPassDef(field, value string) string {
+	return `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass",` + field + `:` + value + `,"End":true}}}`
+}
+
+// parallelDef nests n Parallel states, each with a Comment of pad bytes.
+func parallelDef(n, pad int) string {
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	comment := strings.Repeat("c", pad)
+	for i := 0; i < n; i++ {
+		def = `{"StartAt":"P","States":{"P":{"Type":"Parallel","Comment":"` + comment + `","End":true,"Branches":[` + def + `]}}}`
+	}
+	return def
+}
+
+// TestParseNestingDepth: a definition nested deeper than MaxNestingDepth
+// is rejected with one diagnostic naming where the limit is passed; one at
+// the limit parses.
+func TestParseNestingDepth(t *testing.T) {
+	tests := []struct {
+		name, def string
+		want      string // location prefix; "" when the definition is valid
+	}{
+		{"deep Not", choiceDef(`{"Next":"E","Not":` + nested(`{"Not":`, `{"Variable":"$.a","IsPresent":true}`, `}`, 5000) + `}`),
+			"/States/C/Choices/0/Not/Not/Not/"},
+		{"deep Parameters", passDef(`"Parameters"`, nested(`{"a":`, `1`, `}`, 5000)), "/States/P/Parameters/a/a/"},
+		{"deep arrays", passDef(`"Result"`, nested(`[`, `1`, `]`, 5000)), "/States/P/Result/0/0/"},
+		{"deep JSONata Output", jsonataPassDef(`"Output"`, nested(`{"a":`, `"{% 1 %}"`, `}`, 5000)), "/States/P/Output/a/a/"},
+		{"deep Parallel", parallelDef(200, 0), "/States/P/Branches/0/States/P/Branches/0/"},
+		// The top object, States, P, Parameters: 4 levels, then 496 more.
+		{"at the limit", passDef(`"Parameters"`, nested(`{"a":`, `1`, `}`, MaxNestingDepth-3)), ""},
+		{"one past the limit", passDef(`"Parameters"`, nested(`{"a":`, `1`, `}`, MaxNestingDepth-2)),
+			"/States/P/Parameters" + strings.Repeat("/a", MaxNestingDepth-3)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.def))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("Parse = %v; want no error", err)
+				}
+				return
+			}
+			var ds Diagnostics
+			if !errors.As(err, &ds) || len(ds) != 1 {
+				t.Fatalf("Parse = %.300v; want one diagnostic", err)
+			}
+			d := ds[0]
+			if !strings.HasPrefix(d.Location, tt.want) || !strings.Contains(d.Message, fmt.Sprintf("more than %d levels deep", MaxNestingDepth)) {
+				t.Errorf("Parse diagnostic = %.200q at %.200q; want the nesting limit at %.200q", d.Message, d.Location, tt.want)
+			}
+			if got := strings.Count(d.Location, "/"); got != MaxNestingDepth {
+				t.Errorf("Parse diagnostic location has %d tokens; want %d (the first level past the limit)", got, MaxNestingDepth)
+			}
+		})
+	}
+}
+
+// TestParseLinear: parsing costs memory in proportion to the definition,
+// however its size is spread: long keys above many fields (each field's
+// location once copied the whole path), deeply nested Parallel states (each
+// state once re-serialised its whole subtree), many problems under a long
+// path (only MaxDiagnostics of them are spelled out).
+func TestParseLinear(t *testing.T) {
+	longKey := strings.Repeat("k", 100_000)
+	var fields []string
+	for i := 0; i < 20_000; i++ {
+		fields = append(fields, fmt.Sprintf(`"f%d":1`, i))
+	}
+	var bad []string
+	for i := 0; i < 20_000; i++ {
+		bad = append(bad, fmt.Sprintf(`"b%d.$":1`, i))
+	}
+	tests := []struct {
+		name, def string
+	}{
+		{"long key over many fields", passDef(`"Parameters"`, `{"`+longKey+`":{`+strings.Join(fields, ",")+`}}`)},
+		{"long key over many JSONata fields", jsonataPassDef(`"Output"`, `{"`+longKey+`":{`+strings.Join(fields, ",")+`}}`)},
+		{"long key over many problems", passDef(`"Parameters"`, `{"`+longKey[:20_000]+`":{`+strings.Join(bad, ",")+`}}`)},
+		{"nested Parallel", parallelDef(120, 4000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := allocated(func() { Parse([]byte(tt.def)) })
+			if limit := uint64(40*len(tt.def) + 4<<20); n > limit {
+				t.Errorf("Parse of %d bytes allocated %d bytes; want at most %d", len(tt.def), n, limit)
+			}
+		})
+	}
+}
