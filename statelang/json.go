@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ohler55/ojg/oj"
 )
@@ -207,48 +208,92 @@ func writeString(sb *strings.Builder, s string) {
 	sb.WriteByte('"')
 }
 
-// sizeOver reports whether the JSON text of v would be longer than limit
-// bytes. It allocates nothing and stops as soon as the limit is passed.
-func sizeOver(v any, limit int) bool {
+// sizeOver reports whether the JSON text of v (as MarshalJSON writes it:
+// compact, UTF-8, the way AWS measures payloads) is longer than limit
+// bytes. It stops counting as soon as the limit is passed, so it costs at
+// most about limit steps however large v is.
+func sizeOver(v any, limit int) bool { return jsonLen(v, limit) > limit }
+
+// jsonLen returns the length of MarshalJSON(v), or some length above
+// limit once it is known to pass limit.
+func jsonLen(v any, limit int) int {
 	n := 0
-	var walk func(v any) bool
-	walk = func(v any) bool {
+	var walk func(v any)
+	walk = func(v any) {
 		switch t := v.(type) {
 		case nil:
 			n += 4
 		case bool:
-			n += 5
-		case string:
-			n += len(t) + 2
+			if t {
+				n += 4
+			} else {
+				n += 5
+			}
+		case int64:
+			n += intLen(t)
+		case int:
+			n += intLen(int64(t))
+		case float64:
+			n += len(formatFloat(t))
 		case json.Number:
 			n += len(t)
+		case string:
+			n += stringLen(t)
 		case []any:
-			n += 2 + len(t)
+			n += 2 + max(len(t)-1, 0)
 			for _, e := range t {
-				if walk(e) {
-					return true
+				if n > limit {
+					return
 				}
+				walk(e)
 			}
 		case map[string]any:
-			n += 2 + len(t)
+			n += 2 + max(len(t)-1, 0)
 			for k, e := range t {
-				n += len(k) + 3
-				if walk(e) {
-					return true
+				if n > limit {
+					return
 				}
+				n += stringLen(k) + 1
+				walk(e)
 			}
 		default:
-			n += 8 // a number: estimated, exact enough for a 256 KiB limit
+			n += len(MarshalJSON(v))
 		}
-		return n > limit
 	}
-	if walk(v) {
-		return true
+	walk(v)
+	return n
+}
+
+// intLen is the number of characters of the decimal form of i.
+func intLen(i int64) int {
+	n := 1
+	if i < 0 {
+		n++
+		if i == math.MinInt64 {
+			return 20
+		}
+		i = -i
 	}
-	if n < limit-limit/8 {
-		return false
+	for ; i >= 10; i /= 10 {
+		n++
 	}
-	return len(MarshalJSON(v)) > limit // close to the limit: measure exactly
+	return n
+}
+
+// stringLen is the length of s as writeString writes it, quotes included.
+func stringLen(s string) int {
+	n := 2
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\' || r == '\n' || r == '\r' || r == '\t' || r == '\b' || r == '\f':
+			n += 2
+		case r < 0x20:
+			n += 6
+		default:
+			n += utf8.RuneLen(r)
+		}
+	}
+	return n
 }
 
 // Clone returns a deep copy of a value, so that a caller may change the copy

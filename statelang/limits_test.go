@@ -1,8 +1,10 @@
 package statelang
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -119,5 +121,59 @@ func TestParseLinear(t *testing.T) {
 				t.Errorf("Parse of %d bytes allocated %d bytes; want at most %d", len(tt.def), n, limit)
 			}
 		})
+	}
+}
+
+// TestPayloadSize: sizes are measured as the length of the JSON text
+// MarshalJSON writes, to the byte.
+func TestPayloadSize(t *testing.T) {
+	t.Parallel()
+	values := []any{
+		nil, true, false, int64(0), int64(-7), int64(math.MaxInt64), int64(math.MinInt64), 1.0, -2.5e-9, 1e300, 12345678.9,
+		json.Number("123456789012345678901234567890"), "", "plain", "quote\" back\\ nl\n tab\t cr\r bs\b ff\f", "\x00\x01\x1f",
+		"é€😀", "bad \xff utf-8", []any{}, map[string]any{}, []any{int64(1), "a", nil},
+		map[string]any{"k\n": []any{map[string]any{"é": 1.5}}, "": false},
+		make([]any, 30_000),
+	}
+	for _, v := range values {
+		want := len(MarshalJSON(v))
+		if got := jsonLen(v, 1<<30); got != want {
+			t.Errorf("jsonLen(%.60s) = %d; want %d", MarshalString(v), got, want)
+		}
+		if sizeOver(v, want) || !sizeOver(v, want-1) {
+			t.Errorf("sizeOver(%.60s, %d or %d) = %v, %v; want false, true", MarshalString(v), want, want-1, sizeOver(v, want), sizeOver(v, want-1))
+		}
+	}
+}
+
+// TestPassNearPayloadLimit: a Pass state passes on an input just under
+// 256 KiB made of many small values (a size estimate once counted each 0
+// as 8 bytes) and fails with States.DataLimitExceeded just over it.
+func TestPassNearPayloadLimit(t *testing.T) {
+	t.Parallel()
+	m := mustParse(t, `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	zeros := func(n int) []any {
+		a := make([]any, n)
+		for i := range a {
+			a[i] = int64(0)
+		}
+		return a
+	}
+	tests := []struct {
+		input any
+		fail  bool
+	}{
+		{zeros(30_000), false},                       // 60 KB
+		{zeros(MaxPayloadBytes/2 - 1), false},        // 262,143 bytes: n zeros take 2n+1
+		{zeros(MaxPayloadBytes / 2), true},           // 262,145 bytes
+		{[]any{strings.Repeat("é", 131_070)}, false}, // 262,144 bytes of UTF-8 text with quotes and brackets
+		{[]any{strings.Repeat("é", 131_071)}, true},
+	}
+	for _, tt := range tests {
+		step := m.Start().Enter(tt.input, &Context{StateName: "P"}, &Env{})
+		failed := step.Failure != nil && step.Failure.Name == ErrDataLimitExceeded
+		if failed != tt.fail || (step.Failure != nil && !failed) {
+			t.Errorf("Pass of %d bytes: failure = %v; want DataLimitExceeded %v", len(MarshalJSON(tt.input)), step.Failure, tt.fail)
+		}
 	}
 }
