@@ -406,8 +406,15 @@ scan:
 }
 
 // eval runs the call against the state input and the context object.
-func (c *intrinsic) eval(input, context any, env *Env) (any, *Failure) {
+//
+// Arguments are not copied: no function changes them, and a caller that
+// keeps the result copies it. What a path selects with wildcards or
+// descent, and what a nested call returns, may together take at most
+// twice the payload limit, and a result more than the limit fails with
+// States.DataLimitExceeded; both are measured within b's work.
+func (c *intrinsic) eval(input, context any, env *Env, b *budget) (any, *Failure) {
 	args := make([]any, len(c.args))
+	argsLeft := 2 * MaxPayloadBytes
 	for i, a := range c.args {
 		switch a.kind {
 		case argLiteral:
@@ -418,16 +425,35 @@ func (c *intrinsic) eval(input, context any, env *Env) (any, *Failure) {
 				src := pathSource(a.path, input, context)
 				return nil, failf(ErrRuntime, "The JsonPath argument for the field '%s' could not be found in the input '%s'", a.path, MarshalString(src))
 			}
-			args[i] = Clone(v)
+			if !a.path.definite { // a definite path selects a part of a bounded value
+				n, ok := b.measure(v, argsLeft)
+				if !ok {
+					return nil, dataLimit(fmt.Sprintf("JsonPath argument '%s' of %s", a.path, c.name))
+				}
+				argsLeft -= n
+			}
+			args[i] = v
 		case argCall:
-			v, f := a.call.eval(input, context, env)
+			v, f := a.call.eval(input, context, env, b)
 			if f != nil {
 				return nil, f
 			}
+			n, ok := b.measure(v, argsLeft)
+			if !ok {
+				return nil, dataLimit("intrinsic function " + a.call.name)
+			}
+			argsLeft -= n
 			args[i] = v
 		}
 	}
-	return c.fn.run(c, args, env)
+	v, f := c.fn.run(c, args, env)
+	if f != nil {
+		return nil, f
+	}
+	if _, ok := b.measure(v, MaxPayloadBytes); !ok {
+		return nil, dataLimit("intrinsic function " + c.name)
+	}
+	return v, nil
 }
 
 // invalid is the failure of a call given arguments it cannot use.
@@ -579,6 +605,9 @@ func fnFormat(c *intrinsic, args []any, env *Env) (any, *Failure) {
 		if i < len(values) {
 			writeJavaValue(&sb, values[i])
 		}
+		if sb.Len() > MaxPayloadBytes { // each value is bounded: stop before the next
+			return nil, dataLimit("intrinsic function " + c.name)
+		}
 	}
 	return sb.String(), nil
 }
@@ -637,6 +666,9 @@ func fnStringToJSON(c *intrinsic, args []any, env *Env) (any, *Failure) {
 }
 
 func fnJSONToString(c *intrinsic, args []any, env *Env) (any, *Failure) {
+	if sizeOver(args[0], MaxPayloadBytes) {
+		return nil, dataLimit("intrinsic function " + c.name)
+	}
 	return MarshalString(args[0]), nil
 }
 

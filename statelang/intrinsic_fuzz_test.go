@@ -41,7 +41,7 @@ func FuzzIntrinsic(f *testing.F) {
 			}
 			return
 		}
-		v, fail := c.eval(input, context, env)
+		v, fail := c.eval(input, context, env, newBudget())
 		if fail != nil && v != nil {
 			t.Errorf("eval(%q) returned both %v and a failure", s, v)
 		}

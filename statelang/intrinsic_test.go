@@ -121,7 +121,7 @@ func runIntrinsic(t *testing.T, expr string, input any) (any, *Failure) {
 	if err != nil {
 		t.Fatalf("parseIntrinsic(%q): %v", expr, err)
 	}
-	return c.eval(input, intrinsicTestContext(input), intrinsicTestEnv())
+	return c.eval(input, intrinsicTestContext(input), intrinsicTestEnv(), newBudget())
 }
 
 func TestIntrinsicAWS(t *testing.T) {
@@ -393,7 +393,7 @@ func TestIntrinsicMathRandom(t *testing.T) {
 	}
 	for _, r := range []float64{0, 0.5, 0.999999999} {
 		env := &Env{Random: func() float64 { return r }}
-		got, f := c.eval(in, nil, env)
+		got, f := c.eval(in, nil, env, newBudget())
 		n, ok := got.(int64)
 		if f != nil || !ok || n < 13 || n >= 45 {
 			t.Errorf("MathRandom(12.5, 44.51) with random %v = %v, %v; want an integer in [13, 45)", r, got, f)
@@ -403,12 +403,12 @@ func TestIntrinsicMathRandom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, f := seeded.eval(in, nil, nil)
+	first, f := seeded.eval(in, nil, nil, newBudget())
 	if f != nil {
 		t.Fatalf("seeded MathRandom: %v", f)
 	}
 	for range 3 {
-		if again, _ := seeded.eval(in, nil, intrinsicTestEnv()); !sameTypedJSON(again, first) {
+		if again, _ := seeded.eval(in, nil, intrinsicTestEnv(), newBudget()); !sameTypedJSON(again, first) {
 			t.Errorf("seeded MathRandom = %v then %v; want the same number", first, again)
 		}
 	}

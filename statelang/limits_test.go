@@ -177,3 +177,46 @@ func TestPassNearPayloadLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestTemplateResultBounds: payload templates and intrinsic functions
+// fail with States.DataLimitExceeded while building a result larger than
+// the payload limit, in bounded memory, however much their paths select
+// (a descent copied every subtree) or their calls repeat the input.
+func TestTemplateResultBounds(t *testing.T) {
+	deep := any(int64(1))
+	for i := 0; i < 3000; i++ {
+		deep = map[string]any{"a": deep}
+	}
+	big := map[string]any{"big": strings.Repeat("x", 200_000), "small": "s", "deep": deep}
+	args := strings.Repeat(", $.big", 300)
+	var keys []string
+	for i := 0; i < 600; i++ {
+		keys = append(keys, fmt.Sprintf(`"k%d.$":"States.Format('{}', $.big)"`, i))
+	}
+	tests := []struct {
+		name, params string
+		fail         bool
+	}{
+		{"descent on a deep input", `{"x.$":"$..a"}`, true},
+		{"wildcard descent on a deep input", `{"x.$":"$.deep..*"}`, true},
+		{"descent as an argument", `{"x.$":"States.ArrayLength($..a)"}`, true},
+		{"a long Format", `{"x.$":"States.Format('` + strings.Repeat("{}", 300) + `'` + args + `)"}`, true},
+		{"many Formats", `{` + strings.Join(keys, ",") + `}`, true},
+		{"a long Array", `{"x.$":"States.JsonToString(States.Array(` + args[2:] + `))"}`, true},
+		{"a Format within the limit", `{"x.$":"States.Format('{}', $.big)", "n.$":"States.ArrayLength($..small)"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustParse(t, passDef(`"Parameters"`, tt.params))
+			var step Step
+			n := allocated(func() { step = m.Start().Enter(big, &Context{StateName: "P"}, &Env{}) })
+			failed := step.Failure != nil && step.Failure.Name == ErrDataLimitExceeded
+			if failed != tt.fail || (step.Failure != nil && !failed) {
+				t.Errorf("Enter: failure = %.300v; want DataLimitExceeded %v", step.Failure, tt.fail)
+			}
+			if n > 64<<20 {
+				t.Errorf("Enter allocated %d MB; want at most 64 MB", n>>20)
+			}
+		})
+	}
+}

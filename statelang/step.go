@@ -418,7 +418,7 @@ func (s *State) failOf(input any, c *Context, ctxObj any, env *Env) *Failure {
 	get := func(p *Path, call *intrinsic, field string) (string, *Failure) {
 		var v any
 		if call != nil {
-			r, f := call.eval(input, ctxObj, env)
+			r, f := call.eval(input, ctxObj, env, newBudget())
 			if f != nil {
 				return "", f
 			}
@@ -428,6 +428,9 @@ func (s *State) failOf(input any, c *Context, ctxObj any, env *Env) *Failure {
 			if err != nil {
 				return "", s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
 					"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", p, field, MarshalString(input)))
+			}
+			if sizeOver(r, MaxPayloadBytes) { // $..* selects far more than the input
+				return "", dataLimit(fmt.Sprintf("JSONPath '%s' specified for the field '%s'", p, field))
 			}
 			v = r
 		}

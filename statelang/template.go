@@ -2,6 +2,7 @@ package statelang
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -14,17 +15,56 @@ type Template struct {
 }
 
 type tnode interface {
-	eval(input, context any, env *Env, field string) (any, *Failure)
+	eval(input, context any, env *Env, b *budget) (any, *Failure)
 }
 
-type tliteral struct{ v any }
+type tliteral struct {
+	v    any
+	size int // the length of v's JSON text
+}
 
 type tobject struct {
 	keys  []string // output keys, sorted
 	nodes []tnode
+	size  int // the length of the JSON text around the values
 }
 
 type tarray struct{ items []tnode }
+
+// budget bounds what one evaluation of a template builds and reads, and
+// is checked while building, so that no path or intrinsic can make it
+// take more than a bounded amount of memory or time:
+//   - out is what the result may still take: the payload limit (a
+//     larger result could not be passed on anyway);
+//   - work is how much more the evaluation may measure or copy of the
+//     values paths select and intrinsic functions compute.
+type budget struct{ out, work int }
+
+// maxTemplateWork bounds the work of one template evaluation: a few
+// times what a result of the payload limit needs.
+const maxTemplateWork = 16 * MaxPayloadBytes
+
+func newBudget() *budget { return &budget{out: MaxPayloadBytes, work: maxTemplateWork} }
+
+// measure returns the JSON size of v, counting no further than limit or
+// the work left, and charges it to the work; ok is false when v is
+// larger than limit or the work is spent.
+func (b *budget) measure(v any, limit int) (n int, ok bool) {
+	n = jsonLen(v, min(limit, b.work))
+	b.work -= n
+	return n, n <= limit && b.work >= 0
+}
+
+// take charges n bytes of the result; it is false when they do not fit.
+func (b *budget) take(n int) bool {
+	b.out -= n
+	return b.out >= 0
+}
+
+// dataLimit is the failure of a value too large to build.
+func dataLimit(what string) *Failure {
+	return failf(ErrDataLimitExceeded, "The %s returned a result with a size exceeding the maximum number of bytes service limit.", what)
+}
 
 type tpath struct {
 	key  string // the ".$" key as written, for causes
@@ -76,7 +116,9 @@ func compileNode(d *diagnostics, loc *location, v any) tnode {
 			}
 			o.keys = append(o.keys, out)
 			o.nodes = append(o.nodes, n)
+			o.size += stringLen(out) + 2 // the key, ':' and ','
 		}
+		o.size += 1 - min(len(o.keys), 1) // '{' and '}', one ',' less
 		return o
 	case []any:
 		a := &tarray{items: make([]tnode, len(t))}
@@ -85,7 +127,7 @@ func compileNode(d *diagnostics, loc *location, v any) tnode {
 		}
 		return a
 	default:
-		return tliteral{v}
+		return tliteral{v: v, size: jsonLen(v, math.MaxInt)}
 	}
 }
 
@@ -125,18 +167,27 @@ func isVariableRef(s string) bool {
 
 // Eval evaluates the template against the input and context object.
 // field names the template's field for failure causes (e.g. "Parameters").
+//
+// A result larger than the payload limit (MaxPayloadBytes) fails with
+// States.DataLimitExceeded, found while it is built.
 func (t *Template) Eval(input, context any, env *Env) (any, *Failure) {
-	return t.root.eval(input, context, env, "")
+	return t.root.eval(input, context, env, newBudget())
 }
 
-func (n tliteral) eval(input, context any, env *Env, field string) (any, *Failure) {
+func (n tliteral) eval(input, context any, env *Env, b *budget) (any, *Failure) {
+	if !b.take(n.size) {
+		return nil, dataLimit("payload template")
+	}
 	return Clone(n.v), nil
 }
 
-func (n *tobject) eval(input, context any, env *Env, field string) (any, *Failure) {
+func (n *tobject) eval(input, context any, env *Env, b *budget) (any, *Failure) {
+	if !b.take(n.size) {
+		return nil, dataLimit("payload template")
+	}
 	out := make(map[string]any, len(n.keys))
 	for i, k := range n.keys {
-		v, f := n.nodes[i].eval(input, context, env, field)
+		v, f := n.nodes[i].eval(input, context, env, b)
 		if f != nil {
 			return nil, f
 		}
@@ -145,10 +196,13 @@ func (n *tobject) eval(input, context any, env *Env, field string) (any, *Failur
 	return out, nil
 }
 
-func (n *tarray) eval(input, context any, env *Env, field string) (any, *Failure) {
+func (n *tarray) eval(input, context any, env *Env, b *budget) (any, *Failure) {
+	if !b.take(1 + max(len(n.items), 1)) {
+		return nil, dataLimit("payload template")
+	}
 	out := make([]any, len(n.items))
 	for i, it := range n.items {
-		v, f := it.eval(input, context, env, field)
+		v, f := it.eval(input, context, env, b)
 		if f != nil {
 			return nil, f
 		}
@@ -157,7 +211,7 @@ func (n *tarray) eval(input, context any, env *Env, field string) (any, *Failure
 	return out, nil
 }
 
-func (n tpath) eval(input, context any, env *Env, field string) (any, *Failure) {
+func (n tpath) eval(input, context any, env *Env, b *budget) (any, *Failure) {
 	v, err := n.path.Get(input, context)
 	if err != nil {
 		src := pathSource(n.path, input, context)
@@ -167,9 +221,21 @@ func (n tpath) eval(input, context any, env *Env, field string) (any, *Failure) 
 		return nil, &Failure{Name: ErrRuntime, Cause: fmt.Sprintf(
 			"The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", n.path, n.key, MarshalString(src))}
 	}
+	// The value is measured before it is copied: a descent such as $..*
+	// selects every subtree of the input, far more than the input itself.
+	if size, ok := b.measure(v, b.out); !ok || !b.take(size) {
+		return nil, dataLimit(fmt.Sprintf("JSONPath '%s' specified for the field '%s'", n.path, n.key))
+	}
 	return Clone(v), nil
 }
 
-func (n tcall) eval(input, context any, env *Env, field string) (any, *Failure) {
-	return n.call.eval(input, context, env)
+func (n tcall) eval(input, context any, env *Env, b *budget) (any, *Failure) {
+	v, f := n.call.eval(input, context, env, b)
+	if f != nil {
+		return nil, f
+	}
+	if size, ok := b.measure(v, b.out); !ok || !b.take(size) {
+		return nil, dataLimit(fmt.Sprintf("intrinsic function %s specified for the field '%s'", n.call.name, n.key))
+	}
+	return Clone(v), nil
 }
