@@ -32,8 +32,12 @@ type Config struct {
 	// (Authorization: Bearer <token>; for gRPC the same metadata). The AWS
 	// endpoint accepts it too, and otherwise accepts SigV4-signed requests
 	// without checking the signature only when AuthToken is empty.
-	// /healthz and /metrics stay open. Defaults to none (dev mode).
+	// /healthz and /metrics stay open. The scheme is case-insensitive.
+	// Defaults to none (dev mode).
 	AuthToken string
+	// MaxBodyBytes bounds an HTTP request body on every route; a larger
+	// one is answered 413. Defaults to DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 	// UI, when set, serves the web UI for every GET that is not an API path.
 	UI http.Handler
 	// Logger defaults to slog.Default().
@@ -47,6 +51,8 @@ type Server struct {
 	aws      http.Handler
 	requests atomic.Int64
 	failures atomic.Int64
+	// crossOrigin refuses cross-site browser requests that change state.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns a Server.
@@ -60,13 +66,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Account == "" {
 		cfg.Account = "111111111111"
 	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	return &Server{
-		cfg:      cfg,
-		services: grpcapi.New(cfg.Engine),
-		aws:      awsjson.New(awsjson.Config{Engine: cfg.Engine, Region: cfg.Region, Account: cfg.Account, Logger: cfg.Logger}),
+		cfg:         cfg,
+		services:    grpcapi.New(cfg.Engine),
+		aws:         awsjson.New(awsjson.Config{Engine: cfg.Engine, Region: cfg.Region, Account: cfg.Account, MaxBodyBytes: cfg.MaxBodyBytes, Logger: cfg.Logger}),
+		crossOrigin: http.NewCrossOriginProtection(),
 	}, nil
 }
 
@@ -92,19 +102,23 @@ func (s *Server) tokenOK(header string) bool {
 	if s.cfg.AuthToken == "" {
 		return true
 	}
-	got, ok := strings.CutPrefix(header, "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AuthToken)) == 1
+	scheme, got, _ := strings.Cut(header, " ")
+	return strings.EqualFold(scheme, "Bearer") &&
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(s.cfg.AuthToken)) == 1
 }
 
 // HTTPHandler returns the handler of the HTTP port: the REST gateway under
-// /v1/, the AWS JSON 1.0 protocol at POST /, /healthz, /metrics and the UI.
+// /v1/, the AWS JSON 1.0 protocol at POST /, /healthz, /metrics and the UI
+// (GET and HEAD). Both APIs sit behind the front door (see front); every
+// response carries X-Content-Type-Options: nosniff.
 func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler))
 	if err := s.services.RegisterGateway(ctx, gw); err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", s.guard(gw))
+	mux.Handle("/v1/", s.front(restAPI, gw))
+	aws := s.front(awsAPI, s.aws)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -113,29 +127,14 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/":
-			s.guard(s.aws).ServeHTTP(w, r)
-		case r.Method == http.MethodGet && s.cfg.UI != nil:
+			aws.ServeHTTP(w, r)
+		case (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.cfg.UI != nil:
 			s.cfg.UI.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
 	})
 	return s.count(mux), nil
-}
-
-// guard enforces the bearer token when one is configured. The AWS endpoint
-// also takes the token as the SigV4 access key id's session token is not
-// available to clients such as the AWS CLI: it accepts
-// "Authorization: Bearer <token>" only.
-func (s *Server) guard(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.tokenOK(r.Header.Get("Authorization")) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="stepwise"`)
-			http.Error(w, "a valid bearer token is required", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 type statusRecorder struct {
@@ -148,8 +147,12 @@ func (r *statusRecorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (s *Server) count(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
 		h.ServeHTTP(rec, r)
 		s.requests.Add(1)

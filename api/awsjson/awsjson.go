@@ -11,7 +11,9 @@
 //
 // Authentication: SigV4 signatures are accepted and NOT verified; the
 // Authorization header is ignored here (the api package may require a bearer
-// token in front of this handler). Any access key and secret work.
+// token in front of this handler, and refuses cross-site browser requests
+// and content types other than application/x-amz-json-1.0 and -1.1 there,
+// answering with WriteError). Any access key and secret work.
 //
 // What differs from AWS:
 //   - Only STANDARD state machines exist. CreateStateMachine and
@@ -158,12 +160,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
 	f := h.ops[name]
 	if !ok || f == nil {
-		writeError(w, &APIError{Code: "UnknownOperationException", Message: "Unknown operation " + strconv.Quote(target)})
+		WriteError(w, &APIError{Code: "UnknownOperationException", Message: "Unknown operation " + strconv.Quote(target)})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 	if err != nil {
-		writeError(w, &APIError{Code: "SerializationException", Message: "the request body could not be read: " + err.Error(), Status: http.StatusRequestEntityTooLarge})
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			WriteError(w, &APIError{Code: "RequestEntityTooLargeException", Message: "the request body is larger than " + strconv.FormatInt(mb.Limit, 10) + " bytes", Status: http.StatusRequestEntityTooLarge})
+			return
+		}
+		WriteError(w, &APIError{Code: "SerializationException", Message: "the request body could not be read: " + err.Error()})
 		return
 	}
 	resp, err := f(r.Context(), body)
@@ -172,13 +179,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ae.Status >= 500 {
 			h.cfg.Logger.Error("aws api operation failed", "operation", name, "request_id", reqID, "error", err)
 		}
-		writeError(w, ae)
+		WriteError(w, ae)
 		return
 	}
 	b, err := json.Marshal(resp)
 	if err != nil {
 		h.cfg.Logger.Error("aws api response encoding failed", "operation", name, "request_id", reqID, "error", err)
-		writeError(w, &APIError{Code: "InternalFailure", Message: "internal error", Status: http.StatusInternalServerError})
+		WriteError(w, &APIError{Code: "InternalFailure", Message: "internal error", Status: http.StatusInternalServerError})
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
@@ -186,7 +193,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(b)
 }
 
-func writeError(w http.ResponseWriter, e *APIError) {
+// WriteError answers e as the AWS JSON protocol does: its status (400 when
+// zero), X-Amzn-Errortype and {"__type", "message"}.
+func WriteError(w http.ResponseWriter, e *APIError) {
 	status := e.Status
 	if status == 0 {
 		status = http.StatusBadRequest

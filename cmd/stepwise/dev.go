@@ -170,7 +170,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		httpLn.Close()
 		return err
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := api.NewHTTPServer(handler)
 	gs := srv.GRPCServer()
 
 	// Every goroutine below ends when ctx ends; done counts them.

@@ -156,7 +156,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 		httpLn.Close()
 		return err
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := api.NewHTTPServer(handler)
 	gs := srv.GRPCServer()
 	errc := make(chan error, 4)
 	go func() { errc <- hs.Serve(httpLn) }()
