@@ -295,16 +295,21 @@ func (s *Services) ListExecutions(ctx context.Context, r *stepwisev1.ListExecuti
 	if r.GetPageSize() <= 0 {
 		in.MaxResults = 100
 	}
+	var bound *filter.Bound
 	if strings.TrimSpace(r.GetFilter()) != "" {
 		f, err := filter.Compile(r.GetFilter())
 		if err != nil {
 			return nil, Status(err)
 		}
-		in.Filter = f
+		bound = f.Bind(ctx)
+		in.Filter = bound
 	}
 	xs, next, err := s.eng.ListExecutions(ctx, in)
 	if err != nil {
 		return nil, Status(err)
+	}
+	if bound != nil && bound.Err() != nil {
+		return nil, Status(bound.Err()) // the evaluations stopped early: the page is not complete
 	}
 	out := &stepwisev1.ListExecutionsResponse{NextPageToken: next}
 	for _, x := range xs {

@@ -16,14 +16,26 @@
 // parameters; CEL evaluates the whole expression on the rows that pass
 // them, unless the conditions are the whole expression.
 //
+// Evaluation is bounded: one execution's evaluation by CostLimit (beyond
+// it the execution does not match), and one listing, through Bind, by the
+// request's context and a shared ListCostLimit (beyond it Bound.Err says
+// so, and the listing must fail rather than look complete). A constant
+// pattern of matches() that is not a valid RE2 expression is a compile
+// error.
+//
 // filter imports engine, statelang and cel-go; no database package.
 package filter
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
+	"regexp"
+	"regexp/syntax"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -39,8 +51,15 @@ import (
 // MaxLength is the longest filter expression accepted, in bytes.
 const MaxLength = 4096
 
-// costLimit bounds the work of evaluating a filter on one execution.
-const costLimit = 1_000_000
+// CostLimit bounds, in CEL's cost units, the work of evaluating a filter on
+// one execution (about a tenth of a second); beyond it the execution does
+// not match.
+const CostLimit = 100_000
+
+// ListCostLimit bounds the work of evaluating a filter over one listing, in
+// the same units: fifty executions at CostLimit, or ten thousand at 500
+// each.
+const ListCostLimit = 5_000_000
 
 // Error is a filter that does not compile, with CEL's message and the
 // 1-based line and column of the first problem. It wraps
@@ -122,6 +141,9 @@ func Compile(src string) (*Filter, error) {
 	if perr != nil {
 		return nil, perr
 	}
+	if err := checkRegexps(native.Expr(), native.SourceInfo(), source); err != nil {
+		return nil, err
+	}
 	f.exact = pushed == total
 	refs := map[string]bool{}
 	celast.PostOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
@@ -131,7 +153,7 @@ func Compile(src string) (*Filter, error) {
 	}))
 	f.usesInput, f.usesOutput = refs["input"], refs["output"]
 	if !f.exact {
-		prg, err := env.Program(ast, cel.CostLimit(costLimit), cel.InterruptCheckFrequency(100))
+		prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
 		if err != nil {
 			return nil, &Error{Message: err.Error(), Line: 1, Column: 1}
 		}
@@ -159,10 +181,69 @@ func (f *Filter) Exact() bool { return f.exact }
 
 // Match implements engine.ExecutionFilter: it evaluates the filter on one
 // execution. An evaluation error (a missing field, a type mismatch, the
-// cost limit) is no match.
+// cost limit) is no match. A listing should use Bind instead.
 func (f *Filter) Match(x *engine.Execution) bool {
+	ok, _ := f.eval(context.Background(), x)
+	return ok
+}
+
+// ErrTooCostly is Bound.Err when a listing spent ListCostLimit.
+var ErrTooCostly = fmt.Errorf("the filter needs more work than one listing allows (%d cost units); narrow it with conditions on status, name, state_machine or start_time, or ask for a smaller page: %w", ListCostLimit, engine.ErrInvalidInput)
+
+// Bound is a Filter bound to one listing (see Bind). It is safe for
+// concurrent use.
+type Bound struct {
+	f *Filter
+	// ctx is the listing's request context: engine.ExecutionFilter.Match
+	// takes none, so the binding carries it for the one call it serves.
+	ctx context.Context
+
+	mu    sync.Mutex
+	spent uint64
+	err   error
+}
+
+var _ engine.ExecutionFilter = (*Bound)(nil)
+
+// Bind returns the filter for one listing: every evaluation ends when ctx
+// does, and all of them share ListCostLimit. Once either is spent, Match
+// is false and Err is not nil; the caller must then fail the listing.
+func (f *Filter) Bind(ctx context.Context) *Bound { return &Bound{f: f, ctx: ctx} }
+
+// Conditions implements engine.ExecutionFilter.
+func (b *Bound) Conditions() []engine.Condition { return b.f.conds }
+
+// Match implements engine.ExecutionFilter.
+func (b *Bound) Match(x *engine.Execution) bool {
+	if b.Err() != nil {
+		return false
+	}
+	ok, cost := b.f.eval(b.ctx, x)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.spent += cost
+	switch {
+	case b.err != nil:
+	case b.ctx.Err() != nil:
+		b.err = b.ctx.Err()
+	case b.spent > ListCostLimit:
+		b.err = ErrTooCostly
+	}
+	return ok && b.err == nil
+}
+
+// Err reports why the listing's evaluations stopped: the context's error,
+// ErrTooCostly, or nil while they go on.
+func (b *Bound) Err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// eval evaluates the filter on x, and reports the cost spent.
+func (f *Filter) eval(ctx context.Context, x *engine.Execution) (bool, uint64) {
 	if f.exact {
-		return true
+		return true, 0
 	}
 	vars := map[string]any{
 		"name":          x.Name,
@@ -176,17 +257,34 @@ func (f *Filter) Match(x *engine.Execution) bool {
 		vars["stop_time"] = x.StopDate
 	}
 	if f.usesInput {
-		vars["input"] = func() any { return jsonValue(x.Input) }
+		vars["input"] = lazyJSON(x.Input)
 	}
 	if f.usesOutput {
-		vars["output"] = func() any { return jsonValue(x.Output) }
+		vars["output"] = lazyJSON(x.Output)
 	}
-	out, _, err := f.prg.Eval(vars)
+	out, det, err := f.prg.ContextEval(ctx, vars)
+	var cost uint64
+	if det != nil && det.ActualCost() != nil {
+		cost = *det.ActualCost()
+	}
 	if err != nil {
-		return false
+		return false, cost
 	}
 	b, ok := out.(types.Bool)
-	return ok && bool(b)
+	return ok && bool(b), cost
+}
+
+// lazyJSON parses a document the first time CEL asks for it, and only
+// once: CEL calls the function at every reference to the variable.
+func lazyJSON(text string) func() any {
+	var v any
+	parsed := false
+	return func() any {
+		if !parsed {
+			v, parsed = jsonValue(text), true
+		}
+		return v
+	}
 }
 
 // jsonValue parses a JSON document for CEL: integers beyond int64 become
@@ -227,6 +325,42 @@ func celValue(v any) any {
 		return f
 	}
 	return v
+}
+
+// checkRegexps compiles every constant pattern of matches(), whether
+// called as s.matches(p) or matches(s, p), as CEL would (RE2 syntax).
+func checkRegexps(e celast.Expr, info *celast.SourceInfo, src common.Source) *Error {
+	var first *Error
+	celast.PostOrderVisit(e, celast.NewExprVisitor(func(e celast.Expr) {
+		if first != nil || e.Kind() != celast.CallKind || e.AsCall().FunctionName() != "matches" {
+			return
+		}
+		args := e.AsCall().Args()
+		if len(args) == 0 {
+			return
+		}
+		pat := args[len(args)-1]
+		s, ok := stringLit(pat)
+		if !ok {
+			return
+		}
+		if _, err := regexp.Compile(s); err != nil {
+			var re *syntax.Error
+			msg := err.Error()
+			if errors.As(err, &re) {
+				msg = re.Code.String() + ": `" + re.Expr + "`"
+			}
+			first = errorAt(pat, info, src, fmt.Sprintf("invalid regular expression %q: %s", s, msg))
+		}
+	}))
+	return first
+}
+
+// errorAt is an *Error located at e, shown as CEL shows its own.
+func errorAt(e celast.Expr, info *celast.SourceInfo, src common.Source, msg string) *Error {
+	loc := info.GetStartLocation(e.ID())
+	ce := &common.Error{Location: loc, Message: msg}
+	return &Error{Message: strings.TrimSpace(ce.ToDisplayString(src)), Line: loc.Line(), Column: loc.Column() + 1}
 }
 
 // conjuncts flattens the top-level && of an expression.
@@ -357,9 +491,7 @@ func timestampLit(e celast.Expr, info *celast.SourceInfo, src common.Source) (ti
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		loc := info.GetStartLocation(call.Args()[0].ID())
-		ce := &common.Error{Location: loc, Message: fmt.Sprintf("invalid timestamp %q: want RFC 3339, e.g. 2026-11-01T00:00:00Z", s)}
-		return time.Time{}, false, &Error{Message: strings.TrimSpace(ce.ToDisplayString(src)), Line: loc.Line(), Column: loc.Column() + 1}
+		return time.Time{}, false, errorAt(call.Args()[0], info, src, fmt.Sprintf("invalid timestamp %q: want RFC 3339, e.g. 2026-11-01T00:00:00Z", s))
 	}
 	return t, true, nil
 }

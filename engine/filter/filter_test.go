@@ -1,7 +1,9 @@
 package filter_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,6 +74,9 @@ func TestCompileErrors(t *testing.T) {
 		{`status == 1`, 1, 8, "found no matching overload for '_==_'"},
 		{"status == \"FAILED\" &&\n  start_time > timestamp(\"yesterday\")", 2, 26, `invalid timestamp "yesterday"`},
 		{`name`, 1, 1, "must be a boolean expression"},
+		{`name.matches("order-[")`, 1, 14, `invalid regular expression "order-[": missing closing ]`},
+		{`status == "FAILED" && matches(error, "(a")`, 1, 38, `invalid regular expression "(a": missing closing )`},
+		{`input.items.exists(x, x.matches("a**"))`, 1, 33, `invalid regular expression "a**": invalid nested repetition operator`},
 	}
 	for _, tt := range tests {
 		_, err := filter.Compile(tt.src)
@@ -122,5 +127,78 @@ func TestMatch(t *testing.T) {
 		if got := f.Match(tt.x); got != tt.want {
 			t.Errorf("Compile(%q).Match(%s) = %v; want %v", tt.src, tt.x.Name, got, tt.want)
 		}
+	}
+}
+
+func TestCompileRegexpNotConstant(t *testing.T) {
+	t.Parallel()
+	// A pattern computed at run time is checked when it runs: a bad one is
+	// no match.
+	f, err := filter.Compile(`name.matches(cause)`)
+	if err != nil {
+		t.Fatalf("Compile = %v; want a filter", err)
+	}
+	if f.Match(&engine.Execution{Name: "a", Cause: "["}) {
+		t.Errorf("Match with an invalid run-time pattern = true; want false")
+	}
+	if f, err := filter.Compile(`name.matches("^o-[0-9]+$")`); err != nil || !f.Match(&engine.Execution{Name: "o-12"}) {
+		t.Errorf("Compile(valid pattern) = %v; want a matching filter", err)
+	}
+}
+
+// costly is an execution and a filter whose evaluation on it exceeds
+// CostLimit: every pair of 300 items.
+func costly() (*engine.Execution, *filter.Filter) {
+	items := make([]string, 300)
+	for i := range items {
+		items[i] = fmt.Sprintf("%q", fmt.Sprint("item-", i))
+	}
+	x := &engine.Execution{Name: "big", Status: "SUCCEEDED", Input: `{"items":[` + strings.Join(items, ",") + `]}`}
+	f, err := filter.Compile(`input.items.all(a, input.items.all(b, a == b || a != b))`)
+	if err != nil {
+		panic(err)
+	}
+	return x, f
+}
+
+func TestCostLimit(t *testing.T) {
+	t.Parallel()
+	x, f := costly()
+	if f.Match(x) {
+		t.Errorf("Match beyond CostLimit = true; want false")
+	}
+	b := f.Bind(context.Background())
+	n := 0
+	for ; b.Err() == nil && n < 1000; n++ {
+		if b.Match(x) {
+			t.Fatalf("Bound.Match beyond CostLimit = true; want false")
+		}
+	}
+	if !errors.Is(b.Err(), filter.ErrTooCostly) || !errors.Is(b.Err(), engine.ErrInvalidInput) {
+		t.Fatalf("after %d costly matches Bound.Err() = %v; want ErrTooCostly", n, b.Err())
+	}
+	if n > filter.ListCostLimit/filter.CostLimit+1 {
+		t.Errorf("Bound stopped after %d evaluations; want at most %d", n, filter.ListCostLimit/filter.CostLimit+1)
+	}
+	// Cheap evaluations stop too once the budget is spent.
+	cheap, _ := filter.Compile(`name == "big" || input.a == 1`)
+	if b.Match(x) || cheap.Bind(context.Background()).Match(x) != true {
+		t.Errorf("a spent Bound matched, or a fresh one did not")
+	}
+}
+
+func TestBoundContext(t *testing.T) {
+	t.Parallel()
+	x, f := costly()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := f.Bind(ctx)
+	if b.Match(x) || !errors.Is(b.Err(), context.Canceled) {
+		t.Errorf("Bound.Match after the context ended: Err() = %v; want context.Canceled", b.Err())
+	}
+	x.Name = "cheap"
+	cheap, _ := filter.Compile(`name == "cheap" || input.a == 1`)
+	if b := cheap.Bind(ctx); b.Match(x) || b.Err() == nil {
+		t.Errorf("Bound.Match of a cheap filter after the context ended = true or Err() = nil; want false and an error")
 	}
 }
