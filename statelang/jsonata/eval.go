@@ -115,6 +115,14 @@ func throw(code string, value any) {
 	panic(&Error{Code: code, Value: value, Position: -1})
 }
 
+// tick counts one step of a long loop and checks the clock every 256.
+func (ev *evaluator) tick() {
+	ev.steps++
+	if ev.steps&255 == 0 {
+		ev.check()
+	}
+}
+
 func (ev *evaluator) check() {
 	if ev.hasDeadline && time.Now().After(ev.deadline) {
 		panic(&Error{Code: "U1001", Position: -1, Message: "Expression evaluation timeout: Check for infinite loop"})
@@ -148,7 +156,7 @@ func (ev *evaluator) eval(expr *node, input any, env *frame) any {
 	case ntString, ntNumber, ntValue:
 		result = expr.value
 	case ntWildcard:
-		result = evalWildcard(input)
+		result = ev.evalWildcard(input)
 	case ntDescendant:
 		result = evalDescendants(input)
 	case ntParent:
@@ -601,20 +609,24 @@ func flattenInto(v any, out []any, d int) []any {
 	return append(out, v)
 }
 
-func evalWildcard(input any) any {
-	results := newSeq()
+// evalWildcard is `*`: the values of an object (or of each object of an
+// array), arrays among them flattened. It builds one slice, checking the
+// budget as it goes (appending array after array used to copy the result
+// so far each time).
+func (ev *evaluator) evalWildcard(input any) any {
 	if a, ok := input.(*array); ok && a.outerWrapper && len(a.items) > 0 {
 		input = a.items[0]
 	}
-	var res any = results
+	var items []any
+	plain := false // once an array value is added, the result is a plain array
 	add := func(value any) {
+		ev.tick()
 		if va, ok := value.(*array); ok {
-			flat := &array{items: flattenInto(va, nil, 0)}
-			res = appendValues(res, flat)
+			plain = true
+			items = flattenInto(va, items, 0)
+			ev.checkSize(len(items))
 		} else {
-			if ra, ok := res.(*array); ok {
-				ra.push(value)
-			}
+			items = append(items, value)
 		}
 	}
 	switch x := input.(type) {
@@ -627,7 +639,10 @@ func evalWildcard(input any) any {
 			add(v)
 		}
 	}
-	return res
+	if plain {
+		return &array{items: items}
+	}
+	return newSeq(items...)
 }
 
 func evalDescendants(input any) any {

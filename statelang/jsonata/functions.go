@@ -469,7 +469,7 @@ func init() {
 		return a[0] != nil
 	})
 	def("spread", "<x-:a<o>>", func(ev *evaluator, a []any, _ any, _ *frame) any {
-		return spread(a[0])
+		return ev.spread(a[0])
 	})
 	def("merge", "<a<o>:o>", func(ev *evaluator, a []any, _ any, _ *frame) any {
 		if a[0] == nil {
@@ -1008,17 +1008,24 @@ func keysOf(v any) any {
 	return result
 }
 
-func spread(v any) any {
+// spread is $spread: an object becomes an array of one-key objects, an
+// array the concatenation of its items spread. The result is built in one
+// slice, checking the budget as it goes (appending item after item used
+// to copy the result so far each time).
+func (ev *evaluator) spread(v any) any {
 	switch x := v.(type) {
 	case *array:
-		var result any = newSeq()
-		for _, it := range x.items {
-			result = appendValues(result, spread(it))
+		var items []any
+		plain := false // once anything is added, the result is a plain array
+		ev.spreadInto(x, &items, &plain, 0)
+		if !plain {
+			return newSeq()
 		}
-		return result
+		return &array{items: items}
 	case *Object:
-		result := newSeq()
+		result := newSeqCap(len(x.keys))
 		for _, k := range x.keys {
+			ev.tick()
 			o := NewObject(1)
 			o.Set(k, x.vals[k])
 			result.push(o)
@@ -1026,6 +1033,32 @@ func spread(v any) any {
 		return result
 	}
 	return v
+}
+
+func (ev *evaluator) spreadInto(a *array, items *[]any, plain *bool, d int) {
+	if d > maxDataDepth {
+		tooDeep()
+	}
+	for _, it := range a.items {
+		ev.tick()
+		switch x := it.(type) {
+		case nil:
+			continue
+		case *array:
+			ev.spreadInto(x, items, plain, d+1)
+		case *Object:
+			for _, k := range x.keys {
+				ev.tick()
+				o := NewObject(1)
+				o.Set(k, x.vals[k])
+				*items = append(*items, o)
+			}
+		default:
+			*items = append(*items, it)
+		}
+		*plain = true
+		ev.checkSize(len(*items))
+	}
 }
 
 func matchObject(m any) *Object {
