@@ -16,19 +16,52 @@ import (
 
 // ParseJSON parses one JSON document into the value model. Integers
 // become int64 (json.Number beyond int64), numbers with a fraction or an
-// exponent float64. It never panics on malformed input.
+// exponent float64, except long decimals, kept as json.Number. A number
+// with an exponent beyond float64's range (1e400) is an error: it has no
+// value in the model (it would print as null). It never panics on
+// malformed input.
 func ParseJSON(b []byte) (v any, err error) {
 	if hasSurrogateEscape(b) {
 		// ojg decodes escaped UTF-16 surrogate pairs (\ud83d\ude00) as two
 		// replacement characters; encoding/json joins them correctly.
-		return parseStd(b)
+		v, err = parseStd(b)
+	} else {
+		v, err = parseOj(b)
 	}
+	if err == nil && bytes.ContainsAny(b, "eE") && !finite(v) {
+		return nil, fmt.Errorf("invalid JSON: a number is outside the range of a 64-bit float (about ±1.8E308)")
+	}
+	return v, err
+}
+
+func parseOj(b []byte) (v any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			v, err = nil, fmt.Errorf("invalid JSON: %v", r)
 		}
 	}()
 	return oj.Parse(b)
+}
+
+// finite reports whether every float in v is finite.
+func finite(v any) bool {
+	switch t := v.(type) {
+	case float64:
+		return !math.IsInf(t, 0) && !math.IsNaN(t)
+	case []any:
+		for _, e := range t {
+			if !finite(e) {
+				return false
+			}
+		}
+	case map[string]any:
+		for _, e := range t {
+			if !finite(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // hasSurrogateEscape reports whether b holds a \uD800–\uDFFF escape.

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // allocated returns the bytes f allocates. Tests using it do not call
@@ -218,5 +219,71 @@ func TestTemplateResultBounds(t *testing.T) {
 				t.Errorf("Enter allocated %d MB; want at most 64 MB", n>>20)
 			}
 		})
+	}
+}
+
+// TestWaitTimestampRange: a Wait until a timestamp more than a year
+// (maxWait) after the state is entered fails with "Wait state delay is
+// too long.", as SecondsPath does; one within the year waits.
+func TestWaitTimestampRange(t *testing.T) {
+	t.Parallel()
+	entered := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, def string
+		input     any
+		fail      string // the failure's name, or "" for a wait
+	}{
+		{"Timestamp in 9999", `"Timestamp":"9999-12-31T23:59:59Z"`, nil, ErrRuntime},
+		{"Timestamp in a month", `"Timestamp":"2025-02-01T00:00:00Z"`, nil, ""},
+		{"Timestamp in the past", `"Timestamp":"2000-01-01T00:00:00Z"`, nil, ""},
+		{"TimestampPath in 9999", `"TimestampPath":"$.t"`, map[string]any{"t": "9999-01-01T00:00:00Z"}, ErrRuntime},
+		{"TimestampPath two years on", `"TimestampPath":"$.t"`, map[string]any{"t": "2027-01-01T00:00:00Z"}, ErrRuntime},
+		{"JSONata Timestamp in 9999", `"QueryLanguage":"JSONata","Timestamp":"{% '9999-01-01T00:00:00Z' %}"`, nil, ErrQueryEvaluationError},
+		{"JSONata literal Timestamp in 9999", `"QueryLanguage":"JSONata","Timestamp":"9999-01-01T00:00:00Z"`, nil, ErrQueryEvaluationError},
+	}
+	for _, tt := range tests {
+		m := mustParse(t, `{"StartAt":"W","States":{"W":{"Type":"Wait",`+tt.def+`,"End":true}}}`)
+		step := m.Start().Enter(tt.input, &Context{StateName: "W", StateEnteredTime: entered}, &Env{})
+		got := ""
+		if step.Failure != nil {
+			got = step.Failure.Name
+			if !strings.Contains(step.Failure.Cause, "Wait state delay is too long.") {
+				t.Errorf("%s: cause = %q; want the delay too long", tt.name, step.Failure.Cause)
+			}
+		}
+		if got != tt.fail {
+			t.Errorf("%s: Enter failure = %v; want %q", tt.name, step.Failure, tt.fail)
+		}
+	}
+}
+
+// TestParseJSONNumberRange: a number beyond float64's range is rejected
+// with a clear error (it once became null); large integers and floats
+// within the range keep their value.
+func TestParseJSONNumberRange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want string // MarshalString of the value, or "" for an error
+	}{
+		{`1e400`, ""},
+		{`{"a":[1,-1E+400]}`, ""},
+		{`[1` + strings.Repeat("0", 400) + `.5]`, `[1` + strings.Repeat("0", 400) + `.5]`}, // kept as written
+		{`"\ud83d\ude00 1e400"`, `"😀 1e400"`},
+		{`[1e400, "\ud83d\ude00"]`, ""},
+		{`1e308`, `1.0E308`},
+		{`123456789012345678901234567890`, `123456789012345678901234567890`},
+		{`{"e":"E"}`, `{"e":"E"}`},
+	}
+	for _, tt := range tests {
+		v, err := ParseJSON([]byte(tt.in))
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("ParseJSON(%.40s) = %s; want an error", tt.in, MarshalString(v))
+		case tt.want == "" && !strings.Contains(err.Error(), "outside the range"):
+			t.Errorf("ParseJSON(%.40s) error = %v; want one naming the range", tt.in, err)
+		case tt.want != "" && (err != nil || MarshalString(v) != tt.want):
+			t.Errorf("ParseJSON(%.40s) = %s, %v; want %s", tt.in, MarshalString(v), err, tt.want)
+		}
 	}
 }

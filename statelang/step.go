@@ -201,6 +201,9 @@ func (s *State) Enter(input any, c *Context, env *Env) Step {
 		if f != nil {
 			return fail(f)
 		}
+		if (s.Timestamp != nil || s.TimestampPath != nil) && tooLongWait(until, c) {
+			return fail(s.runtimeFailure(c, ErrRuntime, "Wait state delay is too long."))
+		}
 		vals, f := s.evalAssign(s.assign, eff, ctxObj, nil, env, c)
 		if f != nil {
 			return fail(f)
@@ -498,6 +501,14 @@ func asInteger(v any) (int64, bool) {
 // maxWait is the longest a Wait state may wait: AWS's execution limit of
 // one year.
 const maxWait = 366 * 24 * time.Hour
+
+// tooLongWait reports whether a Wait state entered as c says would end
+// more than maxWait later. It applies to Timestamp and TimestampPath as
+// it does to SecondsPath: a timestamp in the year 9999 is an end no
+// execution reaches, and one a timer store may not hold.
+func tooLongWait(until time.Time, c *Context) bool {
+	return until.Sub(c.StateEnteredTime) > maxWait
+}
 
 func (s *State) waitUntil(eff any, c *Context, ctxObj any) (time.Time, *Failure) {
 	switch {

@@ -54,6 +54,10 @@ func (s *State) enterJSONata(input any, c *Context, env *Env) Step {
 		return Step{Kind: StepNext, Next: target, Output: out, Assign: vals}
 	case TypeWait:
 		until, f := s.waitUntilJSONata(js, c)
+		if f == nil && (s.jTimestamp != nil || s.Timestamp != nil) && tooLongWait(until, c) {
+			f = failf(ErrQueryEvaluationError, "Wait state delay is too long.")
+			located(&f, "Timestamp")
+		}
 		if f != nil {
 			return fail(s.asQuery(c, f))
 		}
