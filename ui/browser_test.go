@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,10 +14,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
-	"github.com/stepwise-dev/stepwise/ui"
 )
 
 // The browser tests run the real UI bundle in headless Chromium against a
@@ -112,7 +109,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx := context.Background()
 	st, _ := pgtest.Store(t)
 	w := &workers{}
 	eng, err := engine.New(engine.Config{Store: st, Dispatcher: w, PollInterval: 100 * time.Millisecond})
@@ -120,30 +117,15 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	w.eng = eng
-	srv, err := api.New(api.Config{Engine: eng, UI: ui.Handler()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := srv.HTTPHandler(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(h)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = eng.Run(ctx) }()
-	t.Cleanup(func() {
-		hs.Close()
-		cancel()
-		<-done
-		w.wg.Wait()
-	})
+	t.Cleanup(w.wg.Wait) // after serveUI's cleanup: cleanups run last first
+	url := serveUI(t, eng, "")
 
 	for name, def := range map[string]string{"orders": ordersASL, "waiter": waiterASL, "big": bigASL} {
 		if _, err := eng.CreateStateMachine(ctx, name, def, ""); err != nil {
 			t.Fatalf("CreateStateMachine(%q): %v", name, err)
 		}
 	}
-	f := &fixture{url: hs.URL, eng: eng, arns: map[string]string{}}
+	f := &fixture{url: url, eng: eng, arns: map[string]string{}}
 	items := make([]string, 6200)
 	for i := range items {
 		items[i] = fmt.Sprintf(`{"i":%d}`, i)

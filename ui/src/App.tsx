@@ -1,3 +1,4 @@
+import { TokenPrompt } from './components/TokenPrompt'
 import { ExecutionPage } from './pages/ExecutionPage'
 import { ExecutionsList } from './pages/ExecutionsList'
 import { MachinePage, MachinesPage } from './pages/Machines'
@@ -29,6 +30,7 @@ export function App() {
         </nav>
       </header>
       <main>{page}</main>
+      <TokenPrompt />
     </div>
   )
 }

@@ -52,13 +52,53 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, {
-    method,
-    headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal,
+// The bearer token of a server started with --auth-token: asked for once
+// when the API answers 401, kept for this browser tab (sessionStorage) and
+// sent on every call.
+const tokenKey = 'stepwise.token'
+
+/** TokenAsker shows the token form; it resolves to the token, or null when the user gives up. */
+export type TokenAsker = (wrong: boolean) => Promise<string | null>
+
+let asker: TokenAsker | undefined
+let asking: Promise<string | null> | undefined
+
+/** onTokenNeeded registers the UI that asks for the token. */
+export function onTokenNeeded(ask: TokenAsker) {
+  asker = ask
+}
+
+function storedToken(): string | null {
+  try {
+    return sessionStorage.getItem(tokenKey)
+  } catch {
+    return null
+  }
+}
+
+// askToken asks once for all the calls that were refused together.
+async function askToken(wrong: boolean): Promise<string | null> {
+  if (!asker) return null
+  asking ??= asker(wrong).finally(() => {
+    asking = undefined
   })
+  const token = await asking
+  if (token) sessionStorage.setItem(tokenKey, token)
+  return token
+}
+
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  for (;;) {
+    const token = storedToken()
+    const headers: Record<string, string> = { Accept: 'application/json' }
+    if (body !== undefined) headers['Content-Type'] = 'application/json'
+    if (token) headers.Authorization = 'Bearer ' + token
+    res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal })
+    if (res.status !== 401) break
+    // Another call may have been given the token meanwhile; else ask.
+    if (storedToken() === token && !(await askToken(token !== null))) break
+  }
   const text = await res.text()
   let data: unknown = undefined
   try {
