@@ -290,6 +290,23 @@ func (s *observedStore) Commit(ctx context.Context, m *engine.Mutation) error {
 	return err
 }
 
+func (s *observedStore) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	var w *engine.GroupWrite
+	res, err := s.Store.CommitGroup(ctx, ids, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+		var err error
+		w, err = decide(xs)
+		return w, err
+	})
+	if err == nil && w != nil {
+		for _, m := range w.Mutations {
+			if m.Terminal {
+				s.done.Put(strconv.FormatInt(m.ExecutionID, 10), outcomeOf(m))
+			}
+		}
+	}
+	return res, err
+}
+
 func (s *observedStore) CreateExecution(ctx context.Context, e *engine.Execution, first func(id int64) (*engine.Mutation, error)) (*engine.Execution, error) {
 	var last *engine.Mutation
 	got, err := s.Store.CreateExecution(ctx, e, func(id int64) (*engine.Mutation, error) {

@@ -46,6 +46,15 @@ type Config struct {
 	// Workers bounds how many claimed timers are applied concurrently.
 	// Defaults to 16.
 	Workers int
+	// GroupCommitters bounds how many group commits are in flight at once
+	// (see group.go). Defaults to 2.
+	GroupCommitters int
+	// MaxGroup bounds the ops of one group commit. Defaults to 512.
+	MaxGroup int
+	// ConfirmDelay is how long a dispatch confirmation may wait for a
+	// group to ride along with before it is written on its own. Defaults
+	// to 20ms.
+	ConfirmDelay time.Duration
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// Random returns numbers in [0, 1) for States.MathRandom and jitter.
@@ -82,6 +91,15 @@ func (c *Config) setDefaults() {
 	if c.Workers <= 0 {
 		c.Workers = 16
 	}
+	if c.GroupCommitters <= 0 {
+		c.GroupCommitters = 2
+	}
+	if c.MaxGroup <= 0 {
+		c.MaxGroup = 512
+	}
+	if c.ConfirmDelay <= 0 {
+		c.ConfirmDelay = 20 * time.Millisecond
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -115,7 +133,7 @@ type Engine struct {
 	mu       sync.RWMutex
 	machines map[string]*statelang.Machine
 
-	locks [256]sync.Mutex // per-execution serialisation inside this process
+	group committer // every change to an existing execution (group.go)
 
 	acts activityHub // GetActivityTask pollers (activities.go)
 }
@@ -126,8 +144,10 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("engine: Config.Store is required")
 	}
-	return &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
-		machines: map[string]*statelang.Machine{}}, nil
+	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
+		machines: map[string]*statelang.Machine{}}
+	e.group = committer{e: e, busy: map[int64]bool{}}
+	return e, nil
 }
 
 func (e *Engine) stateMachineARN(name string) string {
@@ -301,84 +321,29 @@ func (e *Engine) exec(x *Execution, input any, roleARN string) Exec {
 }
 
 func (e *Engine) mutation(x *Execution, d *Decision, now time.Time) *Mutation {
-	m := &Mutation{
-		ExecutionID: x.ID, Version: x.Version, Status: d.State.Status, LastEventID: d.State.LastEventID,
-		State: EncodeState(d.State), Events: d.Events, NewTasks: d.NewTasks, CloseTasks: d.CloseTasks,
-		NewTimers: d.NewTimers, DeleteTimers: d.DeleteTimers, Terminal: d.Terminal,
-	}
-	for i := range m.NewTasks {
-		m.NewTasks[i].DispatchAfter = now.Add(e.cfg.DispatchTimeout)
-	}
-	if d.Terminal {
-		m.StopDate = now
-		if d.Status == StatusSucceeded {
-			m.Output = statelang.MarshalString(d.Output)
-		}
-		if d.Failure != nil {
-			m.Error, m.Cause = d.Failure.Name, d.Failure.Cause
-		}
-	}
-	return m
+	g := newMerge(x)
+	g.add(d, now.Add(e.cfg.DispatchTimeout))
+	return g.mutation(d.State, now)
 }
 
-// apply runs one event against an execution: load, decide, commit (retrying
-// on a version conflict), then dispatch the new tasks.
+// apply applies one event to an execution through the group committer,
+// then dispatches the new tasks.
 func (e *Engine) apply(ctx context.Context, id int64, ev Event) (*Decision, error) {
-	lock := &e.locks[uint64(id)%uint64(len(e.locks))]
-	var dec *Decision
-	for attempt := 0; ; attempt++ {
-		lock.Lock()
-		d, err := e.applyOnce(ctx, id, ev)
-		lock.Unlock()
-		if errors.Is(err, ErrConflict) && attempt < 20 {
-			continue // another engine committed first: decide again on its state
-		}
-		if err != nil {
-			return nil, err
-		}
-		dec = d
-		break
+	o := &op{kind: opEvent, id: id, ev: ev}
+	if err := e.group.do(ctx, o); err != nil {
+		return nil, err
 	}
-	e.dispatch(ctx, dec.NewTasks)
-	e.cancelTasks(ctx, dec.CloseTasks)
-	return dec, nil
+	e.afterCommit(ctx, o.dec)
+	return o.dec, nil
 }
 
-func (e *Engine) applyOnce(ctx context.Context, id int64, ev Event) (*Decision, error) {
-	x, err := e.store.GetExecution(ctx, id)
-	if err != nil {
-		return nil, err
+// afterCommit hands a committed decision's effects to the dispatcher.
+func (e *Engine) afterCommit(ctx context.Context, d *Decision) {
+	if d == nil {
+		return
 	}
-	if x.Status != StatusRunning {
-		return nil, ErrExecutionNotRunning
-	}
-	m, sm, err := e.machine(ctx, x.StateMachine, x.StateMachineVersion)
-	if err != nil {
-		return nil, err
-	}
-	st, err := DecodeState(x.State)
-	if err != nil {
-		return nil, err
-	}
-	input, err := statelang.ParseJSON([]byte(x.Input))
-	if err != nil {
-		return nil, fmt.Errorf("stored input of execution %d: %w", id, err)
-	}
-	now := e.cfg.Now()
-	d, err := Decide(m, e.exec(x, input, sm.RoleARN), st, ev, now, &e.env, e.limits())
-	if err != nil {
-		return nil, err
-	}
-	if ev.Kind == EventTimer {
-		d.DeleteTimers = append(d.DeleteTimers, ev.TimerKey)
-	}
-	if !d.Changed && len(d.DeleteTimers) == 0 {
-		return d, nil
-	}
-	if err := e.store.Commit(ctx, e.mutation(x, d, now)); err != nil {
-		return nil, err
-	}
-	return d, nil
+	e.dispatch(ctx, d.NewTasks)
+	e.cancelTasks(ctx, d.CloseTasks)
 }
 
 func (e *Engine) dispatch(ctx context.Context, tasks []Task) {

@@ -146,6 +146,33 @@ type Mutation struct {
 	Terminal bool
 }
 
+// GroupWrite is everything one group commit writes: the mutations of many
+// executions (at most one per execution) and task bookkeeping that needs
+// no decision.
+type GroupWrite struct {
+	Mutations []*Mutation
+	// Confirmed tasks were stored by the transport (JetStream acknowledged
+	// the publish): if still SCHEDULED, their dispatch deadline moves to
+	// ConfirmedUntil, so the maintenance loop does not publish them again.
+	Confirmed      []string
+	ConfirmedUntil time.Time
+	// Started tasks were taken by a worker (a .waitForTaskToken task
+	// delivered): marked STARTED if still open.
+	Started []string
+	// Heartbeats: tasks whose worker reported progress at Now: marked
+	// STARTED if still open, their heartbeat timer moved to Now plus
+	// their HeartbeatSeconds.
+	Heartbeats []string
+	Now        time.Time
+}
+
+// GroupResult reports the task bookkeeping of a group commit.
+type GroupResult struct {
+	// Open holds the tokens of GroupWrite.Started and Heartbeats whose
+	// task was open (and so was updated).
+	Open map[string]bool
+}
+
 // ListFilter selects executions for ListExecutions.
 type ListFilter struct {
 	StateMachine string // "" for every machine
@@ -210,6 +237,14 @@ type Store interface {
 	// Commit applies one mutation atomically; ErrConflict if the
 	// execution's version is no longer m.Version.
 	Commit(ctx context.Context, m *Mutation) error
+	// CommitGroup is one group commit (see GroupWrite): in one
+	// transaction it locks and loads the executions ids (an id with no row
+	// is absent from the map), calls decide with them, and writes what
+	// decide returns. Each mutation's Version is that of the row decide
+	// saw, so it cannot conflict unless a writer that does not lock (Commit)
+	// got there first, which fails the whole group with ErrConflict. When
+	// decide fails nothing is written and its error is returned.
+	CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*Execution) (*GroupWrite, error)) (GroupResult, error)
 
 	// ClaimDueTimers returns up to limit timers due at now and pushes their
 	// FireAt to now+lease so no other engine takes them meanwhile.

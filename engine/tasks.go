@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -71,14 +70,11 @@ func ExecutionIDOfToken(token string) (int64, bool) {
 // issued returns ErrInvalidToken. An output above 256 KiB fails the task
 // with States.DataLimitExceeded, as on AWS.
 func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) error {
-	if len(output) > statelang.MaxPayloadBytes {
-		return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: statelang.ErrDataLimitExceeded})
-	}
-	v, err := statelang.ParseJSON([]byte(output))
+	ev, err := successEvent(token, output)
 	if err != nil {
-		return fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
+		return err
 	}
-	return e.taskEvent(ctx, token, Event{Kind: EventTaskSucceeded, Token: token, Output: v, OutputSize: len(output)})
+	return e.taskEvent(ctx, token, ev)
 }
 
 // SendTaskFailure reports a task's failure with an ASL error name and cause.
@@ -113,7 +109,7 @@ func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
 	if _, ok := ExecutionIDOfToken(token); !ok {
 		return ErrInvalidToken
 	}
-	err := e.store.TaskHeartbeat(ctx, token, e.cfg.Now())
+	err := e.group.do(ctx, &op{kind: opHeartbeat, token: token})
 	if errors.Is(err, ErrNotFound) {
 		return e.closedOrInvalid(ctx, token)
 	}
@@ -142,37 +138,29 @@ type WorkerResult struct {
 // result is the task's outcome. Stale, duplicate or unknown results return
 // ErrTaskClosed or ErrInvalidToken and change nothing.
 func (e *Engine) ApplyWorkerResult(ctx context.Context, r WorkerResult) error {
-	t, status, err := e.store.GetTask(ctx, r.Token)
-	if errors.Is(err, ErrNotFound) {
+	id, ok := ExecutionIDOfToken(r.Token)
+	if !ok {
 		return ErrInvalidToken
 	}
-	if err != nil {
+	o := &op{kind: opResult, id: id, res: &r}
+	err := e.group.do(ctx, o)
+	switch {
+	case errors.Is(err, ErrExecutionNotRunning), errors.Is(err, ErrNotFound):
+		return ErrTaskClosed
+	case err != nil:
 		return err
-	}
-	if t.Attempt+1 != r.Attempt || (status != TaskScheduled && status != TaskStarted) {
+	case o.dec != nil && !o.dec.Changed:
 		return ErrTaskClosed
 	}
-	if r.Failed {
-		if r.Error == statelang.ErrDataLimitExceeded {
-			r.Cause = "" // the engine words it as AWS does, naming the resource
-		}
-		return e.SendTaskFailure(ctx, r.Token, r.Error, r.Cause)
-	}
-	if statelang.ResourceWaitsForCallback(t.Resource) {
-		return e.TaskDelivered(ctx, r.Token)
-	}
-	return e.SendTaskSuccess(ctx, r.Token, r.Output)
+	e.afterCommit(ctx, o.dec)
+	return nil
 }
 
 // TaskDelivered records that a transport handed a task to a worker that
 // acknowledged it: the task is STARTED and is not dispatched again. Unlike
 // SendTaskHeartbeat it does not move the heartbeat deadline.
 func (e *Engine) TaskDelivered(ctx context.Context, token string) error {
-	ts, ok := e.store.(TaskStore)
-	if !ok {
-		return nil
-	}
-	err := ts.MarkTaskStarted(ctx, token)
+	err := e.group.do(ctx, &op{kind: opStarted, token: token})
 	if errors.Is(err, ErrNotFound) {
 		return e.closedOrInvalid(ctx, token)
 	}
@@ -182,15 +170,14 @@ func (e *Engine) TaskDelivered(ctx context.Context, token string) error {
 // ConfirmDispatch records that a transport stored a task durably (for
 // NATS: JetStream acknowledged the publish), so the maintenance loop does
 // not dispatch it again; from then on the transport's redelivery, and the
-// state's TimeoutSeconds and HeartbeatSeconds, cover a lost worker. A
-// transport that cannot confirm leaves the task to be re-dispatched after
-// Config.DispatchTimeout.
-func (e *Engine) ConfirmDispatch(ctx context.Context, token string) error {
-	ts, ok := e.store.(TaskStore)
-	if !ok {
-		return nil
-	}
-	return ts.ConfirmDispatch(ctx, token, e.cfg.Now().Add(confirmedDispatchHold))
+// state's TimeoutSeconds and HeartbeatSeconds, cover a lost worker. It
+// does not wait: the confirmation rides along with the next group commit
+// (or is written on its own after Config.ConfirmDelay). A confirmation
+// lost with the process leaves the task to be dispatched again after
+// Config.DispatchTimeout, under the same message id.
+func (e *Engine) ConfirmDispatch(_ context.Context, token string) error {
+	e.group.add(&op{kind: opConfirm, token: token})
+	return nil
 }
 
 // confirmedDispatchHold is how far a confirmed task's dispatch deadline

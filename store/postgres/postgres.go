@@ -277,60 +277,9 @@ type queuer interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// queueMutation adds a mutation's statements to a batch.
-func queueMutation(b *pgx.Batch, m *engine.Mutation) {
-	var stop *time.Time
-	if !m.StopDate.IsZero() {
-		stop = &m.StopDate
-	}
-	b.Queue(q("Advance"), m.ExecutionID, m.Version, m.Status, string(m.State), m.LastEventID, m.Output, m.Error, m.Cause, stop)
-	if n := len(m.Events); n > 0 {
-		ids, prevs := make([]int64, n), make([]int64, n)
-		types, details := make([]string, n), make([]string, n)
-		ts := make([]time.Time, n)
-		for i, ev := range m.Events {
-			ids[i], prevs[i], types[i], ts[i] = ev.ID, ev.PreviousEventID, ev.Type, ev.Timestamp
-			if ev.Details == nil {
-				details[i] = "null"
-			} else {
-				details[i] = statelang.MarshalString(ev.Details)
-			}
-		}
-		b.Queue(q("InsertEvents"), m.ExecutionID, ids, prevs, types, ts, details)
-	}
-	for _, t := range m.NewTasks {
-		b.Queue(q("InsertTask"), t.Token, m.ExecutionID, t.StateName, t.Attempt, t.Resource, t.Input,
-			t.TimeoutSeconds, t.HeartbeatSeconds, t.CreatedAt, t.DispatchAfter)
-	}
-	now := m.StopDate
-	if now.IsZero() && len(m.Events) > 0 {
-		now = m.Events[len(m.Events)-1].Timestamp
-	}
-	if now.IsZero() {
-		now = time.Now()
-	}
-	for _, u := range m.CloseTasks {
-		b.Queue(q("CloseTask"), u.Token, u.Status, now)
-	}
-	if len(m.DeleteTimers) > 0 {
-		b.Queue(q("DeleteTimers"), m.ExecutionID, m.DeleteTimers)
-	}
-	if m.Terminal {
-		b.Queue(q("CancelOpenTasks"), m.ExecutionID, now)
-		b.Queue(q("DeleteAllTimers"), m.ExecutionID)
-	} else if n := len(m.NewTimers); n > 0 {
-		keys, at := make([]string, n), make([]time.Time, n)
-		for i, t := range m.NewTimers {
-			keys[i], at[i] = t.Key, t.FireAt
-		}
-		b.Queue(q("UpsertTimers"), m.ExecutionID, keys, at)
-	}
-}
-
 func sendMutation(ctx context.Context, qu queuer, m *engine.Mutation) error {
-	b := &pgx.Batch{}
-	queueMutation(b, m)
-	return translate(qu.SendBatch(ctx, b).Close())
+	_, err := sendGroup(ctx, qu, &engine.GroupWrite{Mutations: []*engine.Mutation{m}})
+	return err
 }
 
 // Commit implements engine.Store: one batch, one implicit transaction.

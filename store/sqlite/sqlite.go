@@ -541,17 +541,15 @@ func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time
 
 // TaskHeartbeat implements engine.Store.
 func (s *Store) TaskHeartbeat(ctx context.Context, token string, now time.Time) error {
+	open := false
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		var id, hb int64
-		if err := tx.QueryRowContext(ctx, q("StartTask"), token).Scan(&id, &hb); err != nil {
-			return err
-		}
-		if hb > 0 {
-			_, err := tx.ExecContext(ctx, q("MoveHeartbeatTimer"), id, token, micros(now.Add(time.Duration(hb)*time.Second)))
-			return err
-		}
-		return nil
+		var err error
+		open, err = heartbeat(ctx, tx, token, now)
+		return err
 	})
+	if err == nil && !open {
+		return engine.ErrNotFound
+	}
 	return translate(err)
 }
 

@@ -1,0 +1,426 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Group commit.
+//
+// Every change to an existing execution (a task's result, a callback, a
+// timer, a stop) and every piece of task bookkeeping (a heartbeat, a
+// delivery, a dispatch confirmation) is an op handed to the engine's
+// committer. The committer writes the ops of many executions in one store
+// transaction (Store.CommitGroup): it locks and loads every execution
+// concerned in one query, decides each one's ops in arrival order on one
+// decoded state, and writes one merged mutation per execution.
+//
+// Groups form by themselves, the way Postgres' own group commit does: a
+// lone op is committed at once; ops that arrive while commits are in
+// flight wait and go together into the next one. At most
+// Config.GroupCommitters groups are in flight at once, and an execution is
+// in at most one of them, so in this process ops of one execution never
+// race; other processes wait on the row locks. Dispatch confirmations are
+// lazy: they ride along with the next group, or are written on their own
+// after Config.ConfirmDelay.
+
+type opKind uint8
+
+const (
+	opEvent     opKind = iota // apply ev to execution id
+	opResult                  // a worker's result (res) for a task of execution id
+	opStarted                 // a worker took task token
+	opHeartbeat               // a worker heartbeat on task token
+	opConfirm                 // the transport stored task token
+)
+
+type op struct {
+	kind  opKind
+	id    int64
+	ev    Event
+	res   *WorkerResult
+	token string
+	done  chan struct{} // closed when the op's group committed or failed; nil: nobody waits
+
+	// Results.
+	dec       *Decision
+	err       error
+	delivered bool // opResult: the result only marked a callback task started
+}
+
+func (o *op) urgent() bool { return o.kind != opConfirm }
+
+// needsExecution: the op is decided against its execution's state.
+func (o *op) needsExecution() bool { return o.kind == opEvent || o.kind == opResult }
+
+type committer struct {
+	e *Engine
+
+	mu       sync.Mutex
+	ops      []*op          // waiting, in arrival order
+	busy     map[int64]bool // executions in a group in flight
+	running  int            // groups in flight (goroutines in loop)
+	lazyAt   *time.Timer    // flushes lazy ops after ConfirmDelay
+	flushDue bool           // the lazy ops waited long enough
+}
+
+// do hands o to the committer and waits for its group.
+func (c *committer) do(ctx context.Context, o *op) error {
+	o.done = make(chan struct{})
+	c.add(o)
+	select {
+	case <-o.done:
+		return o.err
+	case <-ctx.Done():
+		return ctx.Err() // the op may still commit: its effects are recovered from the store
+	}
+}
+
+func (c *committer) add(o *op) {
+	c.mu.Lock()
+	c.ops = append(c.ops, o)
+	c.startLocked()
+	c.mu.Unlock()
+}
+
+// startLocked starts a committer goroutine when one may run and has work.
+func (c *committer) startLocked() {
+	if c.running >= c.e.cfg.GroupCommitters {
+		return
+	}
+	runnable := false
+	for _, o := range c.ops {
+		if (o.urgent() || c.flushDue) && !(o.needsExecution() && c.busy[o.id]) {
+			runnable = true
+			break
+		}
+	}
+	if !runnable {
+		c.armLazyLocked()
+		return
+	}
+	c.running++
+	go c.loop()
+}
+
+// armLazyLocked makes sure waiting lazy ops are written within ConfirmDelay.
+func (c *committer) armLazyLocked() {
+	if c.lazyAt != nil || c.flushDue || len(c.ops) == 0 {
+		return
+	}
+	c.lazyAt = time.AfterFunc(c.e.cfg.ConfirmDelay, func() {
+		c.mu.Lock()
+		c.lazyAt, c.flushDue = nil, true
+		c.startLocked()
+		c.mu.Unlock()
+	})
+}
+
+// takeLocked takes the next group: every waiting op whose execution is
+// not in flight (in arrival order, so an execution's ops stay in order),
+// up to MaxGroup; lazy ops only with urgent ones or once due.
+func (c *committer) takeLocked() []*op {
+	urgent := false
+	for _, o := range c.ops {
+		if o.urgent() && !(o.needsExecution() && c.busy[o.id]) {
+			urgent = true
+			break
+		}
+	}
+	if !urgent && !c.flushDue {
+		return nil
+	}
+	var group, rest []*op
+	held := map[int64]bool{}
+	for _, o := range c.ops {
+		switch {
+		case len(group) >= c.e.cfg.MaxGroup:
+			rest = append(rest, o)
+		case o.needsExecution() && (c.busy[o.id] || held[o.id]):
+			rest = append(rest, o)
+		default:
+			group = append(group, o)
+			if o.needsExecution() {
+				held[o.id] = true
+			}
+		}
+	}
+	for id := range held {
+		c.busy[id] = true
+	}
+	c.ops, c.flushDue = rest, false
+	if c.lazyAt != nil && len(rest) == 0 {
+		c.lazyAt.Stop()
+		c.lazyAt = nil
+	}
+	return group
+}
+
+func (c *committer) loop() {
+	for {
+		c.mu.Lock()
+		group := c.takeLocked()
+		if len(group) == 0 {
+			c.running--
+			c.armLazyLocked()
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+
+		c.commit(group)
+
+		c.mu.Lock()
+		for _, o := range group {
+			if o.needsExecution() {
+				delete(c.busy, o.id)
+			}
+		}
+		c.mu.Unlock()
+		for _, o := range group {
+			if o.done != nil {
+				close(o.done)
+			}
+		}
+	}
+}
+
+// groupTimeout bounds one group commit's store work.
+const groupTimeout = time.Minute
+
+// commit decides and writes one group. A conflict (a writer that does not
+// lock got there first) decides the whole group again.
+func (c *committer) commit(group []*op) {
+	e := c.e
+	ctx, cancel := context.WithTimeout(context.Background(), groupTimeout)
+	defer cancel()
+	var ids []int64
+	byExec := map[int64][]*op{}
+	for _, o := range group {
+		if o.needsExecution() {
+			if byExec[o.id] == nil {
+				ids = append(ids, o.id)
+			}
+			byExec[o.id] = append(byExec[o.id], o)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		now := e.cfg.Now()
+		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(confirmedDispatchHold)}
+		res, err := e.store.CommitGroup(ctx, ids, func(xs map[int64]*Execution) (*GroupWrite, error) {
+			w.Mutations = w.Mutations[:0]
+			for _, o := range group {
+				o.dec, o.err, o.delivered = nil, nil, false
+				switch o.kind {
+				case opConfirm:
+					w.Confirmed = append(w.Confirmed, o.token)
+				case opStarted:
+					w.Started = append(w.Started, o.token)
+				case opHeartbeat:
+					w.Heartbeats = append(w.Heartbeats, o.token)
+				}
+			}
+			for _, id := range ids {
+				if m := e.decideOps(ctx, xs[id], byExec[id], now, w); m != nil {
+					w.Mutations = append(w.Mutations, m)
+				}
+			}
+			return w, nil
+		})
+		if errors.Is(err, ErrConflict) && attempt < 10 {
+			continue
+		}
+		for _, o := range group {
+			switch {
+			case err != nil:
+				o.dec, o.err = nil, err
+			case o.kind == opStarted || o.kind == opHeartbeat || o.delivered:
+				tok := o.token
+				if o.delivered {
+					tok = o.res.Token
+				}
+				if !res.Open[tok] {
+					o.err = ErrNotFound
+				}
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			e.cfg.Logger.Warn("group commit failed", "ops", len(group), "error", err)
+		}
+		return
+	}
+}
+
+// decideOps decides one execution's ops of a group, in order, on one
+// decoded state, and returns their merged mutation (nil: nothing changed).
+// Each op gets its Decision or error.
+func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now time.Time, w *GroupWrite) *Mutation {
+	fail := func(err error) *Mutation {
+		for _, o := range ops {
+			o.dec, o.err = nil, err
+		}
+		return nil
+	}
+	if x == nil {
+		return fail(ErrNotFound)
+	}
+	if x.Status != StatusRunning {
+		return fail(ErrExecutionNotRunning)
+	}
+	m, sm, err := e.machine(ctx, x.StateMachine, x.StateMachineVersion)
+	if err != nil {
+		return fail(err)
+	}
+	st, err := DecodeState(x.State)
+	if err != nil {
+		return fail(err)
+	}
+	input, err := statelang.ParseJSON([]byte(x.Input))
+	if err != nil {
+		return fail(fmt.Errorf("stored input of execution %d: %w", x.ID, err))
+	}
+	ex := e.exec(x, input, sm.RoleARN)
+	acc := newMerge(x)
+	for _, o := range ops {
+		if st.Status != StatusRunning {
+			o.err = ErrExecutionNotRunning
+			continue
+		}
+		ev := o.ev
+		if o.kind == opResult {
+			f := openTask(st, o.res.Token)
+			if f == nil {
+				o.err = ErrTaskClosed
+				continue
+			}
+			if !o.res.Failed && statelang.ResourceWaitsForCallback(f.Resource) {
+				// Delivered: the callback is the task's result.
+				o.delivered = true
+				w.Started = append(w.Started, o.res.Token)
+				continue
+			}
+			if ev, err = workerEvent(o.res); err != nil {
+				o.err = err
+				continue
+			}
+		}
+		d, err := Decide(m, ex, st, ev, now, &e.env, e.limits())
+		if err != nil {
+			return fail(err) // the state may be half changed: write none of it
+		}
+		if ev.Kind == EventTimer {
+			d.DeleteTimers = append(d.DeleteTimers, ev.TimerKey)
+		}
+		o.dec = d
+		acc.add(d, now.Add(e.cfg.DispatchTimeout))
+	}
+	if !acc.changed {
+		return nil
+	}
+	return acc.mutation(st, now)
+}
+
+// openTask is the frame waiting on task token, or nil.
+func openTask(st *State, token string) *Frame {
+	for _, f := range st.Frames {
+		if f.Token == token && f.Wait == waitTask {
+			return f
+		}
+	}
+	return nil
+}
+
+// workerEvent is the event a worker's result makes.
+func workerEvent(r *WorkerResult) (Event, error) {
+	if r.Failed {
+		ev := Event{Kind: EventTaskFailed, Token: r.Token, Error: r.Error, Cause: r.Cause}
+		if r.Error == statelang.ErrDataLimitExceeded {
+			ev.Cause = "" // the decider words it as AWS does, naming the resource
+		}
+		return ev, nil
+	}
+	return successEvent(r.Token, r.Output)
+}
+
+// successEvent is the event of a task's success with output (JSON text).
+// An output above 256 KiB fails the task with States.DataLimitExceeded, as
+// on AWS.
+func successEvent(token, output string) (Event, error) {
+	if len(output) > statelang.MaxPayloadBytes {
+		return Event{Kind: EventTaskFailed, Token: token, Error: statelang.ErrDataLimitExceeded}, nil
+	}
+	v, err := statelang.ParseJSON([]byte(output))
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
+	}
+	return Event{Kind: EventTaskSucceeded, Token: token, Output: v, OutputSize: len(output)}, nil
+}
+
+// merge folds the decisions of one execution's ops into one mutation.
+type merge struct {
+	m       *Mutation
+	timers  []string              // timer keys in first-touch order
+	at      map[string]*time.Time // key → new fire time; nil: deleted
+	end     *Decision             // the decision that ended the execution
+	changed bool
+}
+
+func newMerge(x *Execution) *merge {
+	return &merge{m: &Mutation{ExecutionID: x.ID, Version: x.Version}, at: map[string]*time.Time{}}
+}
+
+func (g *merge) touch(key string, at *time.Time) {
+	if _, ok := g.at[key]; !ok {
+		g.timers = append(g.timers, key)
+	}
+	g.at[key] = at
+}
+
+// add merges d. Within one decision timers are deleted before new ones
+// are set (a timer may be replaced under its key).
+func (g *merge) add(d *Decision, dispatchAfter time.Time) {
+	g.changed = g.changed || d.Changed || len(d.DeleteTimers) > 0
+	g.m.Events = append(g.m.Events, d.Events...)
+	for i := range d.NewTasks {
+		d.NewTasks[i].DispatchAfter = dispatchAfter
+	}
+	g.m.NewTasks = append(g.m.NewTasks, d.NewTasks...)
+	g.m.CloseTasks = append(g.m.CloseTasks, d.CloseTasks...)
+	for _, k := range d.DeleteTimers {
+		g.touch(k, nil)
+	}
+	for _, t := range d.NewTimers {
+		at := t.FireAt
+		g.touch(t.Key, &at)
+	}
+	if d.Terminal {
+		g.end = d
+	}
+}
+
+func (g *merge) mutation(st *State, now time.Time) *Mutation {
+	m := g.m
+	m.Status, m.LastEventID, m.State = st.Status, st.LastEventID, EncodeState(st)
+	for _, k := range g.timers {
+		if at := g.at[k]; at != nil {
+			m.NewTimers = append(m.NewTimers, Timer{ExecutionID: m.ExecutionID, Key: k, FireAt: *at})
+		} else {
+			m.DeleteTimers = append(m.DeleteTimers, k)
+		}
+	}
+	if d := g.end; d != nil {
+		m.Terminal, m.StopDate = true, now
+		if d.Status == StatusSucceeded {
+			m.Output = statelang.MarshalString(d.Output)
+		}
+		if d.Failure != nil {
+			m.Error, m.Cause = d.Failure.Name, d.Failure.Cause
+		}
+	}
+	return m
+}

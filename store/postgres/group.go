@@ -1,0 +1,246 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Group commit. A group is written with a fixed number of statements,
+// whatever its size: one per kind of row (execution versions, history
+// events, new tasks, closed tasks, timers, task bookkeeping), each fed by
+// parallel arrays. CommitGroup takes two round trips: BEGIN with the
+// locking read of the executions, then the writes with COMMIT.
+
+// mutationTime is when a mutation happened: its stop date, else its last
+// event's time.
+func mutationTime(m *engine.Mutation) time.Time {
+	if !m.StopDate.IsZero() {
+		return m.StopDate
+	}
+	if n := len(m.Events); n > 0 {
+		return m.Events[n-1].Timestamp
+	}
+	return time.Now()
+}
+
+// groupBatch is a pgx batch of group writes and how to read their results.
+type groupBatch struct {
+	b     pgx.Batch
+	reads []func(pgx.BatchResults) error
+	open  map[string]bool
+}
+
+func (g *groupBatch) exec(sql string, args ...any) {
+	g.b.Queue(sql, args...)
+	g.reads = append(g.reads, func(br pgx.BatchResults) error { _, err := br.Exec(); return err })
+}
+
+// tokens queues a statement returning task tokens; they go to g.open.
+func (g *groupBatch) tokens(sql string, args ...any) {
+	g.b.Queue(sql, args...)
+	g.reads = append(g.reads, func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tok string
+			if err := rows.Scan(&tok); err != nil {
+				return err
+			}
+			g.open[tok] = true
+		}
+		return rows.Err()
+	})
+}
+
+// read reads every queued statement's result, in order.
+func (g *groupBatch) read(br pgx.BatchResults) error {
+	for _, r := range g.reads {
+		if err := r(br); err != nil {
+			_ = br.Close()
+			return err
+		}
+	}
+	return br.Close()
+}
+
+// queueGroup adds the statements writing w.
+func queueGroup(g *groupBatch, w *engine.GroupWrite) {
+	if n := len(w.Mutations); n > 0 {
+		ids, vers, lasts := make([]int64, n), make([]int64, n), make([]int64, n)
+		status, state, output, errs, causes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		stops := make([]pgtype.Timestamptz, n)
+		for i, m := range w.Mutations {
+			ids[i], vers[i], lasts[i] = m.ExecutionID, m.Version, m.LastEventID
+			status[i], state[i], output[i], errs[i], causes[i] = m.Status, string(m.State), m.Output, m.Error, m.Cause
+			stops[i] = pgtype.Timestamptz{Time: m.StopDate, Valid: !m.StopDate.IsZero()}
+		}
+		g.exec(q("AdvanceGroup"), ids, vers, status, state, lasts, output, errs, causes, stops)
+	}
+	var ev struct {
+		x, id, prev  []int64
+		typ, details []string
+		ts           []time.Time
+	}
+	var tk struct {
+		token, state, resource, input []string
+		x, attempt, timeout, hb       []int64
+		created, after                []time.Time
+	}
+	var cl struct {
+		token, status []string
+		at            []time.Time
+	}
+	var del, up struct {
+		x   []int64
+		key []string
+		at  []time.Time
+	}
+	var end struct {
+		x  []int64
+		at []time.Time
+	}
+	for _, m := range w.Mutations {
+		for _, e := range m.Events {
+			ev.x, ev.id, ev.prev = append(ev.x, m.ExecutionID), append(ev.id, e.ID), append(ev.prev, e.PreviousEventID)
+			ev.typ, ev.ts = append(ev.typ, e.Type), append(ev.ts, e.Timestamp)
+			d := "null"
+			if e.Details != nil {
+				d = statelang.MarshalString(e.Details)
+			}
+			ev.details = append(ev.details, d)
+		}
+		for _, t := range m.NewTasks {
+			tk.token, tk.x, tk.state = append(tk.token, t.Token), append(tk.x, m.ExecutionID), append(tk.state, t.StateName)
+			tk.attempt, tk.resource, tk.input = append(tk.attempt, t.Attempt), append(tk.resource, t.Resource), append(tk.input, t.Input)
+			tk.timeout, tk.hb = append(tk.timeout, t.TimeoutSeconds), append(tk.hb, t.HeartbeatSeconds)
+			tk.created, tk.after = append(tk.created, t.CreatedAt), append(tk.after, t.DispatchAfter)
+		}
+		now := mutationTime(m)
+		for _, u := range m.CloseTasks {
+			cl.token, cl.status, cl.at = append(cl.token, u.Token), append(cl.status, u.Status), append(cl.at, now)
+		}
+		for _, k := range m.DeleteTimers {
+			del.x, del.key = append(del.x, m.ExecutionID), append(del.key, k)
+		}
+		if m.Terminal {
+			end.x, end.at = append(end.x, m.ExecutionID), append(end.at, now)
+			continue
+		}
+		for _, t := range m.NewTimers {
+			up.x, up.key, up.at = append(up.x, m.ExecutionID), append(up.key, t.Key), append(up.at, t.FireAt)
+		}
+	}
+	if len(ev.id) > 0 {
+		g.exec(q("InsertEventsGroup"), ev.x, ev.id, ev.prev, ev.typ, ev.ts, ev.details)
+	}
+	if len(tk.token) > 0 {
+		g.exec(q("InsertTasksGroup"), tk.token, tk.x, tk.state, tk.attempt, tk.resource, tk.input, tk.timeout, tk.hb, tk.created, tk.after)
+	}
+	if len(cl.token) > 0 {
+		g.exec(q("CloseTasksGroup"), cl.token, cl.status, cl.at)
+	}
+	if len(del.key) > 0 {
+		g.exec(q("DeleteTimersGroup"), del.x, del.key)
+	}
+	if len(end.x) > 0 {
+		g.exec(q("EndExecutionsGroup"), end.x, end.at)
+	}
+	if len(up.key) > 0 {
+		g.exec(q("UpsertTimersGroup"), up.x, up.key, up.at)
+	}
+	if len(w.Confirmed) > 0 {
+		g.exec(q("ConfirmTasksGroup"), w.Confirmed, w.ConfirmedUntil)
+	}
+	if len(w.Started) > 0 {
+		g.tokens(q("StartTasksGroup"), w.Started)
+	}
+	if len(w.Heartbeats) > 0 {
+		g.tokens(q("HeartbeatTasksGroup"), w.Heartbeats, w.Now)
+	}
+}
+
+// sendGroup writes w on qu (a transaction, or the pool: a batch runs as
+// one implicit transaction).
+func sendGroup(ctx context.Context, qu queuer, w *engine.GroupWrite) (map[string]bool, error) {
+	g := &groupBatch{open: map[string]bool{}}
+	queueGroup(g, w)
+	if len(g.reads) == 0 {
+		return g.open, nil
+	}
+	return g.open, translate(g.read(qu.SendBatch(ctx, &g.b)))
+}
+
+// CommitGroup implements engine.Store: BEGIN and the locking read in one
+// round trip, the decision, then every write and COMMIT in a second.
+func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	if len(ids) == 0 { // task bookkeeping only: one implicit transaction
+		w, err := decide(nil)
+		if err != nil {
+			return engine.GroupResult{}, err
+		}
+		open, err := sendGroup(ctx, s.pool, w)
+		return engine.GroupResult{Open: open}, err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return engine.GroupResult{}, translate(err)
+	}
+	defer conn.Release()
+	committed := false
+	defer func() {
+		if !committed { // roll back; a connection left in a transaction is closed on release
+			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(q("LockExecutions"), ids)
+	br := conn.SendBatch(ctx, b)
+	xs := make(map[int64]*engine.Execution, len(ids))
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return engine.GroupResult{}, translate(err)
+	}
+	rows, err := br.Query()
+	if err == nil {
+		for rows.Next() {
+			x, serr := scanExecution(rows)
+			if serr != nil {
+				err = serr
+				break
+			}
+			xs[x.ID] = x
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return engine.GroupResult{}, translate(err)
+	}
+	w, err := decide(xs)
+	if err != nil {
+		return engine.GroupResult{}, err
+	}
+	g := &groupBatch{open: map[string]bool{}}
+	queueGroup(g, w)
+	g.exec("COMMIT")
+	if err := g.read(conn.SendBatch(ctx, &g.b)); err != nil {
+		return engine.GroupResult{}, translate(err)
+	}
+	committed = true
+	return engine.GroupResult{Open: g.open}, nil
+}

@@ -1,0 +1,73 @@
+-- Named queries of group commit (engine.Store.CommitGroup): each writes the
+-- rows of many executions in one statement, from parallel arrays.
+
+-- name: LockExecutions
+SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
+       coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
+       version, last_event_id, state
+  FROM executions WHERE id = ANY($1::bigint[])
+ ORDER BY id
+   FOR UPDATE;
+
+-- name: AdvanceGroup
+SELECT stepwise_advance_group($1, $2, $3, $4, $5, $6, $7, $8, $9);
+
+-- name: InsertEventsGroup
+INSERT INTO history_events (execution_id, id, previous_event_id, type, timestamp, details)
+SELECT e.x, e.id, e.prev, e.type, e.ts, e.details::jsonb
+  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[])
+       AS e(x, id, prev, type, ts, details);
+
+-- name: InsertTasksGroup
+INSERT INTO tasks (token, execution_id, state_name, attempt, resource, input, status,
+                   timeout_seconds, heartbeat_seconds, created_at, dispatch_after)
+SELECT t.token, t.x, t.state_name, t.attempt, t.resource, t.input, 'SCHEDULED',
+       t.timeout_seconds, t.heartbeat_seconds, t.created_at, t.dispatch_after
+  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+              $7::bigint[], $8::bigint[], $9::timestamptz[], $10::timestamptz[])
+       AS t(token, x, state_name, attempt, resource, input, timeout_seconds, heartbeat_seconds,
+            created_at, dispatch_after);
+
+-- name: CloseTasksGroup
+UPDATE tasks t SET status = u.status, closed_at = u.at
+  FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u(token, status, at)
+ WHERE t.token = u.token AND t.status IN ('SCHEDULED', 'STARTED');
+
+-- name: DeleteTimersGroup
+DELETE FROM timers t
+ USING unnest($1::bigint[], $2::text[]) AS u(x, key)
+ WHERE t.execution_id = u.x AND t.key = u.key;
+
+-- name: EndExecutionsGroup
+-- Ended executions: their open tasks are cancelled and their timers dropped.
+WITH c AS (
+    UPDATE tasks t SET status = 'CANCELLED', closed_at = u.at
+      FROM unnest($1::bigint[], $2::timestamptz[]) AS u(x, at)
+     WHERE t.execution_id = u.x AND t.status IN ('SCHEDULED', 'STARTED')
+)
+DELETE FROM timers WHERE execution_id = ANY($1::bigint[]);
+
+-- name: UpsertTimersGroup
+INSERT INTO timers (execution_id, key, fire_at)
+SELECT t.x, t.key, t.fire_at FROM unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS t(x, key, fire_at)
+ON CONFLICT (execution_id, key) DO UPDATE SET fire_at = excluded.fire_at;
+
+-- name: ConfirmTasksGroup
+UPDATE tasks SET dispatch_after = $2 WHERE token = ANY($1::text[]) AND status = 'SCHEDULED';
+
+-- name: StartTasksGroup
+UPDATE tasks SET status = 'STARTED'
+ WHERE token = ANY($1::text[]) AND status IN ('SCHEDULED', 'STARTED')
+RETURNING token;
+
+-- name: HeartbeatTasksGroup
+WITH t AS (
+    UPDATE tasks SET status = 'STARTED'
+     WHERE token = ANY($1::text[]) AND status IN ('SCHEDULED', 'STARTED')
+    RETURNING execution_id, token, heartbeat_seconds
+), hb AS (
+    UPDATE timers SET fire_at = $2::timestamptz + make_interval(secs => t.heartbeat_seconds)
+      FROM t
+     WHERE timers.execution_id = t.execution_id AND timers.key = 'hb:' || t.token AND t.heartbeat_seconds > 0
+)
+SELECT token FROM t;

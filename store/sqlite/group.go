@@ -1,0 +1,93 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+// CommitGroup implements engine.Store. The single writer serialises it
+// with every other write, so reading the executions inside its BEGIN
+// IMMEDIATE transaction is what Postgres' row locks give.
+func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	res := engine.GroupResult{Open: map[string]bool{}}
+	var decideErr error
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		xs := make(map[int64]*engine.Execution, len(ids))
+		for _, id := range ids {
+			x, err := scanExecution(tx.QueryRowContext(ctx, q("GetExecution"), id))
+			if errors.Is(err, engine.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			xs[id] = x
+		}
+		w, err := decide(xs)
+		if err != nil {
+			decideErr = err
+			return err
+		}
+		for _, m := range w.Mutations {
+			if err := applyMutation(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		for _, tok := range w.Confirmed {
+			if _, err := tx.ExecContext(ctx, q("ConfirmDispatch"), tok, micros(w.ConfirmedUntil)); err != nil {
+				return err
+			}
+		}
+		for _, tok := range w.Started {
+			n, err := execCount(ctx, tx, q("MarkTaskStarted"), tok)
+			if err != nil {
+				return err
+			}
+			res.Open[tok] = res.Open[tok] || n > 0
+		}
+		for _, tok := range w.Heartbeats {
+			ok, err := heartbeat(ctx, tx, tok, w.Now)
+			if err != nil {
+				return err
+			}
+			res.Open[tok] = res.Open[tok] || ok
+		}
+		return nil
+	})
+	if decideErr != nil {
+		return engine.GroupResult{}, decideErr
+	}
+	if errors.Is(err, engine.ErrConflict) {
+		return engine.GroupResult{}, err
+	}
+	return res, translate(err)
+}
+
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int64, error) {
+	r, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
+}
+
+// heartbeat marks an open task STARTED and moves its heartbeat timer to
+// now plus its HeartbeatSeconds; false when the task is not open.
+func heartbeat(ctx context.Context, tx *sql.Tx, token string, now time.Time) (bool, error) {
+	var id, hb int64
+	err := tx.QueryRowContext(ctx, q("StartTask"), token).Scan(&id, &hb)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if hb > 0 {
+		_, err = tx.ExecContext(ctx, q("MoveHeartbeatTimer"), id, token, micros(now.Add(time.Duration(hb)*time.Second)))
+	}
+	return true, err
+}
