@@ -47,10 +47,13 @@ type Config struct {
 	// Defaults to 16.
 	Workers int
 	// GroupCommitters bounds how many group commits are in flight at once
-	// (see group.go). Defaults to 2.
+	// (see group.go). Defaults to 1: on two cores one group in flight at a time commits more steps per second than two or four.
 	GroupCommitters int
 	// MaxGroup bounds the ops of one group commit. Defaults to 512.
 	MaxGroup int
+	// StateCache bounds how many running executions' decoded states the
+	// engine keeps between their events. Defaults to 10,000.
+	StateCache int
 	// ConfirmDelay is how long a dispatch confirmation may wait for a
 	// group to ride along with before it is written on its own. Defaults
 	// to 20ms.
@@ -92,10 +95,13 @@ func (c *Config) setDefaults() {
 		c.Workers = 16
 	}
 	if c.GroupCommitters <= 0 {
-		c.GroupCommitters = 2
+		c.GroupCommitters = 1
 	}
 	if c.MaxGroup <= 0 {
 		c.MaxGroup = 512
+	}
+	if c.StateCache == 0 {
+		c.StateCache = 10000
 	}
 	if c.ConfirmDelay <= 0 {
 		c.ConfirmDelay = 20 * time.Millisecond
@@ -133,7 +139,8 @@ type Engine struct {
 	mu       sync.RWMutex
 	machines map[string]*statelang.Machine
 
-	group committer // every change to an existing execution (group.go)
+	group  committer  // every change to an existing execution (group.go)
+	states stateCache // decoded states of running executions (group.go)
 
 	acts activityHub // GetActivityTask pollers (activities.go)
 }
@@ -147,6 +154,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
 		machines: map[string]*statelang.Machine{}}
 	e.group = committer{e: e, busy: map[int64]bool{}}
+	e.states.max = cfg.StateCache
 	return e, nil
 }
 
@@ -309,6 +317,7 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	if err != nil {
 		return nil, err
 	}
+	e.states.put(cachedState{id: got.ID, version: got.Version, st: dec.State, input: input})
 	e.dispatch(ctx, dec.NewTasks)
 	return got, nil
 }

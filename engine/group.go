@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -209,7 +210,9 @@ func (c *committer) commit(group []*op) {
 			byExec[o.id] = append(byExec[o.id], o)
 		}
 	}
+	var keep []cachedState
 	for attempt := 0; ; attempt++ {
+		keep = keep[:0]
 		now := e.cfg.Now()
 		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(confirmedDispatchHold)}
 		res, err := e.store.CommitGroup(ctx, ids, func(xs map[int64]*Execution) (*GroupWrite, error) {
@@ -225,11 +228,17 @@ func (c *committer) commit(group []*op) {
 					w.Heartbeats = append(w.Heartbeats, o.token)
 				}
 			}
+			closed := map[string]bool{}
 			for _, id := range ids {
-				if m := e.decideOps(ctx, xs[id], byExec[id], now, w); m != nil {
+				if m := e.decideOps(ctx, xs[id], byExec[id], now, w, func(c cachedState) { keep = append(keep, c) }); m != nil {
 					w.Mutations = append(w.Mutations, m)
+					for _, u := range m.CloseTasks {
+						closed[u.Token] = true
+					}
 				}
 			}
+			// A task this group closes needs no confirmation.
+			w.Confirmed = slices.DeleteFunc(w.Confirmed, func(tok string) bool { return closed[tok] })
 			return w, nil
 		})
 		if errors.Is(err, ErrConflict) && attempt < 10 {
@@ -252,6 +261,11 @@ func (c *committer) commit(group []*op) {
 		if err != nil && ctx.Err() == nil {
 			e.cfg.Logger.Warn("group commit failed", "ops", len(group), "error", err)
 		}
+		if err == nil {
+			for _, k := range keep {
+				e.states.put(k)
+			}
+		}
 		return
 	}
 }
@@ -259,7 +273,10 @@ func (c *committer) commit(group []*op) {
 // decideOps decides one execution's ops of a group, in order, on one
 // decoded state, and returns their merged mutation (nil: nothing changed).
 // Each op gets its Decision or error.
-func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now time.Time, w *GroupWrite) *Mutation {
+//
+// The decoded state comes from e.states when it holds the row's version;
+// keep receives the state to cache once the group commits.
+func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now time.Time, w *GroupWrite, keep func(cachedState)) *Mutation {
 	fail := func(err error) *Mutation {
 		for _, o := range ops {
 			o.dec, o.err = nil, err
@@ -276,13 +293,14 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now tim
 	if err != nil {
 		return fail(err)
 	}
-	st, err := DecodeState(x.State)
-	if err != nil {
-		return fail(err)
-	}
-	input, err := statelang.ParseJSON([]byte(x.Input))
-	if err != nil {
-		return fail(fmt.Errorf("stored input of execution %d: %w", x.ID, err))
+	st, input := e.states.take(x.ID, x.Version)
+	if st == nil {
+		if st, err = DecodeState(x.State); err != nil {
+			return fail(err)
+		}
+		if input, err = statelang.ParseJSON([]byte(x.Input)); err != nil {
+			return fail(fmt.Errorf("stored input of execution %d: %w", x.ID, err))
+		}
 	}
 	ex := e.exec(x, input, sm.RoleARN)
 	acc := newMerge(x)
@@ -320,8 +338,10 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now tim
 		acc.add(d, now.Add(e.cfg.DispatchTimeout))
 	}
 	if !acc.changed {
+		keep(cachedState{id: x.ID, version: x.Version, st: st, input: input})
 		return nil
 	}
+	keep(cachedState{id: x.ID, version: x.Version + 1, st: st, input: input})
 	return acc.mutation(st, now)
 }
 
@@ -423,4 +443,56 @@ func (g *merge) mutation(st *State, now time.Time) *Mutation {
 		}
 	}
 	return m
+}
+
+// stateCache keeps the decoded state of running executions by the row
+// version it belongs to, so the next group that loads the same version
+// skips decoding it. Only the committer uses an entry (it takes it out
+// while deciding), and a version that moved on (another process
+// committed) is a miss.
+type stateCache struct {
+	mu  sync.Mutex
+	m   map[int64]cachedState
+	max int
+}
+
+type cachedState struct {
+	id, version int64
+	st          *State
+	input       any // the execution's parsed input
+}
+
+// take removes and returns the state of execution id at version, or nil.
+func (c *stateCache) take(id, version int64) (*State, any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cs, ok := c.m[id]
+	if !ok {
+		return nil, nil
+	}
+	delete(c.m, id)
+	if cs.version != version {
+		return nil, nil
+	}
+	return cs.st, cs.input
+}
+
+// put keeps a running execution's state; when full it drops arbitrary
+// entries (map order).
+func (c *stateCache) put(cs cachedState) {
+	if cs.st == nil || cs.st.Status != StatusRunning || c.max <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[int64]cachedState{}
+	}
+	for id := range c.m {
+		if len(c.m) < c.max {
+			break
+		}
+		delete(c.m, id)
+	}
+	c.m[cs.id] = cs
 }
