@@ -257,6 +257,9 @@ type StartExecutionInput struct {
 	Version      int    // 0: the latest
 	Name         string // "": a random UUID
 	Input        string // JSON text; "" means {}
+	// Parent, when set, makes the execution a child that answers the
+	// parent's task when it ends (see children.go).
+	Parent *Parent
 }
 
 // StartExecution starts an execution. A name is unique per state machine:
@@ -297,6 +300,9 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
 		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: e.stateMachineARN(sm.Name),
 		Status: StatusRunning, Input: in.Input, StartDate: now, State: EncodeState(&State{}),
+	}
+	if p := in.Parent; p != nil {
+		x.ParentID, x.ParentToken = p.ExecutionID, p.Token
 	}
 	var dec *Decision
 	got, err := e.store.CreateExecution(ctx, x, func(id int64) (*Mutation, error) {
@@ -357,10 +363,18 @@ func (e *Engine) afterCommit(ctx context.Context, d *Decision) {
 
 func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
 	e.acts.wake(tasks)
+	for _, t := range tasks {
+		if childModeOf(t.Resource).child {
+			e.startChild(ctx, t) // the engine is the worker of child executions
+		}
+	}
 	if e.cfg.Dispatcher == nil {
 		return
 	}
 	for _, t := range tasks {
+		if childModeOf(t.Resource).child {
+			continue
+		}
 		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
 			// The maintenance loop dispatches it again after DispatchTimeout.
 			e.cfg.Logger.Warn("dispatch failed", "task_token", t.Token, "error", err)
@@ -517,6 +531,11 @@ func (e *Engine) Tick(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	n := len(timers)
+	answered, err := e.answerEndedChildren(ctx)
+	if err != nil {
+		return n, err
+	}
+	n = max(n, answered)
 	if e.cfg.Dispatcher != nil {
 		tasks, err := e.store.ClaimUndispatched(ctx, now, e.cfg.DispatchTimeout, e.cfg.ClaimBatch)
 		if err != nil {

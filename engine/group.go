@@ -215,8 +215,10 @@ func (c *committer) commit(group []*op) {
 		keep = keep[:0]
 		now := e.cfg.Now()
 		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(confirmedDispatchHold)}
+		var children []*Execution // child executions this group ends
 		res, err := e.store.CommitGroup(ctx, ids, func(xs map[int64]*Execution) (*GroupWrite, error) {
 			w.Mutations = w.Mutations[:0]
+			children = children[:0]
 			for _, o := range group {
 				o.dec, o.err, o.delivered = nil, nil, false
 				switch o.kind {
@@ -232,6 +234,9 @@ func (c *committer) commit(group []*op) {
 			for _, id := range ids {
 				if m := e.decideOps(ctx, xs[id], byExec[id], now, w, func(c cachedState) { keep = append(keep, c) }); m != nil {
 					w.Mutations = append(w.Mutations, m)
+					if x := xs[id]; m.Terminal && x.ParentToken != "" {
+						children = append(children, endedChild(x, m))
+					}
 					for _, u := range m.CloseTasks {
 						closed[u.Token] = true
 					}
@@ -264,6 +269,10 @@ func (c *committer) commit(group []*op) {
 		if err == nil {
 			for _, k := range keep {
 				e.states.put(k)
+			}
+			for _, c := range children {
+				// Not on this goroutine: answering the parent is another group.
+				go e.notifyParent(context.WithoutCancel(ctx), c)
 			}
 		}
 		return

@@ -77,6 +77,11 @@ type Execution struct {
 	LastEventID int64
 	// State is the decider's State as JSON.
 	State []byte
+	// ParentID and ParentToken name the execution and the task a child
+	// execution runs for (zero for a top-level execution): when the child
+	// ends, its outcome answers that task.
+	ParentID    int64
+	ParentToken string
 }
 
 // Task is an outbox row: a task to hand to a worker. Token is unique per
@@ -252,9 +257,9 @@ type Store interface {
 	// ClaimUndispatched returns up to limit SCHEDULED tasks whose dispatch
 	// deadline passed and pushes the deadline to now+lease.
 	ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Task, error)
-	// TaskHeartbeat marks an open task STARTED and moves its heartbeat
-	// timer to now+HeartbeatSeconds; ErrNotFound if the task is not open.
-	TaskHeartbeat(ctx context.Context, token string, now time.Time) error
+	// EndedChildren returns up to limit child executions that ended while
+	// their parent's task is still open (State not loaded).
+	EndedChildren(ctx context.Context, limit int) ([]*Execution, error)
 	// GetTask returns a task row and its status.
 	GetTask(ctx context.Context, token string) (Task, string, error)
 }

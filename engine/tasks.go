@@ -184,15 +184,9 @@ func (e *Engine) ConfirmDispatch(_ context.Context, token string) error {
 // moves: in effect never (a century).
 const confirmedDispatchHold = 100 * 365 * 24 * time.Hour
 
-// TaskStore is what tokens, activities and dispatch confirmation need from
-// a store beyond Store. store/postgres implements it; a store without it
+// TaskStore is what activities need from a store beyond Store. store/postgres implements it; a store without it
 // runs no activities and re-dispatches tasks it cannot mark.
 type TaskStore interface {
-	// ConfirmDispatch moves a SCHEDULED task's dispatch deadline to until.
-	ConfirmDispatch(ctx context.Context, token string, until time.Time) error
-	// MarkTaskStarted marks an open task STARTED; ErrNotFound when it is
-	// not open.
-	MarkTaskStarted(ctx context.Context, token string) error
 	// ClaimActivityTask takes the oldest SCHEDULED task of resource: it
 	// marks it STARTED, moves its heartbeat timer to now+HeartbeatSeconds
 	// and returns it; ErrNotFound when there is none.

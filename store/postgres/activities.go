@@ -71,21 +71,3 @@ func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time
 	}
 	return t, err
 }
-
-// ConfirmDispatch implements engine.TaskStore.
-func (s *Store) ConfirmDispatch(ctx context.Context, token string, until time.Time) error {
-	_, err := s.pool.Exec(ctx, q("ConfirmDispatch"), token, until)
-	return translate(err)
-}
-
-// MarkTaskStarted implements engine.TaskStore.
-func (s *Store) MarkTaskStarted(ctx context.Context, token string) error {
-	tag, err := s.pool.Exec(ctx, q("MarkTaskStarted"), token)
-	if err != nil {
-		return translate(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return engine.ErrNotFound
-	}
-	return nil
-}

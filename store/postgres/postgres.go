@@ -177,8 +177,9 @@ func scanExecution(row pgx.Row) (*engine.Execution, error) {
 	x := &engine.Execution{}
 	var stop *time.Time
 	var state string
+	var parent *int64
 	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state)
+		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -186,6 +187,9 @@ func scanExecution(row pgx.Row) (*engine.Execution, error) {
 		x.StopDate = *stop
 	}
 	x.State = []byte(state)
+	if parent != nil {
+		x.ParentID = *parent
+	}
 	return x, nil
 }
 
@@ -195,7 +199,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
-			e.Name, e.Status, e.Input, e.StartDate, string(e.State)).Scan(&id)
+			e.Name, e.Status, e.Input, e.StartDate, string(e.State), e.ParentID, e.ParentToken).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			old, gerr := scanExecution(tx.QueryRow(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
 			if gerr != nil {
@@ -333,21 +337,27 @@ func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time
 	return out, translate(rows.Err())
 }
 
-// TaskHeartbeat implements engine.Store.
-func (s *Store) TaskHeartbeat(ctx context.Context, token string, now time.Time) error {
-	var n int64
-	if err := s.pool.QueryRow(ctx, q("TaskHeartbeat"), token, now).Scan(&n); err != nil {
-		return translate(err)
-	}
-	if n == 0 {
-		return engine.ErrNotFound
-	}
-	return nil
-}
-
 // GetTask implements engine.Store.
 func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
 	var status string
 	t, err := scanTask(s.pool.QueryRow(ctx, q("GetTask"), token), &status)
 	return t, status, err
+}
+
+// EndedChildren implements engine.Store.
+func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
+	rows, err := s.pool.Query(ctx, q("EndedChildren"), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*engine.Execution
+	for rows.Next() {
+		x, err := scanExecution(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, translate(rows.Err())
 }

@@ -98,23 +98,3 @@ func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time
 	}
 	return t, nil
 }
-
-// ConfirmDispatch implements engine.TaskStore.
-func (s *Store) ConfirmDispatch(ctx context.Context, token string, until time.Time) error {
-	_, err := s.w.ExecContext(ctx, q("ConfirmDispatch"), token, micros(until))
-	return translate(err)
-}
-
-// MarkTaskStarted implements engine.TaskStore.
-func (s *Store) MarkTaskStarted(ctx context.Context, token string) error {
-	res, err := s.w.ExecContext(ctx, q("MarkTaskStarted"), token)
-	if err != nil {
-		return translate(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return translate(err)
-	} else if n == 0 {
-		return engine.ErrNotFound
-	}
-	return nil
-}

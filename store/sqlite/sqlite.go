@@ -306,8 +306,9 @@ func scanExecution(row scanner) (*engine.Execution, error) {
 	var start int64
 	var stop sql.NullInt64
 	var state string
+	var parent sql.NullInt64
 	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state)
+		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -316,6 +317,7 @@ func scanExecution(row scanner) (*engine.Execution, error) {
 		x.StopDate = fromMicros(stop.Int64)
 	}
 	x.State = []byte(state)
+	x.ParentID = parent.Int64
 	return x, nil
 }
 
@@ -325,7 +327,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
-			e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State)).Scan(&id)
+			e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State), e.ParentID, e.ParentToken).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			old, gerr := scanExecution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
 			if gerr != nil {
@@ -539,23 +541,27 @@ func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time
 	return out, nil
 }
 
-// TaskHeartbeat implements engine.Store.
-func (s *Store) TaskHeartbeat(ctx context.Context, token string, now time.Time) error {
-	open := false
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		open, err = heartbeat(ctx, tx, token, now)
-		return err
-	})
-	if err == nil && !open {
-		return engine.ErrNotFound
-	}
-	return translate(err)
-}
-
 // GetTask implements engine.Store.
 func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
 	var status string
 	t, err := scanTask(s.r.QueryRowContext(ctx, q("GetTask"), token), &status)
 	return t, status, err
+}
+
+// EndedChildren implements engine.Store.
+func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
+	rows, err := s.r.QueryContext(ctx, q("EndedChildren"), limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []*engine.Execution
+	for rows.Next() {
+		x, err := scanExecution(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, translate(rows.Err())
 }

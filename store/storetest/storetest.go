@@ -59,6 +59,9 @@ var scenarios = []struct {
 	{"Versions", testVersions},
 	{"Redispatch", testRedispatch},
 	{"CommitConflict", testCommitConflict},
+	{"CommitGroup", testCommitGroup},
+	{"GroupedResults", testGroupedResults},
+	{"ChildExecutions", testChildExecutions},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }

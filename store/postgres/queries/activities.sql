@@ -37,9 +37,3 @@ WITH t AS (
 SELECT t.token, t.execution_id, x.arn, t.state_name, t.attempt, t.resource, t.input,
        t.timeout_seconds, t.heartbeat_seconds, t.created_at, t.dispatch_after
   FROM t JOIN executions x ON x.id = t.execution_id;
-
--- name: ConfirmDispatch
-UPDATE tasks SET dispatch_after = $2 WHERE token = $1 AND status = 'SCHEDULED';
-
--- name: MarkTaskStarted
-UPDATE tasks SET status = 'STARTED' WHERE token = $1 AND status IN ('SCHEDULED', 'STARTED');

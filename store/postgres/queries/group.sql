@@ -4,7 +4,7 @@
 -- name: LockExecutions
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state
+       version, last_event_id, state, parent_id, coalesce(parent_token, '')
   FROM executions WHERE id = ANY($1::bigint[])
  ORDER BY id
    FOR UPDATE;

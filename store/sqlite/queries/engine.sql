@@ -30,27 +30,28 @@ SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, m.delet
  WHERE m.name = ?1 AND v.version = CASE WHEN ?2 = 0 THEN m.latest_version ELSE ?2 END;
 
 -- name: InsertExecution
-INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input, start_date, state)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input, start_date, state,
+                        parent_id, parent_token)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, nullif(?10, 0), nullif(?11, ''))
 ON CONFLICT DO NOTHING
 RETURNING id;
 
 -- name: GetExecution
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state
+       version, last_event_id, state, parent_id, coalesce(parent_token, '')
   FROM executions WHERE id = ?1;
 
 -- name: GetExecutionByARN
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state
+       version, last_event_id, state, parent_id, coalesce(parent_token, '')
   FROM executions WHERE arn = ?1;
 
 -- name: GetExecutionByName
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state
+       version, last_event_id, state, parent_id, coalesce(parent_token, '')
   FROM executions WHERE state_machine = ?1 AND name = ?2;
 
 -- name: HistoryForward
@@ -132,3 +133,15 @@ SELECT t.token, t.execution_id, x.arn, t.state_name, t.attempt, t.resource, t.in
        t.timeout_seconds, t.heartbeat_seconds, t.created_at, t.dispatch_after, t.status
   FROM tasks t JOIN executions x ON x.id = t.execution_id
  WHERE t.token = ?1;
+
+-- name: EndedChildren
+-- Child executions that ended while their parent's task is still open: the
+-- parent was not told (its engine stopped between the two commits).
+SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
+       coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+  FROM tasks t
+  JOIN executions c ON c.parent_token = t.token
+ WHERE t.status IN ('SCHEDULED', 'STARTED') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
+   AND c.status <> 'RUNNING'
+ LIMIT ?1;

@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Child executions.
+//
+// An execution may run for a task of another execution: its row names
+// the parent execution and the parent's task token (Execution.ParentID,
+// ParentToken), it has its own history, and the parent waits on it as on
+// any task. A Task state on arn:aws:states:::states:startExecution starts
+// one: the engine itself is that task's worker.
+//
+//   - Dispatching the task starts the child, named by the task's Name or
+//     by a name derived from the task token, so that starting it again
+//     (the task re-dispatched after a crash) finds the same child instead
+//     of making a second one.
+//   - startExecution answers the task at once with the child's ARN and
+//     start date; .waitForTaskToken leaves it to the callback; .sync and
+//     .sync:2 answer it when the child ends, with the child's description
+//     (Input and Output as JSON text for .sync, as JSON for .sync:2) or,
+//     when the child did not succeed, with States.TaskFailed and the
+//     description as the cause, as AWS does.
+//   - The answer is sent right after the group commit that ended the
+//     child. An engine that stops in between leaves the child ended and
+//     the parent's task open; the maintenance loop finds such children
+//     (Store.EndedChildren) and answers again. Task results are idempotent
+//     per token, so the parent sees each child's result exactly once.
+
+// Parent names the task a child execution runs for.
+type Parent struct {
+	ExecutionID int64
+	Token       string
+}
+
+// childMode is how a task resource uses a child execution.
+type childMode struct {
+	child    bool // the resource starts a child execution
+	sync     bool // the task's result is the child's outcome
+	v2       bool // .sync:2: Input and Output as JSON, not JSON text
+	callback bool // .waitForTaskToken
+}
+
+func childModeOf(resource string) childMode {
+	rest, ok := strings.CutPrefix(resource, "arn:aws:states:::states:startExecution")
+	if !ok {
+		return childMode{}
+	}
+	switch rest {
+	case "":
+		return childMode{child: true}
+	case ".sync":
+		return childMode{child: true, sync: true}
+	case ".sync:2":
+		return childMode{child: true, sync: true, v2: true}
+	case ".waitForTaskToken":
+		return childMode{child: true, callback: true}
+	}
+	return childMode{}
+}
+
+// childName is the name of the child started for a task without a Name:
+// a UUID derived from the task token.
+func childName(token string) string {
+	h := sha256.Sum256([]byte("child:" + token))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// startChild starts the child execution of task t (the engine is that
+// task's worker) and, unless the child answers later, answers t.
+func (e *Engine) startChild(ctx context.Context, t Task) {
+	mode := childModeOf(t.Resource)
+	fail := func(name, cause string) {
+		if err := e.SendTaskFailure(ctx, t.Token, name, cause); err != nil && !errors.Is(err, ErrTaskClosed) {
+			e.cfg.Logger.Warn("failing a child execution task", "execution_id", t.ExecutionID, "error", err)
+		}
+	}
+	v, err := statelang.ParseJSON([]byte(t.Input))
+	params, _ := v.(map[string]any)
+	if err != nil || params == nil {
+		fail("States.Runtime", "The parameters of states:startExecution must be a JSON object")
+		return
+	}
+	machineARN, _ := params["StateMachineArn"].(string)
+	machine, version, ok := e.machineOfARN(machineARN)
+	if !ok {
+		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))
+		return
+	}
+	name, _ := params["Name"].(string)
+	if name == "" {
+		name = childName(t.Token)
+	}
+	input := "{}"
+	switch in := params["Input"].(type) {
+	case nil:
+	case string:
+		input = in
+	default:
+		input = statelang.MarshalString(in)
+	}
+	x, err := e.StartExecution(ctx, StartExecutionInput{StateMachine: machine, Version: version, Name: name, Input: input,
+		Parent: &Parent{ExecutionID: t.ExecutionID, Token: t.Token}})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))
+		return
+	case errors.Is(err, ErrExecutionAlreadyExists):
+		fail("StepFunctions.ExecutionAlreadyExistsException", "Execution Already Exists: '"+name+"'")
+		return
+	case errors.Is(err, ErrInvalidInput), errors.Is(err, ErrPayloadTooLarge):
+		fail("StepFunctions.InvalidExecutionInputException", err.Error())
+		return
+	case err != nil:
+		// Left SCHEDULED: the maintenance loop dispatches it again.
+		e.cfg.Logger.Warn("starting a child execution", "execution_id", t.ExecutionID, "error", err)
+		return
+	case x.ParentToken != t.Token:
+		fail("StepFunctions.ExecutionAlreadyExistsException", "Execution Already Exists: '"+name+"'")
+		return
+	}
+	_ = e.ConfirmDispatch(ctx, t.Token)
+	switch {
+	case mode.callback:
+	case !mode.sync:
+		out := map[string]any{"ExecutionArn": x.ARN, "StartDate": x.StartDate.UnixMilli()}
+		if err := e.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(out)); err != nil && !errors.Is(err, ErrTaskClosed) {
+			e.cfg.Logger.Warn("answering a startExecution task", "execution_id", t.ExecutionID, "error", err)
+		}
+	case x.Status != StatusRunning:
+		e.notifyParent(ctx, x) // it ended already (at its start, or before a re-dispatch)
+	}
+}
+
+// machineOfARN splits a state machine ARN (optionally with a version
+// number) of this engine's region and account.
+func (e *Engine) machineOfARN(arn string) (name string, version int, ok bool) {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:states:"+e.cfg.Region+":"+e.cfg.Account+":stateMachine:")
+	if !ok || rest == "" {
+		return "", 0, false
+	}
+	name, ver, hasVer := strings.Cut(rest, ":")
+	if hasVer {
+		if _, err := fmt.Sscanf(ver, "%d", &version); err != nil || version <= 0 {
+			return "", 0, false
+		}
+	}
+	return name, version, true
+}
+
+// notifyParent answers the parent's task of a child that ended (for .sync
+// and .sync:2 tasks). A task already answered changes nothing.
+func (e *Engine) notifyParent(ctx context.Context, c *Execution) {
+	if c.ParentToken == "" || c.Status == StatusRunning {
+		return
+	}
+	t, _, err := e.store.GetTask(ctx, c.ParentToken)
+	if err != nil {
+		e.cfg.Logger.Warn("reading a child's parent task", "execution_arn", c.ARN, "error", err)
+		return // the maintenance loop tries again
+	}
+	mode := childModeOf(t.Resource)
+	if !mode.sync {
+		return
+	}
+	desc := map[string]any{
+		"ExecutionArn": c.ARN, "Name": c.Name, "StateMachineArn": c.StateMachineARN, "Status": c.Status,
+		"StartDate": c.StartDate.UnixMilli(), "StopDate": c.StopDate.UnixMilli(),
+		"Input": jsonOrText(c.Input, mode.v2), "InputDetails": map[string]any{"Included": true},
+	}
+	if c.Status == StatusSucceeded {
+		desc["Output"] = jsonOrText(c.Output, mode.v2)
+		desc["OutputDetails"] = map[string]any{"Included": true}
+		err = e.SendTaskSuccess(ctx, c.ParentToken, statelang.MarshalString(desc))
+	} else {
+		desc["Error"] = c.Error
+		if c.Cause != "" {
+			desc["Cause"] = c.Cause
+		}
+		err = e.SendTaskFailure(ctx, c.ParentToken, statelang.ErrTaskFailed, statelang.MarshalString(desc))
+	}
+	if err != nil && !errors.Is(err, ErrTaskClosed) && !errors.Is(err, ErrInvalidToken) {
+		e.cfg.Logger.Warn("answering a child's parent task", "execution_arn", c.ARN, "error", err)
+	}
+}
+
+// jsonOrText is JSON text as a value (asJSON) or as itself.
+func jsonOrText(text string, asJSON bool) any {
+	if !asJSON {
+		return text
+	}
+	v, err := statelang.ParseJSON([]byte(text))
+	if err != nil {
+		return text
+	}
+	return v
+}
+
+// endedChild is what a group commit that ended a child execution passes
+// to notifyParent.
+func endedChild(x *Execution, m *Mutation) *Execution {
+	c := *x
+	c.State = nil
+	c.Status, c.Output, c.Error, c.Cause, c.StopDate = m.Status, m.Output, m.Error, m.Cause, m.StopDate
+	return &c
+}
+
+// answerEndedChildren answers the parents of children that ended while
+// their parent's task stayed open (the engine stopped in between).
+func (e *Engine) answerEndedChildren(ctx context.Context) (int, error) {
+	cs, err := e.store.EndedChildren(ctx, e.cfg.ClaimBatch)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range cs {
+		e.notifyParent(ctx, c)
+	}
+	return len(cs), nil
+}
