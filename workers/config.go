@@ -41,6 +41,24 @@ type Config struct {
 	// 30 s.
 	ShutdownTimeout time.Duration
 
+	// Namespace is the installation this worker serves: the namespace the
+	// engine prints (`stepwise dev` and `stepwise server` show it at start;
+	// see wire.Namespace). A worker only sees the tasks and cancels of its
+	// namespace, and its results reach only that installation's engines.
+	// Defaults to the environment variable STEPWISE_NAMESPACE, or
+	// wire.DefaultNamespace ("default", what `stepwise dev` uses on its
+	// embedded NATS) when that is unset.
+	Namespace string
+
+	// ResultCacheBytes bounds the memory of the cache of recent results,
+	// by the size of their JSON. A task this worker already finished that
+	// comes again under the same token and attempt (JetStream redelivered
+	// it, or the engine published it again after NATS lost its store) is
+	// answered from the cache, by publishing the same result again,
+	// instead of running the handler twice. The oldest results are
+	// dropped first. Defaults to 8 MiB; negative: no cache.
+	ResultCacheBytes int
+
 	// ID identifies this worker process in results and logs. Defaults to
 	// "<hostname>-<pid>".
 	ID string
@@ -71,6 +89,15 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 30 * time.Second
 	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = os.Getenv("STEPWISE_NAMESPACE")
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = string(wire.DefaultNamespace)
+	}
+	if cfg.ResultCacheBytes == 0 {
+		cfg.ResultCacheBytes = 8 << 20
+	}
 	if cfg.ID == "" {
 		host, _ := os.Hostname()
 		if host == "" {
@@ -97,6 +124,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.ShutdownTimeout < 0 {
 		errs = append(errs, fmt.Errorf("ShutdownTimeout %v is negative", cfg.ShutdownTimeout))
+	}
+	if err := wire.Namespace(cfg.Namespace).Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("Namespace: %w (set Config.Namespace or STEPWISE_NAMESPACE)", err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("workers: invalid config: %w", err)

@@ -42,12 +42,39 @@
 // When the state sets HeartbeatSeconds, the worker sends heartbeats on its
 // own every HeartbeatSeconds/3 while the handler runs.
 //
+// # Namespaces
+//
+// A worker serves one installation: Config.Namespace, by default the
+// environment variable STEPWISE_NAMESPACE, or "default", which is what
+// `stepwise dev` uses on its embedded NATS. `stepwise dev` and `stepwise
+// server` print their namespace at start (with --nats, or with
+// PostgreSQL, it is derived from the database unless --namespace or
+// STEPWISE_NAMESPACE sets it), so run a worker with, for example,
+//
+//	STEPWISE_NAMESPACE=pg-3fa1c2d4e5f6 ./my-worker
+//
+// A worker only takes tasks of its namespace. While no engine has
+// connected to that namespace, it logs an error every 30 s naming the
+// namespaces that have an engine, so that a wrong namespace is seen
+// rather than waited on. The package-level callbacks (SendSuccess...) use
+// STEPWISE_NAMESPACE or "default"; Worker.SendSuccess and friends use the
+// worker's namespace.
+//
 // # Delivery
 //
 // Tasks are delivered at least once: if a worker dies or loses its
 // connection mid-task, another worker runs the task again (see
 // TaskInfo.Delivery); the engine keeps the first result of each attempt.
 // Handlers with side effects should be idempotent per task token.
+//
+// A worker deduplicates by task token and attempt: a task it already
+// finished that comes again (JetStream redelivered it after a lost ack, or
+// the engine published it again after NATS lost its store) is answered
+// from a cache of its recent results (Config.ResultCacheBytes) by sending
+// the same result again, and a copy of a task it is running now is dropped;
+// neither runs the handler again. The cache is in memory and per process:
+// a copy that reaches another worker process, or this one after a restart
+// or after the result left the cache, runs again.
 //
 // # Callbacks
 //

@@ -64,9 +64,9 @@ func ExampleHandleFunc() {
 
 	// The engine's side: publish two tasks, read their results.
 	js, _ := jetstream.New(nc)
-	results, _ := wire.EnsureResultConsumer(ctx, js)
+	results, _ := wire.DefaultNamespace.EnsureResultConsumer(ctx, js)
 	for i, input := range []string{`{"id":"o-1","qty":2}`, `{"id":"o-2","qty":0}`} {
-		_, err := wire.PublishTask(ctx, js, &wire.Task{
+		_, err := wire.DefaultNamespace.PublishTask(ctx, js, &wire.Task{
 			Token: fmt.Sprintf("token-%d", i), Attempt: 1, Name: "ValidateOrder",
 			Resource: "arn:aws:lambda:us-east-1:123456789012:function:ValidateOrder",
 			Input:    json.RawMessage(input), Deadline: time.Now().Add(time.Minute),

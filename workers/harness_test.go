@@ -41,10 +41,10 @@ func newEngine(t *testing.T) *engine {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := wire.EnsureStreams(ctx, js); err != nil {
+	if err := wire.DefaultNamespace.EnsureStreams(ctx, js); err != nil {
 		t.Fatal(err)
 	}
-	results, err := wire.EnsureResultConsumer(ctx, js)
+	results, err := wire.DefaultNamespace.EnsureResultConsumer(ctx, js)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func (e *engine) publish(t *wire.Task) {
 	limit := time.Now().Add(waitLimit)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		_, err := wire.PublishTask(ctx, e.js, t)
+		_, err := wire.DefaultNamespace.PublishTask(ctx, e.js, t)
 		cancel()
 		if err == nil {
 			return
@@ -168,20 +168,26 @@ func (e *engine) final() wire.Result {
 // was acked (and so any result it had was already published).
 func (e *engine) waitTasksAcked() {
 	e.t.Helper()
-	e.waitFor("task stream empty", func() bool {
-		s, err := e.js.Stream(context.Background(), wire.TaskStream)
-		if err != nil {
-			return false
-		}
-		info, err := s.Info(context.Background())
-		return err == nil && info.State.Msgs == 0
-	})
+	e.waitFor("task stream empty", func() bool { return e.taskCount() == 0 })
+}
+
+// taskCount is how many tasks the task stream holds (-1 if it cannot say).
+func (e *engine) taskCount() int {
+	s, err := e.js.Stream(context.Background(), wire.DefaultNamespace.TaskStream())
+	if err != nil {
+		return -1
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		return -1
+	}
+	return int(info.State.Msgs)
 }
 
 // resultCount is how many results are stored and not yet read.
 func (e *engine) resultCount() uint64 {
 	e.t.Helper()
-	s, err := e.js.Stream(context.Background(), wire.ResultStream)
+	s, err := e.js.Stream(context.Background(), wire.DefaultNamespace.ResultStream())
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -62,7 +62,23 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 		HeartbeatSeconds: t.HeartbeatSeconds, Deadline: t.Deadline, Delivery: delivery,
 	})
 	tk := &task{wire: t, msg: msg, cancel: cancel}
-	w.track(tk)
+	done, busy := w.claim(tk)
+	switch {
+	case done != nil:
+		// Finished here already: send the same result again (the
+		// engine may have lost it with NATS's store) instead of running
+		// the handler twice.
+		log.Info("task already done by this worker: sending its result again")
+		if w.publish(ctx, done, &t, log) {
+			_ = msg.Ack()
+		}
+		return
+	case busy:
+		// Running here now: that run sends the result.
+		log.Info("task already running in this worker: dropping the copy")
+		_ = msg.Ack()
+		return
+	}
 	defer w.untrack(tk)
 
 	// Keep the message ours and the engine informed until we ack.
@@ -106,6 +122,7 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 		res.Kind = wire.KindFailure
 		res.Error, res.Cause = failure(err)
 	}
+	w.remember(res)
 
 	if !w.publish(ctx, res, &t, log) {
 		return // not acked: JetStream redelivers it
@@ -160,7 +177,7 @@ func (w *Worker) keepAlive(ctx context.Context, t *wire.Task, msg jetstream.Msg,
 			}
 		case <-beat:
 			pctx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)
-			_, err := wire.PublishResult(pctx, w.js, &wire.Result{
+			_, err := w.ns.PublishResult(pctx, w.js, &wire.Result{
 				Token: t.Token, Attempt: t.Attempt, Kind: wire.KindHeartbeat, Worker: w.cfg.ID,
 			})
 			cancel()
@@ -179,10 +196,19 @@ func (w *Worker) publish(ctx context.Context, res *wire.Result, t *wire.Task, lo
 	b := newBackoff()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)
-		_, err := wire.PublishResult(pctx, w.js, res)
+		_, err := w.ns.PublishResult(pctx, w.js, res)
 		cancel()
 		if err == nil {
 			return true
+		}
+		if wire.IsMissing(err) {
+			// NATS lost its store: make the streams again so that the
+			// result has somewhere to go.
+			ectx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)
+			if eerr := w.ns.EnsureStreams(ectx, w.js); eerr == nil {
+				log.Warn("recreated the streams: NATS had lost them")
+			}
+			cancel()
 		}
 		if errors.Is(err, nats.ErrMaxPayload) && res.Kind == wire.KindSuccess {
 			log.Warn("task output too large to send; reporting a failure", "bytes", len(res.Output))

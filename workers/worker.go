@@ -20,10 +20,11 @@ import (
 // handlers, then Run (or Start and Stop).
 //
 // Lock order: Worker.mu is the only mutex; nothing is called with it held
-// except map and channel operations.
+// except map, list and channel operations.
 type Worker struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
+	ns  wire.Namespace
 	cfg Config
 	log *slog.Logger
 
@@ -41,6 +42,7 @@ type Worker struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	running  map[string]map[*task]struct{} // by task token
+	results  *resultCache                  // recent final results, by token and attempt
 	started  bool
 	stopping bool
 	sub      *nats.Subscription
@@ -72,13 +74,15 @@ func New(nc *nats.Conn, cfg *Config) (*Worker, error) {
 	return &Worker{
 		nc:       nc,
 		js:       js,
+		ns:       wire.Namespace(c.Namespace),
 		cfg:      c,
-		log:      c.Logger.With("worker_id", c.ID),
+		log:      c.Logger.With("worker_id", c.ID, "namespace", c.Namespace),
 		slots:    make(chan struct{}, c.MaxConcurrency),
 		stop:     make(chan struct{}),
 		done:     make(chan struct{}),
 		handlers: make(map[string]Handler),
 		running:  make(map[string]map[*task]struct{}),
+		results:  newResultCache(c.ResultCacheBytes),
 	}, nil
 }
 
@@ -135,18 +139,18 @@ func (w *Worker) Start(ctx context.Context) error {
 		return errors.New("workers: no handler registered")
 	}
 
-	if err := wire.EnsureStreams(ctx, w.js); err != nil {
+	if err := w.ns.EnsureStreams(ctx, w.js); err != nil {
 		return fmt.Errorf("workers: %w", err)
 	}
 	consumers := make(map[string]jetstream.Consumer, len(names))
 	for _, name := range names {
-		c, err := wire.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+		c, err := w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
 		if err != nil {
 			return fmt.Errorf("workers: %w", err)
 		}
 		consumers[name] = c
 	}
-	sub, err := w.nc.Subscribe(wire.CancelSubjectPrefix+"*", w.onCancel)
+	sub, err := w.nc.Subscribe(w.ns.CancelSubjects(), w.onCancel)
 	if err != nil {
 		return fmt.Errorf("workers: subscribe to cancels: %w", err)
 	}
@@ -166,6 +170,8 @@ func (w *Worker) Start(ctx context.Context) error {
 		w.pollers.Add(1)
 		go w.poll(ctx, name, consumers[name])
 	}
+	w.pollers.Add(1)
+	go w.watchEngine(ctx)
 	go func() {
 		w.pollers.Wait()
 		w.tasks.Wait()
@@ -297,10 +303,18 @@ func (w *Worker) poll(ctx context.Context, name string, cons jetstream.Consumer)
 
 // fetch pulls at most one message, waiting up to PollTimeout or until ctx
 // ends. It returns (nil, nil) when none came. On an error it recreates the
-// consumer on the next call, in case the server lost it.
+// consumer on the next call, in case the server lost it, and the streams
+// too when they are gone (the JetStream store was lost).
 func (w *Worker) fetch(ctx context.Context, name string, cons *jetstream.Consumer) (jetstream.Msg, error) {
 	if *cons == nil {
-		c, err := wire.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+		c, err := w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+		if wire.IsMissing(err) {
+			if err := w.ns.EnsureStreams(ctx, w.js); err != nil {
+				return nil, err
+			}
+			w.log.Warn("recreated the streams: NATS had lost them", "task_name", name)
+			c, err = w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -331,7 +345,7 @@ func (w *Worker) fetch(ctx context.Context, name string, cons *jetstream.Consume
 
 // onCancel handles a message on wire.CancelSubject(token).
 func (w *Worker) onCancel(m *nats.Msg) {
-	token, err := wire.DecodeName(m.Subject[len(wire.CancelSubjectPrefix):])
+	token, err := w.ns.TokenFromCancelSubject(m.Subject)
 	if err != nil {
 		w.log.Warn("ignoring cancel with a malformed subject", "subject", m.Subject)
 		return
@@ -367,15 +381,71 @@ func (w *Worker) cancelAll(cause error) {
 	}
 }
 
-func (w *Worker) track(t *task) {
+// claim tracks t as running, unless this worker already finished its
+// (token, attempt), which returns the result it sent, or is running it
+// now, which returns busy.
+func (w *Worker) claim(t *task) (done *wire.Result, busy bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if r, ok := w.results.get(cacheKey(t.wire.Token, t.wire.Attempt)); ok {
+		return &r, false
+	}
+	for other := range w.running[t.wire.Token] {
+		if other.wire.Attempt == t.wire.Attempt {
+			return nil, true
+		}
+	}
 	set := w.running[t.wire.Token]
 	if set == nil {
 		set = make(map[*task]struct{})
 		w.running[t.wire.Token] = set
 	}
 	set[t] = struct{}{}
+	return nil, false
+}
+
+// remember keeps the final result r for a task that may come again.
+func (w *Worker) remember(r *wire.Result) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.results.put(cacheKey(r.Token, r.Attempt), *r)
+}
+
+// engineCheckInterval is how often a worker whose namespace has no engine
+// looks again (and logs again).
+const engineCheckInterval = 30 * time.Second
+
+// watchEngine logs an error, every engineCheckInterval, while no engine
+// has connected to the worker's namespace (see wire.Namespace.HasEngine),
+// naming the namespaces that have one: a worker given the wrong namespace
+// would otherwise wait for tasks that never come.
+func (w *Worker) watchEngine(ctx context.Context) {
+	defer w.pollers.Done()
+	warned := false
+	for {
+		cctx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)
+		ok, err := w.ns.HasEngine(cctx, w.js)
+		if err == nil && !ok {
+			found, _ := wire.EngineNamespaces(cctx, w.js)
+			w.log.Error("no Stepwise engine uses this worker's namespace on this NATS (yet): set Config.Namespace or STEPWISE_NAMESPACE to the namespace the engine prints at start",
+				"engine_namespaces", found)
+			warned = true
+		}
+		cancel()
+		if ok {
+			if warned {
+				w.log.Info("an engine uses this worker's namespace now")
+			}
+			return
+		}
+		select {
+		case <-time.After(engineCheckInterval):
+		case <-w.stop:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 func (w *Worker) untrack(t *task) {

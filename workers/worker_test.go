@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/stepwise-dev/stepwise/workers"
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
@@ -214,7 +217,7 @@ func TestCancelAndTimeout(t *testing.T) {
 	if tok := recv(t, started, "handler start"); tok != cancelled.Token {
 		t.Fatalf("started %s; want %s", tok, cancelled.Token)
 	}
-	if err := wire.PublishCancel(e.nc, &wire.Cancel{Token: cancelled.Token, Reason: "execution stopped"}); err != nil {
+	if err := wire.DefaultNamespace.PublishCancel(e.nc, &wire.Cancel{Token: cancelled.Token, Reason: "execution stopped"}); err != nil {
 		t.Fatal(err)
 	}
 	if cause := recv(t, causes, "cancel cause"); !errors.Is(cause, workers.ErrTaskCanceled) || !strings.Contains(cause.Error(), "execution stopped") {
@@ -459,5 +462,81 @@ func TestNewAndRegisterErrors(t *testing.T) {
 			}()
 			tc.fn()
 		}()
+	}
+}
+
+// publishCopy publishes t again under another message id, as the engine
+// does when it re-dispatches a task NATS lost.
+func (e *engine) publishCopy(t *wire.Task, id string) {
+	e.t.Helper()
+	data, err := json.Marshal(t)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := e.js.PublishMsg(ctx, &nats.Msg{Subject: wire.DefaultNamespace.TaskSubject(t.Name), Data: data}, jetstream.WithMsgID(id)); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// A task that comes again after this worker finished it, or while it runs
+// it, is not run again.
+func TestDuplicateTaskRunsOnce(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	var runs atomic.Int32
+	release := make(chan struct{})
+	e.worker(workers.Config{}, func(w *workers.Worker) {
+		w.Register("Once", func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+			runs.Add(1)
+			<-release
+			return in, nil
+		})
+	})
+	task := newTask("Once", `{"n":1}`)
+	e.publish(task)
+	e.waitFor("handler running", func() bool { return runs.Load() == 1 })
+	e.publishCopy(task, "copy-while-running")
+	// The copy is acked without a run while the first run still holds its
+	// message; then the first run ends.
+	e.waitFor("copy dropped", func() bool { return e.taskCount() == 1 })
+	close(release)
+	if r := e.final(); r.Token != task.Token || r.Kind != wire.KindSuccess {
+		t.Fatalf("result = %+v; want a success for the task", r)
+	}
+	e.waitTasksAcked()
+	e.publishCopy(task, "copy-after-done")
+	e.waitTasksAcked()
+	if got := runs.Load(); got != 1 {
+		t.Errorf("handler ran %d times; want 1", got)
+	}
+}
+
+// A worker sees only its namespace's tasks, and refuses a bad namespace.
+func TestNamespaceConfig(t *testing.T) {
+	t.Parallel()
+	e := newEngine(t)
+	var other atomic.Int32
+	e.worker(workers.Config{Namespace: "other"}, func(w *workers.Worker) {
+		w.Register("Echo", func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+			other.Add(1)
+			return in, nil
+		})
+	})
+	e.worker(workers.Config{}, func(w *workers.Worker) {
+		w.Register("Echo", func(_ context.Context, in json.RawMessage) (json.RawMessage, error) { return in, nil })
+	})
+	for range 5 {
+		e.publish(newTask("Echo", `1`))
+		if r := e.final(); r.Kind != wire.KindSuccess {
+			t.Fatalf("result = %+v; want a success", r)
+		}
+	}
+	if got := other.Load(); got != 0 {
+		t.Errorf("the worker of namespace other ran %d tasks of namespace default; want 0", got)
+	}
+	if _, err := workers.New(e.nc, &workers.Config{Namespace: "Prod.1"}); err == nil {
+		t.Error(`New(Namespace "Prod.1") = nil error; want an error`)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
@@ -23,17 +24,25 @@ type stack struct {
 	srv   *natstest.Server
 	nc    *nats.Conn
 	store *postgres.Store
+	pool  *pgxpool.Pool
 	eng   *engine.Engine
 	disp  *natsdispatch.Dispatcher
 }
 
 func newStack(t testing.TB, tweak func(*engine.Config)) *stack {
 	t.Helper()
-	srv := natstest.Start(t)
-	st, _ := pgtest.Store(t)
+	return newStackOn(t, natstest.Start(t), natsdispatch.Config{}, tweak)
+}
+
+// newStackOn is newStack on the server srv, with the dispatcher's config
+// dcfg (its Store is the stack's).
+func newStackOn(t testing.TB, srv *natstest.Server, dcfg natsdispatch.Config, tweak func(*engine.Config)) *stack {
+	t.Helper()
+	st, pool := pgtest.Store(t)
 	nc := srv.Connect(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	d, err := natsdispatch.New(ctx, nc, natsdispatch.Config{})
+	dcfg.Store = st
+	d, err := natsdispatch.New(ctx, nc, dcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +58,7 @@ func newStack(t testing.TB, tweak func(*engine.Config)) *stack {
 	go func() { _ = eng.Run(ctx); done <- struct{}{} }()
 	go func() { _ = d.Run(ctx, eng); done <- struct{}{} }()
 	t.Cleanup(func() { cancel(); <-done; <-done })
-	return &stack{t: t, srv: srv, nc: nc, store: st, eng: eng, disp: d}
+	return &stack{t: t, srv: srv, nc: nc, store: st, pool: pool, eng: eng, disp: d}
 }
 
 // worker starts a worker on its own connection with the handlers reg

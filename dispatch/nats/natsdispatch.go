@@ -45,6 +45,8 @@ package natsdispatch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,6 +67,26 @@ import (
 // Config configures a Dispatcher. Zero values take the documented
 // defaults.
 type Config struct {
+	// Namespace is the installation's namespace on NATS (see
+	// wire.Namespace): its streams and subjects carry it, and its workers
+	// must be given the same. Every engine replica of one database uses
+	// the same namespace, and installations sharing a NATS use different
+	// ones (NamespaceFor derives one from the database's identity).
+	// Defaults to wire.DefaultNamespace ("default").
+	Namespace string
+	// Store is the engine's store. Recovery uses it to make the tasks
+	// that were published into a lost stream due again (see Recovery in
+	// the package documentation). Defaults to none: tasks lost with a
+	// JetStream store are then recovered only by their states'
+	// TimeoutSeconds, and the loss is logged as an error.
+	Store TaskClaimer
+	// CheckInterval is how often Run checks that the streams and the
+	// result consumer still exist (a missing one is also noticed at once
+	// by a failed publish or by the consumer). Defaults to 5s.
+	CheckInterval time.Duration
+	// RecoverBatch is how many tasks one recovery statement makes due
+	// again. Defaults to 1000.
+	RecoverBatch int
 	// PublishTimeout bounds one task publish. Defaults to 5s.
 	PublishTimeout time.Duration
 	// Workers bounds how many results are applied concurrently. Defaults
@@ -75,6 +97,15 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
+	if c.Namespace == "" {
+		c.Namespace = string(wire.DefaultNamespace)
+	}
+	if c.CheckInterval <= 0 {
+		c.CheckInterval = 5 * time.Second
+	}
+	if c.RecoverBatch <= 0 {
+		c.RecoverBatch = 1000
+	}
 	if c.PublishTimeout <= 0 {
 		c.PublishTimeout = 5 * time.Second
 	}
@@ -91,9 +122,18 @@ func (c *Config) setDefaults() {
 // then call Run with the Engine. Its methods are safe for concurrent use.
 type Dispatcher struct {
 	cfg Config
+	ns  wire.Namespace
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	eng atomic.Pointer[engine.Engine]
+	// check asks Run to check the streams and consumer now.
+	check chan struct{}
+}
+
+// TaskClaimer is the part of engine.Store that recovery uses; every
+// engine.Store implements it.
+type TaskClaimer interface {
+	ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error)
 }
 
 var (
@@ -108,14 +148,29 @@ func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Dispatcher, error) {
 	if nc == nil {
 		return nil, errors.New("natsdispatch: no NATS connection")
 	}
+	ns, err := wire.ParseNamespace(cfg.Namespace)
+	if err != nil {
+		return nil, fmt.Errorf("natsdispatch: %w", err)
+	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("natsdispatch: %w", err)
 	}
-	if err := wire.EnsureStreams(ctx, js); err != nil {
+	if err := ns.EnsureStreams(ctx, js); err != nil {
 		return nil, fmt.Errorf("natsdispatch: %w", err)
 	}
-	return &Dispatcher{cfg: cfg, nc: nc, js: js}, nil
+	return &Dispatcher{cfg: cfg, ns: ns, nc: nc, js: js, check: make(chan struct{}, 1)}, nil
+}
+
+// Namespace is the namespace d publishes and consumes in.
+func (d *Dispatcher) Namespace() wire.Namespace { return d.ns }
+
+// poke asks Run to check the streams and consumer now.
+func (d *Dispatcher) poke() {
+	select {
+	case d.check <- struct{}{}:
+	default:
+	}
 }
 
 // Route is where a task goes: the worker name and the worker's input.
@@ -196,7 +251,16 @@ func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 	}
 	pctx, cancel := context.WithTimeout(ctx, d.cfg.PublishTimeout)
 	defer cancel()
-	if _, err := wire.PublishTask(pctx, d.js, wt); err != nil {
+	_, err = d.ns.PublishTask(pctx, d.js, wt)
+	if wire.IsMissing(err) {
+		// NATS lost the stream: make it again, publish again, and let
+		// Run recover what the lost stream held.
+		d.poke()
+		if eerr := d.ns.EnsureStreams(pctx, d.js); eerr == nil {
+			_, err = d.ns.PublishTask(pctx, d.js, wt)
+		}
+	}
+	if err != nil {
 		return err // the maintenance loop publishes it again
 	}
 	if eng != nil {
@@ -213,39 +277,187 @@ func (d *Dispatcher) Cancel(_ context.Context, u engine.TaskUpdate) error {
 	if u.Status == engine.TaskTimedOut {
 		reason = "task timed out"
 	}
-	return wire.PublishCancel(d.nc, &wire.Cancel{Token: u.Token, Reason: reason})
+	return d.ns.PublishCancel(d.nc, &wire.Cancel{Token: u.Token, Reason: reason})
 }
 
 // Run applies results until ctx ends. Call it once per engine process with
 // the Engine that uses d; Dispatch confirms publishes only once Run
-// started.
+// started. Run also watches the streams and the result consumer: it
+// creates again what NATS lost and recovers the tasks a lost stream held
+// (see Recovery in the package documentation).
 func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
 	d.eng.Store(eng)
-	cons, err := wire.EnsureResultConsumer(ctx, d.js)
-	if err != nil {
+	var (
+		wg       sync.WaitGroup // result handlers and the recovery pass
+		cc       jetstream.ConsumeContext
+		created  time.Time // of the streams, as last seen
+		recovery = make(chan time.Time, 1)
+	)
+	defer wg.Wait()
+	defer func() {
+		if cc != nil {
+			cc.Stop()
+		}
+	}()
+	sem := make(chan struct{}, d.cfg.Workers)
+	consume := func(cons jetstream.Consumer) (jetstream.ConsumeContext, error) {
+		return cons.Consume(func(msg jetstream.Msg) {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				d.handle(ctx, eng, msg)
+			}()
+		}, jetstream.PullMaxMessages(2*d.cfg.Workers), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if ctx.Err() != nil {
+				return
+			}
+			d.cfg.Logger.Debug("result consumer", "error", err)
+			if wire.IsMissing(err) || errors.Is(err, jetstream.ErrNoHeartbeat) {
+				d.poke()
+			}
+		}))
+	}
+	// ensure makes the streams and the consumer exist, (re)starts
+	// consuming when the consumer is new, and hands a recovery pass the
+	// streams' creation time when it changed.
+	ensure := func() error {
+		fresh := cc == nil
+		if _, err := d.js.Consumer(ctx, d.ns.ResultStream(), wire.ResultConsumer); err != nil {
+			if !wire.IsMissing(err) {
+				return err
+			}
+			fresh = true
+		}
+		t, err := d.streamsCreated(ctx)
+		if wire.IsMissing(err) {
+			if err := d.ns.EnsureStreams(ctx, d.js); err != nil {
+				return err
+			}
+			t, err = d.streamsCreated(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if fresh {
+			cons, err := d.ns.EnsureResultConsumer(ctx, d.js)
+			if err != nil {
+				return err
+			}
+			if cc != nil {
+				cc.Stop()
+				d.cfg.Logger.Warn("recreated the result consumer: NATS had lost it", "namespace", d.ns)
+			}
+			if cc, err = consume(cons); err != nil {
+				cc = nil
+				return err
+			}
+		}
+		if !t.Equal(created) {
+			if !created.IsZero() {
+				d.cfg.Logger.Error("NATS lost the Stepwise streams; recreated them and publishing their tasks again", "namespace", d.ns)
+			}
+			created = t
+			select {
+			case <-recovery: // a newer time replaces one not yet taken
+			default:
+			}
+			recovery <- t
+		}
+		return nil
+	}
+	// One recovery pass at a time, the latest creation time winning.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case t := <-recovery:
+				d.recoverTasks(ctx, t)
+			}
+		}
+	}()
+
+	if err := ensure(); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("natsdispatch: %w", err)
 	}
-	sem := make(chan struct{}, d.cfg.Workers)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			d.handle(ctx, eng, msg)
-		}()
-	}, jetstream.PullMaxMessages(2*d.cfg.Workers), jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-		if ctx.Err() == nil {
-			d.cfg.Logger.Debug("result consumer", "error", err)
+	tick := time.NewTicker(d.cfg.CheckInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		case <-d.check:
 		}
-	}))
-	if err != nil {
-		return fmt.Errorf("natsdispatch: consume results: %w", err)
+		if err := ensure(); err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Warn("checking the NATS streams failed", "namespace", d.ns, "error", err)
+		}
 	}
-	<-ctx.Done()
-	cc.Stop()
-	return nil
+}
+
+// streamsCreated returns when the later of the two streams was created.
+func (d *Dispatcher) streamsCreated(ctx context.Context) (time.Time, error) {
+	var last time.Time
+	for _, name := range []string{d.ns.TaskStream(), d.ns.ResultStream()} {
+		s, err := d.js.Stream(ctx, name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if c := s.CachedInfo().Created; c.After(last) {
+			last = c
+		}
+	}
+	return last, nil
+}
+
+// confirmedHold is how far the engine moves the dispatch deadline of a
+// task whose publish was confirmed (engine's confirmedDispatchHold, a
+// century): a task confirmed at c is due again at c + confirmedHold.
+const confirmedHold = 100 * 365 * 24 * time.Hour
+
+// recoverTasks makes due again, for the engine's maintenance loop to
+// publish, every SCHEDULED task whose publish was confirmed before the
+// streams were created at created: it went into a stream that no longer
+// exists. Confirmed at c, such a task's dispatch deadline is c +
+// confirmedHold <= created + confirmedHold, so one claim with that "now"
+// finds them (and the unconfirmed ones, which are due soon anyway) and,
+// with a negative lease, moves their deadline to the present. Claims go
+// on in batches until one comes back short; tasks made due and not yet
+// published again come back first, so a long backlog waits for the
+// maintenance loop to publish them.
+func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
+	if d.cfg.Store == nil {
+		d.cfg.Logger.Error("tasks published into a lost NATS stream are not published again: the dispatcher has no Config.Store; they end by their timeouts", "namespace", d.ns)
+		return
+	}
+	cutoff := created.Add(confirmedHold)
+	total := 0
+	for ctx.Err() == nil {
+		tasks, err := d.cfg.Store.ClaimUndispatched(ctx, cutoff, time.Until(cutoff)*-1, d.cfg.RecoverBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.cfg.Logger.Error("recovering tasks of a lost NATS stream failed; retrying", "namespace", d.ns, "error", err)
+			}
+		} else {
+			total += len(tasks)
+			if len(tasks) < d.cfg.RecoverBatch {
+				if total > 0 {
+					d.cfg.Logger.Info("tasks due for publishing again", "namespace", d.ns, "tasks", total)
+				}
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(d.cfg.CheckInterval):
+		}
+	}
 }
 
 // handle applies one result message and acks it after the commit.
@@ -283,4 +495,15 @@ func apply(ctx context.Context, eng *engine.Engine, r *wire.Result) error {
 	}
 	return eng.ApplyWorkerResult(ctx, engine.WorkerResult{Token: r.Token, Attempt: int64(r.Attempt),
 		Failed: r.Kind == wire.KindFailure, Output: string(r.Output), Error: r.Error, Cause: r.Cause})
+}
+
+// NamespaceFor derives an installation's namespace from the identity of
+// its database, so that installations on different databases never share
+// one by default: kind (such as "pg" or "sqlite"), '-', and the first 12
+// hex digits of the SHA-256 of identity (for PostgreSQL its system
+// identifier and schema, for SQLite the file's absolute path). kind must
+// be short and made of [a-z0-9].
+func NamespaceFor(kind, identity string) wire.Namespace {
+	sum := sha256.Sum256([]byte(identity))
+	return wire.Namespace(kind + "-" + hex.EncodeToString(sum[:6]))
 }

@@ -121,6 +121,17 @@ func (s *Server) Restart() error {
 	return err
 }
 
+// WipeStore shuts the server down, deletes its JetStream storage (every
+// stream, consumer and message) and starts it again on the same port, as
+// when a NATS server loses its disk or a cluster is rebuilt.
+func (s *Server) WipeStore() error {
+	s.Shutdown()
+	if err := os.RemoveAll(s.opts.StoreDir); err != nil {
+		return fmt.Errorf("natstest: wipe store: %w", err)
+	}
+	return s.Restart()
+}
+
 // Connect returns a connection to s that reconnects forever (every 50 ms)
 // and is closed when the test ends.
 func (s *Server) Connect(t testing.TB, opts ...nats.Option) *nats.Conn {

@@ -6,16 +6,33 @@
 // It imports only the standard library and nats.go, never another Stepwise
 // package: the engine's dispatcher and the workers SDK both import it.
 //
+// # Namespaces
+//
+// Every installation (one database, any number of engine replicas and
+// workers) has a Namespace, and every stream and subject carries it, so
+// any number of installations share one NATS without touching each
+// other's messages: a result published in namespace A is stored only by
+// A's result stream and applied only by A's engines; a result for a
+// namespace with no stream is refused by NATS (no responders) and the
+// worker keeps retrying and logging, it is never taken by another
+// installation. The engine's operator chooses the namespace (stepwise
+// --namespace, STEPWISE_NAMESPACE; by default derived from the database's
+// identity, DefaultNamespace for `stepwise dev` on its own embedded NATS)
+// and gives it to the workers. A worker checks at start that an engine has
+// connected to its namespace (HasEngine) and logs an error naming the
+// namespaces that have one (EngineNamespaces) while none has.
+//
 // # Streams and subjects
 //
-//	stream            subjects              retention   storage  written by  read by
-//	STEPWISE_TASKS    stepwise.tasks.<name> work queue  file     engine      workers
-//	STEPWISE_RESULTS  stepwise.results      work queue  file     workers     engine
-//	(core NATS)       stepwise.cancel.<tok> -           -        engine      workers
+//	stream                 subjects                     retention   written by  read by
+//	STEPWISE_TASKS_<ns>    stepwise.<ns>.tasks.<name>   work queue  engine      workers
+//	STEPWISE_RESULTS_<ns>  stepwise.<ns>.results        work queue  workers     engine
+//	(core NATS)            stepwise.<ns>.cancel.<tok>   -           engine      workers
 //
-// Both streams deduplicate on Nats-Msg-Id over DuplicateWindow (2 min).
-// EnsureStreams creates or updates them (TaskStreamConfig,
-// ResultStreamConfig); the engine and every worker call it at start.
+// Both streams use file storage and deduplicate on Nats-Msg-Id over
+// DuplicateWindow (2 min). Namespace.EnsureStreams creates or updates them
+// (TaskStreamConfig, ResultStreamConfig); the engine and every worker call
+// it at start, and again when they find a stream missing.
 //
 // <name> is the worker name EncodeName'd: a Lambda function name, an
 // activity name or a service integration name such as "sqs:sendMessage"
@@ -31,7 +48,7 @@
 //
 // After the transaction that schedules a task commits, the engine
 // publishes a Task (JSON, see its fields) with PublishTask: subject
-// TaskSubject(name), header Nats-Msg-Id = TaskMsgID(token, attempt) =
+// ns.TaskSubject(name), header Nats-Msg-Id = TaskMsgID(token, attempt) =
 // "<token>:<attempt>", so a publish retried within the window is stored
 // once. Attempt counts ASL attempts from 1; 0 is reserved for callbacks.
 // Deadline (RFC 3339) is when the engine times the attempt out.
@@ -67,7 +84,7 @@
 //
 // # Results: worker → engine
 //
-// A Result (JSON) goes to ResultSubject with PublishResult. Kind is
+// A Result (JSON) goes to ns.ResultSubject() with PublishResult. Kind is
 // "success" (Output), "failure" (Error, Cause) or "heartbeat". A success or
 // failure carries Nats-Msg-Id = ResultMsgID(token, attempt) =
 // "<token>:<attempt>:final": within the window only the first final result
@@ -78,7 +95,7 @@
 // task's outcome: a success only means the request was delivered; a
 // failure fails the task; the callback (attempt 0) completes it.
 //
-// The engine replicas share the durable consumer ResultConsumerConfig()
+// The engine replicas share the durable consumer ns.ResultConsumerConfig()
 // ("stepwise-engine", explicit ack). The engine applies a result in one
 // transaction, idempotently per (token, attempt), and acks the message
 // only after the commit; a result for an unknown, finished or stale task,
@@ -91,8 +108,8 @@
 // of the token) on CancelSubject(token) with core NATS (PublishCancel).
 // Delivery is at most once: a worker that misses it finishes the task and
 // the engine ignores the late result. Workers subscribe to
-// "stepwise.cancel.*". A task that no worker has taken yet is not touched
-// by a cancel; the engine may delete it from STEPWISE_TASKS by the
+// ns.CancelSubjects(). A task that no worker has taken yet is not touched
+// by a cancel; the engine may delete it from the task stream by the
 // sequence number PublishTask returned, or leave it: the worker drops it
 // at its Deadline, or runs it and the engine ignores the result.
 //
@@ -100,7 +117,7 @@
 //
 // Postgres is the source of truth. A publish that fails, a message that
 // reaches TaskMaxDeliver (JetStream then stops delivering it and emits
-// the advisory $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.STEPWISE_TASKS.*),
+// the advisory $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.STEPWISE_TASKS_<ns>.*),
 // or a lost stream is recovered by the engine from its database: it
 // re-publishes a task whose dispatch it cannot confirm, and times tasks out
 // by TimeoutSeconds and HeartbeatSeconds. A re-publish of the same
@@ -108,8 +125,26 @@
 // is what a retried publish wants; a re-dispatch after a lost message
 // must come later than the window.
 //
+// When the JetStream store itself is lost (wiped, or the cluster rebuilt),
+// whoever first finds a stream or consumer missing (IsMissing) creates it
+// again: the engine in its result loop and when a publish finds no stream,
+// a worker when its pull fails. The engine then publishes again every task
+// it had published into the lost stream (those confirmed before the new
+// task stream was created) and that is still waiting for a worker. A task
+// a worker had already finished may therefore come again, under the same
+// (token, attempt), and so may its result: workers answer such a task from
+// a cache of their recent results instead of running it again (see
+// package workers), and the engine keeps the first result of an attempt.
+//
 // # Compatibility
 //
 // Readers ignore unknown JSON fields; new fields are optional. Names of
-// streams, subjects, consumers and fields never change meaning.
+// streams, subjects, consumers and fields never change meaning once
+// released. Releases before namespaces used STEPWISE_TASKS
+// ("stepwise.tasks.>"), STEPWISE_RESULTS ("stepwise.results") and
+// "stepwise.cancel.<tok>"; no namespace can overlap them, so old and new
+// workers and engines ignore each other. An engine that starts on a new
+// namespace publishes again the tasks it had published into the old
+// streams (they were confirmed before its task stream was created); old
+// streams can be deleted once the old workers are gone.
 package wire

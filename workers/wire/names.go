@@ -64,21 +64,8 @@ func DecodeName(s string) (string, error) {
 	return b.String(), nil
 }
 
-// TaskSubject is the subject tasks for the worker name are published on:
-// TaskSubjectPrefix + EncodeName(name), e.g. "stepwise.tasks.ValidateOrder"
-// or "stepwise.tasks.sqs:sendMessage".
-func TaskSubject(name string) string {
-	return TaskSubjectPrefix + EncodeName(name)
-}
-
-// CancelSubject is the core NATS subject the engine publishes on to cancel
-// the task running under token: CancelSubjectPrefix + EncodeName(token).
-func CancelSubject(token string) string {
-	return CancelSubjectPrefix + EncodeName(token)
-}
-
 // TaskConsumerName is the durable consumer every worker serving name
-// shares: TaskConsumerPrefix + EncodeName(name) with ':' also escaped (as
+// shares (on its installation's task stream): TaskConsumerPrefix + EncodeName(name) with ':' also escaped (as
 // "%3A", so that the name is a portable file name on the server). A name
 // whose encoding is longer than 200 characters is cut to 150 and followed
 // by '~' and 16 hex digits of its SHA-256.

@@ -12,12 +12,12 @@ import (
 
 // TaskStreamConfig is the configuration of TaskStream: work-queue retention
 // (a message is removed when a worker acks it), file storage, subjects
-// "stepwise.tasks.>", and a DuplicateWindow for Nats-Msg-Id.
-func TaskStreamConfig() jetstream.StreamConfig {
+// "stepwise.<ns>.tasks.>", and a DuplicateWindow for Nats-Msg-Id.
+func (ns Namespace) TaskStreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
-		Name:        TaskStream,
-		Description: "Stepwise tasks awaiting a worker (work queue)",
-		Subjects:    []string{TaskSubjectPrefix + ">"},
+		Name:        ns.TaskStream(),
+		Description: "Stepwise tasks awaiting a worker (work queue), namespace " + string(ns),
+		Subjects:    []string{"stepwise." + string(ns) + ".tasks.>"},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		Discard:     jetstream.DiscardOld,
@@ -30,11 +30,11 @@ func TaskStreamConfig() jetstream.StreamConfig {
 // retention (a message is removed when the engine acks it, after it has
 // committed the result), file storage, the one subject ResultSubject, and
 // a DuplicateWindow for Nats-Msg-Id.
-func ResultStreamConfig() jetstream.StreamConfig {
+func (ns Namespace) ResultStreamConfig() jetstream.StreamConfig {
 	return jetstream.StreamConfig{
-		Name:        ResultStream,
-		Description: "Stepwise task results, failures and heartbeats for the engine (work queue)",
-		Subjects:    []string{ResultSubject},
+		Name:        ns.ResultStream(),
+		Description: "Stepwise task results, failures and heartbeats for the engine (work queue), namespace " + string(ns),
+		Subjects:    []string{ns.ResultSubject()},
 		Retention:   jetstream.WorkQueuePolicy,
 		Storage:     jetstream.FileStorage,
 		Discard:     jetstream.DiscardOld,
@@ -49,14 +49,14 @@ func ResultStreamConfig() jetstream.StreamConfig {
 // unacknowledged messages (each worker limits its own concurrency). Every
 // worker serving one name must use the same ackWait, or they rewrite the
 // consumer back and forth.
-func TaskConsumerConfig(name string, ackWait time.Duration) jetstream.ConsumerConfig {
+func (ns Namespace) TaskConsumerConfig(name string, ackWait time.Duration) jetstream.ConsumerConfig {
 	if ackWait <= 0 {
 		ackWait = DefaultAckWait
 	}
 	return jetstream.ConsumerConfig{
 		Durable:       TaskConsumerName(name),
 		Description:   "Stepwise workers for " + name,
-		FilterSubject: TaskSubject(name),
+		FilterSubject: ns.TaskSubject(name),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       ackWait,
@@ -69,11 +69,11 @@ func TaskConsumerConfig(name string, ackWait time.Duration) jetstream.ConsumerCo
 // engine replicas share on ResultStream: explicit ack (after the result is
 // committed), AckWait 30 s, unlimited deliveries (a result is never
 // poison: a malformed one is acked and dropped by the engine).
-func ResultConsumerConfig() jetstream.ConsumerConfig {
+func (ns Namespace) ResultConsumerConfig() jetstream.ConsumerConfig {
 	return jetstream.ConsumerConfig{
 		Durable:       ResultConsumer,
 		Description:   "Stepwise engine applying task results",
-		FilterSubject: ResultSubject,
+		FilterSubject: ns.ResultSubject(),
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       30 * time.Second,
@@ -84,8 +84,11 @@ func ResultConsumerConfig() jetstream.ConsumerConfig {
 // EnsureStreams creates TaskStream and ResultStream, or updates them to
 // TaskStreamConfig and ResultStreamConfig. The engine and the workers both
 // call it at start, so either may start first.
-func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
-	for _, cfg := range []jetstream.StreamConfig{TaskStreamConfig(), ResultStreamConfig()} {
+func (ns Namespace) EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
+	if err := ns.Validate(); err != nil {
+		return err
+	}
+	for _, cfg := range []jetstream.StreamConfig{ns.TaskStreamConfig(), ns.ResultStreamConfig()} {
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
 			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
 		}
@@ -95,8 +98,8 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
 
 // EnsureTaskConsumer creates or updates the consumer TaskConsumerConfig(name,
 // ackWait) and returns it.
-func EnsureTaskConsumer(ctx context.Context, js jetstream.JetStream, name string, ackWait time.Duration) (jetstream.Consumer, error) {
-	c, err := js.CreateOrUpdateConsumer(ctx, TaskStream, TaskConsumerConfig(name, ackWait))
+func (ns Namespace) EnsureTaskConsumer(ctx context.Context, js jetstream.JetStream, name string, ackWait time.Duration) (jetstream.Consumer, error) {
+	c, err := js.CreateOrUpdateConsumer(ctx, ns.TaskStream(), ns.TaskConsumerConfig(name, ackWait))
 	if err != nil {
 		return nil, fmt.Errorf("ensure task consumer for %q: %w", name, err)
 	}
@@ -105,20 +108,20 @@ func EnsureTaskConsumer(ctx context.Context, js jetstream.JetStream, name string
 
 // EnsureResultConsumer creates or updates the consumer ResultConsumerConfig()
 // and returns it.
-func EnsureResultConsumer(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
-	c, err := js.CreateOrUpdateConsumer(ctx, ResultStream, ResultConsumerConfig())
+func (ns Namespace) EnsureResultConsumer(ctx context.Context, js jetstream.JetStream) (jetstream.Consumer, error) {
+	c, err := js.CreateOrUpdateConsumer(ctx, ns.ResultStream(), ns.ResultConsumerConfig())
 	if err != nil {
 		return nil, fmt.Errorf("ensure result consumer: %w", err)
 	}
 	return c, nil
 }
 
-// PublishTask publishes t on TaskSubject(t.Name) with Nats-Msg-Id
+// PublishTask publishes t on ns.TaskSubject(t.Name) with Nats-Msg-Id
 // TaskMsgID and waits for the stream's ack. The ack's Sequence identifies
 // the message should the engine later want to delete it (a task stopped
 // or timed out before any worker took it); Duplicate is true when the same
 // (token, attempt) was already stored within DuplicateWindow.
-func PublishTask(ctx context.Context, js jetstream.JetStream, t *Task) (*jetstream.PubAck, error) {
+func (ns Namespace) PublishTask(ctx context.Context, js jetstream.JetStream, t *Task) (*jetstream.PubAck, error) {
 	if err := t.Validate(); err != nil {
 		return nil, fmt.Errorf("publish task: %w", err)
 	}
@@ -126,8 +129,8 @@ func PublishTask(ctx context.Context, js jetstream.JetStream, t *Task) (*jetstre
 	if err != nil {
 		return nil, fmt.Errorf("publish task: %w", err)
 	}
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: TaskSubject(t.Name), Data: data},
-		jetstream.WithMsgID(TaskMsgID(t.Token, t.Attempt)), jetstream.WithExpectStream(TaskStream))
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.TaskSubject(t.Name), Data: data},
+		jetstream.WithMsgID(TaskMsgID(t.Token, t.Attempt)), jetstream.WithExpectStream(ns.TaskStream()))
 	if err != nil {
 		return nil, fmt.Errorf("publish task: %w", err)
 	}
@@ -137,7 +140,7 @@ func PublishTask(ctx context.Context, js jetstream.JetStream, t *Task) (*jetstre
 // PublishResult publishes r on ResultSubject and waits for the stream's
 // ack. A success or failure carries Nats-Msg-Id ResultMsgID; a heartbeat
 // carries none.
-func PublishResult(ctx context.Context, js jetstream.JetStream, r *Result) (*jetstream.PubAck, error) {
+func (ns Namespace) PublishResult(ctx context.Context, js jetstream.JetStream, r *Result) (*jetstream.PubAck, error) {
 	if err := r.Validate(); err != nil {
 		return nil, fmt.Errorf("publish result: %w", err)
 	}
@@ -145,21 +148,21 @@ func PublishResult(ctx context.Context, js jetstream.JetStream, r *Result) (*jet
 	if err != nil {
 		return nil, fmt.Errorf("publish result: %w", err)
 	}
-	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(ResultStream)}
+	opts := []jetstream.PublishOpt{jetstream.WithExpectStream(ns.ResultStream())}
 	if r.Kind != KindHeartbeat {
 		opts = append(opts, jetstream.WithMsgID(ResultMsgID(r.Token, r.Attempt)))
 	}
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ResultSubject, Data: data}, opts...)
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.ResultSubject(), Data: data}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("publish result: %w", err)
 	}
 	return ack, nil
 }
 
-// PublishCancel publishes c on CancelSubject(c.Token) over core NATS (at
+// PublishCancel publishes c on ns.CancelSubject(c.Token) over core NATS (at
 // most once: a worker that is disconnected misses it, and the engine
 // ignores the late result of a task it has stopped).
-func PublishCancel(nc *nats.Conn, c *Cancel) error {
+func (ns Namespace) PublishCancel(nc *nats.Conn, c *Cancel) error {
 	if c.Token == "" {
 		return fmt.Errorf("publish cancel: no token")
 	}
@@ -167,7 +170,7 @@ func PublishCancel(nc *nats.Conn, c *Cancel) error {
 	if err != nil {
 		return fmt.Errorf("publish cancel: %w", err)
 	}
-	if err := nc.Publish(CancelSubject(c.Token), data); err != nil {
+	if err := nc.Publish(ns.CancelSubject(c.Token), data); err != nil {
 		return fmt.Errorf("publish cancel: %w", err)
 	}
 	return nil

@@ -8,25 +8,12 @@ import (
 	"time"
 )
 
-// Stream, subject and consumer names. See the package documentation for
-// how they fit together.
+// Consumer names. A consumer belongs to its stream, so these are the same
+// in every Namespace.
 const (
-	// TaskStream is the JetStream stream that holds dispatched tasks.
-	TaskStream = "STEPWISE_TASKS"
-	// TaskSubjectPrefix starts every task subject; the encoded task name
-	// follows (see TaskSubject).
-	TaskSubjectPrefix = "stepwise.tasks."
-	// ResultStream is the JetStream stream that carries results,
-	// failures and heartbeats back to the engine.
-	ResultStream = "STEPWISE_RESULTS"
-	// ResultSubject is the one subject of ResultStream.
-	ResultSubject = "stepwise.results"
 	// ResultConsumer is the durable pull consumer the engine replicas
-	// share on ResultStream.
+	// of one installation share on its result stream.
 	ResultConsumer = "stepwise-engine"
-	// CancelSubjectPrefix starts every cancel subject (core NATS, not
-	// JetStream); the encoded task token follows (see CancelSubject).
-	CancelSubjectPrefix = "stepwise.cancel."
 	// TaskConsumerPrefix starts the name of every task consumer (see
 	// TaskConsumerName).
 	TaskConsumerPrefix = "stepwise-task-"
@@ -54,7 +41,7 @@ const (
 	CallbackAttempt = 0
 )
 
-// Task is the JSON body of one message on TaskStream: one attempt of one
+// Task is the JSON body of one message on a task stream (Namespace.TaskStream): one attempt of one
 // Task state (or activity) to run. Field names are the wire format.
 // Readers ignore unknown fields, so fields may be added later; none may be
 // renamed or change meaning.
@@ -73,7 +60,7 @@ type Task struct {
 	Resource string `json:"resource"`
 	// Name is the worker name the task is for (a Lambda function name,
 	// an activity name or an integration name such as "sqs:sendMessage");
-	// the message subject is TaskSubject(Name).
+	// the message subject is Namespace.TaskSubject(Name).
 	Name string `json:"name"`
 	// Input is the effective input of the task: JSON whose values are
 	// kept exactly (digits, 1 vs 1.0, key order, escapes); insignificant
@@ -124,7 +111,7 @@ const (
 	KindHeartbeat Kind = "heartbeat"
 )
 
-// Result is the JSON body of one message on ResultSubject. The engine
+// Result is the JSON body of one message on a result subject (Namespace.ResultSubject). The engine
 // applies it idempotently per (Token, Attempt): the first success or
 // failure wins, later ones are ignored.
 type Result struct {
@@ -169,7 +156,7 @@ func (r *Result) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Cancel is the optional JSON body of a message on CancelSubject(token).
+// Cancel is the optional JSON body of a message on Namespace.CancelSubject(token).
 // An empty body cancels every attempt running under the token.
 type Cancel struct {
 	// Token is the task token to cancel.

@@ -56,11 +56,21 @@ func FuzzEncodeName(f *testing.F) {
 
 func TestSubjectsAndConsumerNames(t *testing.T) {
 	t.Parallel()
-	if got, want := wire.TaskSubject("sqs:sendMessage"), "stepwise.tasks.sqs:sendMessage"; got != want {
+	ns := wire.Namespace("pg-1a2b")
+	if got, want := ns.TaskSubject("sqs:sendMessage"), "stepwise.pg-1a2b.tasks.sqs:sendMessage"; got != want {
 		t.Errorf("TaskSubject = %q; want %q", got, want)
 	}
-	if got, want := wire.CancelSubject("ab.c"), "stepwise.cancel.ab%2Ec"; got != want {
+	if got, want := ns.CancelSubject("ab.c"), "stepwise.pg-1a2b.cancel.ab%2Ec"; got != want {
 		t.Errorf("CancelSubject = %q; want %q", got, want)
+	}
+	if got, err := ns.TokenFromCancelSubject(ns.CancelSubject("ab.c")); err != nil || got != "ab.c" {
+		t.Errorf("TokenFromCancelSubject = %q, %v; want %q", got, err, "ab.c")
+	}
+	if got, err := wire.DefaultNamespace.TokenFromCancelSubject(ns.CancelSubject("x")); err == nil {
+		t.Errorf("TokenFromCancelSubject(other namespace) = %q, nil; want an error", got)
+	}
+	if got, want := ns.TaskStream()+" "+ns.ResultStream()+" "+ns.ResultSubject(), "STEPWISE_TASKS_pg-1a2b STEPWISE_RESULTS_pg-1a2b stepwise.pg-1a2b.results"; got != want {
+		t.Errorf("streams and result subject = %q; want %q", got, want)
 	}
 	if got, want := wire.TaskConsumerName("sqs:sendMessage"), "stepwise-task-sqs%3AsendMessage"; got != want {
 		t.Errorf("TaskConsumerName = %q; want %q", got, want)
@@ -149,47 +159,48 @@ func TestStreamsAndPublish(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	ns := wire.DefaultNamespace
 	// Idempotent: the engine and every worker call it.
 	for range 2 {
-		if err := wire.EnsureStreams(ctx, js); err != nil {
+		if err := ns.EnsureStreams(ctx, js); err != nil {
 			t.Fatalf("EnsureStreams = %v", err)
 		}
 	}
-	s, err := js.Stream(ctx, wire.TaskStream)
+	s, err := js.Stream(ctx, ns.TaskStream())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := s.CachedInfo().Config.Retention; got != jetstream.WorkQueuePolicy {
 		t.Errorf("task stream retention = %v; want work queue", got)
 	}
-	if _, err := wire.EnsureTaskConsumer(ctx, js, "sqs:sendMessage", 0); err != nil {
+	if _, err := ns.EnsureTaskConsumer(ctx, js, "sqs:sendMessage", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wire.EnsureResultConsumer(ctx, js); err != nil {
+	if _, err := ns.EnsureResultConsumer(ctx, js); err != nil {
 		t.Fatal(err)
 	}
 
 	task := &wire.Task{Token: "tok", Attempt: 1, Name: "sqs:sendMessage", Input: []byte(`{}`)}
-	first, err := wire.PublishTask(ctx, js, task)
+	first, err := ns.PublishTask(ctx, js, task)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := wire.PublishTask(ctx, js, task)
+	again, err := ns.PublishTask(ctx, js, task)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if first.Duplicate || !again.Duplicate || again.Sequence != first.Sequence {
 		t.Errorf("PublishTask twice = %+v, %+v; want the second a duplicate of the first", first, again)
 	}
-	if _, err := wire.PublishTask(ctx, js, &wire.Task{}); err == nil {
+	if _, err := ns.PublishTask(ctx, js, &wire.Task{}); err == nil {
 		t.Error("PublishTask(invalid) = nil; want an error")
 	}
 	res := &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindSuccess, Output: []byte(`1`)}
-	r1, err := wire.PublishResult(ctx, js, res)
+	r1, err := ns.PublishResult(ctx, js, res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r2, err := wire.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindFailure, Error: "E"})
+	r2, err := ns.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindFailure, Error: "E"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,9 +208,74 @@ func TestStreamsAndPublish(t *testing.T) {
 		t.Errorf("two final results for one attempt: duplicate = %v, %v; want false, true", r1.Duplicate, r2.Duplicate)
 	}
 	for range 2 {
-		hb, err := wire.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindHeartbeat})
+		hb, err := ns.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindHeartbeat})
 		if err != nil || hb.Duplicate {
 			t.Errorf("PublishResult(heartbeat) = %+v, %v; want stored", hb, err)
 		}
+	}
+}
+
+func TestParseNamespace(t *testing.T) {
+	t.Parallel()
+	for _, good := range []string{"default", "pg-3fa1c2d4e5f6", "a", "test_run-7", strings.Repeat("x", wire.MaxNamespaceLen)} {
+		if got, err := wire.ParseNamespace(good); err != nil || string(got) != good {
+			t.Errorf("ParseNamespace(%q) = %q, %v; want it back", good, got, err)
+		}
+	}
+	for _, bad := range []string{"", "Prod", "a.b", "a*", "a>", "a b", "tasks", "results", "cancel", "é", strings.Repeat("x", wire.MaxNamespaceLen+1)} {
+		if got, err := wire.ParseNamespace(bad); err == nil {
+			t.Errorf("ParseNamespace(%q) = %q, nil; want an error", bad, got)
+		}
+	}
+}
+
+// Two namespaces on one server: each result stream takes only its own
+// results, a result for a namespace without streams is refused, and
+// HasEngine and EngineNamespaces see only namespaces with an engine.
+func TestNamespacesIsolated(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	js, err := jetstream.New(srv.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a, b := wire.Namespace("a"), wire.Namespace("b")
+	for _, ns := range []wire.Namespace{a, b} {
+		if err := ns.EnsureStreams(ctx, js); err != nil {
+			t.Fatalf("%s.EnsureStreams = %v", ns, err)
+		}
+	}
+	if _, err := a.EnsureResultConsumer(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindSuccess, Output: []byte(`1`)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = wire.Namespace("nobody").PublishResult(ctx, js, &wire.Result{Token: "tok", Attempt: 1, Kind: wire.KindSuccess, Output: []byte(`1`)})
+	if !wire.IsMissing(err) {
+		t.Errorf("PublishResult(namespace without streams) = %v; want a missing-stream error", err)
+	}
+	for ns, want := range map[wire.Namespace]uint64{a: 1, b: 0} {
+		s, err := js.Stream(ctx, ns.ResultStream())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info, err := s.Info(ctx); err != nil || info.State.Msgs != want {
+			t.Errorf("%s result stream holds %v messages (%v); want %d", ns, info.State.Msgs, err, want)
+		}
+	}
+	if ok, err := a.HasEngine(ctx, js); !ok || err != nil {
+		t.Errorf("a.HasEngine = %v, %v; want true", ok, err)
+	}
+	if ok, err := b.HasEngine(ctx, js); ok || err != nil {
+		t.Errorf("b.HasEngine = %v, %v; want false", ok, err)
+	}
+	if got, err := wire.EngineNamespaces(ctx, js); err != nil || len(got) != 1 || got[0] != a {
+		t.Errorf("EngineNamespaces = %v, %v; want [a]", got, err)
+	}
+	if _, err := js.Stream(ctx, wire.Namespace("gone").TaskStream()); !wire.IsMissing(err) {
+		t.Errorf("js.Stream(missing) = %v; want IsMissing", err)
 	}
 }

@@ -1,0 +1,63 @@
+package workers
+
+import (
+	"container/list"
+	"strconv"
+
+	"github.com/stepwise-dev/stepwise/workers/wire"
+)
+
+// resultCache keeps the final results this worker sent for recent
+// (token, attempt)s, oldest first out, within a byte budget, so that a
+// task that comes again is answered without running twice. It is not safe
+// for concurrent use: Worker.mu guards it.
+type resultCache struct {
+	max   int // bytes; <= 0: keep nothing
+	size  int
+	order *list.List // of *cached, oldest at the front
+	byKey map[string]*list.Element
+}
+
+type cached struct {
+	key string
+	res wire.Result
+}
+
+func newResultCache(maxBytes int) *resultCache {
+	return &resultCache{max: maxBytes, order: list.New(), byKey: make(map[string]*list.Element)}
+}
+
+func cacheKey(token string, attempt int) string { return token + ":" + strconv.Itoa(attempt) }
+
+// cost is roughly what an entry holds in memory.
+func cost(key string, r *wire.Result) int {
+	return len(key) + len(r.Token) + len(r.Output) + len(r.Error) + len(r.Cause) + 64
+}
+
+// get returns the result sent for key, if it is still kept.
+func (c *resultCache) get(key string) (wire.Result, bool) {
+	if e, ok := c.byKey[key]; ok {
+		return e.Value.(*cached).res, true
+	}
+	return wire.Result{}, false
+}
+
+// put keeps r under key, dropping the oldest results beyond the budget. A
+// result larger than the whole budget is not kept.
+func (c *resultCache) put(key string, r wire.Result) {
+	n := cost(key, &r)
+	if n > c.max {
+		return
+	}
+	if e, ok := c.byKey[key]; ok {
+		c.size -= cost(key, &e.Value.(*cached).res)
+		c.order.Remove(e)
+	}
+	c.byKey[key] = c.order.PushBack(&cached{key: key, res: r})
+	c.size += n
+	for c.size > c.max {
+		old := c.order.Remove(c.order.Front()).(*cached)
+		delete(c.byKey, old.key)
+		c.size -= cost(old.key, &old.res)
+	}
+}
