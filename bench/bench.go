@@ -86,6 +86,19 @@ func WorkloadNames() []string {
 	return []string{"sequence", "fanout", "hello", "pass", "callback", "wait"}
 }
 
+// WideMap is the widemap workload of items items: an inline Map of a
+// no-op Task per item, all items at once (MaxConcurrency 0). Run at a few
+// sizes, it shows whether the cost of a Map step grows with the Map's
+// width: time and DB bytes per item should stay flat.
+func WideMap(items int) Workload {
+	def := fmt.Sprintf(`{"Comment":"bench widemap: an inline Map over %d items, each a no-op Task.","StartAt":"Items",
+ "States":{"Items":{"Type":"Pass","Parameters":{"items.$":"States.ArrayRange(1, %d, 1)"},"Next":"FanOut"},
+  "FanOut":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":0,"ResultPath":null,"End":true,
+   "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Work",
+    "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`, items, items)
+	return Workload{Name: fmt.Sprintf("widemap-%d", items), Definition: def, Transitions: items + 2, Tasks: items, Input: `{"bench":true}`}
+}
+
 // LoadWorkload returns a workload by name.
 func LoadWorkload(name string) (Workload, error) {
 	w, ok := workloadShape[name]

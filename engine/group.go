@@ -123,8 +123,9 @@ func (c *committer) armLazyLocked() {
 }
 
 // takeLocked takes the next group: every waiting op whose execution is
-// not in flight (in arrival order, so an execution's ops stay in order),
-// up to MaxGroup; lazy ops only with urgent ones or once due.
+// not in flight, in arrival order, so that an execution's ops stay in
+// order and all go in one group (a group may pass MaxGroup to keep an
+// execution's ops together); lazy ops only with urgent ones or once due.
 func (c *committer) takeLocked() []*op {
 	urgent := false
 	for _, o := range c.ops {
@@ -137,21 +138,25 @@ func (c *committer) takeLocked() []*op {
 		return nil
 	}
 	var group, rest []*op
-	held := map[int64]bool{}
+	taken := map[int64]bool{}    // executions with ops in this group
+	deferred := map[int64]bool{} // executions with ops left for a later group
 	for _, o := range c.ops {
 		switch {
-		case len(group) >= c.e.cfg.MaxGroup:
+		case o.needsExecution() && (c.busy[o.id] || deferred[o.id]):
 			rest = append(rest, o)
-		case o.needsExecution() && (c.busy[o.id] || held[o.id]):
+		case len(group) >= c.e.cfg.MaxGroup && !(o.needsExecution() && taken[o.id]):
 			rest = append(rest, o)
+			if o.needsExecution() {
+				deferred[o.id] = true
+			}
 		default:
 			group = append(group, o)
 			if o.needsExecution() {
-				held[o.id] = true
+				taken[o.id] = true
 			}
 		}
 	}
-	for id := range held {
+	for id := range taken {
 		c.busy[id] = true
 	}
 	c.ops, c.flushDue = rest, false

@@ -30,7 +30,10 @@ drives a running server over gRPC instead (its workers connect to --nats).
 Workloads: sequence (10 Tasks), fanout (Map over 50 Tasks), hello (1 Task),
 pass (20 Pass states), callback (a .waitForTaskToken task answered with
 SendTaskSuccess), wait (--count executions parked on a 1-hour Wait; reports
-memory at 0, 1k, 10k, 100k parked, up to --count).
+memory at 0, 1k, 10k, 100k parked, up to --count), widemap (an inline Map of
+a no-op Task per item at each --items size: task steps/s and DB bytes per
+execution divided by the items show whether a Map step's cost grows with
+its width).
 
 Flags:
 `
@@ -40,7 +43,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, benchUsage); fs.PrintDefaults() }
-	workload := fs.String("workload", "sequence", "workload: "+strings.Join(bench.WorkloadNames(), ", ")+", or a comma-separated list")
+	workload := fs.String("workload", "sequence", "workload: "+strings.Join(bench.WorkloadNames(), ", ")+", widemap (--items), or a comma-separated list")
 	duration := fs.Duration("duration", 0, "how long each run measures (default 20s unless --count)")
 	count := fs.Int("count", 0, "executions per run (wait: how many to park; default 10000)")
 	conc := fs.String("concurrency", "16", "executions in flight; a comma-separated list runs each level (e.g. 1,16,64)")
@@ -57,6 +60,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	plotOut := fs.String("plot", "", "write a latency histogram and throughput over time to this .png or .svg file")
 	quiet := fs.Bool("quiet", false, "no live progress line")
+	items := fs.String("items", "100,1000,3000", "widemap: the Map sizes to run, comma-separated")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -78,6 +82,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	}
 	var loads []bench.Workload
 	for _, name := range strings.Split(*workload, ",") {
+		if strings.TrimSpace(name) == "widemap" {
+			for _, s := range strings.Split(*items, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n <= 0 || n > 3500 {
+					fmt.Fprintf(stderr, "stepwise bench: --items %q: want integers from 1 to 3500 (AWS's 25,000-event history)\n", *items)
+					return 2
+				}
+				loads = append(loads, bench.WideMap(n))
+			}
+			continue
+		}
 		w, err := bench.LoadWorkload(strings.TrimSpace(name))
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
