@@ -34,11 +34,16 @@ type Config struct {
 	// and undelivered tasks. Defaults to 1s.
 	PollInterval time.Duration
 	// TimerLease is how long a claimed timer is hidden from other engines
-	// while it is applied. Defaults to 30s.
+	// while it is applied; an engine that dies with claimed timers has them
+	// taken over after it. Defaults to 5s. A timer applied twice (a slow
+	// engine outlived its lease) changes nothing the second time.
 	TimerLease time.Duration
-	// DispatchTimeout is how long a SCHEDULED task may stay unacknowledged
-	// (no heartbeat, no result) before it is dispatched again. Defaults to
-	// 30s.
+	// DispatchTimeout is how long a SCHEDULED task may stay unconfirmed
+	// (the transport did not report it stored, no heartbeat, no result)
+	// before it is dispatched again, by any engine. Defaults to 5s: an
+	// engine that dies between a commit and its publishes has its tasks
+	// sent within about that long. A re-publish carries the same message
+	// id, and results are idempotent per token.
 	DispatchTimeout time.Duration
 	// ClaimBatch is how many timers or tasks one maintenance pass claims.
 	// Defaults to 256.
@@ -83,10 +88,10 @@ func (c *Config) setDefaults() {
 		c.PollInterval = time.Second
 	}
 	if c.TimerLease <= 0 {
-		c.TimerLease = 30 * time.Second
+		c.TimerLease = 5 * time.Second
 	}
 	if c.DispatchTimeout <= 0 {
-		c.DispatchTimeout = 30 * time.Second
+		c.DispatchTimeout = 5 * time.Second
 	}
 	if c.ClaimBatch <= 0 {
 		c.ClaimBatch = 256

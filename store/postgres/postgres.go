@@ -139,7 +139,7 @@ func translate(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch pe.Code {
-		case "40001", "23505": // serialization_failure, unique_violation
+		case "40001", "40P01", "23505": // serialization_failure, deadlock_detected (task bookkeeping of two replicas' groups), unique_violation
 			return fmt.Errorf("%w: %s", engine.ErrConflict, pe.Message)
 		}
 	}
