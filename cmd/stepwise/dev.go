@@ -36,6 +36,7 @@ type devConfig struct {
 	NATSListen string
 	DB         string // "": SQLite in DataDir
 	NATS       string // "": an embedded nats-server
+	Namespace  string // "": see natsNamespace
 	Workers    bool
 	Region     string
 	Account    string
@@ -53,6 +54,7 @@ func devFlags(fs *flag.FlagSet) *devConfig {
 	fs.StringVar(&c.NATSListen, "nats-listen", env("STEPWISE_NATS_LISTEN", "localhost:4222"), "address of the embedded NATS server, for workers in other processes (STEPWISE_NATS_LISTEN)")
 	fs.StringVar(&c.DB, "db", env("STEPWISE_DEV_DB", ""), "a postgres:// URL to use PostgreSQL instead of SQLite in the data dir (STEPWISE_DEV_DB)")
 	fs.StringVar(&c.NATS, "nats", env("STEPWISE_DEV_NATS_URL", ""), "a nats:// URL to use that NATS (with JetStream) instead of the embedded one (STEPWISE_DEV_NATS_URL)")
+	fs.StringVar(&c.Namespace, "namespace", env("STEPWISE_NAMESPACE", ""), "namespace of this installation on NATS, given to its workers as STEPWISE_NAMESPACE; default: \"default\" on the embedded NATS, else derived from the database (STEPWISE_NAMESPACE)")
 	fs.BoolVar(&c.Workers, "workers", envBool("STEPWISE_DEV_WORKERS", true), "run the example workers in this process (STEPWISE_DEV_WORKERS)")
 	fs.StringVar(&c.Region, "region", env("STEPWISE_REGION", "us-east-1"), "region in ARNs (STEPWISE_REGION)")
 	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
@@ -148,7 +150,11 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	}
 	closers = append(closers, nc.Close)
 
-	eng, runDispatch, err := newNATSEngine(ctx, nc, engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log})
+	ns, err := natsNamespace(ctx, cfg.Namespace, cfg.NATS == "", cfg.DB, filepath.Join(cfg.DataDir, "stepwise.db"))
+	if err != nil {
+		return err
+	}
+	eng, runDispatch, err := newNATSEngine(ctx, nc, ns, engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -192,7 +198,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 			return err
 		}
 		closers = append(closers, wnc.Close)
-		w, err := workers.New(wnc, &workers.Config{MaxConcurrency: 32, Logger: log})
+		w, err := workers.New(wnc, &workers.Config{Namespace: ns, MaxConcurrency: 32, Logger: log})
 		if err != nil {
 			return err
 		}
@@ -207,6 +213,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  HTTP:    %s/  (UI; REST %s/v1/; AWS endpoint: aws stepfunctions --endpoint-url %s)\n", httpURL, httpURL, httpURL)
 	fmt.Fprintf(stdout, "  gRPC:    %s\n", hostPort(grpcLn.Addr(), cfg.GRPCAddr))
 	fmt.Fprintf(stdout, "  NATS:    %s\n", natsDesc)
+	fmt.Fprintf(stdout, "  namespace: %s  (workers in other processes: STEPWISE_NAMESPACE=%s)\n", ns, ns)
 	fmt.Fprintf(stdout, "  store:   %s\n", storeDesc)
 	if cfg.Workers {
 		fmt.Fprintf(stdout, "  workers: %s\n", strings.Join(names, ", "))
@@ -239,9 +246,10 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 
 // newNATSEngine returns an engine whose tasks go to workers over NATS
 // (dispatch/nats), and the function that applies the workers' results
-// until its ctx ends. `stepwise dev` and `stepwise server --nats` share it.
-func newNATSEngine(ctx context.Context, nc *nats.Conn, cfg engine.Config) (*engine.Engine, func(context.Context) error, error) {
-	d, err := natsdispatch.New(ctx, nc, natsdispatch.Config{Logger: cfg.Logger})
+// until its ctx ends, in the NATS namespace ns (see natsNamespace).
+// `stepwise dev` and `stepwise server --nats` share it.
+func newNATSEngine(ctx context.Context, nc *nats.Conn, ns string, cfg engine.Config) (*engine.Engine, func(context.Context) error, error) {
+	d, err := natsdispatch.New(ctx, nc, natsdispatch.Config{Logger: cfg.Logger, Namespace: ns, Store: cfg.Store})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -29,6 +29,7 @@ import (
 type serverConfig struct {
 	DB        string
 	NATS      string
+	Namespace string
 	HTTPAddr  string
 	GRPCAddr  string
 	Migrate   bool
@@ -70,6 +71,7 @@ func serverFlags(fs *flag.FlagSet) *serverConfig {
 	c := &serverConfig{}
 	fs.StringVar(&c.DB, "db", env("STEPWISE_DB", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL URL (STEPWISE_DB)")
 	fs.StringVar(&c.NATS, "nats", env("STEPWISE_NATS_URL", "nats://127.0.0.1:4222"), "NATS URL (JetStream enabled) tasks go to workers through; empty: no dispatch, only activities and callbacks (STEPWISE_NATS_URL)")
+	fs.StringVar(&c.Namespace, "namespace", env("STEPWISE_NAMESPACE", ""), "namespace of this installation on NATS, given to its workers as STEPWISE_NAMESPACE; default: derived from the database (STEPWISE_NAMESPACE)")
 	fs.StringVar(&c.HTTPAddr, "http", env("STEPWISE_HTTP_ADDR", ":8080"), "HTTP address: REST gateway, AWS endpoint, UI, /healthz, /metrics (STEPWISE_HTTP_ADDR)")
 	fs.StringVar(&c.GRPCAddr, "grpc", env("STEPWISE_GRPC_ADDR", ":9090"), "gRPC address (STEPWISE_GRPC_ADDR)")
 	fs.BoolVar(&c.Migrate, "migrate", envBool("STEPWISE_MIGRATE", true), "apply database migrations at start-up (STEPWISE_MIGRATE)")
@@ -133,7 +135,12 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 			return fmt.Errorf("connect to NATS %s: %w", redactURL(cfg.NATS), err)
 		}
 		defer nc.Close()
-		if eng, runDispatch, err = newNATSEngine(ctx, nc, ecfg); err != nil {
+		ns, err := natsNamespace(ctx, cfg.Namespace, false, cfg.DB, "")
+		if err != nil {
+			return err
+		}
+		log.Info("NATS namespace (give workers STEPWISE_NAMESPACE)", "namespace", ns)
+		if eng, runDispatch, err = newNATSEngine(ctx, nc, ns, ecfg); err != nil {
 			return err
 		}
 	} else if eng, err = engine.New(ecfg); err != nil {

@@ -349,8 +349,13 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	grpcAddr := freePort(t)
+	// The installation's namespace on NATS, given to the server and to its
+	// workers alike.
+	nsb := make([]byte, 4)
+	_, _ = rand.Read(nsb)
+	namespace := "faults-" + hex.EncodeToString(nsb)
 	srv := &proc{t: t, name: "stepwise server", log: logf,
-		argv: []string{bin, "server", "-db", db, "-nats", ns.URL(), "-http", "127.0.0.1:0", "-grpc", grpcAddr, "-poll", "100ms"}}
+		argv: []string{bin, "server", "-db", db, "-nats", ns.URL(), "-namespace", namespace, "-http", "127.0.0.1:0", "-grpc", grpcAddr, "-poll", "100ms"}}
 	srv.start()
 	defer srv.signal(syscall.SIGKILL)
 	defer func() {
@@ -368,7 +373,7 @@ func TestFaults(t *testing.T) {
 	var wks []*proc
 	for i := range 2 {
 		w := &proc{t: t, name: fmt.Sprintf("worker %d", i), log: wlog, argv: []string{os.Args[0], "-test.run=^$"},
-			env: []string{"FAULTTEST_WORKER_NATS=" + ns.URL(), "FAULTTEST_LEDGER=" + ledger}}
+			env: []string{"FAULTTEST_WORKER_NATS=" + ns.URL(), "FAULTTEST_LEDGER=" + ledger, "STEPWISE_NAMESPACE=" + namespace}}
 		w.start()
 		defer w.signal(syscall.SIGKILL)
 		wks = append(wks, w)
