@@ -110,6 +110,9 @@ func (e *Engine) startChild(ctx context.Context, t Task) {
 	}
 	x, err := e.StartExecution(ctx, StartExecutionInput{StateMachine: machine, Version: version, Name: name, Input: input,
 		Parent: &Parent{ExecutionID: t.ExecutionID, Token: t.Token}})
+	if errors.Is(err, ErrExecutionAlreadyExists) && x != nil && x.ParentToken == t.Token {
+		err = nil // this task's own child, started before (and maybe ended since)
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))

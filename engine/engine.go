@@ -268,8 +268,10 @@ type StartExecutionInput struct {
 }
 
 // StartExecution starts an execution. A name is unique per state machine:
-// the same name with the same input returns the existing execution, a
-// different input is ErrExecutionAlreadyExists.
+// the same name with the same input returns the existing execution while
+// it runs; a different input, or an execution that has ended, is
+// ErrExecutionAlreadyExists (as on AWS), returned with the existing
+// execution.
 func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*Execution, error) {
 	if in.Name == "" {
 		in.Name = e.cfg.UUID()
@@ -320,10 +322,10 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 		return e.mutation(x, d, now), nil
 	})
 	if errors.Is(err, ErrConflict) && got != nil {
-		if got.Input == in.Input {
+		if got.Input == in.Input && got.Status == StatusRunning {
 			return got, nil
 		}
-		return nil, ErrExecutionAlreadyExists
+		return got, ErrExecutionAlreadyExists
 	}
 	if err != nil {
 		return nil, err

@@ -271,7 +271,7 @@ func (s *Services) StartExecution(ctx context.Context, r *stepwisev1.StartExecut
 	}
 	x, err := s.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: r.GetStateMachineName(), Name: r.GetName(), Input: r.GetInput()})
 	if errors.Is(err, engine.ErrExecutionAlreadyExists) {
-		return nil, status.Errorf(codes.AlreadyExists, "execution %q already exists with another input", r.GetName())
+		return nil, status.Errorf(codes.AlreadyExists, "execution %q already exists (with another input, or it has ended)", r.GetName())
 	}
 	if err != nil {
 		return nil, notFound(err, "state machine "+quote(r.GetStateMachineName()))

@@ -507,8 +507,16 @@ func testIdempotentStart(t *testing.T, newStore NewStore) {
 	if xs, _, _ := h.eng.ListExecutions(ctx, engine.ListExecutionsInput{}); len(xs) != 1 {
 		t.Errorf("ListExecutions = %d executions; want 1", len(xs))
 	}
-	if tasks := h.q.take(); len(tasks) != 1 {
-		t.Errorf("%d tasks dispatched; want 1 (a repeated start schedules nothing)", len(tasks))
+	tasks := h.q.take()
+	if len(tasks) != 1 {
+		t.Fatalf("%d tasks dispatched; want 1 (a repeated start schedules nothing)", len(tasks))
+	}
+	// Once it has ended, its name is taken for good (AWS).
+	if err := h.eng.SendTaskSuccess(ctx, tasks[0].Token, `10`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: "m", Name: "once", Input: `5`}); !errors.Is(err, engine.ErrExecutionAlreadyExists) {
+		t.Errorf("StartExecution(name of an ended execution, same input) = %v; want ErrExecutionAlreadyExists", err)
 	}
 	// Names are per machine.
 	h.machine("other", passMachine)
