@@ -20,9 +20,11 @@ import (
 
 // devProc is a `stepwise dev` process on free ports.
 type devProc struct {
-	cmd  *exec.Cmd
-	http string // host:port
-	out  *strings.Builder
+	cmd    *exec.Cmd
+	http   string // host:port
+	out    *strings.Builder
+	stderr *strings.Builder
+	eof    chan struct{} // closed when stdout is read to its end
 }
 
 func freePort(t *testing.T) string {
@@ -59,7 +61,7 @@ func startDev(t *testing.T, bin, dataDir, httpAddr, grpcAddr, natsAddr string) *
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &devProc{cmd: cmd, http: httpAddr, out: &strings.Builder{}}
+	p := &devProc{cmd: cmd, http: httpAddr, out: &strings.Builder{}, stderr: &stderr, eof: make(chan struct{})}
 	t.Cleanup(func() { p.kill() })
 	ready := make(chan bool, 1)
 	go func() {
@@ -72,6 +74,7 @@ func startDev(t *testing.T, bin, dataDir, httpAddr, grpcAddr, natsAddr string) *
 		}
 		ready <- false
 		_, _ = io.Copy(io.Discard, stdout)
+		close(p.eof)
 	}()
 	select {
 	case ok := <-ready:
@@ -171,11 +174,10 @@ func runBlock(t *testing.T, block, httpAddr string, env []string) string {
 
 // TestDevTour starts `stepwise dev` (the README's run command, built) on
 // free ports with a temporary data dir and runs the README's tour against
-// it: every ```sh block that talks to localhost:8080, the curl blocks
-// always and the aws CLI blocks when /usr/bin/aws is installed (required
-// when STEPWISE_REQUIRE_AWSCLI is set). Then it starts executions that wait
-// (a payment callback) or run (a Map fan-out), SIGKILLs dev mode, restarts
-// it on the same data dir, and checks that they finish.
+// it: every ```sh block that talks to localhost:8080 (runTour). Then it
+// starts executions that wait (a payment callback) or run (a Map fan-out),
+// SIGKILLs dev mode, restarts it on the same data dir, checks that they
+// finish, and runs the tour again there.
 func TestDevTour(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -198,39 +200,8 @@ func TestDevTour(t *testing.T) {
 	home := t.TempDir()
 	env := []string{"PATH=/usr/bin:/bin:" + os.Getenv("PATH"), "HOME=" + home, "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1",
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials")}
-	_, awsErr := os.Stat("/usr/bin/aws")
-	blocks := readmeBlocks(t)
-	ranCurl, ranAWS := 0, 0
-	for _, b := range blocks {
-		if strings.Contains(b, "aws stepfunctions") {
-			if awsErr != nil {
-				if os.Getenv("STEPWISE_REQUIRE_AWSCLI") != "" {
-					t.Fatalf("/usr/bin/aws: %v", awsErr)
-				}
-				t.Logf("skipping an aws CLI block: /usr/bin/aws is not installed")
-				continue
-			}
-			ranAWS++
-		} else {
-			ranCurl++
-		}
-		out := runBlock(t, b, httpAddr, env)
-		t.Logf("README block output:\n%s", out)
-	}
-	if ranCurl == 0 {
-		t.Fatal("the README has no curl tour block naming localhost:8080")
-	}
-	// What the tour did: order-1 (curl) and, with the CLI, order-2.
-	orders := []string{"order-1"}
-	if ranAWS > 0 {
-		orders = append(orders, "order-2")
-	}
-	for _, name := range orders {
-		x := dev.wait(t, "arn:aws:states:us-east-1:111111111111:execution:order:"+name)
-		if !strings.Contains(fmt.Sprint(x["status"]), "SUCCEEDED") || !strings.Contains(fmt.Sprint(x["output"]), `"shipped":true`) {
-			t.Errorf("tour execution %s = %v; want SUCCEEDED and shipped", name, x)
-		}
-	}
+	tours := runTour(t, httpAddr, env) // order executions each run of the tour starts
+	checkOrders(t, dev, tours)
 
 	// Survive a SIGKILL: an order waiting for its payment and a fan-out.
 	def, _ := os.ReadFile("../../examples/map-fanout/fanout.asl.json")
@@ -261,10 +232,56 @@ func TestDevTour(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(x["status"]), "SUCCEEDED") || sum.Count != 40 {
 		t.Errorf("fan-out after a SIGKILL and restart = %v; want SUCCEEDED with 40 thumbnails", x)
 	}
-	// The tour's executions are still there.
+	// The tour again, on the same data dir: the first run's executions
+	// and order-3 stay, the new ones finish too.
+	runTour(t, httpAddr, env)
+	checkOrders(t, dev, 2*tours+1)
+}
+
+// runTour runs the README's tour blocks against httpAddr: the curl blocks
+// always and the aws CLI blocks when /usr/bin/aws is installed (required
+// when STEPWISE_REQUIRE_AWSCLI is set). It returns how many order
+// executions they started (one a block).
+func runTour(t *testing.T, httpAddr string, env []string) int {
+	t.Helper()
+	_, awsErr := os.Stat("/usr/bin/aws")
+	ranCurl, ranAWS := 0, 0
+	for _, b := range readmeBlocks(t) {
+		if strings.Contains(b, "aws stepfunctions") {
+			if awsErr != nil {
+				if os.Getenv("STEPWISE_REQUIRE_AWSCLI") != "" {
+					t.Fatalf("/usr/bin/aws: %v", awsErr)
+				}
+				t.Logf("skipping an aws CLI block: /usr/bin/aws is not installed")
+				continue
+			}
+			ranAWS++
+		} else {
+			ranCurl++
+		}
+		out := runBlock(t, b, httpAddr, env)
+		t.Logf("README block output:\n%s", out)
+	}
+	if ranCurl == 0 {
+		t.Fatal("the README has no curl tour block naming localhost:8080")
+	}
+	return ranCurl + ranAWS
+}
+
+// checkOrders checks that the order machine has n executions, each
+// SUCCEEDED with its order shipped.
+func checkOrders(t *testing.T, dev *devProc, n int) {
+	t.Helper()
 	list := dev.get(t, "/v1/executions?state_machine_name=order")
-	if xs, _ := list["executions"].([]any); len(xs) < 2 {
-		t.Errorf("after the restart, %d order executions listed; want the tour's too", len(xs))
+	xs, _ := list["executions"].([]any)
+	if len(xs) != n {
+		t.Errorf("%d order executions listed; want %d", len(xs), n)
+	}
+	for _, x := range xs {
+		arn, _ := x.(map[string]any)["arn"].(string)
+		if ex := dev.wait(t, arn); !strings.Contains(fmt.Sprint(ex["status"]), "SUCCEEDED") || !strings.Contains(fmt.Sprint(ex["output"]), `"shipped":true`) {
+			t.Errorf("order execution %s = %v; want SUCCEEDED and shipped", arn, ex)
+		}
 	}
 }
 
