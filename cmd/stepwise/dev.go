@@ -19,6 +19,7 @@ import (
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"google.golang.org/grpc"
 
 	"github.com/stepwise-dev/stepwise/api"
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
@@ -73,6 +74,7 @@ func cmdDev(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal ends the process at once
 	if err := runDev(ctx, cfg, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "stepwise dev: %v\n", err)
 		return 1
@@ -88,35 +90,72 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// runDev wires dev mode: store, NATS, dispatcher, engine, APIs, workers.
-// Everything it starts stops when ctx ends; the data dir keeps the
-// executions for the next run.
+// runDev wires dev mode: the data dir's lock, the ports, store, NATS,
+// dispatcher, engine, APIs, workers. Everything it starts stops when ctx
+// ends, within shutdownBudget; the data dir keeps the executions for the
+// next run.
 func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
+	if cfg.DB != "" && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+		return fmt.Errorf("--db %q: want a postgres:// URL (leave it empty for SQLite)", cfg.DB)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	var cl closers
+	defer func() { cl.close(time.Now().Add(shutdownBudget)) }()
+
+	// Ownership first: nothing in the data dir (the SQLite file, the
+	// embedded NATS's JetStream store) is opened before its lock is held.
+	// A second nats-server on the same store dir removes the first one's
+	// open message blocks while it recovers the streams, before it even
+	// tries its port; the first one's publishes then time out.
+	var lock *fileLock
+	if cfg.DB == "" || cfg.NATS == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return err
+		}
+		var err error
+		lock, err = lockFile(filepath.Join(cfg.DataDir, lockName))
+		var inUse *inUseError
+		switch {
+		case errors.As(err, &inUse):
+			return fmt.Errorf("data dir %s is in use: %w; stop that process or choose another --data-dir", cfg.DataDir, err)
+		case errors.Is(err, errNoLock):
+			log.Warn("the data dir is not locked: never run two stepwise dev on it at once", "data_dir", cfg.DataDir, "error", err)
+		case err != nil:
+			return err
+		default:
+			cl.add("data dir lock", lock.Close)
+		}
+	}
+
+	// The ports, before anything long-running starts: a clash is reported
+	// at once, with the flag that changes the port.
+	httpLn, grpcLn, err := listenAPIs(cfg.HTTPAddr, cfg.GRPCAddr, &cl)
+	if err != nil {
 		return err
 	}
-	var closers []func()
-	defer func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
+	if cfg.NATS == "" {
+		if err := checkFree(cfg.NATSListen, "--nats-listen"); err != nil {
+			return err
 		}
-	}()
+	}
+	httpURL := "http://" + hostPort(httpLn.Addr(), cfg.HTTPAddr)
+	if lock != nil {
+		if err := lock.describe(httpURL); err != nil {
+			return err
+		}
+	}
 
 	// The store: SQLite in the data dir, or Postgres.
 	var st engine.Store
 	storeDesc := ""
 	if cfg.DB != "" {
-		if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
-			return fmt.Errorf("--db %q: want a postgres:// URL (leave it empty for SQLite)", cfg.DB)
-		}
 		pg, pool, err := openStore(ctx, cfg.DB, true)
 		if err != nil {
 			return err
 		}
-		closers = append(closers, pool.Close)
+		cl.add("database pool", pool.Close)
 		st, storeDesc = pg, "PostgreSQL "+redactURL(cfg.DB)
 	} else {
 		path := filepath.Join(cfg.DataDir, "stepwise.db")
@@ -124,7 +163,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		closers = append(closers, func() { _ = lite.Close() })
+		cl.add("SQLite store", func() { _ = lite.Close() })
 		if err := lite.Migrate(ctx); err != nil {
 			return err
 		}
@@ -134,11 +173,11 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	// NATS: embedded (JetStream in the data dir), or external.
 	natsURL, natsDesc := cfg.NATS, ""
 	if natsURL == "" {
-		ns, err := startEmbeddedNATS(cfg.NATSListen, filepath.Join(cfg.DataDir, "nats"))
+		ns, err := startEmbeddedNATS(cfg.NATSListen, filepath.Join(cfg.DataDir, "nats"), log)
 		if err != nil {
 			return err
 		}
-		closers = append(closers, func() { ns.Shutdown(); ns.WaitForShutdown() })
+		cl.add("embedded NATS", func() { ns.Shutdown(); ns.WaitForShutdown() })
 		natsURL = ns.ClientURL()
 		natsDesc = natsURL + " (embedded, JetStream in " + filepath.Join(cfg.DataDir, "nats") + ")"
 	} else {
@@ -148,7 +187,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("connect to NATS %s: %w", redactURL(natsURL), err)
 	}
-	closers = append(closers, nc.Close)
+	cl.add("NATS connection", nc.Close)
 
 	ns, err := natsNamespace(ctx, cfg.Namespace, cfg.NATS == "", cfg.DB, filepath.Join(cfg.DataDir, "stepwise.db"))
 	if err != nil {
@@ -167,29 +206,14 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	httpLn, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	grpcLn, err := net.Listen("tcp", cfg.GRPCAddr)
-	if err != nil {
-		httpLn.Close()
-		return err
-	}
 	hs := api.NewHTTPServer(handler)
 	gs := srv.GRPCServer()
 
-	// Every goroutine below ends when ctx ends; done counts them.
-	errc := make(chan error, 8)
-	running := 0
-	goRun := func(f func() error) {
-		running++
-		go func() { errc <- f() }()
-	}
-	goRun(func() error { return ignoreClosed(hs.Serve(httpLn)) })
-	goRun(func() error { return gs.Serve(grpcLn) })
-	goRun(func() error { return eng.Run(ctx) })
-	goRun(func() error { return runDispatch(ctx) })
+	g := newGroup(log)
+	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })
+	g.start("grpc", func() error { return gs.Serve(grpcLn) })
+	g.start("engine", func() error { return eng.Run(ctx) })
+	g.start("dispatcher", func() error { return runDispatch(ctx) })
 
 	var names []string
 	if cfg.Workers {
@@ -197,18 +221,23 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		closers = append(closers, wnc.Close)
-		w, err := workers.New(wnc, &workers.Config{Namespace: ns, MaxConcurrency: 32, Logger: log})
+		cl.add("workers' NATS connection", wnc.Close)
+		w, err := workers.New(wnc, &workers.Config{Namespace: ns, MaxConcurrency: 32, ShutdownTimeout: workerDrain, Logger: log})
 		if err != nil {
 			return err
 		}
 		if names, err = registerDevWorkers(ctx, w, wnc, log); err != nil {
 			return err
 		}
-		goRun(func() error { return w.Run(ctx) })
+		g.start("workers", func() error {
+			err := w.Run(ctx)
+			if errors.Is(err, context.DeadlineExceeded) {
+				return fmt.Errorf("handlers still running after %s were cancelled, their tasks left to be delivered again: %w", workerDrain, err)
+			}
+			return err
+		})
 	}
 
-	httpURL := "http://" + hostPort(httpLn.Addr(), cfg.HTTPAddr)
 	fmt.Fprintf(stdout, "stepwise dev\n")
 	fmt.Fprintf(stdout, "  HTTP:    %s/  (UI; REST %s/v1/; AWS endpoint: aws stepfunctions --endpoint-url %s)\n", httpURL, httpURL, httpURL)
 	fmt.Fprintf(stdout, "  gRPC:    %s\n", hostPort(grpcLn.Addr(), cfg.GRPCAddr))
@@ -222,26 +251,37 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintf(stdout, "ready\n")
 
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-		running--
-		if err == nil {
-			err = errors.New("a component stopped unexpectedly")
-		}
-	}
-	cancel()
-	shutdown, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancelShutdown()
-	_ = hs.Shutdown(shutdown)
-	gs.GracefulStop()
-	for ; running > 0; running-- {
-		<-errc
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = nil
-	}
+	err = g.wait(ctx)
+	shutdown(log, stdout, g, &cl, cancel, hs, gs)
 	return err
+}
+
+// shutdown stops a process's components within shutdownBudget of its
+// call: cancel ends their context, the HTTP and gRPC servers stop taking
+// requests and finish those in flight, and whatever still runs after
+// componentBudget is abandoned; then the closers run until the budget
+// ends. It logs what it abandoned and prints how long it took.
+func shutdown(log *slog.Logger, stdout io.Writer, g *group, cl *closers, cancel func(), hs *http.Server, gs *grpc.Server) {
+	began := time.Now()
+	log.Info("shutting down", "budget", shutdownBudget)
+	cancel()
+	sctx, scancel := context.WithDeadline(context.Background(), began.Add(componentBudget))
+	defer scancel()
+	g.start("http requests", func() error {
+		if err := hs.Shutdown(sctx); err != nil {
+			_ = hs.Close()
+		}
+		return nil
+	})
+	g.start("grpc calls", func() error { stopGRPC(sctx, gs); return nil })
+	running := g.drain(began.Add(componentBudget))
+	unclosed := cl.close(began.Add(shutdownBudget))
+	*cl = closers{}
+	took := time.Since(began).Round(time.Millisecond)
+	if len(running) > 0 || len(unclosed) > 0 {
+		log.Warn("shutdown abandoned what had not stopped", "running", running, "not_closed", unclosed, "after", took)
+	}
+	fmt.Fprintf(stdout, "stopped in %s\n", took)
 }
 
 // newNATSEngine returns an engine whose tasks go to workers over NATS
@@ -261,8 +301,9 @@ func newNATSEngine(ctx context.Context, nc *nats.Conn, ns string, cfg engine.Con
 	return eng, func(ctx context.Context) error { return d.Run(ctx, eng) }, nil
 }
 
-// startEmbeddedNATS starts a nats-server with JetStream storing in dir.
-func startEmbeddedNATS(listen, dir string) (*natsserver.Server, error) {
+// startEmbeddedNATS starts a nats-server with JetStream storing in dir,
+// listening on listen (the value of --nats-listen).
+func startEmbeddedNATS(listen, dir string, log *slog.Logger) (*natsserver.Server, error) {
 	host, portText, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("--nats-listen %q: %w", listen, err)
@@ -284,13 +325,71 @@ func startEmbeddedNATS(listen, dir string) (*natsserver.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS: %w", err)
 	}
+	nl := &natsLog{log: log, fatal: make(chan string, 1)}
+	ns.SetLogger(nl, false, false)
 	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		ns.Shutdown()
-		return nil, fmt.Errorf("embedded NATS: not ready after 10s (is %s free?)", listen)
+	// nats-server reports a port it cannot listen on only to its logger,
+	// and then is never ready: watch for both.
+	deadline := time.Now().Add(10 * time.Second)
+	for !ns.ReadyForConnections(50 * time.Millisecond) {
+		select {
+		case msg := <-nl.fatal:
+			ns.Shutdown()
+			if strings.Contains(msg, "address already in use") {
+				return nil, listenError(listen, "--nats-listen", syscall.EADDRINUSE)
+			}
+			return nil, fmt.Errorf("embedded NATS on %s (--nats-listen): %s", listen, msg)
+		default:
+		}
+		if time.Now().After(deadline) {
+			ns.Shutdown()
+			return nil, fmt.Errorf("embedded NATS: not ready after 10s (is %s free? --nats-listen changes it)", listen)
+		}
 	}
 	return ns, nil
 }
+
+// checkFree reports whether addr, the value of the flag named flagName,
+// can be listened on now, with the flag in the error if it cannot.
+func checkFree(addr, flagName string) error {
+	ln, err := listen(addr, flagName)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
+// natsLog is the embedded nats-server's logger: fatal errors (such as
+// a port it cannot listen on) go to fatal, errors and warnings to the
+// process's log.
+type natsLog struct {
+	log   *slog.Logger
+	fatal chan string
+}
+
+func (l *natsLog) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	select {
+	case l.fatal <- msg:
+	default:
+	}
+	l.log.Error("embedded nats", "error", msg)
+}
+
+func (l *natsLog) Errorf(format string, v ...any) {
+	l.log.Warn("embedded nats", "error", fmt.Sprintf(format, v...))
+}
+
+func (l *natsLog) Warnf(format string, v ...any) {
+	l.log.Info("embedded nats", "warning", fmt.Sprintf(format, v...))
+}
+
+func (l *natsLog) Noticef(format string, v ...any) {
+	l.log.Debug("embedded nats", "notice", fmt.Sprintf(format, v...))
+}
+
+func (l *natsLog) Debugf(string, ...any) {}
+func (l *natsLog) Tracef(string, ...any) {}
 
 // hostPort prints a listener's address with the host the user asked for
 // (so "localhost:8080" stays readable) and the real port.

@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -93,6 +90,7 @@ func cmdServer(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second signal ends the process at once
 	if err := runServer(ctx, cfg, stdout); err != nil {
 		fmt.Fprintf(stderr, "stepwise server: %v\n", err)
 		return 1
@@ -119,13 +117,25 @@ func openStore(ctx context.Context, dsn string, migrate bool) (*postgres.Store, 
 	return st, pool, nil
 }
 
+// runServer wires `stepwise server`: the ports first (a clash is reported
+// before the database is touched), then the store, NATS, the engine and
+// the APIs, until ctx ends; then it stops within shutdownBudget.
 func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var cl closers
+	defer func() { cl.close(time.Now().Add(shutdownBudget)) }()
+	httpLn, grpcLn, err := listenAPIs(cfg.HTTPAddr, cfg.GRPCAddr, &cl)
+	if err != nil {
+		return err
+	}
+
 	st, pool, err := openStore(ctx, cfg.DB, cfg.Migrate)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	cl.add("database pool", pool.Close)
 	ecfg := engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}
 	var eng *engine.Engine
 	runDispatch := func(ctx context.Context) error { <-ctx.Done(); return nil }
@@ -134,7 +144,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("connect to NATS %s: %w", redactURL(cfg.NATS), err)
 		}
-		defer nc.Close()
+		cl.add("NATS connection", nc.Close)
 		ns, err := natsNamespace(ctx, cfg.Namespace, false, cfg.DB, "")
 		if err != nil {
 			return err
@@ -154,34 +164,16 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	httpLn, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return err
-	}
-	grpcLn, err := net.Listen("tcp", cfg.GRPCAddr)
-	if err != nil {
-		httpLn.Close()
-		return err
-	}
 	hs := api.NewHTTPServer(handler)
 	gs := srv.GRPCServer()
-	errc := make(chan error, 4)
-	go func() { errc <- hs.Serve(httpLn) }()
-	go func() { errc <- gs.Serve(grpcLn) }()
-	go func() { errc <- eng.Run(ctx) }()
-	go func() { errc <- runDispatch(ctx) }()
+	g := newGroup(log)
+	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })
+	g.start("grpc", func() error { return gs.Serve(grpcLn) })
+	g.start("engine", func() error { return eng.Run(ctx) })
+	g.start("dispatcher", func() error { return runDispatch(ctx) })
 	fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpLn.Addr(), grpcLn.Addr())
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = hs.Shutdown(shutdown)
-	gs.GracefulStop()
-	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, context.Canceled) {
-		err = nil
-	}
+	err = g.wait(ctx)
+	shutdown(log, stdout, g, &cl, cancel, hs, gs)
 	return err
 }
 
