@@ -290,9 +290,9 @@ func (s *observedStore) Commit(ctx context.Context, m *engine.Mutation) error {
 	return err
 }
 
-func (s *observedStore) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+func (s *observedStore) CommitGroup(ctx context.Context, g *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
 	var w *engine.GroupWrite
-	res, err := s.Store.CommitGroup(ctx, ids, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+	res, err := s.Store.CommitGroup(ctx, g, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
 		var err error
 		w, err = decide(xs)
 		return w, err

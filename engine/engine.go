@@ -311,28 +311,19 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	if p := in.Parent; p != nil {
 		x.ParentID, x.ParentToken = p.ExecutionID, p.Token
 	}
-	var dec *Decision
-	got, err := e.store.CreateExecution(ctx, x, func(id int64) (*Mutation, error) {
-		x.ID = id
-		d, err := Decide(m, e.exec(x, input, sm.RoleARN), &State{}, Event{Kind: EventStart}, now, &e.env, e.limits())
-		if err != nil {
-			return nil, err
+	o := &op{kind: opStart, start: &startReq{x: x, m: m, roleARN: sm.RoleARN, input: input}}
+	err = e.group.do(ctx, o)
+	if errors.Is(err, errNameTaken) {
+		if o.got.Input == in.Input && o.got.Status == StatusRunning {
+			return o.got, nil
 		}
-		dec = d
-		return e.mutation(x, d, now), nil
-	})
-	if errors.Is(err, ErrConflict) && got != nil {
-		if got.Input == in.Input && got.Status == StatusRunning {
-			return got, nil
-		}
-		return got, ErrExecutionAlreadyExists
+		return o.got, ErrExecutionAlreadyExists
 	}
 	if err != nil {
 		return nil, err
 	}
-	e.states.put(cachedState{id: got.ID, version: got.Version, st: dec.State, input: input})
-	e.dispatch(ctx, dec.NewTasks)
-	return got, nil
+	e.dispatch(ctx, o.dec.NewTasks)
+	return o.got, nil
 }
 
 func (e *Engine) limits() Limits { return Limits{MaxEvents: e.cfg.MaxHistoryEvents} }
@@ -340,12 +331,6 @@ func (e *Engine) limits() Limits { return Limits{MaxEvents: e.cfg.MaxHistoryEven
 func (e *Engine) exec(x *Execution, input any, roleARN string) Exec {
 	return Exec{ID: x.ID, ARN: x.ARN, Name: x.Name, Input: input, StartTime: x.StartDate,
 		StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachine, RoleARN: roleARN, Region: e.cfg.Region}
-}
-
-func (e *Engine) mutation(x *Execution, d *Decision, now time.Time) *Mutation {
-	g := newMerge(x)
-	g.add(d, now.Add(e.cfg.DispatchTimeout))
-	return g.mutation(d.State, now)
 }
 
 // apply applies one event to an execution through the group committer,

@@ -38,7 +38,20 @@ const (
 	opStarted                 // a worker took task token
 	opHeartbeat               // a worker heartbeat on task token
 	opConfirm                 // the transport stored task token
+	opStart                   // start a new execution (start)
 )
+
+// startReq is what an opStart inserts and decides.
+type startReq struct {
+	x       *Execution // the new row, without its ID
+	m       *statelang.Machine
+	roleARN string
+	input   any
+}
+
+// errNameTaken: an opStart's name is taken; op.got is the execution that
+// holds it.
+var errNameTaken = errors.New("execution name taken")
 
 type op struct {
 	kind  opKind
@@ -48,7 +61,10 @@ type op struct {
 	token string
 	done  chan struct{} // closed when the op's group committed or failed; nil: nobody waits
 
+	start *startReq // opStart
+
 	// Results.
+	got       *Execution // opStart: the new execution, or the one holding its name
 	dec       *Decision
 	err       error
 	delivered bool // opResult: the result only marked a callback task started
@@ -207,12 +223,24 @@ func (c *committer) commit(group []*op) {
 	defer cancel()
 	var ids []int64
 	byExec := map[int64][]*op{}
+	var starts []*op              // one per name
+	follows := map[*op]*op{}      // a start of a name another start of the group takes
+	leader := map[[2]string]*op{} // (state machine, name) → its start
 	for _, o := range group {
-		if o.needsExecution() {
+		switch {
+		case o.needsExecution():
 			if byExec[o.id] == nil {
 				ids = append(ids, o.id)
 			}
 			byExec[o.id] = append(byExec[o.id], o)
+		case o.kind == opStart:
+			k := [2]string{o.start.x.StateMachine, o.start.x.Name}
+			if l := leader[k]; l != nil {
+				follows[o] = l
+				continue
+			}
+			leader[k] = o
+			starts = append(starts, o)
 		}
 	}
 	var keep []cachedState
@@ -221,10 +249,27 @@ func (c *committer) commit(group []*op) {
 		now := e.cfg.Now()
 		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(confirmedDispatchHold)}
 		var children []*Execution // child executions this group ends
-		res, err := e.store.CommitGroup(ctx, ids, func(xs map[int64]*Execution) (*GroupWrite, error) {
+		grp := &Group{IDs: ids}
+		for _, o := range starts {
+			x := *o.start.x
+			grp.Starts = append(grp.Starts, &x)
+		}
+		res, err := e.store.CommitGroup(ctx, grp, func(xs map[int64]*Execution) (*GroupWrite, error) {
 			w.Mutations = w.Mutations[:0]
 			children = children[:0]
+			for i, o := range starts {
+				m, err := e.decideStart(o, grp.Starts[i], grp.Taken[i], now, func(c cachedState) { keep = append(keep, c) })
+				if err != nil {
+					return nil, err
+				}
+				if m != nil {
+					w.Mutations = append(w.Mutations, m)
+				}
+			}
 			for _, o := range group {
+				if o.kind == opStart {
+					continue // decided above
+				}
 				o.dec, o.err, o.delivered = nil, nil, false
 				switch o.kind {
 				case opConfirm:
@@ -254,10 +299,16 @@ func (c *committer) commit(group []*op) {
 		if errors.Is(err, ErrConflict) && attempt < 10 {
 			continue
 		}
+		for o, l := range follows {
+			o.got, o.err = l.got, errNameTaken
+			if l.err != nil && !errors.Is(l.err, errNameTaken) {
+				o.err = l.err
+			}
+		}
 		for _, o := range group {
 			switch {
 			case err != nil:
-				o.dec, o.err = nil, err
+				o.dec, o.got, o.err = nil, nil, err
 			case o.kind == opStarted || o.kind == opHeartbeat || o.delivered:
 				tok := o.token
 				if o.delivered {
@@ -357,6 +408,31 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now tim
 	}
 	keep(cachedState{id: x.ID, version: x.Version + 1, st: st, input: input})
 	return acc.mutation(st, now)
+}
+
+// decideStart decides the first event of a new execution x (inserted
+// with its ID), or reports the execution that holds its name (taken).
+func (e *Engine) decideStart(o *op, x, taken *Execution, now time.Time, keep func(cachedState)) (*Mutation, error) {
+	o.dec, o.got, o.err = nil, nil, nil
+	if taken != nil {
+		o.got, o.err = taken, errNameTaken
+		return nil, nil
+	}
+	now = x.StartDate // the start's events carry the execution's start date
+	st := &State{}
+	d, err := Decide(o.start.m, e.exec(x, o.start.input, o.start.roleARN), st, Event{Kind: EventStart}, now, &e.env, e.limits())
+	if err != nil {
+		return nil, err // the row is inserted: write none of the group
+	}
+	g := newMerge(x)
+	g.add(d, now.Add(e.cfg.DispatchTimeout))
+	m := g.mutation(st, now)
+	got := *x
+	got.Version, got.Status, got.LastEventID, got.State = 1, m.Status, m.LastEventID, m.State
+	got.Output, got.Error, got.Cause, got.StopDate = m.Output, m.Error, m.Cause, m.StopDate
+	o.got, o.dec = &got, d
+	keep(cachedState{id: x.ID, version: 1, st: st, input: o.start.input})
+	return m, nil
 }
 
 // openTask is the frame waiting on task token, or nil.

@@ -151,6 +151,19 @@ type Mutation struct {
 	Terminal bool
 }
 
+// Group is what one group commit reads before its decision.
+type Group struct {
+	// IDs are the existing executions to lock and load.
+	IDs []int64
+	// Starts are new executions (Version 0), inserted before the decision;
+	// the store sets each one's ID. A start whose (state machine, name) is
+	// taken is not inserted: the store puts the execution that holds the
+	// name in Taken under the start's index. Names are distinct within
+	// one group.
+	Starts []*Execution
+	Taken  map[int]*Execution
+}
+
 // GroupWrite is everything one group commit writes: the mutations of many
 // executions (at most one per execution) and task bookkeeping that needs
 // no decision.
@@ -242,14 +255,15 @@ type Store interface {
 	// Commit applies one mutation atomically; ErrConflict if the
 	// execution's version is no longer m.Version.
 	Commit(ctx context.Context, m *Mutation) error
-	// CommitGroup is one group commit (see GroupWrite): in one
-	// transaction it locks and loads the executions ids (an id with no row
-	// is absent from the map), calls decide with them, and writes what
-	// decide returns. Each mutation's Version is that of the row decide
-	// saw, so it cannot conflict unless a writer that does not lock (Commit)
-	// got there first, which fails the whole group with ErrConflict. When
-	// decide fails nothing is written and its error is returned.
-	CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*Execution) (*GroupWrite, error)) (GroupResult, error)
+	// CommitGroup is one group commit (see Group and GroupWrite): in one
+	// transaction it inserts g.Starts, locks and loads the executions
+	// g.IDs (an id with no row is absent from the map), calls decide with
+	// them, and writes what decide returns. Each mutation's Version is that
+	// of the row decide saw (0 for a start), so it cannot conflict unless a
+	// writer that does not lock (Commit) got there first, which fails the
+	// whole group with ErrConflict. When decide fails nothing is written
+	// and its error is returned.
+	CommitGroup(ctx context.Context, g *Group, decide func(map[int64]*Execution) (*GroupWrite, error)) (GroupResult, error)
 
 	// ClaimDueTimers returns up to limit timers due at now and pushes their
 	// FireAt to now+lease so no other engine takes them meanwhile.

@@ -71,11 +71,6 @@ func TestSDK(t *testing.T) {
 	if err != nil {
 		t.Fatalf("StartExecution: %v", err)
 	}
-	// The same name and input again is the same execution (idempotent).
-	again, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run1"), Input: aws.String(`{"n":12345678901234567890}`)})
-	if err != nil || aws.ToString(again.ExecutionArn) != aws.ToString(start.ExecutionArn) {
-		t.Errorf("StartExecution again = %v, %v; want the same execution", again, err)
-	}
 	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run1"), Input: aws.String(`{}`)})
 	var exists *types.ExecutionAlreadyExists
 	if !errors.As(err, &exists) {
@@ -83,6 +78,11 @@ func TestSDK(t *testing.T) {
 	}
 
 	d := waitDone(t, c, start.ExecutionArn)
+	// Once ended, its name is taken even with the same input (AWS).
+	_, err = c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Name: aws.String("run1"), Input: aws.String(`{"n":12345678901234567890}`)})
+	if !errors.As(err, &exists) {
+		t.Errorf("StartExecution(name of an ended execution) = %v; want ExecutionAlreadyExists", err)
+	}
 	if d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != `{"n":12345678901234567890,"r":{"greeting":"hello"}}` ||
 		d.StartDate == nil || d.StopDate == nil || aws.ToString(d.Name) != "run1" || aws.ToString(d.StateMachineArn) != aws.ToString(sm.StateMachineArn) {
 		t.Errorf("DescribeExecution = %s %q start=%v stop=%v", d.Status, aws.ToString(d.Output), d.StartDate, d.StopDate)

@@ -28,7 +28,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 	"github.com/stepwise-dev/stepwise/internal/natstest"
@@ -417,11 +419,25 @@ func TestFaults(t *testing.T) {
 			m := &machines[i%len(machines)]
 			wg.Go(func() {
 				var arn string
+				name, tries := fmt.Sprintf("%s-%d", m.name, i), 0
 				err := retry(ctx, 90*time.Second, func(ctx context.Context) error {
+					tries++
 					resp, err := exc.StartExecution(ctx, &stepwisev1.StartExecutionRequest{
-						StateMachineName: m.name, Name: fmt.Sprintf("%s-%d", m.name, i), Input: m.input(i)})
+						StateMachineName: m.name, Name: name, Input: m.input(i)})
 					if err == nil {
 						arn = resp.GetExecution().GetArn()
+						return nil
+					}
+					if status.Code(err) == codes.AlreadyExists && tries > 1 {
+						// An earlier try started it (its answer was lost) and it
+						// has ended since: AWS takes the name of an ended
+						// execution for good. Names are unique to this run.
+						x, derr := exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{
+							Arn: "arn:aws:states:us-east-1:111111111111:execution:" + m.name + ":" + name})
+						if derr == nil && x.GetExecution().GetInput() == m.input(i) {
+							arn = x.GetExecution().GetArn()
+							return nil
+						}
 					}
 					return err
 				})

@@ -337,12 +337,12 @@ func TestIdempotentStart(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, nil)
 	h.machine("m", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
-	a := h.start("m", "same", `{"a":1}`)
-	b := h.start("m", "same", `{"a":1}`)
-	if a.ARN != b.ARN || a.ID != b.ID {
-		t.Errorf("second start = %s; want %s", b.ARN, a.ARN)
+	a := h.start("m", "same", `{"a":1}`) // a Pass: it has ended already
+	b, err := h.eng.StartExecution(context.Background(), engine.StartExecutionInput{StateMachine: "m", Name: "same", Input: `{"a":1}`})
+	if !errors.Is(err, engine.ErrExecutionAlreadyExists) || b == nil || b.ID != a.ID {
+		t.Errorf("second start of an ended execution = %v, %v; want ErrExecutionAlreadyExists with %s", b, err, a.ARN)
 	}
-	_, err := h.eng.StartExecution(context.Background(), engine.StartExecutionInput{StateMachine: "m", Name: "same", Input: `{"a":2}`})
+	_, err = h.eng.StartExecution(context.Background(), engine.StartExecutionInput{StateMachine: "m", Name: "same", Input: `{"a":2}`})
 	if !errors.Is(err, engine.ErrExecutionAlreadyExists) {
 		t.Errorf("start with other input = %v; want ErrExecutionAlreadyExists", err)
 	}

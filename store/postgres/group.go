@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -179,10 +180,12 @@ func sendGroup(ctx context.Context, qu queuer, w *engine.GroupWrite) (map[string
 	return g.open, translate(g.read(qu.SendBatch(ctx, &g.b)))
 }
 
-// CommitGroup implements engine.Store: BEGIN and the locking read in one
-// round trip, the decision, then every write and COMMIT in a second.
-func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
-	if len(ids) == 0 { // task bookkeeping only: one implicit transaction
+// CommitGroup implements engine.Store: BEGIN, the inserts of new
+// executions and the locking read in one round trip (plus one to read the
+// executions holding names that were taken, when some were), the
+// decision, then every write and COMMIT in a second.
+func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	if len(grp.IDs) == 0 && len(grp.Starts) == 0 { // task bookkeeping only: one implicit transaction
 		w, err := decide(nil)
 		if err != nil {
 			return engine.GroupResult{}, err
@@ -201,34 +204,8 @@ func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[in
 			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	b := &pgx.Batch{}
-	b.Queue("BEGIN")
-	b.Queue(q("LockExecutions"), ids)
-	br := conn.SendBatch(ctx, b)
-	xs := make(map[int64]*engine.Execution, len(ids))
-	if _, err := br.Exec(); err != nil {
-		_ = br.Close()
-		return engine.GroupResult{}, translate(err)
-	}
-	rows, err := br.Query()
-	if err == nil {
-		for rows.Next() {
-			x, serr := scanExecution(rows)
-			if serr != nil {
-				err = serr
-				break
-			}
-			xs[x.ID] = x
-		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
-	if cerr := br.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	xs := make(map[int64]*engine.Execution, len(grp.IDs))
+	if err := s.readGroup(ctx, conn, grp, xs); err != nil {
 		return engine.GroupResult{}, translate(err)
 	}
 	w, err := decide(xs)
@@ -243,4 +220,90 @@ func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[in
 	}
 	committed = true
 	return engine.GroupResult{Open: g.open}, nil
+}
+
+// readGroup begins the group's transaction, inserts its new executions
+// and locks and loads the existing ones into xs.
+func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.Group, xs map[int64]*engine.Execution) error {
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	type key struct{ sm, name string }
+	pending := map[key]int{}
+	if n := len(grp.Starts); n > 0 {
+		arn, sm, sma, name, status, input, state, ptok := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+			make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		smv, start, pid := make([]int32, n), make([]time.Time, n), make([]int64, n)
+		for i, x := range grp.Starts {
+			arn[i], sm[i], smv[i], sma[i], name[i] = x.ARN, x.StateMachine, int32(x.StateMachineVersion), x.StateMachineARN, x.Name
+			status[i], input[i], start[i], state[i], pid[i], ptok[i] = x.Status, x.Input, x.StartDate, string(x.State), x.ParentID, x.ParentToken
+			pending[key{x.StateMachine, x.Name}] = i
+		}
+		b.Queue(q("InsertExecutionsGroup"), arn, sm, smv, sma, name, status, input, start, state, pid, ptok)
+	}
+	if len(grp.IDs) > 0 {
+		b.Queue(q("LockExecutions"), grp.IDs)
+	}
+	br := conn.SendBatch(ctx, b)
+	err := func() error {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		if len(grp.Starts) > 0 {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var k key
+				if err := rows.Scan(&id, &k.sm, &k.name); err != nil {
+					rows.Close()
+					return err
+				}
+				if i, ok := pending[k]; ok {
+					grp.Starts[i].ID = id
+					delete(pending, k)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		if len(grp.IDs) > 0 {
+			rows, err := br.Query()
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				x, err := scanExecution(rows)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				xs[x.ID] = x
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	// Names taken: read the executions that hold them.
+	grp.Taken = map[int]*engine.Execution{}
+	for k, i := range pending {
+		x, err := scanExecution(conn.QueryRow(ctx, q("GetExecutionByName"), k.sm, k.name))
+		if err != nil {
+			return err
+		}
+		grp.Taken[i] = x
+	}
+	return nil
 }

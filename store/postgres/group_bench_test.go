@@ -56,7 +56,7 @@ func BenchmarkStepWrite(b *testing.B) {
 	})
 	b.Run("group", func(b *testing.B) {
 		for range b.N {
-			_, err := st.CommitGroup(ctx, []int64{x.ID}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+			_, err := st.CommitGroup(ctx, &engine.Group{IDs: []int64{x.ID}}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
 				return &engine.GroupWrite{Mutations: []*engine.Mutation{step(xs[x.ID])}}, nil
 			})
 			if err != nil {

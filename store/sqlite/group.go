@@ -12,12 +12,31 @@ import (
 // CommitGroup implements engine.Store. The single writer serialises it
 // with every other write, so reading the executions inside its BEGIN
 // IMMEDIATE transaction is what Postgres' row locks give.
-func (s *Store) CommitGroup(ctx context.Context, ids []int64, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
 	res := engine.GroupResult{Open: map[string]bool{}}
 	var decideErr error
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		xs := make(map[int64]*engine.Execution, len(ids))
-		for _, id := range ids {
+		grp.Taken = nil
+		for i, e := range grp.Starts {
+			err := tx.QueryRowContext(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
+				e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State), e.ParentID, e.ParentToken).Scan(&e.ID)
+			if errors.Is(err, sql.ErrNoRows) {
+				old, gerr := scanExecution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+				if gerr != nil {
+					return gerr
+				}
+				if grp.Taken == nil {
+					grp.Taken = map[int]*engine.Execution{}
+				}
+				grp.Taken[i] = old
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		xs := make(map[int64]*engine.Execution, len(grp.IDs))
+		for _, id := range grp.IDs {
 			x, err := scanExecution(tx.QueryRowContext(ctx, q("GetExecution"), id))
 			if errors.Is(err, engine.ErrNotFound) {
 				continue

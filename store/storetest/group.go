@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func testCommitGroup(t *testing.T, newStore NewStore) {
 
 	// A failing decision writes nothing.
 	boom := errors.New("boom")
-	_, err := h.store.CommitGroup(ctx, []int64{x1.ID}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+	_, err := h.store.CommitGroup(ctx, &engine.Group{IDs: []int64{x1.ID}}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
 		return nil, boom
 	})
 	if !errors.Is(err, boom) {
@@ -37,7 +38,7 @@ func testCommitGroup(t *testing.T, newStore NewStore) {
 	}
 
 	unknown := x2.ID + 1000
-	res, err := h.store.CommitGroup(ctx, []int64{x2.ID, unknown, x1.ID}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+	res, err := h.store.CommitGroup(ctx, &engine.Group{IDs: []int64{x2.ID, unknown, x1.ID}}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
 		if len(xs) != 2 || xs[x1.ID] == nil || xs[x2.ID] == nil || xs[unknown] != nil {
 			return nil, fmt.Errorf("loaded %v; want executions %d and %d only", xs, x1.ID, x2.ID)
 		}
@@ -80,6 +81,28 @@ func testCommitGroup(t *testing.T, newStore NewStore) {
 	timers, err := h.store.ClaimDueTimers(ctx, now, time.Second, 10)
 	if err != nil || len(timers) != 1 || timers[0].Key != "g" || timers[0].ExecutionID != x1.ID {
 		t.Errorf("due timers after the group = %v, %v; want the group's timer g", timers, err)
+	}
+
+	// Starts: a new name is inserted (its first mutation has version 0), a
+	// taken one is reported with the execution that holds it.
+	fresh := &engine.Execution{ARN: strings.Replace(x1.ARN, ":g1", ":g3", 1), Name: "g3", StateMachine: "m", StateMachineVersion: 1,
+		StateMachineARN: x1.StateMachineARN, Status: engine.StatusRunning, Input: "{}", StartDate: now, State: []byte("{}")}
+	dup := *fresh
+	dup.ARN, dup.Name = x1.ARN, "g1"
+	grp := &engine.Group{Starts: []*engine.Execution{fresh, &dup}}
+	_, err = h.store.CommitGroup(ctx, grp, func(map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+		if fresh.ID == 0 || grp.Taken[0] != nil || grp.Taken[1] == nil || grp.Taken[1].ID != x1.ID {
+			return nil, fmt.Errorf("starts: new id %d, taken %v; want an id for g3 and g1 taken by execution %d", fresh.ID, grp.Taken, x1.ID)
+		}
+		return &engine.GroupWrite{Mutations: []*engine.Mutation{{ExecutionID: fresh.ID, Version: 0, Status: engine.StatusRunning,
+			LastEventID: 1, State: []byte(`{"status":"RUNNING","last_event_id":1}`),
+			Events: []statelang.HistoryEvent{{ID: 1, Type: "ExecutionStarted", Timestamp: now}}}}}, nil
+	})
+	if err != nil {
+		t.Fatalf("CommitGroup(starts) = %v", err)
+	}
+	if got := h.describe(fresh.ARN); got.ID != fresh.ID || got.Version != 1 || got.LastEventID != 1 {
+		t.Errorf("started in a group: id %d version %d last event %d; want %d, 1, 1", got.ID, got.Version, got.LastEventID, fresh.ID)
 	}
 
 	// The engine goes on from the group's state: answering both tasks ends

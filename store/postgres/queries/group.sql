@@ -71,3 +71,15 @@ WITH t AS (
      WHERE timers.execution_id = t.execution_id AND timers.key = 'hb:' || t.token AND t.heartbeat_seconds > 0
 )
 SELECT token FROM t;
+
+-- name: InsertExecutionsGroup
+-- New executions of a group; a (state machine, name) already taken is
+-- skipped (the caller reads the execution that holds it).
+INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input,
+                        start_date, state, parent_id, parent_token)
+SELECT u.arn, u.sm, u.smv, u.sma, u.name, u.status, u.input, u.start, u.state, nullif(u.pid, 0), nullif(u.ptok, '')
+  FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
+              $8::timestamptz[], $9::text[], $10::bigint[], $11::text[])
+       AS u(arn, sm, smv, sma, name, status, input, start, state, pid, ptok)
+ON CONFLICT DO NOTHING
+RETURNING id, state_machine, name;
