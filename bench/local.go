@@ -131,7 +131,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 	if l.nc, err = nats.Connect(l.ns.ClientURL(), nats.Name("stepwise bench engine")); err != nil {
 		return nil, err
 	}
-	d, err := natsdispatch.New(ctx, l.nc, natsdispatch.Config{Logger: cfg.Logger})
+	d, err := natsdispatch.New(ctx, l.nc, natsdispatch.Config{Logger: cfg.Logger, Store: st})
 	if err != nil {
 		return nil, err
 	}

@@ -247,7 +247,7 @@ func (c *committer) commit(group []*op) {
 	for attempt := 0; ; attempt++ {
 		keep = keep[:0]
 		now := e.cfg.Now()
-		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(confirmedDispatchHold)}
+		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(ConfirmedDispatchHold)}
 		var children []*Execution // child executions this group ends
 		grp := &Group{IDs: ids}
 		for _, o := range starts {

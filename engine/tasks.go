@@ -180,9 +180,11 @@ func (e *Engine) ConfirmDispatch(_ context.Context, token string) error {
 	return nil
 }
 
-// confirmedDispatchHold is how far a confirmed task's dispatch deadline
-// moves: in effect never (a century).
-const confirmedDispatchHold = 100 * 365 * 24 * time.Hour
+// ConfirmedDispatchHold is how far a confirmed task's dispatch deadline
+// moves: in effect never (a century). A transport that lost its stored
+// tasks finds the ones confirmed before time c as those whose deadline is
+// before c + ConfirmedDispatchHold.
+const ConfirmedDispatchHold = 100 * 365 * 24 * time.Hour
 
 // TaskStore is what activities need from a store beyond Store. store/postgres implements it; a store without it
 // runs no activities and re-dispatches tasks it cannot mark.

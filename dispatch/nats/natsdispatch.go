@@ -417,9 +417,9 @@ func (d *Dispatcher) streamsCreated(ctx context.Context) (time.Time, error) {
 }
 
 // confirmedHold is how far the engine moves the dispatch deadline of a
-// task whose publish was confirmed (engine's confirmedDispatchHold, a
-// century): a task confirmed at c is due again at c + confirmedHold.
-const confirmedHold = 100 * 365 * 24 * time.Hour
+// task whose publish was confirmed: a task confirmed at c is due again at
+// c + confirmedHold.
+const confirmedHold = engine.ConfirmedDispatchHold
 
 // recoverTasks makes due again, for the engine's maintenance loop to
 // publish, every SCHEDULED task whose publish was confirmed before the
