@@ -45,6 +45,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,12 +92,20 @@ func WorkloadNames() []string {
 // sizes, it shows whether the cost of a Map step grows with the Map's
 // width: time and DB bytes per item should stay flat.
 func WideMap(items int) Workload {
-	def := fmt.Sprintf(`{"Comment":"bench widemap: an inline Map over %d items, each a no-op Task.","StartAt":"Items",
- "States":{"Items":{"Type":"Pass","Parameters":{"items.$":"States.ArrayRange(1, %d, 1)"},"Next":"FanOut"},
-  "FanOut":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":0,"ResultPath":null,"End":true,
+	def := fmt.Sprintf(`{"Comment":"bench widemap: an inline Map over the %d items of the input, each a no-op Task.","StartAt":"FanOut",
+ "States":{"FanOut":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":0,"ResultPath":null,"End":true,
    "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Work",
-    "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`, items, items)
-	return Workload{Name: fmt.Sprintf("widemap-%d", items), Definition: def, Transitions: items + 2, Tasks: items, Input: `{"bench":true}`}
+    "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`, items)
+	var in strings.Builder
+	in.WriteString(`{"items":[`)
+	for i := range items {
+		if i > 0 {
+			in.WriteByte(',')
+		}
+		in.WriteString(strconv.Itoa(i))
+	}
+	in.WriteString(`]}`)
+	return Workload{Name: fmt.Sprintf("widemap-%d", items), Definition: def, Transitions: items + 1, Tasks: items, Input: in.String()}
 }
 
 // LoadWorkload returns a workload by name.
