@@ -346,7 +346,11 @@ func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string,
 
 // EndedChildren implements engine.Store.
 func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
-	rows, err := s.pool.Query(ctx, q("EndedChildren"), limit)
+	return queryExecutions(s.pool.Query(ctx, q("EndedChildren"), limit))
+}
+
+// queryExecutions reads the executions a query returns (State not loaded).
+func queryExecutions(rows pgx.Rows, err error) ([]*engine.Execution, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -357,6 +361,7 @@ func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Executi
 		if err != nil {
 			return nil, err
 		}
+		x.State = nil
 		out = append(out, x)
 	}
 	return out, translate(rows.Err())

@@ -191,19 +191,5 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 		return nil, err
 	}
 	args = append(args, f.Limit)
-	rows, err := s.r.QueryContext(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []*engine.Execution
-	for rows.Next() {
-		x, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		x.State = nil
-		out = append(out, x)
-	}
-	return out, translate(rows.Err())
+	return queryExecutions(s.r.QueryContext(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
 }

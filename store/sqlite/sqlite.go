@@ -550,7 +550,11 @@ func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string,
 
 // EndedChildren implements engine.Store.
 func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
-	rows, err := s.r.QueryContext(ctx, q("EndedChildren"), limit)
+	return queryExecutions(s.r.QueryContext(ctx, q("EndedChildren"), limit))
+}
+
+// queryExecutions reads the executions a query returns (State not loaded).
+func queryExecutions(rows *sql.Rows, err error) ([]*engine.Execution, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -561,6 +565,7 @@ func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Executi
 		if err != nil {
 			return nil, err
 		}
+		x.State = nil
 		out = append(out, x)
 	}
 	return out, translate(rows.Err())
