@@ -232,11 +232,20 @@ func (e *Engine) machine(ctx context.Context, name string, version int) (*statel
 			return nil, sm, fmt.Errorf("stored definition of %s version %d: %w", name, sm.Version, err)
 		}
 		e.mu.Lock()
+		for k := range e.machines { // bounded: drop arbitrary entries (map order)
+			if len(e.machines) < maxCachedMachines {
+				break
+			}
+			delete(e.machines, k)
+		}
 		e.machines[key] = m
 		e.mu.Unlock()
 	}
 	return m, sm, nil
 }
+
+// maxCachedMachines bounds the parsed machines an Engine keeps.
+const maxCachedMachines = 1024
 
 func validName(name string) error { return ValidName(name) }
 
@@ -369,7 +378,7 @@ func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
 		}
 		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
 			// The maintenance loop dispatches it again after DispatchTimeout.
-			e.cfg.Logger.Warn("dispatch failed", "task_token", t.Token, "error", err)
+			e.cfg.Logger.Warn("dispatch failed", "task", TaskRef(t.Token), "error", err)
 		}
 	}
 }

@@ -41,6 +41,17 @@ func taskToken(id, seq int64, secret string) string {
 	return msg + "-" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
+// TaskRef is what logs may show of a task token: "<execution id>-<task
+// seq>", without the MAC that makes the token a credential.
+func TaskRef(token string) string {
+	if i := strings.LastIndexByte(token, '-'); i > 0 {
+		if _, ok := ExecutionIDOfToken(token); ok {
+			return token[:i]
+		}
+	}
+	return "(not a task token)"
+}
+
 // ExecutionIDOfToken returns the execution id a task token names, and
 // false when the token is not of the engine's format (AWS: InvalidToken).
 // A well-formed token may still be forged; the engine answers
@@ -225,7 +236,7 @@ func (e *Engine) cancelTasks(ctx context.Context, closed []TaskUpdate) {
 			continue
 		}
 		if err := c.Cancel(ctx, u); err != nil {
-			e.cfg.Logger.Warn("cancel failed", "task_token", u.Token, "error", err)
+			e.cfg.Logger.Warn("cancel failed", "task", TaskRef(u.Token), "error", err)
 		}
 	}
 }

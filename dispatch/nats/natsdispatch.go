@@ -235,7 +235,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 			go func() {
 				ferr := eng.SendTaskFailure(context.WithoutCancel(ctx), t.Token, statelang.ErrRuntime, err.Error())
 				if ferr != nil && !errors.Is(ferr, engine.ErrTaskClosed) {
-					d.cfg.Logger.Error("failing an undeliverable task", "task_token", t.Token, "error", ferr)
+					d.cfg.Logger.Error("failing an undeliverable task", "task", engine.TaskRef(t.Token), "error", ferr)
 				}
 			}()
 		}
@@ -265,7 +265,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 	}
 	if eng != nil {
 		if err := eng.ConfirmDispatch(ctx, t.Token); err != nil {
-			d.cfg.Logger.Warn("confirm dispatch failed", "task_token", t.Token, "error", err)
+			d.cfg.Logger.Warn("confirm dispatch failed", "task", engine.TaskRef(t.Token), "error", err)
 		}
 	}
 	return nil
@@ -476,7 +476,7 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 		// stale, duplicate, unknown or bad: nothing to apply
 	default:
 		if ctx.Err() == nil {
-			d.cfg.Logger.Warn("applying a result failed; it will be redelivered", "task_token", r.Token, "error", err)
+			d.cfg.Logger.Warn("applying a result failed; it will be redelivered", "task", engine.TaskRef(r.Token), "error", err)
 			_ = msg.NakWithDelay(time.Second)
 		}
 		return
