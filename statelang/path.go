@@ -33,6 +33,9 @@ func (p *Path) IsContext() bool { return p.context }
 // $name.field, $name[0]), or "" when it reads the input or the context.
 func (p *Path) Variable() string { return p.variable }
 
+// maxPathDescents bounds the recursive descents ("..") of one path.
+const maxPathDescents = 8
+
 // ParsePath compiles a JSONPath of the form `$...`, `$$...` or, reading a
 // workflow variable, `$name...`.
 func ParsePath(s string) (*Path, error) {
@@ -77,9 +80,20 @@ func ParsePath(s string) (*Path, error) {
 	if _, ok := x[0].(jp.Root); !ok {
 		return nil, fmt.Errorf("the path %q must start with '$'", s)
 	}
-	for _, f := range x[1:] {
+	descents := 0
+	for i, f := range x[1:] {
 		switch f.(type) {
-		case jp.Child, jp.Nth, jp.Wildcard, jp.Descent, jp.Slice, jp.Union, *jp.Filter, jp.Bracket:
+		case jp.Descent:
+			// Each descent multiplies the work of the steps after it: a run
+			// of dots ("$....c") or a long chain of descents takes time
+			// that grows with the cube of their number.
+			if _, again := x[i].(jp.Descent); again {
+				return nil, fmt.Errorf("the path %q is not a valid JSONPath: '...' is not a step", s)
+			}
+			if descents++; descents > maxPathDescents {
+				return nil, fmt.Errorf("the path %q has more than %d recursive descents ('..')", s, maxPathDescents)
+			}
+		case jp.Child, jp.Nth, jp.Wildcard, jp.Slice, jp.Union, *jp.Filter, jp.Bracket:
 		default:
 			return nil, fmt.Errorf("the path %q uses an unsupported JSONPath feature", s)
 		}
