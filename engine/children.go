@@ -28,6 +28,8 @@ import (
 //     (Input and Output as JSON text for .sync, as JSON for .sync:2) or,
 //     when the child did not succeed, with States.TaskFailed and the
 //     description as the cause, as AWS does.
+//   - A .sync task closed without a result (the parent stopped or timed
+//     out, or a sibling branch failed) stops its child.
 //   - The answer is sent right after the group commit that ended the
 //     child. An engine that stops in between leaves the child ended and
 //     the parent's task open; the maintenance loop finds such children
@@ -141,6 +143,36 @@ func (e *Engine) startChild(ctx context.Context, t Task) {
 		}
 	case x.Status != StatusRunning:
 		e.notifyParent(ctx, x) // it ended already (at its start, or before a re-dispatch)
+	}
+}
+
+// stopChild stops the child execution of a .sync task its parent closed
+// without a result (the parent stopped, timed out, or left the state), as
+// AWS does.
+func (e *Engine) stopChild(ctx context.Context, token string) {
+	t, _, err := e.store.GetTask(ctx, token)
+	if err != nil {
+		e.cfg.Logger.Warn("reading a stopped child's task", "task", TaskRef(token), "error", err)
+		return
+	}
+	v, _ := statelang.ParseJSON([]byte(t.Input))
+	params, _ := v.(map[string]any)
+	machineARN, _ := params["StateMachineArn"].(string)
+	machine, _, ok := e.machineOfARN(machineARN)
+	if !ok {
+		return // no child was started
+	}
+	name, _ := params["Name"].(string)
+	if name == "" {
+		name = childName(token)
+	}
+	arn := "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + machine + ":" + name
+	x, err := e.store.GetExecutionByARN(ctx, arn)
+	if err != nil || x.ParentToken != token || x.Status != StatusRunning {
+		return
+	}
+	if _, err := e.StopExecution(ctx, arn, "", ""); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
+		e.cfg.Logger.Warn("stopping a child execution", "execution_arn", arn, "error", err)
 	}
 }
 

@@ -294,7 +294,7 @@ func (d *decider) frameByToken(token string) *Frame {
 }
 
 func (d *decider) closeTask(f *Frame, status string) {
-	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status})
+	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status, Resource: f.Resource})
 	d.out.DeleteTimers = append(d.out.DeleteTimers, "tt:"+f.Token, "hb:"+f.Token)
 	f.Wait, f.Token = waitNone, ""
 }
@@ -715,7 +715,7 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.st.Status = status
 	for _, f := range d.st.Frames {
 		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
-			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled})
+			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled, Resource: f.Resource})
 		}
 	}
 	d.st.Frames = nil

@@ -116,6 +116,9 @@ const (
 type TaskUpdate struct {
 	Token  string
 	Status string
+	// Resource is the task's resource (not written: it tells the engine
+	// what a task closed without a result was, e.g. a child execution).
+	Resource string
 }
 
 // Timer is a timer row: at FireAt the engine applies a timer event with Key

@@ -225,14 +225,19 @@ type Canceler interface {
 	Cancel(ctx context.Context, t TaskUpdate) error
 }
 
-// cancelTasks tells the dispatcher about tasks closed without a result.
+// cancelTasks tells the dispatcher about tasks closed without a result,
+// and stops the children of .sync child-execution tasks among them.
 func (e *Engine) cancelTasks(ctx context.Context, closed []TaskUpdate) {
-	c, ok := e.cfg.Dispatcher.(Canceler)
-	if !ok {
-		return
-	}
+	c, _ := e.cfg.Dispatcher.(Canceler)
 	for _, u := range closed {
 		if u.Status != TaskCancelled && u.Status != TaskTimedOut {
+			continue
+		}
+		if childModeOf(u.Resource).sync {
+			e.stopChild(ctx, u.Token)
+			continue
+		}
+		if c == nil {
 			continue
 		}
 		if err := c.Cancel(ctx, u); err != nil {

@@ -58,6 +58,19 @@ func testChildExecutions(t *testing.T, newStore NewStore) {
 		t.Errorf("parent of a failed child = %s %s %s; want FAILED States.TaskFailed with the child's description", got.Status, got.Error, got.Cause)
 	}
 
+	// Stopping a parent stops the children it waits for.
+	s := h.start("mom", "mom-stopped", `[7]`)
+	if n := len(h.q.take()); n != 1 {
+		t.Fatalf("the child's task: %d dispatched; want 1", n)
+	}
+	if _, err := h.eng.StopExecution(h.ctx, s.ARN, "", ""); err != nil {
+		t.Fatalf("StopExecution(parent) = %v", err)
+	}
+	kids, _, err := h.eng.ListExecutions(h.ctx, engine.ListExecutionsInput{StateMachine: "kid", MaxResults: 1})
+	if err != nil || len(kids) != 1 || kids[0].Status != engine.StatusAborted || h.describe(kids[0].ARN).ParentToken == "" {
+		t.Errorf("newest child after its parent stopped = %v, %v; want one ABORTED child", kids, err)
+	}
+
 	// startExecution without .sync answers at once with the child's ARN.
 	z := h.start("fire", "fire", `{}`)
 	h.answerUntilDone(z.ARN, double)
