@@ -73,8 +73,9 @@ func (g *groupBatch) read(br pgx.BatchResults) error {
 	return br.Close()
 }
 
-// queueGroup adds the statements writing w.
-func queueGroup(g *groupBatch, w *engine.GroupWrite) {
+// queueGroup adds the statements writing w. locked: the transaction holds
+// the executions' rows locked, so their versions need no check.
+func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 	if n := len(w.Mutations); n > 0 {
 		ids, vers, lasts := make([]int64, n), make([]int64, n), make([]int64, n)
 		status, state, output, errs, causes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -84,7 +85,11 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite) {
 			status[i], state[i], output[i], errs[i], causes[i] = m.Status, string(m.State), m.Output, m.Error, m.Cause
 			stops[i] = pgtype.Timestamptz{Time: m.StopDate, Valid: !m.StopDate.IsZero()}
 		}
-		g.exec(q("AdvanceGroup"), ids, vers, status, state, lasts, output, errs, causes, stops)
+		advance := q("AdvanceGroup")
+		if locked {
+			advance = q("AdvanceGroupLocked")
+		}
+		g.exec(advance, ids, vers, status, state, lasts, output, errs, causes, stops)
 	}
 	var ev struct {
 		x, id, prev  []int64
@@ -173,7 +178,7 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite) {
 // one implicit transaction).
 func sendGroup(ctx context.Context, qu queuer, w *engine.GroupWrite) (map[string]bool, error) {
 	g := &groupBatch{open: map[string]bool{}}
-	queueGroup(g, w)
+	queueGroup(g, w, false)
 	if len(g.reads) == 0 {
 		return g.open, nil
 	}
@@ -213,7 +218,7 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 		return engine.GroupResult{}, err
 	}
 	g := &groupBatch{open: map[string]bool{}}
-	queueGroup(g, w)
+	queueGroup(g, w, true)
 	g.exec("COMMIT")
 	if err := g.read(conn.SendBatch(ctx, &g.b)); err != nil {
 		return engine.GroupResult{}, translate(err)
@@ -227,6 +232,9 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.Group, xs map[int64]*engine.Execution) error {
 	b := &pgx.Batch{}
 	b.Queue("BEGIN")
+	// Generic plans: the group's statements take arrays whose lengths
+	// vary, and planning each one anew costs more than the statement.
+	b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
 	type key struct{ sm, name string }
 	pending := map[key]int{}
 	if n := len(grp.Starts); n > 0 {
@@ -245,6 +253,9 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 	}
 	br := conn.SendBatch(ctx, b)
 	err := func() error {
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
 		if _, err := br.Exec(); err != nil {
 			return err
 		}

@@ -83,3 +83,15 @@ SELECT u.arn, u.sm, u.smv, u.sma, u.name, u.status, u.input, u.start, u.state, n
        AS u(arn, sm, smv, sma, name, status, input, start, state, pid, ptok)
 ON CONFLICT DO NOTHING
 RETURNING id, state_machine, name;
+
+-- name: AdvanceGroupLocked
+-- AdvanceGroup for executions this transaction holds locked (or inserted):
+-- their versions cannot have moved, so no check is needed.
+UPDATE executions x
+   SET version = u.version + 1, status = u.status, state = u.state, last_event_id = u.last_event_id,
+       output = nullif(u.output, ''), error = nullif(u.error, ''), cause = nullif(u.cause, ''),
+       stop_date = u.stop_date
+  FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+              $9::timestamptz[])
+       AS u(id, version, status, state, last_event_id, output, error, cause, stop_date)
+ WHERE x.id = u.id;
