@@ -1,0 +1,247 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+// Starter starts executions: *engine.Engine.
+type Starter interface {
+	StartExecution(ctx context.Context, in engine.StartExecutionInput) (*engine.Execution, error)
+}
+
+// Config configures a Scheduler. Zero values take the documented defaults.
+type Config struct {
+	// Store keeps the schedules. Required.
+	Store Store
+	// Starter starts the ticks' executions. Required.
+	Starter Starter
+	// Region and Account build schedule ARNs. Default to "us-east-1" and
+	// "111111111111".
+	Region, Account string
+	// PollInterval is how often the scheduler looks for due schedules.
+	// Defaults to 1s.
+	PollInterval time.Duration
+	// Lease is how long a claimed schedule is hidden from other
+	// schedulers while its tick fires; a scheduler that dies mid-tick has
+	// the tick fired again after it, and the execution's name makes that
+	// second start a no-op. Defaults to 30s.
+	Lease time.Duration
+	// Batch is how many due schedules one pass claims. Defaults to 64.
+	Batch int
+	// MissedAfter is how late a tick may fire under CatchUpNone. Defaults
+	// to 1 minute.
+	MissedAfter time.Duration
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.Account == "" {
+		c.Account = "111111111111"
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	if c.Batch <= 0 {
+		c.Batch = 64
+	}
+	if c.MissedAfter <= 0 {
+		c.MissedAfter = time.Minute
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Scheduler fires due ticks. Several may share a store.
+type Scheduler struct {
+	cfg Config
+}
+
+// New returns a Scheduler.
+func New(cfg Config) (*Scheduler, error) {
+	cfg.setDefaults()
+	if cfg.Store == nil || cfg.Starter == nil {
+		return nil, errors.New("schedule: Config.Store and Config.Starter are required")
+	}
+	return &Scheduler{cfg: cfg}, nil
+}
+
+// Run fires due ticks every PollInterval until ctx ends; it returns nil
+// then. A failed pass is logged and retried at the next poll.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Warn("schedules: firing due ticks", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Tick runs one pass: it claims the due schedules and fires each one's
+// tick, returning how many ticks it recorded.
+func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	recs, err := s.cfg.Store.ClaimDueSchedules(ctx, s.cfg.Now(), s.cfg.Lease, s.cfg.Batch)
+	if err != nil {
+		return 0, fmt.Errorf("claim due schedules: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, r := range recs {
+		fired, err := s.fire(ctx, r)
+		n += fired
+		if err != nil {
+			errs = append(errs, fmt.Errorf("schedule %s/%s: %w", r.Schedule.Group, r.Schedule.Name, err))
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// fire fires a claimed schedule's due tick (per its catch-up rule) and
+// advances it. Under CatchUpAll it goes on with the following ticks while
+// they are due too, up to Batch of them (the rest in the next pass).
+func (s *Scheduler) fire(ctx context.Context, r Record) (int, error) {
+	n := 0
+	for {
+		tick, err := s.fireOne(ctx, r)
+		if err != nil || tick.IsZero() {
+			return n, err
+		}
+		n++
+		sc := &r.Schedule
+		next, ok := sc.NextTick(tick)
+		if sc.CatchUp != CatchUpAll || !ok || sc.DueAt(next).After(s.cfg.Now()) || n >= s.cfg.Batch {
+			return n, nil
+		}
+		r.Version++ // AdvanceSchedule bumped it
+		r.NextTick, r.Attempts = next, 0
+	}
+}
+
+// fireOne fires r's tick and advances r, returning the tick recorded
+// (zero: none: dropped, or to be retried).
+func (s *Scheduler) fireOne(ctx context.Context, r Record) (time.Time, error) {
+	sc := &r.Schedule
+	now := s.cfg.Now()
+	tick := r.NextTick
+	if r.Attempts == 0 { // a tick being retried keeps its time
+		switch sc.CatchUp {
+		case CatchUpOne:
+			tick = latestDue(sc, tick, now)
+		case CatchUpNone:
+			tick = latestDue(sc, tick, now)
+			if now.Sub(sc.DueAt(tick)) > s.cfg.MissedAfter {
+				_, err := s.advance(ctx, r, tick, nil) // dropped: missed
+				return time.Time{}, err
+			}
+		}
+	}
+	name := sc.ExecutionName(tick)
+	arn := sc.ARN(s.cfg.Region, s.cfg.Account)
+	machine, version, err := TargetMachine(sc.Target.Arn)
+	var x *engine.Execution
+	if err == nil {
+		x, err = s.cfg.Starter.StartExecution(ctx, engine.StartExecutionInput{
+			StateMachine: machine, Version: version, Name: name,
+			Input: sc.Input(tick, arn, name, r.Attempts+1),
+		})
+	}
+	fired := &Tick{Group: sc.Group, Name: sc.Name, Time: tick, Attempts: r.Attempts + 1, Fired: now}
+	switch {
+	case err == nil, errors.Is(err, engine.ErrExecutionAlreadyExists) && x != nil:
+		fired.ExecutionARN = x.ARN // started now, or before by whoever fired this tick
+	case ctx.Err() != nil:
+		return time.Time{}, nil // stopping: the lease runs out and the tick fires again
+	case permanent(err):
+		fired.Error = err.Error()
+		s.cfg.Logger.Warn("schedules: tick started no execution", "schedule", sc.Group+"/"+sc.Name, "tick", tick, "error", err)
+	default:
+		rp := sc.Target.RetryPolicy
+		if r.Attempts < rp.MaximumRetryAttempts && now.Sub(tick) < time.Duration(rp.MaximumEventAgeInSeconds)*time.Second {
+			r.NextTick, r.Attempts, r.DueAt = tick, r.Attempts+1, now.Add(backoff(r.Attempts))
+			if aerr := s.cfg.Store.AdvanceSchedule(ctx, r, nil, false); aerr != nil && !errors.Is(aerr, engine.ErrConflict) {
+				return time.Time{}, aerr
+			}
+			return time.Time{}, err
+		}
+		fired.Error = err.Error()
+	}
+	if ok, err := s.advance(ctx, r, tick, fired); !ok {
+		return time.Time{}, err
+	}
+	return tick, nil
+}
+
+// advance records fired (nil: nothing fired) and moves the schedule to
+// the tick after tick. A schedule written meanwhile (updated, or claimed
+// again after the lease) is left as it is, and advance reports false.
+func (s *Scheduler) advance(ctx context.Context, r Record, tick time.Time, fired *Tick) (bool, error) {
+	sc := &r.Schedule
+	next, ok := sc.NextTick(tick)
+	r.NextTick, r.DueAt, r.Attempts = time.Time{}, time.Time{}, 0
+	if ok {
+		r.NextTick, r.DueAt = next, sc.DueAt(next)
+	}
+	err := s.cfg.Store.AdvanceSchedule(ctx, r, fired, !ok && sc.ActionAfterCompletion == AfterDelete)
+	if errors.Is(err, engine.ErrConflict) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// latestDue returns the latest tick due by now, from tick on: the one
+// execution CatchUpOne starts for a run of missed ticks.
+func latestDue(sc *Schedule, tick, now time.Time) time.Time {
+	for range 100000 {
+		next, ok := sc.NextTick(tick)
+		if !ok || sc.DueAt(next).After(now) {
+			return tick
+		}
+		// A rate schedule jumps straight to its last period.
+		if e, err := ParseExpression(sc.Expression); err == nil && e.Kind == KindRate && now.Sub(next) > e.Rate {
+			if last, ok := sc.NextTick(now.Add(-e.Rate)); ok && !sc.DueAt(last).After(now) {
+				next = last
+			}
+		}
+		tick = next
+	}
+	return tick
+}
+
+// permanent reports whether a start failed for a reason retrying cannot
+// change (AWS sends such a tick to the dead-letter queue at once).
+func permanent(err error) bool {
+	return errors.Is(err, engine.ErrNotFound) || errors.Is(err, engine.ErrInvalidInput) ||
+		errors.Is(err, engine.ErrPayloadTooLarge) || errors.Is(err, engine.ErrExecutionAlreadyExists)
+}
+
+// backoff is the wait before attempt n+2: 1s doubling, at most 5 minutes.
+func backoff(n int) time.Duration {
+	if n > 8 {
+		return 5 * time.Minute
+	}
+	return min(time.Second<<n, 5*time.Minute)
+}

@@ -1,0 +1,222 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/schedule"
+)
+
+var _ schedule.Store = (*Store)(nil)
+
+// CreateScheduleGroup implements schedule.Store.
+func (s *Store) CreateScheduleGroup(ctx context.Context, g schedule.Group) error {
+	return s.execOne(ctx, engine.ErrConflict, q("CreateScheduleGroup"), g.Name, micros(g.Created), micros(g.Modified))
+}
+
+func scanGroup(row scanner) (schedule.Group, error) {
+	var g schedule.Group
+	var created, modified int64
+	if err := row.Scan(&g.Name, &created, &modified); err != nil {
+		return g, translate(err)
+	}
+	g.Created, g.Modified = fromMicros(created), fromMicros(modified)
+	return g, nil
+}
+
+// GetScheduleGroup implements schedule.Store.
+func (s *Store) GetScheduleGroup(ctx context.Context, name string) (schedule.Group, error) {
+	return scanGroup(s.r.QueryRowContext(ctx, q("GetScheduleGroup"), name))
+}
+
+// DeleteScheduleGroup implements schedule.Store.
+func (s *Store) DeleteScheduleGroup(ctx context.Context, name string) error {
+	return s.execOne(ctx, engine.ErrNotFound, q("DeleteScheduleGroup"), name)
+}
+
+// execOne runs a statement that must change a row: none is the error
+// none.
+func (s *Store) execOne(ctx context.Context, none error, query string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return none
+	}
+	return nil
+}
+
+// ListScheduleGroups implements schedule.Store.
+func (s *Store) ListScheduleGroups(ctx context.Context, namePrefix, afterName string, limit int) ([]schedule.Group, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListScheduleGroups"), afterName, namePrefix, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []schedule.Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, translate(rows.Err())
+}
+
+// CreateSchedule implements schedule.Store.
+func (s *Store) CreateSchedule(ctx context.Context, r schedule.Record) error {
+	spec, err := json.Marshal(r.Schedule)
+	if err != nil {
+		return err
+	}
+	sc := &r.Schedule
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, q("CreateSchedule"), sc.Group, sc.Name, string(spec), sc.State,
+			nullMicros(r.NextTick), nullMicros(r.DueAt), r.Attempts).Scan(&one)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, q("ScheduleGroupExists"), sc.Group).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return engine.ErrNotFound
+		}
+		return engine.ErrConflict
+	})
+	if errors.Is(err, engine.ErrNotFound) || errors.Is(err, engine.ErrConflict) {
+		return err
+	}
+	return translate(err)
+}
+
+// UpdateSchedule implements schedule.Store.
+func (s *Store) UpdateSchedule(ctx context.Context, r schedule.Record) error {
+	spec, err := json.Marshal(r.Schedule)
+	if err != nil {
+		return err
+	}
+	sc := &r.Schedule
+	return s.execOne(ctx, engine.ErrNotFound, q("UpdateSchedule"), sc.Group, sc.Name, string(spec), sc.State,
+		nullMicros(r.NextTick), nullMicros(r.DueAt), r.Attempts)
+}
+
+func scanSchedule(row scanner) (schedule.Record, error) {
+	var r schedule.Record
+	var spec string
+	var next, due sql.NullInt64
+	if err := row.Scan(&spec, &next, &due, &r.Attempts, &r.Version); err != nil {
+		return r, translate(err)
+	}
+	if next.Valid {
+		r.NextTick = fromMicros(next.Int64)
+	}
+	if due.Valid {
+		r.DueAt = fromMicros(due.Int64)
+	}
+	return r, json.Unmarshal([]byte(spec), &r.Schedule)
+}
+
+// GetSchedule implements schedule.Store.
+func (s *Store) GetSchedule(ctx context.Context, group, name string) (schedule.Record, error) {
+	return scanSchedule(s.r.QueryRowContext(ctx, q("GetSchedule"), group, name))
+}
+
+// DeleteSchedule implements schedule.Store.
+func (s *Store) DeleteSchedule(ctx context.Context, group, name string) error {
+	return s.execOne(ctx, engine.ErrNotFound, q("DeleteSchedule"), group, name)
+}
+
+func scanSchedules(rows *sql.Rows, err error) ([]schedule.Record, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []schedule.Record
+	for rows.Next() {
+		r, err := scanSchedule(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err())
+}
+
+// ListSchedules implements schedule.Store.
+func (s *Store) ListSchedules(ctx context.Context, f schedule.ListFilter) ([]schedule.Record, error) {
+	return scanSchedules(s.r.QueryContext(ctx, q("ListSchedules"), f.Group, f.NamePrefix, f.State, f.AfterGroup, f.AfterName, f.Limit))
+}
+
+// ClaimDueSchedules implements schedule.Store: one UPDATE … RETURNING on
+// the single writer.
+func (s *Store) ClaimDueSchedules(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]schedule.Record, error) {
+	var out []schedule.Record
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = scanSchedules(tx.QueryContext(ctx, q("ClaimDueSchedules"), micros(now), micros(now.Add(lease)), limit))
+		return err
+	})
+	return out, translate(err)
+}
+
+// AdvanceSchedule implements schedule.Store.
+func (s *Store) AdvanceSchedule(ctx context.Context, r schedule.Record, fired *schedule.Tick, remove bool) error {
+	sc := &r.Schedule
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if remove {
+			res, err = tx.ExecContext(ctx, q("DeleteScheduleAt"), sc.Group, sc.Name, r.Version)
+		} else {
+			res, err = tx.ExecContext(ctx, q("AdvanceSchedule"), sc.Group, sc.Name, r.Version, nullMicros(r.NextTick), nullMicros(r.DueAt), r.Attempts)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return engine.ErrConflict
+		}
+		if fired == nil || remove {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, q("RecordTick"), fired.Group, fired.Name, micros(fired.Time), fired.ExecutionARN, fired.Error, fired.Attempts, micros(fired.Fired))
+		return err
+	})
+	if errors.Is(err, engine.ErrConflict) {
+		return err
+	}
+	return translate(err)
+}
+
+// ListTicks implements schedule.Store.
+func (s *Store) ListTicks(ctx context.Context, group, name string, limit int) ([]schedule.Tick, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListTicks"), group, name, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []schedule.Tick
+	for rows.Next() {
+		var t schedule.Tick
+		var tick, fired int64
+		if err := rows.Scan(&t.Group, &t.Name, &tick, &t.ExecutionARN, &t.Error, &t.Attempts, &fired); err != nil {
+			return nil, translate(err)
+		}
+		t.Time, t.Fired = fromMicros(tick), fromMicros(fired)
+		out = append(out, t)
+	}
+	return out, translate(rows.Err())
+}
