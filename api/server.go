@@ -18,6 +18,7 @@ import (
 	"github.com/stepwise-dev/stepwise/api/awsjson"
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 	"github.com/stepwise-dev/stepwise/api/grpcapi"
+	"github.com/stepwise-dev/stepwise/api/scheduler"
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
@@ -40,6 +41,9 @@ type Config struct {
 	MaxBodyBytes int64
 	// UI, when set, serves the web UI for every GET that is not an API path.
 	UI http.Handler
+	// Schedules, when set, serves the EventBridge Scheduler API
+	// (api/scheduler) at its paths, behind the front door.
+	Schedules http.Handler
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -118,6 +122,11 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", s.front(restAPI, gw))
+	for _, p := range scheduler.Paths {
+		if s.cfg.Schedules != nil {
+			mux.Handle(p, s.front(restAPI, s.cfg.Schedules))
+		}
+	}
 	aws := s.front(awsAPI, s.aws)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -97,9 +97,10 @@ type Target struct {
 
 // RetryPolicy bounds the attempts to start a tick's execution while
 // StartExecution fails for a reason that may pass (the database is down).
+// A zero policy is AWS's default (185 retries within 86400 s).
 type RetryPolicy struct {
 	MaximumEventAgeInSeconds int // 60 to 86400; defaults to 86400
-	MaximumRetryAttempts     int // 0 to 185; defaults to 185
+	MaximumRetryAttempts     int // 0 to 185
 }
 
 var nameRE = regexp.MustCompile(`^[0-9a-zA-Z\-_.]{1,64}$`)
@@ -132,11 +133,11 @@ func (s *Schedule) Normalize() error {
 		s.ActionAfterCompletion = AfterNone
 	}
 	rp := &s.Target.RetryPolicy
+	if *rp == (RetryPolicy{}) { // no policy: AWS's
+		rp.MaximumRetryAttempts = 185
+	}
 	if rp.MaximumEventAgeInSeconds == 0 {
 		rp.MaximumEventAgeInSeconds = 86400
-	}
-	if rp.MaximumRetryAttempts == 0 {
-		rp.MaximumRetryAttempts = 185
 	}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }

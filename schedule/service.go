@@ -1,0 +1,78 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+// Service is the operations of the schedule APIs over a Store: it checks
+// schedules and plans their next tick, so every API (the EventBridge
+// Scheduler endpoint today) behaves alike.
+type Service struct {
+	Store Store
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+}
+
+func (v *Service) now() time.Time {
+	if v.Now != nil {
+		return v.Now()
+	}
+	return time.Now()
+}
+
+// Create checks and stores a new schedule. Errors: ErrInvalidInput,
+// ErrNotFound (no such group), ErrConflict (the name is taken).
+func (v *Service) Create(ctx context.Context, s Schedule) (Schedule, error) {
+	if err := s.Normalize(); err != nil {
+		return Schedule{}, err
+	}
+	now := v.now().UTC()
+	s.Created, s.Modified = now, now
+	if err := v.Store.CreateSchedule(ctx, Plan(s, now)); err != nil {
+		return Schedule{}, err
+	}
+	return s, nil
+}
+
+// Update replaces a schedule, keeping its creation date; its next tick is
+// planned again from now. Errors: ErrInvalidInput, ErrNotFound.
+func (v *Service) Update(ctx context.Context, s Schedule) (Schedule, error) {
+	if err := s.Normalize(); err != nil {
+		return Schedule{}, err
+	}
+	old, err := v.Store.GetSchedule(ctx, s.Group, s.Name)
+	if err != nil {
+		return Schedule{}, err
+	}
+	now := v.now().UTC()
+	s.Created, s.Modified = old.Schedule.Created, now
+	if err := v.Store.UpdateSchedule(ctx, Plan(s, now)); err != nil {
+		return Schedule{}, err
+	}
+	return s, nil
+}
+
+// CreateGroup checks and stores a new schedule group.
+func (v *Service) CreateGroup(ctx context.Context, name string) (Group, error) {
+	if err := ValidName("Name", name); err != nil {
+		return Group{}, err
+	}
+	now := v.now().UTC()
+	g := Group{Name: name, Created: now, Modified: now}
+	return g, v.Store.CreateScheduleGroup(ctx, g)
+}
+
+// ErrDefaultGroup is the refusal to delete the default group.
+var ErrDefaultGroup = fmt.Errorf("%w: the default schedule group cannot be deleted", engine.ErrInvalidInput)
+
+// DeleteGroup deletes a group and its schedules; not the default group.
+func (v *Service) DeleteGroup(ctx context.Context, name string) error {
+	if name == DefaultGroup {
+		return ErrDefaultGroup
+	}
+	return v.Store.DeleteScheduleGroup(ctx, name)
+}
