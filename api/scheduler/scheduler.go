@@ -83,10 +83,12 @@ func New(cfg Config) *Handler {
 	return h
 }
 
-// Run fires due ticks until ctx ends (see schedule.Scheduler.Run).
+// Run fires due ticks until ctx ends (see schedule.Scheduler.Run); it
+// returns nil then.
 func (h *Handler) Run(ctx context.Context) error {
 	if h.sched == nil {
 		h.cfg.Logger.Warn("schedules: the store keeps no schedules; none will fire")
+		<-ctx.Done()
 		return nil
 	}
 	return h.sched.Run(ctx)

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/stepwise-dev/stepwise/api"
+	"github.com/stepwise-dev/stepwise/api/scheduler"
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
@@ -198,7 +199,8 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		return err
 	}
 
-	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log, UI: ui.Handler()})
+	sched := scheduler.New(scheduler.Config{Store: st, Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log}) // EventBridge Scheduler API and loop
+	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log, UI: ui.Handler(), Schedules: sched})
 	if err != nil {
 		return err
 	}
@@ -214,6 +216,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	g.start("grpc", func() error { return gs.Serve(grpcLn) })
 	g.start("engine", func() error { return eng.Run(ctx) })
 	g.start("dispatcher", func() error { return runDispatch(ctx) })
+	g.start("schedules", func() error { return sched.Run(ctx) })
 
 	var names []string
 	if cfg.Workers {

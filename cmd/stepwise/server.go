@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/stepwise-dev/stepwise/api"
+	"github.com/stepwise-dev/stepwise/api/scheduler"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/postgres"
 	"github.com/stepwise-dev/stepwise/ui"
@@ -156,7 +157,8 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	} else if eng, err = engine.New(ecfg); err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log, UI: ui.Handler()})
+	sched := scheduler.New(scheduler.Config{Store: st, Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log}) // EventBridge Scheduler API and loop
+	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log, UI: ui.Handler(), Schedules: sched})
 	if err != nil {
 		return err
 	}
@@ -171,6 +173,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	g.start("grpc", func() error { return gs.Serve(grpcLn) })
 	g.start("engine", func() error { return eng.Run(ctx) })
 	g.start("dispatcher", func() error { return runDispatch(ctx) })
+	g.start("schedules", func() error { return sched.Run(ctx) })
 	fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpLn.Addr(), grpcLn.Addr())
 	err = g.wait(ctx)
 	shutdown(log, stdout, g, &cl, cancel, hs, gs)
