@@ -274,6 +274,9 @@ type StartExecutionInput struct {
 	// Parent, when set, makes the execution a child that answers the
 	// parent's task when it ends (see children.go).
 	Parent *Parent
+	// StateMachineARN is the ARN the execution is started through when it
+	// names a version or an alias (see StartTarget); "" for the machine's.
+	StateMachineARN string
 }
 
 // StartExecution starts an execution. A name is unique per state machine:
@@ -314,8 +317,11 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	now := e.cfg.Now()
 	x := &Execution{
 		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
-		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: e.stateMachineARN(sm.Name),
+		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN,
 		Status: StatusRunning, Input: in.Input, StartDate: now, State: EncodeState(&State{}),
+	}
+	if x.StateMachineARN == "" {
+		x.StateMachineARN = e.stateMachineARN(sm.Name)
 	}
 	if p := in.Parent; p != nil {
 		x.ParentID, x.ParentToken = p.ExecutionID, p.Token

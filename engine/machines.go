@@ -145,8 +145,10 @@ func (e *Engine) resourceExists(ctx context.Context, arn string) error {
 		}
 		return nil
 	}
-	// Activities (arn:aws:states:<region>:<account>:activity:<name>) are
-	// added with the activities store; until then they do not exist.
+	if name, ok := strings.CutPrefix(arn, "arn:aws:states:"+e.cfg.Region+":"+e.cfg.Account+":activity:"); ok && name != "" {
+		_, err := e.DescribeActivity(ctx, arn)
+		return err
+	}
 	return ErrNotFound
 }
 

@@ -279,6 +279,10 @@ type Store interface {
 	EndedChildren(ctx context.Context, limit int) ([]*Execution, error)
 	// GetTask returns a task row and its status.
 	GetTask(ctx context.Context, token string) (Task, string, error)
+
+	// VersionStore keeps revisions' roles, published versions and aliases
+	// (versions.go).
+	VersionStore
 }
 
 // Dispatcher hands a committed task to a worker. It is called only after the

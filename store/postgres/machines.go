@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/internal/versioning"
 )
 
 // ListStateMachines implements engine.Store.
@@ -181,4 +182,188 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 	}
 	sql := strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1)
 	return queryExecutions(s.pool.Query(ctx, sql, args...))
+}
+
+// lockLatestRevision locks a live machine's row and reads its latest
+// revision.
+func lockLatestRevision(ctx context.Context, tx pgx.Tx, name string) (engine.StateMachine, error) {
+	sm := engine.StateMachine{Name: name}
+	err := tx.QueryRow(ctx, q("LockLatestRevision"), name).Scan(&sm.Version, &sm.Definition, &sm.RoleARN, &sm.ARN, &sm.CreatedAt)
+	return sm, err
+}
+
+// ReviseStateMachine implements engine.Store.
+func (s *Store) ReviseStateMachine(ctx context.Context, name string, definition, roleARN *string, now time.Time) (engine.StateMachine, error) {
+	var sm engine.StateMachine
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var err error
+		if sm, err = lockLatestRevision(ctx, tx, name); err != nil {
+			return err
+		}
+		if !versioning.Revise(&sm, definition, roleARN, now) {
+			return nil // nothing changes
+		}
+		if err := tx.QueryRow(ctx, q("BumpRevision"), name, sm.RoleARN).Scan(&sm.Version); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, q("InsertRevision"), name, sm.Version, sm.Definition, sm.RoleARN, now)
+		return err
+	})
+	return sm, translate(err)
+}
+
+// StateMachineCreatedAt implements engine.Store.
+func (s *Store) StateMachineCreatedAt(ctx context.Context, name string) (time.Time, error) {
+	var t time.Time
+	err := s.pool.QueryRow(ctx, q("StateMachineCreatedAt"), name).Scan(&t)
+	return t, translate(err)
+}
+
+func scanVersion(name string, row pgx.Row) (engine.Version, error) {
+	v := engine.Version{StateMachine: name}
+	err := row.Scan(&v.Number, &v.Revision, &v.RoleARN, &v.Description, &v.CreatedAt)
+	return v, err
+}
+
+// PublishVersion implements engine.Store.
+func (s *Store) PublishVersion(ctx context.Context, name string, revision int, description string, now time.Time) (engine.Version, error) {
+	var v engine.Version
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		sm, err := lockLatestRevision(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if sm.Version != revision {
+			return engine.ErrConflict
+		}
+		v, err = scanVersion(name, tx.QueryRow(ctx, q("NewestVersion"), name))
+		if err == nil && v.Revision == revision {
+			return nil // already published
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		v = engine.Version{StateMachine: name, Revision: revision, RoleARN: sm.RoleARN, Description: description, CreatedAt: now}
+		return tx.QueryRow(ctx, q("InsertVersion"), name, revision, sm.RoleARN, description, now).Scan(&v.Number)
+	})
+	return v, translate(err)
+}
+
+// GetVersion implements engine.Store.
+func (s *Store) GetVersion(ctx context.Context, name string, number int) (engine.Version, error) {
+	v, err := scanVersion(name, s.pool.QueryRow(ctx, q("GetVersion"), name, number))
+	return v, translate(err)
+}
+
+// VersionOfRevision implements engine.Store.
+func (s *Store) VersionOfRevision(ctx context.Context, name string, revision int) (engine.Version, error) {
+	v, err := scanVersion(name, s.pool.QueryRow(ctx, q("VersionOfRevision"), name, revision))
+	return v, translate(err)
+}
+
+// ListVersions implements engine.Store.
+func (s *Store) ListVersions(ctx context.Context, name string, before, limit int) ([]engine.Version, error) {
+	rows, err := s.pool.Query(ctx, q("ListVersions"), name, before, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (engine.Version, error) { return scanVersion(name, r) })
+	return out, translate(err)
+}
+
+// DeleteVersion implements engine.Store.
+func (s *Store) DeleteVersion(ctx context.Context, name string, number int, now time.Time) ([]string, error) {
+	var aliases []string
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, q("LockMachine"), name); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, q("AliasesOfVersion"), name, number)
+		if err != nil {
+			return err
+		}
+		if aliases, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil || len(aliases) > 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, q("DeleteVersion"), name, number, now)
+		return err
+	})
+	return aliases, translate(err)
+}
+
+// lockRoutes locks a live machine's row and checks that the versions an
+// alias routes to exist (ErrNotFound otherwise).
+func lockRoutes(ctx context.Context, tx pgx.Tx, a engine.Alias) error {
+	var n string
+	if err := tx.QueryRow(ctx, q("LockMachine"), a.StateMachine).Scan(&n); err != nil {
+		return err
+	}
+	r := versioning.Columns(a.Routes)
+	var live int
+	if err := tx.QueryRow(ctx, q("CountLiveVersions"), a.StateMachine, r[0], r[2]).Scan(&live); err != nil {
+		return err
+	}
+	if live != len(a.Routes) {
+		return engine.ErrNotFound
+	}
+	return nil
+}
+
+// CreateAlias implements engine.Store.
+func (s *Store) CreateAlias(ctx context.Context, a engine.Alias) error {
+	return s.writeAlias(ctx, a, "InsertAlias", engine.ErrConflict, a.CreatedAt, a.UpdatedAt)
+}
+
+// UpdateAlias implements engine.Store.
+func (s *Store) UpdateAlias(ctx context.Context, a engine.Alias) error {
+	return s.writeAlias(ctx, a, "UpdateAlias", engine.ErrNotFound, a.UpdatedAt)
+}
+
+// writeAlias runs query (InsertAlias or UpdateAlias) for a, with times
+// after its routing columns, under its machine's lock; noRow is the error
+// when the query returns no row.
+func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, noRow error, times ...any) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := lockRoutes(ctx, tx, a); err != nil {
+			return err
+		}
+		args := append(append([]any{a.StateMachine, a.Name, a.Description}, versioning.Columns(a.Routes)...), times...)
+		var n string
+		err := tx.QueryRow(ctx, q(query), args...).Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return noRow
+		}
+		return err
+	})
+	return translate(err)
+}
+
+func scanAlias(machine string, row pgx.Row) (engine.Alias, error) {
+	a := engine.Alias{StateMachine: machine}
+	var r versioning.Scanned
+	err := row.Scan(append(append([]any{&a.Name, &a.Description}, r.Dest()...), &a.CreatedAt, &a.UpdatedAt)...)
+	a.Routes = r.Routes()
+	return a, err
+}
+
+// GetAlias implements engine.Store.
+func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alias, error) {
+	a, err := scanAlias(machine, s.pool.QueryRow(ctx, q("GetAlias"), machine, name))
+	return a, translate(err)
+}
+
+// ListAliases implements engine.Store.
+func (s *Store) ListAliases(ctx context.Context, machine, afterName string, limit int) ([]engine.Alias, error) {
+	rows, err := s.pool.Query(ctx, q("ListAliases"), machine, afterName, limit)
+	if err != nil {
+		return nil, translate(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (engine.Alias, error) { return scanAlias(machine, r) })
+	return out, translate(err)
+}
+
+// DeleteAlias implements engine.Store.
+func (s *Store) DeleteAlias(ctx context.Context, machine, name string) error {
+	_, err := s.pool.Exec(ctx, q("DeleteAlias"), machine, name)
+	return translate(err)
 }

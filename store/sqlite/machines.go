@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/internal/versioning"
 )
 
 // ListStateMachines implements engine.Store.
@@ -39,7 +40,13 @@ func (s *Store) DeleteStateMachine(ctx context.Context, name string, now time.Ti
 		if err := tx.QueryRowContext(ctx, q("DeleteStateMachine"), name, micros(now)).Scan(&arn); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, q("DeleteAllTags"), arn)
+		if _, err := tx.ExecContext(ctx, q("DeleteAllTags"), arn); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, q("DeleteMachineAliases"), name); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, q("DeleteMachineVersions"), name, micros(now))
 		return err
 	})
 	return translate(err)
@@ -192,4 +199,206 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 	}
 	args = append(args, f.Limit)
 	return queryExecutions(s.r.QueryContext(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
+}
+
+// row is what QueryRowContext and Rows give to scan.
+type row interface{ Scan(dest ...any) error }
+
+// collect scans every row of a query (rows and err as QueryContext
+// returns them) and closes it.
+func collect[T any](rows *sql.Rows, err error, scan func(row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, v)
+	}
+	return out, translate(rows.Err())
+}
+
+// latestRevision reads a live machine's latest revision (inside a write
+// transaction, which is the lock).
+func latestRevision(ctx context.Context, tx *sql.Tx, name string) (engine.StateMachine, error) {
+	sm := engine.StateMachine{Name: name}
+	var created int64
+	err := tx.QueryRowContext(ctx, q("LockLatestRevision"), name).Scan(&sm.Version, &sm.Definition, &sm.RoleARN, &sm.ARN, &created)
+	sm.CreatedAt = fromMicros(created)
+	return sm, err
+}
+
+// ReviseStateMachine implements engine.Store.
+func (s *Store) ReviseStateMachine(ctx context.Context, name string, definition, roleARN *string, now time.Time) (engine.StateMachine, error) {
+	var sm engine.StateMachine
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if sm, err = latestRevision(ctx, tx, name); err != nil {
+			return err
+		}
+		if !versioning.Revise(&sm, definition, roleARN, now) {
+			return nil // nothing changes
+		}
+		if err := tx.QueryRowContext(ctx, q("BumpRevision"), name, sm.RoleARN).Scan(&sm.Version); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, q("InsertRevision"), name, sm.Version, sm.Definition, sm.RoleARN, micros(now))
+		return err
+	})
+	return sm, translate(err)
+}
+
+// StateMachineCreatedAt implements engine.Store.
+func (s *Store) StateMachineCreatedAt(ctx context.Context, name string) (time.Time, error) {
+	var t int64
+	if err := s.r.QueryRowContext(ctx, q("StateMachineCreatedAt"), name).Scan(&t); err != nil {
+		return time.Time{}, translate(err)
+	}
+	return fromMicros(t), nil
+}
+
+func scanVersion(name string, r row) (engine.Version, error) {
+	v := engine.Version{StateMachine: name}
+	var created int64
+	err := r.Scan(&v.Number, &v.Revision, &v.RoleARN, &v.Description, &created)
+	v.CreatedAt = fromMicros(created)
+	return v, err
+}
+
+// PublishVersion implements engine.Store.
+func (s *Store) PublishVersion(ctx context.Context, name string, revision int, description string, now time.Time) (engine.Version, error) {
+	var v engine.Version
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		sm, err := latestRevision(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if sm.Version != revision {
+			return engine.ErrConflict
+		}
+		v, err = scanVersion(name, tx.QueryRowContext(ctx, q("NewestVersion"), name))
+		if err == nil && v.Revision == revision {
+			return nil // already published
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		v = engine.Version{StateMachine: name, Revision: revision, RoleARN: sm.RoleARN, Description: description, CreatedAt: now}
+		return tx.QueryRowContext(ctx, q("InsertVersion"), name, revision, sm.RoleARN, description, micros(now)).Scan(&v.Number)
+	})
+	return v, translate(err)
+}
+
+// GetVersion implements engine.Store.
+func (s *Store) GetVersion(ctx context.Context, name string, number int) (engine.Version, error) {
+	v, err := scanVersion(name, s.r.QueryRowContext(ctx, q("GetVersion"), name, number))
+	return v, translate(err)
+}
+
+// VersionOfRevision implements engine.Store.
+func (s *Store) VersionOfRevision(ctx context.Context, name string, revision int) (engine.Version, error) {
+	v, err := scanVersion(name, s.r.QueryRowContext(ctx, q("VersionOfRevision"), name, revision))
+	return v, translate(err)
+}
+
+// ListVersions implements engine.Store.
+func (s *Store) ListVersions(ctx context.Context, name string, before, limit int) ([]engine.Version, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListVersions"), name, before, limit)
+	return collect(rows, err, func(r row) (engine.Version, error) { return scanVersion(name, r) })
+}
+
+// DeleteVersion implements engine.Store.
+func (s *Store) DeleteVersion(ctx context.Context, name string, number int, now time.Time) ([]string, error) {
+	var aliases []string
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q("AliasesOfVersion"), name, number)
+		aliases, err = collect(rows, err, func(r row) (a string, err error) { return a, r.Scan(&a) })
+		if err != nil || len(aliases) > 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, q("DeleteVersion"), name, number, micros(now))
+		return err
+	})
+	return aliases, translate(err)
+}
+
+// checkRoutes checks, inside a write transaction, that the machine is live
+// and the versions an alias routes to exist (ErrNotFound otherwise).
+func checkRoutes(ctx context.Context, tx *sql.Tx, a engine.Alias) error {
+	var n string
+	if err := tx.QueryRowContext(ctx, q("LockMachine"), a.StateMachine).Scan(&n); err != nil {
+		return err
+	}
+	r := versioning.Columns(a.Routes)
+	var live int
+	if err := tx.QueryRowContext(ctx, q("CountLiveVersions"), a.StateMachine, r[0], r[2]).Scan(&live); err != nil {
+		return err
+	}
+	if live != len(a.Routes) {
+		return engine.ErrNotFound
+	}
+	return nil
+}
+
+// CreateAlias implements engine.Store.
+func (s *Store) CreateAlias(ctx context.Context, a engine.Alias) error {
+	return s.writeAlias(ctx, a, "InsertAlias", engine.ErrConflict, micros(a.CreatedAt), micros(a.UpdatedAt))
+}
+
+// UpdateAlias implements engine.Store.
+func (s *Store) UpdateAlias(ctx context.Context, a engine.Alias) error {
+	return s.writeAlias(ctx, a, "UpdateAlias", engine.ErrNotFound, micros(a.UpdatedAt))
+}
+
+// writeAlias runs query (InsertAlias or UpdateAlias) for a, with times
+// after its routing columns, in a write transaction that first checks its
+// routes; noRow is the error when the query returns no row.
+func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, noRow error, times ...any) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		if err := checkRoutes(ctx, tx, a); err != nil {
+			return err
+		}
+		args := append(append([]any{a.StateMachine, a.Name, a.Description}, versioning.Columns(a.Routes)...), times...)
+		var n string
+		err := tx.QueryRowContext(ctx, q(query), args...).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return noRow
+		}
+		return err
+	})
+	return translate(err)
+}
+
+func scanAlias(machine string, r row) (engine.Alias, error) {
+	a := engine.Alias{StateMachine: machine}
+	var rs versioning.Scanned
+	var created, updated int64
+	err := r.Scan(append(append([]any{&a.Name, &a.Description}, rs.Dest()...), &created, &updated)...)
+	a.CreatedAt, a.UpdatedAt, a.Routes = fromMicros(created), fromMicros(updated), rs.Routes()
+	return a, err
+}
+
+// GetAlias implements engine.Store.
+func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alias, error) {
+	a, err := scanAlias(machine, s.r.QueryRowContext(ctx, q("GetAlias"), machine, name))
+	return a, translate(err)
+}
+
+// ListAliases implements engine.Store.
+func (s *Store) ListAliases(ctx context.Context, machine, afterName string, limit int) ([]engine.Alias, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListAliases"), machine, afterName, limit)
+	return collect(rows, err, func(r row) (engine.Alias, error) { return scanAlias(machine, r) })
+}
+
+// DeleteAlias implements engine.Store.
+func (s *Store) DeleteAlias(ctx context.Context, machine, name string) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, q("DeleteAlias"), machine, name)
+		return err
+	})
+	return translate(err)
 }

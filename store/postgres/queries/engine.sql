@@ -26,7 +26,7 @@ SELECT name, latest_version, $2, $3 FROM sm
 RETURNING (SELECT arn FROM sm), (SELECT role_arn FROM sm), version;
 
 -- name: GetStateMachine
-SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
+SELECT m.name, m.arn, coalesce(v.role_arn, m.role_arn), v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name
  WHERE m.name = $1 AND v.version = CASE WHEN $2::integer = 0 THEN m.latest_version ELSE $2::integer END;

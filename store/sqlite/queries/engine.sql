@@ -24,7 +24,7 @@ INSERT INTO state_machine_versions (state_machine, version, definition, created_
 VALUES (?1, ?2, ?3, ?4);
 
 -- name: GetStateMachine
-SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
+SELECT m.name, m.arn, coalesce(v.role_arn, m.role_arn), v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name
  WHERE m.name = ?1 AND v.version = CASE WHEN ?2 = 0 THEN m.latest_version ELSE ?2 END;

@@ -2,7 +2,8 @@
 -- execution listing. Each starts with "-- name: Name".
 
 -- name: ListStateMachines
-SELECT m.name, m.arn, m.role_arn, v.version, v.definition, v.created_at, 0
+-- A machine's creationDate is its own, not its latest revision's.
+SELECT m.name, m.arn, m.role_arn, v.version, v.definition, m.created_at, 0
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name AND v.version = m.latest_version
  WHERE m.deleted_at IS NULL AND m.name > ?1
@@ -43,3 +44,108 @@ SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, s
    /*conditions*/
  ORDER BY id DESC
  LIMIT ?;
+
+-- Revisions, published versions and aliases (engine.VersionStore).
+
+-- name: LockLatestRevision
+-- (the write transaction is the lock)
+SELECT m.latest_version, v.definition, coalesce(v.role_arn, m.role_arn), m.arn, v.created_at
+  FROM state_machines m
+  JOIN state_machine_versions v ON v.state_machine = m.name AND v.version = m.latest_version
+ WHERE m.name = ?1 AND m.deleted_at IS NULL;
+
+-- name: BumpRevision
+UPDATE state_machines SET latest_version = latest_version + 1, role_arn = ?2
+ WHERE name = ?1
+RETURNING latest_version;
+
+-- name: InsertRevision
+INSERT INTO state_machine_versions (state_machine, version, definition, role_arn, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5);
+
+-- name: StateMachineCreatedAt
+SELECT created_at FROM state_machines WHERE name = ?1 AND deleted_at IS NULL;
+
+-- name: NewestVersion
+SELECT number, revision, role_arn, description, created_at
+  FROM published_versions
+ WHERE state_machine = ?1 AND deleted_at IS NULL
+ ORDER BY number DESC
+ LIMIT 1;
+
+-- name: InsertVersion
+-- Numbers are never reused: deleted versions count.
+INSERT INTO published_versions (state_machine, number, revision, role_arn, description, created_at)
+SELECT ?1, coalesce(max(number), 0) + 1, ?2, ?3, ?4, ?5
+  FROM published_versions WHERE state_machine = ?1
+RETURNING number;
+
+-- name: GetVersion
+SELECT number, revision, role_arn, description, created_at
+  FROM published_versions
+ WHERE state_machine = ?1 AND number = ?2 AND deleted_at IS NULL;
+
+-- name: VersionOfRevision
+SELECT number, revision, role_arn, description, created_at
+  FROM published_versions
+ WHERE state_machine = ?1 AND revision = ?2
+ ORDER BY number DESC
+ LIMIT 1;
+
+-- name: ListVersions
+SELECT number, revision, role_arn, description, created_at
+  FROM published_versions
+ WHERE state_machine = ?1 AND deleted_at IS NULL AND (?2 = 0 OR number < ?2)
+ ORDER BY number DESC
+ LIMIT ?3;
+
+-- name: LockMachine
+-- (the write transaction is the lock)
+SELECT name FROM state_machines WHERE name = ?1 AND deleted_at IS NULL;
+
+-- name: AliasesOfVersion
+SELECT name FROM state_machine_aliases
+ WHERE state_machine = ?1 AND (version1 = ?2 OR version2 = ?2)
+ ORDER BY name;
+
+-- name: DeleteVersion
+UPDATE published_versions SET deleted_at = ?3
+ WHERE state_machine = ?1 AND number = ?2 AND deleted_at IS NULL;
+
+-- name: CountLiveVersions
+SELECT count(*) FROM published_versions
+ WHERE state_machine = ?1 AND deleted_at IS NULL AND number IN (?2, coalesce(?3, ?2));
+
+-- name: InsertAlias
+INSERT INTO state_machine_aliases (state_machine, name, description, version1, weight1, version2, weight2,
+                                   created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT DO NOTHING
+RETURNING name;
+
+-- name: UpdateAlias
+UPDATE state_machine_aliases
+   SET description = ?3, version1 = ?4, weight1 = ?5, version2 = ?6, weight2 = ?7, updated_at = ?8
+ WHERE state_machine = ?1 AND name = ?2
+RETURNING name;
+
+-- name: GetAlias
+SELECT name, description, version1, weight1, version2, weight2, created_at, updated_at
+  FROM state_machine_aliases
+ WHERE state_machine = ?1 AND name = ?2;
+
+-- name: ListAliases
+SELECT name, description, version1, weight1, version2, weight2, created_at, updated_at
+  FROM state_machine_aliases
+ WHERE state_machine = ?1 AND name > ?2
+ ORDER BY name
+ LIMIT ?3;
+
+-- name: DeleteAlias
+DELETE FROM state_machine_aliases WHERE state_machine = ?1 AND name = ?2;
+
+-- name: DeleteMachineAliases
+DELETE FROM state_machine_aliases WHERE state_machine = ?1;
+
+-- name: DeleteMachineVersions
+UPDATE published_versions SET deleted_at = ?2 WHERE state_machine = ?1 AND deleted_at IS NULL;
