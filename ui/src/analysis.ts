@@ -6,7 +6,10 @@ import { tryParse } from './json'
 // they must belong to: the state just entered, the one awaiting a retry, the
 // one whose exit follows, or the one whose task resource matches.
 
-export type StateStatus = 'running' | 'failed' | 'caught' | 'retried' | 'succeeded' | 'cancelled' | 'notReached'
+export type StateStatus = 'running' | 'waiting' | 'failed' | 'caught' | 'retried' | 'succeeded' | 'cancelled' | 'notReached'
+
+/** The task token of a .waitForTaskToken task, as the engine makes them: "<execution id>-<seq>-<mac>". */
+export const TASK_TOKEN = /^\d+-\d+-[0-9a-f]{32}$/
 
 export interface Attempt {
   scheduledId: number
@@ -18,6 +21,13 @@ export interface Attempt {
   output?: string
   error?: string
   cause?: string
+  /** The state's TimeoutSeconds and HeartbeatSeconds, as scheduled. */
+  timeoutSeconds?: number
+  heartbeatSeconds?: number
+  /** The resource waits for a callback (.waitForTaskToken). */
+  callback?: boolean
+  /** The task token found in the parameters of a callback task. */
+  token?: string
 }
 
 export interface Visit {
@@ -34,7 +44,7 @@ export interface Visit {
   failed: boolean
   retries: number
   attempts: Attempt[]
-  status: 'running' | 'succeeded' | 'failed' | 'caught' | 'cancelled'
+  status: 'running' | 'waiting' | 'succeeded' | 'failed' | 'caught' | 'cancelled'
   started?: boolean
 }
 
@@ -69,6 +79,26 @@ export function details(e: HistoryEvent): Record<string, unknown> {
 }
 
 const s = (v: unknown) => (typeof v === 'string' ? v : v == null ? undefined : JSON.stringify(v))
+const n = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' && isFinite(Number(v)) ? Number(v) : undefined)
+
+/** findToken returns the first string in a JSON text that looks like a task token. */
+export function findToken(json?: string): string | undefined {
+  if (!json) return undefined
+  let found: string | undefined
+  const walk = (v: unknown) => {
+    if (found) return
+    if (typeof v === 'string') {
+      if (TASK_TOKEN.test(v)) found = v
+    } else if (Array.isArray(v)) v.forEach(walk)
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk)
+  }
+  try {
+    walk(JSON.parse(json))
+  } catch {
+    return undefined
+  }
+  return found
+}
 
 export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
   const visits: Visit[] = []
@@ -134,7 +164,18 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
           v.failed = false
           v.error = v.cause = undefined
         }
-        v.attempts.push({ scheduledId: e.id, scheduledAt: e.timestamp, parameters: s(d.parameters) ?? s(d.input), resource: res })
+        const parameters = s(d.parameters) ?? s(d.input)
+        const callback = (res ?? '').endsWith('.waitForTaskToken')
+        v.attempts.push({
+          scheduledId: e.id,
+          scheduledAt: e.timestamp,
+          parameters,
+          resource: res,
+          timeoutSeconds: n(d.timeoutInSeconds),
+          heartbeatSeconds: n(d.heartbeatInSeconds),
+          callback,
+          token: callback ? findToken(parameters) : undefined,
+        })
       }
     } else if (t === 'TaskStarted' || t === 'TaskSubmitted') {
       const prevState = eventState[i - 1]
@@ -212,7 +253,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
   const lastDetails = last ? details(last) : {}
   for (const v of open) {
     if (!ended) {
-      v.status = 'running'
+      v.status = outstanding(v) && v.attempts[v.attempts.length - 1].callback ? 'waiting' : 'running'
     } else if (v.failed || v.type === 'Fail') {
       v.status = 'failed'
     } else if (v === open[open.length - 1] && last && /^Execution(Failed|TimedOut)$/.test(last.type)) {
@@ -235,7 +276,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
     info.visits.push(v)
     info.retries += v.retries
   }
-  const rank: StateStatus[] = ['running', 'failed', 'caught', 'retried', 'succeeded', 'cancelled', 'notReached']
+  const rank: StateStatus[] = ['running', 'waiting', 'failed', 'caught', 'retried', 'succeeded', 'cancelled', 'notReached']
   for (const info of states.values()) {
     let best: StateStatus = 'notReached'
     for (const v of info.visits) {
@@ -246,6 +287,11 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
     info.status = best
   }
   return { states, eventState, iterations, visits }
+}
+
+/** waitingVisits are the visits whose task waits for a callback, oldest first. */
+export function waitingVisits(a: Analysis): Visit[] {
+  return a.visits.filter((v) => v.status === 'waiting')
 }
 
 // taskEventKind reads Lambda (LambdaFunction*) and activity (Activity*)

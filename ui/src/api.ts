@@ -283,3 +283,18 @@ export async function stopExecution(arn: string, error: string, cause: string): 
   const r = await call<Raw>('POST', '/v1/executions/' + enc(arn) + ':stop', { error, cause })
   return toExecution(r.execution)
 }
+
+// Task callbacks (.waitForTaskToken): the TaskService routes, with the
+// same token handling as every other call.
+
+export async function sendTaskSuccess(taskToken: string, output: string): Promise<void> {
+  await call<Raw>('POST', '/v1/tasks:success', { taskToken, output })
+}
+
+export async function sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+  await call<Raw>('POST', '/v1/tasks:failure', { taskToken, error, cause })
+}
+
+export async function sendTaskHeartbeat(taskToken: string): Promise<void> {
+  await call<Raw>('POST', '/v1/tasks:heartbeat', { taskToken })
+}

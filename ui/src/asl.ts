@@ -1,14 +1,25 @@
 // The shape of an ASL definition as the graph needs it.
 
+export interface AslEdge {
+  to: string
+  /** Short text on the edge: a Choice rule, "Default", or a Catch's error names. */
+  label: string
+  /** The whole text when label was shortened. */
+  title?: string
+  kind: 'next' | 'choice' | 'default' | 'catch'
+}
+
 export interface AslState {
   name: string
   type: string
   next?: string
   end: boolean
-  /** Choice targets and Catch targets, labelled. */
-  edges: { to: string; label: string; kind: 'next' | 'choice' | 'default' | 'catch' }[]
+  edges: AslEdge[]
   branches?: AslScope[] // Parallel
   processor?: AslScope // Map
+  /** Map: "DISTRIBUTED" or "INLINE". */
+  mode?: string
+  maxConcurrency?: number
   resource?: string
   retry: boolean
   catchers: boolean
@@ -30,6 +41,14 @@ export function parseDefinition(def: string): AslScope | undefined {
   }
 }
 
+/** LABEL_MAX is the longest edge label drawn; longer ones end with "…" and show whole on hover. */
+export const LABEL_MAX = 36
+
+function shorten(s: string, max = LABEL_MAX): { label: string; title?: string } {
+  const one = s.replace(/\s+/g, ' ').trim()
+  return one.length <= max ? { label: one } : { label: one.slice(0, max - 1) + '…', title: one }
+}
+
 function scope(r: Raw): AslScope {
   const states: AslState[] = []
   const src = r && typeof r.States === 'object' && r.States ? r.States : {}
@@ -46,25 +65,72 @@ function scope(r: Raw): AslScope {
     }
     if (st.next) st.edges.push({ to: st.next, label: '', kind: 'next' })
     if (Array.isArray(s?.Choices)) {
-      s.Choices.forEach((c: Raw, i: number) => {
-        if (typeof c?.Next === 'string') st.edges.push({ to: c.Next, label: `rule ${i + 1}`, kind: 'choice' })
+      s.Choices.forEach((c: Raw) => {
+        if (typeof c?.Next === 'string') st.edges.push({ to: c.Next, ...shorten(ruleText(c)), kind: 'choice' })
       })
-      if (typeof s?.Default === 'string') st.edges.push({ to: s.Default, label: 'default', kind: 'default' })
+      if (typeof s?.Default === 'string') st.edges.push({ to: s.Default, label: 'Default', kind: 'default' })
     }
     if (Array.isArray(s?.Catch)) {
       for (const c of s.Catch) {
         if (typeof c?.Next === 'string') {
           const errs = Array.isArray(c.ErrorEquals) ? c.ErrorEquals.join(', ') : ''
-          st.edges.push({ to: c.Next, label: 'catch ' + errs, kind: 'catch' })
+          st.edges.push({ to: c.Next, ...shorten(errs || 'catch'), kind: 'catch' })
         }
       }
     }
     if (Array.isArray(s?.Branches)) st.branches = s.Branches.map(scope)
     const proc = s?.ItemProcessor ?? s?.Iterator
-    if (proc) st.processor = scope(proc)
+    if (proc) {
+      st.processor = scope(proc)
+      st.mode = String(proc?.ProcessorConfig?.Mode ?? 'INLINE').toUpperCase()
+      if (typeof s?.MaxConcurrency === 'number') st.maxConcurrency = s.MaxConcurrency
+    }
     states.push(st)
   }
   return { startAt: String(r?.StartAt ?? ''), states }
+}
+
+const ops: [string, string][] = [
+  ['Equals', '=='],
+  ['GreaterThanEquals', '>='],
+  ['LessThanEquals', '<='],
+  ['GreaterThan', '>'],
+  ['LessThan', '<'],
+  ['Matches', 'matches'],
+]
+
+/**
+ * ruleText is a Choice rule in short form: `$.tier == "gold"`,
+ * `$.n >= 10 && $.ok == true`, `!($.x present)`, or a JSONata
+ * Condition without its `{% %}`.
+ */
+export function ruleText(r: Raw): string {
+  if (!r || typeof r !== 'object') return '?'
+  if (typeof r.Condition === 'string') return r.Condition.replace(/^\s*\{%\s*/, '').replace(/\s*%\}\s*$/, '')
+  if (Array.isArray(r.And)) return r.And.map(nested).join(' && ')
+  if (Array.isArray(r.Or)) return r.Or.map(nested).join(' || ')
+  if (r.Not) return '!' + nested(r.Not)
+  const v = typeof r.Variable === 'string' ? r.Variable : '?'
+  for (const [key, val] of Object.entries<Raw>(r)) {
+    if (key === 'Variable' || key === 'Next' || key === 'Comment' || key === 'Assign' || key === 'Output') continue
+    if (key === 'IsPresent') return `${v} ${val ? 'present' : 'absent'}`
+    if (key === 'IsNull') return `${v} ${val ? '== null' : '!= null'}`
+    const is = key.match(/^Is(String|Numeric|Boolean|Timestamp)$/)
+    if (is) return `${v} ${val ? 'is' : 'is not'} ${is[1].toLowerCase()}`
+    const path = key.endsWith('Path')
+    const base = path ? key.slice(0, -4) : key
+    for (const [suffix, op] of ops) {
+      if (base.endsWith(suffix) && /^(String|Numeric|Boolean|Timestamp)/.test(base)) {
+        return `${v} ${op} ${path ? String(val) : JSON.stringify(val)}`
+      }
+    }
+  }
+  return v
+}
+
+function nested(r: Raw): string {
+  const t = ruleText(r)
+  return r && (Array.isArray(r.And) || Array.isArray(r.Or)) ? `(${t})` : t
 }
 
 /** allStates lists every state of every scope, depth first. */

@@ -170,3 +170,13 @@ export function tryParse(s: string): unknown {
     return undefined
   }
 }
+
+/** jsonSyntaxError is parseJSON's message for text that is not JSON, or "". */
+export function jsonSyntaxError(text: string): string {
+  try {
+    parseJSON(text)
+    return ''
+  } catch (e) {
+    return (e as Error).message
+  }
+}

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { StateInfo } from '../analysis'
 import { fmtDuration, fmtTime, duration } from '../format'
 import { statusLabel } from './Graph'
+import { CopyButton } from './CopyButton'
 import { JsonView } from './JsonView'
 
 // The selected state: each visit's input, output, error and cause, timing
@@ -50,6 +51,14 @@ export function StatePanel({ name, info, onClose }: { name: string; info?: State
             <dd>{fmtDuration(duration(v.enteredAt, v.exitedAt))}</dd>
             <dt>Retries</dt>
             <dd data-testid="retry-count">{v.retries}</dd>
+            {v.attempts.some((a) => a.token) && (
+              <>
+                <dt>Task token</dt>
+                <dd className="mono small" style={{ wordBreak: 'break-all' }}>
+                  {v.attempts[v.attempts.length - 1].token ?? '—'} {v.attempts[v.attempts.length - 1].token && <CopyButton text={v.attempts[v.attempts.length - 1].token!} />}
+                </dd>
+              </>
+            )}
           </dl>
           {(v.error || v.cause) && (
             <div className="failure" data-testid="state-error">
@@ -86,7 +95,7 @@ export function StatePanel({ name, info, onClose }: { name: string; info?: State
                   {v.attempts.map((a, i) => (
                     <tr key={i} className={a.result === 'succeeded' ? 'good' : a.result ? 'bad' : ''}>
                       <td>{i + 1}</td>
-                      <td>{a.result ?? 'running'}</td>
+                      <td>{a.result ?? (a.callback && v.status === 'waiting' ? 'waiting for callback' : 'running')}</td>
                       <td>{fmtTime(a.scheduledAt)}</td>
                       <td>{fmtDuration(duration(a.scheduledAt, a.endedAt))}</td>
                       <td className="mono">{a.error ? `${a.error}${a.cause ? ': ' + a.cause : ''}` : ''}</td>

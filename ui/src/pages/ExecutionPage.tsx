@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { useVirtualizer } from '@tanstack/react-virtual'
 import * as api from '../api'
-import { analyse } from '../analysis'
+import { analyse, Iteration, waitingVisits } from '../analysis'
 import { parseDefinition } from '../asl'
+import { Callbacks } from '../components/Callbacks'
 import { EventFilter, EventTable } from '../components/EventTable'
 import { Graph, Legend } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
@@ -71,18 +73,22 @@ export function ExecutionPage({ arn }: { arn: string }) {
 
   // Live updates while the execution runs: poll the execution and the newest events.
   const running = exec?.status === 'RUNNING'
+  const refresh = useCallback(async () => {
+    const [x, got] = await Promise.all([api.describeExecution(arn), api.newerEvents(arn, lastId.current)])
+    // Two refreshes may overlap (a poll and an answer): keep each event once.
+    const evs = got.filter((e) => e.id > lastId.current)
+    if (evs.length) {
+      lastId.current = evs[evs.length - 1].id
+      setEvents((old) => [...old, ...evs])
+    }
+    setExec(x)
+  }, [arn])
   useEffect(() => {
     if (!running) return
     let live = true
     const tick = async () => {
       try {
-        const [x, evs] = await Promise.all([api.describeExecution(arn), api.newerEvents(arn, lastId.current)])
-        if (!live) return
-        if (evs.length) {
-          lastId.current = evs[evs.length - 1].id
-          setEvents((old) => [...old, ...evs])
-        }
-        setExec(x)
+        if (live) await refresh()
       } catch {
         // keep polling; a transient error should not blank the page
       }
@@ -92,10 +98,11 @@ export function ExecutionPage({ arn }: { arn: string }) {
       live = false
       clearInterval(h)
     }
-  }, [arn, running])
+  }, [refresh, running])
 
   const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : undefined), [machine])
   const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
+  const waiting = useMemo(() => waitingVisits(analysis), [analysis])
 
   const stop = useCallback(async () => {
     setStopError(undefined)
@@ -134,6 +141,11 @@ export function ExecutionPage({ arn }: { arn: string }) {
           {exec.name}
         </h2>
         <StatusBadge status={exec.status} />
+        {running && waiting.length > 0 && (
+          <span className="pill status-waiting" data-testid="exec-waiting">
+            waiting for callback
+          </span>
+        )}
         {running && <span className="live">● live</span>}
         <span className="spacer" />
         <button onClick={startAgain} title="Start a new execution of this machine with this input">
@@ -175,11 +187,20 @@ export function ExecutionPage({ arn }: { arn: string }) {
         </div>
       )}
       {loading && <div className="muted">{loading}</div>}
+      {running && (
+        <Callbacks
+          visits={waiting}
+          onAnswered={() => {
+            refresh().catch(() => undefined)
+            setTimeout(() => refresh().catch(() => undefined), 400)
+          }}
+        />
+      )}
       <div className="split">
         <div className="graph-pane">
           {definition ? (
             <>
-              <Graph definition={definition} states={analysis.states} selected={selected} onSelect={setSelected} />
+              <Graph definition={definition} states={analysis.states} iterations={analysis.iterations} selected={selected} onSelect={setSelected} />
               <Legend />
             </>
           ) : (
@@ -232,15 +253,25 @@ export function ExecutionPage({ arn }: { arn: string }) {
   )
 }
 
-function Iterations({ iterations, onShow }: { iterations: [string, import('../analysis').Iteration[]][]; onShow: (from: number, to?: number) => void }) {
+const ITER_ROW = 34
+
+// The iterations of one Map state as a virtualised table: only the rows in
+// view are in the DOM, so 10,000 iterations keep the page short.
+function Iterations({ iterations, onShow }: { iterations: [string, Iteration[]][]; onShow: (from: number, to?: number) => void }) {
   const [map, setMap] = useState(iterations[0]?.[0] ?? '')
   const [index, setIndex] = useState('')
-  const list = iterations.find(([m]) => m === map)?.[1] ?? []
+  const [status, setStatus] = useState('')
+  const list = useMemo(() => iterations.find(([m]) => m === map)?.[1] ?? [], [iterations, map])
+  const shown = useMemo(
+    () => list.filter((it) => (index.trim() === '' || String(it.index) === index.trim()) && (status === '' || it.status === status)),
+    [list, index, status],
+  )
+  const counts = useMemo(() => list.reduce<Record<string, number>>((acc, it) => ((acc[it.status] = (acc[it.status] ?? 0) + 1), acc), {}), [list])
+  const parent = useRef<HTMLDivElement>(null)
+  const v = useVirtualizer({ count: shown.length, getScrollElement: () => parent.current, estimateSize: () => ITER_ROW, overscan: 10 })
   if (iterations.length === 0) return <p className="muted">This execution ran no Map iterations.</p>
-  const shown = index === '' ? list : list.filter((it) => String(it.index) === index.trim())
-  const counts = list.reduce<Record<string, number>>((acc, it) => ({ ...acc, [it.status]: (acc[it.status] ?? 0) + 1 }), {})
   return (
-    <div className="iterations">
+    <div className="iterations" data-testid="iterations">
       <div className="filters">
         <label>
           Map state{' '}
@@ -253,41 +284,63 @@ function Iterations({ iterations, onShow }: { iterations: [string, import('../an
           </select>
         </label>
         <label>
+          Status{' '}
+          <select value={status} onChange={(e) => setStatus(e.target.value)} data-testid="iteration-status">
+            <option value="">all</option>
+            {['running', 'succeeded', 'failed', 'cancelled'].map((s) => (
+              <option key={s} value={s}>
+                {s} ({counts[s] ?? 0})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Index <input value={index} onChange={(e) => setIndex(e.target.value)} placeholder="all" size={6} data-testid="iteration-index" />
         </label>
-        <span className="muted">
-          {list.length} iterations · {Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(' · ')}
+        <span className="muted" data-testid="iteration-count">
+          {shown.length === list.length ? `${list.length} iterations` : `${shown.length} of ${list.length} iterations`} ·{' '}
+          {Object.entries(counts)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(' · ')}
         </span>
       </div>
-      <table className="tbl">
-        <thead>
-          <tr>
-            <th>Index</th>
-            <th>Status</th>
-            <th>Started</th>
-            <th>Duration</th>
-            <th>Events</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.slice(0, 1000).map((it) => (
-            <tr key={it.index} data-iteration={it.index}>
-              <td>{it.index}</td>
-              <td>
-                <span className={'pill status-' + (it.status === 'cancelled' ? 'cancelled' : it.status)}>{it.status}</span>
-              </td>
-              <td>{fmtTime(it.startedAt)}</td>
-              <td>{fmtDuration(duration(it.startedAt, it.endedAt))}</td>
-              <td>
-                <button className="link" onClick={() => onShow(it.startId, it.endId)}>
-                  events {it.startId}–{it.endId ?? '…'}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {shown.length > 1000 && <p className="muted">Showing the first 1000; filter by index to find one.</p>}
+      <div className="iter-grid">
+        <div className="iter-row head">
+          <span>Index</span>
+          <span>Status</span>
+          <span>Started</span>
+          <span>Duration</span>
+          <span>Events</span>
+        </div>
+        <div className="iter-scroll" ref={parent} style={{ height: `min(${Math.max(1.5, shown.length) * ITER_ROW + 2}px, max(260px, 100vh - 210px))` }} data-testid="iteration-scroll">
+          {shown.length === 0 && <div className="muted pad">No iteration matches.</div>}
+          <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+            {v.getVirtualItems().map((item) => {
+              const it = shown[item.index]
+              return (
+                <div
+                  key={it.map + '#' + it.index}
+                  className="iter-row"
+                  data-iteration={it.index}
+                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+                >
+                  <span>{it.index}</span>
+                  <span>
+                    <span className={'pill status-' + it.status}>{it.status}</span>
+                  </span>
+                  <span>{fmtTime(it.startedAt)}</span>
+                  <span>{fmtDuration(duration(it.startedAt, it.endedAt))}</span>
+                  <span>
+                    <button className="link" onClick={() => onShow(it.startId, it.endId)}>
+                      events {it.startId}–{it.endId ?? '…'}
+                    </button>
+                  </span>
+                </div>
+              )
+            })}
+          </div>
+        </div>
+      </div>
     </div>
   )
 }

@@ -5,7 +5,7 @@ import { Graph } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
 import { ErrorBox } from '../components/Status'
 import { fmtTime } from '../format'
-import { parseJSON } from '../json'
+import { jsonSyntaxError } from '../json'
 import { Link, navigate, paths } from '../router'
 import { ExecutionsList } from './ExecutionsList'
 
@@ -120,7 +120,7 @@ export function MachinePage({ name }: { name: string }) {
           Definition
         </button>
       </div>
-      {tab === 'graph' && def && <Graph definition={def} height={440} />}
+      {tab === 'graph' && def && <Graph definition={def} maxHeight="80vh" />}
       {tab === 'definition' && <JsonView text={shown.definition} label={`Definition v${shown.version}`} openDepth={99} />}
       <h3>Executions</h3>
       <ExecutionsList machine={name} showMachineFilter={false} />
@@ -137,14 +137,7 @@ function StartForm({ machine, onCancel }: { machine: string; onCancel: () => voi
   const [name, setName] = useState('')
   const [error, setError] = useState<unknown>()
   const [busy, setBusy] = useState(false)
-  const syntax = useMemo(() => {
-    try {
-      parseJSON(input)
-      return ''
-    } catch (e) {
-      return (e as Error).message
-    }
-  }, [input])
+  const syntax = useMemo(() => jsonSyntaxError(input), [input])
   const submit = async () => {
     if (syntax) return
     setBusy(true)
