@@ -13,8 +13,8 @@
 // failure if another writer got there first, which rolls the whole batch
 // back. So a transition costs one round trip and one commit.
 //
-// It imports engine and statelang (for the history event type) and no
-// other Stepwise package.
+// It imports engine, statelang (for the history event type) and schedule
+// (schedules.go implements schedule.Store), and no other Stepwise package.
 package postgres
 
 import (

@@ -33,8 +33,8 @@
 // Times are stored as microseconds since the Unix epoch, Postgres's
 // timestamptz precision.
 //
-// It imports engine and statelang (for the history event type) and no
-// other Stepwise package.
+// It imports engine, statelang (for the history event type) and schedule
+// (schedules.go implements schedule.Store), and no other Stepwise package.
 package sqlite
 
 import (

@@ -11,7 +11,8 @@
 // are deterministic and never wait for real time; the concurrent ones use
 // the real clock but assert only outcomes, never timings.
 //
-// It imports engine, statelang and internal/conformance, and no store.
+// It imports engine, statelang, schedule (schedules.go: the schedule
+// scenarios, RunSchedules) and internal/conformance, and no store.
 package storetest
 
 import (
