@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/statelang"
 )
@@ -209,13 +210,13 @@ func (e *Engine) StateMachineCreatedAt(ctx context.Context, name string) (time.T
 	return e.store.StateMachineCreatedAt(ctx, name)
 }
 
-// page decodes a next token of the listings here: a base64 key.
+// decodeToken decodes a next token of the listings here: a base64 key.
 func decodeToken(token string) (string, error) {
 	if token == "" {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) == 0 {
+	if err != nil || len(b) == 0 || !utf8.Valid(b) {
 		return "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
 	}
 	return string(b), nil

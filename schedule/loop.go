@@ -34,8 +34,9 @@ type Config struct {
 	Lease time.Duration
 	// Batch is how many due schedules one pass claims. Defaults to 64.
 	Batch int
-	// MissedAfter is how late a tick may fire under CatchUpNone. Defaults
-	// to 1 minute.
+	// MissedAfter is how late a tick may be and still count as on time:
+	// a later one was missed (no scheduler ran), and the schedule's
+	// catch-up rule decides what fires. Defaults to 1 minute.
 	MissedAfter time.Duration
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
@@ -121,8 +122,8 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 }
 
 // fire fires a claimed schedule's due tick (per its catch-up rule) and
-// advances it. Under CatchUpAll it goes on with the following ticks while
-// they are due too, up to Batch of them (the rest in the next pass).
+// advances it, and goes on with the following ticks while they are due
+// too (a poll came late), up to Batch of them (the rest in the next pass).
 func (s *Scheduler) fire(ctx context.Context, r Record) (int, error) {
 	n := 0
 	for {
@@ -133,7 +134,7 @@ func (s *Scheduler) fire(ctx context.Context, r Record) (int, error) {
 		n++
 		sc := &r.Schedule
 		next, ok := sc.NextTick(tick)
-		if sc.CatchUp != CatchUpAll || !ok || sc.DueAt(next).After(s.cfg.Now()) || n >= s.cfg.Batch {
+		if !ok || sc.DueAt(next).After(s.cfg.Now()) || n >= s.cfg.Batch {
 			return n, nil
 		}
 		r.Version++ // AdvanceSchedule bumped it
@@ -147,16 +148,13 @@ func (s *Scheduler) fireOne(ctx context.Context, r Record) (time.Time, error) {
 	sc := &r.Schedule
 	now := s.cfg.Now()
 	tick := r.NextTick
-	if r.Attempts == 0 { // a tick being retried keeps its time
-		switch sc.CatchUp {
-		case CatchUpOne:
-			tick = latestDue(sc, tick, now)
-		case CatchUpNone:
-			tick = latestDue(sc, tick, now)
-			if now.Sub(sc.DueAt(tick)) > s.cfg.MissedAfter {
-				_, err := s.advance(ctx, r, tick, nil) // dropped: missed
-				return time.Time{}, err
-			}
+	// A tick more than MissedAfter late was missed (no scheduler ran):
+	// the catch-up rule decides. A tick being retried keeps its time.
+	if late := now.Sub(sc.DueAt(tick)) > s.cfg.MissedAfter; late && r.Attempts == 0 && sc.CatchUp != CatchUpAll {
+		tick = latestDue(sc, tick, now)
+		if sc.CatchUp == CatchUpNone && now.Sub(sc.DueAt(tick)) > s.cfg.MissedAfter {
+			_, err := s.advance(ctx, r, tick, nil) // dropped: missed
+			return time.Time{}, err
 		}
 	}
 	name := sc.ExecutionName(tick)

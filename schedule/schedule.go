@@ -28,15 +28,17 @@ const (
 )
 
 // Catch-up rules: what a schedule does with the ticks it missed while no
-// scheduler ran (a Stepwise extension; AWS has no such setting).
+// scheduler ran, that is when its next tick is more than
+// Config.MissedAfter late (a Stepwise extension; AWS has no such
+// setting). Ticks found due together by a late poll all fire.
 const (
 	// CatchUpOne fires the missed ticks once: one execution, for the
 	// latest tick due. The default.
 	CatchUpOne = "ONE"
 	// CatchUpAll fires every missed tick, oldest first.
 	CatchUpAll = "ALL"
-	// CatchUpNone drops the missed ticks: a tick fires only while it is
-	// less than Config.MissedAfter late.
+	// CatchUpNone drops the missed ticks: the latest due fires only if it
+	// is less than Config.MissedAfter late.
 	CatchUpNone = "NONE"
 )
 

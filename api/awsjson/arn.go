@@ -1,7 +1,6 @@
 package awsjson
 
 import (
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -62,28 +61,6 @@ func (h *handler) stateMachineARN(name string) string {
 
 func (h *handler) executionARN(machine, name string) string {
 	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":execution:" + machine + ":" + name
-}
-
-// machineRef resolves a state machine ARN to the engine's name and version
-// (0: the latest). An ARN of another region or account, or with a
-// qualifier that is not a version number (aliases do not exist here), is
-// StateMachineDoesNotExist.
-func (h *handler) machineRef(s string) (name string, version int, err error) {
-	a, err := parseARN(s, "stateMachine")
-	if err != nil {
-		return "", 0, err
-	}
-	if !h.local(a) {
-		return "", 0, errStateMachineDoesNotExist(s)
-	}
-	if a.Qualifier != "" {
-		v, err := strconv.Atoi(a.Qualifier)
-		if err != nil || v <= 0 {
-			return "", 0, errStateMachineDoesNotExist(s)
-		}
-		return a.Name, v, nil
-	}
-	return a.Name, 0, nil
 }
 
 // checkExecutionARN validates an execution ARN's form; the engine looks

@@ -22,10 +22,10 @@
 //     as on AWS), and then CreateStateMachine answers ValidationException:
 //     Express workflows would need a different execution model (no durable
 //     history, StartSyncExecution), which the engine does not have.
-//   - Every UpdateStateMachine with a definition makes a new engine version;
-//     AWS's published versions and aliases (publish, PublishStateMachineVersion,
-//     ...) are not implemented. A qualified ARN name:N names engine version N
-//     in DescribeStateMachine and StartExecution.
+//   - Versions and aliases are AWS's (versions.go): the engine's versions are
+//     AWS's revisions, and revisionId is the revision's number, not a UUID.
+//     An execution started through a version or an alias shows the
+//     qualified ARN as $$.StateMachine.Id.
 //   - loggingConfiguration and tracingConfiguration are validated as AWS does
 //     and otherwise ignored; DescribeStateMachine reports them off.
 //   - Activities are served through the Activities interface; until one is
@@ -127,6 +127,14 @@ func New(cfg Config) http.Handler {
 		"TagResource":                      op(h.tagResource),
 		"UntagResource":                    op(h.untagResource),
 		"ListTagsForResource":              op(h.listTagsForResource),
+		"PublishStateMachineVersion":       op(h.publishStateMachineVersion),
+		"ListStateMachineVersions":         op(h.listStateMachineVersions),
+		"DeleteStateMachineVersion":        op(h.deleteStateMachineVersion),
+		"CreateStateMachineAlias":          op(h.createStateMachineAlias),
+		"DescribeStateMachineAlias":        op(h.describeStateMachineAlias),
+		"UpdateStateMachineAlias":          op(h.updateStateMachineAlias),
+		"DeleteStateMachineAlias":          op(h.deleteStateMachineAlias),
+		"ListStateMachineAliases":          op(h.listStateMachineAliases),
 	}
 	return h
 }

@@ -42,10 +42,11 @@ func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, version, err := h.machineRef(*in.StateMachineArn)
+	start, err := h.startTarget(ctx, *in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
+	name := start.StateMachine
 	if in.Name != nil && !validName(*in.Name) {
 		return nil, errInvalidName(*in.Name)
 	}
@@ -54,7 +55,8 @@ func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (
 			return nil, errInvalidExecutionInput(why)
 		}
 	}
-	x, err := h.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: name, Version: version, Name: deref(in.Name), Input: deref(in.Input)})
+	start.Name, start.Input = deref(in.Name), deref(in.Input)
+	x, err := h.eng.StartExecution(ctx, start)
 	switch {
 	case errors.Is(err, engine.ErrExecutionAlreadyExists):
 		return nil, errExecutionAlreadyExists(h.executionARN(name, deref(in.Name)))
@@ -137,6 +139,9 @@ type describeExecutionOutput struct {
 	Cause           *string      `json:"cause,omitempty"`
 	RedriveCount    int          `json:"redriveCount"`
 	RedriveStatus   string       `json:"redriveStatus"`
+	// The version and alias it was started through (versions.go).
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 func nonEmpty(s string) *string {
@@ -169,9 +174,12 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 		return nil, err
 	}
 	out := &describeExecutionOutput{
-		ExecutionArn: x.ARN, StateMachineArn: x.StateMachineARN, Name: x.Name, Status: x.Status,
+		ExecutionArn: x.ARN, StateMachineArn: h.stateMachineARN(x.StateMachine), Name: x.Name, Status: x.Status,
 		StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
 		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause), RedriveStatus: "NOT_REDRIVABLE",
+	}
+	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
+		return nil, err
 	}
 	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
 		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
@@ -198,6 +206,9 @@ type executionListItem struct {
 	Status          string `json:"status"`
 	StartDate       *epoch `json:"startDate"`
 	StopDate        *epoch `json:"stopDate,omitempty"`
+	// The version and alias it was started through (versions.go).
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -222,32 +233,38 @@ func (h *handler) listExecutions(ctx context.Context, in *listExecutionsInput) (
 	if in.StateMachineArn == nil {
 		return nil, apiErr("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")
 	}
-	name, version, err := h.machineRef(*in.StateMachineArn)
+	t, err := h.target(*in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.eng.DescribeStateMachine(ctx, name, version); err != nil {
+	if _, err := h.eng.DescribeStateMachine(ctx, t.Name, 0); err != nil {
 		return nil, machineError(err, *in.StateMachineArn)
+	}
+	filter, err := h.executionFilter(ctx, t, *in.StateMachineArn)
+	if err != nil {
+		return nil, err
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
 	if in.RedriveFilter != nil && *in.RedriveFilter == "REDRIVEN" {
 		return out, nil // nothing is ever redriven here
 	}
 	xs, next, err := h.eng.ListExecutions(ctx, engine.ListExecutionsInput{
-		StateMachine: name, Status: deref(in.StatusFilter), MaxResults: deref(in.MaxResults), NextToken: deref(in.NextToken),
+		StateMachine: t.Name, Status: deref(in.StatusFilter), MaxResults: deref(in.MaxResults), NextToken: deref(in.NextToken),
+		Filter: filter,
 	})
 	if err != nil {
 		return nil, pageError(err)
 	}
 	out.NextToken = next
 	for _, x := range xs {
-		if version > 0 && x.StateMachineVersion != version {
-			continue // a version ARN lists that version's executions
-		}
-		out.Executions = append(out.Executions, executionListItem{
-			ExecutionArn: x.ARN, StateMachineArn: x.StateMachineARN, Name: x.Name, Status: x.Status,
+		item := executionListItem{
+			ExecutionArn: x.ARN, StateMachineArn: h.stateMachineARN(x.StateMachine), Name: x.Name, Status: x.Status,
 			StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
-		})
+		}
+		if item.StateMachineVersionArn, item.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
+			return nil, err
+		}
+		out.Executions = append(out.Executions, item)
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,8 +91,15 @@ type createStateMachineInput struct {
 }
 
 type createStateMachineOutput struct {
-	StateMachineArn string `json:"stateMachineArn"`
-	CreationDate    *epoch `json:"creationDate"`
+	StateMachineArn        string `json:"stateMachineArn"`
+	CreationDate           *epoch `json:"creationDate"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
+}
+
+// errDescriptionWithoutPublish is AWS's answer to a versionDescription
+// without publish.
+func errDescriptionWithoutPublish() *APIError {
+	return apiErr("ValidationException", "Version description can only be set when publish is true")
 }
 
 func (h *handler) createStateMachine(ctx context.Context, in *createStateMachineInput) (*createStateMachineOutput, error) {
@@ -118,6 +124,9 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkLogging(&v, in.LoggingConfiguration); err != nil {
 		return nil, err
 	}
+	if in.VersionDescription != nil && !in.Publish {
+		return nil, errDescriptionWithoutPublish()
+	}
 	arn := h.stateMachineARN(*in.Name)
 	sm, err := h.eng.CreateStateMachine(ctx, *in.Name, *in.Definition, *in.RoleArn)
 	if err != nil {
@@ -128,7 +137,15 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 			return nil, err
 		}
 	}
-	return &createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: timePtr(sm.CreatedAt)}, nil
+	out := &createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: timePtr(sm.CreatedAt)}
+	if in.Publish {
+		ver, err := h.eng.PublishStateMachineVersion(ctx, sm.Name, "", deref(in.VersionDescription))
+		if err != nil {
+			return nil, publishError(err, arn)
+		}
+		out.StateMachineVersionArn = h.eng.VersionARN(sm.Name, ver.Number)
+	}
+	return out, nil
 }
 
 type stateMachineArnInput struct {
@@ -148,8 +165,11 @@ type describeStateMachineOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	Description          string                `json:"description,omitempty"`
 }
 
+// describeStateMachine describes a machine at its latest revision, or one
+// of its versions by version ARN.
 func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnInput) (*describeStateMachineOutput, error) {
 	var v violations
 	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
@@ -157,18 +177,30 @@ func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnI
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	name, version, err := h.machineRef(*in.StateMachineArn)
+	t, err := h.target(*in.StateMachineArn)
 	if err != nil {
 		return nil, err
 	}
-	sm, err := h.eng.DescribeStateMachine(ctx, name, version)
+	if t.Alias != "" {
+		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	var sm engine.StateMachine
+	var created time.Time
+	description := ""
+	if t.Version > 0 {
+		var ver engine.Version
+		sm, ver, err = h.eng.DescribeStateMachineVersion(ctx, t.Name, t.Version)
+		created, description = ver.CreatedAt, ver.Description
+	} else if sm, err = h.eng.DescribeStateMachine(ctx, t.Name, 0); err == nil {
+		created, err = h.eng.StateMachineCreatedAt(ctx, t.Name)
+	}
 	if err != nil {
 		return nil, machineError(err, *in.StateMachineArn)
 	}
 	out := &describeStateMachineOutput{
 		StateMachineArn: *in.StateMachineArn, Name: sm.Name, Status: "ACTIVE", Definition: sm.Definition,
-		RoleArn: sm.RoleARN, Type: "STANDARD", CreationDate: timePtr(sm.CreatedAt),
-		LoggingConfiguration: loggingOff, TracingConfiguration: tracingOff, RevisionID: strconv.Itoa(sm.Version),
+		RoleArn: sm.RoleARN, Type: "STANDARD", CreationDate: timePtr(created), Description: description,
+		LoggingConfiguration: loggingOff, TracingConfiguration: tracingOff, RevisionID: engine.RevisionID(sm.Version),
 	}
 	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
 		out.Definition = ""
@@ -187,13 +219,13 @@ type updateStateMachineInput struct {
 }
 
 type updateStateMachineOutput struct {
-	UpdateDate *epoch `json:"updateDate"`
-	RevisionID string `json:"revisionId,omitempty"`
+	UpdateDate             *epoch `json:"updateDate"`
+	RevisionID             string `json:"revisionId,omitempty"`
+	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 }
 
-// updateStateMachine stores a new definition as a new engine version.
-// The engine keeps the role of version 1: a new roleArn is accepted and
-// not stored (see the package doc).
+// updateStateMachine makes a new revision when the definition or the role
+// changes, and publishes it as a version when asked.
 func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachineInput) (*updateStateMachineOutput, error) {
 	var v violations
 	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
@@ -203,12 +235,9 @@ func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachine
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	a, err := parseARN(*in.StateMachineArn, "stateMachine")
+	name, err := h.unqualified(*in.StateMachineArn)
 	if err != nil {
 		return nil, err
-	}
-	if !h.local(a) || a.Qualifier != "" {
-		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
 	}
 	if in.Definition == nil && in.RoleArn == nil && in.LoggingConfiguration == nil && in.TracingConfiguration == nil {
 		return nil, apiErr("MissingRequiredParameter", "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must be specified")
@@ -216,17 +245,20 @@ func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachine
 	if err := checkLogging(&v, in.LoggingConfiguration); err != nil {
 		return nil, err
 	}
-	var sm engine.StateMachine
-	if in.Definition != nil {
-		sm, err = h.eng.UpdateStateMachine(ctx, a.Name, *in.Definition)
-	} else {
-		sm, err = h.eng.DescribeStateMachine(ctx, a.Name, 0)
-		sm.CreatedAt = time.Now()
+	if in.VersionDescription != nil && !in.Publish {
+		return nil, errDescriptionWithoutPublish()
 	}
+	sm, ver, err := h.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{
+		Name: name, Definition: in.Definition, RoleARN: in.RoleArn, Publish: in.Publish, VersionDescription: deref(in.VersionDescription),
+	})
 	if err != nil {
-		return nil, machineError(err, *in.StateMachineArn)
+		return nil, publishError(err, *in.StateMachineArn)
 	}
-	return &updateStateMachineOutput{UpdateDate: timePtr(sm.CreatedAt), RevisionID: strconv.Itoa(sm.Version)}, nil
+	out := &updateStateMachineOutput{UpdateDate: timePtr(sm.CreatedAt), RevisionID: engine.RevisionID(sm.Version)}
+	if in.Publish {
+		out.StateMachineVersionArn = h.eng.VersionARN(name, ver.Number)
+	}
+	return out, nil
 }
 
 type empty struct{}

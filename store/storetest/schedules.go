@@ -38,6 +38,7 @@ func RunSchedules(t *testing.T, newStore NewScheduleStore) {
 		{"ScheduleClaims", testScheduleClaims},
 		{"ScheduleExactlyOnce", testScheduleExactlyOnce},
 		{"ScheduleCatchUp", testScheduleCatchUp},
+		{"ScheduleLatePoll", testScheduleLatePoll},
 		{"ScheduleFailures", testScheduleFailures},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
@@ -405,6 +406,26 @@ func testScheduleCatchUp(t *testing.T, s ScheduleStore) {
 		if want := schedEpoch.Add(11 * time.Minute); err != nil || !r.NextTick.Equal(want) {
 			t.Fatalf("%s: next tick %s, %v; want %s", rule, r.NextTick, err, want)
 		}
+	}
+}
+
+// testScheduleLatePoll checks that ticks a late poll finds due together
+// are not missed ticks: under the default rule (ONE) a rate(1 second)
+// schedule polled after 3 s fires its 3 ticks.
+func testScheduleLatePoll(t *testing.T, s ScheduleStore) {
+	h := newSchedHarness(t, s)
+	sc := testSchedule("default", "late-poll", "rate(1 second)")
+	h.create(sc)
+	h.clock.Add(3 * time.Second)
+	if n, err := h.scheduler(s, nil).Tick(h.ctx); n != 3 || err != nil {
+		t.Fatalf("Tick() = %d, %v; want 3 ticks", n, err)
+	}
+	var want []string
+	for i := 1; i <= 3; i++ {
+		want = append(want, sc.ExecutionName(schedEpoch.Add(time.Duration(i)*time.Second)))
+	}
+	if got := h.executions(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("executions %v; want %v", got, want)
 	}
 }
 
