@@ -1,7 +1,8 @@
 // Package archtest checks the import rules of STYLE.md: statelang imports
 // only the standard library, ojg, cel-go and its own JSONata package (which
 // uses regexp2); engine imports no database,
-// NATS, gRPC or proto package; nothing imports cmd.
+// NATS, gRPC or proto package; schedule no store or API package; nothing
+// imports cmd.
 package archtest
 
 import (
@@ -71,6 +72,17 @@ func TestNothingImportsCmd(t *testing.T) {
 		for _, imp := range f[min(1, len(f)):] {
 			if strings.HasPrefix(imp, module+"/cmd") {
 				t.Errorf("%s imports %s; nothing may import cmd", f[0], imp)
+			}
+		}
+	}
+}
+
+func TestScheduleImports(t *testing.T) {
+	forbidden := []string{"github.com/jackc/", "github.com/nats-io/", "google.golang.org/grpc", module + "/store", module + "/api", module + "/proto", "modernc.org/sqlite", "database/sql"}
+	for _, d := range deps(t, module+"/schedule") {
+		for _, f := range forbidden {
+			if strings.HasPrefix(d, f) {
+				t.Errorf("schedule depends on %s; it imports engine, and no store, API, NATS or database package", d)
 			}
 		}
 	}
