@@ -112,11 +112,13 @@ func (s *Server) tokenOK(header string) bool {
 }
 
 // HTTPHandler returns the handler of the HTTP port: the REST gateway under
-// /v1/, the AWS JSON 1.0 protocol at POST /, /healthz, /metrics and the UI
-// (GET and HEAD). Both APIs sit behind the front door (see front); every
-// response carries X-Content-Type-Options: nosniff.
+// /v1/ (timestamps as RFC 3339 text, see restJSON) with its OpenAPI
+// document at OpenAPIPath, the AWS JSON 1.0 protocol at POST /, /healthz,
+// /metrics and the UI (GET and HEAD). Both APIs sit behind the front door
+// (see front); every response carries X-Content-Type-Options: nosniff.
 func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
-	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler))
+	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()))
 	if err := s.services.RegisterGateway(ctx, gw); err != nil {
 		return nil, err
 	}
@@ -133,6 +135,7 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/":

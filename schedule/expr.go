@@ -98,8 +98,14 @@ func parseRate(body string) (time.Duration, error) {
 		}
 		return 0, fmt.Errorf("rate: unit %q must be plural for a value above 1", unit)
 	}
+	if time.Duration(n) > maxRate/d {
+		return 0, fmt.Errorf("rate: %d %s is more than 100 years", n, unit)
+	}
 	return time.Duration(n) * d, nil
 }
+
+// maxRate bounds a rate's period, far from time.Duration's 292 years.
+const maxRate = 100 * 365 * 24 * time.Hour
 
 // cronExpr is a parsed six-field AWS cron expression. Sets are bit masks.
 type cronExpr struct {

@@ -26,6 +26,7 @@ func TestParseExpressionErrors(t *testing.T) {
 		{"rate(0 minutes)", `rate: value "0" must be a positive integer`},
 		{"rate(5 fortnights)", `rate: unit "fortnights"`},
 		{"rate(5)", `rate: want "value unit"`},
+		{"rate(1000000 days)", "rate: 1000000 days is more than 100 years"},
 		{"cron(0 12 * * ?)", "cron: want 6 fields"},
 		{"cron(60 12 * * ? *)", `minutes: "60" is out of range 0-59`},
 		{"cron(0 24 * * ? *)", `hours: "24" is out of range 0-23`},

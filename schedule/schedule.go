@@ -72,7 +72,11 @@ type Schedule struct {
 	// schedule after its last tick.
 	ActionAfterCompletion string `json:",omitempty"`
 	KmsKeyArn             string `json:",omitempty"`
-	Created, Modified     time.Time
+	// ClientToken is the idempotency token of the request that created
+	// the schedule: creating it again with the same token is not a
+	// conflict (the AWS CLI and SDKs send one, and retry with it).
+	ClientToken       string `json:",omitempty"`
+	Created, Modified time.Time
 }
 
 // Window is a FlexibleTimeWindow: with Mode WindowFlexible each tick fires

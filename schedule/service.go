@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,14 +26,21 @@ func (v *Service) now() time.Time {
 }
 
 // Create checks and stores a new schedule. Errors: ErrInvalidInput,
-// ErrNotFound (no such group), ErrConflict (the name is taken).
+// ErrNotFound (no such group), ErrConflict (the name is taken, by another
+// request than s.ClientToken's).
 func (v *Service) Create(ctx context.Context, s Schedule) (Schedule, error) {
 	if err := s.Normalize(); err != nil {
 		return Schedule{}, err
 	}
 	now := v.now().UTC()
 	s.Created, s.Modified = now, now
-	if err := v.Store.CreateSchedule(ctx, Plan(s, now)); err != nil {
+	err := v.Store.CreateSchedule(ctx, Plan(s, now))
+	if errors.Is(err, engine.ErrConflict) && s.ClientToken != "" {
+		if old, gerr := v.Store.GetSchedule(ctx, s.Group, s.Name); gerr == nil && old.Schedule.ClientToken == s.ClientToken {
+			return old.Schedule, nil // the same request again
+		}
+	}
+	if err != nil {
 		return Schedule{}, err
 	}
 	return s, nil
@@ -49,7 +57,7 @@ func (v *Service) Update(ctx context.Context, s Schedule) (Schedule, error) {
 		return Schedule{}, err
 	}
 	now := v.now().UTC()
-	s.Created, s.Modified = old.Schedule.Created, now
+	s.Created, s.Modified, s.ClientToken = old.Schedule.Created, now, old.Schedule.ClientToken
 	if err := v.Store.UpdateSchedule(ctx, Plan(s, now)); err != nil {
 		return Schedule{}, err
 	}

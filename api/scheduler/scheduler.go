@@ -302,7 +302,7 @@ func fromWire(w wireSchedule, name string) (schedule.Schedule, error) {
 		Timezone: w.ScheduleExpressionTimezone, StartDate: fromEpoch(w.StartDate), EndDate: fromEpoch(w.EndDate),
 		State: w.State, Window: schedule.Window{Mode: w.FlexibleTimeWindow.Mode},
 		Target:                schedule.Target{Arn: w.Target.Arn, RoleArn: w.Target.RoleArn, Input: w.Target.Input},
-		ActionAfterCompletion: w.ActionAfterCompletion, KmsKeyArn: w.KmsKeyArn, CatchUp: w.CatchUp,
+		ActionAfterCompletion: w.ActionAfterCompletion, KmsKeyArn: w.KmsKeyArn, CatchUp: w.CatchUp, ClientToken: w.ClientToken,
 	}
 	if m := w.FlexibleTimeWindow.MaximumWindowInMinutes; m != nil {
 		s.Window.MaximumWindowInMinutes = *m

@@ -113,11 +113,26 @@ func TestSchedulesOverHTTP(t *testing.T) {
 	if code, typ, _ := f.do(t, "POST", "/schedules/every-minute", scheduleBody("rate(1 minute)")); code != 409 || typ != "ConflictException" {
 		t.Fatalf("CreateSchedule again = %d %s; want 409 ConflictException", code, typ)
 	}
+	// The same request again (its ClientToken) is not a conflict.
+	body := scheduleBody("rate(1 hour)")
+	body["ClientToken"] = "token-1"
+	for i := range 2 {
+		if code, _, out := f.do(t, "POST", "/schedules/retried", body); code != 200 {
+			t.Fatalf("CreateSchedule with ClientToken, call %d = %d %v; want 200", i+1, code, out)
+		}
+	}
+	body["ClientToken"] = "token-2"
+	if code, typ, _ := f.do(t, "POST", "/schedules/retried", body); code != 409 || typ != "ConflictException" {
+		t.Fatalf("CreateSchedule with another ClientToken = %d %s; want 409 ConflictException", code, typ)
+	}
+	if code, _, _ := f.do(t, "DELETE", "/schedules/retried", nil); code != 200 {
+		t.Fatalf("DeleteSchedule(retried) = %d", code)
+	}
 	code, typ, out := f.do(t, "POST", "/schedules/bad", scheduleBody("cron(0 12 * * * *)"))
 	if code != 400 || typ != "ValidationException" || !strings.Contains(out["Message"].(string), "ScheduleExpression") {
 		t.Fatalf("CreateSchedule(bad cron) = %d %s %v; want a ValidationException naming ScheduleExpression", code, typ, out)
 	}
-	body := scheduleBody("rate(1 minute)")
+	body = scheduleBody("rate(1 minute)")
 	body["GroupName"] = "nope"
 	if code, typ, out := f.do(t, "POST", "/schedules/x", body); code != 404 || typ != "ResourceNotFoundException" || out["Message"] != "Schedule group nope does not exist." {
 		t.Fatalf("CreateSchedule in a missing group = %d %s %v", code, typ, out)

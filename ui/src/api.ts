@@ -117,8 +117,10 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : v == null ? '' : String(v)
 }
 
+// Timestamps are RFC 3339 strings; a server before they were (an object
+// {"rfc3339": ...}) is read too.
 function time(v: unknown): string | undefined {
-  const t = (v as { rfc3339?: string } | undefined)?.rfc3339
+  const t = typeof v === 'string' ? v : (v as { rfc3339?: string } | null | undefined)?.rfc3339
   return t ? t : undefined
 }
 

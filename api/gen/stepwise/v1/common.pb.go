@@ -82,7 +82,9 @@ func (ExecutionStatus) EnumDescriptor() ([]byte, []int) {
 
 // A point in time, as RFC 3339 text with milliseconds in UTC
 // (e.g. "2026-11-26T01:02:03.456Z"). Text keeps the API free of
-// well-known-type imports and reads the same in JSON and in the CLI.
+// well-known-type imports and reads the same in JSON and in the CLI. The
+// REST gateway writes a Time as that text, a JSON string (null when unset),
+// not as an object; see api/rest.go and proto/openapi.yaml.
 type Time struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Rfc3339       string                 `protobuf:"bytes,1,opt,name=rfc3339,proto3" json:"rfc3339,omitempty"`
