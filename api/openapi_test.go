@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,22 +16,10 @@ import (
 // the token, with its title and version and Time described as a string.
 func TestRESTTimesAndOpenAPI(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{AuthToken: "s3cret"})
+	srv := testserver.Start(t, testserver.Options{})
 	call := func(method, path, body string) (int, map[string]any) {
 		t.Helper()
-		req := newRequest(t, method, srv.HTTPURL+path, body)
-		req.Header.Set("Authorization", "Bearer s3cret")
-		resp, err := testserver.HTTPClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		var out map[string]any
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %q is not a JSON object", method, path, raw)
-		}
-		return resp.StatusCode, out
+		return do(t, method, srv.HTTPURL+path, body)
 	}
 	isTime := func(what string, v any) {
 		t.Helper()
@@ -73,7 +60,11 @@ func TestRESTTimesAndOpenAPI(t *testing.T) {
 	}
 
 	// The OpenAPI document: no token needed.
-	resp, err := testserver.HTTPClient.Get(srv.HTTPURL + api.OpenAPIPath)
+	locked := testserver.Start(t, testserver.Options{AuthToken: "s3cret"})
+	if code, _ := do(t, "GET", locked.HTTPURL+"/v1/state-machines", ""); code != http.StatusUnauthorized {
+		t.Errorf("GET /v1/state-machines without the token = %d; want 401", code)
+	}
+	resp, err := testserver.HTTPClient.Get(locked.HTTPURL + api.OpenAPIPath)
 	if err != nil {
 		t.Fatal(err)
 	}
