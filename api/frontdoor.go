@@ -6,13 +6,17 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc/codes"
 
 	"github.com/stepwise-dev/stepwise/api/awsjson"
+	"github.com/stepwise-dev/stepwise/api/limits"
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
@@ -82,7 +86,8 @@ var (
 // against Host, for every method but GET, HEAD and OPTIONS), the content
 // type of POST, PUT and PATCH (a JSON type, which an HTML form or a
 // cross-site fetch without a CORS preflight cannot send), and the body
-// size. Clients that send no Origin (curl, the aws CLI, SDKs) pass the
+// size, then, for the REST gateway, AWS's field limits (package limits).
+// Clients that send no Origin (curl, the aws CLI, SDKs) pass the
 // cross-site check.
 func (s *Server) front(a frontAPI, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -110,10 +115,19 @@ func (s *Server) front(a frontAPI, h http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if r.ContentLength < 0 && !a.aws {
-			// A body of unknown length is read here, so that one too
-			// large is a 413 rather than the gateway's decoding error.
-			// (The AWS handler reads its body itself.)
+		if !a.aws {
+			if p := limits.URL(r.URL.Path, r.URL.RawQuery); p != nil {
+				a.refuse(w, refusal{http.StatusBadRequest, codes.InvalidArgument, p.Code, p.Message})
+				return
+			}
+		}
+		if hasBody(r.Method) {
+			// The body is read here: one too large is a 413 rather than
+			// a decoding error, and its fields are checked against AWS's
+			// limits before the API decodes them (package limits): for
+			// the AWS endpoint, NUL only (its operations check their
+			// fields' lengths as AWS words them); for the REST gateway,
+			// every limit.
 			b, err := io.ReadAll(r.Body)
 			var mb *http.MaxBytesError
 			if errors.As(err, &mb) {
@@ -122,6 +136,14 @@ func (s *Server) front(a frontAPI, h http.Handler) http.Handler {
 			}
 			if err != nil {
 				return // the client went away
+			}
+			check := limits.JSON
+			if a.aws {
+				check = limits.Body
+			}
+			if p := check(b); p != nil {
+				a.refuse(w, refusal{http.StatusBadRequest, codes.InvalidArgument, p.Code, p.Message})
+				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(b))
 		}
@@ -160,4 +182,107 @@ func (a frontAPI) refuse(w http.ResponseWriter, e refusal) {
 	}
 	// Nor after it: the server's last read of the body fails at once.
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+}
+
+// ProtectMetrics returns h with GET /metrics behind the bearer token, when
+// one is configured, as every API route is; public leaves it open (for a
+// scraper that cannot send a token, on a network that is trusted).
+// `stepwise server` and `stepwise dev` wrap HTTPHandler's handler with it.
+func (s *Server) ProtectMetrics(h http.Handler, public bool) http.Handler {
+	if public || s.cfg.AuthToken == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/metrics" && !s.tokenOK(r.Header.Get("Authorization")) {
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="stepwise"`)
+			restAPI.refuse(w, refusal{http.StatusUnauthorized, codes.Unauthenticated, "UnrecognizedClientException",
+				"a valid bearer token is required (Authorization: Bearer <token>)"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// DefaultMaxConnections is the default bound on the connections one port
+// holds open at once.
+const DefaultMaxConnections = 1024
+
+// TooManyConnections is what an HTTP port answers on a connection beyond
+// its bound, before closing it.
+var TooManyConnections = []byte("HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 38\r\n\r\ntoo many connections; try again later\n")
+
+// LimitListener returns ln holding at most max connections open at once
+// (max <= 0: no bound). A connection beyond the bound is answered reject
+// (nil: nothing; TooManyConnections on an HTTP port) and closed within a
+// second (at once beyond 64 such refusals in flight), so that a client
+// opening connections without end costs a file descriptor for an instant
+// rather than until a timeout, and cannot exhaust the process's
+// descriptors (which the database pool and NATS need too).
+func LimitListener(ln net.Listener, max int, reject []byte) net.Listener {
+	if max <= 0 {
+		return ln
+	}
+	return &limitListener{Listener: ln, max: int64(max), reject: reject}
+}
+
+type limitListener struct {
+	net.Listener
+	max       int64
+	open      atomic.Int64
+	rejecting atomic.Int64
+	reject    []byte
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) <= l.max {
+			return &limitedConn{Conn: c, l: l}, nil
+		}
+		l.open.Add(-1)
+		if l.reject == nil || l.rejecting.Add(1) > maxRejecting {
+			if l.reject != nil {
+				l.rejecting.Add(-1)
+			}
+			_ = c.Close()
+			continue
+		}
+		go l.refuse(c)
+	}
+}
+
+// maxRejecting bounds the connections being refused at once with an
+// answer; beyond it they are closed without one.
+const maxRejecting = 64
+
+// refuse answers a connection beyond the bound and closes it, reading
+// what the client sent meanwhile (at most 64 KiB, for at most a second) so
+// that the close does not reset the connection before the client has read
+// the answer.
+func (l *limitListener) refuse(c net.Conn) {
+	defer l.rejecting.Add(-1)
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write(l.reject); err != nil {
+		return
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+}
+
+type limitedConn struct {
+	net.Conn
+	l    *limitListener
+	once sync.Once
+}
+
+func (c *limitedConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stepwise-dev/stepwise/api"
 	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
@@ -234,4 +235,102 @@ func TestNosniff(t *testing.T) {
 			t.Errorf("GET %s: X-Content-Type-Options = %q; want nosniff", p, got)
 		}
 	}
+}
+
+// TestRESTFieldLimits: the REST gateway keeps AWS's field limits and
+// refuses NUL before anything is stored, answering 400 InvalidArgument
+// with a message that names the field and does not echo the value.
+func TestRESTFieldLimits(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	base := srv.HTTPURL
+	if code, _, b := call(t, "POST", base+"/v1/state-machines", strings.NewReader(createBody("lim")), "Content-Type", "application/json"); code != 200 {
+		t.Fatalf("create = %d %s", code, b)
+	}
+	long := strings.Repeat("c", 40000)
+	for _, c := range []struct {
+		method, path, body, field string
+	}{
+		{"POST", "/v1/executions/arn:aws:states:us-east-1:111111111111:execution:lim:x:stop", `{"cause":"` + long + `"}`, "cause"},
+		{"POST", "/v1/tasks:failure", `{"task_token":"t","error":"` + long[:300] + `"}`, "error"},
+		{"POST", "/v1/state-machines", `{"name":"` + long[:81] + `","definition":"{}"}`, "name"},
+		{"POST", "/v1/state-machines", `{"name":"r","definition":"{}","roleArn":"` + long[:300] + `"}`, "roleArn"},
+		{"POST", "/v1/state-machines/lim/executions", `{"input":"\"` + strings.Repeat("i", 262144) + `\""}`, "input"},
+		{"POST", "/v1/state-machines/lim/executions", `{"name":"a\u0000"}`, "name"},
+		{"POST", "/v1/state-machines", `{"name":"n","definition":"{\"StartAt\":\"A\\u0000\",\"States\":{\"A\\u0000\":{\"Type\":\"Pass\",\"End\":true}}}"}`, "definition"},
+		{"GET", "/v1/state-machines/a%00b", "", "path"},
+	} {
+		var body io.Reader
+		if c.body != "" {
+			body = strings.NewReader(c.body)
+		}
+		code, _, b := call(t, c.method, base+c.path, body, "Content-Type", "application/json")
+		msg, _ := jsonField(b, "message").(string)
+		if code != 400 || !strings.Contains(msg, c.field) || len(b) > 1000 {
+			t.Errorf("%s %s (%s) = %d %.300s; want 400 naming %s, the value not echoed", c.method, c.path, c.field, code, b, c.field)
+		}
+	}
+	// An escaped NUL inside an input is stored as it came.
+	code, _, b := call(t, "POST", base+"/v1/state-machines/lim/executions", strings.NewReader(`{"name":"n1","input":"{\"a\":\"x\\u0000y\"}"}`), "Content-Type", "application/json")
+	if code != 200 {
+		t.Fatalf("start with an escaped NUL in the input = %d %s; want 200", code, b)
+	}
+}
+
+// TestLimitListener: beyond its bound a port answers 429 and closes the
+// connection at once; a slot frees when a connection closes.
+func TestLimitListener(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "ok") })}
+	go func() { _ = hs.Serve(api.LimitListener(ln, 2, api.TooManyConnections)) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	dial := func() (net.Conn, *bufio.Reader) {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetDeadline(time.Now().Add(time.Minute)) // only against a hang
+		return c, bufio.NewReader(c)
+	}
+	get := func(c net.Conn, br *bufio.Reader) int {
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			return 0
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return 0
+		}
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	c1, r1 := dial()
+	c2, r2 := dial()
+	if a, b := get(c1, r1), get(c2, r2); a != 200 || b != 200 {
+		t.Fatalf("two connections within the bound = %d, %d; want 200, 200", a, b)
+	}
+	c3, r3 := dial()
+	if code := get(c3, r3); code != 429 {
+		t.Errorf("a third connection = %d; want 429", code)
+	}
+	c3.Close()
+	c1.Close()
+	// The server notices the close when its read fails; then a slot is free.
+	for i := 0; ; i++ {
+		c, r := dial()
+		code := get(c, r)
+		c.Close()
+		if code == 200 {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("after a connection closed, a new one = %d; want 200", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c2.Close()
 }

@@ -104,7 +104,12 @@ type violations []string
 func (v *violations) add(value any, field, constraint string) {
 	val := "null"
 	if value != nil {
-		val = fmt.Sprintf("'%v'", value)
+		// A long value (a megabyte definition) is not echoed whole.
+		v := []rune(fmt.Sprint(value))
+		if len(v) > 256 {
+			v = append(v[:256:256], []rune("…")...)
+		}
+		val = "'" + string(v) + "'"
 	}
 	*v = append(*v, "Value "+val+" at '"+field+"' failed to satisfy constraint: Member must "+constraint)
 }

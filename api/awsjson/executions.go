@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stepwise-dev/stepwise/api/limits"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
@@ -19,6 +20,19 @@ func executionError(err error, arn string) error {
 		return errExecutionDoesNotExist(arn)
 	}
 	return err
+}
+
+// checkLimits checks fields (name, value, name, value, ...) against
+// package limits, which holds what the per-operation checks here do not
+// (a NUL where the store cannot keep one): the first problem as an AWS
+// error, else nil.
+func checkLimits(fieldValues ...string) error {
+	for i := 0; i+1 < len(fieldValues); i += 2 {
+		if p := limits.Check(fieldValues[i], fieldValues[i+1]); p != nil {
+			return apiErr(p.Code, p.Message)
+		}
+	}
+	return nil
 }
 
 type startExecutionInput struct {
@@ -287,6 +301,9 @@ func (h *handler) stopExecution(ctx context.Context, in *stopExecutionInput) (*s
 	v.length(in.Error, "error", 0, 256, false)
 	v.length(in.Cause, "cause", 0, 32768, false)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkLimits("error", deref(in.Error), "cause", deref(in.Cause)); err != nil {
 		return nil, err
 	}
 	if err := checkExecutionARN(*in.ExecutionArn); err != nil {

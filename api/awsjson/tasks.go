@@ -61,6 +61,9 @@ func (h *handler) sendTaskFailure(ctx context.Context, in *sendTaskFailureInput)
 	if err := checkToken(&v, in.TaskToken); err != nil {
 		return nil, err
 	}
+	if err := checkLimits("error", deref(in.Error), "cause", deref(in.Cause)); err != nil {
+		return nil, err
+	}
 	if err := h.eng.SendTaskFailure(ctx, *in.TaskToken, deref(in.Error), deref(in.Cause)); err != nil {
 		return nil, taskError(err)
 	}
