@@ -44,6 +44,7 @@ type devConfig struct {
 	Account    string
 	Poll       time.Duration
 	LogLevel   string
+	FrontDoor  frontDoorConfig
 }
 
 // devFlags defines dev mode's flags on fs, each defaulting to its
@@ -62,6 +63,7 @@ func devFlags(fs *flag.FlagSet) *devConfig {
 	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
 	fs.DurationVar(&c.Poll, "poll", envDuration("STEPWISE_POLL_INTERVAL", 200*time.Millisecond), "how often due timers and lost tasks are looked for (STEPWISE_POLL_INTERVAL)")
 	fs.StringVar(&c.LogLevel, "log-level", env("STEPWISE_LOG_LEVEL", "warn"), "debug, info, warn or error (STEPWISE_LOG_LEVEL)")
+	frontDoorFlags(fs, &c.FrontDoor, false)
 	return c
 }
 
@@ -208,8 +210,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	hs := api.NewHTTPServer(handler)
-	gs := srv.GRPCServer()
+	hs, gs, httpLn, grpcLn := apiServers(srv, handler, httpLn, grpcLn, cfg.FrontDoor)
 
 	g := newGroup(log)
 	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })

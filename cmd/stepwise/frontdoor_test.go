@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os/exec"
 	"strings"
 	"testing"
@@ -17,20 +16,14 @@ import (
 // TestServerFrontDoor runs `stepwise server --auth-token` and checks, on the
 // real process: a request without the token that announces a body and
 // sends almost none of it is refused at once and its connection closed;
-// the scheme's case does not matter; HEAD / serves the UI's headers.
+// the scheme's case does not matter; /metrics needs the token; HEAD /
+// serves the UI's headers.
 func TestServerFrontDoor(t *testing.T) {
 	t.Parallel()
-	pool := pgtest.Pool(t)
-	dsn, err := url.Parse(pgtest.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := dsn.Query()
-	q.Set("search_path", pool.Config().ConnConfig.RuntimeParams["search_path"])
-	dsn.RawQuery = q.Encode()
+	dsn := pgtest.SchemaDSN(t)
 	bin := buildStepwise(t)
 	httpAddr := freePort(t)
-	cmd := exec.Command(bin, "server", "--db", dsn.String(), "--nats", "", "--http", httpAddr, "--grpc", freePort(t), "--auth-token", "s3cret")
+	cmd := exec.Command(bin, "server", "--db", dsn, "--nats", "", "--http", httpAddr, "--grpc", freePort(t), "--auth-token", "s3cret")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -74,6 +67,18 @@ func TestServerFrontDoor(t *testing.T) {
 	req.Header.Set("Authorization", "bearer s3cret")
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Errorf("GET /v1/state-machines with 'bearer s3cret' = %v %v; want 200 with nosniff", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("GET /metrics without the token = %v %v; want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	req, _ = http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /metrics with the token = %v %v; want 200", resp, err)
 	} else {
 		resp.Body.Close()
 	}

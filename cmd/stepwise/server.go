@@ -35,6 +35,7 @@ type serverConfig struct {
 	Account   string
 	AuthToken string
 	Poll      time.Duration
+	FrontDoor frontDoorConfig
 }
 
 func env(name, def string) string {
@@ -77,6 +78,7 @@ func serverFlags(fs *flag.FlagSet) *serverConfig {
 	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
 	fs.StringVar(&c.AuthToken, "auth-token", env("STEPWISE_AUTH_TOKEN", ""), "bearer token the APIs require; empty: no authentication (STEPWISE_AUTH_TOKEN)")
 	fs.DurationVar(&c.Poll, "poll", envDuration("STEPWISE_POLL_INTERVAL", time.Second), "how often due timers and lost tasks are looked for (STEPWISE_POLL_INTERVAL)")
+	frontDoorFlags(fs, &c.FrontDoor, true)
 	return c
 }
 
@@ -166,8 +168,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := api.NewHTTPServer(handler)
-	gs := srv.GRPCServer()
+	hs, gs, httpLn, grpcLn := apiServers(srv, handler, httpLn, grpcLn, cfg.FrontDoor)
 	g := newGroup(log)
 	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })
 	g.start("grpc", func() error { return gs.Serve(grpcLn) })

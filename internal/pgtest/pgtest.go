@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"testing"
 
@@ -76,4 +77,20 @@ func Store(t testing.TB) (*postgres.Store, *pgxpool.Pool) {
 		t.Fatal(err)
 	}
 	return s, pool
+}
+
+// SchemaDSN returns a connection string into a new schema (its
+// search_path), dropped when the test ends: for a process the test starts,
+// such as the stepwise binary.
+func SchemaDSN(t testing.TB) string {
+	t.Helper()
+	pool := Pool(t)
+	u, err := url.Parse(DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", pool.Config().ConnConfig.RuntimeParams["search_path"])
+	u.RawQuery = q.Encode()
+	return u.String()
 }
