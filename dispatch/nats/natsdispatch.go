@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -485,6 +486,7 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 }
 
 func apply(ctx context.Context, eng *engine.Engine, r *wire.Result) error {
+	unstorable(r)
 	switch {
 	case r.Kind == wire.KindHeartbeat:
 		return eng.SendTaskHeartbeat(ctx, r.Token)
@@ -495,6 +497,24 @@ func apply(ctx context.Context, eng *engine.Engine, r *wire.Result) error {
 	}
 	return eng.ApplyWorkerResult(ctx, engine.WorkerResult{Token: r.Token, Attempt: int64(r.Attempt),
 		Failed: r.Kind == wire.KindFailure, Output: string(r.Output), Error: r.Error, Cause: r.Cause})
+}
+
+// unstorable turns a failure whose error name or cause holds a NUL
+// (U+0000), which the store cannot keep (PostgreSQL text refuses it, and
+// the commit would fail on every redelivery), into a States.Runtime failure
+// saying so, with the worker's error and cause quoted with the NULs
+// escaped. An output may hold escaped NULs in its strings: it is kept as
+// it came.
+func unstorable(r *wire.Result) {
+	if r.Kind == wire.KindSuccess || (!strings.ContainsRune(r.Error, 0) && !strings.ContainsRune(r.Cause, 0)) {
+		return
+	}
+	cause := "the worker's error name or cause contains U+0000 (NUL), which cannot be stored; error " +
+		strings.ReplaceAll(strconv.Quote(r.Error), `\x00`, `\u0000`) + ", cause " + strings.ReplaceAll(strconv.Quote(r.Cause), `\x00`, `\u0000`)
+	if len(cause) > 32768 {
+		cause = strings.ToValidUTF8(cause[:32768-3], "") + "..."
+	}
+	r.Error, r.Cause = statelang.ErrRuntime, cause
 }
 
 // NamespaceFor derives an installation's namespace from the identity of

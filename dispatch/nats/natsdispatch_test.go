@@ -540,3 +540,30 @@ func TestLambdaInvokeOutput(t *testing.T) {
 		t.Errorf("history = %s; want Task* events for lambda:invoke", got)
 	}
 }
+
+// TestNULInWorkerFailure: a worker failure whose error name and cause hold
+// a NUL (U+0000), which Postgres text cannot store, fails the task with
+// States.Runtime naming the problem, instead of a commit that fails on
+// every redelivery while the execution stays RUNNING. An output with an
+// escaped NUL is kept as it came.
+func TestNULInWorkerFailure(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	s.worker(workers.Config{}, func(w *workers.Worker) {
+		w.Register("nul", func(_ context.Context, in json.RawMessage) (json.RawMessage, error) {
+			if string(in) == `{"fail":true}` {
+				return nil, workers.Fail("Bad\x00Name", "a\x00b")
+			}
+			return json.RawMessage(`{"s":"x\u0000y"}`), nil
+		})
+	})
+	s.machine("m", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fnARN+`nul","End":true}}}`)
+	x := s.wait(s.start("m", `{"fail":true}`).ARN, 20*time.Second)
+	if x.Status != engine.StatusFailed || x.Error != "States.Runtime" || !strings.Contains(x.Cause, `"Bad\u0000Name"`) {
+		t.Errorf("execution = %s %q %q; want FAILED with States.Runtime quoting the error name", x.Status, x.Error, x.Cause)
+	}
+	x = s.wait(s.start("m", `{}`).ARN, 20*time.Second)
+	if x.Status != engine.StatusSucceeded || x.Output != `{"s":"x\u0000y"}` {
+		t.Errorf("execution = %s %q; want SUCCEEDED with the escaped NUL kept", x.Status, x.Output)
+	}
+}
