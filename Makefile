@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: test vet fmt-check fuzz bench faults build generate generate-check tools ui ui-check
+.PHONY: test vet fmt-check fuzz bench faults hostile build generate generate-check tools ui ui-check
 
 # Code generators, pinned. `make tools` installs them into ./bin.
 BUF_VERSION ?= v1.75.0
@@ -18,6 +18,7 @@ test: vet
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags faults ./internal/faulttest
+	$(GO) vet -tags hostile ./internal/hostiletest
 
 ## fmt-check: fail when a file is not gofmt-formatted.
 fmt-check:
@@ -46,6 +47,11 @@ bench:
 ## restart, terminated Postgres backends under load); about a minute.
 faults:
 	$(GO) test -tags faults -count=1 -v -timeout 8m ./internal/faulttest
+
+## hostile: the hostile-input suite (every attack of issue 16 against the
+## binary with a token; a memory ceiling); under a minute.
+hostile:
+	$(GO) test -tags hostile -count=1 -v -timeout 8m ./internal/hostiletest
 
 build:
 	$(GO) build ./...
