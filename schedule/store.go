@@ -27,6 +27,10 @@ type Group struct {
 	Created, Modified time.Time
 }
 
+// KeepTicks is how many of a schedule's latest fired ticks the store
+// keeps.
+const KeepTicks = 100
+
 // Tick is a fired tick: the execution it started, or why it started none.
 type Tick struct {
 	Group, Name  string
@@ -77,9 +81,10 @@ type Store interface {
 	// Version is bumped; the records are returned as claimed.
 	ClaimDueSchedules(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Record, error)
 	// AdvanceSchedule writes r's NextTick, DueAt and Attempts and, when
-	// fired is not nil, records the tick, in one transaction, only if the
-	// schedule is still at r.Version; else ErrConflict. With remove, the
-	// schedule is deleted instead (ActionAfterCompletion DELETE).
+	// fired is not nil, records the tick (keeping the newest KeepTicks),
+	// in one transaction, only if the schedule is still at r.Version;
+	// else ErrConflict. With remove, the schedule is deleted instead
+	// (ActionAfterCompletion DELETE).
 	AdvanceSchedule(ctx context.Context, r Record, fired *Tick, remove bool) error
 	// ListTicks returns a schedule's latest fired ticks, newest first.
 	ListTicks(ctx context.Context, group, name string, limit int) ([]Tick, error)

@@ -181,7 +181,10 @@ func (s *Store) AdvanceSchedule(ctx context.Context, r schedule.Record, fired *s
 		if fired == nil || remove {
 			return nil
 		}
-		_, err = tx.Exec(ctx, q("RecordTick"), fired.Group, fired.Name, fired.Time, fired.ExecutionARN, fired.Error, fired.Attempts, fired.Fired)
+		if _, err := tx.Exec(ctx, q("RecordTick"), fired.Group, fired.Name, fired.Time, fired.ExecutionARN, fired.Error, fired.Attempts, fired.Fired); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, q("PruneTicks"), fired.Group, fired.Name, schedule.KeepTicks)
 		return err
 	})
 	if errors.Is(err, engine.ErrConflict) {

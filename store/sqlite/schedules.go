@@ -192,7 +192,10 @@ func (s *Store) AdvanceSchedule(ctx context.Context, r schedule.Record, fired *s
 		if fired == nil || remove {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, q("RecordTick"), fired.Group, fired.Name, micros(fired.Time), fired.ExecutionARN, fired.Error, fired.Attempts, micros(fired.Fired))
+		if _, err := tx.ExecContext(ctx, q("RecordTick"), fired.Group, fired.Name, micros(fired.Time), fired.ExecutionARN, fired.Error, fired.Attempts, micros(fired.Fired)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, q("PruneTicks"), fired.Group, fired.Name, schedule.KeepTicks)
 		return err
 	})
 	if errors.Is(err, engine.ErrConflict) {

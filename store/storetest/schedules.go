@@ -358,9 +358,10 @@ func testScheduleExactlyOnce(t *testing.T, s ScheduleStore) {
 	if got := h.executions(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("executions:\n%v\nwant one per tick:\n%v", got, want)
 	}
+	// The store keeps the newest KeepTicks ticks.
 	recorded, err := s.ListTicks(h.ctx, "default", "every-second", 1000)
-	if err != nil || len(recorded) != ticks {
-		t.Fatalf("ListTicks = %d ticks, %v; want %d", len(recorded), err, ticks)
+	if err != nil || len(recorded) != min(ticks, schedule.KeepTicks) || !recorded[0].Time.Equal(schedEpoch.Add(time.Duration(ticks)*time.Second)) {
+		t.Fatalf("ListTicks = %d ticks, %v; want the newest %d", len(recorded), err, min(ticks, schedule.KeepTicks))
 	}
 	for _, tk := range recorded {
 		if tk.ExecutionARN == "" || tk.Error != "" {

@@ -69,6 +69,13 @@ INSERT INTO schedule_ticks (group_name, name, tick, execution_arn, error, attemp
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (group_name, name, tick) DO NOTHING;
 
+-- name: PruneTicks
+-- Keeps a schedule's newest $3 ticks.
+DELETE FROM schedule_ticks
+ WHERE group_name = $1 AND name = $2
+   AND tick <= (SELECT tick FROM schedule_ticks WHERE group_name = $1 AND name = $2
+                 ORDER BY tick DESC LIMIT 1 OFFSET $3);
+
 -- name: ListTicks
 SELECT group_name, name, tick, execution_arn, error, attempts, fired_at FROM schedule_ticks
  WHERE group_name = $1 AND name = $2
