@@ -246,6 +246,20 @@ type wireSchedule struct {
 	LastModificationDate       *epoch      `json:",omitempty"`
 	// CatchUp is Stepwise's catch-up rule (ONE, ALL or NONE).
 	CatchUp string `json:",omitempty"`
+	// Stepwise's additions to GetSchedule's answer (AWS's clients ignore
+	// them): the next ticks (up to 5, the first as planned: a retried
+	// tick or a window offset moves when it fires, not its time), and the
+	// latest ticks fired (up to 5, newest first).
+	NextInvocations   []epoch    `json:",omitempty"`
+	RecentInvocations []wireTick `json:",omitempty"`
+}
+
+type wireTick struct {
+	ScheduledTime epoch
+	ExecutionArn  string `json:",omitempty"`
+	Error         string `json:",omitempty"`
+	Attempts      int
+	FiredAt       epoch
 }
 
 type wireWindow struct {
@@ -386,7 +400,20 @@ func (h *Handler) getSchedule(w http.ResponseWriter, r *http.Request, name strin
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, h.toWire(rec.Schedule))
+	out := h.toWire(rec.Schedule)
+	if next := rec.NextTick; !next.IsZero() && rec.Schedule.State == schedule.Enabled {
+		for ok := true; ok && len(out.NextInvocations) < 5; next, ok = rec.Schedule.NextTick(next) {
+			out.NextInvocations = append(out.NextInvocations, epoch(next))
+		}
+	}
+	ticks, err := h.store.ListTicks(r.Context(), rec.Schedule.Group, rec.Schedule.Name, 5)
+	if err != nil {
+		return err
+	}
+	for _, t := range ticks {
+		out.RecentInvocations = append(out.RecentInvocations, wireTick{epoch(t.Time), t.ExecutionARN, t.Error, t.Attempts, epoch(t.Fired)})
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -433,6 +460,13 @@ func (h *Handler) listSchedules(w http.ResponseWriter, r *http.Request) error {
 	f := schedule.ListFilter{Group: q.Get("ScheduleGroup"), NamePrefix: q.Get("NamePrefix"), State: q.Get("State"), Limit: limit + 1}
 	if f.State != "" && f.State != schedule.Enabled && f.State != schedule.Disabled {
 		return validation("State %q must be ENABLED or DISABLED", f.State)
+	}
+	if f.Group != "" {
+		if _, err := h.store.GetScheduleGroup(r.Context(), f.Group); errors.Is(err, engine.ErrNotFound) {
+			return notFound("Schedule group", f.Group)
+		} else if err != nil {
+			return err
+		}
 	}
 	f.AfterGroup, f.AfterName, _ = strings.Cut(token, "/")
 	recs, err := h.store.ListSchedules(r.Context(), f)

@@ -153,9 +153,20 @@ func TestSchedulesOverHTTP(t *testing.T) {
 	if n, err := f.sched.Tick(context.Background()); n != 1 || err != nil {
 		t.Fatalf("Tick() = %d, %v; want 1 tick fired", n, err)
 	}
-	x, err := f.eng.DescribeExecution(context.Background(), "arn:aws:states:us-east-1:111111111111:execution:sched:every-minute-20260301T100100Z")
+	xarn := "arn:aws:states:us-east-1:111111111111:execution:sched:every-minute-20260301T100100Z"
+	x, err := f.eng.DescribeExecution(context.Background(), xarn)
 	if err != nil || x.Input != `{"at":"2026-03-01T10:01:00Z"}` {
 		t.Fatalf("the tick's execution: %+v, %v", x, err)
+	}
+	// GetSchedule tells the next ticks and the last fired (Stepwise's
+	// additions).
+	_, _, got = f.do(t, "GET", "/schedules/every-minute", nil)
+	next, _ := got["NextInvocations"].([]any)
+	recent, _ := got["RecentInvocations"].([]any)
+	start := float64(f.clock.Now().Unix())
+	if len(next) != 5 || next[0] != start+60 || next[4] != start+300 || len(recent) != 1 ||
+		recent[0].(map[string]any)["ExecutionArn"] != xarn || recent[0].(map[string]any)["ScheduledTime"] != start {
+		t.Fatalf("GetSchedule NextInvocations %v, RecentInvocations %v; want 5 minutes from 10:02 and the 10:01 tick", next, recent)
 	}
 
 	upd := scheduleBody("cron(0 12 * * ? *)")
@@ -195,6 +206,9 @@ func TestSchedulesOverHTTP(t *testing.T) {
 	_, _, list = f.do(t, "GET", "/schedules?ScheduleGroup=reports", nil)
 	if n := len(list["Schedules"].([]any)); n != 1 {
 		t.Fatalf("ListSchedules(ScheduleGroup=reports) = %v", list)
+	}
+	if code, typ, _ := f.do(t, "GET", "/schedules?ScheduleGroup=nope", nil); code != 404 || typ != "ResourceNotFoundException" {
+		t.Fatalf("ListSchedules(ScheduleGroup=nope) = %d %s; want ResourceNotFoundException", code, typ)
 	}
 	_, _, groups := f.do(t, "GET", "/schedule-groups", nil)
 	if gs := groups["ScheduleGroups"].([]any); len(gs) != 2 || gs[0].(map[string]any)["Name"] != "default" || gs[1].(map[string]any)["State"] != "ACTIVE" {
