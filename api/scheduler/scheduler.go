@@ -3,7 +3,8 @@
 // `aws scheduler … --endpoint-url` and the AWS SDKs' scheduler clients
 // work unchanged: CreateSchedule (POST /schedules/{Name}), GetSchedule,
 // UpdateSchedule (PUT), DeleteSchedule, ListSchedules (GET /schedules),
-// and the schedule groups (/schedule-groups/{Name}). Schedules target
+// the schedule groups (/schedule-groups/{Name}) and their tags
+// (/tags/{ResourceArn}, kept by the store's tag table). Schedules target
 // Step Functions state machines (a version by its ARN; aliases not yet).
 //
 // It also owns the scheduler loop of the process (Handler.Run), so the
@@ -20,16 +21,18 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/schedule"
 )
 
 // Paths are the path patterns the handler serves, to mount on a mux.
-var Paths = []string{"/schedules", "/schedules/", "/schedule-groups", "/schedule-groups/"}
+var Paths = []string{"/schedules", "/schedules/", "/schedule-groups", "/schedule-groups/", "/tags/"}
 
 // Config configures New.
 type Config struct {
@@ -55,6 +58,7 @@ type Config struct {
 type Handler struct {
 	cfg   Config
 	store schedule.Store // nil: the store keeps no schedules
+	tags  tagStore       // nil: tags are not kept
 	svc   *schedule.Service
 	sched *schedule.Scheduler
 }
@@ -76,6 +80,7 @@ func New(cfg Config) *Handler {
 	h := &Handler{cfg: cfg}
 	if st, ok := cfg.Store.(schedule.Store); ok && cfg.Engine != nil {
 		h.store = st
+		h.tags, _ = cfg.Store.(tagStore)
 		h.svc = &schedule.Service{Store: st, Now: cfg.Now}
 		h.sched, _ = schedule.New(schedule.Config{Store: st, Starter: cfg.Engine, Region: cfg.Region, Account: cfg.Account,
 			PollInterval: cfg.PollInterval, Now: cfg.Now, Logger: cfg.Logger})
@@ -163,6 +168,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		default:
 			err = &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, r.Method + " is not allowed here"}
 		}
+	case kind == "tags" && name != "":
+		err = h.serveTags(w, r, name)
 	case kind == "schedule-groups" && name != "":
 		switch r.Method {
 		case http.MethodPost:
@@ -511,8 +518,14 @@ func (h *Handler) groupWire(g schedule.Group) wireGroup {
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, name string) error {
-	var in struct{ ClientToken string }
+	var in struct {
+		ClientToken string
+		Tags        []engine.Tag
+	}
 	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := validTags(in.Tags); err != nil {
 		return err
 	}
 	_, err := h.svc.CreateGroup(r.Context(), name)
@@ -521,6 +534,11 @@ func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request, name strin
 	}
 	if err != nil {
 		return err
+	}
+	if len(in.Tags) > 0 && h.tags != nil {
+		if err := h.tags.TagResource(r.Context(), schedule.GroupARN(h.cfg.Region, h.cfg.Account, name), in.Tags, maxTags); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"ScheduleGroupArn": schedule.GroupARN(h.cfg.Region, h.cfg.Account, name)})
 	return nil
@@ -545,6 +563,20 @@ func (h *Handler) deleteGroup(w http.ResponseWriter, r *http.Request, name strin
 	}
 	if err != nil {
 		return err
+	}
+	if h.tags != nil {
+		arn := schedule.GroupARN(h.cfg.Region, h.cfg.Account, name)
+		tags, err := h.tags.ListTags(r.Context(), arn)
+		if err != nil {
+			return err
+		}
+		var keys []string
+		for _, t := range tags {
+			keys = append(keys, t.Key)
+		}
+		if err := h.tags.UntagResource(r.Context(), arn, keys); err != nil {
+			return err
+		}
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 	return nil
@@ -571,5 +603,79 @@ func (h *Handler) listGroups(w http.ResponseWriter, r *http.Request) error {
 		out.ScheduleGroups = append(out.ScheduleGroups, h.groupWire(g))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// tagStore keeps tags by ARN: engine.Store's tag methods.
+type tagStore interface {
+	TagResource(ctx context.Context, arn string, tags []engine.Tag, max int) error
+	UntagResource(ctx context.Context, arn string, keys []string) error
+	ListTags(ctx context.Context, arn string) ([]engine.Tag, error)
+}
+
+// maxTags is AWS's bound on a schedule group's tags.
+const maxTags = 200
+
+func validTags(tags []engine.Tag) error {
+	if len(tags) > maxTags {
+		return validation("at most %d tags", maxTags)
+	}
+	for _, t := range tags {
+		if t.Key == "" || utf8.RuneCountInString(t.Key) > 128 || utf8.RuneCountInString(t.Value) > 256 {
+			return validation("tag key %q: keys are 1 to 128 characters, values at most 256", t.Key)
+		}
+	}
+	return nil
+}
+
+// serveTags serves TagResource (POST), UntagResource (DELETE
+// ?TagKeys=…) and ListTagsForResource (GET) on a schedule group's ARN,
+// the one resource EventBridge Scheduler tags.
+func (h *Handler) serveTags(w http.ResponseWriter, r *http.Request, arn string) error {
+	if h.tags == nil {
+		return &apiError{"NotImplemented", http.StatusNotImplemented, "this store keeps no tags"}
+	}
+	prefix := "arn:aws:scheduler:" + h.cfg.Region + ":" + h.cfg.Account + ":schedule-group/"
+	group, ok := strings.CutPrefix(arn, prefix)
+	if !ok || group == "" {
+		return notFound("Resource", arn)
+	}
+	if _, err := h.store.GetScheduleGroup(r.Context(), group); errors.Is(err, engine.ErrNotFound) {
+		return notFound("Schedule group", group)
+	} else if err != nil {
+		return err
+	}
+	switch r.Method {
+	case http.MethodPost:
+		var in struct{ Tags []engine.Tag }
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+		if err := validTags(in.Tags); err != nil {
+			return err
+		}
+		err := h.tags.TagResource(r.Context(), arn, in.Tags, maxTags)
+		if errors.Is(err, engine.ErrTooManyTags) {
+			return validation("a schedule group carries at most %d tags", maxTags)
+		}
+		if err != nil {
+			return err
+		}
+	case http.MethodDelete:
+		if err := h.tags.UntagResource(r.Context(), arn, r.URL.Query()["TagKeys"]); err != nil {
+			return err
+		}
+	case http.MethodGet:
+		tags, err := h.tags.ListTags(r.Context(), arn)
+		if err != nil {
+			return err
+		}
+		sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
+		writeJSON(w, http.StatusOK, map[string][]engine.Tag{"Tags": append([]engine.Tag{}, tags...)})
+		return nil
+	default:
+		return &apiError{"MethodNotAllowed", http.StatusMethodNotAllowed, r.Method + " is not allowed here"}
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
 	return nil
 }

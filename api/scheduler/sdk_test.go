@@ -14,7 +14,7 @@ import (
 
 // TestSDKScheduler drives the endpoint with the AWS SDK for Go v2
 // scheduler client: create, get, list, update, delete a schedule and a
-// group, and AWS's error types.
+// group, the group's tags, and AWS's error types.
 func TestSDKScheduler(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -26,8 +26,21 @@ func TestSDKScheduler(t *testing.T) {
 	ctx := context.Background()
 	target := &types.Target{Arn: aws.String(machineARN), RoleArn: aws.String("arn:aws:iam::111111111111:role/r"), Input: aws.String(`{"k":1}`),
 		RetryPolicy: &types.RetryPolicy{MaximumRetryAttempts: aws.Int32(3), MaximumEventAgeInSeconds: aws.Int32(600)}}
-	if _, err := c.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String("ops")}); err != nil {
+	gr, err := c.CreateScheduleGroup(ctx, &scheduler.CreateScheduleGroupInput{Name: aws.String("ops"),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("core")}}})
+	if err != nil {
 		t.Fatalf("CreateScheduleGroup: %v", err)
+	}
+	if _, err := c.TagResource(ctx, &scheduler.TagResourceInput{ResourceArn: gr.ScheduleGroupArn,
+		Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}, {Key: aws.String("tmp"), Value: aws.String("x")}}}); err != nil {
+		t.Fatalf("TagResource: %v", err)
+	}
+	if _, err := c.UntagResource(ctx, &scheduler.UntagResourceInput{ResourceArn: gr.ScheduleGroupArn, TagKeys: []string{"tmp"}}); err != nil {
+		t.Fatalf("UntagResource: %v", err)
+	}
+	tags, err := c.ListTagsForResource(ctx, &scheduler.ListTagsForResourceInput{ResourceArn: gr.ScheduleGroupArn})
+	if err != nil || len(tags.Tags) != 2 || aws.ToString(tags.Tags[0].Key) != "env" || aws.ToString(tags.Tags[1].Value) != "core" {
+		t.Fatalf("ListTagsForResource = %+v, %v; want env=dev, team=core", tags, err)
 	}
 	end := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	cr, err := c.CreateSchedule(ctx, &scheduler.CreateScheduleInput{
@@ -85,5 +98,9 @@ func TestSDKScheduler(t *testing.T) {
 	}
 	if _, err := c.DeleteScheduleGroup(ctx, &scheduler.DeleteScheduleGroupInput{Name: aws.String("ops")}); err != nil {
 		t.Fatalf("DeleteScheduleGroup: %v", err)
+	}
+	_, err = c.ListTagsForResource(ctx, &scheduler.ListTagsForResourceInput{ResourceArn: gr.ScheduleGroupArn})
+	if !errors.As(err, &nf) {
+		t.Fatalf("ListTagsForResource of a deleted group = %v; want a ResourceNotFoundException", err)
 	}
 }
