@@ -211,18 +211,23 @@ func (s *Scheduler) advance(ctx context.Context, r Record, tick time.Time, fired
 }
 
 // latestDue returns the latest tick due by now, from tick on: the one
-// execution CatchUpOne starts for a run of missed ticks.
+// execution CatchUpOne starts for a run of missed ticks. It starts its
+// walk two days before now when a tick is due there (a cron of every
+// minute missed for months), or one period before now for a rate.
 func latestDue(sc *Schedule, tick, now time.Time) time.Time {
+	back := 48 * time.Hour
+	if e, err := ParseExpression(sc.Expression); err == nil && e.Kind == KindRate {
+		back = e.Rate
+	}
+	if probe := now.Add(-back); probe.After(tick) {
+		if next, ok := sc.NextTick(probe); ok && !sc.DueAt(next).After(now) {
+			tick = next
+		}
+	}
 	for range 100000 {
 		next, ok := sc.NextTick(tick)
 		if !ok || sc.DueAt(next).After(now) {
 			return tick
-		}
-		// A rate schedule jumps straight to its last period.
-		if e, err := ParseExpression(sc.Expression); err == nil && e.Kind == KindRate && now.Sub(next) > e.Rate {
-			if last, ok := sc.NextTick(now.Add(-e.Rate)); ok && !sc.DueAt(last).After(now) {
-				next = last
-			}
 		}
 		tick = next
 	}
