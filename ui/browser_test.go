@@ -482,7 +482,9 @@ const measureGraph = `(() => {
 // label at 12 px or more, fitted to the panel (the tall one scrolls);
 // Parallel branches are side by side in their order; a Map is a frame with
 // its iteration count; Choice edges carry their rule and Catch edges are
-// dashed with their error names; a one-state machine is not blown up.
+// dashed with their error names; a one-state machine is not blown up; the
+// current state of a running execution far down a tall machine is
+// highlighted and scrolled into view.
 func TestBrowserGraph(t *testing.T) {
 	f := newFixture(t)
 	ctx := newBrowser(t, 1400, 900)
@@ -571,6 +573,39 @@ func TestBrowserGraph(t *testing.T) {
 		t.Errorf("execution page: smallest label %.2f px; want ≥ 12", g.MinLabel)
 	}
 	screenshot(t, ctx, "execution-graph.png")
+
+	// A running execution's current state, far down a tall machine, is
+	// highlighted and scrolled into the panel's view.
+	var deep strings.Builder
+	deep.WriteString(`{"StartAt": "Pass01", "States": {`)
+	for i := 1; i <= 24; i++ {
+		next := fmt.Sprintf("Pass%02d", i+1)
+		if i == 24 {
+			next = "Hold"
+		}
+		fmt.Fprintf(&deep, `"Pass%02d": {"Type": "Pass", "Next": %q},`, i, next)
+	}
+	deep.WriteString(`"Hold": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:111111111111:function:slow", "Next": "Last"}, "Last": {"Type": "Succeed"}}}`)
+	bg := context.Background()
+	if _, err := f.eng.CreateStateMachine(bg, "deep", deep.String(), ""); err != nil {
+		t.Fatal(err)
+	}
+	x, err := f.eng.StartExecution(bg, engine.StartExecutionInput{StateMachine: "deep", Name: "deep-run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, chromedp.Navigate(f.url+"/executions/"+urlEscape(x.ARN)))
+	waitJS(t, ctx, "Hold running", `document.querySelector('.sw-state[data-state=Hold]')?.dataset.status === 'running'`)
+	waitJS(t, ctx, "Hold in view", `(() => {
+	  const p = document.querySelector('[data-testid=graph]').getBoundingClientRect()
+	  const n = document.querySelector('.sw-state[data-state=Hold]').getBoundingClientRect()
+	  return n.top >= p.top && n.bottom <= p.bottom && document.querySelector('[data-testid=graph]').scrollTop > 0 })()`)
+	if cls := js[string](t, ctx, `document.querySelector('.sw-state[data-state=Hold]').className`); !strings.Contains(cls, "current") {
+		t.Errorf("Hold class = %q; want it highlighted as current", cls)
+	}
+	if _, err := f.eng.StopExecution(bg, x.ARN, "", ""); err != nil {
+		t.Error(err)
+	}
 }
 
 // selectAll focuses a text field and selects its text, so that typing
@@ -673,5 +708,31 @@ func TestBrowserCallback(t *testing.T) {
 	x, err = f.eng.DescribeExecution(bg, declined)
 	if err != nil || x.Status != engine.StatusFailed || x.Error != "Payment.Declined" || x.Cause != "card expired" {
 		t.Errorf("after Send failure: %v %q %q, %v; want FAILED Payment.Declined: card expired", x.Status, x.Error, x.Cause, err)
+	}
+}
+
+// TestBrowserSmallScreens: the execution page at 1280×720 and on a 390 px
+// wide phone: the page does not scroll sideways, the graph stays readable
+// (it scrolls within its panel) and the event table is there.
+func TestBrowserSmallScreens(t *testing.T) {
+	f := newFixture(t)
+	for _, size := range [][2]int{{1280, 720}, {390, 844}} {
+		ctx := newBrowser(t, size[0], size[1])
+		if size[0] < 500 { // a phone: its viewport, not a desktop window's minimum width
+			do(t, ctx, chromedp.EmulateViewport(int64(size[0]), int64(size[1]), chromedp.EmulateMobile, chromedp.EmulateTouch))
+		}
+		do(t, ctx, chromedp.Navigate(f.url+"/executions/"+urlEscape(f.arns["gold-order"])))
+		waitJS(t, ctx, "the graph", `document.querySelectorAll('.sw-node[data-status=succeeded]').length >= 5`)
+		waitJS(t, ctx, "the event table", `document.querySelectorAll('[data-event-id]').length > 5`)
+		g := js[graphFigures](t, ctx, measureGraph)
+		wide := js[float64](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`)
+		t.Logf("%dx%d: zoom %.3f, smallest label %.1f px, graph panel %.0f×%.0f, page %.0f px wider than the window", size[0], size[1], g.Zoom, g.MinLabel, g.PanelW, g.PanelH, wide)
+		if g.MinLabel < 12 {
+			t.Errorf("%dx%d: smallest label %.2f px; want ≥ 12", size[0], size[1], g.MinLabel)
+		}
+		if wide > 1 {
+			t.Errorf("%dx%d: the page is %.0f px wider than the window; want no sideways scrolling", size[0], size[1], wide)
+		}
+		screenshot(t, ctx, fmt.Sprintf("execution-%dx%d.png", size[0], size[1]))
 	}
 }
