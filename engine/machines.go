@@ -152,6 +152,20 @@ func (e *Engine) resourceExists(ctx context.Context, arn string) error {
 	return ErrNotFound
 }
 
+// ValidTags checks tags as TagResource does (keys 1 to 128 characters,
+// values at most 256, no aws: prefix, no key twice, at most MaxTags), so
+// that a create with tags can refuse them before creating anything. The
+// error wraps ErrInvalidInput, or is ErrTooManyTags.
+func ValidTags(tags []Tag) error {
+	if err := validTags(tags); err != nil {
+		return err
+	}
+	if len(tags) > MaxTags {
+		return ErrTooManyTags
+	}
+	return nil
+}
+
 func validTags(tags []Tag) error {
 	seen := map[string]bool{}
 	for _, t := range tags {

@@ -62,6 +62,9 @@ func (h *handler) createActivity(ctx context.Context, in *createActivityInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := checkNewTags(h.activityARN(*in.Name), in.Tags); err != nil {
+		return nil, err
+	}
 	a, err := acts.CreateActivity(ctx, *in.Name)
 	if err != nil {
 		return nil, err

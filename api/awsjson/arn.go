@@ -59,6 +59,10 @@ func (h *handler) stateMachineARN(name string) string {
 	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":stateMachine:" + name
 }
 
+func (h *handler) activityARN(name string) string {
+	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":activity:" + name
+}
+
 func (h *handler) executionARN(machine, name string) string {
 	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":execution:" + machine + ":" + name
 }

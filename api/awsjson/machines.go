@@ -128,6 +128,9 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 		return nil, errDescriptionWithoutPublish()
 	}
 	arn := h.stateMachineARN(*in.Name)
+	if err := checkNewTags(arn, in.Tags); err != nil {
+		return nil, err
+	}
 	sm, err := h.eng.CreateStateMachine(ctx, *in.Name, *in.Definition, *in.RoleArn)
 	if err != nil {
 		return nil, machineError(err, arn)

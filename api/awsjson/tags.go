@@ -39,12 +39,25 @@ func checkResourceARN(s string) error {
 	return err
 }
 
-func (h *handler) tag(ctx context.Context, arn string, tags []tag) error {
+func engineTags(tags []tag) []engine.Tag {
 	ts := make([]engine.Tag, len(tags))
 	for i, t := range tags {
 		ts[i] = engine.Tag{Key: t.Key, Value: t.Value}
 	}
-	return tagError(h.eng.TagResource(ctx, arn, ts), arn)
+	return ts
+}
+
+func (h *handler) tag(ctx context.Context, arn string, tags []tag) error {
+	return tagError(h.eng.TagResource(ctx, arn, engineTags(tags)), arn)
+}
+
+// checkNewTags refuses the tags of a create (of the resource arn) before
+// anything is created, as TagResource would refuse them.
+func checkNewTags(arn string, tags []tag) error {
+	if err := engine.ValidTags(engineTags(tags)); err != nil {
+		return toAPIError(tagError(err, arn))
+	}
+	return nil
 }
 
 func (h *handler) tagResource(ctx context.Context, in *tagResourceInput) (*empty, error) {

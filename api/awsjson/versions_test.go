@@ -262,8 +262,9 @@ func TestAliases(t *testing.T) {
 	wantError(t, "StartExecution(alias of a deleted machine)", status, body, "StateMachineDoesNotExist", "")
 }
 
-// TestActivityTags: tags given to CreateActivity, and Tag/Untag/
-// ListTagsForResource on an activity ARN.
+// TestActivityTags: tags given to CreateActivity, Tag/Untag/
+// ListTagsForResource on an activity ARN, and a create with a bad tag
+// refused before anything is created.
 func TestActivityTags(t *testing.T) {
 	t.Parallel()
 	ts, _ := newServer(t)
@@ -278,6 +279,16 @@ func TestActivityTags(t *testing.T) {
 	}
 	status, body := call(t, u, "ListTagsForResource", map[string]any{"resourceArn": "arn:aws:states:us-east-1:111111111111:activity:nope"})
 	wantError(t, "ListTagsForResource(no such activity)", status, body, "ResourceNotFound", "Resource not found: 'arn:aws:states:us-east-1:111111111111:activity:nope'")
+
+	// A bad tag refuses the create before anything is created.
+	status, body = call(t, u, "CreateActivity", map[string]any{"name": "bad", "tags": []map[string]string{{"key": "aws:x", "value": "v"}}})
+	wantError(t, "CreateActivity(reserved tag key)", status, body, "ValidationException", "")
+	status, body = call(t, u, "DescribeActivity", map[string]any{"activityArn": "arn:aws:states:us-east-1:111111111111:activity:bad"})
+	wantError(t, "DescribeActivity(refused create)", status, body, "ActivityDoesNotExist", "")
+	status, body = call(t, u, "CreateStateMachine", map[string]any{"name": "bad", "definition": pass("x"), "roleArn": role, "tags": []map[string]string{{"key": "aws:x", "value": "v"}}})
+	wantError(t, "CreateStateMachine(reserved tag key)", status, body, "ValidationException", "")
+	status, body = call(t, u, "DescribeStateMachine", map[string]any{"stateMachineArn": machineARN + "bad"})
+	wantError(t, "DescribeStateMachine(refused create)", status, body, "StateMachineDoesNotExist", "")
 }
 
 // TestSDKVersionsAndAliases drives versions and aliases with the AWS SDK
