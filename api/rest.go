@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -76,84 +75,88 @@ func (m *restJSON) NewEncoder(w io.Writer) runtime.Encoder {
 	})
 }
 
-// timesAsText copies the JSON document in to out, writing every object
-// whose only member is "rfc3339" with a string value — the JSON of a
-// stepwise.v1.Time; user JSON (inputs, outputs, details) travels as
-// strings, so no other object has that shape — as that string, or null
-// when it is empty. Everything else is copied as it is, key order included.
+// timesAsText copies the JSON document in (valid JSON, as protojson
+// writes it) to out, writing every object whose only member is "rfc3339"
+// with a string value — the JSON of a stepwise.v1.Time; user JSON (inputs,
+// outputs, details) travels as strings, so no other object has that shape
+// — as that string, or null when it is empty. Everything else is copied
+// byte for byte. One pass, no allocation: a history page of 1000 events
+// goes through it on every call.
 func timesAsText(in []byte, out *bytes.Buffer) error {
-	in = bytes.TrimSpace(in)
-	if len(in) == 0 {
-		return nil
-	}
-	switch in[0] {
-	case '{':
-		dec := json.NewDecoder(bytes.NewReader(in))
-		if _, err := dec.Token(); err != nil {
-			return err
+	last := 0 // in[last:i] is not yet written
+	for i := 0; i < len(in); {
+		k := bytes.IndexAny(in[i:], `"{`)
+		if k < 0 {
+			break
 		}
-		type member struct {
-			key string
-			val json.RawMessage
-		}
-		var members []member
-		for dec.More() {
-			k, err := dec.Token()
+		i += k
+		if in[i] == '"' {
+			end, err := stringEnd(in, i)
 			if err != nil {
 				return err
 			}
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return err
-			}
-			members = append(members, member{k.(string), v})
+			i = end
+			continue
 		}
-		if len(members) == 1 && members[0].key == "rfc3339" && len(members[0].val) > 0 && members[0].val[0] == '"' {
-			if string(members[0].val) == `""` {
-				out.WriteString("null")
-			} else {
-				out.Write(members[0].val)
-			}
-			return nil
+		text, end, ok := timeObject(in, i)
+		if !ok {
+			i++
+			continue
 		}
-		out.WriteByte('{')
-		for i, mb := range members {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			writeString(out, mb.key)
-			out.WriteByte(':')
-			if err := timesAsText(mb.val, out); err != nil {
-				return err
-			}
+		out.Write(in[last:i])
+		if len(text) == 2 { // ""
+			out.WriteString("null")
+		} else {
+			out.Write(text)
 		}
-		out.WriteByte('}')
-	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(in, &items); err != nil {
-			return err
-		}
-		out.WriteByte('[')
-		for i, it := range items {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			if err := timesAsText(it, out); err != nil {
-				return err
-			}
-		}
-		out.WriteByte(']')
-	default:
-		out.Write(in) // a string, number, true, false or null, as written
+		i, last = end, end
 	}
+	out.Write(in[last:])
 	return nil
 }
 
-// writeString writes s as a JSON string without HTML escaping (as
-// protojson writes it).
-func writeString(out *bytes.Buffer, s string) {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)           // a string always encodes
-	out.Truncate(out.Len() - 1) // Encode's newline
+// stringEnd returns the index after the JSON string that starts at in[i].
+func stringEnd(in []byte, i int) (int, error) {
+	for j := i + 1; j < len(in); j++ {
+		switch in[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1, nil
+		}
+	}
+	return 0, fmt.Errorf("unterminated string at offset %d", i)
+}
+
+// timeObject matches {"rfc3339": "<text>"} at in[i]: it returns the
+// string (quotes included) and the index after the object.
+func timeObject(in []byte, i int) (text []byte, end int, ok bool) {
+	k := skipSpace(in, i+1)
+	if !bytes.HasPrefix(in[k:], []byte(`"rfc3339"`)) {
+		return nil, 0, false
+	}
+	k = skipSpace(in, k+len(`"rfc3339"`))
+	if k >= len(in) || in[k] != ':' {
+		return nil, 0, false
+	}
+	k = skipSpace(in, k+1)
+	if k >= len(in) || in[k] != '"' {
+		return nil, 0, false
+	}
+	e, err := stringEnd(in, k)
+	if err != nil {
+		return nil, 0, false
+	}
+	j := skipSpace(in, e)
+	if j >= len(in) || in[j] != '}' {
+		return nil, 0, false
+	}
+	return in[k:e], j + 1, true
+}
+
+func skipSpace(in []byte, i int) int {
+	for i < len(in) && (in[i] == ' ' || in[i] == '\n' || in[i] == '\r' || in[i] == '\t') {
+		i++
+	}
+	return i
 }
