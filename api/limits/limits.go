@@ -115,7 +115,7 @@ var rules = map[string]rule{
 	"executionarn":       {max: ARNChars},
 	"activityarn":        {max: ARNChars},
 	"resourcearn":        {max: ARNChars},
-	"statemachinename":   {max: NameChars},
+	"statemachinename":   {max: ARNChars}, // may be qualified: "machine:alias"
 	"tasktoken":          {max: TokenChars},
 	"description":        {max: DescriptionChars},
 	"versiondescription": {max: DescriptionChars},
