@@ -736,3 +736,41 @@ func TestBrowserSmallScreens(t *testing.T) {
 		screenshot(t, ctx, fmt.Sprintf("execution-%dx%d.png", size[0], size[1]))
 	}
 }
+
+// TestBrowserDefinitionEditor: editing a definition on the machine page
+// shows the server's diagnostics inline, with their location, as it is
+// typed, and a graph of what is typed; a valid one saves as a new version.
+func TestBrowserDefinitionEditor(t *testing.T) {
+	f := newFixture(t)
+	ctx := newBrowser(t, 1400, 900)
+	do(t, ctx, chromedp.Navigate(f.url+"/state-machines/one"))
+	waitJS(t, ctx, "the machine page", `!!document.querySelector('[data-testid=edit-open]')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=edit-open]`)))
+	waitJS(t, ctx, "the current definition checked", `!!document.querySelector('[data-testid=definition-valid]')`)
+
+	typeDef := func(def string) {
+		t.Helper()
+		do(t, ctx, selectAll(`[data-testid=definition-text]`), chromedp.SendKeys(chromedp.CSS(`[data-testid=definition-text]`), def))
+	}
+	typeDef(`{"StartAt": "Only", "States": {"Only": {"Type": "Pass", "Next": "Nowhere"}}}`)
+	waitJS(t, ctx, "the diagnostic", `(document.querySelector('[data-testid=diagnostics]')?.innerText ?? '').includes('/States/Only')`)
+	if !js[bool](t, ctx, `document.querySelector('[data-testid=definition-save]').disabled`) {
+		t.Error("Save is enabled for an invalid definition")
+	}
+	t.Logf("diagnostics shown: %q", js[string](t, ctx, `document.querySelector('[data-testid=diagnostics]').innerText`))
+
+	typeDef(`{"StartAt": "Only", "States": {"Only": {"Type": "Pass", "Next": "Two"}, "Two": `)
+	waitJS(t, ctx, "the JSON error", `(document.querySelector('[data-testid=definition-check]')?.innerText ?? '').startsWith('Invalid JSON')`)
+
+	typeDef(`{"StartAt": "Only", "States": {"Only": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Succeed"}}}`)
+	waitJS(t, ctx, "valid again", `!!document.querySelector('[data-testid=definition-valid]')`)
+	waitJS(t, ctx, "the preview graph", `!!document.querySelector('[data-testid=definition-editor] .sw-state[data-state=Two]')`)
+	screenshot(t, ctx, "definition-editor.png")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=definition-save]`)))
+	waitJS(t, ctx, "version 2", `document.querySelector('[data-testid=version-select]')?.value === '2' && !document.querySelector('[data-testid=definition-editor]')`)
+	waitJS(t, ctx, "the new graph", `!!document.querySelector('.sw-state[data-state=Two]')`)
+	m, err := f.eng.DescribeStateMachine(context.Background(), "one", 0)
+	if err != nil || m.Version != 2 || !strings.Contains(m.Definition, `"Two"`) {
+		t.Errorf("after Save: version %d, %q, %v; want version 2 with state Two", m.Version, m.Definition, err)
+	}
+}

@@ -300,3 +300,8 @@ export async function sendTaskFailure(taskToken: string, error: string, cause: s
 export async function sendTaskHeartbeat(taskToken: string): Promise<void> {
   await call<Raw>('POST', '/v1/tasks:heartbeat', { taskToken })
 }
+
+export async function updateStateMachine(name: string, definition: string): Promise<StateMachine> {
+  const r = await call<Raw>('PUT', '/v1/state-machines/' + enc(name), { definition })
+  return toMachine(r.stateMachine)
+}

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react'
 import * as api from '../api'
 import { parseDefinition } from '../asl'
+import { DefinitionEditor } from '../components/DefinitionEditor'
 import { Graph } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
 import { ErrorBox } from '../components/Status'
@@ -68,6 +69,7 @@ export function MachinePage({ name }: { name: string }) {
   const [error, setError] = useState<unknown>()
   const [tab, setTab] = useState<'graph' | 'definition'>('graph')
   const [starting, setStarting] = useState(() => new URLSearchParams(window.location.search).has('start'))
+  const [editing, setEditing] = useState(false)
   useEffect(() => {
     document.title = `${name} · Stepwise`
     api
@@ -106,12 +108,28 @@ export function MachinePage({ name }: { name: string }) {
         </label>
         <span className="muted">created {fmtTime(shown.created)}</span>
         <span className="spacer" />
+        <button onClick={() => setEditing(!editing)} data-testid="edit-open">
+          Edit definition
+        </button>
         <button className="primary" onClick={() => setStarting(!starting)} data-testid="start-open">
           Start execution
         </button>
       </div>
       <div className="muted mono small">{shown.arn}</div>
       {starting && <StartForm machine={name} onCancel={() => setStarting(false)} />}
+      {editing && (
+        <DefinitionEditor
+          machine={name}
+          definition={shown.definition}
+          onCancel={() => setEditing(false)}
+          onSaved={(m) => {
+            setEditing(false)
+            setLatest(m)
+            setShown(m)
+            setVersion(m.version)
+          }}
+        />
+      )}
       <div className="tabs">
         <button className={'tab' + (tab === 'graph' ? ' active' : '')} onClick={() => setTab('graph')}>
           Graph
