@@ -140,7 +140,11 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 			return nil, err
 		}
 	}
-	out := &createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: timePtr(sm.CreatedAt)}
+	created, err := h.eng.StateMachineCreatedAt(ctx, sm.Name) // an idempotent create answers the first one's date
+	if err != nil {
+		return nil, machineError(err, arn)
+	}
+	out := &createStateMachineOutput{StateMachineArn: sm.ARN, CreationDate: timePtr(created)}
 	if in.Publish {
 		ver, err := h.eng.PublishStateMachineVersion(ctx, sm.Name, "", deref(in.VersionDescription))
 		if err != nil {

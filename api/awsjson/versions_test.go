@@ -83,6 +83,9 @@ func TestVersions(t *testing.T) {
 		t.Errorf("DescribeStateMachine after a role update = %v (update %v, created %v); want role %s, the new revision and the creation date", d, up, created, role2)
 	}
 	oldRevision := up["revisionId"]
+	if again := wantOK(t, u, "CreateStateMachine", map[string]any{"name": "ver", "definition": pass("one"), "roleArn": role2}); again["creationDate"] != created["creationDate"] {
+		t.Errorf("CreateStateMachine(again, unchanged) = %v; want the first creation date %v", again, created["creationDate"])
+	}
 	up = wantOK(t, u, "UpdateStateMachine", map[string]any{"stateMachineArn": arn, "definition": pass("two"), "publish": true, "versionDescription": "second"})
 	if up["stateMachineVersionArn"] != arn+":2" {
 		t.Errorf("UpdateStateMachine(publish) = %v; want version 2", up)
