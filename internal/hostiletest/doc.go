@@ -24,7 +24,7 @@ package hostiletest
 // PeakRSSCeiling is the most the server's peak resident memory (VmHWM) may
 // reach over the whole suite, in MiB, and AboveIdleCeiling the most above
 // its resident memory when idle (about 40 MiB): the target for any
-// single request. Measured on 2026-12-04: 173 MiB peak.
+// single request. Runs on 2026-12-04 peaked at 155–185 MiB.
 const (
 	PeakRSSCeiling   = 320
 	AboveIdleCeiling = 256

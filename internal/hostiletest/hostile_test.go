@@ -789,6 +789,12 @@ func (s *suite) fieldAttacks() {
 			}
 			return s.aws("TagResource", map[string]any{"resourceArn": arn, "tags": tags})
 		}, ""},
+		{"invalid regular expression in a list filter (REST)", func() (answer, error) {
+			return s.do("GET", "/v1/executions?state_machine_name=fields&filter="+url.QueryEscape(`name.matches("(")`), "", nil, nil)
+		}, ""},
+		{"AWS call without a token", func() (answer, error) {
+			return s.do("POST", "/", "application/x-amz-json-1.0", []byte(`{}`), map[string]string{"X-Amz-Target": "AWSStepFunctions.ListStateMachines", "Authorization": ""})
+		}, ""},
 		{"expensive list filter (REST)", func() (answer, error) {
 			f := strings.Repeat(`name.matches("(a+)+$") || `, 200) + "false"
 			return s.do("GET", "/v1/executions?state_machine_name=fields&filter="+url.QueryEscape(f), "", nil, nil)
@@ -815,6 +821,13 @@ func (s *suite) grpcAttacks() {
 	s.attack("cause of 40,000 characters (gRPC)", func() error {
 		_, err := s.grpc.StopExecution(ctx, &stepwisev1.StopExecutionRequest{Arn: arnBase + "execution:fields:x", Cause: strings.Repeat("c", 40000)})
 		return invalid(err)
+	})
+	s.attack("gRPC call without a token", func() error {
+		_, err := s.grpc.ListExecutions(context.Background(), &stepwisev1.ListExecutionsRequest{StateMachineName: "fields"})
+		if status.Code(err) != codes.Unauthenticated {
+			return fmt.Errorf("error %v; want Unauthenticated", err)
+		}
+		return nil
 	})
 	s.attack("NUL in a name to look up (gRPC)", func() error {
 		_, err := s.machines.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: "a\x00"})
