@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import * as api from '../api'
+import { useAction } from '../action'
 import { Visit } from '../analysis'
 import { fmtDuration, fmtTime } from '../format'
 import { jsonSyntaxError } from '../json'
@@ -42,8 +43,7 @@ function CallbackTask({ visit, onAnswered }: { visit: Visit; onAnswered: () => v
   const [output, setOutput] = useState('{\n  \n}')
   const [errName, setErrName] = useState('')
   const [cause, setCause] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const { busy, error, run } = useAction()
   const [sent, setSent] = useState('')
   const [beat, setBeat] = useState<number>()
   const syntax = useMemo(() => jsonSyntaxError(output), [output])
@@ -51,12 +51,10 @@ function CallbackTask({ visit, onAnswered }: { visit: Visit; onAnswered: () => v
   const timeoutAt = a.timeoutSeconds ? since + a.timeoutSeconds * 1000 : undefined
   const heartbeatAt = a.heartbeatSeconds ? (beat ?? since) + a.heartbeatSeconds * 1000 : undefined
   const token = a.token
-  const send = async () => {
-    if (!token) return
-    setBusy(true)
-    setError(undefined)
-    setSent('')
-    try {
+  const send = () =>
+    run(async () => {
+      if (!token) return
+      setSent('')
       if (mode === 'success') {
         await api.sendTaskSuccess(token, output)
         setSent('Success sent.')
@@ -69,12 +67,7 @@ function CallbackTask({ visit, onAnswered }: { visit: Visit; onAnswered: () => v
         setSent('Heartbeat sent.')
       }
       onAnswered()
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   const left = (t: number) => (t > now ? `in ${fmtDuration(t - now)}` : `${fmtDuration(now - t)} ago`)
   return (
     <div className="callback" data-testid="callback" data-state={visit.state}>

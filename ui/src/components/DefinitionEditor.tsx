@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import * as api from '../api'
+import { useAction } from '../action'
 import { parseDefinition } from '../asl'
 import { jsonSyntaxError } from '../json'
 import { Graph } from './Graph'
@@ -18,8 +19,7 @@ export function DefinitionEditor({ machine, definition, onSaved, onCancel }: { m
   const [check, setCheck] = useState<{ text: string; result: string; diagnostics: api.Diagnostic[] } | { text: string; error: unknown }>()
   // The text last checked: the graph follows it, not every keystroke.
   const [settled, setSettled] = useState(text)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>()
+  const { busy, error, run } = useAction()
   useEffect(() => {
     if (syntax) return
     let live = true
@@ -39,17 +39,7 @@ export function DefinitionEditor({ machine, definition, onSaved, onCancel }: { m
   const diagnostics = current && 'diagnostics' in current ? current.diagnostics : []
   const valid = !syntax && current && 'result' in current && current.result === 'OK'
   const preview = useMemo(() => parseDefinition(settled), [settled])
-  const save = async () => {
-    setBusy(true)
-    setError(undefined)
-    try {
-      onSaved(await api.updateStateMachine(machine, text))
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const save = () => run(async () => onSaved(await api.updateStateMachine(machine, text)))
   return (
     <div className="start-form editor" data-testid="definition-editor">
       <h3>Edit the definition</h3>

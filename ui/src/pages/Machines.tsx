@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react'
 import * as api from '../api'
+import { useAction } from '../action'
 import { parseDefinition } from '../asl'
 import { DefinitionEditor } from '../components/DefinitionEditor'
 import { Graph } from '../components/Graph'
@@ -153,22 +154,14 @@ function StartForm({ machine, onCancel }: { machine: string; onCancel: () => voi
     return saved ?? '{\n  \n}'
   })
   const [name, setName] = useState('')
-  const [error, setError] = useState<unknown>()
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
   const syntax = useMemo(() => jsonSyntaxError(input), [input])
-  const submit = async () => {
-    if (syntax) return
-    setBusy(true)
-    setError(undefined)
-    try {
+  const submit = () =>
+    !syntax &&
+    run(async () => {
       const x = await api.startExecution(machine, name.trim(), input)
       navigate(paths.execution(x.arn))
-    } catch (e) {
-      setError(e)
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   return (
     <div className="start-form" data-testid="start-form">
       <h3>Start an execution</h3>
