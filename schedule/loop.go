@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
@@ -32,8 +33,12 @@ type Config struct {
 	// the tick fired again after it, and the execution's name makes that
 	// second start a no-op. Defaults to 30s.
 	Lease time.Duration
-	// Batch is how many due schedules one pass claims. Defaults to 64.
+	// Batch is how many due schedules one pass claims; a full batch is
+	// followed by another pass at once. Defaults to 64.
 	Batch int
+	// Workers bounds how many claimed schedules fire at once. Defaults to
+	// 8.
+	Workers int
 	// MissedAfter is how late a tick may be and still count as on time:
 	// a later one was missed (no scheduler ran), and the schedule's
 	// catch-up rule decides what fires. Defaults to 1 minute.
@@ -59,6 +64,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 64
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
 	}
 	if c.MissedAfter <= 0 {
 		c.MissedAfter = time.Minute
@@ -91,8 +99,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	t := time.NewTicker(s.cfg.PollInterval)
 	defer t.Stop()
 	for {
-		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+		claimed, _, err := s.pass(ctx)
+		if err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("schedules: firing due ticks", "error", err)
+		}
+		if claimed == s.cfg.Batch && err == nil {
+			continue // more may be due: no wait
 		}
 		select {
 		case <-ctx.Done():
@@ -102,23 +114,42 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 }
 
-// Tick runs one pass: it claims the due schedules and fires each one's
-// tick, returning how many ticks it recorded.
+// Tick runs one pass: it claims up to Batch due schedules and fires each
+// one's tick, returning how many ticks it recorded.
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	_, n, err := s.pass(ctx)
+	return n, err
+}
+
+// pass claims due schedules and fires them, Workers at a time (their
+// starts share the engine's group commits).
+func (s *Scheduler) pass(ctx context.Context) (claimed, fired int, err error) {
 	recs, err := s.cfg.Store.ClaimDueSchedules(ctx, s.cfg.Now(), s.cfg.Lease, s.cfg.Batch)
 	if err != nil {
-		return 0, fmt.Errorf("claim due schedules: %w", err)
+		return 0, 0, fmt.Errorf("claim due schedules: %w", err)
 	}
-	n := 0
-	var errs []error
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, s.cfg.Workers)
+	)
 	for _, r := range recs {
-		fired, err := s.fire(ctx, r)
-		n += fired
-		if err != nil {
-			errs = append(errs, fmt.Errorf("schedule %s/%s: %w", r.Schedule.Group, r.Schedule.Name, err))
-		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n, err := s.fire(ctx, r)
+			mu.Lock()
+			defer mu.Unlock()
+			fired += n
+			if err != nil {
+				errs = append(errs, fmt.Errorf("schedule %s/%s: %w", r.Schedule.Group, r.Schedule.Name, err))
+			}
+		}()
 	}
-	return n, errors.Join(errs...)
+	wg.Wait()
+	return len(recs), fired, errors.Join(errs...)
 }
 
 // fire fires a claimed schedule's due tick (per its catch-up rule) and
