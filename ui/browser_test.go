@@ -484,7 +484,7 @@ const measureGraph = `(() => {
 // its iteration count; Choice edges carry their rule and Catch edges are
 // dashed with their error names; a one-state machine is not blown up; the
 // current state of a running execution far down a tall machine is
-// highlighted and scrolled into view.
+// highlighted and scrolled into view; a state opens from the keyboard.
 func TestBrowserGraph(t *testing.T) {
 	f := newFixture(t)
 	ctx := newBrowser(t, 1400, 900)
@@ -573,6 +573,10 @@ func TestBrowserGraph(t *testing.T) {
 		t.Errorf("execution page: smallest label %.2f px; want ≥ 12", g.MinLabel)
 	}
 	screenshot(t, ctx, "execution-graph.png")
+
+	// States are reached with the keyboard too.
+	do(t, ctx, chromedp.Focus(chromedp.CSS(`.sw-state[data-state=Route]`)), chromedp.KeyEvent("\r"))
+	waitJS(t, ctx, "Route's panel from the keyboard", `document.querySelector('[data-testid=state-panel] .state-title')?.innerText === 'Route'`)
 
 	// A running execution's current state, far down a tall machine, is
 	// highlighted and scrolled into the panel's view.

@@ -303,7 +303,9 @@ const StateBox = memo(function StateBox({ box, view, onSelect }: { box: Box; vie
       data-id={box.id}
       title={view.status ? `${st.name} — ${statusLabel(view.status)}` : st.name}
       onClick={() => onSelect?.(st.name)}
+      onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onSelect?.(st.name))}
       role="button"
+      tabIndex={onSelect ? 0 : undefined}
     >
       <div className="sw-node-head">
         <span className="sw-node-label">{st.name}</span>
@@ -372,7 +374,14 @@ function Frame({
       data-id={box.id}
       data-iterations={iterations?.length}
     >
-      <div className="sw-group-head" onClick={() => onSelect?.(st.name)} role="button" title={st.name}>
+      <div
+        className="sw-group-head"
+        onClick={() => onSelect?.(st.name)}
+        onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), onSelect?.(st.name))}
+        role="button"
+        tabIndex={onSelect ? 0 : undefined}
+        title={st.name}
+      >
         <div className="sw-node-head">
           <span className="sw-node-label">{st.name}</span>
           <Badges view={v} />
