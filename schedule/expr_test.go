@@ -162,8 +162,14 @@ func TestNormalizeDefaults(t *testing.T) {
 		s.Target.RetryPolicy != (RetryPolicy{86400, 185}) || s.ActionAfterCompletion != AfterNone {
 		t.Fatalf("Normalize() left %+v; want AWS's defaults", s)
 	}
-	if m, v, err := TargetMachine(s.Target.Arn); m != "m" || v != 3 || err != nil {
-		t.Fatalf("TargetMachine(%q) = %q, %d, %v; want m, 3", s.Target.Arn, m, v, err)
+	for arn, want := range map[string][2]string{
+		s.Target.Arn: {"m", "3"},
+		"arn:aws:states:us-east-1:111111111111:stateMachine:m:prod": {"m", "prod"},
+		"arn:aws:states:us-east-1:111111111111:stateMachine:m":      {"m", ""},
+	} {
+		if m, q, err := TargetMachine(arn); m != want[0] || q != want[1] || err != nil {
+			t.Errorf("TargetMachine(%q) = %q, %q, %v; want %q, %q", arn, m, q, err, want[0], want[1])
+		}
 	}
 }
 

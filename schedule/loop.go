@@ -13,6 +13,9 @@ import (
 
 // Starter starts executions: *engine.Engine.
 type Starter interface {
+	// StartTarget resolves a machine and a qualifier (a version or an
+	// alias) to what StartExecution runs.
+	StartTarget(ctx context.Context, machine, qualifier string) (engine.StartExecutionInput, error)
 	StartExecution(ctx context.Context, in engine.StartExecutionInput) (*engine.Execution, error)
 }
 
@@ -190,13 +193,15 @@ func (s *Scheduler) fireOne(ctx context.Context, r Record) (time.Time, error) {
 	}
 	name := sc.ExecutionName(tick)
 	arn := sc.ARN(s.cfg.Region, s.cfg.Account)
-	machine, version, err := TargetMachine(sc.Target.Arn)
+	machine, qualifier, err := TargetMachine(sc.Target.Arn)
+	var in engine.StartExecutionInput
+	if err == nil {
+		in, err = s.cfg.Starter.StartTarget(ctx, machine, qualifier)
+	}
 	var x *engine.Execution
 	if err == nil {
-		x, err = s.cfg.Starter.StartExecution(ctx, engine.StartExecutionInput{
-			StateMachine: machine, Version: version, Name: name,
-			Input: sc.Input(tick, arn, name, r.Attempts+1),
-		})
+		in.Name, in.Input = name, sc.Input(tick, arn, name, r.Attempts+1)
+		x, err = s.cfg.Starter.StartExecution(ctx, in)
 	}
 	fired := &Tick{Group: sc.Group, Name: sc.Name, Time: tick, Attempts: r.Attempts + 1, Fired: now}
 	switch {

@@ -87,8 +87,10 @@ type Window struct {
 	MaximumWindowInMinutes int `json:",omitempty"`
 }
 
-// Target is what a tick starts: an execution of a state machine, a
-// version (…:stateMachine:name:3) or an alias (…:stateMachine:name:alias).
+// Target is what a tick starts: an execution of a state machine, of a
+// version (…:stateMachine:name:3) or through an alias
+// (…:stateMachine:name:prod, which picks a version by its weights at
+// each tick).
 type Target struct {
 	Arn     string
 	RoleArn string `json:",omitempty"`
@@ -216,22 +218,21 @@ func jsonish(s string) bool {
 		strings.HasPrefix(t, "\"") || t == "null" || t == "true" || t == "false" || (t != "" && strings.ContainsAny(t[:1], "-0123456789"))
 }
 
-// TargetMachine returns the state machine a target ARN names, with its
-// version (0: the latest) or alias (""). Only Step Functions state
-// machines are targets here.
-func TargetMachine(arn string) (machine string, version int, err error) {
+// TargetMachine returns the state machine a target ARN names, and its
+// qualifier: "" (the latest revision), a version number or an alias name.
+// Only Step Functions state machines are targets here.
+func TargetMachine(arn string) (machine, qualifier string, err error) {
 	parts := strings.Split(arn, ":")
 	if len(parts) < 7 || len(parts) > 8 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "stateMachine" || parts[6] == "" {
-		return "", 0, fmt.Errorf("%q is not a state machine ARN (arn:aws:states:region:account:stateMachine:name[:version or alias])", arn)
+		return "", "", fmt.Errorf("%q is not a state machine ARN (arn:aws:states:region:account:stateMachine:name[:version or alias])", arn)
 	}
 	if len(parts) == 8 {
-		v, err := strconv.Atoi(parts[7])
-		if err != nil || v < 1 {
-			return "", 0, fmt.Errorf("%q: aliases are not supported yet; name a version number or the state machine", arn)
+		if parts[7] == "" {
+			return "", "", fmt.Errorf("%q: an empty version or alias", arn)
 		}
-		return parts[6], v, nil
+		return parts[6], parts[7], nil
 	}
-	return parts[6], 0, nil
+	return parts[6], "", nil
 }
 
 func (s *Schedule) location() (*time.Location, error) {

@@ -5,7 +5,7 @@
 // UpdateSchedule (PUT), DeleteSchedule, ListSchedules (GET /schedules),
 // the schedule groups (/schedule-groups/{Name}) and their tags
 // (/tags/{ResourceArn}, kept by the store's tag table). Schedules target
-// Step Functions state machines (a version by its ARN; aliases not yet).
+// Step Functions state machines, their versions and aliases.
 //
 // It also owns the scheduler loop of the process (Handler.Run), so the
 // wiring is one value. It imports engine and schedule, no store.

@@ -40,6 +40,7 @@ func RunSchedules(t *testing.T, newStore NewScheduleStore) {
 		{"ScheduleCatchUp", testScheduleCatchUp},
 		{"ScheduleLatePoll", testScheduleLatePoll},
 		{"ScheduleFailures", testScheduleFailures},
+		{"ScheduleVersionsAliases", testScheduleVersionsAliases},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -513,5 +514,50 @@ func testScheduleFailures(t *testing.T, s ScheduleStore) {
 	x.Tick(h.ctx) //nolint:errcheck
 	if got := h.executions(); len(got) != 2 || got[0] != "flex-20260301T110000Z" {
 		t.Fatalf("executions %v; want flex's 11:00 tick at its offset", got)
+	}
+}
+
+// testScheduleVersionsAliases targets a published version and an alias:
+// each tick's execution runs that version's revision, started through
+// the target's ARN.
+func testScheduleVersionsAliases(t *testing.T, s ScheduleStore) {
+	h := newSchedHarness(t, s)
+	v1, err := h.eng.PublishStateMachineVersion(h.ctx, "sched-target", "", "one")
+	if err != nil {
+		t.Fatalf("PublishStateMachineVersion = %v", err)
+	}
+	if _, err := h.eng.UpdateStateMachine(h.ctx, "sched-target", `{"StartAt":"Q","States":{"Q":{"Type":"Pass","End":true}}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.eng.CreateStateMachineAlias(h.ctx, engine.Alias{StateMachine: "sched-target", Name: "prod",
+		Routes: []engine.Route{{Version: v1.Number, Weight: 100}}}); err != nil {
+		t.Fatalf("CreateStateMachineAlias = %v", err)
+	}
+	base := "arn:aws:states:us-east-1:111111111111:stateMachine:sched-target"
+	for name, arn := range map[string]string{"on-version": base + ":1", "on-alias": base + ":prod", "on-latest": base, "on-missing": base + ":nope"} {
+		sc := testSchedule("default", name, "rate(1 minute)")
+		sc.Target.Arn = arn
+		h.create(sc)
+	}
+	h.clock.Add(time.Minute)
+	if _, err := h.scheduler(s, nil).Tick(h.ctx); err != nil {
+		t.Fatalf("Tick() = %v", err)
+	}
+	latest, err := h.eng.DescribeStateMachine(h.ctx, "sched-target", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]struct {
+		arn      string
+		revision int
+	}{"on-version": {base + ":1", v1.Revision}, "on-alias": {base + ":prod", v1.Revision}, "on-latest": {"", latest.Version}} {
+		x, err := h.eng.DescribeExecution(h.ctx, "arn:aws:states:us-east-1:111111111111:execution:sched-target:"+name+"-20260301T100100Z")
+		if err != nil || x.StateMachineARN != want.arn && !(want.arn == "" && x.StateMachineARN == base) || x.StateMachineVersion != want.revision {
+			t.Errorf("%s: execution %+v, %v; want it through %q on revision %d", name, x, err, want.arn, want.revision)
+		}
+	}
+	ticks, _ := s.ListTicks(h.ctx, "default", "on-missing", 10)
+	if len(ticks) != 1 || ticks[0].Error == "" {
+		t.Errorf("on-missing ticks %+v; want one recorded with its error (no such alias)", ticks)
 	}
 }
