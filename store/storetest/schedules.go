@@ -307,10 +307,11 @@ func (crashingStore) AdvanceSchedule(context.Context, schedule.Record, *schedule
 }
 
 // testScheduleExactlyOnce fires a rate(1 second) schedule (catch-up ALL)
-// with two schedulers passing at once on every tick, and a third that
-// dies after the start it makes every 11th tick, before recording the
-// tick, leaving its lease to run out over 10 more ticks: every tick
-// starts exactly one execution.
+// for ten minutes on a manual clock (609 ticks), with two schedulers
+// passing at once on every tick, and a third that dies after the start it
+// makes every 21st tick, before recording the tick, leaving its lease to
+// run out over 10 more ticks (29 deaths): every tick starts exactly one
+// execution.
 func testScheduleExactlyOnce(t *testing.T, s ScheduleStore) {
 	h := newSchedHarness(t, s)
 	sc := testSchedule("default", "every-second", "rate(1 second)")
@@ -335,7 +336,7 @@ func testScheduleExactlyOnce(t *testing.T, s ScheduleStore) {
 		}
 	}
 	ticks := 0
-	for range 6 {
+	for range 29 { // 609 ticks: ten minutes of rate(1 second)
 		for range 10 {
 			h.clock.Add(time.Second)
 			ticks++
