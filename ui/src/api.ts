@@ -244,19 +244,6 @@ export async function historyPage(
   return { events: (r.events ?? []).map(toEvent), next: str(r.nextPageToken) }
 }
 
-/** fullHistory reads every page, oldest first. */
-export async function fullHistory(arn: string, onPage?: (n: number) => void): Promise<HistoryEvent[]> {
-  const all: HistoryEvent[] = []
-  let token = ''
-  for (;;) {
-    const p = await historyPage(arn, { pageToken: token })
-    all.push(...p.events)
-    onPage?.(all.length)
-    if (!p.next || p.events.length === 0) return all
-    token = p.next
-  }
-}
-
 /** newerEvents returns the events after lastId, oldest first, reading the history newest first. */
 export async function newerEvents(arn: string, lastId: number): Promise<HistoryEvent[]> {
   const out: HistoryEvent[] = []

@@ -14,6 +14,8 @@ import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, navigate, paths } from '../router'
 
 const POLL_MS = 1500
+/** FLUSH is how many more events a loading history shows at a time. */
+const FLUSH = 10000
 
 export function ExecutionPage({ arn }: { arn: string }) {
   const [exec, setExec] = useState<api.Execution>()
@@ -28,27 +30,51 @@ export function ExecutionPage({ arn }: { arn: string }) {
   const [stopError, setStopError] = useState<unknown>()
   const lastId = useRef(0)
   const firstRender = useRef(0)
+  // The whole history is in events (until then the graph shows no statuses
+  // and polling waits: a partial history would tell wrong stories).
+  const [complete, setComplete] = useState(false)
+  const completeRef = useRef(false)
 
   useEffect(() => {
     let live = true
     setExec(undefined)
     setEvents([])
     setError(undefined)
+    setComplete(false)
+    completeRef.current = false
     lastId.current = 0
     const t0 = performance.now()
     setLoading('Loading…')
-    Promise.all([api.describeExecution(arn), api.executionStateMachine(arn).catch(() => undefined)])
-      .then(async ([x, m]) => {
+    // The first history page is asked for with the execution, and shown as
+    // soon as it comes; the rest follow in batches of at least FLUSH events.
+    const firstPage = api.historyPage(arn, {})
+    Promise.all([api.describeExecution(arn), api.executionStateMachine(arn).catch(() => undefined), firstPage])
+      .then(async ([x, m, first]) => {
+        let page = first
         if (!live) return
         setExec(x)
         setMachine(m)
         document.title = `${x.name} · Stepwise`
-        const evs = await api.fullHistory(arn, (n) => live && setLoading(`Loading history… ${n} events`))
-        if (!live) return
-        lastId.current = evs.length ? evs[evs.length - 1].id : 0
-        firstRender.current = t0
-        setEvents(evs)
+        const evs: api.HistoryEvent[] = []
+        let shown = -1
+        for (;;) {
+          evs.push(...page.events)
+          const done = !page.next || page.events.length === 0
+          if (done || shown < 0 || evs.length - shown >= FLUSH) {
+            lastId.current = evs.length ? evs[evs.length - 1].id : 0
+            if (shown < 0) firstRender.current = t0
+            shown = evs.length
+            setEvents(evs.slice())
+          }
+          if (done) break
+          setLoading(`Loading history… ${evs.length} events`)
+          page = await api.historyPage(arn, { pageToken: page.next })
+          if (!live) return
+        }
+        completeRef.current = true
+        setComplete(true)
         setLoading('')
+        ;(window as unknown as { __historyCompleteMs?: number }).__historyCompleteMs = performance.now() - t0
       })
       .catch((e) => {
         if (live) {
@@ -88,7 +114,7 @@ export function ExecutionPage({ arn }: { arn: string }) {
     let live = true
     const tick = async () => {
       try {
-        if (live) await refresh()
+        if (live && completeRef.current) await refresh()
       } catch {
         // keep polling; a transient error should not blank the page
       }
@@ -141,7 +167,7 @@ export function ExecutionPage({ arn }: { arn: string }) {
           {exec.name}
         </h2>
         <StatusBadge status={exec.status} />
-        {running && waiting.length > 0 && (
+        {running && complete && waiting.length > 0 && (
           <span className="pill status-waiting" data-testid="exec-waiting">
             waiting for callback
           </span>
@@ -187,7 +213,7 @@ export function ExecutionPage({ arn }: { arn: string }) {
         </div>
       )}
       {loading && <div className="muted">{loading}</div>}
-      {running && (
+      {running && complete && (
         <Callbacks
           visits={waiting}
           onAnswered={() => {
@@ -200,7 +226,13 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <div className="graph-pane">
           {definition ? (
             <>
-              <Graph definition={definition} states={analysis.states} iterations={analysis.iterations} selected={selected} onSelect={setSelected} />
+              <Graph
+                definition={definition}
+                states={complete ? analysis.states : undefined}
+                iterations={complete ? analysis.iterations : undefined}
+                selected={selected}
+                onSelect={setSelected}
+              />
               <Legend />
             </>
           ) : (
