@@ -114,6 +114,21 @@ func seedASL(t *testing.T) string {
 	return string(b)
 }
 
+// nestedASL is the machine of issue 15's report: Choice → Wait →
+// Parallel (two branches, one with a Map) → Succeed, with JSONata and
+// compound Choice rules.
+const nestedASL = `{"StartAt": "Route", "States": {
+  "Route": {"Type": "Choice", "Choices": [
+    {"And": [{"Variable": "$.n", "NumericGreaterThanEquals": 10}, {"Not": {"Variable": "$.skip", "IsPresent": true}}], "Next": "Pause"},
+    {"Variable": "$.kind", "StringEqualsPath": "$.wanted", "Next": "Both"}], "Default": "Both"},
+  "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Both"},
+  "Both": {"Type": "Parallel", "Next": "Done", "Branches": [
+    {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": true}}},
+    {"StartAt": "Each", "States": {"Each": {"Type": "Map", "End": true, "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+      "StartAt": "Work", "States": {"Work": {"Type": "Pass", "Next": "Check"}, "Check": {"Type": "Choice", "QueryLanguage": "JSONata",
+        "Choices": [{"Condition": "{% $states.input.ok %}", "Next": "Fine"}], "Default": "Fine"}, "Fine": {"Type": "Succeed"}}}}}}]},
+  "Done": {"Type": "Succeed"}}}`
+
 // thirtyASL is a 30-state machine: a chain of Tasks and Passes with a
 // Choice every tenth state, each rule going on or to a Fail.
 func thirtyASL() string {
@@ -159,7 +174,7 @@ func newFixture(t *testing.T, big ...bool) *fixture {
 	t.Cleanup(w.wg.Wait) // after serveUI's cleanup: cleanups run last first
 	url := serveUI(t, eng, "")
 
-	machines := map[string]string{"orders": ordersASL, "waiter": waiterASL, "big": bigASL, "seed": seedASL(t), "thirty": thirtyASL(),
+	machines := map[string]string{"nested": nestedASL, "orders": ordersASL, "waiter": waiterASL, "big": bigASL, "seed": seedASL(t), "thirty": thirtyASL(),
 		"one": `{"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": true}}}`}
 	for name, def := range machines {
 		if _, err := eng.CreateStateMachine(ctx, name, def, ""); err != nil {
@@ -496,7 +511,7 @@ func TestBrowserGraph(t *testing.T) {
 		machine string
 		states  int
 		tall    bool
-	}{{"seed", 8, false}, {"orders", 10, false}, {"thirty", 30, true}, {"one", 1, false}} {
+	}{{"seed", 8, false}, {"orders", 10, false}, {"nested", 9, false}, {"thirty", 30, true}, {"one", 1, false}} {
 		do(t, ctx, chromedp.Navigate(f.url+"/state-machines/"+c.machine))
 		waitJS(t, ctx, c.machine+"'s graph", fmt.Sprintf(`document.querySelectorAll('[data-testid=graph] .sw-node[data-state]').length >= %d`, c.states))
 		g := js[graphFigures](t, ctx, measureGraph)
@@ -546,6 +561,24 @@ func TestBrowserGraph(t *testing.T) {
 	if dash := js[string](t, ctx, `getComputedStyle(document.querySelector('.sw-edge.edge-catch')).strokeDasharray`); dash == "" || dash == "none" {
 		t.Errorf("catch edge stroke-dasharray = %q; want dashed", dash)
 	}
+
+	// Nested scopes keep their order and carry their rules.
+	do(t, ctx, chromedp.Navigate(f.url+"/state-machines/nested"))
+	waitJS(t, ctx, "the nested graph", `!!document.querySelector('.sw-state[data-state=Work]')`)
+	l, e := pos(`.sw-state[data-state="Left"]`), pos(`.sw-group[data-state="Each"]`)
+	if !(l.X >= 0 && l.X < e.X) {
+		t.Errorf("Left at %v, the Map Each at %v; want Branch 1 (Left) left of Branch 2 (Each)", l, e)
+	}
+	rules := js[[]string](t, ctx, `[...document.querySelectorAll('.sw-edge-label[data-kind=choice]')].map(e => e.getAttribute('title') || e.textContent)`)
+	for _, want := range []string{`$.n >= 10 && !$.skip present`, `$.kind == $.wanted`, `$states.input.ok`} {
+		if !contains(rules, want) {
+			t.Errorf("choice labels %q; want %q", rules, want)
+		}
+	}
+	if got := js[string](t, ctx, `document.querySelector('.sw-group[data-state=Each] [data-testid=group-sub]').innerText`); got != "Map (distributed)" {
+		t.Errorf("Each frame says %q; want Map (distributed)", got)
+	}
+	screenshot(t, ctx, "machine-graph-nested.png")
 
 	// The orders execution: branches in order, the Map framed with its
 	// iteration count around its processor, the Choice rule on its edge.

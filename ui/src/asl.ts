@@ -90,10 +90,11 @@ function scope(r: Raw): AslScope {
   return { startAt: String(r?.StartAt ?? ''), states }
 }
 
+// Longest suffix first: GreaterThanEquals also ends in Equals.
 const ops: [string, string][] = [
-  ['Equals', '=='],
   ['GreaterThanEquals', '>='],
   ['LessThanEquals', '<='],
+  ['Equals', '=='],
   ['GreaterThan', '>'],
   ['LessThan', '<'],
   ['Matches', 'matches'],
