@@ -11,6 +11,11 @@ type Env struct {
 	Random func() float64
 	// UUID returns a new random (version 4) UUID in canonical text form.
 	UUID func() string
+	// ExprTime, when set, is how much longer the JSONata expressions of
+	// the current state may run together: each expression's own limit
+	// (2 s) is cut to it, so a state of many expressions cannot take many
+	// times that. Defaults to no shared limit.
+	ExprTime func() time.Duration
 }
 
 // Context holds the facts the caller knows about the running execution and
@@ -42,6 +47,11 @@ type Context struct {
 	// MapItem is set while ItemSelector runs for one Map item.
 	MapItem *MapItem
 
+	// Given, when set, is the whole context object as the caller gives it
+	// (TestState's context field): Object returns it (with the Map item
+	// when MapItem is set) instead of building one from the fields above.
+	Given map[string]any
+
 	// Vars are the workflow variables the state can read: the scope of the
 	// machine (top level, branch or iteration) running it, and the scopes
 	// around that. The step API never changes them; what a state assigns
@@ -57,6 +67,13 @@ type MapItem struct {
 
 // Object returns the context object as a JSON value.
 func (c *Context) Object() map[string]any {
+	if c.Given != nil {
+		obj := Clone(c.Given).(map[string]any)
+		if c.MapItem != nil {
+			obj["Map"] = map[string]any{"Item": map[string]any{"Index": c.MapItem.Index, "Value": c.MapItem.Value}}
+		}
+		return obj
+	}
 	exec := map[string]any{
 		"Id":           c.ExecutionID,
 		"Input":        c.ExecutionInput,

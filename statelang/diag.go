@@ -9,16 +9,30 @@ import (
 // Diagnostic is one problem found in a definition, in the shape of AWS's
 // ValidateStateMachineDefinition answer.
 type Diagnostic struct {
-	// Code is SCHEMA_VALIDATION_FAILED for every error Parse reports, as on AWS.
+	// Code is AWS's: SCHEMA_VALIDATION_FAILED for most problems,
+	// MISSING_TRANSITION_TARGET for a Next naming no state or a state
+	// nothing leads to, MISSING_END_STATE for a machine without a
+	// terminal state, DUPLICATE_STATE_NAME, INVALID_JSON_DESCRIPTION.
 	Code string
-	// Location is a JSON pointer into the definition, e.g. /States/Fetch/Next.
+	// Location is a JSON pointer into the definition, e.g. /States/Fetch/Next,
+	// or "" where AWS gives none (a top-level machine without a terminal
+	// state).
 	Location string
 	// Message says what is wrong, in AWS's wording where AWS has one.
 	Message string
+	// Severity is SeverityError for what Parse reports and
+	// SeverityWarning for what Warnings reports.
+	Severity string
 }
 
+// String is the diagnostic as AWS writes it in an InvalidDefinition
+// message: "CODE: message at /location" ("at null" without a location).
 func (d Diagnostic) String() string {
-	return d.Code + ": " + d.Message + " at " + d.Location
+	at := d.Location
+	if at == "" {
+		at = "null"
+	}
+	return d.Code + ": " + d.Message + " at " + at
 }
 
 // Diagnostics is every problem Parse found; it is the error Parse returns.
@@ -43,13 +57,33 @@ type diagnostics struct {
 	dropped int // problems found beyond MaxDiagnostics
 }
 
+// The diagnostic codes Parse reports besides SCHEMA_VALIDATION_FAILED.
+const (
+	codeMissingTarget = "MISSING_TRANSITION_TARGET"
+	codeMissingEnd    = "MISSING_END_STATE"
+	codeDuplicateName = "DUPLICATE_STATE_NAME"
+)
+
 func (d *diagnostics) add(at *location, format string, args ...any) {
+	d.addCode("SCHEMA_VALIDATION_FAILED", at, format, args...)
+}
+
+// addCode adds a problem with its own code. The location is spelled out
+// only for a problem that is kept; unlocated says there is none to give.
+func (d *diagnostics) addCode(code string, at *location, format string, args ...any) {
 	if len(d.list) >= MaxDiagnostics {
 		d.dropped++
 		return
 	}
-	d.list = append(d.list, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: at.String(), Message: fmt.Sprintf(format, args...)})
+	where := ""
+	if at != unlocated {
+		where = at.String()
+	}
+	d.list = append(d.list, Diagnostic{Code: code, Location: where, Message: fmt.Sprintf(format, args...), Severity: SeverityError})
 }
+
+// unlocated is the location of a problem AWS reports without one.
+var unlocated = &location{token: "", index: -1}
 
 // result is every problem found, with a last one counting those left out.
 func (d *diagnostics) result() Diagnostics {
@@ -57,7 +91,7 @@ func (d *diagnostics) result() Diagnostics {
 		return d.list
 	}
 	return append(d.list, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: "/",
-		Message: fmt.Sprintf("The definition has %d more problems than the %d reported", d.dropped, MaxDiagnostics)})
+		Message: fmt.Sprintf("The definition has %d more problems than the %d reported", d.dropped, MaxDiagnostics), Severity: SeverityError})
 }
 
 // location is a place in a definition: its last reference token, linked to
@@ -104,13 +138,4 @@ func (l *location) String() string {
 		sb.WriteString(strings.ReplaceAll(t, "/", "~1"))
 	}
 	return sb.String()
-}
-
-// depth is how many tokens lead from the root to l.
-func (l *location) depth() int {
-	n := 0
-	for ; l != nil; l = l.parent {
-		n++
-	}
-	return n
 }

@@ -16,6 +16,9 @@
 //   - The step API ([Machine.Enter], [State.TaskSucceeded], [State.HandleFailure],
 //     ...) tells the caller what one state does with its input; the engine
 //     drives it durably, [Run] drives it in memory.
+//   - [TestState] runs one state once as AWS's TestState does, with a
+//     mocked task result or error, and reports the value after each step
+//     of its data flow.
 //   - Both query languages: JSONPath (paths, payload templates, intrinsics)
 //     and JSONata ("QueryLanguage": "JSONata": Arguments, Output, Condition,
 //     Items, "{% %}" expressions reading $states and the variables).

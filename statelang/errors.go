@@ -1,6 +1,10 @@
 package statelang
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // The predefined error names of Amazon States Language.
 const (
@@ -51,6 +55,26 @@ func (f *Failure) Output() map[string]any {
 		out["Cause"] = f.Cause
 	}
 	return out
+}
+
+// MaxCauseBytes is AWS's limit on a failure's cause.
+const MaxCauseBytes = 32768
+
+// Storable returns the failure name and cause as given, or, when either
+// holds a NUL (U+0000), which a store's text cannot keep (PostgreSQL
+// refuses it), States.Runtime with a cause saying so that quotes both with
+// the NULs escaped as \u0000, cut to MaxCauseBytes. whose names where they
+// came from ("the worker's", "the Fail state's").
+func Storable(name, cause, whose string) (string, string) {
+	if !strings.ContainsRune(name, 0) && !strings.ContainsRune(cause, 0) {
+		return name, cause
+	}
+	quote := func(s string) string { return strings.ReplaceAll(strconv.Quote(s), `\x00`, `\u0000`) }
+	c := whose + " error name or cause contains U+0000 (NUL), which cannot be stored; error " + quote(name) + ", cause " + quote(cause)
+	if len(c) > MaxCauseBytes {
+		c = strings.ToValidUTF8(c[:MaxCauseBytes-3], "") + "..."
+	}
+	return ErrRuntime, c
 }
 
 func failf(name, format string, args ...any) *Failure {

@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// FuzzParse: Parse never panics, and a machine it accepts runs in memory
-// without panicking.
+// FuzzParse: Parse and Warnings never panic, and a machine Parse accepts
+// runs in memory without panicking.
 func FuzzParse(f *testing.F) {
 	seeds := []string{
 		`{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}`,
@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(s, `{"x":1,"items":[1,2],"s":0,"a":"b"}`)
 	}
 	f.Fuzz(func(t *testing.T, def, input string) {
+		_ = Warnings([]byte(def))
 		m, err := Parse([]byte(def))
 		if err != nil {
 			if _, ok := err.(Diagnostics); !ok {

@@ -13,7 +13,7 @@ package statelang
 //
 // Calls nest at most 10 deep. Spaces may surround arguments. The reserved
 // characters ' { } \ are escaped with a backslash inside string literals; a
-// backslash before any other character is kept as written. In the format
+// backslash before any other character is an error, as on AWS. In the format
 // string of States.Format, an unescaped "{}" is a placeholder.
 //
 // Failures at run time are States.IntrinsicFailure (bad argument types or
@@ -284,10 +284,8 @@ func (p *iparser) stringLit() (iarg, error) {
 				cur.WriteByte(n)
 				whole.WriteByte(n)
 			default:
-				cur.WriteByte('\\')
-				whole.WriteByte('\\')
-				p.pos++
-				continue // the next byte is read as itself
+				r, _ := utf8.DecodeRuneInString(p.s[p.pos+1:])
+				return iarg{}, p.errorf(p.pos, "invalid escape sequence '\\%c' in a string literal: only \\' \\{ \\} and \\\\ are escapes", r)
 			}
 			p.pos += 2
 		case b == '{' && p.pos+1 < len(p.s) && p.s[p.pos+1] == '}':

@@ -152,15 +152,6 @@ func (j *jvalue) expression() (*jexpr, bool) {
 	return e, ok
 }
 
-// literal returns the value when it holds no expression.
-func (j *jvalue) literal() (any, bool) {
-	if j == nil {
-		return nil, false
-	}
-	l, ok := j.root.(jlit)
-	return l.v, ok
-}
-
 // jsonataMessage prints a JSONata error as AWS quotes it: "T1006: message",
 // without the position.
 func jsonataMessage(err error) string {
@@ -300,8 +291,12 @@ func (js *jscope) options(e *jexpr) *jsonata.Options {
 		b["states"] = js.statesValue(e.context)
 	}
 	// Limits for one expression: far above what a state's 256 KiB payload
-	// needs, far below what could stall an engine.
+	// needs, far below what could stall an engine; the time is also what
+	// the state's expressions have left together (Env.ExprTime).
 	o := &jsonata.Options{Bindings: b, TimeLimit: 2 * time.Second, MaxSize: 1 << 20}
+	if js.env != nil && js.env.ExprTime != nil {
+		o.TimeLimit = max(min(o.TimeLimit, js.env.ExprTime()), time.Nanosecond) // 0 and below would mean no limit
+	}
 	if js.c != nil {
 		t := js.c.StateEnteredTime
 		o.Now = func() time.Time { return t }
@@ -422,10 +417,8 @@ func (j *jvalue) evalTyped(js *jscope, field, want string) (v any, f *Failure) {
 		return nil, f
 	}
 	if got := typeName(v); got != want {
-		src := field
 		if e, ok := j.expression(); ok {
-			src = e.src
-			return nil, failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s", src, field, want, got, MarshalString(v))
+			return nil, failf(ErrQueryEvaluationError, "The JSONata expression '%s' specified for the field '%s' returned an unexpected result type. Expected '%s', but was '%s' for value: %s", e.src, field, want, got, MarshalString(v))
 		}
 		return nil, failf(ErrQueryEvaluationError, "The field '%s' must be of type '%s', but was '%s' for value: %s", field, want, got, MarshalString(v))
 	}

@@ -117,7 +117,7 @@ func TestParseLinear(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := allocated(func() { Parse([]byte(tt.def)) })
+			n := allocated(func() { _, _ = Parse([]byte(tt.def)) })
 			if limit := uint64(40*len(tt.def) + 4<<20); n > limit {
 				t.Errorf("Parse of %d bytes allocated %d bytes; want at most %d", len(tt.def), n, limit)
 			}
@@ -285,5 +285,23 @@ func TestParseJSONNumberRange(t *testing.T) {
 		case tt.want != "" && (err != nil || MarshalString(v) != tt.want):
 			t.Errorf("ParseJSON(%.40s) = %s, %v; want %s", tt.in, MarshalString(v), err, tt.want)
 		}
+	}
+}
+
+// TestExprTimeShared: a state's JSONata expressions share the time
+// Env.ExprTime gives them: with none left, a long expression fails with
+// States.QueryEvaluationError as one past its own 2 s does; a short one
+// with time left succeeds.
+func TestExprTimeShared(t *testing.T) {
+	m := mustParse(t, jsonataPassDef(`"Output"`, `"{% $count([1..500000].($ * 2)) %}"`))
+	spent := &Env{ExprTime: func() time.Duration { return 0 }}
+	step := m.Start().Enter(nil, &Context{StateName: "P"}, spent)
+	if step.Failure == nil || step.Failure.Name != ErrQueryEvaluationError {
+		t.Errorf("Enter with no time left: failure = %v; want %s", step.Failure, ErrQueryEvaluationError)
+	}
+	left := &Env{ExprTime: func() time.Duration { return time.Minute }}
+	small := mustParse(t, jsonataPassDef(`"Output"`, `"{% $count([1..10]) %}"`))
+	if step := small.Start().Enter(nil, &Context{StateName: "P"}, left); step.Failure != nil || step.Output != int64(10) {
+		t.Errorf("Enter with time left: %v %v; want 10", step.Output, step.Failure)
 	}
 }

@@ -105,6 +105,9 @@ type State struct {
 	ToleratedFailurePercentage     *float64
 	ToleratedFailurePercentagePath *Path
 	Label                          string
+	Reader                         *ItemReader   // distributed Map's ItemReader
+	Batcher                        *ItemBatcher  // distributed Map's ItemBatcher
+	Writer                         *ResultWriter // distributed Map's ResultWriter
 
 	owner        *Machine // the machine (top level, branch or processor) holding the state
 	readsContext bool     // some field of the state reads the context object ($$)

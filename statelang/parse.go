@@ -28,21 +28,22 @@ const MaxNestingDepth = 500
 // location in the definition.
 func Parse(definition []byte) (*Machine, error) {
 	if len(definition) > MaxDefinitionBytes {
-		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition is larger than 1 MB"}}
+		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition is larger than 1 MB", Severity: SeverityError}}
 	}
 	raw, err := ParseJSON(definition)
 	if err != nil {
-		return nil, Diagnostics{{Code: "INVALID_JSON_DESCRIPTION", Location: "/", Message: "The definition is not valid JSON: " + err.Error()}}
+		return nil, Diagnostics{{Code: "INVALID_JSON_DESCRIPTION", Location: "/", Message: "The definition is not valid JSON: " + err.Error(), Severity: SeverityError}}
 	}
 	top, ok := raw.(map[string]any)
 	if !ok {
-		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition must be a JSON object"}}
+		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: "The definition must be a JSON object", Severity: SeverityError}}
 	}
 	if at := tooDeep(nil, top, MaxNestingDepth); at != nil {
 		return nil, Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: at.String(),
-			Message: fmt.Sprintf("The definition nests objects and arrays more than %d levels deep", MaxNestingDepth)}}
+			Message: fmt.Sprintf("The definition nests objects and arrays more than %d levels deep", MaxNestingDepth), Severity: SeverityError}}
 	}
-	p := &parser{ql: QueryJSONPath}
+	p := &parser{ql: QueryJSONPath, names: map[string]bool{}}
+	duplicateStateKeys(&p.d, definition)
 	m := p.machine(nil, top, true)
 	if len(p.d.list) > 0 {
 		return nil, p.d.result()
@@ -92,6 +93,9 @@ type parser struct {
 	d diagnostics
 	// ql is the top level's QueryLanguage: the default of every state.
 	ql string
+	// names holds every state name met so far, in every branch and
+	// processor: a name is unique in the whole definition.
+	names map[string]bool
 }
 
 // fields reads a JSON object whose allowed keys are known.
@@ -307,6 +311,15 @@ func (p *parser) machine(loc *location, raw map[string]any, top bool) *Machine {
 		}
 		sort.Strings(names)
 		m.Order = names
+		// The names of this machine are taken before those of its
+		// branches and processors, so a duplicate is reported where it
+		// is nested.
+		for _, name := range names {
+			if p.names[name] {
+				p.d.addCode(codeDuplicateName, loc.at("States").at(name), "Duplicate State name: %s", name)
+			}
+			p.names[name] = true
+		}
 		for _, name := range names {
 			sloc := loc.at("States").at(name)
 			if utf8.RuneCountInString(name) > MaxNameLength {
@@ -330,7 +343,7 @@ func (p *parser) machine(loc *location, raw map[string]any, top bool) *Machine {
 	if m.StartAt != "" && len(m.States) > 0 {
 		if _, ok := m.States[m.StartAt]; !ok {
 			if _, exists := raw["States"].(map[string]any)[m.StartAt]; !exists {
-				p.d.add(loc.at("StartAt"), "Missing 'Next' target: %s", m.StartAt)
+				p.d.addCode(codeMissingTarget, loc.at("StartAt"), "Missing 'Next' target: %s", m.StartAt)
 			}
 		}
 	}
@@ -351,9 +364,19 @@ func (p *parser) checkTransitions(loc *location, m *Machine, raw map[string]any)
 		sloc := loc.at("States").at(name)
 		for _, t := range st.targets() {
 			if !exists(t.name) {
-				p.d.add(t.at(sloc), "Missing 'Next' target: %s", t.name)
+				p.d.addCode(codeMissingTarget, t.at(sloc), "Missing 'Next' target: %s", t.name)
 			}
 		}
+	}
+	if len(m.States) == len(rawStates) && len(m.States) > 0 && !hasTerminal(m) {
+		// As AWS: no reachability walk then (it would report every state
+		// of a loop), and no location at the top level.
+		at := loc
+		if at == nil {
+			at = unlocated
+		}
+		p.d.addCode(codeMissingEnd, at, "Workflow has no terminal state")
+		return
 	}
 	if _, ok := m.States[m.StartAt]; !ok {
 		return
@@ -375,9 +398,20 @@ func (p *parser) checkTransitions(loc *location, m *Machine, raw map[string]any)
 	}
 	for _, name := range m.Order {
 		if !seen[name] && m.States[name] != nil {
-			p.d.add(loc.at("States").at(name), "State '%s' is not reachable", name)
+			p.d.addCode(codeMissingTarget, loc.at("States").at(name), "State \"%s\" is not reachable.", name)
 		}
 	}
+}
+
+// hasTerminal reports whether a machine has a state that ends it: a
+// Succeed or Fail state, or one with "End": true.
+func hasTerminal(m *Machine) bool {
+	for _, st := range m.States {
+		if st.End || st.Type == TypeSucceed || st.Type == TypeFail {
+			return true
+		}
+	}
+	return false
 }
 
 // target is a transition of a state: the state it names, and where: the
@@ -534,6 +568,14 @@ func (p *parser) state(loc *location, name string, raw map[string]any) *State {
 	return st
 }
 
+// notBoth reports a state setting both a field and its twin (a literal
+// and its Path, which would each say the same thing).
+func (p *parser) notBoth(f *fields, a, b string) {
+	if f.has(a) && f.has(b) {
+		p.d.add(f.loc, "Only one of '%s' or '%s' may be set", a, b)
+	}
+}
+
 // branches reads the Branches of a Parallel state.
 func (p *parser) branches(f *fields, st *State) {
 	loc := f.loc
@@ -610,12 +652,8 @@ func (p *parser) task(f *fields, st *State) {
 		st.HeartbeatSeconds = n
 	}
 	st.HeartbeatSecondsPath = f.path("HeartbeatSecondsPath")
-	if f.has("TimeoutSeconds") && f.has("TimeoutSecondsPath") {
-		p.d.add(f.loc, "Only one of 'TimeoutSeconds' or 'TimeoutSecondsPath' may be set")
-	}
-	if f.has("HeartbeatSeconds") && f.has("HeartbeatSecondsPath") {
-		p.d.add(f.loc, "Only one of 'HeartbeatSeconds' or 'HeartbeatSecondsPath' may be set")
-	}
+	p.notBoth(f, "TimeoutSeconds", "TimeoutSecondsPath")
+	p.notBoth(f, "HeartbeatSeconds", "HeartbeatSecondsPath")
 	if st.TimeoutSeconds > 0 && st.HeartbeatSeconds > 0 && st.HeartbeatSeconds >= st.TimeoutSeconds {
 		p.d.add(f.loc.at("HeartbeatSeconds"), "The value of 'HeartbeatSeconds' must be smaller than the value of 'TimeoutSeconds'")
 	}
@@ -624,11 +662,13 @@ func (p *parser) task(f *fields, st *State) {
 		_, hasArn := c["RoleArn"]
 		_, hasArnPath := c["RoleArn.$"]
 		if !hasArn && !hasArnPath {
+			// As AWS: the missing field only, not the others besides.
 			p.d.add(cloc, "The field 'RoleArn' is required but was missing")
-		}
-		for k := range c {
-			if k != "RoleArn" && k != "RoleArn.$" {
-				p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
+		} else {
+			for k := range c {
+				if k != "RoleArn" && k != "RoleArn.$" {
+					p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
+				}
 			}
 		}
 		st.Credentials = p.template(cloc, c)
@@ -807,6 +847,13 @@ func (p *parser) wait(f *fields, st *State) {
 	st.TimestampPath = f.path("TimestampPath")
 }
 
+// stringIntrinsics are the intrinsic functions AWS accepts in a Fail
+// state's ErrorPath and CausePath: those that can return a string.
+var stringIntrinsics = map[string]bool{
+	"States.Format": true, "States.JsonToString": true, "States.ArrayGetItem": true,
+	"States.Base64Encode": true, "States.Base64Decode": true, "States.Hash": true, "States.UUID": true,
+}
+
 func (p *parser) failState(f *fields, st *State) {
 	st.Error, _ = f.str("Error")
 	st.Cause, _ = f.str("Cause")
@@ -821,18 +868,19 @@ func (p *parser) failState(f *fields, st *State) {
 				p.d.add(f.loc.at(k), "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call: %v", k, err)
 				return nil, nil
 			}
+			if !stringIntrinsics[c.name] {
+				p.d.add(f.loc.at(k), "The value for the field '%s' must be a valid JSONPath or an intrinsic function call that returns a string (%s): %s",
+					k, "States.Format, States.JsonToString, States.ArrayGetItem, States.Base64Encode, States.Base64Decode, States.Hash or States.UUID", c.name)
+				return nil, nil
+			}
 			return nil, c
 		}
 		return p.compilePath(f.loc.at(k), k, s, false), nil
 	}
 	st.ErrorPath, st.errorPathIntrinsic = readDyn("ErrorPath")
 	st.CausePath, st.causePathIntrinsic = readDyn("CausePath")
-	if f.has("Error") && f.has("ErrorPath") {
-		p.d.add(f.loc, "Only one of 'Error' or 'ErrorPath' may be set")
-	}
-	if f.has("Cause") && f.has("CausePath") {
-		p.d.add(f.loc, "Only one of 'Cause' or 'CausePath' may be set")
-	}
+	p.notBoth(f, "Error", "ErrorPath")
+	p.notBoth(f, "Cause", "CausePath")
 }
 
 func (p *parser) mapState(f *fields, st *State) {
@@ -840,14 +888,12 @@ func (p *parser) mapState(f *fields, st *State) {
 	j := st.IsJSONata()
 	if j {
 		if v, ok := f.raw("Items"); ok {
-			if s, isStr := v.(string); isStr {
-				if _, isExpr := jsonataText(s); !isExpr {
-					p.d.add(loc.at("Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
-				}
-			} else if _, isArr := v.([]any); !isArr {
-				if _, isObj := v.(map[string]any); !isObj {
-					p.d.add(loc.at("Items"), "The value of the field 'Items' must be an array, an object or a JSONata expression")
-				}
+			// AWS takes a JSON array or one JSONata expression (which
+			// must give an array when it runs); an object is neither.
+			s, _ := v.(string)
+			_, isExpr := jsonataText(s)
+			if _, isArr := v.([]any); !isArr && !isExpr {
+				p.d.add(loc.at("Items"), "The value of the field 'Items' must be a JSON array or a JSONata expression")
 			}
 			st.items = p.jvalue(loc.at("Items"), v)
 		}
@@ -883,7 +929,8 @@ func (p *parser) mapState(f *fields, st *State) {
 			p.d.add(loc, "These fields are required: [ItemProcessor]")
 		}
 	}
-	st.MaxConcurrency, st.jMaxConc = p.intOrExpr(f, "MaxConcurrency", 0, math.MaxInt32)
+	// AWS takes any MaxConcurrency a long holds, 2^31 and beyond too.
+	st.MaxConcurrency, st.jMaxConc = p.intOrExpr(f, "MaxConcurrency", 0, math.MaxInt64)
 	if f.has("ToleratedFailureCount") {
 		n, jc := p.intOrExpr(f, "ToleratedFailureCount", 0, math.MaxInt32)
 		if jc != nil {
@@ -902,6 +949,9 @@ func (p *parser) mapState(f *fields, st *State) {
 		if st.jMaxConc != nil || st.jTolCount != nil || st.jTolPct != nil {
 			p.d.add(loc, "JSONata expressions in MaxConcurrency and ToleratedFailure fields need the QueryLanguage JSONata")
 		}
+		p.notBoth(f, "MaxConcurrency", "MaxConcurrencyPath")
+		p.notBoth(f, "ToleratedFailureCount", "ToleratedFailureCountPath")
+		p.notBoth(f, "ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
 	}
 	if s, ok := f.str("Label"); ok {
 		if bad, found := invalidLabelChar(s); found {
@@ -912,10 +962,14 @@ func (p *parser) mapState(f *fields, st *State) {
 		}
 		st.Label = s
 	}
-	for _, k := range []string{"ItemReader", "ItemBatcher", "ResultWriter"} {
-		if _, ok := f.raw(k); ok {
-			p.d.add(loc.at(k), "The field '%s' is not supported yet: distributed Map runs its items inline in this version of Stepwise", k)
-		}
+	if rm, ok := f.object("ItemReader"); ok {
+		st.Reader = p.itemReader(loc.at("ItemReader"), rm, j)
+	}
+	if bm, ok := f.object("ItemBatcher"); ok {
+		st.Batcher = p.itemBatcher(loc.at("ItemBatcher"), bm, j)
+	}
+	if wm, ok := f.object("ResultWriter"); ok {
+		st.Writer = p.resultWriter(loc.at("ResultWriter"), wm, j)
 	}
 }
 

@@ -60,11 +60,13 @@ func (p *parser) jsonataState(f *fields, st *State) {
 		if c, ok := f.object("Credentials"); ok {
 			cloc := loc.at("Credentials")
 			if _, has := c["RoleArn"]; !has {
+				// As AWS: the missing field only, not the others besides.
 				p.d.add(cloc, "The field 'RoleArn' is required but was missing")
-			}
-			for k := range c {
-				if k != "RoleArn" {
-					p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
+			} else {
+				for k := range c {
+					if k != "RoleArn" {
+						p.d.add(cloc.at(k), "Field '%s' is not supported by Credentials", k)
+					}
 				}
 			}
 			st.credentials = p.jvalue(cloc, c)

@@ -27,7 +27,7 @@ func TestParseDiagnostics(t *testing.T) {
 		{"misplaced field", `{"StartAt":"A","States":{"A":{"Type":"Succeed","Resource":"arn:aws:lambda:x:1:function:f"}}}`,
 			[]string{"/States/A/Resource: Field 'Resource' is not supported"}},
 		{"unreachable", `{"StartAt":"A","States":{"A":{"Type":"Succeed"},"B":{"Type":"Succeed"}}}`,
-			[]string{"/States/B: State 'B' is not reachable"}},
+			[]string{"/States/B: State \"B\" is not reachable."}},
 		{"bad type", `{"StartAt":"A","States":{"A":{"Type":"Nope"}}}`, []string{"/States/A/Type: The state type 'Nope' is not valid"}},
 		{"long name", `{"StartAt":"` + strings.Repeat("x", 81) + `","States":{"` + strings.Repeat("x", 81) + `":{"Type":"Succeed"}}}`,
 			[]string{"exceeds the maximum length of 80"}},
@@ -62,18 +62,13 @@ func TestParseDiagnostics(t *testing.T) {
 		{"unknown optimized action", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:query","End":true}}}`,
 			[]string{"/States/A/Resource: The resource provided arn:aws:states:::dynamodb:query is not recognized"}},
 		{"many at once", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Z","Foo":1},"B":{"Type":"Wait","End":true}}}`,
-			[]string{"/States/A/Foo:", "/States/A/Next: Missing 'Next' target: Z", "/States/B: A Wait state", "/States/B: State 'B' is not reachable"}},
+			[]string{"/States/A/Foo:", "/States/A/Next: Missing 'Next' target: Z", "/States/B: A Wait state", "/States/B: State \"B\" is not reachable."}},
 		{"not JSON", `{"StartAt":`, []string{"/: The definition is not valid JSON"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse([]byte(tt.def))
-			var ds Diagnostics
-			if !errors.As(err, &ds) {
-				t.Fatalf("Parse(%s) = %v; want Diagnostics", tt.def, err)
-			}
 			var got []string
-			for _, d := range ds {
+			for _, d := range rejected(t, tt.def) {
 				got = append(got, d.Location+": "+d.Message)
 			}
 			for _, w := range tt.want {
@@ -89,6 +84,18 @@ func TestParseDiagnostics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rejected parses a definition that must be rejected and returns its
+// diagnostics.
+func rejected(t *testing.T, def string) Diagnostics {
+	t.Helper()
+	_, err := Parse([]byte(def))
+	var ds Diagnostics
+	if !errors.As(err, &ds) {
+		t.Fatalf("Parse(%s) = %v; want Diagnostics", def, err)
+	}
+	return ds
 }
 
 // TestParseValid: definitions using every state type and field parse.

@@ -136,30 +136,54 @@ func parseDefinite(s string) ([]any, bool) {
 			steps = append(steps, name)
 			s = s[end:]
 		case '[':
+			if len(s) > 1 && (s[1] == '\'' || s[1] == '"') {
+				name, rest, ok := bracketName(s[1:])
+				if !ok {
+					return nil, false
+				}
+				steps = append(steps, name)
+				s = rest
+				continue
+			}
 			end := strings.IndexByte(s, ']')
 			if end < 0 {
 				return nil, false
 			}
 			inner := s[1:end]
-			if len(inner) >= 2 && (inner[0] == '\'' || inner[0] == '"') && inner[len(inner)-1] == inner[0] {
-				name := inner[1 : len(inner)-1]
-				if strings.ContainsAny(name, "'\"\\") {
-					return nil, false
-				}
-				steps = append(steps, name)
-			} else {
-				n, err := strconv.Atoi(inner)
-				if err != nil || n < 0 || inner != strconv.Itoa(n) {
-					return nil, false
-				}
-				steps = append(steps, n)
+			n, err := strconv.Atoi(inner)
+			if err != nil || n < 0 || inner != strconv.Itoa(n) {
+				return nil, false
 			}
+			steps = append(steps, n)
 			s = s[end+1:]
 		default:
 			return nil, false
 		}
 	}
 	return steps, true
+}
+
+// bracketName reads a quoted name of bracket notation, s starting at its
+// opening quote, and returns the name and what follows the closing "]".
+// As in the JsonPath library AWS uses, a backslash keeps the character
+// after it from closing the name, and the name is the text between the
+// quotes as written, backslashes included: $['a\'b'] names the key a\'b,
+// and $['Test\""Name"'] the key Test\""Name". ok is false when the quote
+// is not closed or is not followed by "]" (a union such as ['a','b']).
+func bracketName(s string) (name, rest string, ok bool) {
+	quote := s[0]
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case quote:
+			if i+1 < len(s) && s[i+1] == ']' {
+				return s[1:i], s[i+2:], true
+			}
+			return "", "", false
+		}
+	}
+	return "", "", false
 }
 
 // pathError is a path that found nothing; its message is AWS's (Jayway's).

@@ -267,6 +267,15 @@ func (r *runner) state(st *State, input any, base *Context, quiet bool) (*State,
 				failure = step.Failure
 				break
 			}
+			if step.Read != nil || st.Writer != nil {
+				// The in-memory runner has no object store to read from.
+				ev("MapStateStarted", map[string]any{"length": int64(0)})
+				failure = &Failure{Name: ErrItemReaderFailed, Cause: "An ItemReader or a ResultWriter needs an object store, which the in-memory runner has none of: run the state machine on the engine"}
+				if step.Read == nil {
+					failure.Name = ErrResultWriterFailed
+				}
+				break
+			}
 			results, failure = r.mapItems(st, step, c, ev)
 			childFailed = failure != nil
 			if failure == nil {

@@ -59,6 +59,9 @@ type Step struct {
 
 	Inputs         []any
 	MaxConcurrency int64
+	// Read, for a Map with an ItemReader, is the read that gives its
+	// items (see MapItems); Inputs is then nil.
+	Read *ReadCall
 	// ToleratedFailureCount and ToleratedFailurePercentage are the Map's
 	// tolerance; -1 means not set.
 	ToleratedFailureCount      int64
@@ -473,6 +476,31 @@ func (s *State) seconds(fixed int64, p *Path, field string, eff any, c *Context,
 	return n, nil
 }
 
+// integerText reads a string that holds a whole number ("1", "-2") as that
+// number, as AWS does for MaxConcurrencyPath and ToleratedFailureCountPath;
+// any other value is returned as it is. "1.5" or "1e2" stay strings: AWS
+// parses them as a Java long, which takes digits only.
+func integerText(v any) any {
+	if str, isStr := v.(string); isStr {
+		if i, err := strconv.ParseInt(str, 10, 64); err == nil {
+			return i
+		}
+	}
+	return v
+}
+
+// floatText reads a string that holds a decimal number ("12.5", "50") as
+// that number, as AWS does for ToleratedFailurePercentagePath (a Java
+// double); any other value is returned as it is.
+func floatText(v any) any {
+	if str, isStr := v.(string); isStr {
+		if f, err := strconv.ParseFloat(str, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			return f
+		}
+	}
+	return v
+}
+
 // rawText prints a value as AWS quotes it in causes: strings as they are,
 // everything else as JSON.
 func rawText(v any) string {
@@ -533,7 +561,8 @@ func (s *State) waitUntil(eff any, c *Context, ctxObj any) (time.Time, *Failure)
 				"The SecondsPath parameter cannot be parsed as a long value: %s == %s", s.SecondsPath, MarshalString(v)))
 		}
 		if n < 0 {
-			n = 0
+			return time.Time{}, s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
+				"The SecondsPath parameter references a negative value: %s == %d", s.SecondsPath, n))
 		}
 		if time.Duration(n) > maxWait/time.Second {
 			return time.Time{}, s.runtimeFailure(c, ErrRuntime, "Wait state delay is too long.")
@@ -575,18 +604,22 @@ func ParseTimestamp(s string) (time.Time, bool) {
 }
 
 func (s *State) enterMap(eff any, c *Context, ctxObj any, env *Env) Step {
-	items := eff
-	if s.ItemsPath.Path != nil {
-		v, err := s.ItemsPath.Path.Get(eff, ctxObj)
-		if err != nil {
-			return fail(s.pathFailure(c, err, s.ItemsPath.Path))
+	var arr []any
+	if s.Reader == nil { // a reader's items ignore ItemsPath, as on AWS
+		items := eff
+		if s.ItemsPath.Path != nil {
+			v, err := s.ItemsPath.Path.Get(eff, ctxObj)
+			if err != nil {
+				return fail(s.pathFailure(c, err, s.ItemsPath.Path))
+			}
+			items = v
 		}
-		items = v
-	}
-	arr, ok := items.([]any)
-	if !ok {
-		return fail(s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
-			"Map state input must be an array but was: %s", MarshalString(items))))
+		a, ok := items.([]any)
+		if !ok {
+			return fail(s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
+				"Map state input must be an array but was: %s", MarshalString(items))))
+		}
+		arr = a
 	}
 	st := Step{Kind: StepMap, MaxConcurrency: s.MaxConcurrency, ToleratedFailureCount: -1, ToleratedFailurePercentage: -1}
 	if s.MaxConcurrencyPath != nil {
@@ -594,13 +627,7 @@ func (s *State) enterMap(eff any, c *Context, ctxObj any, env *Env) Step {
 		if err != nil {
 			return fail(s.pathFailure(c, err, s.MaxConcurrencyPath))
 		}
-		if str, isStr := v.(string); isStr {
-			// AWS reads a string holding an integer as that integer.
-			if i, err := strconv.ParseInt(str, 10, 64); err == nil {
-				v = i
-			}
-		}
-		n, ok := asInteger(v)
+		n, ok := asInteger(integerText(v))
 		if !ok || n < 0 {
 			return fail(s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
 				"The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s", rawText(v), s.MaxConcurrencyPath)))
@@ -613,6 +640,19 @@ func (s *State) enterMap(eff any, c *Context, ctxObj any, env *Env) Step {
 		}
 		return fail(f)
 	}
+	if s.Reader != nil {
+		rc, f := s.readCall(eff, c, ctxObj, env)
+		if f != nil {
+			return fail(f)
+		}
+		st.Read = rc
+		return st
+	}
+	return s.selectItems(st, arr, eff, c, env)
+}
+
+// selectItems sets st's Inputs: the items through the ItemSelector.
+func (s *State) selectItems(st Step, arr []any, eff any, c *Context, env *Env) Step {
 	sel := s.ItemSelector
 	if sel == nil {
 		sel = s.Parameters
@@ -631,6 +671,12 @@ func (s *State) enterMap(eff any, c *Context, ctxObj any, env *Env) Step {
 		}
 		st.Inputs[i] = v
 	}
+	if s.Batcher != nil {
+		var f *Failure
+		if st.Inputs, f = s.batchJSONPath(st.Inputs, eff, c, env); f != nil {
+			return fail(f)
+		}
+	}
 	return st
 }
 
@@ -645,7 +691,7 @@ func (s *State) tolerance(st *Step, eff any, c *Context, ctxObj any) *Failure {
 		if err != nil {
 			return s.pathFailure(c, err, s.ToleratedFailureCountPath)
 		}
-		n, ok := asInteger(v)
+		n, ok := asInteger(integerText(v))
 		if !ok {
 			return s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
 				"The ToleratedFailureCountPath field refers to value \"%s\" which is not a valid integer: %s", rawText(v), s.ToleratedFailureCountPath))
@@ -663,8 +709,8 @@ func (s *State) tolerance(st *Step, eff any, c *Context, ctxObj any) *Failure {
 		if err != nil {
 			return s.pathFailure(c, err, s.ToleratedFailurePercentagePath)
 		}
-		pct, ok := toFloat(v)
-		if !ok {
+		pct, ok := toFloat(floatText(v))
+		if !ok || math.IsNaN(pct) {
 			return s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
 				"The ToleratedFailurePercentagePath field refers to value \"%s\" which is not a valid float: %s", rawText(v), s.ToleratedFailurePercentagePath))
 		}

@@ -244,7 +244,9 @@ func (s *State) failJSONata(js *jscope, c *Context) *Failure {
 
 func (s *State) enterMapJSONata(input any, js *jscope, c *Context) Step {
 	var arr []any
-	if s.items != nil {
+	if s.Reader != nil {
+		// the reader gives the items
+	} else if s.items != nil {
 		v, f := s.items.evalTyped(js, "Items", "array")
 		if f != nil {
 			return fail(s.asQuery(c, f))
@@ -303,6 +305,19 @@ func (s *State) enterMapJSONata(input any, js *jscope, c *Context) Step {
 		}
 		return fail(f)
 	}
+	if s.Reader != nil {
+		rc, f := s.readCall(input, c, nil, js.env)
+		if f != nil {
+			return fail(f)
+		}
+		st.Read = rc
+		return st
+	}
+	return s.selectJSONata(st, arr, js, c)
+}
+
+// selectJSONata sets st's Inputs: the items through the ItemSelector.
+func (s *State) selectJSONata(st Step, arr []any, js *jscope, c *Context) Step {
 	st.Inputs = make([]any, len(arr))
 	for i, item := range arr {
 		if s.itemSelector == nil {
@@ -314,6 +329,12 @@ func (s *State) enterMapJSONata(input any, js *jscope, c *Context) Step {
 			return fail(s.asQuery(c, f))
 		}
 		st.Inputs[i] = v
+	}
+	if s.Batcher != nil {
+		var f *Failure
+		if st.Inputs, f = s.batchJSONata(st.Inputs, js, c); f != nil {
+			return fail(f)
+		}
 	}
 	return st
 }

@@ -3,7 +3,6 @@ package statelang
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -84,11 +83,7 @@ func compileTemplate(d *diagnostics, loc *location, v any) *Template {
 func compileNode(d *diagnostics, loc *location, v any) tnode {
 	switch t := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := sortedKeys(t)
 		o := &tobject{}
 		seen := map[string]string{}
 		for _, k := range keys {

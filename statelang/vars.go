@@ -188,23 +188,3 @@ func (s *State) evalAssign(a *assignment, value any, r *refs, js *jscope, env *E
 	}
 	return m, nil
 }
-
-// assignments lists every Assign field of the state (its own, its Choice
-// rules' and its catchers').
-func (s *State) assignments() []*assignment {
-	var out []*assignment
-	if s.assign != nil {
-		out = append(out, s.assign)
-	}
-	for _, r := range s.Choices {
-		if r != nil && r.assign != nil {
-			out = append(out, r.assign)
-		}
-	}
-	for _, c := range s.Catch {
-		if c != nil && c.assign != nil {
-			out = append(out, c.assign)
-		}
-	}
-	return out
-}

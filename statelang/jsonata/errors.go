@@ -32,21 +32,6 @@ func (e *Error) Error() string {
 	return e.Code + ": " + msg
 }
 
-func newErr(code string, value any) *Error {
-	return &Error{Code: code, Value: value, Position: -1}
-}
-
-func (e *Error) withToken(t string) *Error {
-	e.Token = t
-	e.hasToken = true
-	return e
-}
-
-func (e *Error) at(pos int) *Error {
-	e.Position = pos
-	return e
-}
-
 var messages = map[string]string{
 	"S0101": "String literal must be terminated by a matching quote",
 	"S0102": "Number out of range: {{token}}",

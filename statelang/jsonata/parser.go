@@ -81,26 +81,25 @@ type node struct {
 	sig    *signature
 	thunk  bool
 
-	cond, then, els        *node
-	pattern, update, del   *node
-	steps                  []*node
-	keepSingletonArray     bool
-	predicate              []*stage
-	stages                 []*stage
-	group                  *groupExpr
-	focus                  string
-	index                  string
-	tuple                  bool
-	ancestor               *slot
-	keepArray              bool
-	consarray              bool
-	seekingParent          []*slot
-	slot                   *slot
-	terms                  []sortTerm
-	re                     *regexp2.Regexp
-	reSrc                  string
-	hasFocus, hasIndex     bool
-	hasPredicate, hasStage bool
+	cond, then, els      *node
+	pattern, update, del *node
+	steps                []*node
+	keepSingletonArray   bool
+	predicate            []*stage
+	stages               []*stage
+	group                *groupExpr
+	focus                string
+	index                string
+	tuple                bool
+	ancestor             *slot
+	keepArray            bool
+	consarray            bool
+	seekingParent        []*slot
+	slot                 *slot
+	terms                []sortTerm
+	re                   *regexp2.Regexp
+	reSrc                string
+	hasFocus, hasIndex   bool
 }
 
 func (n *node) str() string {

@@ -275,5 +275,3 @@ func (sig *signature) validationError(args []any, supplied string) *Error {
 	}
 	return &Error{Code: "T0410", Value: v, Index: goodTo + 1, Position: -1}
 }
-
-func (sig *signature) arity() int { return len(sig.params) }

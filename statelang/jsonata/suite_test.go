@@ -177,7 +177,7 @@ func runCase(c suiteCase) string {
 	if c.depth > 0 {
 		opts.MaxDepth = c.depth
 	}
-	var input any = Undefined
+	input := any(Undefined)
 	if c.input != nil {
 		input = c.input
 	}
