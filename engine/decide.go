@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -50,14 +51,75 @@ type Exec struct {
 	StartTime        time.Time
 	StateMachineARN  string
 	StateMachineName string
-	RoleARN          string
-	Region           string
+	// StateMachineVersion is the version the execution runs (0: unknown).
+	StateMachineVersion int
+	RoleARN             string
+	Region              string
 }
 
 // Limits bound a decision.
+//
+// MaxStates, MaxBytes and MaxTime are the decision's work budget: the
+// states it may run, the bytes of the inputs, outputs and task inputs
+// those states record, and the time it may take. Once one is spent, the
+// decision runs no further state: every frame that would go on pauses
+// (waitCont) and one continuation timer, due at once, resumes them in a
+// later decision and commit. So a loop of Pass and Choice states over a
+// large value commits in bounded slices, a decision's memory and time are
+// bounded whatever the machine does, and the group commit and the timers
+// it shares with other executions are never held for long. Every
+// decision runs at least one state, so a paused execution always moves
+// on. A budget decides only where a decision stops, never what it
+// computes.
 type Limits struct {
 	// MaxEvents is the history limit (AWS: 25,000).
 	MaxEvents int64
+	// MaxStates is how many states one decision may run. Defaults to
+	// 1,000.
+	MaxStates int
+	// MaxBytes is how many bytes of state inputs, state outputs and task
+	// inputs (their JSON text) one decision may record. Defaults to
+	// 8 MiB.
+	MaxBytes int
+	// MaxTime is how long one decision may run states, checked between
+	// states. Defaults to 500 ms.
+	MaxTime time.Duration
+	// Elapsed is the time the decision has taken so far. Defaults to the
+	// process's monotonic clock since Decide was called (the only real
+	// clock the decider reads; it places checkpoints, nothing else).
+	Elapsed func() time.Duration
+}
+
+// Defaults of Limits.
+const (
+	defaultMaxStates = 1000
+	defaultMaxBytes  = 8 << 20
+	defaultMaxTime   = 500 * time.Millisecond
+	// stateExprTime is what the JSONata expressions of one state may
+	// take together (statelang.Env.ExprTime), so a decision takes at most
+	// about MaxTime plus this.
+	stateExprTime = 2 * time.Second
+)
+
+// withDefaults applies the defaults of the zero fields.
+func (l Limits) withDefaults() Limits {
+	if l.MaxEvents <= 0 {
+		l.MaxEvents = 25000
+	}
+	if l.MaxStates <= 0 {
+		l.MaxStates = defaultMaxStates
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = defaultMaxBytes
+	}
+	if l.MaxTime <= 0 {
+		l.MaxTime = defaultMaxTime
+	}
+	if l.Elapsed == nil {
+		t0 := time.Now()
+		l.Elapsed = func() time.Duration { return time.Since(t0) }
+	}
+	return l
 }
 
 // Decision is what Decide returns: the new state, the events to append and
@@ -83,13 +145,14 @@ type Decision struct {
 // is now and randomness comes from env. st is modified in place and returned
 // in the Decision.
 func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, env *statelang.Env, lim Limits) (*Decision, error) {
-	if lim.MaxEvents <= 0 {
-		lim.MaxEvents = 25000
-	}
+	lim = lim.withDefaults()
 	if st.Frames == nil {
 		st.Frames = map[int64]*Frame{}
 	}
-	d := &decider{top: m, x: x, st: st, now: now, env: env, lim: lim, out: &Decision{State: st, Status: st.Status}}
+	d := &decider{top: m, x: x, st: st, now: now, lim: lim, out: &Decision{State: st, Status: st.Status}}
+	de := *env // env is shared with other decisions: set ExprTime on a copy
+	de.ExprTime = func() time.Duration { return stateExprTime - (d.lim.Elapsed() - d.stateAt) }
+	d.env = &de
 	if ev.Kind == EventStart {
 		if st.Status != "" {
 			return d.out, nil
@@ -120,6 +183,61 @@ type decider struct {
 	dirty []int64
 	ended bool
 	err   error
+	// states and bytes are the work budget spent so far (see Limits).
+	states, bytes int
+	// stateAt is when the current state began (Limits.Elapsed).
+	stateAt time.Duration
+}
+
+// spent reports whether the decision's work budget is used up. It is
+// never spent before the decision's first state.
+func (d *decider) spent() bool {
+	if d.states == 0 {
+		return false
+	}
+	return d.states >= d.lim.MaxStates || d.bytes >= d.lim.MaxBytes || d.lim.Elapsed() >= d.lim.MaxTime
+}
+
+// record returns the JSON text of v, charged to the work budget.
+func (d *decider) record(v any) string {
+	s := statelang.MarshalString(v)
+	d.bytes += len(s)
+	return s
+}
+
+// pause parks a frame that would run on until the execution's
+// continuation timer fires, setting that timer (due now) if it is not set.
+func (d *decider) pause(f *Frame) {
+	f.Wait = waitCont
+	if d.st.Cont == "" {
+		d.st.Cont = fmt.Sprintf("c:%d", d.seq())
+		d.timer(d.st.Cont, d.now)
+	}
+}
+
+// resume runs on the frames paused by an earlier decision's budget, in
+// the order they were made.
+func (d *decider) resume(key string) {
+	if key != d.st.Cont {
+		return // stale
+	}
+	d.st.Cont = ""
+	var paused []*Frame
+	for _, f := range d.st.Frames {
+		if f.Wait == waitCont {
+			paused = append(paused, f)
+		}
+	}
+	sort.Slice(paused, func(i, j int) bool { return paused[i].ID < paused[j].ID })
+	for _, f := range paused {
+		if d.st.Frames[f.ID] != f || f.Wait != waitCont {
+			continue // cancelled meanwhile
+		}
+		f.Wait = waitNone
+		d.st.mark(f.ID, dirtyFrame)
+		d.run(f)
+		d.drain()
+	}
 }
 
 func (d *decider) emit(f *Frame, typ string, det map[string]any) int64 {
@@ -173,6 +291,18 @@ func (d *decider) apply(ev Event) {
 		f := d.frameByToken(ev.Token)
 		if f == nil {
 			return // stale: answered, timed out, cancelled or unknown
+		}
+		if f.Child {
+			d.childEnded(f, ev)
+			return
+		}
+		if f.Resource == ItemReaderResource {
+			d.itemsRead(f, ev)
+			return
+		}
+		if f.Resource == ResultWriterResource {
+			d.resultsWritten(f, ev)
+			return
 		}
 		s := d.stateOf(f)
 		if s == nil {
@@ -233,7 +363,11 @@ func (d *decider) timerFired(key string) {
 		d.taskTimedOut(tok, statelang.ErrHeartbeatTimeout)
 		return
 	}
-	for _, f := range d.st.Frames {
+	if strings.HasPrefix(key, "c:") {
+		d.resume(key)
+		return
+	}
+	for _, f := range d.framesOfTimer(key) {
 		if f.TimerKey != key || (f.Wait != waitTimer && f.Wait != waitRetry) {
 			continue
 		}
@@ -241,6 +375,7 @@ func (d *decider) timerFired(key string) {
 		if s == nil {
 			return
 		}
+		d.st.mark(f.ID, dirtyFrame)
 		w := f.Wait
 		f.Wait, f.TimerKey = waitNone, ""
 		if w == waitTimer {
@@ -261,6 +396,22 @@ func (d *decider) timerFired(key string) {
 		d.drain()
 		return
 	}
+}
+
+// framesOfTimer is the frame a Wait or retry timer key names
+// ("w:<frame>:<seq>", "r:<frame>:<seq>"), or every frame for a key of
+// another form.
+func (d *decider) framesOfTimer(key string) map[int64]*Frame {
+	var id int64
+	var seq int64
+	var kind byte
+	if _, err := fmt.Sscanf(key, "%c:%d:%d", &kind, &id, &seq); err == nil && (kind == 'w' || kind == 'r') {
+		if f := d.st.Frames[id]; f != nil {
+			return map[int64]*Frame{id: f}
+		}
+		return nil
+	}
+	return d.st.Frames
 }
 
 func (d *decider) taskTimedOut(token, name string) {
@@ -285,17 +436,17 @@ func (d *decider) frameByToken(token string) *Frame {
 	if token == "" {
 		return nil
 	}
-	for _, f := range d.st.Frames {
-		if f.Token == token && f.Wait == waitTask {
-			return f
-		}
+	f := openTask(d.st, token)
+	if f != nil {
+		d.st.mark(f.ID, dirtyFrame)
 	}
-	return nil
+	return f
 }
 
 func (d *decider) closeTask(f *Frame, status string) {
 	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status, Resource: f.Resource})
 	d.out.DeleteTimers = append(d.out.DeleteTimers, "tt:"+f.Token, "hb:"+f.Token)
+	delete(d.st.tasks, f.Token)
 	f.Wait, f.Token = waitNone, ""
 }
 
@@ -324,6 +475,7 @@ func (d *decider) newFrame(parent, index int64, loc []Loc, quiet bool, m *statel
 		State: m.StartAt, Input: Value{input}, Fresh: true}
 	d.st.NextFrame++
 	d.st.Frames[f.ID] = f
+	d.st.mark(f.ID, dirtyFrame|dirtyInput)
 	return f
 }
 
@@ -376,14 +528,22 @@ func (d *decider) assign(f *Frame, vals map[string]any) {
 		scope[k] = v
 	}
 	f.Vars = &Value{scope}
+	d.st.mark(f.ID, dirtyVars)
 }
 
 // run moves a frame forward until it waits, ends, or is cancelled.
 func (d *decider) run(f *Frame) {
+	d.st.mark(f.ID, dirtyFrame)
 	for !d.ended && d.err == nil {
 		if d.st.Frames[f.ID] != f || f.Wait != waitNone {
 			return
 		}
+		if d.spent() {
+			d.pause(f)
+			return
+		}
+		d.states++
+		d.stateAt = d.lim.Elapsed()
 		s := d.stateOf(f)
 		if s == nil {
 			return
@@ -395,7 +555,7 @@ func (d *decider) run(f *Frame) {
 				return
 			}
 			f.Entered = d.emit(f, statelang.EnteredEventType(s.Type), map[string]any{
-				"name": s.Name, "input": statelang.MarshalString(f.Input.V), "inputDetails": map[string]any{"truncated": false}})
+				"name": s.Name, "input": d.record(f.Input.V), "inputDetails": map[string]any{"truncated": false}})
 			f.EnteredAt, f.Attempts, f.Retries, f.Fresh = d.now, nil, 0, false
 		}
 		c := d.ctx(f, s)
@@ -449,6 +609,10 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 			d.recover(f, s, step.Failure)
 			return
 		}
+		if step.Read != nil {
+			d.readItems(f, s, step)
+			return
+		}
 		k := &Kids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
 		n := len(step.Inputs)
 		k.Inputs, k.Results = make([]Value, n), make([]Value, n)
@@ -460,14 +624,16 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 			k.MaxConcurrency, k.TolCount, k.TolPct = step.MaxConcurrency, step.ToleratedFailureCount, step.ToleratedFailurePercentage
 			d.emit(f, "MapStateStarted", map[string]any{"length": int64(n)})
 			if k.Distributed {
-				d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": d.x.StateMachineARN + "/" + s.Name})
+				d.startMapRun(f, s, k)
 			}
 		} else {
 			d.emit(f, "ParallelStateStarted", nil)
 		}
 		f.Kids, f.Wait = k, waitKids
+		d.st.mark(f.ID, dirtyKids)
 		d.settle(f, s)
 	case statelang.StepFail:
+		step.Failure = storable(step.Failure, "the state's")
 		if step.Failure.Name == statelang.ErrQueryEvaluationError {
 			// AWS records the failed evaluation; a Parallel or Map state
 			// then fails as if a child had.
@@ -481,12 +647,13 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 
 func (d *decider) goOn(f *Frame, s *statelang.State, out any, next string, end bool) {
 	d.emit(f, statelang.ExitedEventType(s.Type), map[string]any{
-		"name": s.Name, "output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
+		"name": s.Name, "output": d.record(out), "outputDetails": map[string]any{"truncated": false}})
 	if end {
 		d.finish(f, out, nil)
 		return
 	}
 	f.State, f.Input, f.Fresh, f.Wait = next, Value{out}, true, waitNone
+	d.st.mark(f.ID, dirtyInput)
 }
 
 func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
@@ -537,7 +704,7 @@ func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCal
 	}
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Attempt: f.Retries,
-		Resource: call.Resource, Input: statelang.MarshalString(call.Input),
+		Resource: call.Resource, Input: d.record(call.Input),
 		TimeoutSeconds: call.TimeoutSeconds, HeartbeatSeconds: call.HeartbeatSeconds, CreatedAt: d.now,
 	})
 	if call.TimeoutSeconds > 0 {
@@ -547,6 +714,9 @@ func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCal
 		d.timer("hb:"+token, d.now.Add(time.Duration(call.HeartbeatSeconds)*time.Second))
 	}
 	f.Wait, f.Token, f.Resource = waitTask, token, call.Resource
+	if d.st.tasks != nil {
+		d.st.tasks[token] = f.ID
+	}
 }
 
 // settle launches branches/iterations while allowed, fails the state when
@@ -576,10 +746,15 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 			d.emit(p, "MapRunFailed", failureDetails(fl))
 		}
 		p.Kids, p.Wait = nil, waitNone
+		d.st.mark(p.ID, dirtyKids)
 		d.recoverKids(p, s, fl, true)
 		return
 	}
 	if len(k.Running) > 0 || k.Next < len(k.Inputs) {
+		return
+	}
+	if k.Map && s.Writer != nil {
+		d.writeResults(p, s, k)
 		return
 	}
 	if k.Distributed {
@@ -593,6 +768,7 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 		results[i] = r.V
 	}
 	p.Kids, p.Wait = nil, waitNone
+	d.st.mark(p.ID, dirtyKids)
 	d.handle(p, s, s.Complete(p.Input.V, results, d.ctx(p, s), d.env))
 }
 
@@ -609,15 +785,19 @@ func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
 		m = s.Branches[i]
 	}
 	in := k.Inputs[i].V
-	k.Inputs[i] = Value{} // no longer needed: keep the stored state small
 	c := d.newFrame(p.ID, int64(i), loc, p.Quiet || k.Distributed, m, in)
 	k.Running = append(k.Running, c.ID)
+	if k.Distributed {
+		d.launchChild(c, s)
+		return
+	}
 	d.run(c)
 }
 
 // finish ends a frame with an output or a failure.
 func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 	delete(d.st.Frames, f.ID)
+	d.st.mark(f.ID, dirtyFrame)
 	if f.Parent < 0 {
 		if fl == nil {
 			d.end(StatusSucceeded, out, nil)
@@ -631,6 +811,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		return
 	}
 	k := p.Kids
+	d.st.mark(p.ID, dirtyFrame)
 	for i, id := range k.Running {
 		if id == f.ID {
 			k.Running = append(k.Running[:i], k.Running[i+1:]...)
@@ -647,7 +828,8 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		if k.Map && !k.Distributed {
 			d.emit(p, "MapIterationSucceeded", it)
 		}
-		k.Results[f.Index] = Value{out}
+		k.result(int(f.Index), out)
+		d.st.mark(p.ID, dirtyResults)
 	case k.Map:
 		if !k.Distributed {
 			d.emit(p, "MapIterationFailed", it)
@@ -680,6 +862,7 @@ func (d *decider) cancelFrame(id int64) {
 		return
 	}
 	delete(d.st.Frames, id)
+	d.st.mark(id, dirtyFrame)
 	switch f.Wait {
 	case waitTask:
 		d.closeTask(f, TaskCancelled)
@@ -711,6 +894,9 @@ func (d *decider) drain() {
 }
 
 func (d *decider) end(status string, out any, fl *statelang.Failure) {
+	if fl != nil {
+		fl = storable(fl, "the execution's")
+	}
 	d.ended = true
 	d.st.Status = status
 	for _, f := range d.st.Frames {
@@ -730,6 +916,18 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	case StatusAborted:
 		d.emit(nil, "ExecutionAborted", failureDetails(fl))
 	}
+}
+
+// storable is fl, or States.Runtime when fl's name or cause holds a NUL,
+// which neither the history (JSON in PostgreSQL) nor the execution row can
+// keep (statelang.Storable): a Fail state's ErrorPath or CausePath may
+// select one from the input.
+func storable(fl *statelang.Failure, whose string) *statelang.Failure {
+	name, cause := statelang.Storable(fl.Name, fl.Cause, whose)
+	if name == fl.Name && cause == fl.Cause {
+		return fl
+	}
+	return &statelang.Failure{Name: name, Cause: cause}
 }
 
 func failureDetails(f *statelang.Failure) map[string]any {

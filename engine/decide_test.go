@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,4 +71,46 @@ func joined(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// TestDecideFailNUL: a Fail state whose ErrorPath or CausePath selects a
+// string with a NUL (U+0000), which the store cannot keep, fails with
+// States.Runtime quoting them escaped, at the top level and in a Parallel
+// branch (terminal as every States.Runtime: States.ALL does not catch it);
+// no event holds a NUL.
+func TestDecideFailNUL(t *testing.T) {
+	fail := `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"$.c"}}}`
+	tests := []struct {
+		name, def, status, err string
+	}{
+		{"top level", fail, StatusFailed, statelang.ErrRuntime},
+		{"JSONata", `{"QueryLanguage":"JSONata","StartAt":"F","States":{"F":{"Type":"Fail","Error":"{% $states.input.e %}","Cause":"{% $states.input.c %}"}}}`,
+			StatusFailed, statelang.ErrRuntime},
+		{"Parallel branch", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` + fail + `],"End":true}}}`, StatusFailed, statelang.ErrRuntime},
+		{"not caught", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[` + fail + `],
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}],"End":true},"S":{"Type":"Succeed"}}}`, StatusFailed, statelang.ErrRuntime},
+	}
+	for _, tt := range tests {
+		m, err := statelang.Parse([]byte(tt.def))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		ds := runBudget(t, m, map[string]any{"e": "Bad\x00Name", "c": "a\x00b"}, Limits{})
+		d := ds[len(ds)-1]
+		got := ""
+		if d.Failure != nil {
+			got = d.Failure.Name
+			if !strings.Contains(d.Failure.Cause, `"Bad\u0000Name"`) || strings.ContainsRune(d.Failure.Cause, 0) {
+				t.Errorf("%s: cause = %q; want the error quoted with the NUL escaped", tt.name, d.Failure.Cause)
+			}
+		}
+		if d.Status != tt.status || got != tt.err {
+			t.Errorf("%s: %s %v; want %s %q", tt.name, d.Status, d.Failure, tt.status, tt.err)
+		}
+		for _, e := range d.Events {
+			if s := fmt.Sprint(e.Details); strings.ContainsRune(s, 0) {
+				t.Errorf("%s: event %s holds a NUL: %q", tt.name, e.Type, s)
+			}
+		}
+	}
 }

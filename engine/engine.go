@@ -35,7 +35,8 @@ type Config struct {
 	PollInterval time.Duration
 	// TimerLease is how long a claimed timer is hidden from other engines
 	// while it is applied; an engine that dies with claimed timers has them
-	// taken over after it. Defaults to 5s. A timer applied twice (a slow
+	// taken over after it. Defaults to 4s (a dead replica's timers are
+	// taken over within 5 s of its death). A timer applied twice (a slow
 	// engine outlived its lease) changes nothing the second time.
 	TimerLease time.Duration
 	// DispatchTimeout is how long a SCHEDULED task may stay unconfirmed
@@ -59,9 +60,9 @@ type Config struct {
 	// StateCache bounds how many running executions' decoded states the
 	// engine keeps between their events. Defaults to 10,000.
 	StateCache int
-	// ConfirmDelay is how long a dispatch confirmation may wait for a
-	// group to ride along with before it is written on its own. Defaults
-	// to 20ms.
+	// ConfirmDelay is how long a dispatch confirmation is held before it
+	// is written, if its task is still open then (see group.go). Defaults
+	// to half of DispatchTimeout, and is at most that.
 	ConfirmDelay time.Duration
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
@@ -72,6 +73,12 @@ type Config struct {
 	UUID func() string
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Services run the tasks of the resources they serve inside the
+	// engine, instead of a worker (see services.go).
+	Services []Service
+	// ServiceConcurrency bounds the service calls in flight. Defaults to
+	// 64.
+	ServiceConcurrency int
 }
 
 func (c *Config) setDefaults() {
@@ -88,7 +95,7 @@ func (c *Config) setDefaults() {
 		c.PollInterval = time.Second
 	}
 	if c.TimerLease <= 0 {
-		c.TimerLease = 5 * time.Second
+		c.TimerLease = 4 * time.Second
 	}
 	if c.DispatchTimeout <= 0 {
 		c.DispatchTimeout = 5 * time.Second
@@ -108,8 +115,8 @@ func (c *Config) setDefaults() {
 	if c.StateCache == 0 {
 		c.StateCache = 10000
 	}
-	if c.ConfirmDelay <= 0 {
-		c.ConfirmDelay = 20 * time.Millisecond
+	if c.ConfirmDelay <= 0 || c.ConfirmDelay > c.DispatchTimeout/2 {
+		c.ConfirmDelay = c.DispatchTimeout / 2
 	}
 	if c.Now == nil {
 		c.Now = time.Now
@@ -122,6 +129,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.ServiceConcurrency <= 0 {
+		c.ServiceConcurrency = 64
 	}
 }
 
@@ -146,8 +156,13 @@ type Engine struct {
 
 	group  committer  // every change to an existing execution (group.go)
 	states stateCache // decoded states of running executions (group.go)
+	// timers bounds the claimed timers being applied (Config.Workers),
+	// across the maintenance passes of Run.
+	timers chan struct{}
 
 	acts activityHub // GetActivityTask pollers (activities.go)
+
+	services services // built-in services (services.go)
 }
 
 // New returns an Engine.
@@ -157,9 +172,15 @@ func New(cfg Config) (*Engine, error) {
 		return nil, errors.New("engine: Config.Store is required")
 	}
 	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
-		machines: map[string]*statelang.Machine{}}
+		machines: map[string]*statelang.Machine{}, timers: make(chan struct{}, cfg.Workers)}
 	e.group = committer{e: e, busy: map[int64]bool{}}
 	e.states.max = cfg.StateCache
+	e.services = services{list: cfg.Services, sem: make(chan struct{}, cfg.ServiceConcurrency), inFlight: map[string]bool{}}
+	for _, svc := range cfg.Services {
+		if b, ok := svc.(interface{ BindEngine(*Engine) }); ok {
+			b.BindEngine(e) // a service that reads from the engine (the ResultWriter)
+		}
+	}
 	return e, nil
 }
 
@@ -209,6 +230,9 @@ func (e *Engine) DescribeStateMachine(ctx context.Context, name string, version 
 }
 
 func (e *Engine) machine(ctx context.Context, name string, version int) (*statelang.Machine, StateMachine, error) {
+	if parent, label, ok := splitMapMachine(name); ok {
+		return e.mapMachine(ctx, parent, label, version)
+	}
 	key := name + "\x00" + strconv.Itoa(version)
 	e.mu.RLock()
 	m := e.machines[key]
@@ -306,7 +330,8 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 		return nil, err
 	}
 	if in.Version > 0 { // machine() may answer from its cache: is the machine still there?
-		latest, err := e.store.GetStateMachine(ctx, in.StateMachine, 0)
+		base, _, _ := strings.Cut(in.StateMachine, "/") // a distributed Map's children: its machine
+		latest, err := e.store.GetStateMachine(ctx, base, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -318,7 +343,7 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	x := &Execution{
 		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
 		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN,
-		Status: StatusRunning, Input: in.Input, StartDate: now, State: EncodeState(&State{}),
+		Status: StatusRunning, Input: in.Input, StartDate: now, State: encodeHead(&State{}),
 	}
 	if x.StateMachineARN == "" {
 		x.StateMachineARN = e.stateMachineARN(sm.Name)
@@ -345,7 +370,8 @@ func (e *Engine) limits() Limits { return Limits{MaxEvents: e.cfg.MaxHistoryEven
 
 func (e *Engine) exec(x *Execution, input any, roleARN string) Exec {
 	return Exec{ID: x.ID, ARN: x.ARN, Name: x.Name, Input: input, StartTime: x.StartDate,
-		StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachine, RoleARN: roleARN, Region: e.cfg.Region}
+		StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachine, StateMachineVersion: x.StateMachineVersion,
+		RoleARN: roleARN, Region: e.cfg.Region}
 }
 
 // apply applies one event to an execution through the group committer,
@@ -373,13 +399,15 @@ func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
 	for _, t := range tasks {
 		if childModeOf(t.Resource).child {
 			e.startChild(ctx, t) // the engine is the worker of child executions
+		} else if svc := e.services.of(t.Resource); svc != nil {
+			e.runService(ctx, svc, t)
 		}
 	}
 	if e.cfg.Dispatcher == nil {
 		return
 	}
 	for _, t := range tasks {
-		if childModeOf(t.Resource).child {
+		if childModeOf(t.Resource).child || e.services.of(t.Resource) != nil {
 			continue
 		}
 		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
@@ -499,7 +527,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		for {
-			n, err := e.Tick(ctx)
+			n, err := e.tick(ctx, false)
 			if err != nil && ctx.Err() == nil {
 				e.cfg.Logger.Error("maintenance pass failed", "error", err)
 			}
@@ -509,34 +537,52 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			flush, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			e.group.flushConfirms(flush)
+			cancel()
 			return nil
 		case <-t.C:
 		}
 	}
 }
 
+// fireTimer applies a due timer to its execution.
+func (e *Engine) fireTimer(ctx context.Context, t Timer) {
+	_, err := e.apply(ctx, t.ExecutionID, Event{Kind: EventTimer, TimerKey: t.Key})
+	if err != nil && !errors.Is(err, ErrExecutionNotRunning) && ctx.Err() == nil {
+		e.cfg.Logger.Error("timer failed", "execution_id", t.ExecutionID, "timer", t.Key, "error", err)
+	}
+}
+
 // Tick runs one maintenance pass and returns how many timers and tasks it
-// handled.
-func (e *Engine) Tick(ctx context.Context) (int, error) {
+// handled, once the timers it claimed are applied.
+func (e *Engine) Tick(ctx context.Context) (int, error) { return e.tick(ctx, true) }
+
+// tick is Tick; Run's passes do not wait for their timers (a slow
+// decision does not hold the next pass), only for room among the
+// Config.Workers timers in flight.
+func (e *Engine) tick(ctx context.Context, wait bool) (int, error) {
 	now := e.cfg.Now()
 	timers, err := e.store.ClaimDueTimers(ctx, now, e.cfg.TimerLease, e.cfg.ClaimBatch)
 	if err != nil {
 		return 0, err
 	}
-	sem := make(chan struct{}, e.cfg.Workers)
 	var wg sync.WaitGroup
 	for _, t := range timers {
-		sem <- struct{}{}
+		select {
+		case e.timers <- struct{}{}:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-sem; wg.Done() }()
-			_, err := e.apply(ctx, t.ExecutionID, Event{Kind: EventTimer, TimerKey: t.Key})
-			if err != nil && !errors.Is(err, ErrExecutionNotRunning) && ctx.Err() == nil {
-				e.cfg.Logger.Error("timer failed", "execution_id", t.ExecutionID, "timer", t.Key, "error", err)
-			}
+			defer func() { <-e.timers; wg.Done() }()
+			e.fireTimer(ctx, t)
 		}()
 	}
-	wg.Wait()
+	if wait {
+		wg.Wait()
+	}
 	n := len(timers)
 	answered, err := e.answerEndedChildren(ctx)
 	if err != nil {

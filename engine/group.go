@@ -26,9 +26,14 @@ import (
 // flight wait and go together into the next one. At most
 // Config.GroupCommitters groups are in flight at once, and an execution is
 // in at most one of them, so in this process ops of one execution never
-// race; other processes wait on the row locks. Dispatch confirmations are
-// lazy: they ride along with the next group, or are written on their own
-// after Config.ConfirmDelay.
+// race; other processes wait on the row locks.
+//
+// Dispatch confirmations are held back: most tasks are answered within a
+// few milliseconds, and the commit that closes a task makes its
+// confirmation moot. A confirmation is written only if its task is still
+// open Config.ConfirmDelay after it arrived (well before DispatchTimeout,
+// after which an unconfirmed task is dispatched again), so a short task's
+// row is written twice (insert, close), not three times.
 
 type opKind uint8
 
@@ -59,6 +64,7 @@ type op struct {
 	ev    Event
 	res   *WorkerResult
 	token string
+	at    time.Time     // opConfirm: when the transport stored the task
 	done  chan struct{} // closed when the op's group committed or failed; nil: nobody waits
 
 	start *startReq // opStart
@@ -70,20 +76,30 @@ type op struct {
 	delivered bool // opResult: the result only marked a callback task started
 }
 
-func (o *op) urgent() bool { return o.kind != opConfirm }
-
 // needsExecution: the op is decided against its execution's state.
 func (o *op) needsExecution() bool { return o.kind == opEvent || o.kind == opResult }
 
 type committer struct {
 	e *Engine
 
-	mu       sync.Mutex
-	ops      []*op          // waiting, in arrival order
-	busy     map[int64]bool // executions in a group in flight
-	running  int            // groups in flight (goroutines in loop)
-	lazyAt   *time.Timer    // flushes lazy ops after ConfirmDelay
-	flushDue bool           // the lazy ops waited long enough
+	mu      sync.Mutex
+	ops     []*op          // waiting, in arrival order
+	busy    map[int64]bool // executions in a group in flight
+	running int            // groups in flight (goroutines in loop)
+
+	// Held dispatch confirmations: confirms holds the tokens of tasks not
+	// closed since, confirmQ every held token in arrival order (tokens
+	// dropped from confirms are skipped when they come out), confirmAt the
+	// timer that writes the due ones.
+	confirms  map[string]time.Time
+	confirmQ  []heldConfirm
+	confirmAt *time.Timer
+}
+
+type heldConfirm struct {
+	token string
+	at    time.Time // when the transport stored the task, on the engine's clock
+	held  time.Time // when the confirmation arrived, on the wall clock (the hold is real time)
 }
 
 // do hands o to the committer and waits for its group.
@@ -112,47 +128,115 @@ func (c *committer) startLocked() {
 	}
 	runnable := false
 	for _, o := range c.ops {
-		if (o.urgent() || c.flushDue) && !(o.needsExecution() && c.busy[o.id]) {
+		if !(o.needsExecution() && c.busy[o.id]) {
 			runnable = true
 			break
 		}
 	}
 	if !runnable {
-		c.armLazyLocked()
 		return
 	}
 	c.running++
 	go c.loop()
 }
 
-// armLazyLocked makes sure waiting lazy ops are written within ConfirmDelay.
-func (c *committer) armLazyLocked() {
-	if c.lazyAt != nil || c.flushDue || len(c.ops) == 0 {
+// confirm holds the dispatch confirmation of task token (see the top of
+// this file).
+func (c *committer) confirm(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.confirms == nil {
+		c.confirms = map[string]time.Time{}
+	}
+	// A confirmation of a task published again replaces the earlier one:
+	// the deadline it writes counts from when the transport stored the
+	// task, which the recovery of a lost NATS store compares with the time
+	// the store was recreated.
+	now := c.e.cfg.Now()
+	c.confirms[token] = now
+	c.confirmQ = append(c.confirmQ, heldConfirm{token, now, time.Now()})
+	c.armConfirmsLocked()
+}
+
+// armConfirmsLocked sets the timer for the oldest held confirmation.
+func (c *committer) armConfirmsLocked() {
+	if c.confirmAt != nil || len(c.confirmQ) == 0 {
 		return
 	}
-	c.lazyAt = time.AfterFunc(c.e.cfg.ConfirmDelay, func() {
-		c.mu.Lock()
-		c.lazyAt, c.flushDue = nil, true
-		c.startLocked()
-		c.mu.Unlock()
-	})
+	// A little later than due, so that one pass writes a batch.
+	wait := time.Until(c.confirmQ[0].held.Add(c.e.cfg.ConfirmDelay)) + c.e.cfg.ConfirmDelay/16
+	c.confirmAt = time.AfterFunc(max(wait, 0), c.writeDueConfirms)
+}
+
+// writeDueConfirms turns the confirmations held for ConfirmDelay whose
+// tasks are still open into ops.
+func (c *committer) writeDueConfirms() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.confirmAt = nil
+	due := time.Now().Add(-c.e.cfg.ConfirmDelay)
+	n := 0
+	for _, h := range c.confirmQ {
+		if h.held.After(due) {
+			break
+		}
+		n++
+		if at, ok := c.confirms[h.token]; ok && at.Equal(h.at) {
+			delete(c.confirms, h.token)
+			c.ops = append(c.ops, &op{kind: opConfirm, token: h.token, at: at})
+		}
+	}
+	c.confirmQ = append(c.confirmQ[:0], c.confirmQ[n:]...)
+	c.armConfirmsLocked()
+	c.startLocked()
+}
+
+// flushConfirms writes every held confirmation now and waits for them
+// (at most until ctx ends): the engine is stopping, and tasks whose
+// confirmation is lost are dispatched again by the next engine.
+func (c *committer) flushConfirms(ctx context.Context) {
+	c.mu.Lock()
+	var ops []*op
+	for _, h := range c.confirmQ {
+		if at, ok := c.confirms[h.token]; ok && at.Equal(h.at) {
+			ops = append(ops, &op{kind: opConfirm, token: h.token, at: at, done: make(chan struct{})})
+		}
+	}
+	clear(c.confirms)
+	c.confirmQ = c.confirmQ[:0]
+	if c.confirmAt != nil {
+		c.confirmAt.Stop()
+		c.confirmAt = nil
+	}
+	c.ops = append(c.ops, ops...)
+	c.startLocked()
+	c.mu.Unlock()
+	for _, o := range ops {
+		select {
+		case <-o.done:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// dropConfirms forgets the held confirmations of tasks a commit closed.
+func (c *committer) dropConfirms(closed map[string]bool) {
+	if len(closed) == 0 {
+		return
+	}
+	c.mu.Lock()
+	for tok := range closed {
+		delete(c.confirms, tok)
+	}
+	c.mu.Unlock()
 }
 
 // takeLocked takes the next group: every waiting op whose execution is
 // not in flight, in arrival order, so that an execution's ops stay in
 // order and all go in one group (a group may pass MaxGroup to keep an
-// execution's ops together); lazy ops only with urgent ones or once due.
+// execution's ops together).
 func (c *committer) takeLocked() []*op {
-	urgent := false
-	for _, o := range c.ops {
-		if o.urgent() && !(o.needsExecution() && c.busy[o.id]) {
-			urgent = true
-			break
-		}
-	}
-	if !urgent && !c.flushDue {
-		return nil
-	}
 	var group, rest []*op
 	taken := map[int64]bool{}    // executions with ops in this group
 	deferred := map[int64]bool{} // executions with ops left for a later group
@@ -175,11 +259,7 @@ func (c *committer) takeLocked() []*op {
 	for id := range taken {
 		c.busy[id] = true
 	}
-	c.ops, c.flushDue = rest, false
-	if c.lazyAt != nil && len(rest) == 0 {
-		c.lazyAt.Stop()
-		c.lazyAt = nil
-	}
+	c.ops = rest
 	return group
 }
 
@@ -189,7 +269,6 @@ func (c *committer) loop() {
 		group := c.takeLocked()
 		if len(group) == 0 {
 			c.running--
-			c.armLazyLocked()
 			c.mu.Unlock()
 			return
 		}
@@ -244,12 +323,13 @@ func (c *committer) commit(group []*op) {
 		}
 	}
 	var keep []cachedState
+	var closed map[string]bool // tasks the group closes
 	for attempt := 0; ; attempt++ {
 		keep = keep[:0]
 		now := e.cfg.Now()
-		w := &GroupWrite{Now: now, ConfirmedUntil: now.Add(ConfirmedDispatchHold)}
+		w := &GroupWrite{Now: now}
 		var children []*Execution // child executions this group ends
-		grp := &Group{IDs: ids}
+		grp := &Group{IDs: ids, Cached: e.states.versions(ids)}
 		for _, o := range starts {
 			x := *o.start.x
 			grp.Starts = append(grp.Starts, &x)
@@ -273,16 +353,16 @@ func (c *committer) commit(group []*op) {
 				o.dec, o.err, o.delivered = nil, nil, false
 				switch o.kind {
 				case opConfirm:
-					w.Confirmed = append(w.Confirmed, o.token)
+					w.Confirmed = append(w.Confirmed, Confirmation{o.token, o.at.Add(ConfirmedDispatchHold)})
 				case opStarted:
 					w.Started = append(w.Started, o.token)
 				case opHeartbeat:
 					w.Heartbeats = append(w.Heartbeats, o.token)
 				}
 			}
-			closed := map[string]bool{}
+			closed = map[string]bool{}
 			for _, id := range ids {
-				if m := e.decideOps(ctx, xs[id], byExec[id], now, w, func(c cachedState) { keep = append(keep, c) }); m != nil {
+				if m := e.decideOps(ctx, xs[id], grp.Cached, byExec[id], now, w, func(c cachedState) { keep = append(keep, c) }); m != nil {
 					w.Mutations = append(w.Mutations, m)
 					if x := xs[id]; m.Terminal && x.ParentToken != "" {
 						children = append(children, endedChild(x, m))
@@ -293,7 +373,7 @@ func (c *committer) commit(group []*op) {
 				}
 			}
 			// A task this group closes needs no confirmation.
-			w.Confirmed = slices.DeleteFunc(w.Confirmed, func(tok string) bool { return closed[tok] })
+			w.Confirmed = slices.DeleteFunc(w.Confirmed, func(c Confirmation) bool { return closed[c.Token] })
 			return w, nil
 		})
 		if errors.Is(err, ErrConflict) && attempt < 10 {
@@ -323,12 +403,24 @@ func (c *committer) commit(group []*op) {
 			e.cfg.Logger.Warn("group commit failed", "ops", len(group), "error", err)
 		}
 		if err == nil {
+			c.dropConfirms(closed)
 			for _, k := range keep {
 				e.states.put(k)
 			}
 			for _, c := range children {
 				// Not on this goroutine: answering the parent is another group.
 				go e.notifyParent(context.WithoutCancel(ctx), c)
+			}
+			for _, m := range w.Mutations {
+				for _, t := range m.NewTimers {
+					if !t.FireAt.After(now) {
+						// Due already (a continuation of a decision's work
+						// budget): fired now, not at the next poll. A poll
+						// that claims it meanwhile fires it too, and the
+						// decider ignores the second as stale.
+						go e.fireTimer(context.WithoutCancel(ctx), t)
+					}
+				}
 			}
 		}
 		return
@@ -341,7 +433,7 @@ func (c *committer) commit(group []*op) {
 //
 // The decoded state comes from e.states when it holds the row's version;
 // keep receives the state to cache once the group commits.
-func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now time.Time, w *GroupWrite, keep func(cachedState)) *Mutation {
+func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]int64, ops []*op, now time.Time, w *GroupWrite, keep func(cachedState)) *Mutation {
 	fail := func(err error) *Mutation {
 		for _, o := range ops {
 			o.dec, o.err = nil, err
@@ -359,8 +451,12 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, ops []*op, now tim
 		return fail(err)
 	}
 	st, input := e.states.take(x.ID, x.Version)
+	if v, ok := cached[x.ID]; st == nil && ok && v == x.Version {
+		// The store did not load the parts of a state said to be cached.
+		return fail(fmt.Errorf("execution %d: state of version %d left the cache", x.ID, v))
+	}
 	if st == nil {
-		if st, err = DecodeState(x.State); err != nil {
+		if st, err = DecodeState(x.State, x.Parts); err != nil {
 			return fail(err)
 		}
 		if input, err = statelang.ParseJSON([]byte(x.Input)); err != nil {
@@ -437,11 +533,22 @@ func (e *Engine) decideStart(o *op, x, taken *Execution, now time.Time, keep fun
 
 // openTask is the frame waiting on task token, or nil.
 func openTask(st *State, token string) *Frame {
-	for _, f := range st.Frames {
-		if f.Token == token && f.Wait == waitTask {
-			return f
+	if st.tasks == nil {
+		st.tasks = map[string]int64{}
+		for _, f := range st.Frames {
+			if f.Wait == waitTask {
+				st.tasks[f.Token] = f.ID
+			}
 		}
 	}
+	id, ok := st.tasks[token]
+	if !ok {
+		return nil
+	}
+	if f := st.Frames[id]; f != nil && f.Token == token && f.Wait == waitTask {
+		return f
+	}
+	delete(st.tasks, token)
 	return nil
 }
 
@@ -515,7 +622,13 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 
 func (g *merge) mutation(st *State, now time.Time) *Mutation {
 	m := g.m
-	m.Status, m.LastEventID, m.State = st.Status, st.LastEventID, EncodeState(st)
+	m.Status, m.LastEventID = st.Status, st.LastEventID
+	if g.end == nil {
+		m.State, m.Parts, m.DropFrames, m.DropParts = st.write()
+	} else { // the store drops every part
+		clear(st.dirty)
+		m.State = encodeHead(st)
+	}
 	for _, k := range g.timers {
 		if at := g.at[k]; at != nil {
 			m.NewTimers = append(m.NewTimers, Timer{ExecutionID: m.ExecutionID, Key: k, FireAt: *at})
@@ -550,6 +663,19 @@ type cachedState struct {
 	id, version int64
 	st          *State
 	input       any // the execution's parsed input
+}
+
+// versions returns the cached versions of the executions ids.
+func (c *stateCache) versions(ids []int64) map[int64]int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	vs := map[int64]int64{}
+	for _, id := range ids {
+		if cs, ok := c.m[id]; ok {
+			vs[id] = cs.version
+		}
+	}
+	return vs
 }
 
 // take removes and returns the state of execution id at version, or nil.

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,18 +27,38 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 
 // State is the decider's persisted view of one execution: its frames (the
 // top-level machine and every running Parallel branch and Map iteration) and
-// counters. It is stored as JSON in the execution row.
+// counters. It is stored in parts (see StatePart): the counters as JSON in
+// the execution row, each frame, each Parallel's or Map's inputs and each of
+// their results as a row of its own, so that a step writes what it changed
+// and not the whole execution.
 type State struct {
-	Status      string           `json:"status"`
-	LastEventID int64            `json:"last_event_id"`
-	Frames      map[int64]*Frame `json:"frames,omitempty"`
-	NextFrame   int64            `json:"next_frame"`
-	NextTask    int64            `json:"next_task"`
+	Status      string `json:"status"`
+	LastEventID int64  `json:"last_event_id"`
+	// Frames are stored as parts; a state written whole in the execution
+	// row (by an engine of an older build) still decodes.
+	Frames    map[int64]*Frame `json:"frames,omitempty"`
+	NextFrame int64            `json:"next_frame"`
+	NextTask  int64            `json:"next_task"`
 	// Secret keys the execution's task tokens (see taskToken); drawn
 	// from the random source when the first token is made.
 	Secret string `json:"secret,omitempty"`
 	// Deadline is when the execution times out (zero: never).
 	Deadline time.Time `json:"deadline,omitzero"`
+	// Cont is the key of the continuation timer while frames wait in
+	// waitCont (see Limits): one per execution, due when it is set.
+	Cont string `json:"cont,omitempty"`
+
+	// tasks finds the frame waiting on a task token (see openTask);
+	// built when first needed.
+	tasks map[string]int64
+	// inParts: the state is stored in parts (see write).
+	inParts bool
+	// dirty names the frames whose parts may have changed since the state
+	// was last written (see delta).
+	dirty map[int64]uint8
+	// shadow is, in test binaries, every part as last written, which delta
+	// checks against a full encoding (see checkDelta).
+	shadow map[partKey]string
 }
 
 // Frame waits.
@@ -50,6 +69,7 @@ const (
 	waitRetry = "retry" // Retry backoff
 	waitKids  = "kids"  // Parallel branches or Map iterations
 	waitEnd   = "end"   // blocked until the execution times out
+	waitCont  = "cont"  // paused by the decision's work budget until State.Cont fires
 )
 
 // Frame is one running machine: the top level (ID 0), a Parallel branch or a
@@ -62,6 +82,9 @@ type Frame struct {
 	// nesting level, the state name and branch index (-1: Map processor).
 	Loc   []Loc `json:"loc,omitempty"`
 	Quiet bool  `json:"quiet,omitempty"` // distributed Map iteration: no events
+	// Child: the frame is an iteration of a distributed Map, run as a
+	// child execution; it only waits on that child's task (mapruns.go).
+	Child bool `json:"child,omitempty"`
 
 	State     string    `json:"state"`
 	Input     Value     `json:"input"`
@@ -102,20 +125,28 @@ type Loc struct {
 
 // Kids tracks the branches of a Parallel or the iterations of a Map.
 type Kids struct {
-	Map         bool    `json:"map,omitempty"`
-	Distributed bool    `json:"distributed,omitempty"`
-	Inputs      []Value `json:"inputs"`
-	Results     []Value `json:"results"`
-	Next        int     `json:"next"` // next index to launch
-	Running     []int64 `json:"running,omitempty"`
-	Failed      int     `json:"failed,omitempty"`
-	First       *Fail   `json:"first,omitempty"`
+	Map         bool `json:"map,omitempty"`
+	Distributed bool `json:"distributed,omitempty"`
+	// Run is a distributed Map's Map Run ARN.
+	Run string `json:"run,omitempty"`
+	// Inputs and Results are parts of their own (written once each), and
+	// Running is rebuilt from the frames when the state is read: a frame's
+	// part holds only the counters.
+	Inputs  []Value `json:"inputs,omitempty"`
+	Results []Value `json:"results,omitempty"`
+	Next    int     `json:"next"` // next index to launch
+	Running []int64 `json:"running,omitempty"`
+	Failed  int     `json:"failed,omitempty"`
+	First   *Fail   `json:"first,omitempty"`
 	// Abort is set when the state must fail (first branch failure, or the
 	// Map's tolerance exceeded).
 	Abort          *Fail   `json:"abort,omitempty"`
 	MaxConcurrency int64   `json:"max,omitempty"`
 	TolCount       int64   `json:"tol_count"`
 	TolPct         float64 `json:"tol_pct"`
+
+	isDone []bool // which Results are set (see result)
+	fresh  []int  // Results set since the state was last written
 }
 
 // Fail is a statelang.Failure as stored.
@@ -127,27 +158,6 @@ type Fail struct {
 func toFail(f *statelang.Failure) *Fail { return &Fail{Name: f.Name, Cause: f.Cause} }
 func (f *Fail) failure() *statelang.Failure {
 	return &statelang.Failure{Name: f.Name, Cause: f.Cause}
-}
-
-// DecodeState reads a State stored by EncodeState.
-func DecodeState(b []byte) (*State, error) {
-	st := &State{}
-	if len(b) == 0 {
-		return st, nil
-	}
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("decode execution state: %w", err)
-	}
-	return st, nil
-}
-
-// EncodeState writes a State as JSON.
-func EncodeState(st *State) []byte {
-	b, err := json.Marshal(st)
-	if err != nil {
-		panic(fmt.Sprintf("encode execution state: %v", err)) // only plain data: cannot fail
-	}
-	return b
 }
 
 // machineAt resolves a frame's machine.

@@ -75,8 +75,11 @@ type Execution struct {
 	Version int64
 	// LastEventID is the id of the last history event.
 	LastEventID int64
-	// State is the decider's State as JSON.
+	// State is the decider's State as JSON, without its parts.
 	State []byte
+	// Parts are the rest of the State (see StatePart); loaded only by
+	// CommitGroup, for the executions whose state the engine does not hold.
+	Parts []StatePart
 	// ParentID and ParentToken name the execution and the task a child
 	// execution runs for (zero for a top-level execution): when the child
 	// ends, its outcome answers that task.
@@ -144,6 +147,13 @@ type Mutation struct {
 	StopDate    time.Time // set when the execution ended
 	LastEventID int64
 	State       []byte
+	// DropFrames are frames whose parts are deleted, before Parts are
+	// upserted by (frame, slot). A terminal mutation deletes every part.
+	DropFrames []int64
+	Parts      []StatePart
+	// DropParts: every part of the execution is deleted first (its state
+	// is written whole in State again).
+	DropParts bool
 
 	Events       []statelang.HistoryEvent
 	NewTasks     []Task
@@ -165,6 +175,17 @@ type Group struct {
 	// one group.
 	Starts []*Execution
 	Taken  map[int]*Execution
+	// Cached maps executions of IDs to the version whose state the engine
+	// holds: the store loads the Parts of the others, and of those whose
+	// row has another version.
+	Cached map[int64]int64
+}
+
+// Confirmation is a task the transport stored: Until is when it was
+// stored plus ConfirmedDispatchHold.
+type Confirmation struct {
+	Token string
+	Until time.Time
 }
 
 // GroupWrite is everything one group commit writes: the mutations of many
@@ -173,10 +194,9 @@ type Group struct {
 type GroupWrite struct {
 	Mutations []*Mutation
 	// Confirmed tasks were stored by the transport (JetStream acknowledged
-	// the publish): if still SCHEDULED, their dispatch deadline moves to
-	// ConfirmedUntil, so the maintenance loop does not publish them again.
-	Confirmed      []string
-	ConfirmedUntil time.Time
+	// the publish): if still SCHEDULED, each one's dispatch deadline moves
+	// to its Until, so the maintenance loop does not publish it again.
+	Confirmed []Confirmation
 	// Started tasks were taken by a worker (a .waitForTaskToken task
 	// delivered): marked STARTED if still open.
 	Started []string

@@ -182,12 +182,12 @@ func (e *Engine) TaskDelivered(ctx context.Context, token string) error {
 // NATS: JetStream acknowledged the publish), so the maintenance loop does
 // not dispatch it again; from then on the transport's redelivery, and the
 // state's TimeoutSeconds and HeartbeatSeconds, cover a lost worker. It
-// does not wait: the confirmation rides along with the next group commit
-// (or is written on its own after Config.ConfirmDelay). A confirmation
+// does not wait: the confirmation is held, and written only if the task
+// is still open after Config.ConfirmDelay (see group.go). A confirmation
 // lost with the process leaves the task to be dispatched again after
 // Config.DispatchTimeout, under the same message id.
 func (e *Engine) ConfirmDispatch(_ context.Context, token string) error {
-	e.group.add(&op{kind: opConfirm, token: token})
+	e.group.confirm(token)
 	return nil
 }
 
@@ -215,6 +215,13 @@ type TaskStore interface {
 	// ListActivities returns up to limit activities with names after
 	// afterName, by name.
 	ListActivities(ctx context.Context, afterName string, limit int) ([]Activity, error)
+
+	// ReopenStarted makes the STARTED tasks of .waitForTaskToken
+	// resources created before before SCHEDULED again, due at before, and
+	// returns how many: after the transport lost its messages (a NATS store
+	// wiped), a callback that had been sent may be lost with them, and the
+	// task is dispatched again so that its worker sends it again.
+	ReopenStarted(ctx context.Context, before time.Time) (int64, error)
 }
 
 // Canceler is implemented by a Dispatcher that can stop a task a worker

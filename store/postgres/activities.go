@@ -71,3 +71,9 @@ func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time
 	}
 	return t, err
 }
+
+// ReopenStarted implements engine.TaskStore.
+func (s *Store) ReopenStarted(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, q("ReopenStarted"), before)
+	return tag.RowsAffected(), translate(err)
+}

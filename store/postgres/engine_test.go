@@ -432,7 +432,9 @@ func TestPagination(t *testing.T) {
 func TestHistoryLimit(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, nil, func(c *engine.Config) { c.MaxHistoryEvents = 50 })
-	h.machine("loop", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","Next":"A"}}}`)
+	// A loop that never reaches its terminal state (AWS requires one).
+	h.machine("loop", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Choice","Default":"A",
+		"Choices":[{"Variable":"$.stop","IsPresent":true,"Next":"C"}]},"C":{"Type":"Succeed"}}}`)
 	x := h.wait(h.start("loop", "a", "{}").ARN, 5*time.Second)
 	if x.Status != "FAILED" || x.Error != "States.Runtime" {
 		t.Errorf("status = %s %s; want FAILED States.Runtime", x.Status, x.Error)

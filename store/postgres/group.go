@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/store/internal/histchunk"
 )
 
 // Group commit. A group is written with a fixed number of statements,
@@ -91,10 +91,9 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 		}
 		g.exec(advance, ids, vers, status, state, lasts, output, errs, causes, stops)
 	}
-	var ev struct {
-		x, id, prev  []int64
-		typ, details []string
-		ts           []time.Time
+	var ch struct {
+		x, first, last []int64
+		data           [][]byte
 	}
 	var tk struct {
 		token, state, resource, input []string
@@ -114,15 +113,15 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 		x  []int64
 		at []time.Time
 	}
+	var drop struct{ all, x, frame []int64 }
+	var part struct {
+		x, frame, slot []int64
+		data           []string
+	}
 	for _, m := range w.Mutations {
-		for _, e := range m.Events {
-			ev.x, ev.id, ev.prev = append(ev.x, m.ExecutionID), append(ev.id, e.ID), append(ev.prev, e.PreviousEventID)
-			ev.typ, ev.ts = append(ev.typ, e.Type), append(ev.ts, e.Timestamp)
-			d := "null"
-			if e.Details != nil {
-				d = statelang.MarshalString(e.Details)
-			}
-			ev.details = append(ev.details, d)
+		if n := len(m.Events); n > 0 {
+			ch.x, ch.first, ch.last = append(ch.x, m.ExecutionID), append(ch.first, m.Events[0].ID), append(ch.last, m.Events[n-1].ID)
+			ch.data = append(ch.data, histchunk.Encode(m.Events))
 		}
 		for _, t := range m.NewTasks {
 			tk.token, tk.x, tk.state = append(tk.token, t.Token), append(tk.x, m.ExecutionID), append(tk.state, t.StateName)
@@ -141,12 +140,22 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 			end.x, end.at = append(end.x, m.ExecutionID), append(end.at, now)
 			continue
 		}
+		if m.DropParts {
+			drop.all = append(drop.all, m.ExecutionID)
+		}
+		for _, f := range m.DropFrames {
+			drop.x, drop.frame = append(drop.x, m.ExecutionID), append(drop.frame, f)
+		}
+		for _, p := range m.Parts {
+			part.x, part.frame, part.slot = append(part.x, m.ExecutionID), append(part.frame, p.Frame), append(part.slot, p.Slot)
+			part.data = append(part.data, p.Data)
+		}
 		for _, t := range m.NewTimers {
 			up.x, up.key, up.at = append(up.x, m.ExecutionID), append(up.key, t.Key), append(up.at, t.FireAt)
 		}
 	}
-	if len(ev.id) > 0 {
-		g.exec(q("InsertEventsGroup"), ev.x, ev.id, ev.prev, ev.typ, ev.ts, ev.details)
+	if len(ch.x) > 0 {
+		g.exec(q("InsertChunksGroup"), ch.x, ch.first, ch.last, ch.data)
 	}
 	if len(tk.token) > 0 {
 		g.exec(q("InsertTasksGroup"), tk.token, tk.x, tk.state, tk.attempt, tk.resource, tk.input, tk.timeout, tk.hb, tk.created, tk.after)
@@ -163,8 +172,21 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 	if len(up.key) > 0 {
 		g.exec(q("UpsertTimersGroup"), up.x, up.key, up.at)
 	}
+	if len(drop.all) > 0 {
+		g.exec(q("DropAllPartsGroup"), drop.all)
+	}
+	if len(drop.x) > 0 {
+		g.exec(q("DropPartsGroup"), drop.x, drop.frame)
+	}
+	if len(part.x) > 0 {
+		g.exec(q("UpsertPartsGroup"), part.x, part.frame, part.slot, part.data)
+	}
 	if len(w.Confirmed) > 0 {
-		g.exec(q("ConfirmTasksGroup"), w.Confirmed, w.ConfirmedUntil)
+		toks, until := make([]string, len(w.Confirmed)), make([]time.Time, len(w.Confirmed))
+		for i, c := range w.Confirmed {
+			toks[i], until[i] = c.Token, c.Until
+		}
+		g.exec(q("ConfirmTasksGroup"), toks, until)
 	}
 	if len(w.Started) > 0 {
 		g.tokens(q("StartTasksGroup"), w.Started)
@@ -248,8 +270,17 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 		}
 		b.Queue(q("InsertExecutionsGroup"), arn, sm, smv, sma, name, status, input, start, state, pid, ptok)
 	}
+	var load []int64 // executions whose state parts are loaded with the lock
+	for _, id := range grp.IDs {
+		if _, ok := grp.Cached[id]; !ok {
+			load = append(load, id)
+		}
+	}
 	if len(grp.IDs) > 0 {
 		b.Queue(q("LockExecutions"), grp.IDs)
+		if len(load) > 0 {
+			b.Queue(q("LoadParts"), load)
+		}
 	}
 	br := conn.SendBatch(ctx, b)
 	err := func() error {
@@ -298,14 +329,35 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 			if err := rows.Err(); err != nil {
 				return err
 			}
+			if len(load) > 0 {
+				if err := readParts(br.Query())(xs); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	}()
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil || len(pending) == 0 {
+	if err != nil {
 		return err
+	}
+	// Executions cached at another version than their row's (another
+	// process stepped them): their parts too.
+	load = load[:0]
+	for id, v := range grp.Cached {
+		if x := xs[id]; x != nil && x.Version != v {
+			load = append(load, id)
+		}
+	}
+	if len(load) > 0 {
+		if err := readParts(conn.Query(ctx, q("LoadParts"), load))(xs); err != nil {
+			return err
+		}
+	}
+	if len(pending) == 0 {
+		return nil
 	}
 	// Names taken: read the executions that hold them.
 	grp.Taken = map[int]*engine.Execution{}
@@ -317,4 +369,26 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 		grp.Taken[i] = x
 	}
 	return nil
+}
+
+// readParts returns a function that adds the state parts rows holds to
+// their executions in xs.
+func readParts(rows pgx.Rows, err error) func(map[int64]*engine.Execution) error {
+	return func(xs map[int64]*engine.Execution) error {
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var p engine.StatePart
+			if err := rows.Scan(&id, &p.Frame, &p.Slot, &p.Data); err != nil {
+				return err
+			}
+			if x := xs[id]; x != nil {
+				x.Parts = append(x.Parts, p)
+			}
+		}
+		return rows.Err()
+	}
 }

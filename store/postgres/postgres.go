@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ import (
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/store/internal/histchunk"
 	"github.com/stepwise-dev/stepwise/store/internal/namedsql"
 )
 
@@ -118,6 +120,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, string(sql)); err != nil {
 				return err
 			}
+			if step := goMigrations[v]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.Exec(ctx, "INSERT INTO stepwise_migrations (version, name) VALUES ($1, $2)", v, base)
 			return err
 		})
@@ -126,6 +133,67 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// goMigrations are the parts of migrations that SQL cannot do, run in the
+// migration's transaction after its SQL file.
+var goMigrations = map[int]func(context.Context, pgx.Tx) error{
+	8: moveHistoryToChunks,
+}
+
+// moveHistoryToChunks rewrites the rows of history_events (one per event,
+// before version 8) as chunks of up to 100 events, then drops the table.
+func moveHistoryToChunks(ctx context.Context, tx pgx.Tx) error {
+	var lastX, lastID int64
+	for {
+		rows, err := tx.Query(ctx, `SELECT execution_id, id, previous_event_id, type, timestamp, details::text
+			  FROM history_events WHERE (execution_id, id) > ($1, $2)
+			 ORDER BY execution_id, id LIMIT 10000`, lastX, lastID)
+		if err != nil {
+			return err
+		}
+		byExec := map[int64][]statelang.HistoryEvent{}
+		var order []int64
+		var x int64
+		var ev statelang.HistoryEvent
+		var details *string
+		n, err := pgx.ForEachRow(rows, []any{&x, &ev.ID, &ev.PreviousEventID, &ev.Type, &ev.Timestamp, &details}, func() error {
+			e := ev
+			e.Details = nil
+			if details != nil && *details != "null" {
+				v, err := statelang.ParseJSON([]byte(*details))
+				if err != nil {
+					return fmt.Errorf("history event %d of execution %d: %w", ev.ID, x, err)
+				}
+				e.Details, _ = v.(map[string]any)
+			}
+			if byExec[x] == nil {
+				order = append(order, x)
+			}
+			byExec[x] = append(byExec[x], e)
+			lastX, lastID = x, ev.ID
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n.RowsAffected() == 0 {
+			break
+		}
+		var xs, firsts, lasts []int64
+		var data [][]byte
+		for _, x := range order {
+			for _, part := range histchunk.Split(byExec[x], 100) {
+				xs, firsts, lasts = append(xs, x), append(firsts, part[0].ID), append(lasts, part[len(part)-1].ID)
+				data = append(data, histchunk.Encode(part))
+			}
+		}
+		if _, err := tx.Exec(ctx, q("InsertChunksGroup"), xs, firsts, lasts, data); err != nil {
+			return err
+		}
+	}
+	_, err := tx.Exec(ctx, "DROP TABLE history_events")
+	return err
 }
 
 // translate maps pgx errors to the engine's sentinels.
@@ -244,36 +312,37 @@ func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Exec
 	return scanExecution(s.pool.QueryRow(ctx, q("GetExecutionByARN"), arn))
 }
 
-// History implements engine.Store.
+// History implements engine.Store: the chunks that hold the page, decoded
+// and cut to it.
 func (s *Store) History(ctx context.Context, executionID int64, f engine.HistoryFilter) ([]statelang.HistoryEvent, error) {
+	limit := int64(f.Limit)
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	var rows pgx.Rows
 	var err error
 	if f.Reverse {
-		rows, err = s.pool.Query(ctx, q("HistoryReverse"), executionID, f.BeforeID, f.Limit)
+		rows, err = s.pool.Query(ctx, q("HistoryReverse"), executionID, f.BeforeID, limit)
 	} else {
-		rows, err = s.pool.Query(ctx, q("HistoryForward"), executionID, f.AfterID, f.Limit)
+		rows, err = s.pool.Query(ctx, q("HistoryForward"), executionID, f.AfterID, limit)
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
-	var out []statelang.HistoryEvent
-	for rows.Next() {
-		var ev statelang.HistoryEvent
-		var details *string
-		if err := rows.Scan(&ev.ID, &ev.PreviousEventID, &ev.Type, &ev.Timestamp, &details); err != nil {
-			return nil, translate(err)
+	var all []statelang.HistoryEvent
+	var data []byte
+	_, err = pgx.ForEachRow(rows, []any{&data}, func() error {
+		evs, err := histchunk.Decode(data)
+		if err != nil {
+			return fmt.Errorf("history of execution %d: %w", executionID, err)
 		}
-		if details != nil && *details != "null" {
-			v, err := statelang.ParseJSON([]byte(*details))
-			if err != nil {
-				return nil, fmt.Errorf("history event %d details: %w", ev.ID, err)
-			}
-			ev.Details, _ = v.(map[string]any)
-		}
-		out = append(out, ev)
+		all = append(all, evs...)
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err)
 	}
-	return out, translate(rows.Err())
+	return histchunk.Page(all, f.AfterID, f.BeforeID, f.Reverse, int(limit)), nil
 }
 
 // queuer is a pgx.Tx or the pool: something a batch can be sent on.

@@ -98,3 +98,14 @@ func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time
 	}
 	return t, nil
 }
+
+// ReopenStarted implements engine.TaskStore.
+func (s *Store) ReopenStarted(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = execCount(ctx, tx, q("ReopenStarted"), micros(before))
+		return err
+	})
+	return n, translate(err)
+}

@@ -44,6 +44,11 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 			if err != nil {
 				return err
 			}
+			if v, ok := grp.Cached[id]; !ok || v != x.Version {
+				if x.Parts, err = loadParts(ctx, tx, id); err != nil {
+					return err
+				}
+			}
 			xs[id] = x
 		}
 		w, err := decide(xs)
@@ -56,8 +61,8 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 				return err
 			}
 		}
-		for _, tok := range w.Confirmed {
-			if _, err := tx.ExecContext(ctx, q("ConfirmDispatch"), tok, micros(w.ConfirmedUntil)); err != nil {
+		for _, c := range w.Confirmed {
+			if _, err := tx.ExecContext(ctx, q("ConfirmDispatch"), c.Token, micros(c.Until)); err != nil {
 				return err
 			}
 		}
@@ -109,4 +114,22 @@ func heartbeat(ctx context.Context, tx *sql.Tx, token string, now time.Time) (bo
 		_, err = tx.ExecContext(ctx, q("MoveHeartbeatTimer"), id, token, micros(now.Add(time.Duration(hb)*time.Second)))
 	}
 	return true, err
+}
+
+// loadParts reads the parts of an execution's state.
+func loadParts(ctx context.Context, tx *sql.Tx, id int64) ([]engine.StatePart, error) {
+	rows, err := tx.QueryContext(ctx, q("LoadParts"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ps []engine.StatePart
+	for rows.Next() {
+		var p engine.StatePart
+		if err := rows.Scan(&p.Frame, &p.Slot, &p.Data); err != nil {
+			return nil, err
+		}
+		ps = append(ps, p)
+	}
+	return ps, rows.Err()
 }

@@ -44,6 +44,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"net/url"
 	"sort"
 	"strconv"
@@ -55,6 +56,7 @@ import (
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/store/internal/histchunk"
 	"github.com/stepwise-dev/stepwise/store/internal/namedsql"
 )
 
@@ -195,6 +197,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
 				return err
 			}
+			if step := goMigrations[v]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO stepwise_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
 				v, base, time.Now().UnixMicro())
 			return err
@@ -204,6 +211,67 @@ func (s *Store) Migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// goMigrations are the parts of migrations that SQL cannot do, run in the
+// migration's transaction after its SQL file.
+var goMigrations = map[int]func(context.Context, *sql.Tx) error{
+	7: moveHistoryToChunks,
+}
+
+// moveHistoryToChunks rewrites the rows of history_events (one per event,
+// before version 7) as chunks of up to 100 events, then drops the table.
+func moveHistoryToChunks(ctx context.Context, tx *sql.Tx) error {
+	var lastX, lastID int64
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT execution_id, id, previous_event_id, type, timestamp, details
+			  FROM history_events WHERE execution_id > ?1 OR (execution_id = ?1 AND id > ?2)
+			 ORDER BY execution_id, id LIMIT 10000`, lastX, lastID)
+		if err != nil {
+			return err
+		}
+		byExec := map[int64][]statelang.HistoryEvent{}
+		var order []int64
+		for rows.Next() {
+			var x, ts int64
+			var e statelang.HistoryEvent
+			var details sql.NullString
+			if err := rows.Scan(&x, &e.ID, &e.PreviousEventID, &e.Type, &ts, &details); err != nil {
+				rows.Close()
+				return err
+			}
+			e.Timestamp = fromMicros(ts)
+			if details.Valid && details.String != "null" {
+				v, err := statelang.ParseJSON([]byte(details.String))
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("history event %d of execution %d: %w", e.ID, x, err)
+				}
+				e.Details, _ = v.(map[string]any)
+			}
+			if byExec[x] == nil {
+				order = append(order, x)
+			}
+			byExec[x] = append(byExec[x], e)
+			lastX, lastID = x, e.ID
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(order) == 0 {
+			break
+		}
+		for _, x := range order {
+			for _, part := range histchunk.Split(byExec[x], 100) {
+				if _, err := tx.ExecContext(ctx, q("InsertChunk"), x, part[0].ID, part[len(part)-1].ID, histchunk.Encode(part)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	_, err := tx.ExecContext(ctx, "DROP TABLE history_events")
+	return err
 }
 
 // writeTx runs fn in a BEGIN IMMEDIATE transaction on the write
@@ -372,38 +440,40 @@ func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Exec
 	return scanExecution(s.r.QueryRowContext(ctx, q("GetExecutionByARN"), arn))
 }
 
-// History implements engine.Store.
+// History implements engine.Store: the chunks that hold the page, decoded
+// and cut to it.
 func (s *Store) History(ctx context.Context, executionID int64, f engine.HistoryFilter) ([]statelang.HistoryEvent, error) {
+	limit := int64(f.Limit)
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	var rows *sql.Rows
 	var err error
 	if f.Reverse {
-		rows, err = s.r.QueryContext(ctx, q("HistoryReverse"), executionID, f.BeforeID, f.Limit)
+		rows, err = s.r.QueryContext(ctx, q("HistoryReverse"), executionID, f.BeforeID, limit)
 	} else {
-		rows, err = s.r.QueryContext(ctx, q("HistoryForward"), executionID, f.AfterID, f.Limit)
+		rows, err = s.r.QueryContext(ctx, q("HistoryForward"), executionID, f.AfterID, limit)
 	}
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer rows.Close()
-	var out []statelang.HistoryEvent
+	var all []statelang.HistoryEvent
 	for rows.Next() {
-		var ev statelang.HistoryEvent
-		var ts int64
-		var details sql.NullString
-		if err := rows.Scan(&ev.ID, &ev.PreviousEventID, &ev.Type, &ts, &details); err != nil {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
 			return nil, translate(err)
 		}
-		ev.Timestamp = fromMicros(ts)
-		if details.Valid && details.String != "null" {
-			v, err := statelang.ParseJSON([]byte(details.String))
-			if err != nil {
-				return nil, fmt.Errorf("history event %d details: %w", ev.ID, err)
-			}
-			ev.Details, _ = v.(map[string]any)
+		evs, err := histchunk.Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("history of execution %d: %w", executionID, err)
 		}
-		out = append(out, ev)
+		all = append(all, evs...)
 	}
-	return out, translate(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, translate(err)
+	}
+	return histchunk.Page(all, f.AfterID, f.BeforeID, f.Reverse, int(limit)), nil
 }
 
 // applyMutation writes a mutation inside tx: the version-checked update
@@ -419,20 +489,9 @@ func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 	} else if n == 0 {
 		return fmt.Errorf("%w: execution %d is no longer at version %d", engine.ErrConflict, m.ExecutionID, m.Version)
 	}
-	if len(m.Events) > 0 {
-		stmt, err := tx.PrepareContext(ctx, q("InsertEvent"))
-		if err != nil {
+	if n := len(m.Events); n > 0 {
+		if _, err := tx.ExecContext(ctx, q("InsertChunk"), m.ExecutionID, m.Events[0].ID, m.Events[n-1].ID, histchunk.Encode(m.Events)); err != nil {
 			return err
-		}
-		defer stmt.Close()
-		for _, ev := range m.Events {
-			details := "null"
-			if ev.Details != nil {
-				details = statelang.MarshalString(ev.Details)
-			}
-			if _, err := stmt.ExecContext(ctx, m.ExecutionID, ev.ID, ev.PreviousEventID, ev.Type, micros(ev.Timestamp), details); err != nil {
-				return err
-			}
 		}
 	}
 	for _, t := range m.NewTasks {
@@ -465,7 +524,25 @@ func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 		if _, err := tx.ExecContext(ctx, q("DeleteAllTimers"), m.ExecutionID); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, q("DropAllParts"), m.ExecutionID); err != nil {
+			return err
+		}
 	} else {
+		if m.DropParts {
+			if _, err := tx.ExecContext(ctx, q("DropAllParts"), m.ExecutionID); err != nil {
+				return err
+			}
+		}
+		for _, f := range m.DropFrames {
+			if _, err := tx.ExecContext(ctx, q("DropFrameParts"), m.ExecutionID, f); err != nil {
+				return err
+			}
+		}
+		for _, p := range m.Parts {
+			if _, err := tx.ExecContext(ctx, q("UpsertPart"), m.ExecutionID, p.Frame, p.Slot, p.Data); err != nil {
+				return err
+			}
+		}
 		for _, t := range m.NewTimers {
 			if _, err := tx.ExecContext(ctx, q("UpsertTimer"), m.ExecutionID, t.Key, micros(t.FireAt)); err != nil {
 				return err

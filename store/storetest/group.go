@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,18 +45,19 @@ func testCommitGroup(t *testing.T, newStore NewStore) {
 		}
 		a := xs[x1.ID]
 		ev := a.LastEventID + 1
-		st, err := engine.DecodeState(a.State)
+		st, err := engine.DecodeState(a.State, a.Parts)
 		if err != nil {
 			return nil, err
 		}
 		st.LastEventID = ev
+		head, parts := engine.EncodeState(st)
 		return &engine.GroupWrite{
 			Mutations: []*engine.Mutation{{
-				ExecutionID: a.ID, Version: a.Version, Status: a.Status, LastEventID: ev, State: engine.EncodeState(st),
+				ExecutionID: a.ID, Version: a.Version, Status: a.Status, LastEventID: ev, State: head, Parts: parts,
 				Events:    []statelang.HistoryEvent{{ID: ev, PreviousEventID: ev - 1, Type: "PassStateEntered", Timestamp: now}},
 				NewTimers: []engine.Timer{{ExecutionID: a.ID, Key: "g", FireAt: now}},
 			}},
-			Confirmed: []string{tok[x2.ID]}, ConfirmedUntil: now.Add(time.Hour),
+			Confirmed:  []engine.Confirmation{{Token: tok[x2.ID], Until: now.Add(time.Hour)}},
 			Started:    []string{tok[x1.ID], "no-such-token"},
 			Heartbeats: []string{tok[x2.ID]},
 			Now:        now,
@@ -115,6 +117,201 @@ func testCommitGroup(t *testing.T, newStore NewStore) {
 			t.Errorf("%s = %s; want SUCCEEDED", x.Name, got.Status)
 		}
 		CheckHistory(t, x.ARN, h.history(x.ARN))
+	}
+}
+
+// testStateParts checks the parts of an execution's state beside its row:
+// CommitGroup loads them unless the engine holds the row's version, a
+// mutation drops frames before it upserts parts, and a terminal mutation
+// deletes them all.
+func testStateParts(t *testing.T, newStore NewStore) {
+	h := newHarness(t, newStore, nil)
+	ctx := h.ctx
+	h.machine("m", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fnDouble+`","End":true}}}`)
+	x := h.start("m", "parts", `1`)
+	h.q.take()
+	now := h.clock.Now()
+	type part = engine.StatePart
+	// step commits m (its version and events filled in) and returns the
+	// parts loaded before it, with the engine said to hold cached.
+	step := func(cached map[int64]int64, m *engine.Mutation) []part {
+		t.Helper()
+		var got []part
+		_, err := h.store.CommitGroup(ctx, &engine.Group{IDs: []int64{x.ID}, Cached: cached}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+			a := xs[x.ID]
+			got = a.Parts
+			if m == nil {
+				return &engine.GroupWrite{}, nil
+			}
+			ev := a.LastEventID + 1
+			m.ExecutionID, m.Version, m.LastEventID, m.State = a.ID, a.Version, ev, a.State
+			if m.Status == "" {
+				m.Status = a.Status
+			}
+			m.Events = []statelang.HistoryEvent{{ID: ev, PreviousEventID: ev - 1, Type: "PassStateEntered", Timestamp: now}}
+			return &engine.GroupWrite{Mutations: []*engine.Mutation{m}}, nil
+		})
+		if err != nil {
+			t.Fatalf("CommitGroup = %v", err)
+		}
+		return got
+	}
+	set := func(ps []part) map[[2]int64]string {
+		m := map[[2]int64]string{}
+		for _, p := range ps {
+			m[[2]int64{p.Frame, p.Slot}] = p.Data
+		}
+		return m
+	}
+	first := set(step(nil, &engine.Mutation{Parts: []part{
+		{Frame: 7, Slot: engine.PartFrame, Data: `{"id":7}`}, {Frame: 7, Slot: 3, Data: `"r3"`}, {Frame: 8, Slot: engine.PartFrame, Data: `{"id":8}`}}}))
+	if len(first) != 0 {
+		t.Fatalf("parts of a small running execution = %v; want none (its state is whole in its row)", first)
+	}
+	got := set(step(nil, &engine.Mutation{DropFrames: []int64{7}, Parts: []part{
+		{Frame: 7, Slot: engine.PartFrame, Data: `{"id":7,"x":1}`}, {Frame: 8, Slot: 0, Data: `null`}}}))
+	if got[[2]int64{7, 3}] != `"r3"` || got[[2]int64{8, engine.PartFrame}] != `{"id":8}` || len(got) != len(first)+3 {
+		t.Fatalf("parts after the first mutation = %v", got)
+	}
+	cur := h.describe(x.ARN)
+	if ps := step(map[int64]int64{x.ID: cur.Version}, nil); ps != nil {
+		t.Errorf("parts loaded although the engine holds version %d: %v", cur.Version, ps)
+	}
+	got = set(step(map[int64]int64{x.ID: cur.Version - 1}, nil))
+	if got[[2]int64{7, engine.PartFrame}] != `{"id":7,"x":1}` || got[[2]int64{7, 3}] != "" || got[[2]int64{8, 0}] != "null" {
+		t.Errorf("frame 7 dropped, then written again; frame 8 kept: parts = %v", got)
+	}
+	step(nil, &engine.Mutation{DropParts: true, Parts: []part{{Frame: 9, Slot: engine.PartFrame, Data: `{"id":9}`}}})
+	if ps := step(nil, nil); len(ps) != 1 || ps[0].Frame != 9 {
+		t.Errorf("parts after DropParts and one new part = %v; want frame 9's", ps)
+	}
+	step(nil, &engine.Mutation{Status: engine.StatusAborted, Terminal: true, StopDate: now})
+	if ps := step(nil, nil); len(ps) != 0 {
+		t.Errorf("parts of an ended execution = %v; want none", ps)
+	}
+
+	// Through the engine: a Map of 100 Tasks is stored in parts; when it
+	// ends, the state is small again and written whole, its parts dropped.
+	h.machine("wide", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ResultPath":"$.out","ItemProcessor":{"StartAt":"D","States":{"D":{"Type":"Task","Resource":"`+fnDouble+`","End":true}}},"Next":"Last"},
+		"Last":{"Type":"Task","Resource":"`+fnDouble+`","InputPath":"$.n","ResultPath":"$.n","End":true}}}`)
+	items := make([]string, 100)
+	for i := range items {
+		items[i] = fmt.Sprint(i)
+	}
+	w := h.start("wide", "wide", `{"n":21,"items":[`+strings.Join(items, ",")+`]}`)
+	loaded := func() []part {
+		t.Helper()
+		var ps []part
+		if _, err := h.store.CommitGroup(ctx, &engine.Group{IDs: []int64{w.ID}}, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+			ps = xs[w.ID].Parts
+			return &engine.GroupWrite{}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ps
+	}
+	if ps := loaded(); len(ps) < 100 {
+		t.Errorf("a running Map of 100 items: %d parts; want its frames in parts", len(ps))
+	}
+	for _, task := range h.q.take() {
+		var n int
+		if err := json.Unmarshal([]byte(task.Input), &n); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.eng.SendTaskSuccess(ctx, task.Token, fmt.Sprint(10*n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ps := loaded(); len(ps) != 0 {
+		t.Errorf("after the Map: %d parts; want the state whole in the row", len(ps))
+	}
+	end := h.drive(w.ARN, double)
+	var out struct {
+		N   int   `json:"n"`
+		Out []int `json:"out"`
+	}
+	if err := json.Unmarshal([]byte(end.Output), &out); err != nil || end.Status != engine.StatusSucceeded || out.N != 42 || len(out.Out) != 100 || out.Out[99] != 990 {
+		t.Errorf("wide: %s %s; want SUCCEEDED, n 42 and every item times ten", end.Status, end.Output)
+	}
+}
+
+// testContinuationWithoutPoll runs a loop of 2,400 states, more than one
+// decision's work budget: the continuation timers the decisions leave due
+// are fired after their commits, with no maintenance pass (no Tick), and
+// the execution ends with the loop's count.
+func testContinuationWithoutPoll(t *testing.T, newStore NewStore) {
+	h := newHarness(t, newStore, nil)
+	h.machine("loop", `{"StartAt":"Init","States":{
+		"Init":{"Type":"Pass","Result":0,"ResultPath":"$.i","Next":"Inc"},
+		"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"Check"},
+		"Check":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":1200,"Next":"Inc"}],"Default":"Done"},
+		"Done":{"Type":"Succeed"}}}`)
+	x := h.start("loop", "loop", `{}`)
+	deadline := time.Now().Add(time.Minute)
+	for h.describe(x.ARN).Status == engine.StatusRunning && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	got := h.describe(x.ARN)
+	if got.Status != engine.StatusSucceeded || got.Output != `{"i":1200}` {
+		t.Fatalf("loop of 2,400 states without a maintenance pass: %s %s; want SUCCEEDED {\"i\":1200}", got.Status, got.Output)
+	}
+	var all []statelang.HistoryEvent
+	for tok := ""; ; {
+		evs, next, err := h.eng.GetExecutionHistory(h.ctx, x.ARN, engine.HistoryInput{MaxResults: 1000, NextToken: tok})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, evs...)
+		if tok = next; tok == "" {
+			break
+		}
+	}
+	CheckHistory(t, x.ARN, all)
+}
+
+// testReopenStarted: after a transport loss, the STARTED tasks of
+// .waitForTaskToken resources created before it are SCHEDULED and due
+// again (their callbacks may have been lost); other STARTED tasks are not.
+func testReopenStarted(t *testing.T, newStore NewStore) {
+	h := newHarness(t, newStore, nil)
+	ts, ok := h.store.(engine.TaskStore)
+	if !ok {
+		t.Skip("the store keeps no activities")
+	}
+	h.machine("cb", `{"StartAt":"C","States":{"C":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","Parameters":{"FunctionName":"f","Payload.$":"$"},"End":true}}}`)
+	h.machine("plain", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fnDouble+`","HeartbeatSeconds":60,"End":true}}}`)
+	h.start("cb", "cb", `{}`)
+	h.start("plain", "plain", `1`)
+	tasks := h.q.take()
+	if len(tasks) != 2 {
+		t.Fatalf("%d tasks; want 2", len(tasks))
+	}
+	now := h.clock.Now()
+	var toks []string
+	for _, task := range tasks {
+		toks = append(toks, task.Token)
+	}
+	if _, err := h.store.CommitGroup(h.ctx, &engine.Group{}, func(map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+		return &engine.GroupWrite{Started: toks, Now: now}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := ts.ReopenStarted(h.ctx, now.Add(time.Second))
+	if err != nil || n != 1 {
+		t.Fatalf("ReopenStarted = %d, %v; want the callback task", n, err)
+	}
+	for _, task := range tasks {
+		want := engine.TaskStarted
+		if strings.HasSuffix(task.Resource, ".waitForTaskToken") {
+			want = engine.TaskScheduled
+		}
+		if _, status, err := h.store.GetTask(h.ctx, task.Token); err != nil || status != want {
+			t.Errorf("task on %s after ReopenStarted: %s, %v; want %s", task.Resource, status, err, want)
+		}
+	}
+	due, err := h.store.ClaimUndispatched(h.ctx, now.Add(time.Second), time.Minute, 10)
+	if err != nil || len(due) != 1 || !strings.HasSuffix(due[0].Resource, ".waitForTaskToken") {
+		t.Errorf("due after ReopenStarted = %v, %v; want the callback task", due, err)
 	}
 }
 

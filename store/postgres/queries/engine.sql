@@ -57,18 +57,20 @@ SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, s
   FROM executions WHERE state_machine = $1 AND name = $2;
 
 -- name: HistoryForward
-SELECT id, previous_event_id, type, timestamp, details::text
-  FROM history_events
- WHERE execution_id = $1 AND id > $2
- ORDER BY id
- LIMIT $3;
+-- The chunks holding ids $2+1 .. $2+$3 (a chunk's ids are consecutive).
+SELECT data FROM history_chunks
+ WHERE execution_id = $1 AND last_id > $2 AND first_id <= $2 + $3
+ ORDER BY first_id;
 
 -- name: HistoryReverse
-SELECT id, previous_event_id, type, timestamp, details::text
-  FROM history_events
- WHERE execution_id = $1 AND ($2::bigint = 0 OR id < $2::bigint)
- ORDER BY id DESC
- LIMIT $3;
+-- The chunks holding the $3 ids before $2 (0: the end).
+WITH b AS (
+    SELECT CASE WHEN $2::bigint > 0 THEN $2::bigint
+                ELSE coalesce((SELECT max(last_id) FROM history_chunks WHERE execution_id = $1), 0) + 1 END AS before
+)
+SELECT data FROM history_chunks, b
+ WHERE execution_id = $1 AND first_id < b.before AND last_id >= b.before - $3
+ ORDER BY first_id;
 
 -- name: ClaimDueTimers
 UPDATE timers t SET fire_at = $2
@@ -79,6 +81,10 @@ UPDATE timers t SET fire_at = $2
            FOR UPDATE SKIP LOCKED) due
  WHERE t.execution_id = due.execution_id AND t.key = due.key
 RETURNING t.execution_id, t.key;
+
+-- name: ReopenStarted
+UPDATE tasks SET status = 'SCHEDULED', dispatch_after = $1
+ WHERE status = 'STARTED' AND resource LIKE '%.waitForTaskToken' AND created_at < $1;
 
 -- name: ClaimUndispatched
 UPDATE tasks t SET dispatch_after = $2

@@ -12,11 +12,9 @@ SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, s
 -- name: AdvanceGroup
 SELECT stepwise_advance_group($1, $2, $3, $4, $5, $6, $7, $8, $9);
 
--- name: InsertEventsGroup
-INSERT INTO history_events (execution_id, id, previous_event_id, type, timestamp, details)
-SELECT e.x, e.id, e.prev, e.type, e.ts, e.details::jsonb
-  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[], $6::text[])
-       AS e(x, id, prev, type, ts, details);
+-- name: InsertChunksGroup
+INSERT INTO history_chunks (execution_id, first_id, last_id, data)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[]);
 
 -- name: InsertTasksGroup
 INSERT INTO tasks (token, execution_id, state_name, attempt, resource, input, status,
@@ -38,12 +36,32 @@ DELETE FROM timers t
  USING unnest($1::bigint[], $2::text[]) AS u(x, key)
  WHERE t.execution_id = u.x AND t.key = u.key;
 
+-- name: LoadParts
+SELECT execution_id, frame, slot, data FROM state_parts WHERE execution_id = ANY($1::bigint[]);
+
+-- name: DropAllPartsGroup
+DELETE FROM state_parts WHERE execution_id = ANY($1::bigint[]);
+
+-- name: DropPartsGroup
+-- Every part of the frames given (execution, frame).
+DELETE FROM state_parts p
+ USING unnest($1::bigint[], $2::bigint[]) AS u(x, frame)
+ WHERE p.execution_id = u.x AND p.frame = u.frame;
+
+-- name: UpsertPartsGroup
+INSERT INTO state_parts (execution_id, frame, slot, data)
+SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
+    ON CONFLICT (execution_id, frame, slot) DO UPDATE SET data = excluded.data;
+
 -- name: EndExecutionsGroup
--- Ended executions: their open tasks are cancelled and their timers dropped.
+-- Ended executions: their open tasks are cancelled, their timers and the
+-- parts of their state dropped.
 WITH c AS (
     UPDATE tasks t SET status = 'CANCELLED', closed_at = u.at
       FROM unnest($1::bigint[], $2::timestamptz[]) AS u(x, at)
      WHERE t.execution_id = u.x AND t.status IN ('SCHEDULED', 'STARTED')
+), p AS (
+    DELETE FROM state_parts WHERE execution_id = ANY($1::bigint[])
 )
 DELETE FROM timers WHERE execution_id = ANY($1::bigint[]);
 
@@ -53,7 +71,9 @@ SELECT t.x, t.key, t.fire_at FROM unnest($1::bigint[], $2::text[], $3::timestamp
 ON CONFLICT (execution_id, key) DO UPDATE SET fire_at = excluded.fire_at;
 
 -- name: ConfirmTasksGroup
-UPDATE tasks SET dispatch_after = $2 WHERE token = ANY($1::text[]) AND status = 'SCHEDULED';
+UPDATE tasks t SET dispatch_after = u.until
+  FROM unnest($1::text[], $2::timestamptz[]) AS u(token, until)
+ WHERE t.token = u.token AND t.status = 'SCHEDULED';
 
 -- name: StartTasksGroup
 UPDATE tasks SET status = 'STARTED'

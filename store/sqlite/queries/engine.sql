@@ -55,18 +55,20 @@ SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, s
   FROM executions WHERE state_machine = ?1 AND name = ?2;
 
 -- name: HistoryForward
-SELECT id, previous_event_id, type, timestamp, details
-  FROM history_events
- WHERE execution_id = ?1 AND id > ?2
- ORDER BY id
- LIMIT ?3;
+-- The chunks holding ids ?2+1 .. ?2+?3 (a chunk's ids are consecutive).
+SELECT data FROM history_chunks
+ WHERE execution_id = ?1 AND last_id > ?2 AND first_id <= ?2 + ?3
+ ORDER BY first_id;
 
 -- name: HistoryReverse
-SELECT id, previous_event_id, type, timestamp, details
-  FROM history_events
- WHERE execution_id = ?1 AND (?2 = 0 OR id < ?2)
- ORDER BY id DESC
- LIMIT ?3;
+-- The chunks holding the ?3 ids before ?2 (0: the end).
+SELECT data FROM history_chunks
+ WHERE execution_id = ?1
+   AND first_id < (CASE WHEN ?2 > 0 THEN ?2
+                        ELSE coalesce((SELECT max(last_id) FROM history_chunks WHERE execution_id = ?1), 0) + 1 END)
+   AND last_id >= (CASE WHEN ?2 > 0 THEN ?2
+                        ELSE coalesce((SELECT max(last_id) FROM history_chunks WHERE execution_id = ?1), 0) + 1 END) - ?3
+ ORDER BY first_id;
 
 -- name: Advance
 -- The version check: no row changed means another writer committed first,
@@ -76,9 +78,8 @@ UPDATE executions
        output = nullif(?6, ''), error = nullif(?7, ''), cause = nullif(?8, ''), stop_date = ?9
  WHERE id = ?1 AND version = ?2;
 
--- name: InsertEvent
-INSERT INTO history_events (execution_id, id, previous_event_id, type, timestamp, details)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6);
+-- name: InsertChunk
+INSERT INTO history_chunks (execution_id, first_id, last_id, data) VALUES (?1, ?2, ?3, ?4);
 
 -- name: InsertTask
 INSERT INTO tasks (token, execution_id, state_name, attempt, resource, input, status,
@@ -103,6 +104,19 @@ DELETE FROM timers WHERE execution_id = ?1 AND key = ?2;
 -- name: DeleteAllTimers
 DELETE FROM timers WHERE execution_id = ?1;
 
+-- name: LoadParts
+SELECT frame, slot, data FROM state_parts WHERE execution_id = ?1;
+
+-- name: DropFrameParts
+DELETE FROM state_parts WHERE execution_id = ?1 AND frame = ?2;
+
+-- name: DropAllParts
+DELETE FROM state_parts WHERE execution_id = ?1;
+
+-- name: UpsertPart
+INSERT INTO state_parts (execution_id, frame, slot, data) VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT (execution_id, frame, slot) DO UPDATE SET data = excluded.data;
+
 -- name: ClaimDueTimers
 -- One statement on the one writer: the equivalent of Postgres's FOR UPDATE
 -- SKIP LOCKED, since no other writer runs meanwhile (in this process or,
@@ -110,6 +124,10 @@ DELETE FROM timers WHERE execution_id = ?1;
 UPDATE timers SET fire_at = ?2
  WHERE rowid IN (SELECT rowid FROM timers WHERE fire_at <= ?1 ORDER BY fire_at LIMIT ?3)
 RETURNING execution_id, key;
+
+-- name: ReopenStarted
+UPDATE tasks SET status = 'SCHEDULED', dispatch_after = ?1
+ WHERE status = 'STARTED' AND resource LIKE '%.waitForTaskToken' AND created_at < ?1;
 
 -- name: ClaimUndispatched
 UPDATE tasks SET dispatch_after = ?2

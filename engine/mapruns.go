@@ -1,0 +1,346 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Distributed Map.
+//
+// A Map state whose ItemProcessor runs in DISTRIBUTED mode starts a Map
+// Run: each iteration is a child execution (children.go) of the Map's
+// ItemProcessor, with its own history, instead of a frame of the parent.
+// The parent keeps one quiet frame per running iteration, waiting on a
+// task of resource childResource whose result is the child's outcome, so
+// MaxConcurrency, the tolerated failures, the results (parts of the Map's
+// frame) and the cancellation of running children when the Map fails or
+// the parent stops are the inline Map's and the child task's machinery.
+//
+// Names follow AWS. The Map Run is
+// arn:…:mapRun:<machine>/<label>:<uuid>; each child runs the state
+// machine <machine>/<label> (arn:…:stateMachine:<machine>/<label>), a
+// qualified name the engine resolves to the ItemProcessor of the Map of
+// that label in version <version> of <machine>; the label is the Map's
+// Label, or a UUID derived from its state name.
+
+// childResource is the resource of the parent's task for one iteration:
+// the child's description (Output as JSON) answers it.
+const childResource = "arn:aws:states:::states:startExecution.sync:2"
+
+// defaultMapRunConcurrency is a distributed Map's MaxConcurrency when it
+// sets none (AWS: 10,000 child executions at once).
+const defaultMapRunConcurrency = 10000
+
+// mapLabel is the label of a distributed Map state in its Map Run's and
+// children's ARNs.
+func mapLabel(s *statelang.State) string {
+	if s.Label != "" {
+		return s.Label
+	}
+	h := sha256.Sum256([]byte("map-label:" + s.Name))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// processorOf finds the ItemProcessor of the distributed Map labelled
+// label anywhere in m (nested Parallel branches and Map processors
+// included).
+func processorOf(m *statelang.Machine, label string) *statelang.Machine {
+	for _, s := range m.States {
+		if s.Type == statelang.TypeMap && s.ProcessorMode == "DISTRIBUTED" && mapLabel(s) == label {
+			return s.Processor
+		}
+		if s.Processor != nil {
+			if p := processorOf(s.Processor, label); p != nil {
+				return p
+			}
+		}
+		for _, b := range s.Branches {
+			if p := processorOf(b, label); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// arnPrefix is "arn:aws:states:<region>:<account>", from an execution ARN.
+func arnPrefix(executionARN string) string {
+	if i := strings.Index(executionARN, ":execution:"); i >= 0 {
+		return executionARN[:i]
+	}
+	if i := strings.Index(executionARN, ":express:"); i >= 0 {
+		return executionARN[:i]
+	}
+	return "arn:aws:states:us-east-1:111111111111"
+}
+
+// startMapRun records the Map Run of distributed Map s in k.
+func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
+	if k.MaxConcurrency <= 0 {
+		k.MaxConcurrency = defaultMapRunConcurrency
+	}
+	k.Run = arnPrefix(d.x.ARN) + ":mapRun:" + d.x.StateMachineName + "/" + mapLabel(s) + ":" + mapRunID(d.env.UUID(), d.x.ID)
+	d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": k.Run})
+}
+
+// mapRunID is the id in a Map Run's ARN: a random UUID whose last 12 hex
+// digits are the parent execution's id, so that the Map Run's ARN finds
+// its execution (MapRunExecutionID).
+func mapRunID(uuid string, executionID int64) string {
+	if len(uuid) != 36 {
+		uuid = "00000000-0000-4000-8000-000000000000"
+	}
+	return uuid[:24] + fmt.Sprintf("%012x", executionID&0xffffffffffff)
+}
+
+// MapRunExecutionID returns the id of the execution that started the Map
+// Run of arn.
+func MapRunExecutionID(arn string) (int64, bool) {
+	if len(arn) < 12 || !strings.Contains(arn, ":mapRun:") {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(arn[len(arn)-12:], 16, 64)
+	return id, err == nil && id > 0
+}
+
+// launchChild starts iteration c of distributed Map s as a child
+// execution: c waits on the task that starts it.
+func (d *decider) launchChild(c *Frame, s *statelang.State) {
+	machine := arnPrefix(d.x.ARN) + ":stateMachine:" + d.x.StateMachineName + "/" + mapLabel(s)
+	if d.x.StateMachineVersion > 0 {
+		machine += ":" + strconv.Itoa(d.x.StateMachineVersion)
+	}
+	token := d.tokenAt(d.seq())
+	d.out.NewTasks = append(d.out.NewTasks, Task{
+		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: childResource,
+		Input:     d.record(map[string]any{"StateMachineArn": machine, "Input": statelang.MarshalString(c.Input.V)}), // JSON text: an item may be a string
+		CreatedAt: d.now,
+	})
+	c.Child, c.Started = true, true
+	c.Wait, c.Token, c.Resource = waitTask, token, childResource
+	if d.st.tasks != nil {
+		d.st.tasks[token] = c.ID
+	}
+}
+
+// childEnded ends iteration f with its child's outcome: ev answers the
+// iteration's task with the child's description (children.go).
+func (d *decider) childEnded(f *Frame, ev Event) {
+	if ev.Kind == EventTaskSucceeded {
+		d.closeTask(f, TaskSucceeded)
+		desc, _ := ev.Output.(map[string]any)
+		d.finish(f, desc["Output"], nil)
+	} else {
+		d.closeTask(f, TaskFailed)
+		fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+		if v, err := statelang.ParseJSON([]byte(ev.Cause)); err == nil {
+			if desc, ok := v.(map[string]any); ok {
+				fl.Name, _ = desc["Error"].(string)
+				fl.Cause, _ = desc["Cause"].(string)
+			}
+		}
+		d.finish(f, nil, fl)
+	}
+	d.drain()
+}
+
+// splitMapMachine splits the qualified name of a distributed Map's child
+// machine, "<machine>/<label>".
+// (the last "/": a nested distributed Map's machine is that of its
+// parent's children).
+func splitMapMachine(name string) (machine, label string, ok bool) {
+	i := strings.LastIndexByte(name, '/')
+	if i < 0 {
+		return "", "", false
+	}
+	return name[:i], name[i+1:], true
+}
+
+// mapMachine is the machine of a distributed Map's children: the
+// ItemProcessor of the Map labelled label in version version of machine
+// parent.
+func (e *Engine) mapMachine(ctx context.Context, parent, label string, version int) (*statelang.Machine, StateMachine, error) {
+	pm, psm, err := e.machine(ctx, parent, version)
+	if err != nil {
+		return nil, psm, err
+	}
+	p := processorOf(pm, label)
+	if p == nil {
+		return nil, psm, ErrNotFound
+	}
+	name := parent + "/" + label
+	return p, StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: psm.Version, RoleARN: psm.RoleARN,
+		CreatedAt: psm.CreatedAt}, nil
+}
+
+// ItemReaderResource is the resource of the task that reads a Map's items
+// (its ItemReader): a Service serving it (services/objects) gets the
+// statelang.ReadCall as JSON ({"Resource", "Parameters", "ReaderConfig"})
+// and returns the items as a JSON array. The Map's frame waits on that
+// task; its result is not bound by the payload limit of task outputs, as
+// the items are stored one part each.
+const ItemReaderResource = "stepwise:itemReader"
+
+// readItems starts Map s in frame f with the read of its items: f waits on
+// the reader's task.
+func (d *decider) readItems(f *Frame, s *statelang.State, step statelang.Step) {
+	k := &Kids{Map: true, Distributed: s.ProcessorMode == "DISTRIBUTED",
+		MaxConcurrency: step.MaxConcurrency, TolCount: step.ToleratedFailureCount, TolPct: step.ToleratedFailurePercentage}
+	d.emit(f, "MapStateStarted", map[string]any{"length": int64(0)})
+	if k.Distributed {
+		d.startMapRun(f, s, k)
+	}
+	token := d.tokenAt(d.seq())
+	r := step.Read
+	d.out.NewTasks = append(d.out.NewTasks, Task{
+		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ItemReaderResource,
+		Input:     d.record(map[string]any{"Resource": r.Resource, "Parameters": r.Parameters, "ReaderConfig": r.Config}),
+		CreatedAt: d.now,
+	})
+	f.Kids = k
+	f.Wait, f.Token, f.Resource, f.Started = waitTask, token, ItemReaderResource, true
+	d.st.mark(f.ID, dirtyKids)
+	if d.st.tasks != nil {
+		d.st.tasks[token] = f.ID
+	}
+}
+
+// itemsRead goes on with Map frame f once its reader answered: the items
+// become the Map's inputs, or the reader's failure fails the Map.
+func (d *decider) itemsRead(f *Frame, ev Event) {
+	s := d.stateOf(f)
+	if s == nil {
+		return
+	}
+	k := f.Kids
+	var fl *statelang.Failure
+	if ev.Kind == EventTaskSucceeded {
+		d.closeTask(f, TaskSucceeded)
+		items, ok := ev.Output.([]any)
+		if !ok {
+			fl = &statelang.Failure{Name: statelang.ErrItemReaderFailed, Cause: "The ItemReader did not give an array of items"}
+		} else if step := s.MapItems(f.Input.V, items, d.ctx(f, s), d.env); step.Kind == statelang.StepFail {
+			fl = step.Failure
+		} else {
+			n := len(step.Inputs)
+			k.Inputs, k.Results = make([]Value, n), make([]Value, n)
+			for i, in := range step.Inputs {
+				k.Inputs[i] = Value{in}
+			}
+		}
+	} else {
+		d.closeTask(f, TaskFailed)
+		fl = &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+	}
+	d.st.mark(f.ID, dirtyKids)
+	if fl != nil {
+		if k.Distributed {
+			d.emit(f, "MapRunFailed", failureDetails(fl))
+		}
+		f.Kids = nil
+		d.recoverKids(f, s, fl, true)
+	} else {
+		f.Wait = waitKids
+		d.settle(f, s)
+	}
+	d.run(f)
+	d.drain()
+}
+
+// ResultWriterResource is the resource of the task that writes a Map
+// Run's results (its ResultWriter): a Service serving it
+// (services/objects) gets {"MapRunArn", "Parameters": {"Bucket",
+// "Prefix"}}, reads the run's children (Engine.MapRunChildren), writes
+// them and answers with the manifest's {"Bucket", "Key"}.
+const ResultWriterResource = "stepwise:resultWriter"
+
+// writeResults ends Map s's iterations with the write of their results:
+// frame p waits on the writer's task.
+func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
+	d.st.mark(p.ID, dirtyKids)
+	wc, fl := s.WriteCall(p.Input.V, d.ctx(p, s), d.env)
+	if fl != nil {
+		if k.Distributed {
+			d.emit(p, "MapRunFailed", failureDetails(fl))
+		}
+		p.Kids, p.Wait = nil, waitNone
+		d.recoverKids(p, s, fl, true)
+		return
+	}
+	token := d.tokenAt(d.seq())
+	d.out.NewTasks = append(d.out.NewTasks, Task{
+		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
+		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
+	})
+	p.Kids = &Kids{Map: true, Distributed: k.Distributed, Run: k.Run, TolCount: -1, TolPct: -1} // the results are written
+	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, ResultWriterResource, true
+	if d.st.tasks != nil {
+		d.st.tasks[token] = p.ID
+	}
+}
+
+// resultsWritten completes Map frame f once its writer answered: its
+// result is the Map Run's ARN and the manifest's place.
+func (d *decider) resultsWritten(f *Frame, ev Event) {
+	s := d.stateOf(f)
+	if s == nil {
+		return
+	}
+	k := f.Kids
+	f.Kids = nil
+	d.st.mark(f.ID, dirtyKids)
+	if ev.Kind == EventTaskSucceeded {
+		d.closeTask(f, TaskSucceeded)
+		if k.Distributed {
+			d.emit(f, "MapRunSucceeded", nil)
+		}
+		d.emit(f, "MapStateSucceeded", nil)
+		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
+		d.handle(f, s, s.Complete(f.Input.V, result, d.ctx(f, s), d.env))
+	} else {
+		d.closeTask(f, TaskFailed)
+		fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+		if k.Distributed {
+			d.emit(f, "MapRunFailed", failureDetails(fl))
+		}
+		d.recoverKids(f, s, fl, true)
+	}
+	d.run(f)
+	d.drain()
+}
+
+// MapRunChildren returns the child executions of the Map Run of arn,
+// newest first.
+func (e *Engine) MapRunChildren(ctx context.Context, arn string) ([]*Execution, error) {
+	parent, ok := MapRunExecutionID(arn)
+	_, rest, found := strings.Cut(arn, ":mapRun:")
+	i := strings.LastIndexByte(rest, ':')
+	if !ok || !found || i < 0 {
+		return nil, ErrNotFound
+	}
+	machine := rest[:i]
+	var out []*Execution
+	before := int64(0)
+	for {
+		xs, err := e.store.ListExecutions(ctx, ListFilter{StateMachine: machine, BeforeID: before, Limit: 1000})
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			if x.ParentID == parent {
+				out = append(out, x)
+			}
+		}
+		if len(xs) < 1000 {
+			return out, nil
+		}
+		before = xs[len(xs)-1].ID
+	}
+}
