@@ -1,0 +1,185 @@
+package objects_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
+	"github.com/stepwise-dev/stepwise/services/objects"
+)
+
+// TestEngineItemReader runs distributed Maps whose items an ItemReader
+// reads from the embedded endpoint, through a real engine on Postgres:
+// CSV with its first row as headers, JSONL with MaxItemsPath, the
+// objects under a prefix, and a missing object, whose failure the Map's
+// Catch sees.
+func TestEngineItemReader(t *testing.T) {
+	t.Parallel()
+	st, _, _ := endpoint(t)
+	if err := st.CreateBucket(context.Background(), "items"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, "items", "orders.csv", "id,qty\nA,1\nB,2\n,\n")
+	put(t, st, "items", "orders.jsonl", `{"id":"A","qty":1}`+"\n"+`{"id":"B","qty":2}`+"\n"+`{"id":"C","qty":3}`+"\n")
+	put(t, st, "items", "in/a.txt", "aa")
+	put(t, st, "items", "in/b.txt", "bbb")
+
+	eng := runEngine(t, objects.NewReaderService(st))
+	machine := func(name, reader string) {
+		t.Helper()
+		create(t, eng, name, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":`+reader+`,
+			"ItemSelector":{"item.$":"$$.Map.Item.Value","from.$":"$.from"},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Caught"}],"End":true},
+			"Caught":{"Type":"Pass","End":true}}}`)
+	}
+	run := func(name, input string) *engine.Execution { t.Helper(); return runToEnd(t, eng, name, input) }
+	machine("csv", `{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"items","Key.$":"$.key"},
+		"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"}}`)
+	if x := run("csv", `{"key":"orders.csv","from":"csv"}`); x.Output != `[{"from":"csv","item":{"id":"A","qty":"1"}},`+
+		`{"from":"csv","item":{"id":"B","qty":"2"}},{"from":"csv","item":{"id":"","qty":""}}]` {
+		t.Errorf("CSV: %s %s %s", x.Status, x.Output, x.Cause)
+	}
+	machine("jsonl", `{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"items","Key":"orders.jsonl"},
+		"ReaderConfig":{"InputType":"JSONL","MaxItemsPath":"$.max"}}`)
+	if x := run("jsonl", `{"max":2,"from":"jsonl"}`); x.Output != `[{"from":"jsonl","item":{"id":"A","qty":1}},{"from":"jsonl","item":{"id":"B","qty":2}}]` {
+		t.Errorf("JSONL: %s %s %s", x.Status, x.Output, x.Cause)
+	}
+	machine("list", `{"Resource":"arn:aws:states:::s3:listObjectsV2","Parameters":{"Bucket":"items","Prefix":"in/"}}`)
+	if x := run("list", `{"from":"list"}`); !strings.Contains(x.Output, `"Key":"in/a.txt"`) || !strings.Contains(x.Output, `"Key":"in/b.txt"`) {
+		t.Errorf("listObjectsV2: %s %s %s", x.Status, x.Output, x.Cause)
+	}
+	if x := run("csv", `{"key":"missing.csv","from":"csv"}`); x.Status != engine.StatusSucceeded ||
+		!strings.Contains(x.Output, `"Error":"S3.NoSuchKeyException"`) {
+		t.Errorf("missing object: %s %s %s", x.Status, x.Output, x.Cause)
+	}
+}
+
+// runEngine starts an engine on a fresh Postgres schema with the given
+// built-in services; it stops with the test.
+func runEngine(t *testing.T, services ...engine.Service) *engine.Engine {
+	t.Helper()
+	store, _ := pgtest.Store(t)
+	eng, err := engine.New(engine.Config{Store: store, PollInterval: 20 * time.Millisecond, Services: services})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = eng.Run(rctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return eng
+}
+
+func create(t *testing.T, eng *engine.Engine, name, def string) {
+	t.Helper()
+	if _, err := eng.CreateStateMachine(context.Background(), name, def, "arn:aws:iam::111111111111:role/r"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runToEnd starts an execution of machine name and waits for its end.
+func runToEnd(t *testing.T, eng *engine.Engine, name, input string) *engine.Execution {
+	t.Helper()
+	ctx := context.Background()
+	x, err := eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: name, Input: input})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if x, err = eng.DescribeExecution(ctx, x.ARN); err != nil {
+			t.Fatal(err)
+		}
+		if x.Status != engine.StatusRunning {
+			return x
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still RUNNING", name)
+		}
+	}
+}
+
+// TestEngineResultWriter runs a distributed Map with a ResultWriter
+// through a real engine on Postgres: the Map's output is its Map Run and
+// the manifest's place, and the files under <Prefix>/<map run id>/ hold
+// each child, succeeded and failed, with its input and output or error.
+func TestEngineResultWriter(t *testing.T) {
+	t.Parallel()
+	st, _, _ := endpoint(t)
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	eng := runEngine(t, objects.NewWriterService(st))
+	create(t, eng, "writes", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+		"ToleratedFailureCount":1,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix.$":"$.prefix"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":2,"Next":"F"}],"Default":"P"},
+			"F":{"Type":"Fail","Error":"Two","Cause":"two is refused"},
+			"P":{"Type":"Pass","Parameters":{"double.$":"States.MathAdd($.n, $.n)"},"End":true}}},
+		"End":true}}}`)
+	x := runToEnd(t, eng, "writes", `{"prefix":"runs","items":[{"n":1},{"n":2},{"n":3}]}`)
+	if x.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
+	}
+	var out struct {
+		MapRunArn           string
+		ResultWriterDetails struct{ Bucket, Key string }
+	}
+	if err := json.Unmarshal([]byte(x.Output), &out); err != nil {
+		t.Fatalf("output %s: %v", x.Output, err)
+	}
+	runID := out.MapRunArn[strings.LastIndex(out.MapRunArn, ":")+1:]
+	if !strings.Contains(out.MapRunArn, ":mapRun:writes/") || out.ResultWriterDetails.Bucket != "out" ||
+		out.ResultWriterDetails.Key != "runs/"+runID+"/manifest.json" {
+		t.Fatalf("output %s", x.Output)
+	}
+	var manifest struct {
+		DestinationBucket, MapRunArn string
+		ResultFiles                  map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(get(t, st, "out", out.ResultWriterDetails.Key)), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if manifest.DestinationBucket != "out" || manifest.MapRunArn != out.MapRunArn ||
+		len(manifest.ResultFiles["SUCCEEDED"]) != 1 || len(manifest.ResultFiles["FAILED"]) != 1 {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	type entry struct{ Input, Output, Error, Cause, Status string }
+	read := func(key string) []entry {
+		var es []entry
+		if err := json.Unmarshal([]byte(get(t, st, "out", key)), &es); err != nil {
+			t.Fatal(err)
+		}
+		return es
+	}
+	ok := read(manifest.ResultFiles["SUCCEEDED"][0].Key)
+	if len(ok) != 2 || ok[0].Status != "SUCCEEDED" || !strings.Contains(ok[0].Output+ok[1].Output, `{"double":6}`) ||
+		!strings.Contains(ok[0].Input+ok[1].Input, `{"n":1}`) {
+		t.Errorf("SUCCEEDED file %+v", ok)
+	}
+	failed := read(manifest.ResultFiles["FAILED"][0].Key)
+	if len(failed) != 1 || failed[0].Status != "FAILED" || failed[0].Error != "Two" || failed[0].Cause != "two is refused" {
+		t.Errorf("FAILED file %+v", failed)
+	}
+}
+
+func get(t *testing.T, st objects.Store, bucket, key string) string {
+	t.Helper()
+	o, err := st.Get(context.Background(), objects.GetInput{Bucket: bucket, Key: key})
+	if err != nil {
+		t.Fatalf("get %s/%s: %v", bucket, key, err)
+	}
+	defer o.Body.Close()
+	b, err := io.ReadAll(o.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

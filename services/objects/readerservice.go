@@ -1,0 +1,107 @@
+package objects
+
+import (
+	"context"
+	"errors"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// ReaderService reads the items of distributed Maps' ItemReaders for the
+// engine: it serves engine.ItemReaderResource, whose task input is the
+// evaluated reader ({"Resource", "Parameters", "ReaderConfig"}), and
+// answers with the items as a JSON array.
+type ReaderService struct {
+	store Store
+}
+
+// NewReaderService returns the ReaderService on st.
+func NewReaderService(st Store) *ReaderService { return &ReaderService{store: st} }
+
+// Serves implements engine.Service.
+func (s *ReaderService) Serves(resource string) bool { return resource == engine.ItemReaderResource }
+
+// Invoke implements engine.Service.
+func (s *ReaderService) Invoke(ctx context.Context, t engine.Task) (string, error) {
+	v, err := statelang.ParseJSON([]byte(t.Input))
+	in, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return "", readerFailed("the ItemReader's task input is not a JSON object")
+	}
+	params, _ := in["Parameters"].(map[string]any)
+	rc, _ := in["ReaderConfig"].(map[string]any)
+	cfg := ReaderConfig{InputType: str(rc["InputType"]), CSVHeaderLocation: str(rc["CSVHeaderLocation"]),
+		CSVDelimiter: str(rc["CSVDelimiter"]), ManifestType: str(rc["ManifestType"])}
+	if hs, ok := rc["CSVHeaders"].([]any); ok {
+		for _, h := range hs {
+			cfg.CSVHeaders = append(cfg.CSVHeaders, str(h))
+		}
+	}
+	if n, ok := rc["MaxItems"].(int64); ok {
+		cfg.MaxItems = n
+	}
+	items, err := ReadItems(ctx, s.store, str(in["Resource"]), params, cfg)
+	if err != nil {
+		return "", err
+	}
+	return statelang.MarshalString(items), nil
+}
+
+// WriterService writes the results of distributed Maps' ResultWriters for
+// the engine: it serves engine.ResultWriterResource, whose task input is
+// {"MapRunArn", "Parameters": {"Bucket", "Prefix"}}, reads the Map Run's
+// children from the engine it is bound to, writes them (WriteResults) and
+// answers with the manifest's {"Bucket", "Key"}.
+type WriterService struct {
+	store Store
+	eng   *engine.Engine
+}
+
+// NewWriterService returns the WriterService on st; the engine binds
+// itself when the service is in its Config.Services.
+func NewWriterService(st Store) *WriterService { return &WriterService{store: st} }
+
+// BindEngine gives the service the engine whose Map Runs it writes.
+func (s *WriterService) BindEngine(e *engine.Engine) { s.eng = e }
+
+// Serves implements engine.Service.
+func (s *WriterService) Serves(resource string) bool { return resource == engine.ResultWriterResource }
+
+// Invoke implements engine.Service.
+func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, error) {
+	failed := func(cause string) error {
+		return &engine.TaskFailure{Name: statelang.ErrResultWriterFailed, Cause: cause}
+	}
+	v, err := statelang.ParseJSON([]byte(t.Input))
+	in, ok := v.(map[string]any)
+	if err != nil || !ok {
+		return "", failed("the ResultWriter's task input is not a JSON object")
+	}
+	if s.eng == nil {
+		return "", failed("the ResultWriter service is not bound to an engine")
+	}
+	params, _ := in["Parameters"].(map[string]any)
+	bucket, prefix, run := str(params["Bucket"]), str(params["Prefix"]), str(in["MapRunArn"])
+	if bucket == "" {
+		return "", failed("the ResultWriter's Parameters have no Bucket")
+	}
+	xs, err := s.eng.MapRunChildren(ctx, run)
+	if err != nil {
+		return "", failed("reading the Map Run's children: " + err.Error())
+	}
+	results := make([]ChildResult, len(xs))
+	for i, x := range xs {
+		results[len(xs)-1-i] = ChildResult{ExecutionARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Status: x.Status,
+			Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause, StartDate: x.StartDate, StopDate: x.StopDate}
+	}
+	key, _, err := WriteResults(ctx, s.store, bucket, prefix, run, results)
+	if err != nil {
+		var f *engine.TaskFailure
+		if errors.As(err, &f) {
+			return "", err
+		}
+		return "", failed(err.Error())
+	}
+	return statelang.MarshalString(map[string]any{"Bucket": bucket, "Key": key}), nil
+}

@@ -1,0 +1,162 @@
+package objects
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// ChildResult is one child execution of a distributed Map run, as the
+// ResultWriter exports it.
+type ChildResult struct {
+	ExecutionARN    string
+	Name            string
+	StateMachineARN string
+	// Status is SUCCEEDED, FAILED, TIMED_OUT, ABORTED (all three written
+	// to the FAILED files), or PENDING (not started or not finished).
+	Status string
+	// Input and Output are JSON text; Error and Cause are a failure's.
+	Input, Output string
+	Error, Cause  string
+	StartDate     time.Time // zero: not started
+	StopDate      time.Time // zero: not stopped
+}
+
+// ResultFile is one file the ResultWriter wrote.
+type ResultFile struct {
+	Key  string
+	Size int64
+}
+
+// Manifest is the manifest.json of a map run's results.
+type Manifest struct {
+	DestinationBucket string
+	MapRunArn         string
+	// ResultFiles has the keys SUCCEEDED, FAILED and PENDING, each a
+	// (possibly empty) list of files.
+	ResultFiles map[string][]ResultFile
+}
+
+// MaxResultFileBytes bounds one results file: results beyond it go to
+// the next (SUCCEEDED_0.json, SUCCEEDED_1.json ...). AWS's bound is 5 GB;
+// Stepwise's is smaller because a file is built in memory.
+const MaxResultFileBytes = 64 << 20
+
+// WriteResults writes a map run's results as Step Functions' ResultWriter
+// lays them out: under <prefix>/<map run id>/ (the map run id is the last
+// part of mapRunARN), SUCCEEDED_<n>.json, FAILED_<n>.json and
+// PENDING_<n>.json, each a JSON array of executions ({ExecutionArn, Input,
+// InputDetails, Name, Output | Error and Cause, OutputDetails,
+// RedriveCount, RedriveStatus, RedriveStatusReason, StartDate,
+// StateMachineArn, Status, StopDate}), then manifest.json, written last so
+// that its presence means the export is whole. It returns the manifest's
+// key, the ResultWriterDetails' Key of the Map state's output, and the
+// manifest. A failure is the S3 error as Service names it; the engine
+// reports it as States.ResultWriterFailed.
+func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN string, results []ChildResult) (string, Manifest, error) {
+	id := mapRunARN[strings.LastIndex(mapRunARN, ":")+1:]
+	dir := id + "/"
+	if prefix != "" {
+		dir = strings.TrimSuffix(prefix, "/") + "/" + dir
+	}
+	m := Manifest{DestinationBucket: bucket, MapRunArn: mapRunARN,
+		ResultFiles: map[string][]ResultFile{"SUCCEEDED": {}, "FAILED": {}, "PENDING": {}}}
+	groups := map[string][]ChildResult{}
+	for _, r := range results {
+		g := "FAILED"
+		switch r.Status {
+		case "SUCCEEDED":
+			g = "SUCCEEDED"
+		case "PENDING", "RUNNING", "":
+			g = "PENDING"
+		}
+		groups[g] = append(groups[g], r)
+	}
+	for _, g := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
+		var buf bytes.Buffer
+		n := 0
+		flush := func() error {
+			if buf.Len() == 0 {
+				return nil
+			}
+			buf.WriteByte(']')
+			key := dir + g + "_" + strconv.Itoa(n) + ".json"
+			size := int64(buf.Len())
+			if _, err := st.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: bytes.NewReader(buf.Bytes()), Size: size, ContentType: "application/json"}); err != nil {
+				return err
+			}
+			m.ResultFiles[g] = append(m.ResultFiles[g], ResultFile{Key: key, Size: size})
+			buf.Reset()
+			n++
+			return nil
+		}
+		for _, r := range groups[g] {
+			entry := statelang.MarshalJSON(resultEntry(r))
+			if buf.Len() > 0 && buf.Len()+len(entry)+2 > MaxResultFileBytes {
+				if err := flush(); err != nil {
+					return "", Manifest{}, taskFailure(err)
+				}
+			}
+			if buf.Len() == 0 {
+				buf.WriteByte('[')
+			} else {
+				buf.WriteByte(',')
+			}
+			buf.Write(entry)
+		}
+		if err := flush(); err != nil {
+			return "", Manifest{}, taskFailure(err)
+		}
+	}
+	files := map[string]any{}
+	for g, list := range m.ResultFiles {
+		l := make([]any, len(list))
+		for i, f := range list {
+			l[i] = map[string]any{"Key": f.Key, "Size": f.Size}
+		}
+		files[g] = l
+	}
+	body := statelang.MarshalJSON(map[string]any{"DestinationBucket": bucket, "MapRunArn": mapRunARN, "ResultFiles": files})
+	key := dir + "manifest.json"
+	if _, err := st.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: bytes.NewReader(body), Size: int64(len(body)), ContentType: "application/json"}); err != nil {
+		return "", Manifest{}, taskFailure(err)
+	}
+	return key, m, nil
+}
+
+// resultTime is a timestamp in the results files.
+func resultTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func resultEntry(r ChildResult) map[string]any {
+	e := map[string]any{"ExecutionArn": r.ExecutionARN, "Name": r.Name, "StateMachineArn": r.StateMachineARN, "Status": r.Status,
+		"Input": r.Input, "InputDetails": map[string]any{"Included": true}, "RedriveCount": int64(0)}
+	if !r.StartDate.IsZero() {
+		e["StartDate"] = resultTime(r.StartDate)
+	}
+	if !r.StopDate.IsZero() {
+		e["StopDate"] = resultTime(r.StopDate)
+	}
+	switch r.Status {
+	case "SUCCEEDED":
+		e["Output"] = r.Output
+		e["OutputDetails"] = map[string]any{"Included": true}
+		e["RedriveStatus"] = "NOT_REDRIVABLE"
+		e["RedriveStatusReason"] = "Execution is SUCCEEDED and cannot be redriven"
+	case "FAILED", "TIMED_OUT", "ABORTED":
+		if r.Error != "" {
+			e["Error"] = r.Error
+		}
+		if r.Cause != "" {
+			e["Cause"] = r.Cause
+		}
+		e["RedriveStatus"] = "REDRIVABLE"
+	default:
+		e["RedriveStatus"] = "NOT_REDRIVABLE"
+		e["RedriveStatusReason"] = "Execution is " + r.Status + " and cannot be redriven"
+	}
+	return e
+}

@@ -1,0 +1,70 @@
+package objects_test
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/services/objects"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+func TestWriteResults(t *testing.T) {
+	t.Parallel()
+	st, _, _ := endpoint(t)
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	run := "arn:aws:states:us-east-1:111111111111:mapRun:sm/Map:6dbfba93-bcff-410b-9b5c-abf41ae9eddb"
+	at := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	results := []objects.ChildResult{
+		{ExecutionARN: run + ":1", Name: "1", Status: "SUCCEEDED", Input: `"a"`, Output: `"A"`, StartDate: at, StopDate: at.Add(time.Second)},
+		{ExecutionARN: run + ":2", Name: "2", Status: "FAILED", Input: `"b"`, Error: "Boom", Cause: "it broke", StartDate: at, StopDate: at},
+		{ExecutionARN: run + ":3", Name: "3", Status: "SUCCEEDED", Input: `"c"`, Output: `"C"`, StartDate: at, StopDate: at},
+	}
+	key, m, err := objects.WriteResults(ctx, st, "out", "jobs/", run, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "jobs/6dbfba93-bcff-410b-9b5c-abf41ae9eddb/manifest.json"; key != want {
+		t.Errorf("manifest key = %s; want %s", key, want)
+	}
+	read := func(key string) any {
+		o, err := st.Get(ctx, objects.GetInput{Bucket: "out", Key: key})
+		if err != nil {
+			t.Fatalf("Get(%s) = %v", key, err)
+		}
+		defer o.Body.Close()
+		b, _ := io.ReadAll(o.Body)
+		v, err := statelang.ParseJSON(b)
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		return v
+	}
+	man := read(key).(map[string]any)
+	files := man["ResultFiles"].(map[string]any)
+	if man["DestinationBucket"] != "out" || man["MapRunArn"] != run || len(files["SUCCEEDED"].([]any)) != 1 ||
+		len(files["FAILED"].([]any)) != 1 || len(files["PENDING"].([]any)) != 0 {
+		t.Fatalf("manifest = %v", man)
+	}
+	succ := files["SUCCEEDED"].([]any)[0].(map[string]any)
+	if succ["Key"] != "jobs/6dbfba93-bcff-410b-9b5c-abf41ae9eddb/SUCCEEDED_0.json" || succ["Size"] != m.ResultFiles["SUCCEEDED"][0].Size {
+		t.Errorf("SUCCEEDED file = %v", succ)
+	}
+	got := read(succ["Key"].(string)).([]any)
+	first := got[0].(map[string]any)
+	if len(got) != 2 || first["Output"] != `"A"` || first["Input"] != `"a"` || first["Status"] != "SUCCEEDED" ||
+		first["StartDate"] != "2024-03-01T10:00:00.000Z" || first["StopDate"] != "2024-03-01T10:00:01.000Z" {
+		t.Errorf("SUCCEEDED_0.json = %v", got)
+	}
+	failed := read("jobs/6dbfba93-bcff-410b-9b5c-abf41ae9eddb/FAILED_0.json").([]any)[0].(map[string]any)
+	if failed["Error"] != "Boom" || failed["Cause"] != "it broke" || failed["Output"] != nil {
+		t.Errorf("FAILED_0.json[0] = %v", failed)
+	}
+	if _, _, err := objects.WriteResults(ctx, st, "nobucket", "", run, results); failure(err) != "S3.NoSuchBucketException" {
+		t.Errorf("WriteResults(missing bucket) = %v", err)
+	}
+}
