@@ -95,6 +95,7 @@ func (c callbacks) sendCallback(ctx context.Context, nc *nats.Conn, r *wire.Resu
 		return fmt.Errorf("workers: send %s: %w (STEPWISE_NAMESPACE)", r.Kind, err)
 	}
 	r.Attempt = wire.CallbackAttempt
+	r.Trace = traceOf(ctx)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return fmt.Errorf("workers: send %s: %w", r.Kind, err)

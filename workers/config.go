@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 
@@ -63,6 +66,14 @@ type Config struct {
 	// "<hostname>-<pid>".
 	ID string
 
+	// TracerProvider makes the handler spans: a task message that
+	// carries a W3C trace context (the engine traces) runs its handler
+	// under a span "handle <name>" that continues the task attempt's
+	// span, so the handler's ctx carries it, and the result carries it
+	// back. A task without one starts no span. Defaults to
+	// otel.GetTracerProvider() (no-op unless the program sets one).
+	TracerProvider trace.TracerProvider
+
 	// Logger receives structured logs (snake_case keys). Defaults to
 	// slog.Default().
 	Logger *slog.Logger
@@ -108,6 +119,9 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.TracerProvider == nil {
+		cfg.TracerProvider = otel.GetTracerProvider()
+	}
 
 	var errs []error
 	if cfg.MaxConcurrency < 0 {
@@ -126,7 +140,7 @@ func (c *Config) withDefaults() (Config, error) {
 		errs = append(errs, fmt.Errorf("ShutdownTimeout %v is negative", cfg.ShutdownTimeout))
 	}
 	if err := wire.Namespace(cfg.Namespace).Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("Namespace: %w (set Config.Namespace or STEPWISE_NAMESPACE)", err))
+		errs = append(errs, fmt.Errorf("namespace %q: %w (set Config.Namespace or STEPWISE_NAMESPACE)", cfg.Namespace, err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("workers: invalid config: %w", err)

@@ -22,6 +22,12 @@
 // arn:aws:states:::sqs:sendMessage, so that a definition written for AWS
 // runs unchanged with your own implementation of the integration.
 //
+// While it runs, a worker announces the names it serves (see "Workers
+// announce" in package wire): the engine fails a task whose name no worker
+// serves after its --unserved-task-timeout (a typo in a function name
+// fails with Lambda.ResourceNotFoundException), and the announcement keeps
+// a worker that is too busy to pull from being taken for a missing one.
+//
 // # Results and errors
 //
 // A handler returns JSON output or an error. An error made with Fail

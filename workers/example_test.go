@@ -15,8 +15,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 
@@ -60,7 +60,7 @@ func ExampleHandleFunc() {
 	if err := w.Start(ctx); err != nil {
 		log.Fatal(err)
 	}
-	defer w.Stop(ctx)
+	defer func() { _ = w.Stop(ctx) }()
 
 	// The engine's side: publish two tasks, read their results.
 	js, _ := jetstream.New(nc)

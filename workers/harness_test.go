@@ -14,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
@@ -80,6 +81,10 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 		return
 	}
 	defer w.untrack(tk)
+	var span trace.Span
+	if tc := wire.TraceOf(msg.Headers()); tc.Parent != "" {
+		tctx, span = w.startSpan(tctx, tc, name, &t, delivery)
+	}
 
 	// Keep the message ours and the engine informed until we ack.
 	keepCtx, stopKeep := context.WithCancel(ctx)
@@ -95,6 +100,8 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 	out, err := call(tctx, h, t.Input, log)
 
 	res := &wire.Result{Token: t.Token, Attempt: t.Attempt, Worker: w.cfg.ID}
+	sent := res // the result the span reports; nil when none is sent
+	defer func() { endSpan(span, sent) }()
 	switch {
 	case err == nil:
 		res.Kind = wire.KindSuccess
@@ -108,6 +115,7 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 		}
 	case tctx.Err() != nil:
 		cause := context.Cause(tctx)
+		sent = nil
 		if errors.Is(cause, ErrTaskTimedOut) || errors.Is(cause, ErrTaskCanceled) {
 			// The engine decides timeouts and cancels; no failure to send.
 			log.Info("task ended without result", "cause", cause.Error(), "err", err)
@@ -123,6 +131,8 @@ func (w *Worker) run(ctx context.Context, name string, msg jetstream.Msg) {
 		res.Error, res.Cause = failure(err)
 	}
 	w.remember(res)
+	endSpan(span, res) // before publishing: the result carries the span
+	span = nil
 
 	if !w.publish(ctx, res, &t, log) {
 		return // not acked: JetStream redelivers it

@@ -165,6 +165,8 @@ func (w *Worker) Start(ctx context.Context) error {
 	w.mu.Lock()
 	w.sub = sub
 	w.mu.Unlock()
+	an := w.newAnnouncer(names)
+	an.put(ctx)
 
 	for _, name := range names {
 		w.pollers.Add(1)
@@ -172,6 +174,8 @@ func (w *Worker) Start(ctx context.Context) error {
 	}
 	w.pollers.Add(1)
 	go w.watchEngine(ctx)
+	w.pollers.Add(1)
+	go an.run(ctx)
 	go func() {
 		w.pollers.Wait()
 		w.tasks.Wait()

@@ -1,4 +1,4 @@
-package natsdispatch_test
+package nats_test
 
 import (
 	"context"
@@ -10,11 +10,11 @@ import (
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
 	"github.com/stepwise-dev/stepwise/statelang"
 	"github.com/stepwise-dev/stepwise/store/postgres"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 // stack is one engine on Postgres with the NATS dispatcher, an embedded

@@ -1,4 +1,4 @@
-package natsdispatch_test
+package nats_test
 
 import (
 	"context"

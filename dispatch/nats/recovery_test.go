@@ -1,4 +1,4 @@
-package natsdispatch_test
+package nats_test
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 const chainDef = `{"StartAt":"A","States":{` +

@@ -82,6 +82,23 @@
 //   - when the worker is shutting down and abandons a handler, Naks the task
 //     so another worker takes it at once.
 //
+// # Workers announce
+//
+// While it runs, a worker writes an Announcement (its ID and registered
+// names) under WorkerKey(<id>-<random>) in the key-value bucket
+// ns.WorkerBucket() ("stepwise_workers_<ns>", WorkerBucketConfig: one
+// value per key, each expiring WorkerTTL (30 s) after it was written),
+// every WorkerTTL/3, and deletes it when it stops. Both sides create the
+// bucket (EnsureWorkerBucket). The engine reads it (AnnouncedNames) to
+// tell a task whose name no worker serves (a typo in a function name, no
+// worker deployed) from one whose workers are busy: it fails the first
+// after a configurable wait. A name is served when a live announcement
+// lists it, or when its task consumer has a pull request waiting or a
+// message delivered and not yet acked, so that a worker that announces
+// nothing (an older SDK, a worker in another language) still counts
+// while it pulls or works. Announcing is optional: a worker that cannot
+// write the bucket logs it and serves its tasks all the same.
+//
 // # Results: worker → engine
 //
 // A Result (JSON) goes to ns.ResultSubject() with PublishResult. Kind is

@@ -129,7 +129,7 @@ func (ns Namespace) PublishTask(ctx context.Context, js jetstream.JetStream, t *
 	if err != nil {
 		return nil, fmt.Errorf("publish task: %w", err)
 	}
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.TaskSubject(t.Name), Data: data},
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.TaskSubject(t.Name), Data: data, Header: t.Trace.header()},
 		jetstream.WithMsgID(TaskMsgID(t.Token, t.Attempt)), jetstream.WithExpectStream(ns.TaskStream()))
 	if err != nil {
 		return nil, fmt.Errorf("publish task: %w", err)
@@ -152,7 +152,7 @@ func (ns Namespace) PublishResult(ctx context.Context, js jetstream.JetStream, r
 	if r.Kind != KindHeartbeat {
 		opts = append(opts, jetstream.WithMsgID(ResultMsgID(r.Token, r.Attempt)))
 	}
-	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.ResultSubject(), Data: data}, opts...)
+	ack, err := js.PublishMsg(ctx, &nats.Msg{Subject: ns.ResultSubject(), Data: data, Header: r.Trace.header()}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("publish result: %w", err)
 	}

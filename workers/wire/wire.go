@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/nats-io/nats.go"
 )
 
 // Consumer names. A consumer belongs to its stream, so these are the same
@@ -75,6 +77,10 @@ type Task struct {
 	// worker cancels the handler then and drops a task whose deadline has
 	// already passed. Zero: no deadline.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// Trace is the W3C trace context of the task attempt's span, carried
+	// in the message's traceparent and tracestate headers, not in its
+	// body; the worker's handler span is its child.
+	Trace TraceContext `json:"-"`
 }
 
 // Validate reports whether t has the fields a worker needs.
@@ -133,6 +139,42 @@ type Result struct {
 	// Worker identifies the worker process that sent the result, for
 	// logs and history; informational.
 	Worker string `json:"worker,omitempty"`
+	// Trace is the W3C trace context of the span that produced the
+	// result (the worker's handler span), carried in the message's
+	// traceparent and tracestate headers, not in its body.
+	Trace TraceContext `json:"-"`
+}
+
+// TraceContext is a W3C trace context, carried in NATS message headers
+// named as in HTTP ("traceparent", "tracestate"). Empty: no trace.
+type TraceContext struct {
+	Parent, State string
+}
+
+// Header names of TraceContext.
+const (
+	TraceParentHeader = "traceparent"
+	TraceStateHeader  = "tracestate"
+)
+
+// TraceOf returns the trace context of a message's headers.
+func TraceOf(h nats.Header) TraceContext {
+	if h == nil {
+		return TraceContext{}
+	}
+	return TraceContext{Parent: h.Get(TraceParentHeader), State: h.Get(TraceStateHeader)}
+}
+
+// header returns the headers carrying tc, or nil when it is empty.
+func (tc TraceContext) header() nats.Header {
+	if tc.Parent == "" {
+		return nil
+	}
+	h := nats.Header{TraceParentHeader: {tc.Parent}}
+	if tc.State != "" {
+		h[TraceStateHeader] = []string{tc.State}
+	}
+	return h
 }
 
 // Validate reports whether r is well formed.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/stepwise-dev/stepwise/internal/natstest"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 

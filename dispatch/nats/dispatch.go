@@ -1,4 +1,4 @@
-// Package natsdispatch is the engine's NATS JetStream transport: an
+// Package nats (dispatch/nats) is the engine's NATS JetStream transport: an
 // engine.Dispatcher that publishes committed tasks to workers, and the
 // loop that applies their results through the Engine's API. The protocol is
 // workers/wire's (read its package documentation).
@@ -35,13 +35,22 @@
 //     message is acked only after the commit; a stale, duplicate, unknown
 //     or malformed result is acked and ignored; a transient failure
 //     (database down) is nak'ed and redelivered.
+//   - With Config.UnservedTimeout, Run fails the tasks whose name no
+//     worker has served for that long (a typo in a function name, a worker
+//     not deployed) instead of letting them wait for their state's
+//     TimeoutSeconds: see unserved.go.
 //   - Cancel (engine.Canceler) publishes wire.Cancel for a task the engine
 //     closed without a result (StopExecution, a timeout, a cancelled
 //     branch), so its worker's handler context ends.
 //
 // It imports engine, statelang and workers/wire; the engine never imports
 // it (or NATS).
-package natsdispatch
+//
+// The package is named after its folder; a file that also imports nats.go
+// names it natsdispatch:
+//
+//	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
+package nats
 
 import (
 	"context"
@@ -51,7 +60,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,8 +101,38 @@ type Config struct {
 	// Workers bounds how many results are applied concurrently. Defaults
 	// to 64.
 	Workers int
+	// UnservedTimeout is how long a published task may wait while no
+	// worker serves its name (no pull waiting, no task held, no live
+	// worker announcement) before the dispatcher fails it:
+	// Lambda.ResourceNotFoundException for a Lambda function,
+	// States.TaskFailed otherwise (see "Unserved tasks" in unserved.go).
+	// Defaults to 0: such a task waits for a worker until its state's
+	// TimeoutSeconds. `stepwise server` sets 60 s, `stepwise dev` 10 s.
+	UnservedTimeout time.Duration
+	// Observer, when set, is told of every result message received more
+	// than once (telemetry.Metrics implements it). Defaults to none.
+	Observer Observer
+	// Tracer, when set, gives each task message the trace context of its
+	// attempt's span and is handed the trace context of each result
+	// (telemetry.Tracer implements it). Defaults to none: no headers.
+	Tracer Tracer
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+}
+
+// Tracer carries W3C trace context between the engine's spans and the
+// NATS messages.
+type Tracer interface {
+	// TaskTrace is the trace context of a task attempt's span ("": none).
+	TaskTrace(token string) (parent, state string)
+	// ResultTrace receives the traceparent of a result for token.
+	ResultTrace(token, parent string)
+}
+
+// Observer is told what the dispatcher sees.
+type Observer interface {
+	// Redelivered: a message of stream ("results") came again.
+	Redelivered(stream string)
 }
 
 func (c *Config) setDefaults() {
@@ -147,18 +185,18 @@ var (
 func New(ctx context.Context, nc *nats.Conn, cfg Config) (*Dispatcher, error) {
 	cfg.setDefaults()
 	if nc == nil {
-		return nil, errors.New("natsdispatch: no NATS connection")
+		return nil, errors.New("dispatch/nats: no NATS connection")
 	}
 	ns, err := wire.ParseNamespace(cfg.Namespace)
 	if err != nil {
-		return nil, fmt.Errorf("natsdispatch: %w", err)
+		return nil, fmt.Errorf("dispatch/nats: %w", err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return nil, fmt.Errorf("natsdispatch: %w", err)
+		return nil, fmt.Errorf("dispatch/nats: %w", err)
 	}
 	if err := ns.EnsureStreams(ctx, js); err != nil {
-		return nil, fmt.Errorf("natsdispatch: %w", err)
+		return nil, fmt.Errorf("dispatch/nats: %w", err)
 	}
 	return &Dispatcher{cfg: cfg, ns: ns, nc: nc, js: js, check: make(chan struct{}, 1)}, nil
 }
@@ -246,6 +284,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 		Token: t.Token, Attempt: int(t.Attempt) + 1, Execution: t.ExecutionARN, State: t.StateName,
 		Resource: t.Resource, Name: r.Name, Input: r.Input,
 		TimeoutSeconds: int(t.TimeoutSeconds), HeartbeatSeconds: int(t.HeartbeatSeconds),
+	}
+	if d.cfg.Tracer != nil {
+		wt.Trace.Parent, wt.Trace.State = d.cfg.Tracer.TaskTrace(t.Token)
 	}
 	if t.TimeoutSeconds > 0 && !t.CreatedAt.IsZero() {
 		wt.Deadline = t.CreatedAt.Add(time.Duration(t.TimeoutSeconds) * time.Second)
@@ -385,7 +426,14 @@ func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return fmt.Errorf("natsdispatch: %w", err)
+		return fmt.Errorf("dispatch/nats: %w", err)
+	}
+	if d.cfg.UnservedTimeout > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.watchUnserved(ctx, eng)
+		}()
 	}
 	tick := time.NewTicker(d.cfg.CheckInterval)
 	defer tick.Stop()
@@ -438,6 +486,17 @@ func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
 		return
 	}
 	cutoff := created.Add(confirmedHold)
+	if r, ok := d.cfg.Store.(interface {
+		ReopenStarted(context.Context, time.Time) (int64, error)
+	}); ok {
+		// A callback task a worker took: the callback it sent may have
+		// been in the lost result stream.
+		if n, err := r.ReopenStarted(ctx, created); err != nil {
+			d.cfg.Logger.Error("reopening the callback tasks workers took before the NATS store was lost failed; they end by their timeouts", "namespace", d.ns, "error", err)
+		} else if n > 0 {
+			d.cfg.Logger.Info("callback tasks workers had taken are dispatched again", "namespace", d.ns, "tasks", n)
+		}
+	}
 	total := 0
 	for ctx.Err() == nil {
 		tasks, err := d.cfg.Store.ClaimUndispatched(ctx, cutoff, time.Until(cutoff)*-1, d.cfg.RecoverBatch)
@@ -463,11 +522,21 @@ func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
 
 // handle applies one result message and acks it after the commit.
 func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstream.Msg) {
+	if d.cfg.Observer != nil {
+		if md, err := msg.Metadata(); err == nil && md.NumDelivered > 1 {
+			d.cfg.Observer.Redelivered("results")
+		}
+	}
 	var r wire.Result
 	if err := json.Unmarshal(msg.Data(), &r); err != nil || r.Validate() != nil {
 		d.cfg.Logger.Warn("malformed result ignored", "subject", msg.Subject())
 		_ = msg.Term()
 		return
+	}
+	if d.cfg.Tracer != nil {
+		if tc := wire.TraceOf(msg.Headers()); tc.Parent != "" {
+			d.cfg.Tracer.ResultTrace(r.Token, tc.Parent)
+		}
 	}
 	err := apply(ctx, eng, &r)
 	switch {
@@ -499,22 +568,14 @@ func apply(ctx context.Context, eng *engine.Engine, r *wire.Result) error {
 		Failed: r.Kind == wire.KindFailure, Output: string(r.Output), Error: r.Error, Cause: r.Cause})
 }
 
-// unstorable turns a failure whose error name or cause holds a NUL
-// (U+0000), which the store cannot keep (PostgreSQL text refuses it, and
-// the commit would fail on every redelivery), into a States.Runtime failure
-// saying so, with the worker's error and cause quoted with the NULs
-// escaped. An output may hold escaped NULs in its strings: it is kept as
-// it came.
+// unstorable turns a worker failure whose error name or cause holds a
+// NUL into States.Runtime (statelang.Storable), instead of a commit that
+// fails on every redelivery. An output may hold escaped NULs in its
+// strings: it is kept as it came.
 func unstorable(r *wire.Result) {
-	if r.Kind == wire.KindSuccess || (!strings.ContainsRune(r.Error, 0) && !strings.ContainsRune(r.Cause, 0)) {
-		return
+	if r.Kind != wire.KindSuccess {
+		r.Error, r.Cause = statelang.Storable(r.Error, r.Cause, "the worker's")
 	}
-	cause := "the worker's error name or cause contains U+0000 (NUL), which cannot be stored; error " +
-		strings.ReplaceAll(strconv.Quote(r.Error), `\x00`, `\u0000`) + ", cause " + strings.ReplaceAll(strconv.Quote(r.Cause), `\x00`, `\u0000`)
-	if len(cause) > 32768 {
-		cause = strings.ToValidUTF8(cause[:32768-3], "") + "..."
-	}
-	r.Error, r.Cause = statelang.ErrRuntime, cause
 }
 
 // NamespaceFor derives an installation's namespace from the identity of
