@@ -184,26 +184,6 @@ func (a frontAPI) refuse(w http.ResponseWriter, e refusal) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 }
 
-// ProtectMetrics returns h with GET /metrics behind the bearer token, when
-// one is configured, as every API route is; public leaves it open (for a
-// scraper that cannot send a token, on a network that is trusted).
-// `stepwise server` and `stepwise dev` wrap HTTPHandler's handler with it.
-func (s *Server) ProtectMetrics(h http.Handler, public bool) http.Handler {
-	if public || s.cfg.AuthToken == "" {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/metrics" && !s.tokenOK(r.Header.Get("Authorization")) {
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.Header().Set("WWW-Authenticate", `Bearer realm="stepwise"`)
-			restAPI.refuse(w, refusal{http.StatusUnauthorized, codes.Unauthenticated, "UnrecognizedClientException",
-				"a valid bearer token is required (Authorization: Bearer <token>)"})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
 // DefaultMaxConnections is the default bound on the connections one port
 // holds open at once.
 const DefaultMaxConnections = 1024

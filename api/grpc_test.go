@@ -138,7 +138,9 @@ func TestGRPCStateMachines(t *testing.T) {
 	}
 
 	v, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`})
-	if err != nil || v.Result != "FAIL" || len(v.Diagnostics) != 1 || v.Diagnostics[0].Location != "/States/A/Next" || v.Diagnostics[0].Code != "SCHEMA_VALIDATION_FAILED" {
+	// As AWS: the missing target, then the machine without a terminal state.
+	if err != nil || v.Result != "FAIL" || len(v.Diagnostics) != 2 || v.Diagnostics[0].Location != "/States/A/Next" ||
+		v.Diagnostics[0].Code != "MISSING_TRANSITION_TARGET" || v.Diagnostics[1].Code != "MISSING_END_STATE" {
 		t.Errorf("ValidateStateMachineDefinition(bad) = %v, %v", v, err)
 	}
 	if v, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: passDef}); err != nil || v.Result != "OK" {
@@ -411,4 +413,35 @@ func TestGRPCActivities(t *testing.T) {
 	}
 	_, err = c.act.DescribeActivity(ctx, &stepwisev1.DescribeActivityRequest{Arn: arn})
 	wantCode(t, "DescribeActivity(deleted)", err, codes.NotFound)
+}
+
+// TestEmbedderDefaults: a Server used as an embedder would (GRPCServer
+// with no options, HTTPHandler as it is) checks gRPC requests against
+// AWS's field limits and keeps /metrics behind the token.
+func TestEmbedderDefaults(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{AuthToken: "s3cret"})
+	c := dial(t, srv.GRPCAddr)
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer s3cret")
+	_, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: "embedded", Definition: passDef, RoleArn: strings.Repeat("r", 300)})
+	wantCode(t, "gRPC CreateStateMachine with a roleArn of 300 characters", err, codes.InvalidArgument)
+	_, err = c.sm.CreateStateMachine(context.Background(), &stepwisev1.CreateStateMachineRequest{Name: strings.Repeat("n", 81), Definition: passDef})
+	wantCode(t, "gRPC CreateStateMachine without the token", err, codes.Unauthenticated)
+	for _, h := range []struct {
+		header string
+		code   int
+	}{{"", 401}, {"Bearer wrong", 401}, {"Bearer s3cret", 200}} {
+		req := newRequest(t, "GET", srv.HTTPURL+"/metrics", "")
+		if h.header != "" {
+			req.Header.Set("Authorization", h.header)
+		}
+		resp, err := testserver.HTTPClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != h.code {
+			t.Errorf("GET /metrics with %q = %d; want %d", h.header, resp.StatusCode, h.code)
+		}
+	}
 }

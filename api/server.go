@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
@@ -18,8 +17,11 @@ import (
 	"github.com/stepwise-dev/stepwise/api/awsjson"
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 	"github.com/stepwise-dev/stepwise/api/grpcapi"
+	"github.com/stepwise-dev/stepwise/api/limits"
 	"github.com/stepwise-dev/stepwise/api/scheduler"
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/schedule"
+	"github.com/stepwise-dev/stepwise/telemetry"
 )
 
 // Config configures a Server.
@@ -33,17 +35,29 @@ type Config struct {
 	// (Authorization: Bearer <token>; for gRPC the same metadata). The AWS
 	// endpoint accepts it too, and otherwise accepts SigV4-signed requests
 	// without checking the signature only when AuthToken is empty.
-	// /healthz and /metrics stay open. The scheme is case-insensitive.
-	// Defaults to none (dev mode).
+	// /healthz stays open; /metrics needs it too unless PublicMetrics.
+	// The scheme is case-insensitive. Defaults to none (dev mode).
 	AuthToken string
+	// PublicMetrics serves /metrics without AuthToken (for a scraper that
+	// cannot send one, on a network that is trusted). Defaults to false.
+	PublicMetrics bool
 	// MaxBodyBytes bounds an HTTP request body on every route; a larger
 	// one is answered 413. Defaults to DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// UI, when set, serves the web UI for every GET that is not an API path.
 	UI http.Handler
 	// Schedules, when set, serves the EventBridge Scheduler API
-	// (api/scheduler) at its paths, behind the front door.
+	// (api/scheduler) at its paths, behind the front door; an
+	// *scheduler.Handler also serves ScheduleService (gRPC, REST /v1/).
 	Schedules http.Handler
+	// Metrics counts the HTTP and gRPC requests and serves /metrics with
+	// everything else registered in it. Defaults to a new
+	// telemetry.Metrics (the requests only).
+	Metrics *telemetry.Metrics
+	// Tracer, when set, takes the W3C traceparent of HTTP requests and
+	// gRPC metadata, and links task token callbacks that carry one to
+	// their task attempt's span. Defaults to none (tracing off).
+	Tracer *telemetry.Tracer
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -52,9 +66,9 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	services *grpcapi.Services
-	aws      http.Handler
-	requests atomic.Int64
-	failures atomic.Int64
+	// schedules serves ScheduleService over Config.Schedules's service.
+	schedules *grpcapi.Schedules
+	aws       http.Handler
 	// crossOrigin refuses cross-site browser requests that change state.
 	crossOrigin *http.CrossOriginProtection
 }
@@ -76,21 +90,44 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = telemetry.NewMetrics()
+	}
 	return &Server{
 		cfg:         cfg,
 		services:    grpcapi.New(cfg.Engine),
+		schedules:   grpcapi.NewSchedules(scheduleService(cfg.Schedules), cfg.Region, cfg.Account),
 		aws:         awsjson.New(awsjson.Config{Engine: cfg.Engine, Region: cfg.Region, Account: cfg.Account, MaxBodyBytes: cfg.MaxBodyBytes, Logger: cfg.Logger}),
 		crossOrigin: http.NewCrossOriginProtection(),
 	}, nil
 }
 
-// GRPCServer returns a gRPC server with every service registered.
-func (s *Server) GRPCServer(opts ...grpc.ServerOption) *grpc.Server {
-	if s.cfg.AuthToken != "" {
-		opts = append(opts, grpc.UnaryInterceptor(s.grpcAuth))
+// scheduleService is the schedule service of an api/scheduler handler,
+// or nil.
+func scheduleService(h http.Handler) *schedule.Service {
+	if sh, ok := h.(*scheduler.Handler); ok {
+		return sh.Service()
 	}
-	g := grpc.NewServer(opts...)
+	return nil
+}
+
+// GRPCServer returns a gRPC server with every service registered; its
+// requests are counted and timed first, then authenticated (when
+// AuthToken is set), then checked against AWS's field limits
+// (limits.UnaryInterceptor), then go through the interceptors of opts.
+func (s *Server) GRPCServer(opts ...grpc.ServerOption) *grpc.Server {
+	first := []grpc.ServerOption{grpc.ChainUnaryInterceptor(s.cfg.Metrics.UnaryInterceptor),
+		grpc.ChainStreamInterceptor(s.cfg.Metrics.StreamInterceptor)}
+	if s.cfg.Tracer != nil {
+		first = append(first, grpc.ChainUnaryInterceptor(s.grpcTrace))
+	}
+	if s.cfg.AuthToken != "" {
+		first = append(first, grpc.ChainUnaryInterceptor(s.grpcAuth))
+	}
+	first = append(first, grpc.ChainUnaryInterceptor(limits.UnaryInterceptor))
+	g := grpc.NewServer(append(first, opts...)...)
 	s.services.Register(g)
+	s.schedules.Register(g)
 	return g
 }
 
@@ -98,6 +135,16 @@ func (s *Server) grpcAuth(ctx context.Context, req any, info *grpc.UnaryServerIn
 	md, _ := metadata.FromIncomingContext(ctx)
 	if !s.tokenOK(strings.Join(md.Get("authorization"), "")) {
 		return nil, status.Error(codes.Unauthenticated, "a valid bearer token is required")
+	}
+	return h(ctx, req)
+}
+
+// grpcTrace takes a request's traceparent metadata (see Config.Tracer).
+func (s *Server) grpcTrace(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if tp := md.Get("traceparent"); len(tp) > 0 {
+			ctx = s.cfg.Tracer.Incoming(ctx, tp[0], strings.Join(md.Get("tracestate"), ","))
+		}
 	}
 	return h(ctx, req)
 }
@@ -114,11 +161,15 @@ func (s *Server) tokenOK(header string) bool {
 // HTTPHandler returns the handler of the HTTP port: the REST gateway under
 // /v1/ (timestamps as RFC 3339 text, see restJSON) with its OpenAPI
 // document at OpenAPIPath, the AWS JSON 1.0 protocol at POST /, /healthz,
-// /metrics and the UI (GET and HEAD). Both APIs sit behind the front door
-// (see front); every response carries X-Content-Type-Options: nosniff.
+// /metrics (behind the token unless PublicMetrics) and the UI (GET and
+// HEAD). Both APIs sit behind the front door (see front); every response
+// carries X-Content-Type-Options: nosniff.
 func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()))
+	if err := s.schedules.RegisterGateway(ctx, gw); err != nil {
+		return nil, err
+	}
 	if err := s.services.RegisterGateway(ctx, gw); err != nil {
 		return nil, err
 	}
@@ -134,7 +185,7 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /metrics", s.metrics)
+	mux.Handle("GET /metrics", s.protectMetrics(s.cfg.Metrics.Handler()))
 	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -149,36 +200,53 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	return s.count(mux), nil
 }
 
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection.
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
 func (s *Server) count(h http.Handler) http.Handler {
+	h = s.cfg.Metrics.HTTP(h, route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		s.requests.Add(1)
-		if rec.code >= 500 {
-			s.failures.Add(1)
+		if s.cfg.Tracer != nil {
+			if tp := r.Header.Get("traceparent"); tp != "" {
+				r = r.WithContext(s.cfg.Tracer.Incoming(r.Context(), tp, r.Header.Get("tracestate")))
+			}
 		}
+		h.ServeHTTP(w, r)
 	})
 }
 
-// metrics serves counters in the Prometheus text format.
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-	fmt.Fprintf(w, "# HELP stepwise_http_requests_total HTTP requests served.\n# TYPE stepwise_http_requests_total counter\nstepwise_http_requests_total %d\n", s.requests.Load())
-	fmt.Fprintf(w, "# HELP stepwise_http_server_errors_total HTTP requests answered with a 5xx status.\n# TYPE stepwise_http_server_errors_total counter\nstepwise_http_server_errors_total %d\n", s.failures.Load())
+// route names the handler of a request for the metrics' handler label.
+func route(r *http.Request) string {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/v1/"):
+		return "rest"
+	case p == "/" && r.Method == http.MethodPost:
+		return "aws"
+	case p == "/metrics", p == "/healthz":
+		return p[1:]
+	}
+	for _, sp := range scheduler.Paths {
+		if strings.HasPrefix(p, strings.TrimSuffix(sp, "/")) {
+			return "scheduler"
+		}
+	}
+	return "ui"
+}
+
+// protectMetrics returns h behind the token when one is configured (as
+// every API route), unless PublicMetrics.
+func (s *Server) protectMetrics(h http.Handler) http.Handler {
+	if s.cfg.PublicMetrics || s.cfg.AuthToken == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.tokenOK(r.Header.Get("Authorization")) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="stepwise"`)
+			restAPI.refuse(w, refusal{http.StatusUnauthorized, codes.Unauthenticated, "UnrecognizedClientException",
+				"a valid bearer token is required (Authorization: Bearer <token>)"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 var _ stepwisev1.StateMachineServiceServer = (*grpcapi.Services)(nil)

@@ -30,6 +30,11 @@
 //     and otherwise ignored; DescribeStateMachine reports them off.
 //   - Activities are served through the Activities interface; until one is
 //     configured their operations answer UnsupportedOperation.
+//   - TestState (teststate.go) runs the state with statelang.TestState, in
+//     memory: a Task needs a mock, and mocked results are checked against
+//     the API shapes of a few integrations only. AWS clients send it (and
+//     StartSyncExecution) to a "sync-" prefixed host name; the handler
+//     answers any Host (docs/api.md: host prefixes).
 //
 // This package holds no business logic: it decodes, checks AWS's request
 // constraints, calls the engine and maps its sentinel errors to AWS codes in
@@ -110,6 +115,7 @@ func New(cfg Config) http.Handler {
 		"DeleteStateMachine":               op(h.deleteStateMachine),
 		"ListStateMachines":                op(h.listStateMachines),
 		"ValidateStateMachineDefinition":   op(h.validateStateMachineDefinition),
+		"TestState":                        op(h.testState),
 		"StartExecution":                   op(h.startExecution),
 		"DescribeExecution":                op(h.describeExecution),
 		"ListExecutions":                   op(h.listExecutions),

@@ -143,6 +143,12 @@ func (v *violations) maxResults(n *int, field string, maxN int) {
 	}
 }
 
+func (v *violations) nonNegative(n *int64, field string) {
+	if n != nil && *n < 0 {
+		v.add(*n, field, "have value greater than or equal to 0")
+	}
+}
+
 func (v *violations) enum(s *string, field string, values ...string) {
 	if s == nil {
 		return

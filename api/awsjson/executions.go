@@ -11,6 +11,7 @@ import (
 	"github.com/stepwise-dev/stepwise/api/limits"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/telemetry"
 )
 
 // executionError maps an engine error of an operation on the execution
@@ -81,6 +82,7 @@ func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (
 	case err != nil:
 		return nil, err
 	}
+	telemetry.LinkStart(ctx, x.ID)
 	return &startExecutionOutput{ExecutionArn: x.ARN, StartDate: timePtr(x.StartDate)}, nil
 }
 

@@ -40,12 +40,25 @@ func TestProtocol(t *testing.T) {
 
 	code, body = call(t, ts.URL, "ValidateStateMachineDefinition", map[string]any{"definition": `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"}}}`})
 	diags, _ := body["diagnostics"].([]any)
-	if code != 200 || body["result"] != "FAIL" || len(diags) != 1 {
-		t.Fatalf("ValidateStateMachineDefinition = %d %v; want FAIL with one diagnostic", code, body)
+	if code != 200 || body["result"] != "FAIL" || len(diags) != 2 {
+		t.Fatalf("ValidateStateMachineDefinition = %d %v; want FAIL with two diagnostics (the missing target, no terminal state)", code, body)
 	}
 	d := diags[0].(map[string]any)
 	if d["severity"] != "ERROR" || d["location"] != "/States/A/Next" || d["code"] == "" || d["message"] == "" {
 		t.Errorf("diagnostic = %v; want ERROR at /States/A/Next", d)
+	}
+	// Warnings come with severity WARNING only, and leave the result OK.
+	noDollar := `{"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"a":"$.x"},"End":true}}}`
+	for sev, n := range map[string]int{"ERROR": 0, "WARNING": 1} {
+		code, body = call(t, ts.URL, "ValidateStateMachineDefinition", map[string]any{"definition": noDollar, "severity": sev})
+		diags, _ = body["diagnostics"].([]any)
+		if code != 200 || body["result"] != "OK" || len(diags) != n {
+			t.Errorf("ValidateStateMachineDefinition(severity %s) = %d %v; want OK with %d diagnostics", sev, code, body, n)
+		} else if n == 1 {
+			if d := diags[0].(map[string]any); d["severity"] != "WARNING" || d["code"] != "NO_DOLLAR" || d["location"] != "/States/A/Parameters/a" {
+				t.Errorf("diagnostic = %v; want WARNING NO_DOLLAR at /States/A/Parameters/a", d)
+			}
+		}
 	}
 }
 
@@ -88,7 +101,7 @@ func TestActivities(t *testing.T) {
 		t.Fatalf("SendTaskSuccess = %d %v", code, body)
 	}
 	for i := 0; i < 200; i++ {
-		code, body = call(t, ts.URL, "DescribeExecution", map[string]any{"executionArn": execARN})
+		_, body = call(t, ts.URL, "DescribeExecution", map[string]any{"executionArn": execARN})
 		if body["status"] != "RUNNING" {
 			break
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 func sdkClient(url string) *sfn.Client {
@@ -319,5 +321,45 @@ func TestSDKErrors(t *testing.T) {
 	var badInput *types.InvalidExecutionInput
 	if !errors.As(err, &badInput) {
 		t.Errorf("StartExecution(bad input) = %v; want InvalidExecutionInput", err)
+	}
+}
+
+// withoutHostPrefix is the AWS SDK for Go v2 option that keeps the
+// "sync-" host prefix of TestState and StartSyncExecution off the
+// endpoint's host name (docs/api.md).
+func withoutHostPrefix(o *sfn.Options) {
+	o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+		return s.Initialize.Add(middleware.InitializeMiddlewareFunc("DisableEndpointHostPrefix",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				return next.HandleInitialize(smithyhttp.DisableEndpointHostPrefix(ctx, true), in)
+			}), middleware.Before)
+	})
+}
+
+// TestSDKTestState calls TestState with the AWS SDK for Go v2: with the
+// host prefix it cannot reach sync-127.0.0.1; without it, a Catch of the
+// mocked error answers CAUGHT_ERROR.
+func TestSDKTestState(t *testing.T) {
+	t.Parallel()
+	ts := testStateServer(t)
+	c := sdkClient(ts.URL)
+	in := &sfn.TestStateInput{
+		Definition:      aws.String(`{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Catch":[{"ErrorEquals":["Oops"],"ResultPath":"$.e","Next":"H"}],"End":true}`),
+		Input:           aws.String(`{"k":1}`),
+		InspectionLevel: types.InspectionLevelDebug,
+		Mock:            &types.MockInput{ErrorOutput: &types.MockErrorOutput{Error: aws.String("Oops"), Cause: aws.String("no")}},
+	}
+	ctx := context.Background()
+	if _, err := c.TestState(ctx, in); err == nil {
+		t.Errorf("TestState with the host prefix succeeded; want it failing to reach sync-127.0.0.1")
+	}
+	out, err := c.TestState(ctx, in, withoutHostPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != types.TestExecutionStatusCaughtError || aws.ToString(out.NextState) != "H" ||
+		aws.ToString(out.Output) != `{"e":{"Cause":"no","Error":"Oops"},"k":1}` || out.InspectionData.ErrorDetails == nil ||
+		aws.ToInt32(out.InspectionData.ErrorDetails.CatchIndex) != 0 {
+		t.Errorf("TestState = %s %s %s %+v; want CAUGHT_ERROR H with the error in $.e", out.Status, aws.ToString(out.NextState), aws.ToString(out.Output), out.InspectionData)
 	}
 }

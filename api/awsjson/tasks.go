@@ -7,6 +7,7 @@ import (
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/telemetry"
 )
 
 type sendTaskSuccessInput struct {
@@ -48,6 +49,7 @@ func (h *handler) sendTaskSuccess(ctx context.Context, in *sendTaskSuccessInput)
 	if why := jsonProblem(*in.Output); why != "" {
 		return nil, errInvalidOutput(why)
 	}
+	telemetry.LinkCallback(ctx, *in.TaskToken)
 	if err := h.eng.SendTaskSuccess(ctx, *in.TaskToken, *in.Output); err != nil {
 		return nil, taskError(err)
 	}
@@ -64,6 +66,7 @@ func (h *handler) sendTaskFailure(ctx context.Context, in *sendTaskFailureInput)
 	if err := checkLimits("error", deref(in.Error), "cause", deref(in.Cause)); err != nil {
 		return nil, err
 	}
+	telemetry.LinkCallback(ctx, *in.TaskToken)
 	if err := h.eng.SendTaskFailure(ctx, *in.TaskToken, deref(in.Error), deref(in.Cause)); err != nil {
 		return nil, taskError(err)
 	}
@@ -75,6 +78,7 @@ func (h *handler) sendTaskHeartbeat(ctx context.Context, in *sendTaskSuccessInpu
 	if err := checkToken(&v, in.TaskToken); err != nil {
 		return nil, err
 	}
+	telemetry.LinkCallback(ctx, *in.TaskToken)
 	if err := h.eng.SendTaskHeartbeat(ctx, *in.TaskToken); err != nil {
 		return nil, taskError(err)
 	}

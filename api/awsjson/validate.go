@@ -99,7 +99,8 @@ type validateOutput struct {
 }
 
 // validateStateMachineDefinition reports every problem of a definition as
-// diagnostics (all of severity ERROR: statelang reports no warnings).
+// diagnostics: the errors, and with severity WARNING the warnings too
+// (statelang.Warnings), which leave the result OK.
 func (h *handler) validateStateMachineDefinition(ctx context.Context, in *validateInput) (*validateOutput, error) {
 	var v violations
 	v.length(in.Definition, "definition", 1, statelang.MaxDefinitionBytes, true)
@@ -118,12 +119,19 @@ func (h *handler) validateStateMachineDefinition(ctx context.Context, in *valida
 	if len(ds) > 0 {
 		out.Result = "FAIL"
 	}
+	if deref(in.Severity) == statelang.SeverityWarning {
+		ds = append(ds, statelang.Warnings([]byte(*in.Definition))...)
+	}
 	for i, d := range ds {
 		if i == limit {
 			out.Truncated = true
 			break
 		}
-		out.Diagnostics = append(out.Diagnostics, diagnostic{Severity: "ERROR", Code: d.Code, Message: d.Message, Location: d.Location})
+		sev := d.Severity
+		if sev == "" {
+			sev = statelang.SeverityError
+		}
+		out.Diagnostics = append(out.Diagnostics, diagnostic{Severity: sev, Code: d.Code, Message: d.Message, Location: d.Location})
 	}
 	return out, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/engine/filter"
 	"github.com/stepwise-dev/stepwise/statelang"
+	"github.com/stepwise-dev/stepwise/telemetry"
 )
 
 // Services implements every stepwise.v1 service.
@@ -247,19 +248,23 @@ func (s *Services) DeleteStateMachine(ctx context.Context, r *stepwisev1.DeleteS
 
 // ValidateStateMachineDefinition implements
 // stepwisev1.StateMachineServiceServer: result OK, or FAIL with every
-// diagnostic of statelang.Parse.
+// diagnostic of statelang.Parse; then statelang.Warnings, of severity
+// WARNING, which leave the result as it is.
 func (s *Services) ValidateStateMachineDefinition(_ context.Context, r *stepwisev1.ValidateStateMachineDefinitionRequest) (*stepwisev1.ValidateStateMachineDefinitionResponse, error) {
-	_, err := statelang.Parse([]byte(r.GetDefinition()))
-	if err == nil {
-		return &stepwisev1.ValidateStateMachineDefinitionResponse{Result: "OK"}, nil
-	}
-	out := &stepwisev1.ValidateStateMachineDefinitionResponse{Result: "FAIL"}
+	out := &stepwisev1.ValidateStateMachineDefinitionResponse{Result: "OK"}
 	var ds statelang.Diagnostics
-	if !errors.As(err, &ds) {
-		ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
+	if _, err := statelang.Parse([]byte(r.GetDefinition())); err != nil {
+		out.Result = "FAIL"
+		if !errors.As(err, &ds) {
+			ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
+		}
 	}
-	for _, d := range ds {
-		out.Diagnostics = append(out.Diagnostics, &stepwisev1.Diagnostic{Severity: "ERROR", Code: d.Code, Message: d.Message, Location: d.Location})
+	for _, d := range append(ds, statelang.Warnings([]byte(r.GetDefinition()))...) {
+		sev := d.Severity
+		if sev == "" {
+			sev = statelang.SeverityError
+		}
+		out.Diagnostics = append(out.Diagnostics, &stepwisev1.Diagnostic{Severity: sev, Code: d.Code, Message: d.Message, Location: d.Location})
 	}
 	return out, nil
 }
@@ -276,6 +281,7 @@ func (s *Services) StartExecution(ctx context.Context, r *stepwisev1.StartExecut
 	if err != nil {
 		return nil, notFound(err, "state machine "+quote(r.GetStateMachineName()))
 	}
+	telemetry.LinkStart(ctx, x.ID)
 	return &stepwisev1.StartExecutionResponse{Execution: toExecution(x)}, nil
 }
 
@@ -368,6 +374,7 @@ func (s *Services) SendTaskSuccess(ctx context.Context, r *stepwisev1.SendTaskSu
 	if output == "" {
 		output = "{}"
 	}
+	telemetry.LinkCallback(ctx, r.GetTaskToken())
 	if err := s.eng.SendTaskSuccess(ctx, r.GetTaskToken(), output); err != nil {
 		return nil, taskStatus(err)
 	}
@@ -379,6 +386,7 @@ func (s *Services) SendTaskFailure(ctx context.Context, r *stepwisev1.SendTaskFa
 	if err := required("task_token", r.GetTaskToken()); err != nil {
 		return nil, err
 	}
+	telemetry.LinkCallback(ctx, r.GetTaskToken())
 	if err := s.eng.SendTaskFailure(ctx, r.GetTaskToken(), r.GetError(), r.GetCause()); err != nil {
 		return nil, taskStatus(err)
 	}
@@ -390,6 +398,7 @@ func (s *Services) SendTaskHeartbeat(ctx context.Context, r *stepwisev1.SendTask
 	if err := required("task_token", r.GetTaskToken()); err != nil {
 		return nil, err
 	}
+	telemetry.LinkCallback(ctx, r.GetTaskToken())
 	if err := s.eng.SendTaskHeartbeat(ctx, r.GetTaskToken()); err != nil {
 		return nil, taskStatus(err)
 	}

@@ -99,6 +99,10 @@ func (h *Handler) Run(ctx context.Context) error {
 	return h.sched.Run(ctx)
 }
 
+// Service is the schedule operations over the store, for the other APIs
+// (gRPC and REST /v1/); nil when the store keeps no schedules.
+func (h *Handler) Service() *schedule.Service { return h.svc }
+
 // Tick fires the ticks due now, once (see schedule.Scheduler.Tick).
 func (h *Handler) Tick(ctx context.Context) (int, error) {
 	if h.sched == nil {
@@ -400,24 +404,18 @@ func orDefault(group string) string {
 func groupParam(r *http.Request, key string) string { return orDefault(r.URL.Query().Get(key)) }
 
 func (h *Handler) getSchedule(w http.ResponseWriter, r *http.Request, name string) error {
-	rec, err := h.store.GetSchedule(r.Context(), groupParam(r, "groupName"), name)
+	d, err := h.svc.Get(r.Context(), groupParam(r, "groupName"), name, 5)
 	if errors.Is(err, engine.ErrNotFound) {
 		return notFound("Schedule", name)
 	}
 	if err != nil {
 		return err
 	}
-	out := h.toWire(rec.Schedule)
-	if next := rec.NextTick; !next.IsZero() && rec.Schedule.State == schedule.Enabled {
-		for ok := true; ok && len(out.NextInvocations) < 5; next, ok = rec.Schedule.NextTick(next) {
-			out.NextInvocations = append(out.NextInvocations, epoch(next))
-		}
+	out := h.toWire(d.Record.Schedule)
+	for _, next := range d.Next {
+		out.NextInvocations = append(out.NextInvocations, epoch(next))
 	}
-	ticks, err := h.store.ListTicks(r.Context(), rec.Schedule.Group, rec.Schedule.Name, 5)
-	if err != nil {
-		return err
-	}
-	for _, t := range ticks {
+	for _, t := range d.Recent {
 		out.RecentInvocations = append(out.RecentInvocations, wireTick{epoch(t.Time), t.ExecutionARN, t.Error, t.Attempts, epoch(t.Fired)})
 	}
 	writeJSON(w, http.StatusOK, out)
