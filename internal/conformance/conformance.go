@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/ohler55/ojg/oj"
@@ -35,11 +36,15 @@ type Scenario struct {
 	Expected         map[string]any
 	Features         []string
 	Placeholders     []string
+	SkipReasons      []string
 	Normalise        map[string]any
 	Operation        string
 	Request          map[string]any
 	Wait             map[string]any
 	Needs            map[string]any
+	// TestStateRequest is the recorded TestState request of a test_state
+	// scenario, besides its definition and input.
+	TestStateRequest map[string]any
 }
 
 // Path finds corpus.json: $STEPWISE_CONFORMANCE_CORPUS, or shared/ beside
@@ -61,6 +66,21 @@ func Path() string {
 		dir = filepath.Dir(dir)
 	}
 	return ""
+}
+
+// LoadOrSkip loads the corpus for a test, which it skips when there is
+// none (a fresh clone has no ../shared) and fails when it cannot be read.
+func LoadOrSkip(t testing.TB) []*Scenario {
+	t.Helper()
+	path := Path()
+	if path == "" {
+		t.Skip("../shared/conformance/corpus.json is absent")
+	}
+	scs, err := Load(path)
+	if err != nil {
+		t.Fatalf("load %s: %v", path, err)
+	}
+	return scs
 }
 
 // Load reads every scenario of the corpus.
@@ -99,6 +119,10 @@ func Load(path string) ([]*Scenario, error) {
 		sc.Request, _ = m["request"].(map[string]any)
 		sc.Wait, _ = m["wait"].(map[string]any)
 		sc.Needs, _ = m["needs"].(map[string]any)
+		sc.TestStateRequest, _ = m["test_state_request"].(map[string]any)
+		for _, r := range asList(m["skip_reasons"]) {
+			sc.SkipReasons = append(sc.SkipReasons, str(r))
+		}
 		for _, f := range asList(m["features"]) {
 			sc.Features = append(sc.Features, str(f))
 		}
@@ -373,8 +397,12 @@ func (n *normaliser) value(v any, parsedAsObject bool) any {
 	if parsedAsObject {
 		keyTimestamps(v)
 	}
-	text := n.text(oj.JSON(v, &oj.Options{Sort: true}))
-	out, err := statelang.ParseJSON([]byte(text))
+	return n.reparse(oj.JSON(v, &oj.Options{Sort: true}), v)
+}
+
+// reparse normalises the JSON text of v and parses it again.
+func (n *normaliser) reparse(text string, v any) any {
+	out, err := statelang.ParseJSON([]byte(n.text(text)))
 	if err != nil {
 		return v
 	}
@@ -382,6 +410,9 @@ func (n *normaliser) value(v any, parsedAsObject bool) any {
 }
 
 type matcher struct {
+	// jsonText compares two differing strings that hold JSON texts as
+	// the values they hold (TestState's inspection data).
+	jsonText bool
 	tokens   []string
 	re       *regexp.Regexp
 	bindings map[string]string
@@ -520,9 +551,17 @@ func (m *matcher) match(exp, act any, path string, out []string) []string {
 			return fail()
 		}
 	case string:
-		if !m.str(e, act.(string)) {
-			return fail()
+		if m.str(e, act.(string)) {
+			return out
 		}
+		if m.jsonText && jsonTextStart.MatchString(e) {
+			ev, err1 := statelang.ParseJSON([]byte(e))
+			av, err2 := statelang.ParseJSON([]byte(act.(string)))
+			if err1 == nil && err2 == nil {
+				return m.match(ev, av, path, out)
+			}
+		}
+		return fail()
 	case []any:
 		a := act.([]any)
 		if len(e) != len(a) {
@@ -577,4 +616,82 @@ func (m *matcher) match(exp, act any, path string, out []string) []string {
 		}
 	}
 	return out
+}
+
+var jsonTextStart = regexp.MustCompile(`^\s*[\[{"]`)
+
+// CompareTestState compares a TestState response (decoded JSON) with the
+// recorded one, as run.py --test-state does: null members dropped, string
+// members that hold a JSON object parsed (the recording did so), JSON texts
+// compared as values, error and cause recorded absent matching "".
+func CompareTestState(sc *Scenario, resp map[string]any, names Names) []string {
+	want, _ := sc.Expected["test_state_response"].(map[string]any)
+	exp := map[string]any{}
+	for k, v := range want {
+		if k != "ResponseMetadata" {
+			exp[k] = v
+		}
+	}
+	// Unlike value, through statelang's JSON: a float such as 1.0 stays one.
+	parsed := snapshotParse(dropNulls(resp))
+	keyTimestamps(parsed)
+	act, _ := newNormaliser(sc, names).reparse(statelang.MarshalString(parsed), parsed).(map[string]any)
+	for _, k := range []string{"error", "cause"} {
+		if _, ok := exp[k]; !ok && act[k] == "" {
+			delete(act, k)
+		}
+	}
+	if act["status"] != exp["status"] {
+		return []string{fmt.Sprintf("status: expected %v, got %v (error=%v, cause=%v)", exp["status"], act["status"], act["error"], act["cause"])}
+	}
+	m := newMatcher(sc.Placeholders)
+	m.jsonText = true
+	return m.match(exp, act, "response", nil)
+}
+
+func dropNulls(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			if e != nil {
+				out[k] = dropNulls(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = dropNulls(e)
+		}
+		return out
+	}
+	return v
+}
+
+// snapshotParse replaces, in objects (and objects in arrays), string
+// members that start with "{" and parse as JSON by their value, as the
+// recording tool did; a parsed value is not walked again.
+func snapshotParse(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	for k, e := range m {
+		switch t := e.(type) {
+		case []any:
+			for _, item := range t {
+				snapshotParse(item)
+			}
+		case map[string]any:
+			snapshotParse(t)
+		case string:
+			if strings.HasPrefix(t, "{") {
+				if parsed, err := statelang.ParseJSON([]byte(t)); err == nil {
+					m[k] = parsed
+				}
+			}
+		}
+	}
+	return m
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,8 +34,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 // The test binary doubles as the worker process: with FAULTTEST_WORKER_NATS
@@ -230,6 +231,16 @@ func (p *proc) signal(sig syscall.Signal) {
 	}
 }
 
+// send sends sig and returns at once (SIGSTOP, SIGCONT).
+func (p *proc) send(sig syscall.Signal) {
+	p.mu.Lock()
+	cmd := p.cmd
+	p.mu.Unlock()
+	if cmd != nil {
+		_ = cmd.Process.Signal(sig)
+	}
+}
+
 func (p *proc) pid() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -325,6 +336,136 @@ type started struct {
 	m   *machine
 	i   int
 	arn string
+	exc stepwisev1.ExecutionServiceClient
+}
+
+// probeMachine runs one task: after each fault the suite starts one and
+// times how long the installation takes to run it to the end.
+var probeMachine = machine{name: "probe", definition: `{"StartAt":"I","States":{"I":{"Type":"Task","Resource":"` + fn + `inc","End":true}}}`}
+
+// takeoverMachine waits until the time its input names, then runs one
+// task: the fault "replica" SIGKILLs a replica that has claimed such
+// Waits' timers, all due at one instant.
+var takeoverMachine = machine{
+	name: "takeover",
+	definition: `{"StartAt":"W","States":{"W":{"Type":"Wait","TimestampPath":"$.at","Next":"I"},` +
+		`"I":{"Type":"Task","Resource":"` + fn + `inc","End":true}}}`,
+	output:    func(i int) string { return fmt.Sprintf(`{"n":%d}`, i+1) },
+	succeeded: 1,
+}
+
+// createMachines creates machines (and the probe's) on an installation,
+// retrying while its engine starts.
+func createMachines(t *testing.T, smc stepwisev1.StateMachineServiceClient, ms []machine) {
+	t.Helper()
+	for _, m := range append(append([]machine(nil), ms...), probeMachine) {
+		if err := retry(context.Background(), 60*time.Second, func(ctx context.Context) error {
+			_, err := smc.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: m.name, Definition: m.definition})
+			return err
+		}); err != nil {
+			t.Fatalf("CreateStateMachine(%q) = %v", m.name, err)
+		}
+	}
+}
+
+// load starts executions of ms, round robin, one every period until stop
+// is closed (and at least min of them), each under a name unique to the
+// run. A start that fails (the engine is down) is retried under the same
+// name. It returns the started executions and the starts that failed.
+type load struct {
+	mu       sync.Mutex
+	runs     []started
+	startErr []string
+	done     chan struct{}
+}
+
+func startLoad(exc stepwisev1.ExecutionServiceClient, prefix string, ms []machine, period time.Duration, min int, stop <-chan struct{}) *load {
+	l := &load{done: make(chan struct{})}
+	ctx := context.Background()
+	go func() {
+		defer close(l.done)
+		var wg sync.WaitGroup
+		tick := time.NewTicker(period)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			if i >= min {
+				select {
+				case <-stop:
+					wg.Wait()
+					return
+				default:
+				}
+			}
+			<-tick.C
+			m := &ms[i%len(ms)]
+			wg.Go(func() {
+				var arn string
+				name, tries := fmt.Sprintf("%s%s-%d", prefix, m.name, i), 0
+				err := retry(ctx, 90*time.Second, func(ctx context.Context) error {
+					tries++
+					resp, err := exc.StartExecution(ctx, &stepwisev1.StartExecutionRequest{
+						StateMachineName: m.name, Name: name, Input: m.input(i)})
+					if err == nil {
+						arn = resp.GetExecution().GetArn()
+						return nil
+					}
+					if status.Code(err) == codes.AlreadyExists && tries > 1 {
+						// An earlier try started it (its answer was lost) and it
+						// has ended since: AWS takes the name of an ended
+						// execution for good. Names are unique to this run.
+						x, derr := exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{
+							Arn: "arn:aws:states:us-east-1:111111111111:execution:" + m.name + ":" + name})
+						if derr == nil && x.GetExecution().GetInput() == m.input(i) {
+							arn = x.GetExecution().GetArn()
+							return nil
+						}
+					}
+					return err
+				})
+				l.mu.Lock()
+				defer l.mu.Unlock()
+				if err != nil {
+					l.startErr = append(l.startErr, fmt.Sprintf("%s: %v", name, err))
+					return
+				}
+				l.runs = append(l.runs, started{m: m, i: i, arn: arn, exc: exc})
+			})
+		}
+	}()
+	return l
+}
+
+// probe starts an execution of the probe machine on exc (retrying while
+// the engine is down) and returns how long it took from the call until
+// the execution SUCCEEDED; it gives up after two minutes.
+func probe(exc stepwisev1.ExecutionServiceClient, name string) (time.Duration, error) {
+	ctx := context.Background()
+	t0 := time.Now()
+	var arn string
+	err := retry(ctx, 120*time.Second, func(ctx context.Context) error {
+		resp, err := exc.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: probeMachine.name, Name: name, Input: `{"n":1}`})
+		if status.Code(err) == codes.AlreadyExists {
+			arn, err = "arn:aws:states:us-east-1:111111111111:execution:"+probeMachine.name+":"+name, nil
+		} else {
+			arn = resp.GetExecution().GetArn()
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("start probe %s: %w", name, err)
+	}
+	for time.Since(t0) < 120*time.Second {
+		resp, err := exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{Arn: arn})
+		switch st := resp.GetExecution().GetStatus(); {
+		case err != nil, st == stepwisev1.ExecutionStatus_EXECUTION_STATUS_RUNNING:
+			time.Sleep(50 * time.Millisecond)
+		case st == stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED && sameJSON(resp.GetExecution().GetOutput(), `{"n":2}`):
+			return time.Since(t0), nil
+		default:
+			return 0, fmt.Errorf("probe %s ended %s %s %s", name, st, resp.GetExecution().GetError(), resp.GetExecution().GetOutput())
+		}
+	}
+	return 0, fmt.Errorf("probe %s still RUNNING after two minutes", name)
 }
 
 // TestFaults runs a mixed load against the real binary while it injects
@@ -360,6 +501,23 @@ func TestFaults(t *testing.T) {
 		argv: []string{bin, "server", "-db", db, "-nats", ns.URL(), "-namespace", namespace, "-http", "127.0.0.1:0", "-grpc", grpcAddr, "-poll", "100ms"}}
 	srv.start()
 	defer srv.signal(syscall.SIGKILL)
+	// Two more replicas of the installation (same database and NATS, no
+	// client of their own): they share the timers, the result consumer and
+	// the group commits; the fault "replica" SIGKILLs the first of them,
+	// whose backends carry their own application_name (app-victim) so
+	// that the fault can tell them from the others'.
+	var replicas []*proc
+	for i := range 2 {
+		rdb := db
+		if i == 0 {
+			rdb = strings.Replace(db, "application_name="+app, "application_name="+app+"-victim", 1)
+		}
+		r := &proc{t: t, name: fmt.Sprintf("replica %d", i+2), log: logf,
+			argv: []string{bin, "server", "-db", rdb, "-nats", ns.URL(), "-namespace", namespace, "-http", "127.0.0.1:0", "-grpc", "127.0.0.1:0", "-poll", "100ms"}}
+		r.start()
+		defer r.signal(syscall.SIGKILL)
+		replicas = append(replicas, r)
+	}
 	defer func() {
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
@@ -386,83 +544,78 @@ func TestFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	smc := stepwisev1.NewStateMachineServiceClient(conn)
 	exc := stepwisev1.NewExecutionServiceClient(conn)
 	ctx := context.Background()
-	for i := range machines {
-		m := &machines[i]
-		if err := retry(ctx, 60*time.Second, func(ctx context.Context) error {
-			_, err := smc.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: m.name, Definition: m.definition})
-			return err
-		}); err != nil {
-			t.Fatalf("CreateStateMachine(%q) = %v", m.name, err)
-		}
+	createMachines(t, stepwisev1.NewStateMachineServiceClient(conn), append(machines[:len(machines):len(machines)], takeoverMachine))
+
+	// The second installation: `stepwise dev` with SQLite in its own data
+	// dir, on the same NATS under another namespace, with a worker of
+	// its own; started by the fault "install2".
+	dataDir2 := filepath.Join(dir, "dev2")
+	ns2 := namespace + "-2"
+	grpc2 := freePort(t)
+	devArgs := func(grpcAddr string) []string {
+		return []string{bin, "dev", "--data-dir", dataDir2, "--nats", ns.URL(), "--namespace", ns2, "--workers=false",
+			"--http", freePort(t), "--grpc", grpcAddr, "--nats-listen", freePort(t), "--poll", "100ms"}
 	}
+	dev2 := &proc{t: t, name: "stepwise dev (second installation)", log: logf, argv: devArgs(grpc2)}
+	ledger2 := filepath.Join(dir, "ledger2")
+	wk2 := &proc{t: t, name: "worker of the second installation", log: wlog, argv: []string{os.Args[0], "-test.run=^$"},
+		env: []string{"FAULTTEST_WORKER_NATS=" + ns.URL(), "FAULTTEST_LEDGER=" + ledger2, "STEPWISE_NAMESPACE=" + ns2}}
+	var exc2 stepwisev1.ExecutionServiceClient
+	defer dev2.signal(syscall.SIGKILL)
+	defer wk2.signal(syscall.SIGKILL)
 
-	// The load: 250 executions, one every 60 ms (≈ 15 s), round robin over
-	// the machines. A start that fails (the engine is down) is retried
-	// under the same name, which StartExecution answers idempotently.
-	const total = 250
-	var (
-		mu       sync.Mutex
-		runs     []started
-		startErr []string
-	)
-	loadDone := make(chan struct{})
-	go func() {
-		defer close(loadDone)
-		var wg sync.WaitGroup
-		tick := time.NewTicker(60 * time.Millisecond)
-		defer tick.Stop()
-		for i := range total {
-			<-tick.C
-			m := &machines[i%len(machines)]
-			wg.Go(func() {
-				var arn string
-				name, tries := fmt.Sprintf("%s-%d", m.name, i), 0
-				err := retry(ctx, 90*time.Second, func(ctx context.Context) error {
-					tries++
-					resp, err := exc.StartExecution(ctx, &stepwisev1.StartExecutionRequest{
-						StateMachineName: m.name, Name: name, Input: m.input(i)})
-					if err == nil {
-						arn = resp.GetExecution().GetArn()
-						return nil
-					}
-					if status.Code(err) == codes.AlreadyExists && tries > 1 {
-						// An earlier try started it (its answer was lost) and it
-						// has ended since: AWS takes the name of an ended
-						// execution for good. Names are unique to this run.
-						x, derr := exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{
-							Arn: "arn:aws:states:us-east-1:111111111111:execution:" + m.name + ":" + name})
-						if derr == nil && x.GetExecution().GetInput() == m.input(i) {
-							arn = x.GetExecution().GetArn()
-							return nil
-						}
-					}
-					return err
-				})
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					startErr = append(startErr, fmt.Sprintf("%s-%d: %v", m.name, i, err))
-					return
-				}
-				runs = append(runs, started{m: m, i: i, arn: arn})
-			})
-		}
-		wg.Wait()
-	}()
+	// The load runs until the faults end: one execution every 100 ms,
+	// round robin over the machines (on the second installation, one
+	// every 300 ms over chain and fan once it is installed).
+	faultsDone := make(chan struct{})
+	loads := []*load{startLoad(exc, "", machines, 100*time.Millisecond, 100, faultsDone)}
 
-	// The faults, on a fixed schedule while the load runs.
-	faults := []string{"engine", "worker", "nats", "postgres", "engine", "worker", "postgres", "nats", "engine", "worker"}
+	// The faults, one after the other while the load runs. After each, a
+	// probe execution on the installation it hit measures how long that
+	// installation took to run a task again (the recovery time).
+	faults := []string{"engine", "worker", "nats", "install2", "postgres", "natswipe", "replica", "engine", "datadir", "worker", "postgres",
+		"nats", "dev2kill", "replica", "engine", "natswipe", "worker", "replica", "datadir", "postgres", "engine", "worker", "nats"}
+	recovery := map[string]time.Duration{}
 	injected := 0
+	// The executions whose timers the killed replica held, checked with
+	// the load's; and per replica kill, how long after it the timers were
+	// taken over and how long before it they had been claimed.
+	held := &load{done: make(chan struct{})}
+	close(held.done)
+	loads = append(loads, held)
+	var takeovers []string
 	for k, f := range faults {
 		time.Sleep(time.Duration(1200+mrand.IntN(400)) * time.Millisecond)
+		hits2 := exc2 != nil // the NATS faults hit both installations
 		switch f {
 		case "engine":
 			srv.signal(syscall.SIGKILL)
 			time.Sleep(300 * time.Millisecond)
 			srv.start()
+			hits2 = false
+		case "replica":
+			// SIGKILL the same one of the three replicas (not the one the
+			// clients call) each time, while it holds claimed timers; it is
+			// restarted at once.
+			runs, after, before, err := takeover(exc, app, replicas[0], []*proc{srv, replicas[1]}, k)
+			held.runs = append(held.runs, runs...)
+			if err != nil {
+				t.Errorf("fault %d (replica): %v", injected+1, err)
+				replicas[0].signal(syscall.SIGKILL) // killed all the same
+			} else {
+				takeovers = append(takeovers, fmt.Sprintf("%.1fs", after.Seconds()))
+				t.Logf("replica SIGKILLed %.2f s after it claimed %d timers; another replica took them over %.2f s after the kill", before.Seconds(), len(runs), after.Seconds())
+				// The lease (4 s) counts from the claim; one poll interval
+				// (100 ms) and a loaded machine's delay come on top.
+				if since := before + after; since > 6*time.Second {
+					t.Errorf("fault %d (replica): timers taken over %.1f s after their claim; want within the 4 s lease (+2 s)", injected+1, since.Seconds())
+				}
+			}
+			time.Sleep(300 * time.Millisecond)
+			replicas[0].start()
+			hits2 = false
 		case "worker":
 			// Kill a worker while one of its handlers runs.
 			w := wks[k%len(wks)]
@@ -470,9 +623,15 @@ func TestFaults(t *testing.T) {
 			w.signal(syscall.SIGKILL)
 			time.Sleep(300 * time.Millisecond)
 			w.start()
+			hits2 = false
 		case "nats":
 			if err := ns.Restart(); err != nil {
 				t.Fatalf("restart NATS: %v", err)
+			}
+		case "natswipe":
+			// JetStream loses every stream, consumer and message.
+			if err := ns.WipeStore(); err != nil {
+				t.Fatalf("wipe the NATS store: %v", err)
 			}
 		case "postgres":
 			n, err := terminateBackends(ctx, app)
@@ -480,20 +639,70 @@ func TestFaults(t *testing.T) {
 				t.Fatalf("pg_terminate_backend: %v", err)
 			}
 			t.Logf("terminated %d backends", n)
+			hits2 = false
+		case "install2":
+			dev2.start()
+			wk2.start()
+			conn2, err := grpc.NewClient(grpc2, grpc.WithTransportCredentials(insecure.NewCredentials()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn2.Close()
+			createMachines(t, stepwisev1.NewStateMachineServiceClient(conn2), machines[:2])
+			exc2 = stepwisev1.NewExecutionServiceClient(conn2)
+			loads = append(loads, startLoad(exc2, "second-", machines[:2], 300*time.Millisecond, 20, faultsDone))
+			hits2 = true
+		case "datadir":
+			// Another `stepwise dev` on the second installation's data dir
+			// must exit at once, harming nothing.
+			if code, out := runOnce(devArgs(freePort(t)), 20*time.Second); code != 1 || !strings.Contains(out, "in use") {
+				t.Errorf("a second stepwise dev on the data dir = exit %d, %q; want exit 1 saying it is in use", code, tail(out, 500))
+			}
+			hits2 = true
+		case "dev2kill":
+			dev2.signal(syscall.SIGKILL)
+			time.Sleep(300 * time.Millisecond)
+			dev2.start()
+			hits2 = true
 		}
 		injected++
-		t.Logf("fault %d: %s", injected, f)
+		targets := map[string]stepwisev1.ExecutionServiceClient{"": exc}
+		if hits2 {
+			targets = map[string]stepwisev1.ExecutionServiceClient{"second-": exc2}
+			if f == "nats" || f == "natswipe" {
+				targets[""] = exc
+			}
+		}
+		var took time.Duration
+		for prefix, c := range targets {
+			d, err := probe(c, fmt.Sprintf("%sprobe-%d", prefix, k))
+			if err != nil {
+				t.Errorf("fault %d (%s): %v", injected, f, err)
+			}
+			took = max(took, d)
+		}
+		recovery[f] = max(recovery[f], took)
+		t.Logf("fault %d: %s (a task ran to the end %.1f s after it)", injected, f, took.Seconds())
 	}
-	<-loadDone
+	close(faultsDone)
+	for _, l := range loads {
+		<-l.done
+	}
 
 	// Every execution must end. A task whose publish was lost when the
-	// engine died is re-dispatched after the engine's dispatch timeout
-	// (30 s), a result held by a killed engine comes back after the result
-	// consumer's AckWait (30 s): allow a few of those.
-	mu.Lock()
-	defer mu.Unlock()
-	for _, e := range startErr {
-		t.Errorf("start: %s", e)
+	// engine died is re-dispatched after the engine's dispatch timeout,
+	// a result held by a killed engine comes back after the result
+	// consumer's AckWait: allow a few of those.
+	var runs []started
+	total := 0
+	for _, l := range loads {
+		l.mu.Lock()
+		for _, e := range l.startErr {
+			t.Errorf("start: %s", e)
+		}
+		total += len(l.runs) + len(l.startErr)
+		runs = append(runs, l.runs...)
+		l.mu.Unlock()
 	}
 	deadline := time.Now().Add(150 * time.Second)
 	outcome := map[string]*stepwisev1.Execution{}
@@ -501,7 +710,7 @@ func TestFaults(t *testing.T) {
 		for {
 			var x *stepwisev1.Execution
 			err := retry(ctx, 30*time.Second, func(ctx context.Context) error {
-				resp, err := exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{Arn: r.arn})
+				resp, err := r.exc.DescribeExecution(ctx, &stepwisev1.DescribeExecutionRequest{Arn: r.arn})
 				x = resp.GetExecution()
 				return err
 			})
@@ -533,7 +742,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("%s: output %s; want %s", r.arn, x.GetOutput(), r.m.output(r.i))
 			continue
 		}
-		evs, err := history(ctx, exc, r.arn)
+		evs, err := history(ctx, r.exc, r.arn)
 		if err != nil {
 			t.Errorf("GetExecutionHistory(%q) = %v", r.arn, err)
 			lost++
@@ -545,8 +754,221 @@ func TestFaults(t *testing.T) {
 		}
 	}
 	cut, reruns := readLedger(t, ledger)
-	t.Logf("worker kills cut %d handlers short; workers completed %d tasks more than once (at-least-once delivery: the engine must apply one result each)", cut, reruns)
-	fmt.Printf("faults: %d injected, %d executions, %d lost, %d duplicated\n", injected, total, lost, dup)
+	cut2, reruns2 := readLedger(t, ledger2)
+	t.Logf("worker kills cut %d handlers short; workers completed %d tasks more than once (at-least-once delivery: the engine must apply one result each)", cut+cut2, reruns+reruns2)
+	var rec []string
+	for _, f := range []string{"engine", "replica", "worker", "nats", "natswipe", "postgres", "install2", "datadir", "dev2kill"} {
+		rec = append(rec, fmt.Sprintf("%s %.1fs", f, recovery[f].Seconds()))
+	}
+	fmt.Printf("faults: %d injected, %d executions, %d lost, %d duplicated; slowest recovery per fault: %s; a killed replica's claimed timers taken over after %s (lease 4s)\n",
+		injected, total, lost, dup, strings.Join(rec, ", "), strings.Join(takeovers, ", "))
+}
+
+// takeoverExecutions is how many executions' timers the killed replica
+// holds at each kill.
+const takeoverExecutions = 4
+
+// takeover SIGKILLs victim while it holds claimed timers, and returns the
+// executions whose timers they were, how long after the kill every one of
+// those claims was taken over by another replica (claimed again or fired)
+// and how long before the kill the victim had claimed them.
+//
+// So that the victim, and no other replica, holds claims when it dies:
+// executions whose Waits come due together 4–5 s later are started and
+// their rows locked by the test (SELECT … FOR UPDATE), the other replicas are frozen
+// (SIGSTOP) until the victim has claimed the timers — its claim commits
+// at once, its group commit then waits for the lock —, the victim is
+// killed, the others go on (SIGCONT) and the lock is released. A claim
+// moves a timer's fire_at to the claim's time plus the lease (4 s):
+// another replica claims it again once that has passed.
+func takeover(exc stepwisev1.ExecutionServiceClient, app string, victim *proc, others []*proc, k int) ([]started, time.Duration, time.Duration, error) {
+	ctx := context.Background()
+	m := &takeoverMachine
+	var runs []started
+	var arns []string
+	at := time.Now().UTC().Truncate(time.Second).Add(5 * time.Second).Format(time.RFC3339)
+	for j := range takeoverExecutions {
+		i := 100*k + j
+		name := fmt.Sprintf("takeover-%d", i)
+		arn := "arn:aws:states:us-east-1:111111111111:execution:" + m.name + ":" + name
+		input := fmt.Sprintf(`{"n":%d,"at":%q}`, i, at)
+		if err := retry(ctx, 60*time.Second, func(ctx context.Context) error {
+			_, err := exc.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: m.name, Name: name, Input: input})
+			if status.Code(err) == codes.AlreadyExists {
+				return nil // an earlier try started it
+			}
+			return err
+		}); err != nil {
+			return runs, 0, 0, fmt.Errorf("start %s: %w", name, err)
+		}
+		runs = append(runs, started{m: m, i: i, arn: arn, exc: exc})
+		arns = append(arns, arn)
+	}
+
+	lock, err := pgx.Connect(ctx, dsn())
+	if err != nil {
+		return runs, 0, 0, err
+	}
+	defer lock.Close(ctx)
+	watch, err := pgx.Connect(ctx, dsn())
+	if err != nil {
+		return runs, 0, 0, err
+	}
+	defer watch.Close(ctx)
+	tx, err := lock.Begin(ctx)
+	if err != nil {
+		return runs, 0, 0, err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, _ := tx.Query(ctx, "SELECT id FROM "+app+".executions WHERE arn = ANY($1) ORDER BY id FOR UPDATE", arns)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) != len(arns) {
+		return runs, 0, 0, fmt.Errorf("lock the executions: %d of %d, %v", len(ids), len(arns), err)
+	}
+
+	// The Waits' timers as they are due; a claim moves fire_at to the
+	// claim's time plus the lease (4 s), past the due time.
+	rows, _ = watch.Query(ctx, "SELECT execution_id, key, fire_at FROM "+app+".timers WHERE execution_id = ANY($1)", ids)
+	due, err := pgx.CollectRows(rows, pgx.RowToStructByPos[timerRow])
+	if err != nil || len(due) != len(ids) {
+		return runs, 0, 0, fmt.Errorf("the Waits' timers: %d of %d, %v", len(due), len(ids), err)
+	}
+
+	frozen := false
+	thaw := func() {
+		if frozen {
+			for _, o := range others {
+				o.send(syscall.SIGCONT)
+			}
+			frozen = false
+		}
+	}
+	defer thaw()
+	// Freeze the others at a moment none of their backends is inside a
+	// transaction or a statement (their application_name is app; the
+	// victim's is app-victim): a frozen replica's open group commit would
+	// keep its executions' rows locked, and the victim could wait for
+	// those instead of claiming the timers.
+	for try := 0; ; try++ {
+		for _, o := range others {
+			o.send(syscall.SIGSTOP)
+		}
+		frozen = true
+		time.Sleep(100 * time.Millisecond)
+		var open int
+		if err := watch.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND state <> 'idle'", app).Scan(&open); err != nil {
+			return runs, 0, 0, err
+		}
+		if open == 0 {
+			break
+		}
+		thaw()
+		if try == 50 {
+			return runs, 0, 0, fmt.Errorf("another replica was inside a transaction at each of %d freezes", try+1)
+		}
+		time.Sleep(time.Duration(20+mrand.IntN(80)) * time.Millisecond)
+	}
+
+	// The victim's claims: every timer's fire_at moved.
+	var execIDs []int64
+	var keys []string
+	var leases []time.Time
+	dueIDs, dueKeys, dueAt := timerColumns(due)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		rows, _ := watch.Query(ctx, "SELECT t.execution_id, t.key, t.fire_at FROM "+app+".timers t"+
+			" JOIN unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS d(id, key, at) ON t.execution_id = d.id AND t.key = d.key AND t.fire_at <> d.at",
+			dueIDs, dueKeys, dueAt)
+		moved, err := pgx.CollectRows(rows, pgx.RowToStructByPos[timerRow])
+		if err != nil {
+			return runs, 0, 0, err
+		}
+		if len(moved) == len(due) {
+			execIDs, keys, leases = timerColumns(moved)
+			break
+		}
+		if time.Now().After(deadline) {
+			var states []string
+			rows, _ := watch.Query(ctx, "SELECT application_name || ' ' || state || coalesce(' ' || wait_event_type, '') FROM pg_stat_activity"+
+				" WHERE application_name = $1 OR starts_with(application_name, $1 || '-')", app)
+			states, _ = pgx.CollectRows(rows, pgx.RowTo[string])
+			return runs, 0, 0, fmt.Errorf("the replica claimed %d of %d due timers in 20 s; the installation's backends: %v", len(moved), len(due), states)
+		}
+	}
+	// The claimer is the victim: its group commit waits for the lock.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var victims, others int
+		if err := watch.QueryRow(ctx, "SELECT count(*) FILTER (WHERE application_name = $1 || '-victim'), count(*) FILTER (WHERE application_name = $1)"+
+			" FROM pg_stat_activity WHERE $2::int = ANY(pg_blocking_pids(pid))", app, int(lock.PgConn().PID())).Scan(&victims, &others); err != nil {
+			return runs, 0, 0, err
+		}
+		if others > 0 {
+			return runs, 0, 0, errors.New("another replica than the victim claimed the timers")
+		}
+		if victims > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return runs, 0, 0, errors.New("the timers were claimed, but the victim does not wait for their executions")
+		}
+	}
+	claimed := leases[0]
+	for _, at := range leases {
+		if at.Before(claimed) {
+			claimed = at
+		}
+	}
+	claimed = claimed.Add(-5 * time.Second) // the earliest claim
+
+	victim.signal(syscall.SIGKILL)
+	killed := time.Now()
+	thaw()
+	if err := tx.Rollback(ctx); err != nil {
+		return runs, 0, 0, err
+	}
+
+	for deadline := killed.Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var n int
+		if err := watch.QueryRow(ctx, "SELECT count(*) FROM "+app+".timers t JOIN unnest($1::bigint[], $2::text[], $3::timestamptz[]) AS c(id, key, at)"+
+			" ON t.execution_id = c.id AND t.key = c.key AND t.fire_at = c.at", execIDs, keys, leases).Scan(&n); err != nil {
+			return runs, 0, 0, err
+		}
+		if n == 0 {
+			return runs, time.Since(killed), killed.Sub(claimed), nil
+		}
+		if time.Now().After(deadline) {
+			return runs, 0, 0, fmt.Errorf("%d timers the killed replica claimed still held a minute after the kill", n)
+		}
+	}
+}
+
+// timerRow is a row of the timers table.
+type timerRow struct {
+	ExecutionID int64
+	Key         string
+	FireAt      time.Time
+}
+
+// timerColumns returns rows as columns, for unnest.
+func timerColumns(rows []timerRow) (ids []int64, keys []string, at []time.Time) {
+	for _, r := range rows {
+		ids, keys, at = append(ids, r.ExecutionID), append(keys, r.Key), append(at, r.FireAt)
+	}
+	return ids, keys, at
+}
+
+// runOnce runs argv to its exit (killing it after d) and returns its exit
+// code and output.
+func runOnce(argv []string, d time.Duration) (int, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, argv[0], argv[1:]...).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); ok && ctx.Err() == nil {
+		return ee.ExitCode(), string(out)
+	}
+	if err != nil {
+		return -1, string(out) + err.Error()
+	}
+	return 0, string(out)
 }
 
 func terminateBackends(ctx context.Context, app string) (int, error) {
@@ -556,7 +978,7 @@ func terminateBackends(ctx context.Context, app string) (int, error) {
 	}
 	defer c.Close(ctx)
 	var n int
-	err = c.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()", app).Scan(&n)
+	err = c.QueryRow(ctx, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE (application_name = $1 OR starts_with(application_name, $1 || '-')) AND pid <> pg_backend_pid()", app).Scan(&n)
 	return n, err
 }
 

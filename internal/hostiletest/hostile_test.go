@@ -301,6 +301,7 @@ func TestHostile(t *testing.T) {
 
 	s.definitionAttacks()
 	s.executionAttacks()
+	s.loopAttack()
 	s.httpAttacks()
 	s.nulAttacks()
 	s.fieldAttacks()
@@ -430,6 +431,13 @@ func (s *suite) executionAttacks() {
 	wide := `{"a":[` + strings.TrimSuffix(strings.Repeat(`{"a":{"a":{"a":[1,2,3,4,5,6,7,8]}}},`, 3000), ",") + `]}`
 	str := strings.Repeat("s", 200_000)
 	var formats strings.Builder
+	var slow strings.Builder
+	for i := range 30 {
+		if i > 0 {
+			slow.WriteString(",")
+		}
+		fmt.Fprintf(&slow, `"v%d":"{%% $count([1..1000000].($ * %d)) %%}"`, i, i+2)
+	}
 	for i := range 300 {
 		fmt.Fprintf(&formats, `"f%d.$":"States.Format('{}{}', $.s, $.s)",`, i)
 	}
@@ -445,6 +453,12 @@ func (s *suite) executionAttacks() {
 			`{"a":[` + strings.TrimSuffix(strings.Repeat(`"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",`, 2500), ",") + `],"s":"` + str[:80_000] + `"}`, true},
 		{"States.StringToJson of a deep document", pass(`"Parameters":{"j.$":"States.StringToJson($.s)"},`), `{"s":` + strconv.Quote(strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)) + `}`, true},
 		{"JSONata $spread over a large range", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% $count($spread([1..10000000])) %}","End":true}}}`, `{}`, true},
+		{"Pass/Choice loop of 1,000 iterations over 100 KB", `{"StartAt":"Inc","States":{
+			"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)","big.$":"$.big"},"Next":"More"},
+			"More":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":1000,"Next":"Inc"}],"Default":"Done"},
+			"Done":{"Type":"Pass","OutputPath":"$.i","End":true}}}`, `{"i":0,"big":"` + str[:100_000] + `"}`, true},
+		{"30 slow JSONata expressions in one state", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Assign":{` + slow.String() + `},"End":true}}}`, `{}`, true},
+		{"Wait until a Timestamp in 9999", `{"StartAt":"W","States":{"W":{"Type":"Wait","Timestamp":"9999-12-31T23:59:59Z","End":true}}}`, `{}`, false},
 		{"JSONata wildcard over a large array", `{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","Output":"{% [1..5000000].* %}","End":true}}}`, `{}`, true},
 	} {
 		s.attack(c.name, func() error {
@@ -472,6 +486,53 @@ func (s *suite) executionAttacks() {
 			return fmt.Errorf("execution ended %s %q %.200q; want FAILED with an error", x.Status, x.Error, x.Cause)
 		})
 	}
+}
+
+// loopAttack: while a Pass/Choice loop over 100 KB runs, another
+// execution's Wait of one second still ends; how late it ended is logged
+// (a figure, not an assertion).
+func (s *suite) loopAttack() {
+	s.attack("a Wait while a loop over 100 KB runs", func() error {
+		loop := `{"StartAt":"Inc","States":{
+			"Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)","big.$":"$.big"},"Next":"More"},
+			"More":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":1000,"Next":"Inc"}],"Default":"Done"},
+			"Done":{"Type":"Pass","OutputPath":"$.i","End":true}}}`
+		if err := s.machine("loop", loop); err != nil {
+			return err
+		}
+		if err := s.machine("wait1", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}`); err != nil {
+			return err
+		}
+		a, err := s.aws("StartExecution", map[string]any{"stateMachineArn": arnBase + "stateMachine:loop", "name": "l",
+			"input": `{"i":0,"big":"` + strings.Repeat("b", 100_000) + `"}`})
+		if err != nil || a.status != 200 {
+			return fmt.Errorf("StartExecution loop = %v %v; want 200", a, err)
+		}
+		w, err := s.run("wait1", "w", `{}`)
+		if err != nil || w.Status != "SUCCEEDED" {
+			return fmt.Errorf("the Wait = %+v %v; want SUCCEEDED", w, err)
+		}
+		h, err := s.aws("GetExecutionHistory", map[string]any{"executionArn": arnBase + "execution:wait1:w"})
+		if err != nil || h.status != 200 {
+			return fmt.Errorf("GetExecutionHistory = %v %v", h, err)
+		}
+		var hist struct {
+			Events []struct {
+				Type      string  `json:"type"`
+				Timestamp float64 `json:"timestamp"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(h.body, &hist); err != nil || len(hist.Events) < 2 {
+			return fmt.Errorf("history %.200s: %v", h.body, err)
+		}
+		took := hist.Events[len(hist.Events)-1].Timestamp - hist.Events[0].Timestamp
+		l, err := s.wait(arnBase + "execution:loop:l")
+		if err != nil || l.Status != "SUCCEEDED" || l.Output != "1000" {
+			return fmt.Errorf("the loop = %s %.100q %v; want SUCCEEDED 1000", l.Status, l.Output, err)
+		}
+		s.t.Logf("a Wait of 1 s beside a 1,000-iteration loop over 100 KB ended %.2f s after it started", took)
+		return nil
+	})
 }
 
 // rawConn opens a TCP connection to the HTTP port.
@@ -669,6 +730,16 @@ func (s *suite) nulAttacks() {
 		a, err := s.rest("POST", "/v1/state-machines", map[string]any{"name": "nulfail",
 			"definition": `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"a\u0000b"}}}`})
 		return refused(a, err, "definition", "InvalidArgument")
+	})
+	s.attack("NUL selected by a Fail state's ErrorPath and CausePath", func() error {
+		if err := s.machine("nulfailpath", `{"StartAt":"F","States":{"F":{"Type":"Fail","ErrorPath":"$.e","CausePath":"$.c"}}}`); err != nil {
+			return err
+		}
+		x, err := s.run("nulfailpath", "f1", `{"e":"E\u0000","c":"a\u0000b"}`)
+		if err != nil || x.Status != "FAILED" || x.Error != "States.Runtime" || !strings.Contains(x.Cause, `"a\u0000b"`) {
+			return fmt.Errorf("execution = %+v %v; want FAILED with States.Runtime quoting the cause", x, err)
+		}
+		return nil
 	})
 	s.attack("NUL in StopExecution's cause and error", func() error {
 		a, err := s.aws("StartExecution", map[string]any{"stateMachineArn": arnBase + "stateMachine:nulwait", "name": "w1"})

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/api"
+	"github.com/stepwise-dev/stepwise/api/scheduler"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	AuthToken string
 	// Dispatcher is engine.Config.Dispatcher.
 	Dispatcher engine.Dispatcher
+	// Schedules serves the schedule APIs (api/scheduler, and
+	// ScheduleService) and runs the scheduler loop.
+	Schedules bool
 }
 
 // Server is a running test server.
@@ -59,7 +63,16 @@ func Start(t testing.TB, opts Options) *Server {
 	engineDone := make(chan struct{})
 	go func() { defer close(engineDone); _ = eng.Run(runCtx) }()
 
-	srv, err := api.New(api.Config{Engine: eng, AuthToken: opts.AuthToken})
+	acfg := api.Config{Engine: eng, AuthToken: opts.AuthToken}
+	schedDone := make(chan struct{})
+	if opts.Schedules {
+		sched := scheduler.New(scheduler.Config{Store: st, Engine: eng, PollInterval: 50 * time.Millisecond})
+		acfg.Schedules = sched
+		go func() { defer close(schedDone); _ = sched.Run(runCtx) }()
+	} else {
+		close(schedDone)
+	}
+	srv, err := api.New(acfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,6 +94,7 @@ func Start(t testing.TB, opts Options) *Server {
 		hs.Close()
 		cancel()
 		<-engineDone
+		<-schedDone
 	})
 	return &Server{Engine: eng, Pool: pool, HTTPURL: hs.URL, GRPCAddr: ln.Addr().String()}
 }

@@ -108,6 +108,28 @@ func WideMap(items int) Workload {
 	return Workload{Name: fmt.Sprintf("widemap-%d", items), Definition: def, Transitions: items + 1, Tasks: items, Input: in.String()}
 }
 
+// DMap is the dmap workload: a distributed Map whose ItemReader reads
+// items JSONL lines from bucket/key in the object store, each item a
+// child execution of one no-op Task, at most maxConcurrency at once.
+func DMap(items, maxConcurrency int, bucket, key string) Workload {
+	def := fmt.Sprintf(`{"Comment":"bench dmap: a distributed Map over the %d JSONL items of s3://%s/%s, each a child execution of a no-op Task.","StartAt":"FanOut",
+ "States":{"FanOut":{"Type":"Map","MaxConcurrency":%d,"ResultPath":null,"End":true,
+   "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":%q},"ReaderConfig":{"InputType":"JSONL"}},
+   "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work",
+    "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`,
+		items, bucket, key, maxConcurrency, bucket, key)
+	return Workload{Name: fmt.Sprintf("dmap-%d", items), Definition: def, Transitions: items + 1, Tasks: items, Input: `{}`}
+}
+
+// DMapItems is the JSONL file of the dmap workload's items.
+func DMapItems(items int) string {
+	var b strings.Builder
+	for i := range items {
+		fmt.Fprintf(&b, "{\"id\":%d}\n", i)
+	}
+	return b.String()
+}
+
 // LoadWorkload returns a workload by name.
 func LoadWorkload(name string) (Workload, error) {
 	w, ok := workloadShape[name]

@@ -16,10 +16,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/trace"
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/postgres"
+	"github.com/stepwise-dev/stepwise/telemetry"
 	"github.com/stepwise-dev/stepwise/workers"
 )
 
@@ -40,8 +42,18 @@ type LocalConfig struct {
 	WorkerConcurrency int
 	// PollInterval is the engine's maintenance interval. Defaults to 1s.
 	PollInterval time.Duration
+	// Metrics and Tracer, when set, observe the engine as `stepwise
+	// server` does (package telemetry), for measuring their cost; the
+	// tracer's task context reaches the worker, whose handler spans go to
+	// WorkerTracing. Default to none.
+	Metrics       *telemetry.Metrics
+	Tracer        *telemetry.Tracer
+	WorkerTracing trace.TracerProvider
 	// Logger defaults to a logger that drops everything below WARN.
 	Logger *slog.Logger
+	// Services are the engine's built-in services (the dmap workload's
+	// item reader).
+	Services []engine.Service
 }
 
 // Local is an engine with the NATS dispatcher, an embedded nats-server
@@ -131,18 +143,26 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 	if l.nc, err = nats.Connect(l.ns.ClientURL(), nats.Name("stepwise bench engine")); err != nil {
 		return nil, err
 	}
-	d, err := natsdispatch.New(ctx, l.nc, natsdispatch.Config{Logger: cfg.Logger, Store: st})
+	dcfg := natsdispatch.Config{Logger: cfg.Logger, Store: st}
+	if cfg.Metrics != nil {
+		dcfg.Observer = cfg.Metrics
+	}
+	if cfg.Tracer != nil {
+		dcfg.Tracer = cfg.Tracer
+	}
+	d, err := natsdispatch.New(ctx, l.nc, dcfg)
 	if err != nil {
 		return nil, err
 	}
-	l.eng, err = engine.New(engine.Config{Store: &observedStore{Store: st, done: l.done}, Dispatcher: d, PollInterval: cfg.PollInterval, Logger: cfg.Logger})
+	l.eng, err = engine.New(engine.Config{Store: telemetry.Observe(&observedStore{Store: st, done: l.done}, cfg.Metrics, cfg.Tracer),
+		Dispatcher: d, PollInterval: cfg.PollInterval, Logger: cfg.Logger, Services: cfg.Services})
 	if err != nil {
 		return nil, err
 	}
 	if l.wnc, err = nats.Connect(l.ns.ClientURL(), nats.Name("stepwise bench workers")); err != nil {
 		return nil, err
 	}
-	if l.worker, err = NoopWorker(l.wnc, cfg.WorkerConcurrency, cfg.Logger, l.handlers, l.tokens); err != nil {
+	if l.worker, err = NoopWorker(l.wnc, cfg.WorkerConcurrency, cfg.Logger, l.handlers, l.tokens, cfg.WorkerTracing); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(context.Background())
@@ -157,8 +177,8 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 // "noop" returns its input; "callback" hands the token in its payload
 // ({"token": ...}) to tokens under the execution's ARN and returns {}.
 // Both add their time to clock.
-func NoopWorker(nc *nats.Conn, concurrency int, log *slog.Logger, clock *HandlerClock, tokens *Mailbox[string]) (*workers.Worker, error) {
-	w, err := workers.New(nc, &workers.Config{MaxConcurrency: concurrency, Logger: log, ShutdownTimeout: 2 * time.Second})
+func NoopWorker(nc *nats.Conn, concurrency int, log *slog.Logger, clock *HandlerClock, tokens *Mailbox[string], tp trace.TracerProvider) (*workers.Worker, error) {
+	w, err := workers.New(nc, &workers.Config{MaxConcurrency: concurrency, Logger: log, ShutdownTimeout: 2 * time.Second, TracerProvider: tp})
 	if err != nil {
 		return nil, err
 	}
@@ -233,10 +253,11 @@ func (l *Local) Close() {
 	}
 }
 
-// Storage implements Storager: history events in the schema, and the
+// Storage implements Storager: history events in the schema (the ids its
+// chunks cover), and the
 // on-disk size of its tables with their indexes and TOAST.
 func (l *Local) Storage(ctx context.Context) (events, bytes int64, err error) {
-	err = l.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM history_events),
+	err = l.pool.QueryRow(ctx, `SELECT (SELECT coalesce(sum(last_id - first_id + 1), 0)::bigint FROM history_chunks),
 		(SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
 		 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND c.relkind = 'r')`).Scan(&events, &bytes)
 	return events, bytes, err

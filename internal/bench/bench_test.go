@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stepwise-dev/stepwise/bench"
+	"github.com/stepwise-dev/stepwise/internal/bench"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
