@@ -5,6 +5,8 @@
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
+# The worker SDK's module, which go.mod replaces with ./workers.
+COPY workers/go.mod workers/go.sum ./workers/
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -o /out/ ./cmd/stepwise ./examples/order-processing/workers ./examples/map-fanout/fanout-worker ./examples/approval/approval-worker ./examples/approval/approver

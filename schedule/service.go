@@ -84,3 +84,31 @@ func (v *Service) DeleteGroup(ctx context.Context, name string) error {
 	}
 	return v.Store.DeleteScheduleGroup(ctx, name)
 }
+
+// Detail is a schedule as GetSchedule answers it: the stored record, its
+// next ticks (none while disabled) and its latest fired ticks, newest
+// first.
+type Detail struct {
+	Record Record
+	Next   []time.Time
+	Recent []Tick
+}
+
+// Get returns a schedule with up to n next and n latest fired ticks.
+// Errors: ErrNotFound.
+func (v *Service) Get(ctx context.Context, group, name string, n int) (Detail, error) {
+	rec, err := v.Store.GetSchedule(ctx, group, name)
+	if err != nil {
+		return Detail{}, err
+	}
+	d := Detail{Record: rec}
+	if next := rec.NextTick; !next.IsZero() && rec.Schedule.State == Enabled {
+		for ok := true; ok && len(d.Next) < n; next, ok = rec.Schedule.NextTick(next) {
+			d.Next = append(d.Next, next)
+		}
+	}
+	if d.Recent, err = v.Store.ListTicks(ctx, rec.Schedule.Group, rec.Schedule.Name, n); err != nil {
+		return Detail{}, err
+	}
+	return d, nil
+}

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/stepwise-dev/stepwise/api"
-	"github.com/stepwise-dev/stepwise/api/limits"
 )
 
 // frontDoorConfig is what `stepwise server` and `stepwise dev` share about
@@ -42,11 +41,11 @@ func frontDoorFlags(fs *flag.FlagSet, c *frontDoorConfig, metrics bool) {
 
 // apiServers returns the HTTP and gRPC servers of srv, with handler (srv's
 // HTTP handler) behind the front door's bounds, and the listeners bounded
-// to c.MaxConnections each: /metrics needs the token unless
-// c.PublicMetrics; gRPC requests are checked against AWS's field limits
-// (the REST gateway's are checked by the front door).
+// to c.MaxConnections each. (srv itself keeps /metrics behind the token
+// unless api.Config.PublicMetrics, and checks gRPC requests against AWS's
+// field limits.)
 func apiServers(srv *api.Server, handler http.Handler, httpLn, grpcLn net.Listener, c frontDoorConfig) (*http.Server, *grpc.Server, net.Listener, net.Listener) {
-	hs := api.NewHTTPServer(srv.ProtectMetrics(handler, c.PublicMetrics))
-	gs := srv.GRPCServer(grpc.ChainUnaryInterceptor(limits.UnaryInterceptor))
+	hs := api.NewHTTPServer(handler)
+	gs := srv.GRPCServer()
 	return hs, gs, api.LimitListener(httpLn, c.MaxConnections, api.TooManyConnections), api.LimitListener(grpcLn, c.MaxConnections, nil)
 }

@@ -12,10 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
-	"github.com/stepwise-dev/stepwise/bench"
+	"github.com/stepwise-dev/stepwise/internal/bench"
 )
 
 const benchUsage = `usage: stepwise bench [flags]
@@ -61,6 +62,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	plotOut := fs.String("plot", "", "write a latency histogram and throughput over time to this .png or .svg file")
 	quiet := fs.Bool("quiet", false, "no live progress line")
 	items := fs.String("items", "100,1000,3000", "widemap: the Map sizes to run, comma-separated")
+	dmapItems := fs.String("dmap-items", "100000", "dmap: the numbers of JSONL items to run, comma-separated")
+	dmapConc := fs.Int("dmap-concurrency", 1000, "dmap: the distributed Map's MaxConcurrency")
+	observe := fs.Bool("telemetry", false, "in process: observe the engine as the server does (metrics; traces too when OTEL_EXPORTER_OTLP_ENDPOINT is set, the worker's handler spans included), to measure their cost")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -93,6 +97,17 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			}
 			continue
 		}
+		if strings.TrimSpace(name) == "dmap" {
+			for _, s := range strings.Split(*dmapItems, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n <= 0 || n > 10_000_000 {
+					fmt.Fprintf(stderr, "stepwise bench: --dmap-items %q: want integers from 1 to 10,000,000\n", *dmapItems)
+					return 2
+				}
+				loads = append(loads, bench.DMap(n, *dmapConc, dmapBucket, fmt.Sprintf("items-%d.jsonl", n)))
+			}
+			continue
+		}
 		w, err := bench.LoadWorkload(strings.TrimSpace(name))
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
@@ -116,7 +131,25 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "stepwise bench: --db is required without --server")
 			return 2
 		}
-		l, err := bench.StartLocal(ctx, bench.LocalConfig{DB: *db, Schema: *schema, Keep: *keep, MaxConns: *conns, WorkerConcurrency: *workerConc, Logger: log})
+		lcfg := bench.LocalConfig{DB: *db, Schema: *schema, Keep: *keep, MaxConns: *conns, WorkerConcurrency: *workerConc, Logger: log}
+		if svc, closeObjects, err := dmapObjects(ctx, loads); err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		} else if svc != nil {
+			defer closeObjects()
+			lcfg.Services = append(lcfg.Services, svc)
+		}
+		if *observe {
+			var cl closers
+			defer cl.close(time.Now().Add(10 * time.Second))
+			obs, err := newObservability(ctx, &cl)
+			if err != nil {
+				fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+				return 1
+			}
+			lcfg.Metrics, lcfg.Tracer, lcfg.WorkerTracing = obs.metrics, obs.tracer, obs.workerTracing()
+		}
+		l, err := bench.StartLocal(ctx, lcfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1
@@ -140,7 +173,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer nc.Close()
-		w, err := bench.NoopWorker(nc, *workerConc, log, handlers, tokens)
+		w, err := bench.NoopWorker(nc, *workerConc, log, handlers, tokens, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1
@@ -178,10 +211,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			if !*quiet {
 				fmt.Fprintf(stderr, "running %s at concurrency %d ...\n", w.Name, c)
 			}
-			res, err := bench.Run(ctx, target, bench.Config{
+			bc := bench.Config{
 				Workload: w, Concurrency: c, Duration: *duration, Count: *count, Warmup: warmupFlag(*warmup),
 				Progress: progress, Probe: probe, Handlers: handlers, Tokens: tokens,
-			})
+			}
+			if strings.HasPrefix(w.Name, "dmap-") {
+				if *server != "" {
+					fmt.Fprintln(stderr, "stepwise bench: dmap runs in process only (it serves its items itself)")
+					return 2
+				}
+				bc.Concurrency, bc.Duration, bc.Count, bc.Warmup = 1, 0, 1, -1 // one Map Run, timed whole
+			}
+			res, err := bench.Run(ctx, target, bc)
 			if err != nil {
 				fmt.Fprintf(stderr, "stepwise bench: %s: %v\n", w.Name, err)
 				return 1

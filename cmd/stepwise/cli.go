@@ -26,25 +26,72 @@ import (
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 )
 
-const cliUsage = `client commands (over gRPC; every one takes --addr, default $STEPWISE_ADDR or
+// clientCommand is one client command: its name (one word, or a group and
+// a subcommand), its arguments and flags as the help shows them, what it
+// does, and the method that parses its flags and runs it.
+type clientCommand struct {
+	name, flags, help string
+	run               func(c *cli, ctx context.Context, name string, args []string) error
+}
+
+// clientCommands are the client commands, in the order the help lists
+// them; clientCommand.run gets the arguments after the name.
+var clientCommands = []clientCommand{
+	{"machine create", "<name> <definition.json> [--role ARN]", "", (*cli).machinePut},
+	{"machine update", "<name> <definition.json>", "", (*cli).machinePut},
+	{"machine describe", "<name> [--version N] [--json]", "", ignoreName((*cli).machineDescribe)},
+	{"machine list", "[--limit N] [--page-token T] [--json]", "", ignoreName((*cli).machineList)},
+	{"machine delete", "<name>", "", ignoreName((*cli).machineDelete)},
+	{"machine validate", "<definition.json>", "on the server", ignoreName((*cli).machineValidate)},
+	{"start", "<machine> [input-json | @file] [--name N] [--wait] [--json]", "", ignoreName((*cli).start)},
+	{"describe", "<execution-arn> [--json]", "", ignoreName((*cli).describe)},
+	{"list", "[--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).list)},
+	{"history", "<execution-arn> [--reverse] [--json]", "", ignoreName((*cli).history)},
+	{"stop", "<execution-arn> [--error E] [--cause C]", "", ignoreName((*cli).stop)},
+	{"task success", "<task-token> [output-json | @file]", "", (*cli).taskAnswer},
+	{"task failure", "<task-token> [--error E] [--cause C]", "", (*cli).taskAnswer},
+	{"task heartbeat", "<task-token>", "", (*cli).taskAnswer},
+	{"schedule create", "<name> <expression> <target-arn> [--group G] [--input JSON | @file]\n      [--timezone Z] [--description D] [--window MINUTES] [--catch-up ONE|ALL|NONE] [--disabled] [--json]", "", ignoreName((*cli).scheduleCreate)},
+	{"schedule describe", "<name> [--group G] [--json]", "with the next 5 and latest 5 ticks", ignoreName((*cli).scheduleDescribe)},
+	{"schedule list", "[--group G] [--prefix P] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).scheduleList)},
+	{"schedule enable", "<name> [--group G]", "", (*cli).scheduleState},
+	{"schedule disable", "<name> [--group G]", "", (*cli).scheduleState},
+	{"schedule delete", "<name> [--group G]", "", ignoreName((*cli).scheduleDelete)},
+}
+
+// ignoreName adapts a command's method that needs no name.
+func ignoreName(f func(*cli, context.Context, []string) error) func(*cli, context.Context, string, []string) error {
+	return func(c *cli, ctx context.Context, _ string, args []string) error { return f(c, ctx, args) }
+}
+
+// cliUsage is the client commands' help, from clientCommands.
+var cliUsage = func() string {
+	var b strings.Builder
+	b.WriteString(`client commands (over gRPC; every one takes --addr, default $STEPWISE_ADDR or
 localhost:9090, --token, default $STEPWISE_AUTH_TOKEN, and --timeout):
-  stepwise machine create <name> <definition.json> [--role ARN]
-  stepwise machine update <name> <definition.json>
-  stepwise machine describe <name> [--version N] [--json]
-  stepwise machine list [--limit N] [--page-token T] [--json]
-  stepwise machine delete <name>
-  stepwise machine validate <definition.json>      (on the server)
-  stepwise start <machine> [input-json | @file] [--name N] [--wait] [--json]
-  stepwise describe <execution-arn> [--json]
-  stepwise list [--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]
-  stepwise history <execution-arn> [--reverse] [--json]
-  stepwise stop <execution-arn> [--error E] [--cause C]
-  stepwise task success <task-token> [output-json | @file]
-  stepwise task failure <task-token> [--error E] [--cause C]
-  stepwise task heartbeat <task-token>
-A definition file or an @file may be - for standard input. Exit status: 0 ok,
+`)
+	for _, cmd := range clientCommands {
+		line := "  stepwise " + cmd.name + " " + cmd.flags
+		if cmd.help != "" {
+			line = fmt.Sprintf("%-50s (%s)", line, cmd.help)
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString(`A definition file or an @file may be - for standard input. Exit status: 0 ok,
 1 error, 2 usage, 3 the execution of start --wait ended other than SUCCEEDED.
-`
+`)
+	return b.String()
+}()
+
+// isClientCommand reports whether verb starts a client command.
+func isClientCommand(verb string) bool {
+	for _, cmd := range clientCommands {
+		if group, _, _ := strings.Cut(cmd.name, " "); group == verb {
+			return true
+		}
+	}
+	return false
+}
 
 // Exit codes.
 const (
@@ -227,40 +274,27 @@ func (c *cli) printJSON(m proto.Message) {
 	fmt.Fprintln(c.stdout, string(b))
 }
 
+// dispatch finds args' command in clientCommands and runs it.
 func (c *cli) dispatch(ctx context.Context, args []string) error {
-	verb := args[0]
-	if verb == "machine" || verb == "task" {
-		if len(args) < 2 {
-			return usagef("%s: a subcommand is required", verb)
+	name, rest := args[0], args[1:]
+	group := false
+	for _, cmd := range clientCommands {
+		if g, _, ok := strings.Cut(cmd.name, " "); ok && g == name {
+			group = true
 		}
-		verb += " " + args[1]
-		args = args[1:]
 	}
-	switch verb {
-	case "machine create", "machine update":
-		return c.machinePut(ctx, verb, args[1:])
-	case "machine describe":
-		return c.machineDescribe(ctx, args[1:])
-	case "machine list":
-		return c.machineList(ctx, args[1:])
-	case "machine delete":
-		return c.machineDelete(ctx, args[1:])
-	case "machine validate":
-		return c.machineValidate(ctx, args[1:])
-	case "start":
-		return c.start(ctx, args[1:])
-	case "describe":
-		return c.describe(ctx, args[1:])
-	case "list":
-		return c.list(ctx, args[1:])
-	case "history":
-		return c.history(ctx, args[1:])
-	case "stop":
-		return c.stop(ctx, args[1:])
-	case "task success", "task failure", "task heartbeat":
-		return c.taskAnswer(ctx, verb, args[1:])
+	if group {
+		if len(rest) == 0 {
+			return usagef("%s: a subcommand is required", name)
+		}
+		name, rest = name+" "+rest[0], rest[1:]
 	}
-	return usagef("unknown command %q", verb)
+	for _, cmd := range clientCommands {
+		if cmd.name == name {
+			return cmd.run(c, ctx, name, rest)
+		}
+	}
+	return usagef("unknown command %q", name)
 }
 
 func (c *cli) machinePut(ctx context.Context, verb string, args []string) error {

@@ -203,3 +203,22 @@ func TestCLIAuthAndConnection(t *testing.T) {
 		t.Errorf("unreachable: exit %d, %q", code, errOut)
 	}
 }
+
+// TestClientCommandTable runs every command of clientCommands with -h: each
+// name reaches its command, which parses its flags and prints the help
+// (exit 0) without calling a server; an unknown one is a usage error.
+func TestClientCommandTable(t *testing.T) {
+	for _, cmd := range clientCommands {
+		var stdout, stderr strings.Builder
+		args := append(strings.Fields(cmd.name), "-h")
+		if code := run(args, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "stepwise "+cmd.name+" ") {
+			t.Errorf("stepwise %s -h = %d, stdout %q, stderr %q; want 0 and the help naming it", cmd.name, code, stdout.String(), stderr.String())
+		}
+	}
+	for _, args := range [][]string{{"machine", "frobnicate"}, {"task"}} {
+		var stdout, stderr strings.Builder
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("stepwise %s = %d; want 2 (usage)", strings.Join(args, " "), code)
+		}
+	}
+}

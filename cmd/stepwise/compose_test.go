@@ -39,6 +39,9 @@ func TestDockerfile(t *testing.T) {
 	if !strings.Contains(string(b), "FROM golang:1.26 AS build") || !strings.Contains(string(b), "COPY --from=build /out/ /usr/local/bin/") {
 		t.Error("the Dockerfile is not the multi-stage build (golang:1.26 → /usr/local/bin) this test expects")
 	}
+	if !strings.Contains(string(b), "COPY workers/go.mod workers/go.sum ./workers/\nRUN go mod download") {
+		t.Error("the Dockerfile does not copy the worker SDK's go.mod (go.mod replaces it with ./workers) before go mod download")
+	}
 	if testing.Short() {
 		return
 	}
@@ -81,6 +84,8 @@ type composeFile struct {
 		Entrypoint  []string          `yaml:"entrypoint"`
 		Environment map[string]string `yaml:"environment"`
 		Ports       []string          `yaml:"ports"`
+		Profiles    []string          `yaml:"profiles"`
+		Volumes     []string          `yaml:"volumes"`
 		DependsOn   map[string]struct {
 			Condition string `yaml:"condition"`
 		} `yaml:"depends_on"`
@@ -206,5 +211,34 @@ func TestCompose(t *testing.T) {
 	}
 	if args := strings.Join(c.Services["approver"].Command, " "); !strings.Contains(args, "-api http://stepwise:"+httpPort) {
 		t.Errorf("approver command %q does not call the stepwise service's HTTP port", args)
+	}
+	// Prometheus and Grafana: only under the observability profile, with
+	// the files of deploy/ mounted, Prometheus scraping the HTTP port.
+	for _, name := range []string{"prometheus", "grafana"} {
+		s := c.Services[name]
+		if len(s.Profiles) != 1 || s.Profiles[0] != "observability" {
+			t.Errorf("%s: profiles %q; want [observability]", name, s.Profiles)
+		}
+		if len(s.Volumes) == 0 {
+			t.Errorf("%s mounts nothing from deploy/", name)
+		}
+		for _, v := range s.Volumes {
+			src, _, _ := strings.Cut(v, ":")
+			if _, err := os.Stat(filepath.Join("../..", src)); err != nil {
+				t.Errorf("%s mounts %s: %v", name, src, err)
+			}
+		}
+	}
+	for _, name := range []string{"postgres", "nats", "stepwise", "order-workers"} {
+		if len(c.Services[name].Profiles) != 0 {
+			t.Errorf("%s has profiles %q; the default services have none", name, c.Services[name].Profiles)
+		}
+	}
+	prom, err := os.ReadFile("../../deploy/prometheus.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(prom), `"stepwise:`+httpPort+`"`) {
+		t.Errorf("deploy/prometheus.yml does not scrape stepwise:%s:\n%s", httpPort, prom)
 	}
 }

@@ -19,14 +19,10 @@ import (
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
-	"google.golang.org/grpc"
 
-	"github.com/stepwise-dev/stepwise/api"
-	"github.com/stepwise-dev/stepwise/api/scheduler"
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
-	"github.com/stepwise-dev/stepwise/ui"
 	"github.com/stepwise-dev/stepwise/workers"
 )
 
@@ -43,8 +39,11 @@ type devConfig struct {
 	Region     string
 	Account    string
 	Poll       time.Duration
+	Unserved   time.Duration
 	LogLevel   string
 	FrontDoor  frontDoorConfig
+	HTTPTask   httpTaskConfig
+	Objects    objectsConfig
 }
 
 // devFlags defines dev mode's flags on fs, each defaulting to its
@@ -62,8 +61,11 @@ func devFlags(fs *flag.FlagSet) *devConfig {
 	fs.StringVar(&c.Region, "region", env("STEPWISE_REGION", "us-east-1"), "region in ARNs (STEPWISE_REGION)")
 	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
 	fs.DurationVar(&c.Poll, "poll", envDuration("STEPWISE_POLL_INTERVAL", 200*time.Millisecond), "how often due timers and lost tasks are looked for (STEPWISE_POLL_INTERVAL)")
+	unservedFlag(fs, &c.Unserved, 10*time.Second)
 	fs.StringVar(&c.LogLevel, "log-level", env("STEPWISE_LOG_LEVEL", "warn"), "debug, info, warn or error (STEPWISE_LOG_LEVEL)")
 	frontDoorFlags(fs, &c.FrontDoor, false)
+	httpTaskFlags(fs, &c.HTTPTask)
+	objectsFlags(fs, &c.Objects, true)
 	return c
 }
 
@@ -196,29 +198,25 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	eng, runDispatch, err := newNATSEngine(ctx, nc, ns, engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log})
+	obs, err := newObservability(ctx, &cl)
+	if err != nil {
+		return err
+	}
+	s3h, s3Desc, err := cfg.Objects.devObjects(cfg.DataDir, httpURL)
+	if err != nil {
+		return err
+	}
+	ecfg, err := withHTTPTask(engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}, cfg.HTTPTask)
+	if err != nil {
+		return err
+	}
+	ecfg.Services = append(ecfg.Services, cfg.Objects.services()...)
+	eng, runDispatch, err := newNATSEngine(ctx, nc, ns, cfg.Unserved, ecfg, obs)
 	if err != nil {
 		return err
 	}
 
-	sched := scheduler.New(scheduler.Config{Store: st, Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log}) // EventBridge Scheduler API and loop
-	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log, UI: ui.Handler(), Schedules: sched})
-	if err != nil {
-		return err
-	}
-	handler, err := srv.HTTPHandler(ctx)
-	if err != nil {
-		return err
-	}
-	hs, gs, httpLn, grpcLn := apiServers(srv, handler, httpLn, grpcLn, cfg.FrontDoor)
-
-	g := newGroup(log)
-	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })
-	g.start("grpc", func() error { return gs.Serve(grpcLn) })
-	g.start("engine", func() error { return eng.Run(ctx) })
-	g.start("dispatcher", func() error { return runDispatch(ctx) })
-	g.start("schedules", func() error { return sched.Run(ctx) })
-
+	var runWorkers func(context.Context) error
 	var names []string
 	if cfg.Workers {
 		wnc, err := nats.Connect(natsURL, nats.Name("stepwise dev workers"), nats.MaxReconnects(-1))
@@ -226,79 +224,56 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 			return err
 		}
 		cl.add("workers' NATS connection", wnc.Close)
-		w, err := workers.New(wnc, &workers.Config{Namespace: ns, MaxConcurrency: 32, ShutdownTimeout: workerDrain, Logger: log})
+		w, err := workers.New(wnc, &workers.Config{Namespace: ns, MaxConcurrency: 32, ShutdownTimeout: workerDrain, Logger: log, TracerProvider: obs.workerTracing()})
 		if err != nil {
 			return err
 		}
 		if names, err = registerDevWorkers(ctx, w, wnc, log); err != nil {
 			return err
 		}
-		g.start("workers", func() error {
+		runWorkers = func(ctx context.Context) error {
 			err := w.Run(ctx)
 			if errors.Is(err, context.DeadlineExceeded) {
 				return fmt.Errorf("handlers still running after %s were cancelled, their tasks left to be delivered again: %w", workerDrain, err)
 			}
 			return err
-		})
-	}
-
-	fmt.Fprintf(stdout, "stepwise dev\n")
-	fmt.Fprintf(stdout, "  HTTP:    %s/  (UI; REST %s/v1/; AWS endpoint: aws stepfunctions --endpoint-url %s)\n", httpURL, httpURL, httpURL)
-	fmt.Fprintf(stdout, "  gRPC:    %s\n", hostPort(grpcLn.Addr(), cfg.GRPCAddr))
-	fmt.Fprintf(stdout, "  NATS:    %s\n", natsDesc)
-	fmt.Fprintf(stdout, "  namespace: %s  (workers in other processes: STEPWISE_NAMESPACE=%s)\n", ns, ns)
-	fmt.Fprintf(stdout, "  store:   %s\n", storeDesc)
-	if cfg.Workers {
-		fmt.Fprintf(stdout, "  workers: %s\n", strings.Join(names, ", "))
-	} else {
-		fmt.Fprintf(stdout, "  workers: none (--workers=false)\n")
-	}
-	fmt.Fprintf(stdout, "ready\n")
-
-	err = g.wait(ctx)
-	shutdown(log, stdout, g, &cl, cancel, hs, gs)
-	return err
-}
-
-// shutdown stops a process's components within shutdownBudget of its
-// call: cancel ends their context, the HTTP and gRPC servers stop taking
-// requests and finish those in flight, and whatever still runs after
-// componentBudget is abandoned; then the closers run until the budget
-// ends. It logs what it abandoned and prints how long it took.
-func shutdown(log *slog.Logger, stdout io.Writer, g *group, cl *closers, cancel func(), hs *http.Server, gs *grpc.Server) {
-	began := time.Now()
-	log.Info("shutting down", "budget", shutdownBudget)
-	cancel()
-	sctx, scancel := context.WithDeadline(context.Background(), began.Add(componentBudget))
-	defer scancel()
-	g.start("http requests", func() error {
-		if err := hs.Shutdown(sctx); err != nil {
-			_ = hs.Close()
 		}
-		return nil
-	})
-	g.start("grpc calls", func() error { stopGRPC(sctx, gs); return nil })
-	running := g.drain(began.Add(componentBudget))
-	unclosed := cl.close(began.Add(shutdownBudget))
-	*cl = closers{}
-	took := time.Since(began).Round(time.Millisecond)
-	if len(running) > 0 || len(unclosed) > 0 {
-		log.Warn("shutdown abandoned what had not stopped", "running", running, "not_closed", unclosed, "after", took)
 	}
-	fmt.Fprintf(stdout, "stopped in %s\n", took)
+
+	return serve(ctx, serveConfig{
+		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch, Workers: runWorkers,
+		Region: cfg.Region, Account: cfg.Account, FrontDoor: cfg.FrontDoor,
+		HTTP: httpLn, GRPC: grpcLn, Objects: s3h,
+		Ready: func(_, grpcAddr net.Addr) {
+			fmt.Fprintf(stdout, "stepwise dev\n")
+			fmt.Fprintf(stdout, "  HTTP:    %s/  (UI; REST %s/v1/; AWS endpoint: aws stepfunctions --endpoint-url %s)\n", httpURL, httpURL, httpURL)
+			fmt.Fprintf(stdout, "  gRPC:    %s\n", hostPort(grpcAddr, cfg.GRPCAddr))
+			fmt.Fprintf(stdout, "  NATS:    %s\n", natsDesc)
+			fmt.Fprintf(stdout, "  namespace: %s  (workers in other processes: STEPWISE_NAMESPACE=%s)\n", ns, ns)
+			fmt.Fprintf(stdout, "  store:   %s\n", storeDesc)
+			fmt.Fprintf(stdout, "  S3:      %s\n", s3Desc)
+			if cfg.Workers {
+				fmt.Fprintf(stdout, "  workers: %s\n", strings.Join(names, ", "))
+			} else {
+				fmt.Fprintf(stdout, "  workers: none (--workers=false)\n")
+			}
+			fmt.Fprintf(stdout, "ready\n")
+		},
+	}, &cl, stdout)
 }
 
 // newNATSEngine returns an engine whose tasks go to workers over NATS
 // (dispatch/nats), and the function that applies the workers' results
-// until its ctx ends, in the NATS namespace ns (see natsNamespace).
+// until its ctx ends, in the NATS namespace ns (see natsNamespace), failing
+// tasks no worker serves after unserved (0: never).
 // `stepwise dev` and `stepwise server --nats` share it.
-func newNATSEngine(ctx context.Context, nc *nats.Conn, ns string, cfg engine.Config) (*engine.Engine, func(context.Context) error, error) {
-	d, err := natsdispatch.New(ctx, nc, natsdispatch.Config{Logger: cfg.Logger, Namespace: ns, Store: cfg.Store})
+func newNATSEngine(ctx context.Context, nc *nats.Conn, ns string, unserved time.Duration, cfg engine.Config, obs *observability) (*engine.Engine, func(context.Context) error, error) {
+	d, err := natsdispatch.New(ctx, nc, obs.dispatchConfig(natsdispatch.Config{Logger: cfg.Logger, Namespace: ns, Store: cfg.Store, UnservedTimeout: unserved}))
 	if err != nil {
 		return nil, nil, err
 	}
 	cfg.Dispatcher = d
-	eng, err := engine.New(cfg)
+	eng, err := engine.New(obs.engineConfig(cfg))
 	if err != nil {
 		return nil, nil, err
 	}

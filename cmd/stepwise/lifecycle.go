@@ -58,32 +58,36 @@ func listenError(addr, flagName string, err error) error {
 }
 
 // group runs a process's long-running components, each in a goroutine of
-// its own, and stops them within a bound. Only the goroutine that made it
-// calls its methods.
+// its own and in a stage (serve's stages), and stops them stage by stage
+// within a bound. Only the goroutine that made it calls its methods.
 type group struct {
 	log     *slog.Logger
 	done    chan ended
-	running []string // names of the components not yet ended, with repeats
+	running []running // the components not yet ended
 }
 
+type running struct{ stage, name string }
+
 type ended struct {
-	name string
-	err  error
+	running
+	err error
 }
 
 func newGroup(log *slog.Logger) *group {
 	return &group{log: log, done: make(chan ended, 16)}
 }
 
-// start runs f in a goroutine as the component called name. f must return
-// once the context the caller gave it ends, or once it is told to stop.
-func (g *group) start(name string, f func() error) {
-	g.running = append(g.running, name)
-	go func() { g.done <- ended{name, f()} }()
+// start runs f in a goroutine as the component called name, of stage. f
+// must return once the context the caller gave it ends, or once it is
+// told to stop.
+func (g *group) start(stage, name string, f func() error) {
+	r := running{stage, name}
+	g.running = append(g.running, r)
+	go func() { g.done <- ended{r, f()} }()
 }
 
 func (g *group) ended(e ended) {
-	if i := slices.Index(g.running, e.name); i >= 0 {
+	if i := slices.Index(g.running, e.running); i >= 0 {
 		g.running = slices.Delete(g.running, i, i+1)
 	}
 }
@@ -103,12 +107,12 @@ func (g *group) wait(ctx context.Context) error {
 	}
 }
 
-// drain waits until every component has ended or deadline passes, and
-// returns the names of those still running then.
-func (g *group) drain(deadline time.Time) []string {
+// drain waits until every component of stage has ended or deadline
+// passes, and returns the names of those still running then.
+func (g *group) drain(stage string, deadline time.Time) []string {
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	for len(g.running) > 0 {
+	for g.left(stage) != nil {
 		select {
 		case e := <-g.done:
 			g.ended(e)
@@ -116,10 +120,21 @@ func (g *group) drain(deadline time.Time) []string {
 				g.log.Warn("component stopped with an error", "component", e.name, "error", e.err)
 			}
 		case <-timer.C:
-			return slices.Clone(g.running)
+			return g.left(stage)
 		}
 	}
 	return nil
+}
+
+// left returns the names of stage's components still running.
+func (g *group) left(stage string) []string {
+	var names []string
+	for _, r := range g.running {
+		if r.stage == stage {
+			names = append(names, r.name)
+		}
+	}
+	return names
 }
 
 // closers are what a process closes last, in the reverse of the order

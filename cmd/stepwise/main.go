@@ -9,53 +9,92 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
-const usage = `usage:
-  stepwise dev [flags]                         one process for development: SQLite, embedded NATS, APIs, UI, example workers (stepwise dev -h)
-  stepwise server [flags]                      run the engine and the APIs on PostgreSQL and NATS (stepwise server -h)
-  stepwise bench [flags]                       measure throughput and latency of a workload (stepwise bench -h)
-  stepwise migrate [-db URL]                   apply the database migrations
-  stepwise healthcheck [URL]                   exit 0 when URL (default http://localhost:8080/healthz) answers 200
-  stepwise validate <definition.json>          report every problem in a definition
-  stepwise run <definition.json> [input-json]  run a definition in memory (tasks echo their input)
-  stepwise machine|start|describe|list|history|stop|task ...
-                                               talk to a server (stepwise help for the client commands)
-`
+// command is one of the binary's commands other than the client commands
+// (clientCommands): its name, its arguments and flags as the help shows
+// them, what it does, and what runs it with the arguments after the name.
+type command struct {
+	name, flags, help string
+	run               func(args []string, stdout, stderr io.Writer) int
+}
+
+// commands are the commands, in the order the help lists them (set by
+// init: validate's and run's usage errors print the help made from it).
+var commands []command
+
+func init() {
+	commands = []command{
+		{"dev", "[flags]", "one process for development: SQLite, embedded NATS, APIs, UI, example workers (stepwise dev -h)", cmdDev},
+		{"server", "[flags]", "run the engine and the APIs on PostgreSQL and NATS (stepwise server -h)", cmdServer},
+		{"bench", "[flags]", "measure throughput and latency of a workload (stepwise bench -h)", cmdBench},
+		{"migrate", "[-db URL]", "apply the database migrations", cmdMigrate},
+		{"healthcheck", "[URL]", "exit 0 when URL (default http://localhost:8080/healthz) answers 200",
+			func(args []string, _, stderr io.Writer) int { return cmdHealthcheck(args, stderr) }},
+		{"validate", "<definition.json>", "report every problem in a definition", local("validate")},
+		{"run", "<definition.json> [input-json]", "run a definition in memory (tasks echo their input)", local("run")},
+	}
+}
+
+// local runs runLocal's verb.
+func local(verb string) func([]string, io.Writer, io.Writer) int {
+	return func(args []string, stdout, stderr io.Writer) int {
+		return runLocal(append([]string{verb}, args...), stdout, stderr)
+	}
+}
+
+// usage returns the binary's help, from commands and clientCommands'
+// groups.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage:\n")
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %-45s%s\n", "stepwise "+cmd.name+" "+cmd.flags, cmd.help)
+	}
+	var groups []string
+	for _, cmd := range clientCommands {
+		if g, _, _ := strings.Cut(cmd.name, " "); !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	fmt.Fprintf(&b, "  stepwise %s ...\n  %-45stalk to a server (stepwise help for the client commands)\n", strings.Join(groups, "|"), "")
+	return b.String()
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "dev":
-			return cmdDev(args[1:], stdout, stderr)
-		case "server":
-			return cmdServer(args[1:], stdout, stderr)
-		case "bench":
-			return cmdBench(args[1:], stdout, stderr)
-		case "migrate":
-			return cmdMigrate(args[1:], stdout, stderr)
-		case "healthcheck":
-			return cmdHealthcheck(args[1:], stderr)
-		case "machine", "start", "describe", "list", "history", "stop", "task":
-			return runClient(args, os.Stdin, stdout, stderr)
-		case "help", "-h", "--help":
-			fmt.Fprint(stdout, usage+"\n"+cliUsage)
-			return 0
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage())
+		return 2
+	}
+	switch name := args[0]; {
+	case name == "help" || name == "-h" || name == "--help":
+		fmt.Fprint(stdout, usage()+"\n"+cliUsage)
+		return 0
+	case isClientCommand(name):
+		return runClient(args, os.Stdin, stdout, stderr)
+	default:
+		for _, cmd := range commands {
+			if cmd.name == name {
+				return cmd.run(args[1:], stdout, stderr)
+			}
 		}
 	}
-	return runLocal(args, stdout, stderr)
+	fmt.Fprint(stderr, usage())
+	return 2
 }
 
 // runLocal runs the verbs that need no server: validate and run.
 func runLocal(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 2 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
 	def, err := os.ReadFile(args[1])
@@ -73,6 +112,9 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "validate":
+		for _, d := range statelang.Warnings(def) {
+			fmt.Fprintf(stderr, "%s: %s: warning: %s (%s)\n", args[1], d.Location, d.Message, d.Code)
+		}
 		fmt.Fprintf(stdout, "%s: valid (%d states)\n", args[1], len(m.States))
 		return 0
 	case "run":
@@ -102,6 +144,6 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 		}
 		return 3
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, usage())
 	return 2
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -15,11 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 
-	"github.com/stepwise-dev/stepwise/api"
-	"github.com/stepwise-dev/stepwise/api/scheduler"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/postgres"
-	"github.com/stepwise-dev/stepwise/ui"
 )
 
 // serverConfig is every setting of `stepwise server`, from flags with
@@ -35,7 +33,10 @@ type serverConfig struct {
 	Account   string
 	AuthToken string
 	Poll      time.Duration
+	Unserved  time.Duration
 	FrontDoor frontDoorConfig
+	HTTPTask  httpTaskConfig
+	Objects   objectsConfig
 }
 
 func env(name, def string) string {
@@ -64,6 +65,12 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
+// unservedFlag defines --unserved-task-timeout on fs with default def.
+func unservedFlag(fs *flag.FlagSet, p *time.Duration, def time.Duration) {
+	fs.DurationVar(p, "unserved-task-timeout", envDuration("STEPWISE_UNSERVED_TASK_TIMEOUT", def),
+		"how long a task may wait while no worker serves its name (a typo in a function name, no worker running) before it fails with Lambda.ResourceNotFoundException or States.TaskFailed; 0: it waits until its TimeoutSeconds (STEPWISE_UNSERVED_TASK_TIMEOUT)")
+}
+
 // serverFlags defines the server's flags on fs. Each flag's default comes
 // from its STEPWISE_* variable, so flags win over the environment.
 func serverFlags(fs *flag.FlagSet) *serverConfig {
@@ -78,7 +85,10 @@ func serverFlags(fs *flag.FlagSet) *serverConfig {
 	fs.StringVar(&c.Account, "account", env("STEPWISE_ACCOUNT", "111111111111"), "account id in ARNs (STEPWISE_ACCOUNT)")
 	fs.StringVar(&c.AuthToken, "auth-token", env("STEPWISE_AUTH_TOKEN", ""), "bearer token the APIs require; empty: no authentication (STEPWISE_AUTH_TOKEN)")
 	fs.DurationVar(&c.Poll, "poll", envDuration("STEPWISE_POLL_INTERVAL", time.Second), "how often due timers and lost tasks are looked for (STEPWISE_POLL_INTERVAL)")
+	unservedFlag(fs, &c.Unserved, 60*time.Second)
 	frontDoorFlags(fs, &c.FrontDoor, true)
+	httpTaskFlags(fs, &c.HTTPTask)
+	objectsFlags(fs, &c.Objects, false)
 	return c
 }
 
@@ -140,8 +150,16 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 	}
 	cl.add("database pool", pool.Close)
 	ecfg := engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}
+	if ecfg, err = withHTTPTask(ecfg, cfg.HTTPTask); err != nil {
+		return err
+	}
+	ecfg.Services = append(ecfg.Services, cfg.Objects.services()...)
+	obs, err := newObservability(ctx, &cl)
+	if err != nil {
+		return err
+	}
 	var eng *engine.Engine
-	runDispatch := func(ctx context.Context) error { <-ctx.Done(); return nil }
+	var runDispatch func(context.Context) error // nil without NATS
 	if cfg.NATS != "" {
 		nc, err := nats.Connect(cfg.NATS, nats.Name("stepwise server"), nats.MaxReconnects(-1))
 		if err != nil {
@@ -153,32 +171,20 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 			return err
 		}
 		log.Info("NATS namespace (give workers STEPWISE_NAMESPACE)", "namespace", ns)
-		if eng, runDispatch, err = newNATSEngine(ctx, nc, ns, ecfg); err != nil {
+		if eng, runDispatch, err = newNATSEngine(ctx, nc, ns, cfg.Unserved, ecfg, obs); err != nil {
 			return err
 		}
-	} else if eng, err = engine.New(ecfg); err != nil {
+	} else if eng, err = engine.New(obs.engineConfig(ecfg)); err != nil {
 		return err
 	}
-	sched := scheduler.New(scheduler.Config{Store: st, Engine: eng, Region: cfg.Region, Account: cfg.Account, Logger: log}) // EventBridge Scheduler API and loop
-	srv, err := api.New(api.Config{Engine: eng, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, Logger: log, UI: ui.Handler(), Schedules: sched})
-	if err != nil {
-		return err
-	}
-	handler, err := srv.HTTPHandler(ctx)
-	if err != nil {
-		return err
-	}
-	hs, gs, httpLn, grpcLn := apiServers(srv, handler, httpLn, grpcLn, cfg.FrontDoor)
-	g := newGroup(log)
-	g.start("http", func() error { return ignoreClosed(hs.Serve(httpLn)) })
-	g.start("grpc", func() error { return gs.Serve(grpcLn) })
-	g.start("engine", func() error { return eng.Run(ctx) })
-	g.start("dispatcher", func() error { return runDispatch(ctx) })
-	g.start("schedules", func() error { return sched.Run(ctx) })
-	fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpLn.Addr(), grpcLn.Addr())
-	err = g.wait(ctx)
-	shutdown(log, stdout, g, &cl, cancel, hs, gs)
-	return err
+	return serve(ctx, serveConfig{
+		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch,
+		Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, FrontDoor: cfg.FrontDoor,
+		HTTP: httpLn, GRPC: grpcLn,
+		Ready: func(httpAddr, grpcAddr net.Addr) {
+			fmt.Fprintf(stdout, "stepwise server\n  HTTP (REST /v1/, AWS endpoint, UI): http://%s/\n  gRPC: %s\n", httpAddr, grpcAddr)
+		},
+	}, &cl, stdout)
 }
 
 // cmdMigrate runs `stepwise migrate`: applies the database migrations.

@@ -12,9 +12,9 @@ import (
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/examples/approval"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 // TestApproval runs the callback example end to end: an engine on SQLite

@@ -11,9 +11,9 @@ import (
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	fanout "github.com/stepwise-dev/stepwise/examples/map-fanout"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 // TestFanout runs the example end to end: an engine on SQLite, an embedded

@@ -2,6 +2,7 @@ import { TokenPrompt } from './components/TokenPrompt'
 import { ExecutionPage } from './pages/ExecutionPage'
 import { ExecutionsList } from './pages/ExecutionsList'
 import { MachinePage, MachinesPage } from './pages/Machines'
+import { SchedulePage, SchedulesPage } from './pages/Schedules'
 import { Link, paths, useLocation } from './router'
 
 export function App() {
@@ -11,9 +12,12 @@ export function App() {
   if ((m = path.match(/^\/executions\/(.+)$/))) page = <ExecutionPage key={m[1]} arn={decodeURIComponent(m[1])} />
   else if ((m = path.match(/^\/state-machines\/(.+)$/))) page = <MachinePage key={m[1]} name={decodeURIComponent(m[1])} />
   else if (path === '/state-machines') page = <MachinesPage />
+  else if ((m = path.match(/^\/scheduler\/([^/]+)\/([^/]+)$/)))
+    page = <SchedulePage key={m[0]} group={decodeURIComponent(m[1])} name={decodeURIComponent(m[2])} />
+  else if (path === '/scheduler') page = <SchedulesPage />
   else if (path === '/' || path === '/executions') page = <ExecutionsPage />
   else page = <div className="page">Not found.</div>
-  const section = path.startsWith('/state-machines') ? 'machines' : 'executions'
+  const section = path.startsWith('/state-machines') ? 'machines' : path.startsWith('/scheduler') ? 'schedules' : 'executions'
   return (
     <div className="app">
       <header className="top">
@@ -26,6 +30,9 @@ export function App() {
           </Link>
           <Link to={paths.machines()} className={section === 'machines' ? 'active' : ''}>
             State machines
+          </Link>
+          <Link to={paths.schedules()} className={section === 'schedules' ? 'active' : ''}>
+            Schedules
           </Link>
         </nav>
       </header>

@@ -292,3 +292,80 @@ export async function updateStateMachine(name: string, definition: string): Prom
   const r = await call<Raw>('PUT', '/v1/state-machines/' + enc(name), { definition })
   return toMachine(r.stateMachine)
 }
+
+// Schedules (ScheduleService, /v1/schedules).
+
+export interface Schedule {
+  arn: string
+  name: string
+  group: string
+  description: string
+  expression: string
+  timezone: string
+  state: 'ENABLED' | 'DISABLED' | 'UNSPECIFIED'
+  flexibleWindowMinutes: number
+  targetArn: string
+  input: string
+  catchUp: string
+  startDate?: string
+  endDate?: string
+  created?: string
+  modified?: string
+}
+
+export interface ScheduleTick {
+  time: string
+  executionArn: string
+  error: string
+  attempts: number
+  fired?: string
+}
+
+function toSchedule(r: Raw): Schedule {
+  return {
+    arn: str(r?.arn),
+    name: str(r?.name),
+    group: str(r?.group),
+    description: str(r?.description),
+    expression: str(r?.expression),
+    timezone: str(r?.timezone),
+    state: (str(r?.state).replace(/^SCHEDULE_STATE_/, '') || 'UNSPECIFIED') as Schedule['state'],
+    flexibleWindowMinutes: Number(r?.flexibleWindowMinutes ?? 0),
+    targetArn: str(r?.target?.arn),
+    input: str(r?.target?.input),
+    catchUp: str(r?.catchUp),
+    startDate: time(r?.startDate),
+    endDate: time(r?.endDate),
+    created: time(r?.created),
+    modified: time(r?.modified),
+  }
+}
+
+export async function listSchedules(pageToken = ''): Promise<{ items: Schedule[]; next: string }> {
+  const r = await call<Raw>('GET', '/v1/schedules' + query({ pageSize: 100, pageToken }))
+  return { items: (r.schedules ?? []).map(toSchedule), next: str(r.nextPageToken) }
+}
+
+export async function getSchedule(
+  group: string,
+  name: string,
+): Promise<{ schedule: Schedule; next: string[]; recent: ScheduleTick[] }> {
+  const r = await call<Raw>('GET', '/v1/schedules/' + enc(group) + '/' + enc(name))
+  return {
+    schedule: toSchedule(r.schedule),
+    next: (r.nextTicks ?? []).map((t: unknown) => time(t) ?? ''),
+    recent: (r.recentTicks ?? []).map((t: Raw) => ({
+      time: time(t?.time) ?? '',
+      executionArn: str(t?.executionArn),
+      error: str(t?.error),
+      attempts: Number(t?.attempts ?? 0),
+      fired: time(t?.fired),
+    })),
+  }
+}
+
+/** The state machine a schedule target ARN names (a version or alias qualifier dropped). */
+export function targetMachine(arn: string): string {
+  const m = arn.match(/:stateMachine:([^:]+)/)
+  return m ? m[1] : ''
+}

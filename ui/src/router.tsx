@@ -35,4 +35,6 @@ export const paths = {
   machine: (name: string) => '/state-machines/' + encodeURIComponent(name),
   executions: () => '/executions',
   execution: (arn: string) => '/executions/' + encodeURIComponent(arn),
+  schedules: () => '/scheduler',
+  schedule: (group: string, name: string) => '/scheduler/' + encodeURIComponent(group) + '/' + encodeURIComponent(name),
 }

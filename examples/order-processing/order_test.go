@@ -1,17 +1,17 @@
-package main
+package order_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/internal/natstest"
+	order "github.com/stepwise-dev/stepwise/examples/order-processing"
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
 // TestOrderProcessingEndToEnd runs the seed's order machine on the durable
@@ -20,10 +20,6 @@ import (
 // through ValidationError's Catch; a payment over the limit fails the
 // execution with the callback's PaymentFailed.
 func TestOrderProcessingEndToEnd(t *testing.T) {
-	def, err := os.ReadFile("../order.asl.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	srv := natstest.Start(t)
 	st, _ := pgtest.Store(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -46,15 +42,15 @@ func TestOrderProcessingEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pay := &Payments{NC: wnc}
-	Register(w, pay)
+	pay := &order.Payments{NC: wnc}
+	order.Register(w, pay.Start)
 	wctx, wcancel := context.WithCancel(ctx)
 	defer wcancel()
 	if err := w.Start(wctx); err != nil {
 		t.Fatal(err)
 	}
 
-	if _, err := eng.CreateStateMachine(ctx, "order-processing", string(def), "arn:aws:iam::123456789012:role/orders"); err != nil {
+	if _, err := eng.CreateStateMachine(ctx, "order-processing", order.Definition, "arn:aws:iam::123456789012:role/orders"); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -1,0 +1,150 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+// Observe returns st watched by m and t: give the result to
+// engine.Config.Store (and only there; other users keep st). Every group
+// commit it makes is reported to m (and, when t is not nil, to t) after it
+// committed, and every timer claim with how late the timers were. A nil m
+// or t reports nothing of its kind; with both nil st is returned as it is.
+//
+// The wrapper keeps the optional engine.TaskStore of st.
+func Observe(st engine.Store, m *Metrics, t *Tracer) engine.Store {
+	if m == nil && t == nil {
+		return st
+	}
+	o := &observed{Store: st, m: m, t: t}
+	if ts, ok := st.(engine.TaskStore); ok {
+		return observedTasks{o, ts}
+	}
+	return o
+}
+
+type observed struct {
+	engine.Store
+	m *Metrics
+	t *Tracer
+}
+
+// observedTasks is an observed store that keeps engine.TaskStore.
+type observedTasks struct {
+	*observed
+	engine.TaskStore
+}
+
+// ClaimDueTimers observes how late each claimed timer is.
+func (o *observed) ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Timer, error) {
+	ts, err := o.Store.ClaimDueTimers(ctx, now, lease, limit)
+	if o.m != nil {
+		for _, t := range ts {
+			o.m.timerLag.Observe(max(now.Sub(t.FireAt), 0).Seconds())
+		}
+	}
+	return ts, err
+}
+
+// CommitGroup reports what a committed group wrote.
+func (o *observed) CommitGroup(ctx context.Context, g *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	start := time.Now()
+	var (
+		w  *engine.GroupWrite
+		xs map[int64]*engine.Execution
+	)
+	res, err := o.Store.CommitGroup(ctx, g, func(m map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+		gw, err := decide(m)
+		w, xs = gw, m
+		return gw, err
+	})
+	if o.m != nil {
+		result := "ok"
+		switch {
+		case errors.Is(err, engine.ErrConflict):
+			result = "conflict"
+		case err != nil:
+			result = "error"
+		}
+		o.m.commitTime.WithLabelValues(result).Observe(time.Since(start).Seconds())
+	}
+	if err != nil || w == nil {
+		return res, err
+	}
+	c := committed{g: g, xs: xs, w: w}
+	if o.m != nil {
+		o.m.committed(&c)
+	}
+	if o.t != nil {
+		o.t.committed(&c)
+	}
+	return res, err
+}
+
+// committed is one group commit as the observers see it.
+type committed struct {
+	g  *engine.Group
+	xs map[int64]*engine.Execution
+	w  *engine.GroupWrite
+}
+
+// execution returns the row of a mutation's execution: the one the group
+// loaded, or the start the store inserted.
+func (c *committed) execution(m *engine.Mutation) *engine.Execution {
+	if x := c.xs[m.ExecutionID]; x != nil {
+		return x
+	}
+	for _, x := range c.g.Starts {
+		if x.ID == m.ExecutionID {
+			return x
+		}
+	}
+	return nil
+}
+
+// committed counts what one group wrote.
+func (m *Metrics) committed(c *committed) {
+	w := c.w
+	m.batchSize.Observe(float64(len(w.Mutations) + len(w.Confirmed) + len(w.Started) + len(w.Heartbeats)))
+	m.tasks.mu.Lock()
+	defer m.tasks.mu.Unlock()
+	for _, mu := range w.Mutations {
+		machine := ""
+		var startDate time.Time
+		if x := c.execution(mu); x != nil {
+			machine, startDate = x.StateMachine, x.StartDate
+		}
+		if mu.Version == 0 {
+			m.started.WithLabelValues(machine).Inc()
+		}
+		for i := range mu.Events {
+			if typ, ok := strings.CutSuffix(mu.Events[i].Type, "StateEntered"); ok {
+				m.transitions.WithLabelValues(machine, typ).Inc()
+			}
+		}
+		for i := range mu.NewTasks {
+			t := &mu.NewTasks[i]
+			m.scheduled.WithLabelValues(t.Resource).Inc()
+			at := t.CreatedAt
+			if at.IsZero() {
+				at = w.Now
+			}
+			m.tasks.add(t.Token, taskStart{resource: t.Resource, at: at})
+		}
+		for _, u := range mu.CloseTasks {
+			if s, ok := m.tasks.take(u.Token); ok {
+				m.taskLatency.WithLabelValues(s.resource, u.Status).Observe(max(w.Now.Sub(s.at), 0).Seconds())
+			}
+		}
+		if mu.Terminal {
+			m.finished.WithLabelValues(machine, mu.Status).Inc()
+			if !startDate.IsZero() {
+				m.duration.WithLabelValues(machine, mu.Status).Observe(max(mu.StopDate.Sub(startDate), 0).Seconds())
+			}
+		}
+	}
+}
