@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -46,12 +47,29 @@ func (ns Namespace) WorkerBucketConfig() jetstream.KeyValueConfig {
 }
 
 // EnsureWorkerBucket creates WorkerBucket, or updates it to
-// WorkerBucketConfig, and returns it. Workers and engines both call it.
+// WorkerBucketConfig when it differs, and returns it. Workers and engines
+// both call it (an update that changes nothing is not sent: see
+// ensureStream).
 func (ns Namespace) EnsureWorkerBucket(ctx context.Context, js jetstream.JetStream) (jetstream.KeyValue, error) {
 	if err := ns.Validate(); err != nil {
 		return nil, err
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, ns.WorkerBucketConfig())
+	cfg := ns.WorkerBucketConfig()
+	kv, err := js.KeyValue(ctx, cfg.Bucket)
+	switch {
+	case err == nil:
+		st, err := kv.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("ensure bucket %s: %w", cfg.Bucket, err)
+		}
+		if have := st.Config(); have.Description == cfg.Description && have.History == cfg.History &&
+			have.TTL == cfg.TTL && have.Storage == cfg.Storage && have.Replicas == cfg.Replicas {
+			return kv, nil
+		}
+	case !errors.Is(err, jetstream.ErrBucketNotFound):
+		return nil, fmt.Errorf("ensure bucket %s: %w", cfg.Bucket, err)
+	}
+	kv, err = js.CreateOrUpdateKeyValue(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ensure bucket %s: %w", ns.WorkerBucket(), err)
 	}

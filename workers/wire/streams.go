@@ -3,7 +3,9 @@ package wire
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -82,18 +84,46 @@ func (ns Namespace) ResultConsumerConfig() jetstream.ConsumerConfig {
 }
 
 // EnsureStreams creates TaskStream and ResultStream, or updates them to
-// TaskStreamConfig and ResultStreamConfig. The engine and the workers both
-// call it at start, so either may start first.
+// TaskStreamConfig and ResultStreamConfig when they differ. The engine and
+// the workers both call it at start, so either may start first.
 func (ns Namespace) EnsureStreams(ctx context.Context, js jetstream.JetStream) error {
 	if err := ns.Validate(); err != nil {
 		return err
 	}
 	for _, cfg := range []jetstream.StreamConfig{ns.TaskStreamConfig(), ns.ResultStreamConfig()} {
-		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+		if err := ensureStream(ctx, js, cfg); err != nil {
 			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
 		}
 	}
 	return nil
+}
+
+// ensureStream creates the stream cfg names, or updates it to cfg when a
+// field cfg sets differs. An update that changes nothing is not sent:
+// besides costing a round trip, nats-server applies a stream update
+// without holding the lock its consumer creation reads under (a data race
+// in v2.15), and every engine and worker calls this at start and after a
+// reconnect while others create consumers on the same stream.
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) error {
+	s, err := js.Stream(ctx, cfg.Name)
+	switch {
+	case err == nil:
+		if streamConfigHolds(&s.CachedInfo().Config, &cfg) {
+			return nil
+		}
+	case !errors.Is(err, jetstream.ErrStreamNotFound):
+		return err
+	}
+	_, err = js.CreateOrUpdateStream(ctx, cfg)
+	return err
+}
+
+// streamConfigHolds reports whether the stream configuration have already
+// has every field want sets (the server fills in the others).
+func streamConfigHolds(have, want *jetstream.StreamConfig) bool {
+	return have.Description == want.Description && slices.Equal(have.Subjects, want.Subjects) &&
+		have.Retention == want.Retention && have.Storage == want.Storage && have.Discard == want.Discard &&
+		have.Duplicates == want.Duplicates && have.Replicas == want.Replicas
 }
 
 // EnsureTaskConsumer creates or updates the consumer TaskConsumerConfig(name,

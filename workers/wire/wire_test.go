@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stepwise-dev/stepwise/workers/natstest"
@@ -277,5 +278,67 @@ func TestNamespacesIsolated(t *testing.T) {
 	}
 	if _, err := js.Stream(ctx, wire.Namespace("gone").TaskStream()); !wire.IsMissing(err) {
 		t.Errorf("js.Stream(missing) = %v; want IsMissing", err)
+	}
+}
+
+// TestEnsureSendsNoNeedlessUpdate: EnsureStreams and EnsureWorkerBucket on
+// streams that already have their configuration send no update (an update
+// races with consumer creation inside nats-server), and put back a
+// configuration someone changed.
+func TestEnsureSendsNoNeedlessUpdate(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	nc := srv.Connect(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ns := wire.DefaultNamespace
+	if err := ns.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ns.EnsureWorkerBucket(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	// The stream update requests, as the server receives them.
+	obs := srv.Connect(t)
+	updates := make(chan *nats.Msg, 64)
+	if _, err := obs.ChanSubscribe("$JS.API.STREAM.UPDATE.>", updates); err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := ns.EnsureStreams(ctx, js); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ns.EnsureWorkerBucket(ctx, js); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := ns.TaskStreamConfig()
+	cfg.Description = "changed by hand"
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := ns.EnsureStreams(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := js.Stream(ctx, ns.TaskStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.CachedInfo().Config.Description; got != ns.TaskStreamConfig().Description {
+		t.Errorf("task stream description after EnsureStreams = %q; want %q back", got, ns.TaskStreamConfig().Description)
+	}
+	// The hand update and EnsureStreams' repair: two.
+	if n := len(updates); n != 2 {
+		t.Errorf("stream updates sent = %d; want 2 (the hand change and its repair, none for the unchanged ensures)", n)
 	}
 }
