@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/stepwise-dev/stepwise/statelang"
 )
@@ -75,6 +76,34 @@ func childName(token string) string {
 	h[6] = h[6]&0x0f | 0x50
 	h[8] = h[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// childStarts bounds how many child executions one dispatch starts at
+// once.
+const childStarts = 64
+
+// startChildren starts the child executions of tasks (a distributed Map
+// launches up to MaxConcurrency of them in one decision) concurrently, at
+// most childStarts at once, so that their starts share group commits
+// instead of waiting for one commit each; it returns when every start is
+// done.
+func (e *Engine) startChildren(ctx context.Context, tasks []Task) {
+	if len(tasks) <= 1 {
+		for _, t := range tasks {
+			e.startChild(ctx, t)
+		}
+		return
+	}
+	sem := make(chan struct{}, childStarts)
+	var wg sync.WaitGroup
+	for _, t := range tasks {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			e.startChild(ctx, t)
+		})
+	}
+	wg.Wait()
 }
 
 // startChild starts the child execution of task t (the engine is that

@@ -329,7 +329,10 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	if err != nil {
 		return nil, err
 	}
-	if in.Version > 0 { // machine() may answer from its cache: is the machine still there?
+	// machine() may answer from its cache: is the machine still there? A
+	// distributed Map's iterations run their parent's version even if the
+	// machine is deleted meanwhile, as the parent itself runs on.
+	if in.Version > 0 && !(in.Parent != nil && strings.Contains(in.StateMachine, "/")) {
 		base, _, _ := strings.Cut(in.StateMachine, "/") // a distributed Map's children: its machine
 		latest, err := e.store.GetStateMachine(ctx, base, 0)
 		if err != nil {
@@ -396,13 +399,15 @@ func (e *Engine) afterCommit(ctx context.Context, d *Decision) {
 
 func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
 	e.acts.wake(tasks)
+	var children []Task
 	for _, t := range tasks {
 		if childModeOf(t.Resource).child {
-			e.startChild(ctx, t) // the engine is the worker of child executions
+			children = append(children, t) // the engine is the worker of child executions
 		} else if svc := e.services.of(t.Resource); svc != nil {
 			e.runService(ctx, svc, t)
 		}
 	}
+	e.startChildren(ctx, children)
 	if e.cfg.Dispatcher == nil {
 		return
 	}
