@@ -227,12 +227,17 @@ func (e *Engine) notifyParent(ctx context.Context, c *Execution) {
 	if c.ParentToken == "" || c.Status == StatusRunning {
 		return
 	}
-	t, _, err := e.store.GetTask(ctx, c.ParentToken)
-	if err != nil {
-		e.cfg.Logger.Warn("reading a child's parent task", "execution_arn", c.ARN, "error", err)
-		return // the maintenance loop tries again
+	resource := childResource // a distributed Map's iteration: no need to read the task
+	if _, _, ok := splitMapMachine(c.StateMachine); !ok {
+		t, _, err := e.store.GetTask(ctx, c.ParentToken)
+		if err != nil {
+			e.cfg.Logger.Warn("reading a child's parent task", "execution_arn", c.ARN, "error", err)
+			return // the maintenance loop tries again
+		}
+		resource = t.Resource
 	}
-	mode := childModeOf(t.Resource)
+	mode := childModeOf(resource)
+	var err error
 	if !mode.sync {
 		return
 	}
