@@ -17,6 +17,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/stepwise-dev/stepwise/internal/bench"
+	"github.com/stepwise-dev/stepwise/services/objects"
 )
 
 const benchUsage = `usage: stepwise bench [flags]
@@ -120,11 +121,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var (
-		target   bench.Target
-		handlers = &bench.HandlerClock{}
-		tokens   = bench.NewMailbox[string]()
-		probe    = &bench.Probe{DB: *db, EnginePID: *serverPID}
-		where    string
+		target    bench.Target
+		handlers  = &bench.HandlerClock{}
+		tokens    = bench.NewMailbox[string]()
+		probe     = &bench.Probe{DB: *db, EnginePID: *serverPID}
+		where     string
+		dmapStore objects.Store // the dmap workloads' object store, in process
 	)
 	if *server == "" {
 		if *db == "" {
@@ -132,12 +134,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		lcfg := bench.LocalConfig{DB: *db, Schema: *schema, Keep: *keep, MaxConns: *conns, WorkerConcurrency: *workerConc, Logger: log}
-		if svc, closeObjects, err := dmapObjects(ctx, loads); err != nil {
+		if st, closeObjects, err := dmapObjects(ctx, loads); err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1
-		} else if svc != nil {
+		} else if st != nil {
 			defer closeObjects()
-			lcfg.Services = append(lcfg.Services, svc)
+			dmapStore = st
+			lcfg.Services = append(lcfg.Services, objects.NewReaderService(st), objects.NewWriterService(st))
 		}
 		if *observe {
 			var cl closers
@@ -229,6 +232,15 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			}
 			res.Target = where
 			results = append(results, res)
+			if n, ok := strings.CutPrefix(w.Name, "dmap-"); ok && dmapStore != nil && res.Failed+res.Errors == 0 {
+				items, _ := strconv.Atoi(n)
+				summary, err := checkDMapResults(ctx, dmapStore, items)
+				if err != nil {
+					fmt.Fprintf(stderr, "stepwise bench: %s: ResultWriter output: %v\n", w.Name, err)
+					return 1
+				}
+				fmt.Fprintf(stdout, "%s: %s; engine process peak RSS %.0f MB\n", w.Name, summary, peakRSS())
+			}
 			if ctx.Err() != nil {
 				break
 			}

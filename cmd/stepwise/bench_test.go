@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/stepwise-dev/stepwise/internal/pgtest"
 )
 
 func TestBenchFlagErrors(t *testing.T) {
@@ -18,5 +20,21 @@ func TestBenchFlagErrors(t *testing.T) {
 		if code := run(args, &out, &errOut); code != 2 {
 			t.Errorf("stepwise %s = exit %d (%s); want 2", strings.Join(args, " "), code, errOut.String())
 		}
+	}
+}
+
+// TestBenchDMap runs the dmap workload small: a distributed Map over 60
+// JSONL items read from the embedded object store, its ResultWriter's
+// output read back and checked item by item.
+func TestBenchDMap(t *testing.T) {
+	t.Parallel()
+	pgtest.Pool(t) // skips, or fails under STEPWISE_REQUIRE_DB=1, without a database
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "--workload", "dmap", "--dmap-items", "60", "--dmap-concurrency", "8", "--db", pgtest.DSN(), "--quiet"}
+	if code := run(args, &out, &errOut); code != 0 {
+		t.Fatalf("stepwise %s = exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	}
+	if want := "dmap-60: ResultWriter: 1 manifest(s), each with all 60 items SUCCEEDED exactly once"; !strings.Contains(out.String(), want) {
+		t.Errorf("output:\n%s\nwant a line with %q", out.String(), want)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/internal/bench"
 	"github.com/stepwise-dev/stepwise/services/objects"
 	"github.com/stepwise-dev/stepwise/services/objects/s3server"
@@ -19,9 +19,9 @@ import (
 const dmapBucket = "bench"
 
 // dmapObjects serves the items of the dmap workloads among loads from an
-// embedded S3 endpoint on a temporary folder, and returns the item reader
-// on it (nil when no load is a dmap) and what closes it.
-func dmapObjects(ctx context.Context, loads []bench.Workload) (engine.Service, func(), error) {
+// embedded S3 endpoint on a temporary folder, and returns the object
+// store (nil when no load is a dmap) and what closes it.
+func dmapObjects(ctx context.Context, loads []bench.Workload) (objects.Store, func(), error) {
 	var sizes []int
 	for _, w := range loads {
 		if n, ok := strings.CutPrefix(w.Name, "dmap-"); ok {
@@ -59,5 +59,99 @@ func dmapObjects(ctx context.Context, loads []bench.Workload) (engine.Service, f
 			return nil, nil, fmt.Errorf("dmap items: %w", err)
 		}
 	}
-	return objects.NewReaderService(st), closeAll, nil
+	return st, closeAll, nil
+}
+
+// checkDMapResults checks what the ResultWriter of the dmap workload of
+// items wrote: every manifest under bench.DMapResults(items) (one per Map
+// Run) lists SUCCEEDED files that hold each item exactly once, and no
+// FAILED or PENDING file. It returns a one-line summary.
+func checkDMapResults(ctx context.Context, st objects.Store, items int) (string, error) {
+	prefix := bench.DMapResults(items) + "/"
+	var manifests []string
+	for page := (objects.ListPage{IsTruncated: true}); page.IsTruncated; {
+		var err error
+		page, err = st.List(ctx, objects.ListInput{Bucket: dmapBucket, Prefix: prefix, ContinuationToken: page.NextContinuationToken})
+		if err != nil {
+			return "", err
+		}
+		for _, o := range page.Objects {
+			if strings.HasSuffix(o.Key, "/manifest.json") {
+				manifests = append(manifests, o.Key)
+			}
+		}
+	}
+	if len(manifests) == 0 {
+		return "", fmt.Errorf("no manifest.json under s3://%s/%s", dmapBucket, prefix)
+	}
+	files, bytes := 0, int64(0)
+	for _, key := range manifests {
+		var m struct {
+			ResultFiles map[string][]struct {
+				Key  string
+				Size int64
+			}
+		}
+		if err := getJSON(ctx, st, key, &m); err != nil {
+			return "", err
+		}
+		if n := len(m.ResultFiles["FAILED"]) + len(m.ResultFiles["PENDING"]); n > 0 {
+			return "", fmt.Errorf("%s lists %d FAILED or PENDING files; want none", key, n)
+		}
+		seen := make([]bool, items)
+		count := 0
+		for _, f := range m.ResultFiles["SUCCEEDED"] {
+			var entries []struct{ Status, Input string }
+			if err := getJSON(ctx, st, f.Key, &entries); err != nil {
+				return "", err
+			}
+			files++
+			bytes += f.Size
+			for _, e := range entries {
+				var item struct{ ID *int }
+				if err := json.Unmarshal([]byte(e.Input), &item); err != nil || item.ID == nil || *item.ID < 0 || *item.ID >= items {
+					return "", fmt.Errorf("%s: a result whose Input %q is no item", f.Key, e.Input)
+				}
+				if e.Status != "SUCCEEDED" || seen[*item.ID] {
+					return "", fmt.Errorf("%s: item %d: status %s, seen before: %v", f.Key, *item.ID, e.Status, seen[*item.ID])
+				}
+				seen[*item.ID] = true
+				count++
+			}
+		}
+		if count != items {
+			return "", fmt.Errorf("%s: %d of %d items have a result", key, count, items)
+		}
+	}
+	return fmt.Sprintf("ResultWriter: %d manifest(s), each with all %d items SUCCEEDED exactly once, in %d file(s) (%.1f MB)",
+		len(manifests), items, files, float64(bytes)/1e6), nil
+}
+
+// getJSON reads the JSON object key of the dmap bucket into v.
+func getJSON(ctx context.Context, st objects.Store, key string, v any) error {
+	o, err := st.Get(ctx, objects.GetInput{Bucket: dmapBucket, Key: key})
+	if err != nil {
+		return err
+	}
+	defer o.Body.Close()
+	if err := json.NewDecoder(o.Body).Decode(v); err != nil {
+		return fmt.Errorf("s3://%s/%s: %w", dmapBucket, key, err)
+	}
+	return nil
+}
+
+// peakRSS is this process's peak resident set size in MB (0 where
+// /proc/self/status is not there).
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }

@@ -110,16 +110,23 @@ func WideMap(items int) Workload {
 
 // DMap is the dmap workload: a distributed Map whose ItemReader reads
 // items JSONL lines from bucket/key in the object store, each item a
-// child execution of one no-op Task, at most maxConcurrency at once.
+// child execution of one no-op Task, at most maxConcurrency at once; its
+// ResultWriter writes the children's results under DMapResults(items) in
+// bucket (the results of 100,000 children are far over the 256 KiB a
+// state's output may hold).
 func DMap(items, maxConcurrency int, bucket, key string) Workload {
 	def := fmt.Sprintf(`{"Comment":"bench dmap: a distributed Map over the %d JSONL items of s3://%s/%s, each a child execution of a no-op Task.","StartAt":"FanOut",
  "States":{"FanOut":{"Type":"Map","MaxConcurrency":%d,"ResultPath":null,"End":true,
    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":%q},"ReaderConfig":{"InputType":"JSONL"}},
+   "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":%q,"Prefix":%q}},
    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work",
     "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`,
-		items, bucket, key, maxConcurrency, bucket, key)
+		items, bucket, key, maxConcurrency, bucket, key, bucket, DMapResults(items))
 	return Workload{Name: fmt.Sprintf("dmap-%d", items), Definition: def, Transitions: items + 1, Tasks: items, Input: `{}`}
 }
+
+// DMapResults is the prefix of the dmap workload's results.
+func DMapResults(items int) string { return fmt.Sprintf("results/dmap-%d", items) }
 
 // DMapItems is the JSONL file of the dmap workload's items.
 func DMapItems(items int) string {
