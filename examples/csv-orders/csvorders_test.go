@@ -171,7 +171,7 @@ func TestCSVOrders(t *testing.T) {
 			env = append(env, kv)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute) // a cold go build on 2 busy cores takes minutes
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", "set -euo pipefail\n"+script)
 	cmd.Dir = "../.."
@@ -186,6 +186,11 @@ func TestCSVOrders(t *testing.T) {
 		t.Cleanup(func() { killGroup(t, cmd.Process.Pid) })
 	}
 	if err != nil {
+		logs, _ := filepath.Glob(filepath.Join(tmp, "*", "*.log")) // the block's dev.log and worker.log
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			out = fmt.Appendf(out, "--- %s\n%s", l, b)
+		}
 		t.Fatalf("README block: %v\n--- output\n%s", err, out)
 	}
 	t.Logf("README block output:\n%s", out)

@@ -35,7 +35,6 @@ func main() {
 	csvorders.Register(w)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	slog.Info("serving price-order and summarize-orders", "nats", *url)
 	if err := w.Run(ctx); err != nil {
 		slog.Error("worker", "error", err)
 		os.Exit(1)
