@@ -6,8 +6,9 @@
 //     api/awsjson, dispatch/nats, the stores);
 //   - ../shared/jsonata-suite: the JSONata test suite (statelang/jsonata);
 //   - chromium: the UI's browser tests (ui);
-//   - /usr/bin/aws: the AWS CLI tests (api/awsjson, api/scheduler and the
-//     README tour's aws blocks in cmd/stepwise);
+//   - /usr/bin/aws: the AWS CLI tests (api/awsjson, api/scheduler, the
+//     README tour's aws blocks in cmd/stepwise, and examples/csv-orders
+//     TestCSVOrders, which needs jq too);
 //   - curl and jq: the README tour (cmd/stepwise TestDevTour);
 //   - $STEPWISE_TEST_DATABASE_URL: every PostgreSQL test.
 //
