@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -67,6 +68,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	dmapConc := fs.Int("dmap-concurrency", 1000, "dmap: the distributed Map's MaxConcurrency")
 	observe := fs.Bool("telemetry", false, "in process: observe the engine as the server does (metrics; traces too when OTEL_EXPORTER_OTLP_ENDPOINT is set, the worker's handler spans included), to measure their cost")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
+	memProfile := fs.String("memprofile", "", "write a heap profile of this process to this file after the last run, before the engine stops (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -246,6 +248,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	if *memProfile != "" {
+		if err := writeHeapProfile(*memProfile); err != nil {
+			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+			return 1
+		}
+	}
 	fmt.Fprintln(stdout)
 	bench.WriteSummary(stdout, results)
 	if *jsonOut != "" {
@@ -275,4 +283,18 @@ func warmupFlag(n int) int {
 		return -1
 	}
 	return n
+}
+
+// writeHeapProfile writes the heap profile of this process to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
