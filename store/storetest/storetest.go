@@ -66,6 +66,7 @@ var scenarios = []struct {
 	{"ReopenStarted", testReopenStarted},
 	{"ContinuationWithoutPoll", testContinuationWithoutPoll},
 	{"ChildExecutions", testChildExecutions},
+	{"MapRuns", testMapRuns},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }
