@@ -141,6 +141,9 @@ func New(cfg Config) http.Handler {
 		"UpdateStateMachineAlias":          op(h.updateStateMachineAlias),
 		"DeleteStateMachineAlias":          op(h.deleteStateMachineAlias),
 		"ListStateMachineAliases":          op(h.listStateMachineAliases),
+		"DescribeMapRun":                   op(h.describeMapRun),
+		"ListMapRuns":                      op(h.listMapRuns),
+		"UpdateMapRun":                     op(h.updateMapRun),
 	}
 	return h
 }
