@@ -89,7 +89,9 @@ func testMapRuns(t *testing.T, newStore NewStore) {
 	// A lower tolerance fails the running Map: one child failed, one runs.
 	y := h.start("dm", "two", `["x",1,2]`)
 	run = h.onlyRun(y.ARN)
-	h.pump(func() bool { return h.mapRun(run).Children[engine.StatusRunning] == 1 && h.mapRun(run).Children[engine.StatusFailed] == 1 },
+	h.pump(func() bool {
+		return h.mapRun(run).Children[engine.StatusRunning] == 1 && h.mapRun(run).Children[engine.StatusFailed] == 1
+	},
 		func(tk engine.Task, in any) bool { return in != int64(1) })
 	zero := int64(0)
 	if err := h.eng.UpdateMapRun(h.ctx, run, engine.MapRunUpdate{ToleratedFailureCount: &zero}); err != nil {
