@@ -159,15 +159,7 @@ func (h *harness) pump(cond func() bool, accept func(engine.Task, any) bool) {
 				continue
 			}
 			out, fail, _ := double(tk, in)
-			var err error
-			if fail != nil {
-				err = h.eng.SendTaskFailure(h.ctx, tk.Token, fail.Name, fail.Cause)
-			} else {
-				err = h.eng.SendTaskSuccess(h.ctx, tk.Token, statelang.MarshalString(out))
-			}
-			if err != nil && !errors.Is(err, engine.ErrTaskClosed) {
-				h.t.Fatalf("answering %s: %v", tk.Token, err)
-			}
+			h.reply(tk, out, fail)
 		}
 		h.tick()
 		time.Sleep(10 * time.Millisecond)
