@@ -622,12 +622,13 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 }
 
 // mergeMapRuns adds rows to rs; a row replaces the earlier one of its
-// Map Run.
+// Map Run but keeps its start date (as the store does).
 func mergeMapRuns(rs, rows []MapRun) []MapRun {
 next:
 	for _, r := range rows {
 		for i := range rs {
 			if rs[i].ARN == r.ARN {
+				r.StartDate = rs[i].StartDate
 				rs[i] = r
 				continue next
 			}

@@ -90,18 +90,21 @@ func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
 	k.Run = arnPrefix(d.x.ARN) + ":mapRun:" + d.x.StateMachineName + "/" + mapLabel(s) + ":" + mapRunID(d.env.UUID(), d.x.ID)
 	d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": k.Run})
 	d.mapRunRow(f, k, MapRunRunning)
+	d.out.MapRuns[len(d.out.MapRuns)-1].StartDate = d.now
 }
 
 // mapRunRow writes the row of the Map Run of frame f's kids k with status
 // (Mutation.MapRuns; a later row of the same run in the decision replaces
-// it).
+// it). The store keeps a run's start date from its first row: that of
+// startMapRun, or, for a run started by a build that wrote no rows, the
+// execution's start, the earliest its children can have started.
 func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
 	total := int64(len(k.Inputs))
 	if total == 0 {
 		total = k.Total
 	}
 	r := MapRun{ARN: k.Run, ExecutionID: d.x.ID, StateName: f.State, Status: status, MaxConcurrency: k.MaxConcurrency,
-		ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct, Total: total, StartDate: d.now}
+		ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct, Total: total, StartDate: d.x.StartTime}
 	if status != MapRunRunning {
 		r.StopDate = d.now
 	}
@@ -401,6 +404,15 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 // newest first.
 func (e *Engine) MapRunChildren(ctx context.Context, arn string) ([]*Execution, error) {
 	r, err := e.store.GetMapRun(ctx, arn)
+	if errors.Is(err, ErrNotFound) {
+		// A run started by a build that wrote no rows (and has written
+		// none since): every child of its execution on its machine.
+		id, ok := MapRunExecutionID(arn)
+		if !ok || MapRunMachine(arn) == "" {
+			return nil, ErrNotFound
+		}
+		r, err = MapRun{ARN: arn, ExecutionID: id}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -425,8 +437,10 @@ func (e *Engine) MapRunChildren(ctx context.Context, arn string) ([]*Execution, 
 // started while it ran (a Map in a loop starts one Map Run after the
 // other, with the same machine).
 func mapRunFilter(r MapRun, status string) ListFilter {
-	f := ListFilter{ParentID: r.ExecutionID, StateMachine: MapRunMachine(r.ARN), Status: status,
-		Conditions: []Condition{{Field: FieldStartTime, Op: OpGe, Value: r.StartDate}}}
+	f := ListFilter{ParentID: r.ExecutionID, StateMachine: MapRunMachine(r.ARN), Status: status}
+	if !r.StartDate.IsZero() {
+		f.Conditions = append(f.Conditions, Condition{Field: FieldStartTime, Op: OpGe, Value: r.StartDate})
+	}
 	if !r.StopDate.IsZero() {
 		f.Conditions = append(f.Conditions, Condition{Field: FieldStartTime, Op: OpLe, Value: r.StopDate})
 	}
