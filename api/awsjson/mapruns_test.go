@@ -156,3 +156,38 @@ func waitMapRun(t *testing.T, c *sfn.Client, execution *string) *string {
 	t.Fatalf("no Map Run of %s", *execution)
 	return nil
 }
+
+// TestMapRunRequests checks the Map Run operations' request constraints
+// on the wire: AWS's codes, and every violation in one message.
+func TestMapRunRequests(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	for _, c := range []struct {
+		op   string
+		req  map[string]any
+		code string
+		msg  string // a part of the message
+	}{
+		{"DescribeMapRun", map[string]any{}, "ValidationException", "Value null at 'mapRunArn' failed to satisfy constraint: Member must not be null"},
+		{"DescribeMapRun", map[string]any{"mapRunArn": "nope"}, "InvalidArn", "Invalid ARN prefix"},
+		{"DescribeMapRun", map[string]any{"mapRunArn": "arn:aws:states:eu-west-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001"},
+			"ResourceNotFound", "Resource not found"},
+		{"UpdateMapRun", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"maxConcurrency": -1, "toleratedFailurePercentage": 100.5},
+			"ValidationException", "2 validation errors detected: Value '-1' at 'maxConcurrency' failed to satisfy constraint: Member must have value greater than or equal to 0; " +
+				"Value '100.5' at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value less than or equal to 100"},
+		{"UpdateMapRun", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"maxConcurrency": 2}, "ResourceNotFound", "Resource not found"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:execution:m:x", "maxResults": 1001},
+			"ValidationException", "Member must have value less than or equal to 1000"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:stateMachine:m"}, "InvalidArn", "Resource type not valid"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:execution:m:x"}, "ExecutionDoesNotExist", "Execution Does Not Exist"},
+		{"ListExecutions", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"stateMachineArn": "arn:aws:states:us-east-1:111111111111:stateMachine:m"}, "ValidationException", "not both"},
+	} {
+		code, body := call(t, ts.URL, c.op, c.req)
+		if msg, _ := body["message"].(string); code != 400 || body["__type"] != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s(%v) = %d %v; want 400 %s with %q", c.op, c.req, code, body, c.code, c.msg)
+		}
+	}
+}
