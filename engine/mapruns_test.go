@@ -24,21 +24,10 @@ func TestDecideMapRunRows(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "4f9c1b7e-2d3a-4c5b-8e6f-000000000000" }}
-	run := func(input map[string]any) (step func(Event, time.Time) *Decision) {
+	run := func(input map[string]any) func(Event, time.Time) *Decision {
 		x := Exec{ID: 7, ARN: "arn:aws:states:us-east-1:111111111111:execution:m:x", Name: "x", Input: input, StartTime: t0,
 			StateMachineName: "m", Region: "us-east-1"}
-		st := &State{}
-		return func(ev Event, now time.Time) *Decision {
-			t.Helper()
-			d, err := Decide(m, x, st, ev, now, env, Limits{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if st, err = DecodeState(EncodeState(d.State)); err != nil {
-				t.Fatal(err)
-			}
-			return d
-		}
+		return stepper(t, m, x, env)
 	}
 	t1, t2 := t0.Add(time.Second), t0.Add(2*time.Second)
 	one := func(d *Decision) MapRun {
