@@ -20,6 +20,7 @@ const (
 	EventTimer                          // the timer TimerKey fired
 	EventStop                           // StopExecution with Error/Cause
 	EventTaskStarted                    // a worker took the task (activities)
+	EventUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
 )
 
 // Event is one event for Decide.
@@ -36,6 +37,10 @@ type Event struct {
 	OutputSize int
 	// Worker names the worker that took the task (EventTaskStarted).
 	Worker string
+	// Run and MapRun are a Map Run's ARN and its new settings
+	// (EventUpdateMapRun).
+	Run    string
+	MapRun *MapRunUpdate
 }
 
 // Timer keys that are not per frame.
@@ -131,6 +136,8 @@ type Decision struct {
 	CloseTasks   []TaskUpdate
 	NewTimers    []Timer
 	DeleteTimers []string
+	// MapRuns are the Map Run rows to upsert (mapruns.go).
+	MapRuns []MapRun
 	// Changed is false when the event was stale (a late task result, an
 	// old timer) and changed nothing.
 	Changed bool
@@ -167,7 +174,8 @@ func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, en
 	if d.err != nil {
 		return nil, d.err
 	}
-	d.out.Changed = len(d.out.Events) > 0 || len(d.out.NewTimers) > 0 || len(d.out.CloseTasks) > 0 || d.out.Terminal
+	d.out.Changed = len(d.out.Events) > 0 || len(d.out.NewTimers) > 0 || len(d.out.CloseTasks) > 0 || d.out.Terminal ||
+		len(d.out.MapRuns) > 0
 	d.out.Status = st.Status
 	return d.out, nil
 }
@@ -281,6 +289,8 @@ func (d *decider) apply(ev Event) {
 		d.end(StatusAborted, nil, &statelang.Failure{Name: ev.Error, Cause: ev.Cause})
 	case EventTimer:
 		d.timerFired(ev.TimerKey)
+	case EventUpdateMapRun:
+		d.updateMapRun(ev.Run, ev.MapRun)
 	case EventTaskStarted:
 		f := d.frameByToken(ev.Token)
 		if f == nil || f.Started {
@@ -742,9 +752,7 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 			d.cancelFrame(id)
 		}
 		fl := k.Abort.failure()
-		if k.Distributed {
-			d.emit(p, "MapRunFailed", failureDetails(fl))
-		}
+		d.endMapRun(p, k, MapRunFailed, fl)
 		p.Kids, p.Wait = nil, waitNone
 		d.st.mark(p.ID, dirtyKids)
 		d.recoverKids(p, s, fl, true)
@@ -757,9 +765,7 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 		d.writeResults(p, s, k)
 		return
 	}
-	if k.Distributed {
-		d.emit(p, "MapRunSucceeded", nil)
-	}
+	d.endMapRun(p, k, MapRunSucceeded, nil)
 	if k.Map {
 		d.emit(p, "MapStateSucceeded", nil)
 	}
@@ -863,6 +869,7 @@ func (d *decider) cancelFrame(id int64) {
 	}
 	delete(d.st.Frames, id)
 	d.st.mark(id, dirtyFrame)
+	d.endMapRun(f, f.Kids, MapRunAborted, nil)
 	switch f.Wait {
 	case waitTask:
 		d.closeTask(f, TaskCancelled)
@@ -903,6 +910,7 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
 			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled, Resource: f.Resource})
 		}
+		d.endMapRun(f, f.Kids, MapRunAborted, nil) // its children are stopped with their tasks
 	}
 	d.st.Frames = nil
 	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl

@@ -9,6 +9,24 @@ import (
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
+// stepper returns a function that decides one event of execution x on
+// a state of its own, from the start, and round-trips the state through
+// its JSON encoding after each event.
+func stepper(t *testing.T, m *statelang.Machine, x Exec, env *statelang.Env) func(Event, time.Time) *Decision {
+	st := &State{}
+	return func(ev Event, now time.Time) *Decision {
+		t.Helper()
+		d, err := Decide(m, x, st, ev, now, env, Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err = DecodeState(EncodeState(d.State)); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+}
+
 // TestDecideScripted drives the pure decider with scripted events on a
 // fixed clock: a Wait becomes a timer, a Task an outbox row; a stale result
 // changes nothing; the state survives a JSON round trip between events.
@@ -22,18 +40,7 @@ func TestDecideScripted(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
 	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{"n": int64(1)}, StartTime: t0, Region: "us-east-1"}
-	st := &State{}
-	step := func(ev Event, now time.Time) *Decision {
-		t.Helper()
-		d, err := Decide(m, x, st, ev, now, env, Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, err = DecodeState(EncodeState(d.State)); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	step := stepper(t, m, x, env)
 	d := step(Event{Kind: EventStart}, t0)
 	if len(d.NewTimers) != 1 || !d.NewTimers[0].FireAt.Equal(t0.Add(10*time.Second)) {
 		t.Fatalf("start: timers = %+v; want one at +10s", d.NewTimers)

@@ -431,8 +431,11 @@ func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution,
 type ListExecutionsInput struct {
 	StateMachine string // "" for every machine
 	Status       string // "" for all
-	MaxResults   int    // default and maximum 1000
-	NextToken    string
+	// MapRun, instead of StateMachine, lists the child executions of a
+	// Map Run (ARN); ErrNotFound when there is no such run.
+	MapRun     string
+	MaxResults int // default and maximum 1000
+	NextToken  string
 	// Filter, when set, narrows the list further (see engine/filter). A
 	// filtered page may hold fewer than MaxResults executions and still
 	// have a next token: one call reads a bounded number of candidates.
@@ -454,10 +457,20 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 		}
 		before = n
 	}
-	if in.Filter != nil {
-		return e.listFiltered(ctx, ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before}, in.Filter, limit)
+	base := ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before}
+	if in.MapRun != "" {
+		r, err := e.store.GetMapRun(ctx, in.MapRun)
+		if err != nil {
+			return nil, "", err
+		}
+		base = mapRunFilter(r, in.Status)
+		base.BeforeID = before
 	}
-	xs, err := e.store.ListExecutions(ctx, ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before, Limit: limit + 1})
+	if in.Filter != nil {
+		return e.listFiltered(ctx, base, in.Filter, limit)
+	}
+	base.Limit = limit + 1
+	xs, err := e.store.ListExecutions(ctx, base)
 	if err != nil {
 		return nil, "", err
 	}

@@ -608,6 +608,7 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 	}
 	g.m.NewTasks = append(g.m.NewTasks, d.NewTasks...)
 	g.m.CloseTasks = append(g.m.CloseTasks, d.CloseTasks...)
+	g.m.MapRuns = mergeMapRuns(g.m.MapRuns, d.MapRuns)
 	for _, k := range d.DeleteTimers {
 		g.touch(k, nil)
 	}
@@ -618,6 +619,23 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 	if d.Terminal {
 		g.end = d
 	}
+}
+
+// mergeMapRuns adds rows to rs; a row replaces the earlier one of its
+// Map Run but keeps its start date (as the store does).
+func mergeMapRuns(rs, rows []MapRun) []MapRun {
+next:
+	for _, r := range rows {
+		for i := range rs {
+			if rs[i].ARN == r.ARN {
+				r.StartDate = rs[i].StartDate
+				rs[i] = r
+				continue next
+			}
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }
 
 func (g *merge) mutation(st *State, now time.Time) *Mutation {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,6 +89,93 @@ func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
 	}
 	k.Run = arnPrefix(d.x.ARN) + ":mapRun:" + d.x.StateMachineName + "/" + mapLabel(s) + ":" + mapRunID(d.env.UUID(), d.x.ID)
 	d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": k.Run})
+	d.mapRunRow(f, k, MapRunRunning)
+	d.out.MapRuns[len(d.out.MapRuns)-1].StartDate = d.now
+}
+
+// mapRunRow writes the row of the Map Run of frame f's kids k with status
+// (Mutation.MapRuns; a later row of the same run in the decision replaces
+// it). The store keeps a run's start date from its first row: that of
+// startMapRun, or, for a run started by a build that wrote no rows, the
+// execution's start, the earliest its children can have started.
+func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
+	total := int64(len(k.Inputs))
+	if total == 0 {
+		total = k.Total
+	}
+	r := MapRun{ARN: k.Run, ExecutionID: d.x.ID, StateName: f.State, Status: status, MaxConcurrency: k.MaxConcurrency,
+		ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct, Total: total, StartDate: d.x.StartTime}
+	if status != MapRunRunning {
+		r.StopDate = d.now
+	}
+	if status == MapRunSucceeded && f.Resource == ResultWriterResource {
+		r.ResultsWritten = total
+	}
+	d.out.MapRuns = mergeMapRuns(d.out.MapRuns, []MapRun{r})
+}
+
+// endMapRun ends the Map Run of frame f's kids k, if k are a distributed
+// Map's: with its MapRunSucceeded or MapRunFailed event (fl), or aborted
+// without an event (the parent ended or left the state; the children are
+// stopped with their tasks).
+func (d *decider) endMapRun(f *Frame, k *Kids, status string, fl *statelang.Failure) {
+	if k == nil || !k.Distributed || k.Run == "" {
+		return
+	}
+	switch status {
+	case MapRunSucceeded:
+		d.emit(f, "MapRunSucceeded", nil)
+	case MapRunFailed:
+		d.emit(f, "MapRunFailed", failureDetails(fl))
+	}
+	d.mapRunRow(f, k, status)
+}
+
+// MapRunUpdate is what UpdateMapRun changes (nil: unchanged).
+type MapRunUpdate struct {
+	MaxConcurrency             *int64 // 0: the default, 10,000
+	ToleratedFailureCount      *int64
+	ToleratedFailurePercentage *float64
+}
+
+// updateMapRun applies u to the running Map Run run: the Map launches
+// more children at once if allowed, and fails if its failures exceed
+// the new tolerance. A run that is not running changes nothing.
+func (d *decider) updateMapRun(run string, u *MapRunUpdate) {
+	var f *Frame
+	for _, x := range d.st.Frames {
+		if x.Kids != nil && x.Kids.Distributed && x.Kids.Run == run {
+			f = x
+			break
+		}
+	}
+	if f == nil || u == nil {
+		return
+	}
+	k := f.Kids
+	if u.MaxConcurrency != nil {
+		k.MaxConcurrency = *u.MaxConcurrency
+		if k.MaxConcurrency <= 0 {
+			k.MaxConcurrency = defaultMapRunConcurrency
+		}
+	}
+	if u.ToleratedFailureCount != nil {
+		k.TolCount = *u.ToleratedFailureCount
+	}
+	if u.ToleratedFailurePercentage != nil {
+		k.TolPct = *u.ToleratedFailurePercentage
+	}
+	d.st.mark(f.ID, dirtyFrame)
+	d.mapRunRow(f, k, MapRunRunning)
+	if f.Wait != waitKids {
+		return // reading its items or writing its results
+	}
+	tol := statelang.Step{ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct}
+	if k.Failed > 0 && k.Abort == nil && !tol.Tolerates(k.Failed, len(k.Inputs)) {
+		k.Abort = &Fail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
+	}
+	d.dirty = append(d.dirty, f.ID)
+	d.drain()
 }
 
 // mapRunID is the id in a Map Run's ARN: a random UUID whose last 12 hex
@@ -241,12 +329,13 @@ func (d *decider) itemsRead(f *Frame, ev Event) {
 	}
 	d.st.mark(f.ID, dirtyKids)
 	if fl != nil {
-		if k.Distributed {
-			d.emit(f, "MapRunFailed", failureDetails(fl))
-		}
+		d.endMapRun(f, k, MapRunFailed, fl)
 		f.Kids = nil
 		d.recoverKids(f, s, fl, true)
 	} else {
+		if k.Distributed {
+			d.mapRunRow(f, k, MapRunRunning) // its total
+		}
 		f.Wait = waitKids
 		d.settle(f, s)
 	}
@@ -267,9 +356,7 @@ func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
 	d.st.mark(p.ID, dirtyKids)
 	wc, fl := s.WriteCall(p.Input.V, d.ctx(p, s), d.env)
 	if fl != nil {
-		if k.Distributed {
-			d.emit(p, "MapRunFailed", failureDetails(fl))
-		}
+		d.endMapRun(p, k, MapRunFailed, fl)
 		p.Kids, p.Wait = nil, waitNone
 		d.recoverKids(p, s, fl, true)
 		return
@@ -279,7 +366,8 @@ func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
 		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
 	})
-	p.Kids = &Kids{Map: true, Distributed: k.Distributed, Run: k.Run, TolCount: -1, TolPct: -1} // the results are written
+	p.Kids = &Kids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
+		MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs))}
 	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, ResultWriterResource, true
 	if d.st.tasks != nil {
 		d.st.tasks[token] = p.ID
@@ -298,18 +386,14 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 	d.st.mark(f.ID, dirtyKids)
 	if ev.Kind == EventTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
-		if k.Distributed {
-			d.emit(f, "MapRunSucceeded", nil)
-		}
+		d.endMapRun(f, k, MapRunSucceeded, nil)
 		d.emit(f, "MapStateSucceeded", nil)
 		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
 		d.handle(f, s, s.Complete(f.Input.V, result, d.ctx(f, s), d.env))
 	} else {
 		d.closeTask(f, TaskFailed)
 		fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
-		if k.Distributed {
-			d.emit(f, "MapRunFailed", failureDetails(fl))
-		}
+		d.endMapRun(f, k, MapRunFailed, fl)
 		d.recoverKids(f, s, fl, true)
 	}
 	d.run(f)
@@ -319,28 +403,118 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 // MapRunChildren returns the child executions of the Map Run of arn,
 // newest first.
 func (e *Engine) MapRunChildren(ctx context.Context, arn string) ([]*Execution, error) {
-	parent, ok := MapRunExecutionID(arn)
-	_, rest, found := strings.Cut(arn, ":mapRun:")
-	i := strings.LastIndexByte(rest, ':')
-	if !ok || !found || i < 0 {
-		return nil, ErrNotFound
+	r, err := e.store.GetMapRun(ctx, arn)
+	if errors.Is(err, ErrNotFound) {
+		// A run started by a build that wrote no rows (and has written
+		// none since): every child of its execution on its machine.
+		id, ok := MapRunExecutionID(arn)
+		if !ok || MapRunMachine(arn) == "" {
+			return nil, ErrNotFound
+		}
+		r, err = MapRun{ARN: arn, ExecutionID: id}, nil
 	}
-	machine := rest[:i]
+	if err != nil {
+		return nil, err
+	}
+	f := mapRunFilter(r, "")
 	var out []*Execution
-	before := int64(0)
 	for {
-		xs, err := e.store.ListExecutions(ctx, ListFilter{StateMachine: machine, BeforeID: before, Limit: 1000})
+		f.Limit = 1000
+		xs, err := e.store.ListExecutions(ctx, f)
 		if err != nil {
 			return nil, err
 		}
-		for _, x := range xs {
-			if x.ParentID == parent {
-				out = append(out, x)
-			}
-		}
-		if len(xs) < 1000 {
+		out = append(out, xs...)
+		if len(xs) < f.Limit {
 			return out, nil
 		}
-		before = xs[len(xs)-1].ID
+		f.BeforeID = xs[len(xs)-1].ID
 	}
+}
+
+// mapRunFilter selects the child executions of Map Run r (with status,
+// unless ""): the children of its execution that run its machine,
+// started while it ran (a Map in a loop starts one Map Run after the
+// other, with the same machine).
+func mapRunFilter(r MapRun, status string) ListFilter {
+	f := ListFilter{ParentID: r.ExecutionID, StateMachine: MapRunMachine(r.ARN), Status: status}
+	if !r.StartDate.IsZero() {
+		f.Conditions = append(f.Conditions, Condition{Field: FieldStartTime, Op: OpGe, Value: r.StartDate})
+	}
+	if !r.StopDate.IsZero() {
+		f.Conditions = append(f.Conditions, Condition{Field: FieldStartTime, Op: OpLe, Value: r.StopDate})
+	}
+	return f
+}
+
+// MapRunMachine is the name of the state machine a Map Run's children run,
+// "<machine>/<label>", from the run's ARN ("" if arn is not one).
+func MapRunMachine(arn string) string {
+	_, rest, found := strings.Cut(arn, ":mapRun:")
+	i := strings.LastIndexByte(rest, ':')
+	if !found || i < 0 {
+		return ""
+	}
+	return rest[:i]
+}
+
+// DescribeMapRun returns a Map Run with its children's counts;
+// ErrNotFound when there is none.
+func (e *Engine) DescribeMapRun(ctx context.Context, arn string) (MapRun, error) {
+	if _, ok := MapRunExecutionID(arn); !ok {
+		return MapRun{}, ErrNotFound
+	}
+	return e.store.GetMapRun(ctx, arn)
+}
+
+// ListMapRuns returns a page of the Map Runs an execution started, oldest
+// first, and the next page's token ("" on the last page). maxResults
+// defaults to (and is at most) 1000.
+func (e *Engine) ListMapRuns(ctx context.Context, executionARN string, maxResults int, nextToken string) ([]MapRun, string, error) {
+	x, err := e.store.GetExecutionByARN(ctx, executionARN)
+	if err != nil {
+		return nil, "", err
+	}
+	if maxResults <= 0 || maxResults > 1000 {
+		maxResults = 1000
+	}
+	offset := 0
+	if nextToken != "" {
+		n, err := strconv.Atoi(nextToken)
+		if err != nil || n <= 0 {
+			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
+		}
+		offset = n
+	}
+	rs, err := e.store.ListMapRuns(ctx, x.ID, offset, maxResults+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rs) > maxResults {
+		rs, next = rs[:maxResults], strconv.Itoa(offset+maxResults)
+	}
+	for i := range rs {
+		rs[i].ExecutionARN = x.ARN
+	}
+	return rs, next, nil
+}
+
+// UpdateMapRun changes a running Map Run's MaxConcurrency and tolerated
+// failures, as a step of its parent execution (so the change is durable
+// and the running Map sees it at once). ErrNotFound when there is no such
+// run, ErrMapRunNotRunning when it has ended.
+func (e *Engine) UpdateMapRun(ctx context.Context, arn string, u MapRunUpdate) error {
+	r, err := e.DescribeMapRun(ctx, arn)
+	if err != nil {
+		return err
+	}
+	if r.Status != MapRunRunning {
+		return ErrMapRunNotRunning
+	}
+	d, err := e.apply(ctx, r.ExecutionID, Event{Kind: EventUpdateMapRun, Run: arn, MapRun: &u})
+	if errors.Is(err, ErrExecutionNotRunning) || err == nil && len(d.MapRuns) == 0 {
+		return ErrMapRunNotRunning // it ended meanwhile
+	}
+	return err
 }

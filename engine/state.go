@@ -144,6 +144,9 @@ type Kids struct {
 	MaxConcurrency int64   `json:"max,omitempty"`
 	TolCount       int64   `json:"tol_count"`
 	TolPct         float64 `json:"tol_pct"`
+	// Total is a distributed Map's number of children once they are
+	// done and its results are being written (Inputs are dropped then).
+	Total int64 `json:"total,omitempty"`
 
 	isDone []bool // which Results are set (see result)
 	fresh  []int  // Results set since the state was last written

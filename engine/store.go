@@ -28,6 +28,8 @@ var (
 	ErrPayloadTooLarge = errors.New("payload exceeds the maximum size")
 	// ErrInvalidInput: the input is not valid JSON, or an argument is wrong.
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrMapRunNotRunning: UpdateMapRun on a Map Run that has ended.
+	ErrMapRunNotRunning = errors.New("map run is not running")
 	// ErrStateMachineExists: CreateStateMachine with a name already taken
 	// by a different definition.
 	ErrStateMachineExists = errors.New("state machine already exists")
@@ -162,6 +164,54 @@ type Mutation struct {
 	DeleteTimers []string
 	// Terminal: the execution ended; cancel its open tasks, drop its timers.
 	Terminal bool
+	// MapRuns are the rows of the execution's Map Runs this step started
+	// or changed, upserted by ARN (a row's StartDate is kept once written).
+	MapRuns []MapRun
+}
+
+// Map Run statuses, as on AWS.
+const (
+	MapRunRunning   = "RUNNING"
+	MapRunSucceeded = "SUCCEEDED"
+	MapRunFailed    = "FAILED"
+	MapRunAborted   = "ABORTED"
+)
+
+// MapRun is a distributed Map's Map Run (mapruns.go): the row its
+// parent's steps write, and the counts of its children, derived when it is
+// read.
+type MapRun struct {
+	ARN         string
+	ExecutionID int64 // the parent execution
+	// ExecutionARN is the parent's ARN (read, not written).
+	ExecutionARN string
+	StateName    string // the distributed Map state
+	Status       string // MapRunRunning, ...
+	// MaxConcurrency, ToleratedFailureCount and ToleratedFailurePercentage
+	// are the Map's, as UpdateMapRun last set them; -1: no tolerance set.
+	MaxConcurrency             int64
+	ToleratedFailureCount      int64
+	ToleratedFailurePercentage float64
+	// Total is the number of child executions the run has to start (items,
+	// or batches with an ItemBatcher); 0 until an ItemReader answered.
+	Total int64
+	// ResultsWritten is the number of results its ResultWriter wrote.
+	ResultsWritten int64
+	StartDate      time.Time
+	StopDate       time.Time // zero while RUNNING
+	// Children counts the run's child executions by status (read, not
+	// written).
+	Children map[string]int64
+}
+
+// MapRunStore keeps the Map Run rows that Mutation.MapRuns write.
+type MapRunStore interface {
+	// GetMapRun returns a Map Run by ARN with ExecutionARN and Children
+	// set; ErrNotFound when there is none.
+	GetMapRun(ctx context.Context, arn string) (MapRun, error)
+	// ListMapRuns returns up to limit Map Runs of an execution after the
+	// first offset, oldest first (Children not set).
+	ListMapRuns(ctx context.Context, executionID int64, offset, limit int) ([]MapRun, error)
 }
 
 // Group is what one group commit reads before its decision.
@@ -218,6 +268,8 @@ type GroupResult struct {
 type ListFilter struct {
 	StateMachine string // "" for every machine
 	Status       string // "" for all
+	// ParentID: only the child executions of this execution (0: any).
+	ParentID int64
 	// Conditions are ANDed tests on indexed columns, evaluated in the
 	// store's query with their values bound as parameters.
 	Conditions []Condition
@@ -303,6 +355,8 @@ type Store interface {
 	// VersionStore keeps revisions' roles, published versions and aliases
 	// (versions.go).
 	VersionStore
+	// MapRunStore reads Map Runs (mapruns.go).
+	MapRunStore
 }
 
 // Dispatcher hands a committed task to a worker. It is called only after the

@@ -33,18 +33,7 @@ func TestDecideVariables(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
 	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{}, StartTime: t0, Region: "us-east-1"}
-	st := &State{}
-	step := func(ev Event, now time.Time) *Decision {
-		t.Helper()
-		d, err := Decide(m, x, st, ev, now, env, Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st, err = DecodeState(EncodeState(d.State)); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	step := stepper(t, m, x, env)
 	d := step(Event{Kind: EventStart}, t0)
 	if len(d.NewTimers) != 1 {
 		t.Fatalf("start: timers = %+v; want the Wait's", d.NewTimers)

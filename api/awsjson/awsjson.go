@@ -30,6 +30,10 @@
 //     and otherwise ignored; DescribeStateMachine reports them off.
 //   - Activities are served through the Activities interface; until one is
 //     configured their operations answer UnsupportedOperation.
+//   - Map Runs (mapruns.go): itemCounts are the children's counts, also
+//     with an ItemBatcher (a child per batch); UpdateMapRun is a step of
+//     the parent execution, so the running Map sees it when the call
+//     returns.
 //   - TestState (teststate.go) runs the state with statelang.TestState, in
 //     memory: a Task needs a mock, and mocked results are checked against
 //     the API shapes of a few integrations only. AWS clients send it (and
@@ -141,6 +145,9 @@ func New(cfg Config) http.Handler {
 		"UpdateStateMachineAlias":          op(h.updateStateMachineAlias),
 		"DeleteStateMachineAlias":          op(h.deleteStateMachineAlias),
 		"ListStateMachineAliases":          op(h.listStateMachineAliases),
+		"DescribeMapRun":                   op(h.describeMapRun),
+		"ListMapRuns":                      op(h.listMapRuns),
+		"UpdateMapRun":                     op(h.updateMapRun),
 	}
 	return h
 }

@@ -225,6 +225,9 @@ type executionListItem struct {
 	// The version and alias it was started through (versions.go).
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
+	// With mapRunArn only: the Map Run and the child's number of items.
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	ItemCount *int   `json:"itemCount,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -243,8 +246,11 @@ func (h *handler) listExecutions(ctx context.Context, in *listExecutionsInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if in.MapRunArn != nil && in.StateMachineArn != nil {
+		return nil, apiErr("ValidationException", "Must provide a StateMachine ARN or MapRun ARN, not both")
+	}
 	if in.MapRunArn != nil {
-		return nil, apiErr("ResourceNotFound", "Resource not found: '"+*in.MapRunArn+"'")
+		return h.listMapRunExecutions(ctx, in)
 	}
 	if in.StateMachineArn == nil {
 		return nil, apiErr("ValidationException", "Must provide a StateMachine ARN or MapRun ARN")

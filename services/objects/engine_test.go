@@ -45,6 +45,17 @@ func TestEngineItemReader(t *testing.T) {
 		`{"from":"csv","item":{"id":"B","qty":"2"}},{"from":"csv","item":{"id":"","qty":""}}]` {
 		t.Errorf("CSV: %s %s %s", x.Status, x.Output, x.Cause)
 	}
+	if x := run("csv", `{"key":"orders.csv","from":"csv"}`); x.Status == engine.StatusSucceeded {
+		// The Map Run's total is set when the reader answered.
+		runs, _, err := eng.ListMapRuns(context.Background(), x.ARN, 0, "")
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("ListMapRuns = %v, %v; want one run", runs, err)
+		}
+		if r, err := eng.DescribeMapRun(context.Background(), runs[0].ARN); err != nil || r.Status != engine.MapRunSucceeded ||
+			r.Total != 3 || r.Children[engine.StatusSucceeded] != 3 {
+			t.Errorf("DescribeMapRun = %+v, %v; want SUCCEEDED with 3 children", r, err)
+		}
+	}
 	machine("jsonl", `{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":"items","Key":"orders.jsonl"},
 		"ReaderConfig":{"InputType":"JSONL","MaxItemsPath":"$.max"}}`)
 	if x := run("jsonl", `{"max":2,"from":"jsonl"}`); x.Output != `[{"from":"jsonl","item":{"id":"A","qty":1}},{"from":"jsonl","item":{"id":"B","qty":2}}]` {
@@ -139,6 +150,10 @@ func TestEngineResultWriter(t *testing.T) {
 	if !strings.Contains(out.MapRunArn, ":mapRun:writes/") || out.ResultWriterDetails.Bucket != "out" ||
 		out.ResultWriterDetails.Key != "runs/"+runID+"/manifest.json" {
 		t.Fatalf("output %s", x.Output)
+	}
+	if r, err := eng.DescribeMapRun(ctx, out.MapRunArn); err != nil || r.Status != engine.MapRunSucceeded || r.Total != 3 ||
+		r.ResultsWritten != 3 || r.Children[engine.StatusSucceeded] != 2 || r.Children[engine.StatusFailed] != 1 || r.ToleratedFailureCount != 1 {
+		t.Errorf("DescribeMapRun = %+v, %v; want SUCCEEDED, 3 results written, 2 children succeeded and 1 failed", r, err)
 	}
 	var manifest struct {
 		DestinationBucket, MapRunArn string

@@ -154,6 +154,7 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 			up.x, up.key, up.at = append(up.x, m.ExecutionID), append(up.key, t.Key), append(up.at, t.FireAt)
 		}
 	}
+	queueMapRuns(g, w.Mutations)
 	if len(ch.x) > 0 {
 		g.exec(q("InsertChunksGroup"), ch.x, ch.first, ch.last, ch.data)
 	}

@@ -180,6 +180,10 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 	if err != nil {
 		return nil, err
 	}
+	if f.ParentID != 0 { // executions_by_parent
+		args = append(args, f.ParentID)
+		where += " AND parent_id = $" + strconv.Itoa(len(args))
+	}
 	sql := strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1)
 	return queryExecutions(s.pool.Query(ctx, sql, args...))
 }

@@ -66,6 +66,19 @@ func TestDistributedMapChildren(t *testing.T) {
 	if len(kids) != 20 {
 		t.Fatalf("%d children; want 20", len(kids))
 	}
+	ctx := context.Background()
+	if r, err := h.eng.DescribeMapRun(ctx, run); err != nil || r.Status != engine.MapRunSucceeded ||
+		r.Children[engine.StatusSucceeded] != 20 || r.Total != 20 || r.MaxConcurrency != 3 {
+		t.Errorf("DescribeMapRun = %+v, %v; want SUCCEEDED, 20 children succeeded", r, err)
+	}
+	// A run started by a build that wrote no Map Run rows: its children
+	// are still found, by parent and machine.
+	if _, err := h.pool.Exec(ctx, "DELETE FROM map_runs WHERE arn = $1", run); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.eng.MapRunChildren(ctx, run); err != nil || len(got) != 20 {
+		t.Errorf("MapRunChildren(run without a row) = %d, %v; want 20", len(got), err)
+	}
 	for _, c := range kids {
 		if c.Status != engine.StatusSucceeded || c.ParentID != x.ID ||
 			!strings.HasPrefix(c.ARN, "arn:aws:states:us-east-1:111111111111:execution:dm/Items:") ||

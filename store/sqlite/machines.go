@@ -197,6 +197,10 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 	if err != nil {
 		return nil, err
 	}
+	if f.ParentID != 0 { // executions_by_parent
+		where += " AND parent_id = ?"
+		args = append(args, f.ParentID)
+	}
 	args = append(args, f.Limit)
 	return queryExecutions(s.r.QueryContext(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
 }

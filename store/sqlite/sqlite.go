@@ -500,6 +500,9 @@ func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 			return err
 		}
 	}
+	if err := upsertMapRuns(ctx, tx, m); err != nil {
+		return err
+	}
 	now := m.StopDate
 	if now.IsZero() && len(m.Events) > 0 {
 		now = m.Events[len(m.Events)-1].Timestamp

@@ -66,6 +66,7 @@ var scenarios = []struct {
 	{"ReopenStarted", testReopenStarted},
 	{"ContinuationWithoutPoll", testContinuationWithoutPoll},
 	{"ChildExecutions", testChildExecutions},
+	{"MapRuns", testMapRuns},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }
@@ -210,15 +211,7 @@ func (h *harness) drive(arn string, ans answer) *engine.Execution {
 			if !ok {
 				continue
 			}
-			if fail != nil {
-				err = h.eng.SendTaskFailure(h.ctx, t.Token, fail.Name, fail.Cause)
-			} else {
-				err = h.eng.SendTaskSuccess(h.ctx, t.Token, statelang.MarshalString(out))
-			}
-			// A re-dispatched task may already be answered.
-			if err != nil && !errors.Is(err, engine.ErrTaskClosed) {
-				h.t.Fatalf("answering task %s: %v", t.Token, err)
-			}
+			h.reply(t, out, fail)
 		}
 		if len(tasks) == 0 {
 			h.clock.Add(time.Second)
@@ -227,6 +220,21 @@ func (h *harness) drive(arn string, ans answer) *engine.Execution {
 	}
 	h.t.Fatalf("execution %s still RUNNING after 2000 steps", arn)
 	return nil
+}
+
+// reply answers task t with out or fail; a task already answered (a
+// re-dispatched one) is not an error.
+func (h *harness) reply(t engine.Task, out any, fail *statelang.Failure) {
+	h.t.Helper()
+	var err error
+	if fail != nil {
+		err = h.eng.SendTaskFailure(h.ctx, t.Token, fail.Name, fail.Cause)
+	} else {
+		err = h.eng.SendTaskSuccess(h.ctx, t.Token, statelang.MarshalString(out))
+	}
+	if err != nil && !errors.Is(err, engine.ErrTaskClosed) {
+		h.t.Fatalf("answering task %s: %v", t.Token, err)
+	}
 }
 
 func (h *harness) history(arn string) []statelang.HistoryEvent {

@@ -1,0 +1,193 @@
+package awsjson_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
+
+// distributedMap is a machine whose distributed Map (label Items) runs
+// each item through processor.
+func distributedMap(maxConcurrency, processor string) string {
+	return `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","MaxConcurrency":` + maxConcurrency + `,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{"P":` + processor + `}},"End":true}}}`
+}
+
+// onlyMapRun lists an execution's Map Runs and returns the one it has.
+func onlyMapRun(t *testing.T, c *sfn.Client, execution *string) types.MapRunListItem {
+	t.Helper()
+	runs, err := c.ListMapRuns(context.Background(), &sfn.ListMapRunsInput{ExecutionArn: execution})
+	if err != nil || len(runs.MapRuns) != 1 || runs.NextToken != nil {
+		t.Fatalf("ListMapRuns(%s) = %+v, %v; want one run", *execution, runs, err)
+	}
+	return runs.MapRuns[0]
+}
+
+// TestSDKMapRuns drives the Map Run operations with the AWS SDK for Go v2:
+// a finished run described, listed and its children listed; a running one
+// updated live and aborted with its parent; AWS's errors.
+func TestSDKMapRuns(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+
+	fast, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("fast"),
+		Definition: aws.String(distributedMap("0", `{"Type":"Pass","End":true}`)), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: fast.StateMachineArn, Input: aws.String(`[1,2,3]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("execution = %s %s", d.Status, aws.ToString(d.Cause))
+	}
+	item := onlyMapRun(t, c, x.ExecutionArn)
+	if aws.ToString(item.ExecutionArn) != *x.ExecutionArn || item.StartDate == nil || item.StopDate == nil ||
+		aws.ToString(item.StateMachineArn) != "arn:aws:states:us-east-1:111111111111:stateMachine:fast/Items" ||
+		!strings.HasPrefix(aws.ToString(item.MapRunArn), "arn:aws:states:us-east-1:111111111111:mapRun:fast/Items:") {
+		t.Errorf("ListMapRuns item = %+v", item)
+	}
+	run := item.MapRunArn
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})
+	if err != nil {
+		t.Fatalf("DescribeMapRun: %v", err)
+	}
+	if d.Status != types.MapRunStatusSucceeded || aws.ToString(d.ExecutionArn) != *x.ExecutionArn || d.StopDate == nil ||
+		d.ToleratedFailureCount != 0 || d.ToleratedFailurePercentage != 0 || d.RedriveCount == nil || *d.RedriveCount != 0 ||
+		d.ItemCounts.Succeeded != 3 || d.ItemCounts.Total != 3 || d.ItemCounts.Pending != 0 || d.ExecutionCounts.Succeeded != 3 {
+		t.Errorf("DescribeMapRun = %+v, items %+v", d, d.ItemCounts)
+	}
+	kids, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run})
+	if err != nil || len(kids.Executions) != 3 {
+		t.Fatalf("ListExecutions(mapRunArn) = %+v, %v; want 3", kids, err)
+	}
+	for _, k := range kids.Executions {
+		if aws.ToString(k.MapRunArn) != *run || aws.ToInt32(k.ItemCount) != 1 || k.Status != types.ExecutionStatusSucceeded {
+			t.Errorf("child = %+v", k)
+		}
+	}
+	var valid *types.ValidationException
+	_, err = c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: run, MaxConcurrency: aws.Int32(5)})
+	if !errors.As(err, &valid) {
+		t.Errorf("UpdateMapRun(ended run) = %v; want ValidationException", err)
+	}
+	_, err = c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run, StateMachineArn: fast.StateMachineArn})
+	if !errors.As(err, &valid) {
+		t.Errorf("ListExecutions(mapRunArn and stateMachineArn) = %v; want ValidationException", err)
+	}
+	var notFound *types.ResourceNotFound
+	unknown := aws.String(strings.Replace(*run, ":mapRun:fast/", ":mapRun:gone/", 1))
+	if _, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: unknown}); !errors.As(err, &notFound) {
+		t.Errorf("DescribeMapRun(unknown) = %v; want ResourceNotFound", err)
+	}
+	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: unknown, MaxConcurrency: aws.Int32(1)}); !errors.As(err, &notFound) {
+		t.Errorf("UpdateMapRun(unknown) = %v; want ResourceNotFound", err)
+	}
+	if _, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: unknown}); !errors.As(err, &notFound) {
+		t.Errorf("ListExecutions(unknown mapRunArn) = %v; want ResourceNotFound", err)
+	}
+	var invalid *types.InvalidArn
+	if _, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: fast.StateMachineArn}); !errors.As(err, &invalid) {
+		t.Errorf("DescribeMapRun(a state machine ARN) = %v; want InvalidArn", err)
+	}
+	var noExecution *types.ExecutionDoesNotExist
+	if _, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(*x.ExecutionArn + "x")}); !errors.As(err, &noExecution) {
+		t.Errorf("ListMapRuns(unknown execution) = %v; want ExecutionDoesNotExist", err)
+	}
+
+	// A running Map Run: updated live, then aborted with its parent.
+	slow, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("slow"),
+		Definition: aws.String(distributedMap("1", `{"Type":"Wait","Seconds":3600,"End":true}`)), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: slow.StateMachineArn, Input: aws.String(`[1,2,3]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run = waitMapRun(t, c, y.ExecutionArn)
+	if _, err := c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: run, MaxConcurrency: aws.Int32(2), ToleratedFailurePercentage: aws.Float32(50)}); err != nil {
+		t.Fatalf("UpdateMapRun: %v", err)
+	}
+	d, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})
+	if err != nil || d.Status != types.MapRunStatusRunning || d.MaxConcurrency != 2 || d.ToleratedFailurePercentage != 50 ||
+		d.ExecutionCounts.Running != 2 || d.ExecutionCounts.Pending != 1 || d.ExecutionCounts.Total != 3 || d.StopDate != nil {
+		t.Fatalf("DescribeMapRun after UpdateMapRun = %+v (%+v), %v; want RUNNING, 2 running, 1 pending", d, d.ExecutionCounts, err)
+	}
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: y.ExecutionArn}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d, err = c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.ExecutionCounts.Running == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if d.Status != types.MapRunStatusAborted || d.StopDate == nil || d.ExecutionCounts.Aborted != 2 {
+		t.Errorf("Map Run of a stopped execution = %s, stopped %v, %+v; want ABORTED with 2 aborted children", d.Status, d.StopDate, d.ExecutionCounts)
+	}
+}
+
+// waitMapRun waits for an execution's Map Run to start and returns its
+// ARN.
+func waitMapRun(t *testing.T, c *sfn.Client, execution *string) *string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		runs, err := c.ListMapRuns(context.Background(), &sfn.ListMapRunsInput{ExecutionArn: execution})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs.MapRuns) > 0 {
+			return runs.MapRuns[0].MapRunArn
+		}
+	}
+	t.Fatalf("no Map Run of %s", *execution)
+	return nil
+}
+
+// TestMapRunRequests checks the Map Run operations' request constraints
+// on the wire: AWS's codes, and every violation in one message.
+func TestMapRunRequests(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	for _, c := range []struct {
+		op   string
+		req  map[string]any
+		code string
+		msg  string // a part of the message
+	}{
+		{"DescribeMapRun", map[string]any{}, "ValidationException", "Value null at 'mapRunArn' failed to satisfy constraint: Member must not be null"},
+		{"DescribeMapRun", map[string]any{"mapRunArn": "nope"}, "InvalidArn", "Invalid ARN prefix"},
+		{"DescribeMapRun", map[string]any{"mapRunArn": "arn:aws:states:eu-west-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001"},
+			"ResourceNotFound", "Resource not found"},
+		{"UpdateMapRun", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"maxConcurrency": -1, "toleratedFailurePercentage": 100.5},
+			"ValidationException", "2 validation errors detected: Value '-1' at 'maxConcurrency' failed to satisfy constraint: Member must have value greater than or equal to 0; " +
+				"Value '100.5' at 'toleratedFailurePercentage' failed to satisfy constraint: Member must have value less than or equal to 100"},
+		{"UpdateMapRun", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"maxConcurrency": 2}, "ResourceNotFound", "Resource not found"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:execution:m:x", "maxResults": 1001},
+			"ValidationException", "Member must have value less than or equal to 1000"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:stateMachine:m"}, "InvalidArn", "Resource type not valid"},
+		{"ListMapRuns", map[string]any{"executionArn": "arn:aws:states:us-east-1:111111111111:execution:m:x"}, "ExecutionDoesNotExist", "Execution Does Not Exist"},
+		{"ListExecutions", map[string]any{"mapRunArn": "arn:aws:states:us-east-1:111111111111:mapRun:m/l:4f9c1b7e-2d3a-4c5b-8e6f-000000000001",
+			"stateMachineArn": "arn:aws:states:us-east-1:111111111111:stateMachine:m"}, "ValidationException", "not both"},
+	} {
+		code, body := call(t, ts.URL, c.op, c.req)
+		if msg, _ := body["message"].(string); code != 400 || body["__type"] != c.code || !strings.Contains(msg, c.msg) {
+			t.Errorf("%s(%v) = %d %v; want 400 %s with %q", c.op, c.req, code, body, c.code, c.msg)
+		}
+	}
+}
