@@ -257,7 +257,13 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 	b.Queue("BEGIN")
 	// Generic plans: the group's statements take arrays whose lengths
 	// vary, and planning each one anew costs more than the statement.
-	b.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
+	// No sequential scans: every statement of a group reads or writes rows
+	// by key, but a generic plan is chosen from statistics that lag
+	// tables growing from empty, and that are skewed by a wide Map (its
+	// parent owns most rows of state_parts, so "execution_id = ANY($1)"
+	// looks like most of the table): with seq scans allowed, each commit
+	// scanned whole tables and a step's cost grew with the run.
+	b.Queue("SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true)")
 	type key struct{ sm, name string }
 	pending := map[key]int{}
 	if n := len(grp.Starts); n > 0 {

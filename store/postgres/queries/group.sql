@@ -55,11 +55,12 @@ SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])
 
 -- name: EndExecutionsGroup
 -- Ended executions: their open tasks are cancelled, their timers and the
--- parts of their state dropped.
+-- parts of their state dropped. (The ANY beside the join is the index
+-- condition: without it a plan may read every open task and hash them.)
 WITH c AS (
     UPDATE tasks t SET status = 'CANCELLED', closed_at = u.at
       FROM unnest($1::bigint[], $2::timestamptz[]) AS u(x, at)
-     WHERE t.execution_id = u.x AND t.status IN ('SCHEDULED', 'STARTED')
+     WHERE t.execution_id = ANY($1::bigint[]) AND t.execution_id = u.x AND t.status IN ('SCHEDULED', 'STARTED')
 ), p AS (
     DELETE FROM state_parts WHERE execution_id = ANY($1::bigint[])
 )
