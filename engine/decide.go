@@ -834,8 +834,10 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		if k.Map && !k.Distributed {
 			d.emit(p, "MapIterationSucceeded", it)
 		}
-		k.result(int(f.Index), out)
-		d.st.mark(p.ID, dirtyResults)
+		if !k.Distributed || ps.Writer == nil { // a ResultWriter reads them from the children
+			k.result(int(f.Index), out)
+			d.st.mark(p.ID, dirtyResults)
+		}
 	case k.Map:
 		if !k.Distributed {
 			d.emit(p, "MapIterationFailed", it)

@@ -346,8 +346,8 @@ func (d *decider) itemsRead(f *Frame, ev Event) {
 // ResultWriterResource is the resource of the task that writes a Map
 // Run's results (its ResultWriter): a Service serving it
 // (services/objects) gets {"MapRunArn", "Parameters": {"Bucket",
-// "Prefix"}}, reads the run's children (Engine.MapRunChildren), writes
-// them and answers with the manifest's {"Bucket", "Key"}.
+// "Prefix"}}, reads the run's children page by page
+// (Engine.MapRunChildren), writes them and answers with the manifest's {"Bucket", "Key"}.
 const ResultWriterResource = "stepwise:resultWriter"
 
 // writeResults ends Map s's iterations with the write of their results:
@@ -400,33 +400,37 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 	d.drain()
 }
 
-// MapRunChildren returns the child executions of the Map Run of arn,
-// newest first.
-func (e *Engine) MapRunChildren(ctx context.Context, arn string) ([]*Execution, error) {
+// MapRunChildren passes the child executions of the Map Run of arn that
+// have status ("" for all) to page, a page of at most 1,000 at a time,
+// newest first; it stops at page's first error and returns it.
+func (e *Engine) MapRunChildren(ctx context.Context, arn, status string, page func([]*Execution) error) error {
 	r, err := e.store.GetMapRun(ctx, arn)
 	if errors.Is(err, ErrNotFound) {
 		// A run started by a build that wrote no rows (and has written
 		// none since): every child of its execution on its machine.
 		id, ok := MapRunExecutionID(arn)
 		if !ok || MapRunMachine(arn) == "" {
-			return nil, ErrNotFound
+			return ErrNotFound
 		}
 		r, err = MapRun{ARN: arn, ExecutionID: id}, nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f := mapRunFilter(r, "")
-	var out []*Execution
+	f := mapRunFilter(r, status)
+	f.Limit = 1000
 	for {
-		f.Limit = 1000
 		xs, err := e.store.ListExecutions(ctx, f)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, xs...)
+		if len(xs) > 0 {
+			if err := page(xs); err != nil {
+				return err
+			}
+		}
 		if len(xs) < f.Limit {
-			return out, nil
+			return nil
 		}
 		f.BeforeID = xs[len(xs)-1].ID
 	}

@@ -68,6 +68,14 @@ func (s *WriterService) BindEngine(e *engine.Engine) { s.eng = e }
 // Serves implements engine.Service.
 func (s *WriterService) Serves(resource string) bool { return resource == engine.ResultWriterResource }
 
+// groupStatuses are the statuses of the children of each results group
+// (ResultGroup).
+var groupStatuses = map[string][]string{
+	"SUCCEEDED": {engine.StatusSucceeded},
+	"FAILED":    {engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted},
+	"PENDING":   {engine.StatusRunning},
+}
+
 // Invoke implements engine.Service.
 func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, error) {
 	failed := func(cause string) error {
@@ -86,16 +94,25 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 	if bucket == "" {
 		return "", failed("the ResultWriter's Parameters have no Bucket")
 	}
-	xs, err := s.eng.MapRunChildren(ctx, run)
-	if err != nil {
-		return "", failed("reading the Map Run's children: " + err.Error())
+	children := func(group string, each func(ChildResult) error) error {
+		for _, status := range groupStatuses[group] {
+			err := s.eng.MapRunChildren(ctx, run, status, func(xs []*engine.Execution) error {
+				for _, x := range xs {
+					r := ChildResult{ExecutionARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Status: x.Status,
+						Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause, StartDate: x.StartDate, StopDate: x.StopDate}
+					if err := each(r); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	results := make([]ChildResult, len(xs))
-	for i, x := range xs {
-		results[len(xs)-1-i] = ChildResult{ExecutionARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Status: x.Status,
-			Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause, StartDate: x.StartDate, StopDate: x.StopDate}
-	}
-	key, _, err := WriteResults(ctx, s.store, bucket, prefix, run, results)
+	key, _, err := WriteResults(ctx, s.store, bucket, prefix, run, children)
 	if err != nil {
 		var f *engine.TaskFailure
 		if errors.As(err, &f) {

@@ -46,6 +46,44 @@ type Manifest struct {
 // Stepwise's is smaller because a file is built in memory.
 const MaxResultFileBytes = 64 << 20
 
+// ResultGroups are the kinds of results files, in the order they are
+// written.
+var ResultGroups = []string{"SUCCEEDED", "FAILED", "PENDING"}
+
+// ResultGroup is the results file group of a child with status: SUCCEEDED,
+// PENDING (not started or still running) or FAILED (failed, timed out or
+// aborted).
+func ResultGroup(status string) string {
+	switch status {
+	case "SUCCEEDED":
+		return "SUCCEEDED"
+	case "PENDING", "RUNNING", "":
+		return "PENDING"
+	}
+	return "FAILED"
+}
+
+// Children passes a Map Run's children of one results group (see
+// ResultGroup) to each, in the order they are written; it stops at each's
+// first error and returns it. WriteResults calls it once a group, so that
+// a run's children need not all be in memory at once.
+type Children func(group string, each func(ChildResult) error) error
+
+// ChildrenOf is Children over results, in their order.
+func ChildrenOf(results []ChildResult) Children {
+	return func(group string, each func(ChildResult) error) error {
+		for _, r := range results {
+			if ResultGroup(r.Status) != group {
+				continue
+			}
+			if err := each(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // WriteResults writes a map run's results as Step Functions' ResultWriter
 // lays them out: under <prefix>/<map run id>/ (the map run id is the last
 // part of mapRunARN), SUCCEEDED_<n>.json, FAILED_<n>.json and
@@ -53,31 +91,21 @@ const MaxResultFileBytes = 64 << 20
 // InputDetails, Name, Output | Error and Cause, OutputDetails,
 // RedriveCount, RedriveStatus, RedriveStatusReason, StartDate,
 // StateMachineArn, Status, StopDate}), then manifest.json, written last so
-// that its presence means the export is whole. It returns the manifest's
-// key, the ResultWriterDetails' Key of the Map state's output, and the
-// manifest. A failure is the S3 error as Service names it; the engine
-// reports it as States.ResultWriterFailed.
-func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN string, results []ChildResult) (string, Manifest, error) {
+// that its presence means the export is whole. It holds one file at a time
+// in memory. It returns the manifest's key, the ResultWriterDetails' Key
+// of the Map state's output, and the manifest. A failure is the S3 error
+// as Service names it, or children's; the engine reports it as
+// States.ResultWriterFailed.
+func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN string, children Children) (string, Manifest, error) {
 	id := mapRunARN[strings.LastIndex(mapRunARN, ":")+1:]
 	dir := id + "/"
 	if prefix != "" {
 		dir = strings.TrimSuffix(prefix, "/") + "/" + dir
 	}
-	m := Manifest{DestinationBucket: bucket, MapRunArn: mapRunARN,
-		ResultFiles: map[string][]ResultFile{"SUCCEEDED": {}, "FAILED": {}, "PENDING": {}}}
-	groups := map[string][]ChildResult{}
-	for _, r := range results {
-		g := "FAILED"
-		switch r.Status {
-		case "SUCCEEDED":
-			g = "SUCCEEDED"
-		case "PENDING", "RUNNING", "":
-			g = "PENDING"
-		}
-		groups[g] = append(groups[g], r)
-	}
-	for _, g := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
-		var buf bytes.Buffer
+	m := Manifest{DestinationBucket: bucket, MapRunArn: mapRunARN, ResultFiles: map[string][]ResultFile{}}
+	var buf bytes.Buffer
+	for _, g := range ResultGroups {
+		m.ResultFiles[g] = []ResultFile{}
 		n := 0
 		flush := func() error {
 			if buf.Len() == 0 {
@@ -87,18 +115,18 @@ func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN strin
 			key := dir + g + "_" + strconv.Itoa(n) + ".json"
 			size := int64(buf.Len())
 			if _, err := st.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: bytes.NewReader(buf.Bytes()), Size: size, ContentType: "application/json"}); err != nil {
-				return err
+				return taskFailure(err)
 			}
 			m.ResultFiles[g] = append(m.ResultFiles[g], ResultFile{Key: key, Size: size})
 			buf.Reset()
 			n++
 			return nil
 		}
-		for _, r := range groups[g] {
+		err := children(g, func(r ChildResult) error {
 			entry := statelang.MarshalJSON(resultEntry(r))
 			if buf.Len() > 0 && buf.Len()+len(entry)+2 > MaxResultFileBytes {
 				if err := flush(); err != nil {
-					return "", Manifest{}, taskFailure(err)
+					return err
 				}
 			}
 			if buf.Len() == 0 {
@@ -107,9 +135,13 @@ func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN strin
 				buf.WriteByte(',')
 			}
 			buf.Write(entry)
+			return nil
+		})
+		if err == nil {
+			err = flush()
 		}
-		if err := flush(); err != nil {
-			return "", Manifest{}, taskFailure(err)
+		if err != nil {
+			return "", Manifest{}, err
 		}
 	}
 	files := map[string]any{}

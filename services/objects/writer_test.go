@@ -24,7 +24,7 @@ func TestWriteResults(t *testing.T) {
 		{ExecutionARN: run + ":2", Name: "2", Status: "FAILED", Input: `"b"`, Error: "Boom", Cause: "it broke", StartDate: at, StopDate: at},
 		{ExecutionARN: run + ":3", Name: "3", Status: "SUCCEEDED", Input: `"c"`, Output: `"C"`, StartDate: at, StopDate: at},
 	}
-	key, m, err := objects.WriteResults(ctx, st, "out", "jobs/", run, results)
+	key, m, err := objects.WriteResults(ctx, st, "out", "jobs/", run, objects.ChildrenOf(results))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestWriteResults(t *testing.T) {
 	if failed["Error"] != "Boom" || failed["Cause"] != "it broke" || failed["Output"] != nil {
 		t.Errorf("FAILED_0.json[0] = %v", failed)
 	}
-	if _, _, err := objects.WriteResults(ctx, st, "nobucket", "", run, results); failure(err) != "S3.NoSuchBucketException" {
+	if _, _, err := objects.WriteResults(ctx, st, "nobucket", "", run, objects.ChildrenOf(results)); failure(err) != "S3.NoSuchBucketException" {
 		t.Errorf("WriteResults(missing bucket) = %v", err)
 	}
 }

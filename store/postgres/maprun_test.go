@@ -76,8 +76,13 @@ func TestDistributedMapChildren(t *testing.T) {
 	if _, err := h.pool.Exec(ctx, "DELETE FROM map_runs WHERE arn = $1", run); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.eng.MapRunChildren(ctx, run); err != nil || len(got) != 20 {
-		t.Errorf("MapRunChildren(run without a row) = %d, %v; want 20", len(got), err)
+	got, pages := 0, 0
+	err := h.eng.MapRunChildren(ctx, run, engine.StatusSucceeded, func(xs []*engine.Execution) error { got, pages = got+len(xs), pages+1; return nil })
+	if err != nil || got != 20 || pages != 1 {
+		t.Errorf("MapRunChildren(run without a row) = %d in %d pages, %v; want 20 in 1", got, pages, err)
+	}
+	if err := h.eng.MapRunChildren(ctx, run, engine.StatusFailed, func([]*engine.Execution) error { pages++; return nil }); err != nil || pages != 1 {
+		t.Errorf("MapRunChildren(FAILED) = %d pages, %v; want none", pages-1, err)
 	}
 	for _, c := range kids {
 		if c.Status != engine.StatusSucceeded || c.ParentID != x.ID ||

@@ -63,7 +63,8 @@ func testMapRuns(t *testing.T, newStore NewStore) {
 	if r.Status != engine.MapRunSucceeded || r.StopDate.IsZero() || r.Children[engine.StatusSucceeded] != 4 || len(r.Children) != 1 {
 		t.Errorf("DescribeMapRun after = %+v; want SUCCEEDED, 4 children succeeded", r)
 	}
-	all, err := h.eng.MapRunChildren(h.ctx, run)
+	var all []*engine.Execution
+	err = h.eng.MapRunChildren(h.ctx, run, "", func(xs []*engine.Execution) error { all = append(all, xs...); return nil })
 	if err != nil || len(all) != 4 {
 		t.Errorf("MapRunChildren = %d, %v; want 4", len(all), err)
 	}
