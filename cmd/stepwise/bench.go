@@ -236,12 +236,13 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			results = append(results, res)
 			if n, ok := strings.CutPrefix(w.Name, "dmap-"); ok && dmapStore != nil && res.Failed+res.Errors == 0 {
 				items, _ := strconv.Atoi(n)
+				rss := peakRSS() // before the check, which reads the results files into memory
 				summary, err := checkDMapResults(ctx, dmapStore, items)
 				if err != nil {
 					fmt.Fprintf(stderr, "stepwise bench: %s: ResultWriter output: %v\n", w.Name, err)
 					return 1
 				}
-				fmt.Fprintf(stdout, "%s: %s; engine process peak RSS %.0f MB\n", w.Name, summary, peakRSS())
+				fmt.Fprintf(stdout, "%s: %s; peak RSS of the bench process (engine, NATS, S3, workers) %.0f MB\n", w.Name, summary, rss)
 			}
 			if ctx.Err() != nil {
 				break
