@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // execMachine passes, chooses, waits, then runs an activity and an inline
@@ -92,5 +94,111 @@ func Children(t *testing.T, tgt Target, n int) {
 	}
 	if bad := r.count(`SELECT count(*) FROM tasks WHERE status <> 'SUCCEEDED'`); bad != 0 {
 		t.Errorf("%d tasks not SUCCEEDED exactly once; want 0", bad)
+	}
+}
+
+// distributedMap is a distributed Map over $.items (settings: extra
+// fields of the Map state) whose children wait a second and run an
+// activity.
+func distributedMap(settings string) string {
+	return `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",` + settings + `"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W","States":{
+		"W":{"Type":"Wait","Seconds":1,"Next":"T"},
+		"T":{"Type":"Task","Resource":"` + activity + `double","End":true}}}}}}`
+}
+
+// DistributedMap starts n parents, each a distributed Map over 10 to 30
+// items (one in three with MaxConcurrency 3, one in three tolerating one
+// failed item, which it has), while the engine is SIGKILLed five times:
+// every parent succeeds with its output, each item ran as exactly one
+// child execution, every task ended exactly once (SUCCEEDED, or FAILED
+// for the failing items), each Map Run ended SUCCEEDED with its
+// children's counts, and every history is well-formed.
+func DistributedMap(t *testing.T, tgt Target, n int) {
+	r := newRig(t, tgt)
+	machines := []string{"dmap3", "dmap", "dmaptol"}
+	r.machine("dmap3", distributedMap(`"MaxConcurrency":3,`))
+	r.machine("dmap", distributedMap(``))
+	r.machine("dmaptol", distributedMap(`"MaxConcurrency":5,"ToleratedFailureCount":1,`))
+	size := func(i int) int { return 10 + i*7%21 }
+	tolerant := func(i int) bool { return i%3 == 2 } // item 1 is "bad"
+	type parent struct {
+		arn    string
+		input  string
+		output string
+	}
+	ps := make([]parent, n)
+	for i := range ps {
+		var in, out []string
+		for j := range size(i) {
+			if tolerant(i) && j == 1 {
+				in, out = append(in, `"bad"`), append(out, "null")
+				continue
+			}
+			in, out = append(in, fmt.Sprint(100*i+j)), append(out, fmt.Sprint(2*(100*i+j)))
+		}
+		ps[i].input = `{"items":[` + strings.Join(in, ",") + `]}`
+		ps[i].output = "[" + strings.Join(out, ",") + "]"
+	}
+	xs := r.survive(load{n: n, machine: func(i int) string { return machines[i%3] }, name: func(i int) string { return fmt.Sprintf("d%03d", i) },
+		input: func(i int) string { return ps[i].input },
+		gap:   100 * time.Millisecond, kills: 5, least: 500 * time.Millisecond, spread: 2000 * time.Millisecond})
+	var items, failing int
+	for i, x := range xs {
+		k := size(i)
+		items += k
+		if !r.succeeded(x, ps[i].output) {
+			continue
+		}
+		arn := x.ARN
+		c := eventCounts(r.history(arn))
+		if c["MapRunStarted"] != 1 || c["MapRunSucceeded"] != 1 || c["ExecutionSucceeded"] != 1 {
+			t.Errorf("%s: %d MapRunStarted, %d MapRunSucceeded, %d ExecutionSucceeded; want 1 each",
+				arn, c["MapRunStarted"], c["MapRunSucceeded"], c["ExecutionSucceeded"])
+		}
+		kids := r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d`, x.ID))
+		tokens := r.count(fmt.Sprintf(`SELECT count(DISTINCT parent_token) FROM executions WHERE parent_id = %d`, x.ID))
+		if kids != int64(k) || tokens != kids {
+			t.Errorf("%s: %d child executions (%d distinct parent tasks); want %d", arn, kids, tokens, k)
+		}
+		want := map[string]int64{engine.StatusSucceeded: int64(k)}
+		if tolerant(i) {
+			want = map[string]int64{engine.StatusSucceeded: int64(k - 1), engine.StatusFailed: 1}
+			failing++
+		}
+		runs, _, err := r.eng.ListMapRuns(r.ctx, arn, 0, "")
+		if err != nil || len(runs) != 1 {
+			t.Errorf("ListMapRuns(%s) = %d runs, %v; want 1", arn, len(runs), err)
+			continue
+		}
+		run, err := r.eng.DescribeMapRun(r.ctx, runs[0].ARN)
+		if err != nil || run.Status != engine.MapRunSucceeded || run.StopDate.IsZero() || run.Total != int64(k) ||
+			fmt.Sprint(run.Children) != fmt.Sprint(want) {
+			t.Errorf("DescribeMapRun(%s) = %s total %d children %v stopped %v, %v; want SUCCEEDED total %d children %v stopped",
+				runs[0].ARN, run.Status, run.Total, run.Children, run.StopDate, err, k, want)
+		}
+		children, err := r.eng.MapRunChildren(r.ctx, runs[0].ARN)
+		if err != nil || len(children) != k {
+			t.Errorf("MapRunChildren(%s) = %d, %v; want %d", runs[0].ARN, len(children), err, k)
+		}
+		for _, ch := range children {
+			c := eventCounts(r.history(ch.ARN))
+			if c["ActivityScheduled"] != 1 || c["WaitStateExited"] != 1 {
+				t.Errorf("child %s: %d ActivityScheduled, %d WaitStateExited; want 1 and 1", ch.ARN, c["ActivityScheduled"], c["WaitStateExited"])
+			}
+		}
+	}
+	// Each item: the parent's task for its child and the child's activity.
+	if done := r.count(`SELECT count(*) FROM tasks WHERE status = 'SUCCEEDED'`); done != int64(2*(items-failing)) {
+		t.Errorf("%d tasks SUCCEEDED; want %d", done, 2*(items-failing))
+	}
+	if failed := r.count(`SELECT count(*) FROM tasks WHERE status = 'FAILED'`); failed != int64(2*failing) {
+		t.Errorf("%d tasks FAILED; want %d (the bad items')", failed, 2*failing)
+	}
+	if other := r.count(`SELECT count(*) FROM tasks WHERE status NOT IN ('SUCCEEDED', 'FAILED')`); other != 0 {
+		t.Errorf("%d tasks neither SUCCEEDED nor FAILED; want 0", other)
+	}
+	if running := r.count(`SELECT count(*) FROM executions WHERE status = 'RUNNING'`); running != 0 {
+		t.Errorf("%d executions still RUNNING; want 0", running)
 	}
 }

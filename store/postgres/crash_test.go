@@ -23,3 +23,6 @@ func TestCrash(t *testing.T) { crashtest.Executions(t, crashTarget(t), 200) }
 
 // TestCrashChildren: crashtest.Children on Postgres.
 func TestCrashChildren(t *testing.T) { crashtest.Children(t, crashTarget(t), 60) }
+
+// TestCrashDistributedMap: crashtest.DistributedMap on Postgres.
+func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTarget(t), 30) }

@@ -35,3 +35,6 @@ func TestCrash(t *testing.T) { crashtest.Executions(t, crashTarget(t), 150) }
 
 // TestCrashChildren: crashtest.Children on SQLite.
 func TestCrashChildren(t *testing.T) { crashtest.Children(t, crashTarget(t), 40) }
+
+// TestCrashDistributedMap: crashtest.DistributedMap on SQLite.
+func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTarget(t), 24) }
