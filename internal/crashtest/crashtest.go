@@ -5,8 +5,8 @@
 // Each store's test supplies a Target; the scenarios are the same for
 // every store.
 //
-// It is for tests only. It imports the stores through crashengine, which
-// it builds, not as packages.
+// It is for tests only. It imports no store: crashengine, the binary it
+// builds, opens the one a Target's flags name.
 package crashtest
 
 import (

@@ -1,8 +1,11 @@
 package crashtest
 
 import (
+	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -201,4 +204,114 @@ func DistributedMap(t *testing.T, tgt Target, n int) {
 	if running := r.count(`SELECT count(*) FROM executions WHERE status = 'RUNNING'`); running != 0 {
 		t.Errorf("%d executions still RUNNING; want 0", running)
 	}
+}
+
+// StrandedChildren kills the engine in the window between a parent's end
+// and the stop of its children, deterministically (crashengine
+// -die-before-child-stop): a distributed Map's parent and a .sync
+// child's parent stopped by StopExecution, and a parent that fails (a
+// task failed) while its distributed Map and a .sync child run. After a
+// restart no child of an ended parent may stay RUNNING: each is ABORTED,
+// as AWS aborts the children of a stopped parent, and the Map Runs are
+// ABORTED.
+func StrandedChildren(t *testing.T, tgt Target) {
+	r := newRig(t, tgt)
+	hang := `{"Type":"Task","Resource":"` + activity + `hang","End":true}`
+	kid := r.machine("hangkid", `{"StartAt":"H","States":{"H":`+hang+`}}`)
+	dmap := `{"Type":"Map","MaxConcurrency":3,"End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+		"StartAt":"H","States":{"H":` + hang + `}}}`
+	sync := `{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"` + kid.ARN + `","Input.$":"$"},"End":true}`
+	gate, err := r.eng.CreateActivity(r.ctx, "gate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.machine("dmapstop", `{"StartAt":"M","States":{"M":`+dmap+`}}`)
+	r.machine("syncstop", `{"StartAt":"Run","States":{"Run":`+sync+`}}`)
+	r.machine("fails", `{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+		{"StartAt":"M","States":{"M":`+dmap+`}},
+		{"StartAt":"Run","States":{"Run":`+sync+`}},
+		{"StartAt":"G","States":{"G":{"Type":"Task","Resource":"`+gate.ARN+`","End":true}}}]}}}`)
+	runningKids := func(x *engine.Execution) int64 {
+		return r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d AND status = 'RUNNING'`, x.ID))
+	}
+	deadline := func() time.Time { return time.Now().Add(time.Minute) }
+
+	r.up()
+	parents := []*engine.Execution{r.start("dmapstop", "dmap-stopped", `[1,2,3,4,5]`), r.start("syncstop", "sync-stopped", `{}`),
+		r.start("fails", "failed", `[1,2,3,4,5]`)}
+	wantKids := []int64{3, 1, 4}
+	for i, x := range parents {
+		if !r.until(deadline(), func() bool { return runningKids(x) == wantKids[i] }) {
+			t.Fatalf("%s: %d children RUNNING; want %d", x.ARN, runningKids(x), wantKids[i])
+		}
+	}
+	token, _, err := r.eng.GetActivityTask(r.ctx, gate.ARN, "crashtest")
+	if err != nil || token == "" {
+		t.Fatalf("GetActivityTask(gate) = %q, %v; want its task", token, err)
+	}
+	r.down()
+
+	// Each parent's end is committed by a process that dies right after.
+	end := [][]string{{"-stop", parents[0].ARN}, {"-stop", parents[1].ARN}, {"-fail-task", token}}
+	wantStatus := []string{engine.StatusAborted, engine.StatusAborted, engine.StatusFailed}
+	for i, x := range parents {
+		if err := r.run(append(end[i], "-die-before-child-stop")...).Wait(); !killed(err) {
+			t.Fatalf("crashengine %v -die-before-child-stop: %v; want killed before it stopped the children", end[i], err)
+		}
+		if got := r.describe(x.ARN); got.Status != wantStatus[i] || runningKids(x) != wantKids[i] {
+			t.Fatalf("%s after the crash: %s, %d children RUNNING; want %s, %d", x.ARN, got.Status, runningKids(x), wantStatus[i], wantKids[i])
+		}
+	}
+
+	// After a restart, the ended parents' children end.
+	r.up()
+	if !r.until(deadline(), func() bool {
+		return runningKids(parents[0])+runningKids(parents[1])+runningKids(parents[2]) == 0
+	}) {
+		t.Errorf("children still RUNNING after their parents ended: %d, %d, %d; want none (stranded)",
+			runningKids(parents[0]), runningKids(parents[1]), runningKids(parents[2]))
+	}
+	for _, x := range parents {
+		r.history(x.ARN)
+		if n := r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d AND status <> 'ABORTED'`, x.ID)); n != 0 {
+			t.Errorf("%s: %d children not ABORTED; want 0", x.ARN, n)
+		}
+	}
+	children, _, err := r.eng.ListExecutions(r.ctx, engine.ListExecutionsInput{StateMachine: "hangkid"})
+	if err != nil || len(children) != 2 {
+		t.Errorf("ListExecutions(hangkid) = %d, %v; want 2", len(children), err)
+	}
+	for _, x := range []*engine.Execution{parents[0], parents[2]} {
+		runs, _, err := r.eng.ListMapRuns(r.ctx, x.ARN, 0, "")
+		if err != nil || len(runs) != 1 {
+			t.Errorf("ListMapRuns(%s) = %d runs, %v; want 1", x.ARN, len(runs), err)
+			continue
+		}
+		kids, err := r.eng.MapRunChildren(r.ctx, runs[0].ARN)
+		if err != nil {
+			t.Errorf("MapRunChildren(%s) = %v", runs[0].ARN, err)
+		}
+		children = append(children, kids...)
+		run, err := r.eng.DescribeMapRun(r.ctx, runs[0].ARN)
+		if err != nil || run.Status != engine.MapRunAborted || run.StopDate.IsZero() || run.Children[engine.StatusRunning] != 0 {
+			t.Errorf("DescribeMapRun(%s) = %s children %v stopped %v, %v; want ABORTED, none running, stopped",
+				runs[0].ARN, run.Status, run.Children, run.StopDate, err)
+		}
+	}
+	for _, c := range children {
+		if evs := r.history(c.ARN); len(evs) == 0 || evs[len(evs)-1].Type != "ExecutionAborted" {
+			t.Errorf("child %s: history ends %v; want ExecutionAborted", c.ARN, eventCounts(evs))
+		}
+	}
+}
+
+// killed reports whether a process's Wait error says SIGKILL ended it.
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }

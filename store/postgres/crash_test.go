@@ -26,3 +26,6 @@ func TestCrashChildren(t *testing.T) { crashtest.Children(t, crashTarget(t), 60)
 
 // TestCrashDistributedMap: crashtest.DistributedMap on Postgres.
 func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTarget(t), 30) }
+
+// TestCrashStrandedChildren: crashtest.StrandedChildren on Postgres.
+func TestCrashStrandedChildren(t *testing.T) { crashtest.StrandedChildren(t, crashTarget(t)) }

@@ -38,3 +38,6 @@ func TestCrashChildren(t *testing.T) { crashtest.Children(t, crashTarget(t), 40)
 
 // TestCrashDistributedMap: crashtest.DistributedMap on SQLite.
 func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTarget(t), 24) }
+
+// TestCrashStrandedChildren: crashtest.StrandedChildren on SQLite.
+func TestCrashStrandedChildren(t *testing.T) { crashtest.StrandedChildren(t, crashTarget(t)) }

@@ -3,7 +3,8 @@
 // -schema) or a SQLite file (-db) with an in-process dispatcher that
 // answers "double" tasks until it is killed. Not for production.
 //
-// -stop ARN stops that execution and exits instead of running the loops.
+// -stop ARN stops that execution, -fail-task TOKEN fails that task with
+// the error "Boom", and each exits instead of running the loops.
 // -die-before-child-stop SIGKILLs the process when the engine, right
 // after a commit that closed a child execution's task, reads that task to
 // stop the child: the crash between a parent's end and its children's.
@@ -91,6 +92,7 @@ func main() {
 	schema := flag.String("schema", "", "Postgres schema (search_path)")
 	path := flag.String("db", "", "SQLite database file (instead of -dsn)")
 	stop := flag.String("stop", "", "stop this execution and exit")
+	failTask := flag.String("fail-task", "", "fail this task with the error Boom and exit")
 	die := flag.Bool("die-before-child-stop", false, "SIGKILL this process before it stops a closed task's child")
 	flag.Parse()
 	ctx := context.Background()
@@ -112,8 +114,14 @@ func main() {
 		log.Fatal(err)
 	}
 	d.eng = eng
-	if *stop != "" {
+	switch {
+	case *stop != "":
 		if _, err := eng.StopExecution(ctx, *stop, "", ""); err != nil {
+			log.Fatal(err)
+		}
+		return
+	case *failTask != "":
+		if err := eng.SendTaskFailure(ctx, *failTask, "Boom", ""); err != nil {
 			log.Fatal(err)
 		}
 		return
