@@ -29,8 +29,13 @@ import (
 //     (Input and Output as JSON text for .sync, as JSON for .sync:2) or,
 //     when the child did not succeed, with States.TaskFailed and the
 //     description as the cause, as AWS does.
-//   - A .sync task closed without a result (the parent stopped or timed
-//     out, or a sibling branch failed) stops its child.
+//   - A .sync task closed without a result (the parent stopped, failed or
+//     timed out, or a sibling branch failed) stops its child, as AWS
+//     aborts the children of a stopped parent. The stop follows the
+//     commit that closed the task. An engine that stops in between leaves
+//     the child running for a parent that no longer waits for it; the
+//     maintenance loop finds such children (Store.StrandedChildren) and
+//     stops them the same way.
 //   - The answer is sent right after the group commit that ended the
 //     child. An engine that stops in between leaves the child ended and
 //     the parent's task open; the maintenance loop finds such children
@@ -200,8 +205,14 @@ func (e *Engine) stopChild(ctx context.Context, token string) {
 	if err != nil || x.ParentToken != token || x.Status != StatusRunning {
 		return
 	}
-	if _, err := e.StopExecution(ctx, arn, "", ""); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
-		e.cfg.Logger.Warn("stopping a child execution", "execution_arn", arn, "error", err)
+	e.abortChild(ctx, x)
+}
+
+// abortChild stops child execution x, whose parent no longer waits for
+// it. A child that ended meanwhile changes nothing.
+func (e *Engine) abortChild(ctx context.Context, x *Execution) {
+	if _, err := e.apply(ctx, x.ID, Event{Kind: EventStop}); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
+		e.cfg.Logger.Warn("stopping a child execution", "execution_arn", x.ARN, "error", err)
 	}
 }
 
@@ -283,15 +294,26 @@ func endedChild(x *Execution, m *Mutation) *Execution {
 	return &c
 }
 
-// answerEndedChildren answers the parents of children that ended while
-// their parent's task stayed open (the engine stopped in between).
-func (e *Engine) answerEndedChildren(ctx context.Context) (int, error) {
-	cs, err := e.store.EndedChildren(ctx, e.cfg.ClaimBatch)
-	if err != nil {
-		return 0, err
+// repairChildren is the maintenance loop's sweep for what an engine that
+// stopped between two commits left undone: ended children whose parent's
+// task is still open answer it again (Store.EndedChildren, notifyParent),
+// and running children whose parent's .sync task was closed without a
+// result are stopped (Store.StrandedChildren, abortChild). It returns the
+// larger of the two counts (each at most ClaimBatch).
+func (e *Engine) repairChildren(ctx context.Context) (int, error) {
+	n := 0
+	for _, r := range []struct {
+		find func(ctx context.Context, limit int) ([]*Execution, error)
+		fix  func(ctx context.Context, c *Execution)
+	}{{e.store.EndedChildren, e.notifyParent}, {e.store.StrandedChildren, e.abortChild}} {
+		cs, err := r.find(ctx, e.cfg.ClaimBatch)
+		if err != nil {
+			return n, err
+		}
+		for _, c := range cs {
+			r.fix(ctx, c)
+		}
+		n = max(n, len(cs))
 	}
-	for _, c := range cs {
-		e.notifyParent(ctx, c)
-	}
-	return len(cs), nil
+	return n, nil
 }

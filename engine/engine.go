@@ -537,9 +537,10 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 	return e.store.GetExecution(ctx, x.ID)
 }
 
-// Run runs the maintenance loops until ctx ends: it applies due timers and
-// re-dispatches tasks whose dispatch deadline passed. Run it in every
-// engine process; several may share a store.
+// Run runs the maintenance loops until ctx ends: it applies due timers,
+// repairs child executions an engine that stopped left behind
+// (repairChildren) and re-dispatches tasks whose dispatch deadline passed.
+// Run it in every engine process; several may share a store.
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.cfg.PollInterval)
 	defer t.Stop()
@@ -602,11 +603,11 @@ func (e *Engine) tick(ctx context.Context, wait bool) (int, error) {
 		wg.Wait()
 	}
 	n := len(timers)
-	answered, err := e.answerEndedChildren(ctx)
+	repaired, err := e.repairChildren(ctx)
 	if err != nil {
 		return n, err
 	}
-	n = max(n, answered)
+	n = max(n, repaired)
 	if e.cfg.Dispatcher != nil {
 		tasks, err := e.store.ClaimUndispatched(ctx, now, e.cfg.DispatchTimeout, e.cfg.ClaimBatch)
 		if err != nil {

@@ -349,6 +349,11 @@ type Store interface {
 	// EndedChildren returns up to limit child executions that ended while
 	// their parent's task is still open (State not loaded).
 	EndedChildren(ctx context.Context, limit int) ([]*Execution, error)
+	// StrandedChildren returns up to limit RUNNING child executions whose
+	// parent's .sync task for them was closed without a result (CANCELLED
+	// or TIMED_OUT: the parent ended, or timed the task out, or left the
+	// state), which the engine must stop (State not loaded).
+	StrandedChildren(ctx context.Context, limit int) ([]*Execution, error)
 	// GetTask returns a task row and its status.
 	GetTask(ctx context.Context, token string) (Task, string, error)
 

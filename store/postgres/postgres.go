@@ -418,6 +418,11 @@ func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Executi
 	return queryExecutions(s.pool.Query(ctx, q("EndedChildren"), limit))
 }
 
+// StrandedChildren implements engine.Store.
+func (s *Store) StrandedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
+	return queryExecutions(s.pool.Query(ctx, q("StrandedChildren"), limit))
+}
+
 // queryExecutions reads the executions a query returns (State not loaded).
 func queryExecutions(rows pgx.Rows, err error) ([]*engine.Execution, error) {
 	if err != nil {

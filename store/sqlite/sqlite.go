@@ -633,6 +633,11 @@ func (s *Store) EndedChildren(ctx context.Context, limit int) ([]*engine.Executi
 	return queryExecutions(s.r.QueryContext(ctx, q("EndedChildren"), limit))
 }
 
+// StrandedChildren implements engine.Store.
+func (s *Store) StrandedChildren(ctx context.Context, limit int) ([]*engine.Execution, error) {
+	return queryExecutions(s.r.QueryContext(ctx, q("StrandedChildren"), limit))
+}
+
 // queryExecutions reads the executions a query returns (State not loaded).
 func queryExecutions(rows *sql.Rows, err error) ([]*engine.Execution, error) {
 	if err != nil {

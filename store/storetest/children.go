@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +112,103 @@ func (h *harness) answerUntilDone(arn string, ans answer) int {
 	}
 	h.t.Fatalf("%s still RUNNING", arn)
 	return n
+}
+
+// lostChildStops is a store an engine can commit through but not read
+// tasks from: an engine on it commits a parent's end and then cannot stop
+// the children (it reads the child's task first), like an engine that
+// stopped between the two.
+type lostChildStops struct{ engine.Store }
+
+func (lostChildStops) GetTask(context.Context, string) (engine.Task, string, error) {
+	return engine.Task{}, "", errors.New("storetest: the engine stopped")
+}
+
+// testStrandedChildren: a running child whose parent's .sync task was
+// closed without a result (the parent stopped, and its engine stopped
+// before the child) is one of StrandedChildren, until a maintenance pass
+// stops it (ABORTED); a child whose task is open, or that a
+// startExecution without .sync started, is not.
+func testStrandedChildren(t *testing.T, newStore NewStore) {
+	h := newHarness(t, newStore, nil)
+	kid := h.machine("kid", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fnHang+`","End":true}}}`)
+	h.machine("mom", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync:2",
+		"Parameters":{"StateMachineArn":"`+kid.ARN+`","Input.$":"$"},"End":true}}}`)
+	h.machine("dm", `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":2,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"T","States":{"T":{"Type":"Task","Resource":"`+fnHang+`","End":true}}}}}}`)
+	h.machine("fire", `{"StartAt":"Run","States":{"Run":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+		"Parameters":{"StateMachineArn":"`+kid.ARN+`","Input":5,"Name":"fired"},"End":true}}}`)
+	stopped := []*engine.Execution{h.start("mom", "stopped", `{}`), h.start("dm", "dm-stopped", `[1,2,3]`)}
+	running := h.start("mom", "running", `{}`)
+	fired := h.start("fire", "fire", `{}`)
+	if got := h.describe(fired.ARN); got.Status != engine.StatusSucceeded {
+		t.Fatalf("fire = %s; want SUCCEEDED", got.Status)
+	}
+	children := func(statuses ...string) map[int64]int {
+		n := map[int64]int{}
+		for _, s := range statuses {
+			xs, _, err := h.eng.ListExecutions(h.ctx, engine.ListExecutionsInput{Status: s})
+			if err != nil {
+				t.Fatalf("ListExecutions(%s) = %v", s, err)
+			}
+			for _, x := range xs {
+				if c := h.describe(x.ARN); c.ParentToken != "" {
+					n[c.ParentID]++
+				}
+			}
+		}
+		return n
+	}
+	want := map[int64]int{stopped[0].ID: 1, stopped[1].ID: 2, running.ID: 1, fired.ID: 1}
+	if got := children(engine.StatusRunning); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("running children by parent = %v; want %v", got, want)
+	}
+	if cs, err := h.store.StrandedChildren(h.ctx, 10); err != nil || len(cs) != 0 {
+		t.Errorf("StrandedChildren before any parent ended = %d, %v; want none", len(cs), err)
+	}
+
+	cut, err := engine.New(engine.Config{Store: lostChildStops{h.store}, Now: h.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range stopped {
+		if got, err := cut.StopExecution(h.ctx, x.ARN, "", ""); err != nil || got.Status != engine.StatusAborted {
+			t.Fatalf("StopExecution(%s) = %v, %v; want ABORTED", x.ARN, got, err)
+		}
+	}
+	if got := children(engine.StatusRunning); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("running children by parent after the lost stops = %v; want %v", got, want)
+	}
+	cs, err := h.store.StrandedChildren(h.ctx, 10)
+	stranded := map[int64]int{}
+	for _, c := range cs {
+		if c.Status != engine.StatusRunning || c.ARN == "" || c.ParentToken == "" {
+			t.Errorf("StrandedChildren: %+v; want a RUNNING child with its ARN and parent", c)
+		}
+		stranded[c.ParentID]++
+	}
+	if want := map[int64]int{stopped[0].ID: 1, stopped[1].ID: 2}; err != nil || fmt.Sprint(stranded) != fmt.Sprint(want) {
+		t.Errorf("StrandedChildren by parent = %v, %v; want %v", stranded, err, want)
+	}
+	if cs, err := h.store.StrandedChildren(h.ctx, 1); err != nil || len(cs) != 1 {
+		t.Errorf("StrandedChildren(limit 1) = %d, %v; want 1", len(cs), err)
+	}
+
+	h.tick() // the maintenance pass stops them
+	if cs, err := h.store.StrandedChildren(h.ctx, 10); err != nil || len(cs) != 0 {
+		t.Errorf("StrandedChildren after a maintenance pass = %d, %v; want none", len(cs), err)
+	}
+	if got, want := children(engine.StatusAborted), map[int64]int{stopped[0].ID: 1, stopped[1].ID: 2}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("aborted children by parent = %v; want %v", got, want)
+	}
+	if got, want := children(engine.StatusRunning), map[int64]int{running.ID: 1, fired.ID: 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("running children by parent after the pass = %v; want %v", got, want)
+	}
+	runs, _, err := h.eng.ListMapRuns(h.ctx, stopped[1].ARN, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListMapRuns(%s) = %v, %v; want one run", stopped[1].ARN, runs, err)
+	}
+	if r := h.mapRun(runs[0].ARN); r.Status != engine.MapRunAborted || r.Children[engine.StatusAborted] != 2 || len(r.Children) != 1 {
+		t.Errorf("DescribeMapRun = %s %v; want ABORTED, 2 children ABORTED", r.Status, r.Children)
+	}
 }

@@ -66,6 +66,7 @@ var scenarios = []struct {
 	{"ReopenStarted", testReopenStarted},
 	{"ContinuationWithoutPoll", testContinuationWithoutPoll},
 	{"ChildExecutions", testChildExecutions},
+	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},

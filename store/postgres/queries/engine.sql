@@ -115,3 +115,17 @@ SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_ma
  WHERE t.status IN ('SCHEDULED', 'STARTED') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
    AND c.status <> 'RUNNING'
  LIMIT $1;
+
+-- name: StrandedChildren
+-- Running child executions whose parent's .sync task was closed without a
+-- result: the parent ended (or timed the task out, or left the state) and
+-- its engine stopped before it stopped them. Served by
+-- executions_running_children.
+SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
+       coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+  FROM executions c
+  JOIN tasks t ON t.token = c.parent_token
+ WHERE c.status = 'RUNNING' AND c.parent_token IS NOT NULL
+   AND t.status IN ('CANCELLED', 'TIMED_OUT') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
+ LIMIT $1;
