@@ -123,6 +123,11 @@ func TestBrowserMapRun(t *testing.T) {
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=exec-parent]').getAttribute('href')`); got != "/executions/"+urlEscape(x.ARN) {
 		t.Errorf("child's parent link = %q; want /executions/%s", got, urlEscape(x.ARN))
 	}
+	if got := js[string](t, ctx, `document.querySelector('.facts a[href^="/state-machines/"]').getAttribute('href')`); got != "/state-machines/fanout" {
+		t.Errorf("child's machine link = %q; want the parent's machine, /state-machines/fanout", got)
+	}
+	// Its graph is the Map's processor, from the parent's definition.
+	waitJS(t, ctx, "the child's graph", `[...document.querySelectorAll('.sw-node')].some(n => n.dataset.state === 'Boom' && n.dataset.status === 'failed')`)
 	screenshot(t, ctx, "maprun-child.png")
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=exec-maprun]`)))
 	waitJS(t, ctx, "the Map Run page again", `document.querySelectorAll('[data-child]').length === 4`)

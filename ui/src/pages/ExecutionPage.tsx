@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import * as api from '../api'
 import { analyse, Iteration, waitingVisits } from '../analysis'
-import { parseDefinition } from '../asl'
+import { AslScope, parseDefinition, processorOf } from '../asl'
 import { Callbacks } from '../components/Callbacks'
 import { EventFilter, EventTable } from '../components/EventTable'
 import { Graph, Legend } from '../components/Graph'
@@ -20,6 +20,9 @@ const FLUSH = 10000
 export function ExecutionPage({ arn }: { arn: string }) {
   const [exec, setExec] = useState<api.Execution>()
   const [machine, setMachine] = useState<api.StateMachine>()
+  // A distributed Map's child runs the Map's processor: drawn from its
+  // parent's definition, as the child's own machine has none of its own.
+  const [processor, setProcessor] = useState<AslScope>()
   const [events, setEvents] = useState<api.HistoryEvent[]>([])
   const [loading, setLoading] = useState('')
   const [error, setError] = useState<unknown>()
@@ -54,6 +57,15 @@ export function ExecutionPage({ arn }: { arn: string }) {
         if (!live) return
         setExec(x)
         setMachine(m)
+        setProcessor(undefined)
+        if (!m && x.mapRunArn && x.parentArn) {
+          Promise.all([api.describeMapRun(x.mapRunArn), api.executionStateMachine(x.parentArn)])
+            .then(([run, pm]) => {
+              const parent = parseDefinition(pm.definition)
+              if (live && parent) setProcessor(processorOf(parent, run.stateName))
+            })
+            .catch(() => undefined)
+        }
         document.title = `${x.name} · Stepwise`
         const evs: api.HistoryEvent[] = []
         let shown = -1
@@ -142,7 +154,7 @@ export function ExecutionPage({ arn }: { arn: string }) {
     }
   }, [arn, runsStarted, exec?.status])
 
-  const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : undefined), [machine])
+  const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : processor), [machine, processor])
   const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
   const waiting = useMemo(() => waitingVisits(analysis), [analysis])
 
@@ -226,7 +238,11 @@ export function ExecutionPage({ arn }: { arn: string }) {
       <dl className="facts inline">
         <dt>State machine</dt>
         <dd>
-          <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> v{exec.stateMachineVersion}
+          {/* A distributed Map's child runs "<machine>/<label>", a part of <machine>. */}
+          <Link to={paths.machine(exec.mapRunArn ? exec.stateMachineName.slice(0, exec.stateMachineName.indexOf('/')) : exec.stateMachineName)}>
+            {exec.stateMachineName}
+          </Link>{' '}
+          v{exec.stateMachineVersion}
         </dd>
         <dt>Started</dt>
         <dd>{fmtTime(exec.startTime)}</dd>
