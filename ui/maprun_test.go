@@ -13,19 +13,21 @@ import (
 	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
-// setSelect sets a <select>'s value as a user's choice does.
-func setSelect(css, value string) chromedp.Action[chromedp.Void] {
+// setValue sets a <select>'s or an <input>'s value as a user does: with
+// the native setter (React watches it), then the event React listens to.
+func setValue(css, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](`(() => {
 	  const el = document.querySelector(` + q(css) + `)
-	  Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(el, ` + q(value) + `)
-	  el.dispatchEvent(new Event('change', {bubbles: true}))
+	  Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set.call(el, ` + q(value) + `)
+	  el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', {bubbles: true}))
 	})()`)
 }
 
 // TestBrowserMapRun: a distributed Map with a failing child. The parent's
 // page links to its Map Run; the Map Run page shows its settings, counts,
 // progress bar and children, failures first and filterable; a child's
-// page links back to its Map Run and its parent.
+// page links back to its Map Run and its parent. A running Map Run is
+// updated from its page.
 func TestBrowserMapRun(t *testing.T) {
 	ctx0 := context.Background()
 	st, _ := pgtest.Store(t)
@@ -34,8 +36,10 @@ func TestBrowserMapRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := serveUI(t, eng, "")
-	if _, err := eng.CreateStateMachine(ctx0, "fanout", testserver.MapRunASL, ""); err != nil {
-		t.Fatal(err)
+	for name, def := range map[string]string{"fanout": testserver.MapRunASL, "slow": testserver.SlowMapRunASL} {
+		if _, err := eng.CreateStateMachine(ctx0, name, def, ""); err != nil {
+			t.Fatal(err)
+		}
 	}
 	x, err := eng.StartExecution(ctx0, engine.StartExecutionInput{StateMachine: "fanout", Name: "parent",
 		Input: `[{"n": 1}, {"n": 2, "fail": true}, {"n": 3}, {"n": 4}]`})
@@ -108,9 +112,9 @@ func TestBrowserMapRun(t *testing.T) {
 	if got := js[string](t, ctx, `document.querySelector('[data-child]').dataset.status`); got != "FAILED" {
 		t.Errorf("first child = %q; want the FAILED one first", got)
 	}
-	do(t, ctx, setSelect(`[data-testid=child-status]`, "SUCCEEDED"))
+	do(t, ctx, setValue(`[data-testid=child-status]`, "SUCCEEDED"))
 	waitJS(t, ctx, "the succeeded children", `document.querySelectorAll('[data-child]').length === 3 && [...document.querySelectorAll('[data-child]')].every(r => r.dataset.status === 'SUCCEEDED')`)
-	do(t, ctx, setSelect(`[data-testid=child-status]`, "FAILED"))
+	do(t, ctx, setValue(`[data-testid=child-status]`, "FAILED"))
 	waitJS(t, ctx, "the failed child", `document.querySelectorAll('[data-child]').length === 1 && document.querySelector('[data-child]').dataset.status === 'FAILED'`)
 	screenshot(t, ctx, "maprun-page.png")
 
@@ -133,4 +137,29 @@ func TestBrowserMapRun(t *testing.T) {
 	waitJS(t, ctx, "the Map Run page again", `document.querySelectorAll('[data-child]').length === 4`)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=maprun-parent]`)))
 	waitJS(t, ctx, "the parent's page again", `document.querySelector('[data-testid=exec-name]')?.innerText === 'parent'`)
+
+	// A running Map Run (one child at a time, each waiting an hour),
+	// updated from its page: a bad value is refused naming its field, then
+	// a second child starts.
+	slow, err := eng.StartExecution(ctx0, engine.StartExecutionInput{StateMachine: "slow", Name: "slow", Input: `[1, 2, 3]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = eng.StopExecution(context.Background(), slow.ARN, "", "") })
+	do(t, ctx, chromedp.Navigate(url+"/executions/"+urlEscape(slow.ARN)))
+	waitJS(t, ctx, "the running Map Run's link", `!!document.querySelector('[data-testid=exec-mapruns] a')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=exec-mapruns] a`)))
+	count := func(k string) string {
+		return `(document.querySelector('[data-counts=executions] [data-count=` + k + `]')?.innerText ?? '')`
+	}
+	waitJS(t, ctx, "one child running", count("running")+` === '1' && `+count("pending")+` === '2'`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=maprun-edit]`)))
+	waitJS(t, ctx, "the update form", `!!document.querySelector('[data-testid=maprun-update]')`)
+	do(t, ctx, setValue(`[data-testid=maprun-set-pct]`, "150"), chromedp.Click(chromedp.CSS(`[data-testid=maprun-save]`)))
+	waitJS(t, ctx, "the refusal", `(document.querySelector('[data-testid=maprun-update] [role=alert]')?.innerText ?? '').includes('tolerated_failure_percentage')`)
+	do(t, ctx, setValue(`[data-testid=maprun-set-pct]`, "0"), setValue(`[data-testid=maprun-set-concurrency]`, "2"),
+		chromedp.Click(chromedp.CSS(`[data-testid=maprun-save]`)))
+	waitJS(t, ctx, "the new concurrency", `document.querySelector('[data-testid=maprun-concurrency]')?.innerText === '2' && !document.querySelector('[data-testid=maprun-update]')`)
+	waitJS(t, ctx, "two children running", count("running")+` === '2' && `+count("pending")+` === '1' && document.querySelectorAll('[data-child]').length === 2`)
+	screenshot(t, ctx, "maprun-running.png")
 }

@@ -116,6 +116,15 @@ export function MapRunPage({ arn }: { arn: string }) {
         <dt>ARN</dt>
         <dd className="mono small">{run.arn}</dd>
       </dl>
+      {running && (
+        <UpdateForm
+          run={run}
+          onUpdated={(r) => {
+            setRun(r)
+            loadChildren()
+          }}
+        />
+      )}
       {c && (
         <>
           <Progress counts={c} />
@@ -238,6 +247,67 @@ function Progress({ counts }: { counts: api.MapRunCounts }) {
       <span className="muted">
         {done} of {counts.total} done
       </span>
+    </div>
+  )
+}
+
+/** UpdateForm changes a running Map Run's concurrency and tolerance (PATCH /v1/map-runs/{arn}). */
+function UpdateForm({ run, onUpdated }: { run: api.MapRun; onUpdated: (r: api.MapRun) => void }) {
+  const [open, setOpen] = useState(false)
+  const [concurrency, setConcurrency] = useState('')
+  const [pct, setPct] = useState('')
+  const [count, setCount] = useState('')
+  const [error, setError] = useState<unknown>()
+  const [busy, setBusy] = useState(false)
+  if (!open)
+    return (
+      <div className="row">
+        <button
+          onClick={() => {
+            setConcurrency(String(run.maxConcurrency))
+            setPct(String(run.toleratedFailurePercentage))
+            setCount(String(run.toleratedFailureCount))
+            setError(undefined)
+            setOpen(true)
+          }}
+          data-testid="maprun-edit"
+        >
+          Change concurrency or tolerance
+        </button>
+      </div>
+    )
+  // Only the fields changed are sent; the server checks their ranges.
+  const u: api.MapRunUpdate = {}
+  if (concurrency.trim() !== String(run.maxConcurrency)) u.maxConcurrency = Number(concurrency)
+  if (pct.trim() !== String(run.toleratedFailurePercentage)) u.toleratedFailurePercentage = Number(pct)
+  if (count.trim() !== String(run.toleratedFailureCount)) u.toleratedFailureCount = Number(count)
+  const save = async () => {
+    setBusy(true)
+    setError(undefined)
+    try {
+      onUpdated(await api.updateMapRun(run.arn, u))
+      setOpen(false)
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+  const field = (label: string, value: string, set: (v: string) => void, id: string) => (
+    <label>
+      {label} <input value={value} onChange={(e) => set(e.target.value)} size={7} inputMode="decimal" data-testid={id} />
+    </label>
+  )
+  return (
+    <div className="confirm" data-testid="maprun-update">
+      {field('Max concurrency', concurrency, setConcurrency, 'maprun-set-concurrency')}
+      {field('Tolerated failures %', pct, setPct, 'maprun-set-pct')}
+      {field('Tolerated failures', count, setCount, 'maprun-set-count')}
+      <button className="primary" onClick={save} disabled={busy || Object.keys(u).length === 0} data-testid="maprun-save">
+        Update
+      </button>
+      <button onClick={() => setOpen(false)}>Cancel</button>
+      <ErrorBox error={error} />
     </div>
   )
 }
