@@ -35,6 +35,7 @@ type clients struct {
 	exec stepwisev1.ExecutionServiceClient
 	task stepwisev1.TaskServiceClient
 	act  stepwisev1.ActivityServiceClient
+	conn *grpc.ClientConn
 }
 
 func dial(t *testing.T, addr string) clients {
@@ -45,7 +46,7 @@ func dial(t *testing.T, addr string) clients {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return clients{stepwisev1.NewStateMachineServiceClient(conn), stepwisev1.NewExecutionServiceClient(conn),
-		stepwisev1.NewTaskServiceClient(conn), stepwisev1.NewActivityServiceClient(conn)}
+		stepwisev1.NewTaskServiceClient(conn), stepwisev1.NewActivityServiceClient(conn), conn}
 }
 
 func wantCode(t *testing.T, what string, err error, code codes.Code) {

@@ -165,8 +165,15 @@ func (s *Server) tokenOK(header string) bool {
 // HEAD). Both APIs sit behind the front door (see front); every response
 // carries X-Content-Type-Options: nosniff.
 func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
+	// Path parameters are unescaped, and the path is split at its '/'
+	// only (not at %2F): an ARN with a '/' (a Map Run's, a distributed
+	// Map child's) travels as one segment with %2F in it. The gateway's
+	// legacy default split the unescaped path, so such an ARN matched no
+	// route. Parameters without '/' read as they did: a plain ':' or a
+	// %3A both give ':'.
 	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler),
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()))
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved))
 	if err := s.schedules.RegisterGateway(ctx, gw); err != nil {
 		return nil, err
 	}

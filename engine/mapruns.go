@@ -522,3 +522,38 @@ func (e *Engine) UpdateMapRun(ctx context.Context, arn string, u MapRunUpdate) e
 	}
 	return err
 }
+
+// ParentOf returns the ARN of the execution that started child execution
+// x and, when x runs an item of a distributed Map, the ARN of its Map Run
+// ("" when it is some other child, or when its run wrote no row).
+// ErrNotFound when x is not a child execution.
+func (e *Engine) ParentOf(ctx context.Context, x *Execution) (parentARN, mapRunARN string, err error) {
+	if x.ParentID == 0 {
+		return "", "", ErrNotFound
+	}
+	p, err := e.store.GetExecution(ctx, x.ParentID)
+	if err != nil {
+		return "", "", err
+	}
+	if _, _, ok := splitMapMachine(x.StateMachine); !ok {
+		return p.ARN, "", nil
+	}
+	const page = 1000
+	for offset := 0; ; offset += page {
+		rs, err := e.store.ListMapRuns(ctx, p.ID, offset, page)
+		if err != nil {
+			return "", "", err
+		}
+		// A Map in a loop starts one run after the other on the same
+		// machine: x belongs to the one it started during.
+		for _, r := range rs {
+			if MapRunMachine(r.ARN) == x.StateMachine && !x.StartDate.Before(r.StartDate) &&
+				(r.StopDate.IsZero() || !x.StartDate.After(r.StopDate)) {
+				mapRunARN = r.ARN
+			}
+		}
+		if len(rs) < page {
+			return p.ARN, mapRunARN, nil
+		}
+	}
+}

@@ -204,6 +204,22 @@ type MapRun struct {
 	Children map[string]int64
 }
 
+// MapRunCounts are a Map Run's child executions by status, as AWS counts
+// them: Pending have not started; Total is Pending plus the others.
+type MapRunCounts struct {
+	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total int64
+}
+
+// Counts counts the run's children (Children) against its Total.
+func (r MapRun) Counts() MapRunCounts {
+	c := MapRunCounts{Running: r.Children[StatusRunning], Succeeded: r.Children[StatusSucceeded],
+		Failed: r.Children[StatusFailed], TimedOut: r.Children[StatusTimedOut], Aborted: r.Children[StatusAborted]}
+	started := c.Running + c.Succeeded + c.Failed + c.TimedOut + c.Aborted
+	c.Total = max(r.Total, started)
+	c.Pending = c.Total - started
+	return c
+}
+
 // MapRunStore keeps the Map Run rows that Mutation.MapRuns write.
 type MapRunStore interface {
 	// GetMapRun returns a Map Run by ARN with ExecutionARN and Children

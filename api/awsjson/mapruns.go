@@ -50,15 +50,9 @@ type mapRunCounts struct {
 }
 
 func countsOf(r engine.MapRun) mapRunCounts {
-	c := mapRunCounts{
-		Running: r.Children[engine.StatusRunning], Succeeded: r.Children[engine.StatusSucceeded],
-		Failed: r.Children[engine.StatusFailed], TimedOut: r.Children[engine.StatusTimedOut],
-		Aborted: r.Children[engine.StatusAborted], ResultsWritten: r.ResultsWritten,
-	}
-	started := c.Running + c.Succeeded + c.Failed + c.TimedOut + c.Aborted
-	c.Total = max(r.Total, started)
-	c.Pending = c.Total - started
-	return c
+	c := r.Counts()
+	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
+		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: r.ResultsWritten}
 }
 
 type describeMapRunOutput struct {

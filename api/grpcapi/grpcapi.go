@@ -33,6 +33,7 @@ type Services struct {
 	stepwisev1.UnimplementedExecutionServiceServer
 	stepwisev1.UnimplementedTaskServiceServer
 	stepwisev1.UnimplementedActivityServiceServer
+	stepwisev1.UnimplementedMapRunServiceServer
 
 	eng *engine.Engine
 }
@@ -53,6 +54,7 @@ func (s *Services) Register(g *grpc.Server) {
 	stepwisev1.RegisterExecutionServiceServer(g, s)
 	stepwisev1.RegisterTaskServiceServer(g, s)
 	stepwisev1.RegisterActivityServiceServer(g, s)
+	stepwisev1.RegisterMapRunServiceServer(g, s)
 }
 
 // RegisterGateway registers every service on a grpc-gateway mux, called
@@ -67,7 +69,10 @@ func (s *Services) RegisterGateway(ctx context.Context, mux *runtime.ServeMux) e
 	if err := stepwisev1.RegisterTaskServiceHandlerServer(ctx, mux, s); err != nil {
 		return err
 	}
-	return stepwisev1.RegisterActivityServiceHandlerServer(ctx, mux, s)
+	if err := stepwisev1.RegisterActivityServiceHandlerServer(ctx, mux, s); err != nil {
+		return err
+	}
+	return stepwisev1.RegisterMapRunServiceHandlerServer(ctx, mux, s)
 }
 
 // Status maps an engine (or filter) error to a gRPC status error:
@@ -78,7 +83,8 @@ func (s *Services) RegisterGateway(ctx context.Context, mux *runtime.ServeMux) e
 //   - ErrInvalidInput, ErrPayloadTooLarge, ErrTooManyTags: InvalidArgument;
 //   - ErrNotFound: NotFound;
 //   - ErrStateMachineExists, ErrExecutionAlreadyExists: AlreadyExists;
-//   - ErrExecutionNotRunning, ErrTaskClosed: FailedPrecondition;
+//   - ErrExecutionNotRunning, ErrTaskClosed, ErrMapRunNotRunning:
+//     FailedPrecondition;
 //   - ErrConflict: Aborted (retry);
 //   - context errors: Canceled, DeadlineExceeded;
 //   - anything else: Internal.
@@ -117,7 +123,7 @@ func Status(err error) error {
 		code = codes.NotFound
 	case errors.Is(err, engine.ErrStateMachineExists), errors.Is(err, engine.ErrExecutionAlreadyExists):
 		code = codes.AlreadyExists
-	case errors.Is(err, engine.ErrExecutionNotRunning), errors.Is(err, engine.ErrTaskClosed):
+	case errors.Is(err, engine.ErrExecutionNotRunning), errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrMapRunNotRunning):
 		code = codes.FailedPrecondition
 	case errors.Is(err, engine.ErrConflict):
 		code = codes.Aborted
@@ -291,37 +297,52 @@ func (s *Services) DescribeExecution(ctx context.Context, r *stepwisev1.Describe
 	if err != nil {
 		return nil, notFound(err, "execution "+quote(r.GetArn()))
 	}
-	return &stepwisev1.DescribeExecutionResponse{Execution: toExecution(x)}, nil
+	out := toExecution(x)
+	out.ParentArn, out.MapRunArn, err = s.eng.ParentOf(ctx, x)
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
+		return nil, Status(err)
+	}
+	return &stepwisev1.DescribeExecutionResponse{Execution: out}, nil
 }
 
 // ListExecutions implements stepwisev1.ExecutionServiceServer.
 func (s *Services) ListExecutions(ctx context.Context, r *stepwisev1.ListExecutionsRequest) (*stepwisev1.ListExecutionsResponse, error) {
-	in := engine.ListExecutionsInput{StateMachine: r.GetStateMachineName(), Status: StatusName(r.GetStatus()),
-		MaxResults: int(r.GetPageSize()), NextToken: r.GetPageToken()}
-	if r.GetPageSize() <= 0 {
+	xs, next, err := s.listExecutions(ctx, engine.ListExecutionsInput{StateMachine: r.GetStateMachineName(), Status: StatusName(r.GetStatus()),
+		MaxResults: int(r.GetPageSize()), NextToken: r.GetPageToken()}, r.GetFilter())
+	if err != nil {
+		return nil, Status(err)
+	}
+	return &stepwisev1.ListExecutionsResponse{Executions: xs, NextPageToken: next}, nil
+}
+
+// listExecutions lists a page of executions (100 unless in says), those
+// the CEL expression filterText matches when it is not blank; the error
+// is the engine's or the filter's.
+func (s *Services) listExecutions(ctx context.Context, in engine.ListExecutionsInput, filterText string) ([]*stepwisev1.Execution, string, error) {
+	if in.MaxResults <= 0 {
 		in.MaxResults = 100
 	}
 	var bound *filter.Bound
-	if strings.TrimSpace(r.GetFilter()) != "" {
-		f, err := filter.Compile(r.GetFilter())
+	if strings.TrimSpace(filterText) != "" {
+		f, err := filter.Compile(filterText)
 		if err != nil {
-			return nil, Status(err)
+			return nil, "", err
 		}
 		bound = f.Bind(ctx)
 		in.Filter = bound
 	}
 	xs, next, err := s.eng.ListExecutions(ctx, in)
 	if err != nil {
-		return nil, Status(err)
+		return nil, "", err
 	}
 	if bound != nil && bound.Err() != nil {
-		return nil, Status(bound.Err()) // the evaluations stopped early: the page is not complete
+		return nil, "", bound.Err() // the evaluations stopped early: the page is not complete
 	}
-	out := &stepwisev1.ListExecutionsResponse{NextPageToken: next}
+	out := make([]*stepwisev1.Execution, 0, len(xs))
 	for _, x := range xs {
-		out.Executions = append(out.Executions, toExecution(x))
+		out = append(out, toExecution(x))
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // StopExecution implements stepwisev1.ExecutionServiceServer.

@@ -48,6 +48,10 @@ var clientCommands = []clientCommand{
 	{"list", "[--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).list)},
 	{"history", "<execution-arn> [--reverse] [--json]", "", ignoreName((*cli).history)},
 	{"stop", "<execution-arn> [--error E] [--cause C]", "", ignoreName((*cli).stop)},
+	{"maprun describe", "<map-run-arn> [--json]", "a distributed Map's run, with its counts", ignoreName((*cli).mapRunDescribe)},
+	{"maprun list", "<execution-arn> [--limit N] [--page-token T] [--json]", "the Map Runs it started", ignoreName((*cli).mapRunList)},
+	{"maprun executions", "<map-run-arn> [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).mapRunExecutions)},
+	{"maprun update", "<map-run-arn> [--max-concurrency N] [--tolerated-failure-percentage P]\n      [--tolerated-failure-count C] [--json]", "a running one", ignoreName((*cli).mapRunUpdate)},
 	{"task success", "<task-token> [output-json | @file]", "", (*cli).taskAnswer},
 	{"task failure", "<task-token> [--error E] [--cause C]", "", (*cli).taskAnswer},
 	{"task heartbeat", "<task-token>", "", (*cli).taskAnswer},
@@ -571,6 +575,12 @@ func (c *cli) describe(ctx context.Context, args []string) error {
 	if x.Error != "" || x.Cause != "" {
 		fmt.Fprintf(w, "error:\t%s\ncause:\t%s\n", x.Error, x.Cause)
 	}
+	if x.ParentArn != "" {
+		fmt.Fprintf(w, "parent:\t%s\n", x.ParentArn)
+	}
+	if x.MapRunArn != "" {
+		fmt.Fprintf(w, "map run:\t%s\n", x.MapRunArn)
+	}
 	return w.Flush()
 }
 
@@ -585,14 +595,11 @@ func (c *cli) list(ctx context.Context, args []string) error {
 	if _, err := parse(fs, args, 0, 0); err != nil {
 		return err
 	}
-	req := &stepwisev1.ListExecutionsRequest{StateMachineName: *machine, Filter: *filter, PageSize: int32(*limit), PageToken: *pageToken}
-	if *statusName != "" {
-		v, ok := stepwisev1.ExecutionStatus_value["EXECUTION_STATUS_"+strings.ToUpper(*statusName)]
-		if !ok || v == 0 {
-			return usagef("list: unknown status %q", *statusName)
-		}
-		req.Status = stepwisev1.ExecutionStatus(v)
+	st, err := statusArg(fs.Name(), *statusName)
+	if err != nil {
+		return err
 	}
+	req := &stepwisev1.ListExecutionsRequest{StateMachineName: *machine, Status: st, Filter: *filter, PageSize: int32(*limit), PageToken: *pageToken}
 	if err := c.connect(); err != nil {
 		return err
 	}
@@ -606,14 +613,32 @@ func (c *cli) list(ctx context.Context, args []string) error {
 		c.printJSON(r)
 		return nil
 	}
+	c.printExecutions(r.Executions, r.NextPageToken)
+	return nil
+}
+
+// statusArg reads a --status flag of command verb: "" for any.
+func statusArg(verb, name string) (stepwisev1.ExecutionStatus, error) {
+	if name == "" {
+		return stepwisev1.ExecutionStatus_EXECUTION_STATUS_UNSPECIFIED, nil
+	}
+	v, ok := stepwisev1.ExecutionStatus_value["EXECUTION_STATUS_"+strings.ToUpper(name)]
+	if !ok || v == 0 {
+		return 0, usagef("%s: unknown status %q", verb, name)
+	}
+	return stepwisev1.ExecutionStatus(v), nil
+}
+
+// printExecutions prints a page of executions as a table, and the next
+// page's token.
+func (c *cli) printExecutions(xs []*stepwisev1.Execution, next string) {
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tSTATUS\tMACHINE\tSTARTED\tSTOPPED\tARN")
-	for _, x := range r.Executions {
+	for _, x := range xs {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", x.Name, statusText(x.Status), x.StateMachineName, timeText(x.StartTime), timeText(x.StopTime), x.Arn)
 	}
 	w.Flush()
-	c.more(r.NextPageToken)
-	return nil
+	c.more(next)
 }
 
 func (c *cli) history(ctx context.Context, args []string) error {

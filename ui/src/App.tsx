@@ -2,6 +2,7 @@ import { TokenPrompt } from './components/TokenPrompt'
 import { ExecutionPage } from './pages/ExecutionPage'
 import { ExecutionsList } from './pages/ExecutionsList'
 import { MachinePage, MachinesPage } from './pages/Machines'
+import { MapRunPage } from './pages/MapRunPage'
 import { SchedulePage, SchedulesPage } from './pages/Schedules'
 import { Link, paths, useLocation } from './router'
 
@@ -10,6 +11,7 @@ export function App() {
   let page
   let m: RegExpMatchArray | null
   if ((m = path.match(/^\/executions\/(.+)$/))) page = <ExecutionPage key={m[1]} arn={decodeURIComponent(m[1])} />
+  else if ((m = path.match(/^\/map-runs\/(.+)$/))) page = <MapRunPage key={m[1]} arn={decodeURIComponent(m[1])} />
   else if ((m = path.match(/^\/state-machines\/(.+)$/))) page = <MachinePage key={m[1]} name={decodeURIComponent(m[1])} />
   else if (path === '/state-machines') page = <MachinesPage />
   else if ((m = path.match(/^\/scheduler\/([^/]+)\/([^/]+)$/)))

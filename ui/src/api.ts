@@ -15,6 +15,10 @@ export interface Execution {
   output: string
   error: string
   cause: string
+  /** The execution that started this child execution (DescribeExecution only). */
+  parentArn: string
+  /** The Map Run of this distributed Map child (DescribeExecution only). */
+  mapRunArn: string
 }
 
 export interface StateMachine {
@@ -148,6 +152,8 @@ function toExecution(r: Raw): Execution {
     output: str(r?.output),
     error: str(r?.error),
     cause: str(r?.cause),
+    parentArn: str(r?.parentArn),
+    mapRunArn: str(r?.mapRunArn),
   }
 }
 
@@ -368,4 +374,109 @@ export async function getSchedule(
 export function targetMachine(arn: string): string {
   const m = arn.match(/:stateMachine:([^:]+)/)
   return m ? m[1] : ''
+}
+
+// Map Runs (MapRunService, /v1/map-runs). A Map Run ARN holds a '/':
+// encodeURIComponent sends it as %2F, one path segment.
+
+export type MapRunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'UNSPECIFIED'
+
+export interface MapRunCounts {
+  pending: number
+  running: number
+  succeeded: number
+  failed: number
+  timedOut: number
+  aborted: number
+  total: number
+  resultsWritten: number
+}
+
+export interface MapRun {
+  arn: string
+  executionArn: string
+  stateName: string
+  label: string
+  stateMachineName: string
+  status: MapRunStatus
+  startTime?: string
+  stopTime?: string
+  maxConcurrency: number
+  toleratedFailurePercentage: number
+  toleratedFailureCount: number
+  /** Set by describeMapRun and updateMapRun, not by listMapRuns. */
+  executionCounts?: MapRunCounts
+  itemCounts?: MapRunCounts
+}
+
+function toCounts(r: Raw): MapRunCounts | undefined {
+  if (!r) return undefined
+  const n = (k: string) => Number(r?.[k] ?? 0)
+  return {
+    pending: n('pending'),
+    running: n('running'),
+    succeeded: n('succeeded'),
+    failed: n('failed'),
+    timedOut: n('timedOut'),
+    aborted: n('aborted'),
+    total: n('total'),
+    resultsWritten: n('resultsWritten'),
+  }
+}
+
+function toMapRun(r: Raw): MapRun {
+  return {
+    arn: str(r?.arn),
+    executionArn: str(r?.executionArn),
+    stateName: str(r?.stateName),
+    label: str(r?.label),
+    stateMachineName: str(r?.stateMachineName),
+    status: (str(r?.status).replace(/^MAP_RUN_STATUS_/, '') || 'UNSPECIFIED') as MapRunStatus,
+    startTime: time(r?.startTime),
+    stopTime: time(r?.stopTime),
+    maxConcurrency: Number(r?.maxConcurrency ?? 0),
+    toleratedFailurePercentage: Number(r?.toleratedFailurePercentage ?? 0),
+    toleratedFailureCount: Number(r?.toleratedFailureCount ?? 0),
+    executionCounts: toCounts(r?.executionCounts),
+    itemCounts: toCounts(r?.itemCounts),
+  }
+}
+
+export async function describeMapRun(arn: string): Promise<MapRun> {
+  const r = await call<Raw>('GET', '/v1/map-runs/' + enc(arn))
+  return toMapRun(r.mapRun)
+}
+
+export async function listMapRuns(executionArn: string): Promise<MapRun[]> {
+  const out: MapRun[] = []
+  let pageToken = ''
+  do {
+    const r = await call<Raw>('GET', '/v1/executions/' + enc(executionArn) + '/map-runs' + query({ pageSize: 1000, pageToken }))
+    out.push(...(r.mapRuns ?? []).map(toMapRun))
+    pageToken = str(r.nextPageToken)
+  } while (pageToken)
+  return out
+}
+
+export async function listMapRunExecutions(
+  arn: string,
+  p: { status?: string; pageSize?: number; pageToken?: string },
+): Promise<{ items: Execution[]; next: string }> {
+  const r = await call<Raw>(
+    'GET',
+    '/v1/map-runs/' + enc(arn) + '/executions' +
+      query({ status: p.status ? 'EXECUTION_STATUS_' + p.status : undefined, pageSize: p.pageSize, pageToken: p.pageToken }),
+  )
+  return { items: (r.executions ?? []).map(toExecution), next: str(r.nextPageToken) }
+}
+
+export interface MapRunUpdate {
+  maxConcurrency?: number
+  toleratedFailurePercentage?: number
+  toleratedFailureCount?: number
+}
+
+export async function updateMapRun(arn: string, u: MapRunUpdate): Promise<MapRun> {
+  const r = await call<Raw>('PATCH', '/v1/map-runs/' + enc(arn), u)
+  return toMapRun(r.mapRun)
 }

@@ -147,3 +147,8 @@ export function allStates(s: AslScope): AslState[] {
   walk(s)
   return out
 }
+
+/** processorOf finds the processor of the Map state named name anywhere in s. */
+export function processorOf(s: AslScope, name: string): AslScope | undefined {
+  return allStates(s).find((st) => st.name === name && st.processor)?.processor
+}

@@ -35,6 +35,7 @@ export const paths = {
   machine: (name: string) => '/state-machines/' + encodeURIComponent(name),
   executions: () => '/executions',
   execution: (arn: string) => '/executions/' + encodeURIComponent(arn),
+  mapRun: (arn: string) => '/map-runs/' + encodeURIComponent(arn),
   schedules: () => '/scheduler',
   schedule: (group: string, name: string) => '/scheduler/' + encodeURIComponent(group) + '/' + encodeURIComponent(name),
 }

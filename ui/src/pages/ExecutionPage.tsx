@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import * as api from '../api'
 import { analyse, Iteration, waitingVisits } from '../analysis'
-import { parseDefinition } from '../asl'
+import { AslScope, parseDefinition, processorOf } from '../asl'
 import { Callbacks } from '../components/Callbacks'
 import { EventFilter, EventTable } from '../components/EventTable'
 import { Graph, Legend } from '../components/Graph'
@@ -20,6 +20,9 @@ const FLUSH = 10000
 export function ExecutionPage({ arn }: { arn: string }) {
   const [exec, setExec] = useState<api.Execution>()
   const [machine, setMachine] = useState<api.StateMachine>()
+  // A distributed Map's child runs the Map's processor: drawn from its
+  // parent's definition, as the child's own machine has none of its own.
+  const [processor, setProcessor] = useState<AslScope>()
   const [events, setEvents] = useState<api.HistoryEvent[]>([])
   const [loading, setLoading] = useState('')
   const [error, setError] = useState<unknown>()
@@ -54,6 +57,15 @@ export function ExecutionPage({ arn }: { arn: string }) {
         if (!live) return
         setExec(x)
         setMachine(m)
+        setProcessor(undefined)
+        if (!m && x.mapRunArn && x.parentArn) {
+          Promise.all([api.describeMapRun(x.mapRunArn), api.executionStateMachine(x.parentArn)])
+            .then(([run, pm]) => {
+              const parent = parseDefinition(pm.definition)
+              if (live && parent) setProcessor(processorOf(parent, run.stateName))
+            })
+            .catch(() => undefined)
+        }
         document.title = `${x.name} · Stepwise`
         const evs: api.HistoryEvent[] = []
         let shown = -1
@@ -126,7 +138,23 @@ export function ExecutionPage({ arn }: { arn: string }) {
     }
   }, [refresh, running])
 
-  const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : undefined), [machine])
+  // The Map Runs this execution started (its distributed Maps), once its
+  // history shows one, and again as more start or the execution ends.
+  const [mapRuns, setMapRuns] = useState<api.MapRun[]>([])
+  const runsStarted = useMemo(() => events.filter((e) => e.type === 'MapRunStarted').length, [events])
+  useEffect(() => {
+    if (runsStarted === 0) return
+    let live = true
+    api
+      .listMapRuns(arn)
+      .then((rs) => live && setMapRuns(rs))
+      .catch(() => undefined)
+    return () => {
+      live = false
+    }
+  }, [arn, runsStarted, exec?.status])
+
+  const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : processor), [machine, processor])
   const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
   const waiting = useMemo(() => waitingVisits(analysis), [analysis])
 
@@ -160,7 +188,21 @@ export function ExecutionPage({ arn }: { arn: string }) {
   return (
     <div className="page execution-page">
       <div className="crumbs">
-        <Link to={paths.executions()}>Executions</Link> / <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> /
+        <Link to={paths.executions()}>Executions</Link> /{' '}
+        {exec.parentArn ? (
+          <>
+            <Link to={paths.execution(exec.parentArn)}>{exec.parentArn.slice(exec.parentArn.lastIndexOf(':') + 1)}</Link> /{' '}
+            {exec.mapRunArn && (
+              <>
+                <Link to={paths.mapRun(exec.mapRunArn)}>Map Run</Link> /
+              </>
+            )}
+          </>
+        ) : (
+          <>
+            <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> /
+          </>
+        )}
       </div>
       <div className="row header">
         <h2 className="exec-name" data-testid="exec-name">
@@ -196,7 +238,11 @@ export function ExecutionPage({ arn }: { arn: string }) {
       <dl className="facts inline">
         <dt>State machine</dt>
         <dd>
-          <Link to={paths.machine(exec.stateMachineName)}>{exec.stateMachineName}</Link> v{exec.stateMachineVersion}
+          {/* A distributed Map's child runs "<machine>/<label>", a part of <machine>. */}
+          <Link to={paths.machine(exec.mapRunArn ? exec.stateMachineName.slice(0, exec.stateMachineName.indexOf('/')) : exec.stateMachineName)}>
+            {exec.stateMachineName}
+          </Link>{' '}
+          v{exec.stateMachineVersion}
         </dd>
         <dt>Started</dt>
         <dd>{fmtTime(exec.startTime)}</dd>
@@ -206,6 +252,38 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <dd>{fmtDuration(duration(exec.startTime, exec.stopTime))}</dd>
         <dt>ARN</dt>
         <dd className="mono small">{exec.arn}</dd>
+        {exec.parentArn && (
+          <>
+            <dt>Parent</dt>
+            <dd>
+              <Link to={paths.execution(exec.parentArn)} data-testid="exec-parent">
+                {exec.parentArn.slice(exec.parentArn.lastIndexOf(':') + 1)}
+              </Link>
+            </dd>
+          </>
+        )}
+        {exec.mapRunArn && (
+          <>
+            <dt>Map Run</dt>
+            <dd>
+              <Link to={paths.mapRun(exec.mapRunArn)} data-testid="exec-maprun">
+                {exec.stateMachineName.slice(exec.stateMachineName.lastIndexOf('/') + 1)}
+              </Link>
+            </dd>
+          </>
+        )}
+        {mapRuns.length > 0 && (
+          <>
+            <dt>Map Runs</dt>
+            <dd className="links-inline" data-testid="exec-mapruns">
+              {mapRuns.map((r) => (
+                <Link key={r.arn} to={paths.mapRun(r.arn)} data-maprun={r.stateName} title={r.arn}>
+                  {r.stateName} ({r.status.toLowerCase()})
+                </Link>
+              ))}
+            </dd>
+          </>
+        )}
       </dl>
       {(exec.error || exec.cause) && (
         <div className="failure" data-testid="exec-error">
@@ -242,6 +320,15 @@ export function ExecutionPage({ arn }: { arn: string }) {
         {selected && (
           <div className="side-pane">
             <StatePanel key={selected} name={selected} info={analysis.states.get(selected)} onClose={() => setSelected(undefined)} />
+            {mapRuns
+              .filter((r) => r.stateName === selected)
+              .map((r) => (
+                <div className="row" key={r.arn}>
+                  <Link to={paths.mapRun(r.arn)} data-testid="state-maprun">
+                    Map Run {r.label} ({r.status.toLowerCase()}) ›
+                  </Link>
+                </div>
+              ))}
             <div className="row">
               <button className="link" onClick={() => { setFilter({ type: '', state: selected }); setTab('events') }}>
                 show this state's events

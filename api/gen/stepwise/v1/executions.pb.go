@@ -36,8 +36,15 @@ type Execution struct {
 	Output              string                 `protobuf:"bytes,9,opt,name=output,proto3" json:"output,omitempty"`
 	Error               string                 `protobuf:"bytes,10,opt,name=error,proto3" json:"error,omitempty"`
 	Cause               string                 `protobuf:"bytes,11,opt,name=cause,proto3" json:"cause,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// The execution that started this one, when it is a child execution
+	// (a distributed Map's item, or states:startExecution). Set by
+	// DescribeExecution only.
+	ParentArn string `protobuf:"bytes,12,opt,name=parent_arn,json=parentArn,proto3" json:"parent_arn,omitempty"`
+	// The Map Run this child execution belongs to, when it runs an item of
+	// a distributed Map. Set by DescribeExecution only.
+	MapRunArn     string `protobuf:"bytes,13,opt,name=map_run_arn,json=mapRunArn,proto3" json:"map_run_arn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Execution) Reset() {
@@ -143,6 +150,20 @@ func (x *Execution) GetError() string {
 func (x *Execution) GetCause() string {
 	if x != nil {
 		return x.Cause
+	}
+	return ""
+}
+
+func (x *Execution) GetParentArn() string {
+	if x != nil {
+		return x.ParentArn
+	}
+	return ""
+}
+
+func (x *Execution) GetMapRunArn() string {
+	if x != nil {
+		return x.MapRunArn
 	}
 	return ""
 }
@@ -866,7 +887,7 @@ var File_stepwise_v1_executions_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\n" +
-	"\x1cstepwise/v1/executions.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a stepwise/v1/state_machines.proto\"\x85\x03\n" +
+	"\x1cstepwise/v1/executions.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a stepwise/v1/state_machines.proto\"\xc4\x03\n" +
 	"\tExecution\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
@@ -880,7 +901,10 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\x06output\x18\t \x01(\tR\x06output\x12\x14\n" +
 	"\x05error\x18\n" +
 	" \x01(\tR\x05error\x12\x14\n" +
-	"\x05cause\x18\v \x01(\tR\x05cause\"o\n" +
+	"\x05cause\x18\v \x01(\tR\x05cause\x12\x1d\n" +
+	"\n" +
+	"parent_arn\x18\f \x01(\tR\tparentArn\x12\x1e\n" +
+	"\vmap_run_arn\x18\r \x01(\tR\tmapRunArn\"o\n" +
 	"\x15StartExecutionRequest\x12,\n" +
 	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
