@@ -125,11 +125,7 @@ func DistributedMap(t *testing.T, tgt Target, n int) {
 	r.machine("dmaptol", distributedMap(`"MaxConcurrency":5,"ToleratedFailureCount":1,`))
 	size := func(i int) int { return 10 + i*7%21 }
 	tolerant := func(i int) bool { return i%3 == 2 } // item 1 is "bad"
-	type parent struct {
-		arn    string
-		input  string
-		output string
-	}
+	type parent struct{ input, output string }
 	ps := make([]parent, n)
 	for i := range ps {
 		var in, out []string
