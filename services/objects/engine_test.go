@@ -14,13 +14,16 @@ import (
 )
 
 // TestEngineItemReader runs distributed Maps whose items an ItemReader
-// reads from the embedded endpoint, through a real engine on Postgres:
+// reads from each S3-compatible server, through a real engine on Postgres:
 // CSV with its first row as headers, JSONL with MaxItemsPath, the
 // objects under a prefix, and a missing object, whose failure the Map's
 // Catch sees.
 func TestEngineItemReader(t *testing.T) {
 	t.Parallel()
-	st, _, _ := endpoint(t)
+	eachS3Server(t, testEngineItemReader)
+}
+
+func testEngineItemReader(t *testing.T, st *objects.S3) {
 	if err := st.CreateBucket(context.Background(), "items"); err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +119,15 @@ func runToEnd(t *testing.T, eng *engine.Engine, name, input string) *engine.Exec
 }
 
 // TestEngineResultWriter runs a distributed Map with a ResultWriter
-// through a real engine on Postgres: the Map's output is its Map Run and
+// through a real engine on Postgres, writing to each S3-compatible server: the Map's output is its Map Run and
 // the manifest's place, and the files under <Prefix>/<map run id>/ hold
 // each child, succeeded and failed, with its input and output or error.
 func TestEngineResultWriter(t *testing.T) {
 	t.Parallel()
-	st, _, _ := endpoint(t)
+	eachS3Server(t, testEngineResultWriter)
+}
+
+func testEngineResultWriter(t *testing.T, st *objects.S3) {
 	ctx := context.Background()
 	if err := st.CreateBucket(ctx, "out"); err != nil {
 		t.Fatal(err)

@@ -41,7 +41,10 @@ func failure(err error) string {
 
 func TestServiceS3(t *testing.T) {
 	t.Parallel()
-	st, _, _ := endpoint(t)
+	eachS3Server(t, testServiceS3)
+}
+
+func testServiceS3(t *testing.T, st *objects.S3) {
 	if err := st.CreateBucket(context.Background(), "svc"); err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +131,10 @@ func TestServiceS3(t *testing.T) {
 
 func TestReadItems(t *testing.T) {
 	t.Parallel()
-	st, _, _ := endpoint(t)
+	eachS3Server(t, testReadItems)
+}
+
+func testReadItems(t *testing.T, st *objects.S3) {
 	ctx := context.Background()
 	if err := st.CreateBucket(ctx, "items"); err != nil {
 		t.Fatal(err)
