@@ -320,7 +320,9 @@ func (d *decider) itemsRead(f *Frame, ev Event) {
 			n := len(step.Inputs)
 			k.Inputs, k.Results = make([]Value, n), make([]Value, n)
 			for i, in := range step.Inputs {
-				k.Inputs[i] = Value{in}
+				// As text: an item is only passed on, as its child's input,
+				// and a parsed item costs ten times its text in memory.
+				k.Inputs[i] = Value{statelang.JSONText(statelang.MarshalJSON(in))}
 			}
 		}
 	} else {

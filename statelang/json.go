@@ -127,6 +127,12 @@ func MarshalJSON(v any) []byte {
 // MarshalString is MarshalJSON as a string.
 func MarshalString(v any) string { return string(MarshalJSON(v)) }
 
+// JSONText is a value kept as the compact JSON text MarshalJSON wrote,
+// which MarshalJSON writes as it is: a value that is only passed on (a
+// distributed Map's items, each a child's input) costs its text rather
+// than its parsed form. No other function of the value model takes it.
+type JSONText string
+
 func writeJSON(sb *strings.Builder, v any) {
 	switch t := v.(type) {
 	case nil:
@@ -144,6 +150,8 @@ func writeJSON(sb *strings.Builder, v any) {
 	case float64:
 		sb.WriteString(formatFloat(t))
 	case json.Number:
+		sb.WriteString(string(t))
+	case JSONText:
 		sb.WriteString(string(t))
 	case string:
 		writeString(sb, t)
