@@ -313,14 +313,20 @@ func (s *observedStore) Commit(ctx context.Context, m *engine.Mutation) error {
 
 func (s *observedStore) CommitGroup(ctx context.Context, g *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
 	var w *engine.GroupWrite
+	children := map[int64]bool{} // nobody waits for a child: its outcome would be kept forever
 	res, err := s.Store.CommitGroup(ctx, g, func(xs map[int64]*engine.Execution) (*engine.GroupWrite, error) {
+		for id, x := range xs {
+			if x.ParentID != 0 {
+				children[id] = true
+			}
+		}
 		var err error
 		w, err = decide(xs)
 		return w, err
 	})
 	if err == nil && w != nil {
 		for _, m := range w.Mutations {
-			if m.Terminal {
+			if m.Terminal && !children[m.ExecutionID] {
 				s.done.Put(strconv.FormatInt(m.ExecutionID, 10), outcomeOf(m))
 			}
 		}
