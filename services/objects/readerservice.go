@@ -68,13 +68,16 @@ func (s *WriterService) BindEngine(e *engine.Engine) { s.eng = e }
 // Serves implements engine.Service.
 func (s *WriterService) Serves(resource string) bool { return resource == engine.ResultWriterResource }
 
-// groupStatuses are the statuses of the children of each results group
-// (ResultGroup).
-var groupStatuses = map[string][]string{
-	"SUCCEEDED": {engine.StatusSucceeded},
-	"FAILED":    {engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted},
-	"PENDING":   {engine.StatusRunning},
-}
+// groupStatuses are the statuses of the children of each results group,
+// as ResultGroup sorts them.
+var groupStatuses = func() map[string][]string {
+	m := map[string][]string{}
+	for _, st := range []string{engine.StatusSucceeded, engine.StatusFailed, engine.StatusTimedOut, engine.StatusAborted, engine.StatusRunning} {
+		g := ResultGroup(st)
+		m[g] = append(m[g], st)
+	}
+	return m
+}()
 
 // Invoke implements engine.Service.
 func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, error) {
