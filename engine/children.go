@@ -144,8 +144,12 @@ func (e *Engine) startChild(ctx context.Context, t Task) {
 	default:
 		input = statelang.MarshalString(in)
 	}
+	parent := &Parent{ExecutionID: t.ExecutionID, Token: t.Token}
+	if t.ExecutionID < 0 {
+		parent = nil // an express parent (it can only start, not wait: no .sync in Express)
+	}
 	x, err := e.StartExecution(ctx, StartExecutionInput{StateMachine: machine, Version: version, Name: name, Input: input,
-		Parent: &Parent{ExecutionID: t.ExecutionID, Token: t.Token}})
+		Parent: parent})
 	if errors.Is(err, ErrExecutionAlreadyExists) && x != nil && x.ParentToken == t.Token {
 		err = nil // this task's own child, started before (and maybe ended since)
 	}
@@ -163,7 +167,7 @@ func (e *Engine) startChild(ctx context.Context, t Task) {
 		// Left SCHEDULED: the maintenance loop dispatches it again.
 		e.cfg.Logger.Warn("starting a child execution", "execution_id", t.ExecutionID, "error", err)
 		return
-	case x.ParentToken != t.Token:
+	case parent != nil && x.ParentToken != t.Token:
 		fail("StepFunctions.ExecutionAlreadyExistsException", "Execution Already Exists: '"+name+"'")
 		return
 	}

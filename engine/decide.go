@@ -60,6 +60,9 @@ type Exec struct {
 	StateMachineVersion int
 	RoleARN             string
 	Region              string
+	// Sync marks an express execution started by StartSyncExecution: its
+	// context object has no Execution.RedriveCount, as on AWS.
+	Sync bool
 }
 
 // Limits bound a decision.
@@ -496,6 +499,7 @@ func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
 		ExecutionInput:     d.x.Input,
 		ExecutionStartTime: d.x.StartTime,
 		RoleArn:            d.x.RoleARN,
+		NoRedriveCount:     d.x.Sync,
 		StateMachineID:     d.x.StateMachineARN,
 		StateMachineName:   d.x.StateMachineName,
 		StateName:          s.Name,

@@ -79,6 +79,10 @@ type Config struct {
 	// ServiceConcurrency bounds the service calls in flight. Defaults to
 	// 64.
 	ServiceConcurrency int
+	// Logs receives the log events of executions whose machine has a
+	// Logging (express executions: their only record). Defaults to none:
+	// nothing is logged.
+	Logs LogSink
 }
 
 func (c *Config) setDefaults() {
@@ -163,6 +167,8 @@ type Engine struct {
 	acts activityHub // GetActivityTask pollers (activities.go)
 
 	services services // built-in services (services.go)
+
+	express expressHub // running express executions (express.go)
 }
 
 // New returns an Engine.
@@ -192,17 +198,31 @@ func (e *Engine) stateMachineARN(name string) string {
 // new machine. Creating the same name with the same definition again returns
 // the existing machine; a different definition is ErrStateMachineExists.
 func (e *Engine) CreateStateMachine(ctx context.Context, name, definition, roleARN string) (StateMachine, error) {
-	if err := validName(name); err != nil {
+	return e.CreateStateMachineWith(ctx, StateMachine{Name: name, Definition: definition, RoleARN: roleARN})
+}
+
+// CreateStateMachineWith is CreateStateMachine for a machine given whole:
+// its Name, Definition, RoleARN, Type ("": STANDARD) and Logging (nil, or
+// a Level of LogOff: none). An existing machine of that name is returned
+// when its definition and type are the same.
+func (e *Engine) CreateStateMachineWith(ctx context.Context, in StateMachine) (StateMachine, error) {
+	if err := validName(in.Name); err != nil {
 		return StateMachine{}, err
 	}
-	if _, err := statelang.Parse([]byte(definition)); err != nil {
+	if _, err := statelang.Parse([]byte(in.Definition)); err != nil {
 		return StateMachine{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
 	}
-	sm := StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: 1, Definition: definition, RoleARN: roleARN, CreatedAt: e.cfg.Now()}
+	in.Type = MachineType(in.Type)
+	if in.Logging != nil && in.Logging.Level == LogOff {
+		in.Logging = nil
+	}
+	sm := StateMachine{Name: in.Name, ARN: e.stateMachineARN(in.Name), Version: 1, Definition: in.Definition, RoleARN: in.RoleARN,
+		CreatedAt: e.cfg.Now(), Type: in.Type, Logging: in.Logging}
 	sm, err := e.store.CreateStateMachine(ctx, sm)
 	if errors.Is(err, ErrConflict) {
-		old, gerr := e.store.GetStateMachine(ctx, name, 0)
-		if gerr == nil && !old.Deleted && old.Definition == definition { // AWS ignores a different role ARN here
+		old, gerr := e.store.GetStateMachine(ctx, in.Name, 0)
+		// AWS ignores a different role ARN here
+		if gerr == nil && !old.Deleted && old.Definition == in.Definition && MachineType(old.Type) == in.Type {
 			return old, nil
 		}
 		return StateMachine{}, ErrStateMachineExists
@@ -301,6 +321,9 @@ type StartExecutionInput struct {
 	// StateMachineARN is the ARN the execution is started through when it
 	// names a version or an alias (see StartTarget); "" for the machine's.
 	StateMachineARN string
+	// Sync: StartSyncExecution. StartExecution returns once the execution
+	// ended, with its outcome; the machine must be EXPRESS (ErrNotExpress).
+	Sync bool
 }
 
 // StartExecution starts an execution. A name is unique per state machine:
@@ -341,8 +364,27 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 		if latest.Deleted {
 			return nil, ErrNotFound
 		}
+		sm.Type, sm.Logging = latest.Type, latest.Logging // the machine's, for all its versions
 	}
 	now := e.cfg.Now()
+	if sm.Type == TypeExpress || in.Sync {
+		if sm.Type != TypeExpress {
+			return nil, ErrNotExpress
+		}
+		x := &Execution{ARN: e.expressARN(sm.Name, in.Name), Name: in.Name, StateMachine: sm.Name,
+			StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN, Status: StatusRunning, Input: in.Input, StartDate: now}
+		if x.StateMachineARN == "" {
+			x.StateMachineARN = e.stateMachineARN(sm.Name)
+		}
+		if in.Parent != nil {
+			x.ParentToken = in.Parent.Token // answered when it ends (notifyParent)
+		}
+		r := e.startExpress(ctx, x, m, sm, input, in.Sync)
+		if in.Sync {
+			return r.wait(ctx)
+		}
+		return x, nil
+	}
 	x := &Execution{
 		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
 		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN,
@@ -397,7 +439,12 @@ func (e *Engine) afterCommit(ctx context.Context, d *Decision) {
 	e.cancelTasks(ctx, d.CloseTasks)
 }
 
-func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
+func (e *Engine) dispatch(ctx context.Context, tasks []Task) { e.dispatchTasks(ctx, tasks, nil) }
+
+// dispatchTasks hands tasks to the engine itself (child executions), to
+// services and to the Dispatcher. failed, when set, gets each task whose
+// publish failed; otherwise the maintenance loop dispatches it again.
+func (e *Engine) dispatchTasks(ctx context.Context, tasks []Task, failed func(Task)) {
 	e.acts.wake(tasks)
 	var children []Task
 	for _, t := range tasks {
@@ -416,14 +463,19 @@ func (e *Engine) dispatch(ctx context.Context, tasks []Task) {
 			continue
 		}
 		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
-			// The maintenance loop dispatches it again after DispatchTimeout.
 			e.cfg.Logger.Warn("dispatch failed", "task", TaskRef(t.Token), "error", err)
+			if failed != nil {
+				failed(t)
+			}
 		}
 	}
 }
 
 // DescribeExecution returns an execution by ARN.
 func (e *Engine) DescribeExecution(ctx context.Context, arn string) (*Execution, error) {
+	if IsExpressARN(arn) {
+		return nil, ErrExpressARN
+	}
 	return e.store.GetExecutionByARN(ctx, arn)
 }
 
@@ -491,6 +543,9 @@ type HistoryInput struct {
 
 // GetExecutionHistory returns a page of an execution's history events.
 func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, in HistoryInput) ([]statelang.HistoryEvent, string, error) {
+	if IsExpressARN(arn) {
+		return nil, "", ErrExpressARN
+	}
 	x, err := e.store.GetExecutionByARN(ctx, arn)
 	if err != nil {
 		return nil, "", err
@@ -527,6 +582,9 @@ func (e *Engine) GetExecutionHistory(ctx context.Context, arn string, in History
 // ExecutionAborted event, open tasks cancelled; their late results are
 // ignored.
 func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) (*Execution, error) {
+	if IsExpressARN(arn) {
+		return nil, ErrExpressARN
+	}
 	x, err := e.store.GetExecutionByARN(ctx, arn)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -56,7 +58,65 @@ type StateMachine struct {
 	// Deleted: the machine was deleted. Its versions stay readable for the
 	// executions that run them; the engine reports it as not found.
 	Deleted bool
+	// Type is TypeStandard or TypeExpress (express.go), the machine's for
+	// all its versions. "" reads as TypeStandard.
+	Type string
+	// Logging is where the machine's executions log their history events,
+	// the machine's for all its versions. nil: they log nothing.
+	Logging *Logging
 }
+
+// The types of state machines.
+const (
+	TypeStandard = "STANDARD"
+	TypeExpress  = "EXPRESS"
+)
+
+// MachineType is a machine's type: typ, or TypeStandard for "".
+func MachineType(typ string) string {
+	if typ == "" {
+		return TypeStandard
+	}
+	return typ
+}
+
+// EncodeLogging is how stores keep a Logging: JSON text, "" for none.
+func EncodeLogging(l *Logging) string {
+	if l == nil {
+		return ""
+	}
+	b, _ := json.Marshal(l) // strings and a bool: cannot fail
+	return string(b)
+}
+
+// DecodeLogging reads what EncodeLogging wrote.
+func DecodeLogging(text string) (*Logging, error) {
+	if text == "" {
+		return nil, nil
+	}
+	l := &Logging{}
+	if err := json.Unmarshal([]byte(text), l); err != nil {
+		return nil, fmt.Errorf("stored logging configuration %q: %w", text, err)
+	}
+	return l, nil
+}
+
+// Logging is a machine's loggingConfiguration (AWS): which history events
+// its executions log (Level: LogAll, LogError or LogFatal), with or
+// without their input and output, to which log group.
+type Logging struct {
+	Level                string `json:"level"`
+	IncludeExecutionData bool   `json:"includeExecutionData"`
+	LogGroupARN          string `json:"logGroupArn"`
+}
+
+// The log levels of Logging; LogOff is stored as no Logging.
+const (
+	LogAll   = "ALL"
+	LogError = "ERROR"
+	LogFatal = "FATAL"
+	LogOff   = "OFF"
+)
 
 // Execution is an execution's row: what DescribeExecution shows, plus the
 // decider's state and the version guarding it.

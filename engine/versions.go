@@ -64,6 +64,10 @@ type VersionStore interface {
 	// StateMachineCreatedAt returns when the machine (not its latest
 	// revision) was created; ErrNotFound when it does not exist.
 	StateMachineCreatedAt(ctx context.Context, name string) (time.Time, error)
+	// SetStateMachineLogging sets the machine's Logging (nil: none), for
+	// all its versions, without a new revision; ErrNotFound when the
+	// machine does not exist or was deleted.
+	SetStateMachineLogging(ctx context.Context, name string, logging *Logging) error
 	// PublishVersion publishes revision as the next version, with the
 	// machine's role, unless the newest version not deleted already names
 	// it: then that version is returned. ErrConflict (nothing written)
@@ -138,6 +142,10 @@ type UpdateStateMachineInput struct {
 	Name       string
 	Definition *string // nil: unchanged
 	RoleARN    *string // nil: unchanged
+	// Logging replaces the machine's logging configuration (nil:
+	// unchanged; a Level of LogOff turns logging off). It makes no new
+	// revision.
+	Logging *Logging
 	// Publish publishes the resulting revision as a version (or returns
 	// the newest version when it already names it), with
 	// VersionDescription.
@@ -152,6 +160,15 @@ func (e *Engine) ReviseStateMachine(ctx context.Context, in UpdateStateMachineIn
 	if in.Definition != nil {
 		if _, err := statelang.Parse([]byte(*in.Definition)); err != nil {
 			return StateMachine{}, Version{}, fmt.Errorf("%w: %w", ErrInvalidInput, err)
+		}
+	}
+	if in.Logging != nil {
+		lg := in.Logging
+		if lg.Level == LogOff {
+			lg = nil
+		}
+		if err := e.store.SetStateMachineLogging(ctx, in.Name, lg); err != nil {
+			return StateMachine{}, Version{}, err
 		}
 	}
 	sm, err := e.store.ReviseStateMachine(ctx, in.Name, in.Definition, in.RoleARN, e.cfg.Now())

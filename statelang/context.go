@@ -27,6 +27,10 @@ type Context struct {
 	ExecutionStartTime time.Time
 	RoleArn            string
 	RedriveCount       int64
+	// NoRedriveCount leaves Execution.RedriveCount out of the context
+	// object (an express execution started by StartSyncExecution cannot be
+	// redriven, and AWS shows none).
+	NoRedriveCount bool
 
 	StateMachineID   string
 	StateMachineName string
@@ -81,6 +85,9 @@ func (c *Context) Object() map[string]any {
 		"RoleArn":      c.RoleArn,
 		"StartTime":    FormatTime(c.ExecutionStartTime),
 		"RedriveCount": c.RedriveCount,
+	}
+	if c.NoRedriveCount {
+		delete(exec, "RedriveCount")
 	}
 	state := map[string]any{
 		"EnteredTime": FormatTime(c.StateEnteredTime),

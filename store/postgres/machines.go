@@ -25,8 +25,12 @@ func (s *Store) ListStateMachines(ctx context.Context, afterName string, limit i
 	var out []engine.StateMachine
 	for rows.Next() {
 		var sm engine.StateMachine
-		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted); err != nil {
+		var logging string
+		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted, &sm.Type, &logging); err != nil {
 			return nil, translate(err)
+		}
+		if sm.Logging, err = engine.DecodeLogging(logging); err != nil {
+			return nil, err
 		}
 		out = append(out, sm)
 	}
@@ -214,6 +218,18 @@ func (s *Store) ReviseStateMachine(ctx context.Context, name string, definition,
 		return err
 	})
 	return sm, translate(err)
+}
+
+// SetStateMachineLogging implements engine.VersionStore.
+func (s *Store) SetStateMachineLogging(ctx context.Context, name string, logging *engine.Logging) error {
+	tag, err := s.pool.Exec(ctx, q("SetStateMachineLogging"), name, engine.EncodeLogging(logging))
+	if err != nil {
+		return translate(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return engine.ErrNotFound
+	}
+	return nil
 }
 
 // StateMachineCreatedAt implements engine.Store.

@@ -216,7 +216,8 @@ func translate(err error) error {
 
 // CreateStateMachine implements engine.Store.
 func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
-	err := s.pool.QueryRow(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt).Scan(&sm.Version)
+	err := s.pool.QueryRow(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt,
+		engine.MachineType(sm.Type), engine.EncodeLogging(sm.Logging)).Scan(&sm.Version)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return engine.StateMachine{}, engine.ErrConflict
 	}
@@ -236,9 +237,14 @@ func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition str
 // GetStateMachine implements engine.Store.
 func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
 	var sm engine.StateMachine
+	var logging string
 	err := s.pool.QueryRow(ctx, q("GetStateMachine"), name, version).
-		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted)
-	return sm, translate(err)
+		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted, &sm.Type, &logging)
+	if err != nil {
+		return sm, translate(err)
+	}
+	sm.Logging, err = engine.DecodeLogging(logging)
+	return sm, err
 }
 
 func scanExecution(row pgx.Row) (*engine.Execution, error) {

@@ -24,8 +24,12 @@ func (s *Store) ListStateMachines(ctx context.Context, afterName string, limit i
 	for rows.Next() {
 		var sm engine.StateMachine
 		var created int64
-		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted); err != nil {
+		var logging string
+		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted, &sm.Type, &logging); err != nil {
 			return nil, translate(err)
+		}
+		if sm.Logging, err = engine.DecodeLogging(logging); err != nil {
+			return nil, err
 		}
 		sm.CreatedAt = fromMicros(created)
 		out = append(out, sm)
@@ -254,6 +258,26 @@ func (s *Store) ReviseStateMachine(ctx context.Context, name string, definition,
 		return err
 	})
 	return sm, translate(err)
+}
+
+// SetStateMachineLogging implements engine.VersionStore.
+func (s *Store) SetStateMachineLogging(ctx context.Context, name string, logging *engine.Logging) error {
+	var n int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, q("SetStateMachineLogging"), name, engine.EncodeLogging(logging))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return translate(err)
+	}
+	if n == 0 {
+		return engine.ErrNotFound
+	}
+	return nil
 }
 
 // StateMachineCreatedAt implements engine.Store.

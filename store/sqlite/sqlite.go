@@ -322,7 +322,8 @@ func nullMicros(t time.Time) any {
 // CreateStateMachine implements engine.Store.
 func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, q("UpsertStateMachine"), sm.Name, sm.ARN, sm.RoleARN, micros(sm.CreatedAt)).Scan(&sm.Version)
+		err := tx.QueryRowContext(ctx, q("UpsertStateMachine"), sm.Name, sm.ARN, sm.RoleARN, micros(sm.CreatedAt),
+			engine.MachineType(sm.Type), engine.EncodeLogging(sm.Logging)).Scan(&sm.Version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return engine.ErrConflict
 		}
@@ -358,13 +359,15 @@ func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition str
 func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
 	var sm engine.StateMachine
 	var created int64
+	var logging string
 	err := s.r.QueryRowContext(ctx, q("GetStateMachine"), name, version).
-		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted)
+		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted, &sm.Type, &logging)
 	if err != nil {
 		return engine.StateMachine{}, translate(err)
 	}
 	sm.CreatedAt = fromMicros(created)
-	return sm, nil
+	sm.Logging, err = engine.DecodeLogging(logging)
+	return sm, err
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -68,6 +68,7 @@ var scenarios = []struct {
 	{"ChildExecutions", testChildExecutions},
 	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
+	{"Express", testExpress},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }

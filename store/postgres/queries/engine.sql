@@ -3,11 +3,11 @@
 -- name: CreateStateMachine
 -- A deleted machine of the same name comes back with its next version.
 WITH sm AS (
-    INSERT INTO state_machines AS m (name, arn, role_arn, latest_version, created_at)
-    VALUES ($1, $2, $3, 1, $5)
+    INSERT INTO state_machines AS m (name, arn, role_arn, latest_version, created_at, type, logging)
+    VALUES ($1, $2, $3, 1, $5, $6, $7)
     ON CONFLICT (name) DO UPDATE
        SET latest_version = m.latest_version + 1, role_arn = excluded.role_arn,
-           created_at = excluded.created_at, deleted_at = NULL
+           created_at = excluded.created_at, deleted_at = NULL, type = excluded.type, logging = excluded.logging
      WHERE m.deleted_at IS NOT NULL
     RETURNING name, latest_version
 )
@@ -26,7 +26,8 @@ SELECT name, latest_version, $2, $3 FROM sm
 RETURNING (SELECT arn FROM sm), (SELECT role_arn FROM sm), version;
 
 -- name: GetStateMachine
-SELECT m.name, m.arn, coalesce(v.role_arn, m.role_arn), v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL
+SELECT m.name, m.arn, coalesce(v.role_arn, m.role_arn), v.version, v.definition, v.created_at, m.deleted_at IS NOT NULL,
+       m.type, m.logging
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name
  WHERE m.name = $1 AND v.version = CASE WHEN $2::integer = 0 THEN m.latest_version ELSE $2::integer END;

@@ -3,7 +3,7 @@
 
 -- name: ListStateMachines
 -- A machine's creationDate is its own, not its latest revision's.
-SELECT m.name, m.arn, m.role_arn, v.version, v.definition, m.created_at, 0
+SELECT m.name, m.arn, m.role_arn, v.version, v.definition, m.created_at, 0, m.type, m.logging
   FROM state_machines m
   JOIN state_machine_versions v ON v.state_machine = m.name AND v.version = m.latest_version
  WHERE m.deleted_at IS NULL AND m.name > ?1
@@ -149,3 +149,6 @@ DELETE FROM state_machine_aliases WHERE state_machine = ?1;
 
 -- name: DeleteMachineVersions
 UPDATE published_versions SET deleted_at = ?2 WHERE state_machine = ?1 AND deleted_at IS NULL;
+
+-- name: SetStateMachineLogging
+UPDATE state_machines SET logging = ?2 WHERE name = ?1 AND deleted_at IS NULL;

@@ -1,0 +1,412 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// Express executions.
+//
+// An execution of an EXPRESS machine runs on the same decider as a
+// standard one, but in memory, in the process that started it: no row, no
+// history, no timer rows. Its state, its timers (time.AfterFunc) and its
+// open tasks live in an expressRun until it ends; its history events go to
+// the machine's log group (Logging, through Config.Logs) as AWS writes them
+// to CloudWatch Logs, and nowhere else. That is AWS's contract for Express
+// workflows: at-least-once, nothing to describe or redrive afterwards, at
+// most five minutes. A process that stops loses its running express
+// executions (AWS: an Express execution may also be lost or run again).
+//
+// Tasks go to workers as a standard execution's do (Config.Dispatcher,
+// services), under tokens of their own form ("x<n>-<seq>-<mac>", see
+// taskToken), so a worker's result, a heartbeat or a callback finds the
+// run without a store. A publish that fails is retried after
+// DispatchTimeout while the task is open.
+
+// ExpressMaxDuration is the longest an express execution runs: it then
+// times out (States.Timeout), as on AWS.
+const ExpressMaxDuration = 5 * time.Minute
+
+// ErrExpressARN: the operation does not take an express execution's ARN
+// (DescribeExecution, StopExecution, GetExecutionHistory), as on AWS.
+var ErrExpressARN = errors.New("not valid for an express execution")
+
+// ErrNotExpress: StartSyncExecution of a machine that is not EXPRESS (AWS:
+// StateMachineTypeNotSupported).
+var ErrNotExpress = errors.New("the state machine is not EXPRESS")
+
+// expressHub holds the running express executions of this Engine.
+type expressHub struct {
+	mu   sync.Mutex
+	runs map[int64]*expressRun
+	last int64 // ids count down from -1
+}
+
+func (h *expressHub) add(r *expressRun) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.runs == nil {
+		h.runs = map[int64]*expressRun{}
+	}
+	h.last--
+	r.x.ID = h.last
+	h.runs[r.x.ID] = r
+}
+
+func (h *expressHub) get(id int64) *expressRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.runs[id]
+}
+
+func (h *expressHub) remove(id int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.runs, id)
+}
+
+// Running returns how many express executions run in this process.
+func (e *Engine) RunningExpress() int {
+	e.express.mu.Lock()
+	defer e.express.mu.Unlock()
+	return len(e.express.runs)
+}
+
+// expressRun is one running express execution. mu guards everything
+// below it; it is held while the decider runs and while the decision's
+// timers and log events are recorded, never while tasks are dispatched.
+type expressRun struct {
+	e       *Engine
+	m       *statelang.Machine
+	logging *Logging
+	stream  string // the log stream of its events
+
+	mu     sync.Mutex
+	x      Exec
+	st     *State
+	timers map[string]*time.Timer
+	tasks  map[string]Task // open tasks by token
+	ended  bool
+	result Execution // once ended
+	done   chan struct{}
+}
+
+// startExpress starts x (an express execution's facts: ARN, name, input
+// text, machine) and runs its first decision; sync marks a
+// StartSyncExecution's. The returned run's done channel closes when it
+// ends.
+func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Machine, sm StateMachine, input any, sync bool) *expressRun {
+	r := &expressRun{e: e, m: m, logging: sm.Logging, st: &State{}, timers: map[string]*time.Timer{},
+		tasks: map[string]Task{}, done: make(chan struct{}), result: *x}
+	r.x = e.exec(x, input, sm.RoleARN)
+	r.x.Sync = sync
+	e.express.add(r)
+	r.stream = expressLogStream(x.StartDate, x.ARN)
+	r.mu.Lock()
+	after := r.decide(ctx, Event{Kind: EventStart})
+	if !r.ended {
+		deadline := x.StartDate.Add(ExpressMaxDuration)
+		if r.st.Deadline.IsZero() || deadline.Before(r.st.Deadline) {
+			r.st.Deadline = deadline
+			r.setTimer(timerExecutionTimeout, deadline.Sub(e.cfg.Now()))
+		}
+	}
+	r.mu.Unlock()
+	after(ctx)
+	return r
+}
+
+// expressLogStream names the log stream of an execution's events:
+// "states/<machine>/<yyyy-mm-dd-hh-mm>/<the execution's unique id>".
+func expressLogStream(start time.Time, arn string) string {
+	parts := strings.Split(arn, ":")
+	return "states/" + parts[len(parts)-3] + "/" + start.UTC().Format("2006-01-02-15-04") + "/" + parts[len(parts)-1]
+}
+
+// decide applies ev with r.mu held and returns what to do once it is
+// released: dispatch the new tasks, cancel the closed ones.
+func (r *expressRun) decide(ctx context.Context, ev Event) func(context.Context) {
+	now := r.e.cfg.Now()
+	d, err := Decide(r.m, r.x, r.st, ev, now, &r.e.env, r.e.limits())
+	if err != nil {
+		r.fail(ctx, now, err)
+		return func(context.Context) {}
+	}
+	for _, k := range d.DeleteTimers {
+		if t := r.timers[k]; t != nil {
+			t.Stop()
+			delete(r.timers, k)
+		}
+	}
+	for _, t := range d.NewTimers {
+		r.setTimer(t.Key, t.FireAt.Sub(now))
+	}
+	for _, u := range d.CloseTasks {
+		delete(r.tasks, u.Token)
+	}
+	for _, t := range d.NewTasks {
+		r.tasks[t.Token] = t
+	}
+	r.log(ctx, d.Events)
+	if d.Terminal {
+		r.end(now, d.Status, d.Output, d.Failure)
+	}
+	tasks, closed := d.NewTasks, d.CloseTasks
+	return func(ctx context.Context) {
+		r.e.dispatchExpress(ctx, r, tasks)
+		r.e.cancelTasks(ctx, closed)
+	}
+}
+
+// setTimer (re)arms the timer key to fire after wait. A timer that fires
+// after it was replaced or stopped changes nothing.
+func (r *expressRun) setTimer(key string, wait time.Duration) {
+	if old := r.timers[key]; old != nil {
+		old.Stop()
+	}
+	var t *time.Timer
+	t = time.AfterFunc(max(wait, 0), func() {
+		r.mu.Lock()
+		if r.ended || r.timers[key] != t {
+			r.mu.Unlock()
+			return
+		}
+		delete(r.timers, key)
+		after := r.decide(context.Background(), Event{Kind: EventTimer, TimerKey: key})
+		r.mu.Unlock()
+		after(context.Background())
+	})
+	r.timers[key] = t
+}
+
+// apply applies a task event (a result, a callback) to the run.
+func (r *expressRun) apply(ctx context.Context, ev Event) error {
+	r.mu.Lock()
+	if r.ended {
+		r.mu.Unlock()
+		return ErrTaskClosed
+	}
+	if _, open := r.tasks[ev.Token]; !open {
+		r.mu.Unlock()
+		return ErrTaskClosed
+	}
+	after := r.decide(ctx, ev)
+	r.mu.Unlock()
+	after(ctx)
+	return nil
+}
+
+// open reports whether token's task is open (ErrTaskClosed if not); r may
+// be nil.
+func (r *expressRun) open(token string) error {
+	if r == nil {
+		return ErrTaskClosed
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, open := r.tasks[token]; r.ended || !open {
+		return ErrTaskClosed
+	}
+	return nil
+}
+
+// heartbeat moves the heartbeat deadline of an open task.
+func (r *expressRun) heartbeat(token string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, open := r.tasks[token]
+	if r.ended || !open {
+		return ErrTaskClosed
+	}
+	if t.HeartbeatSeconds > 0 {
+		r.setTimer("hb:"+token, time.Duration(t.HeartbeatSeconds)*time.Second)
+	}
+	return nil
+}
+
+// fail ends the run when the decider cannot go on (a broken state): the
+// execution fails with States.Runtime, as a standard one would stay stuck
+// with the error logged.
+func (r *expressRun) fail(ctx context.Context, now time.Time, err error) {
+	r.e.cfg.Logger.Error("express execution failed in the decider", "execution_arn", r.x.ARN, "error", err)
+	fl := &statelang.Failure{Name: statelang.ErrRuntime, Cause: err.Error()}
+	r.st.LastEventID++
+	r.log(ctx, []statelang.HistoryEvent{{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1, Timestamp: now,
+		Type: "ExecutionFailed", Details: failureDetails(fl)}})
+	r.end(now, StatusFailed, nil, fl)
+}
+
+// end records the outcome, stops the timers and releases the waiters.
+func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Failure) {
+	r.ended = true
+	for _, t := range r.timers {
+		t.Stop()
+	}
+	r.timers, r.tasks = nil, nil
+	res := &r.result
+	res.Status, res.StopDate = status, now
+	if status == StatusSucceeded {
+		res.Output = statelang.MarshalString(out)
+	}
+	if fl != nil {
+		res.Error, res.Cause = fl.Name, fl.Cause
+	}
+	r.e.express.remove(r.x.ID)
+	close(r.done)
+	if res.ParentToken != "" {
+		c := *res
+		go r.e.notifyParent(context.Background(), &c) // a standard parent's states:startExecution task
+	}
+}
+
+// wait returns the run's outcome once it ended, or ctx's error.
+func (r *expressRun) wait(ctx context.Context) (*Execution, error) {
+	select {
+	case <-r.done:
+		res := r.result
+		return &res, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// dispatchExpress hands an express run's new tasks to their workers. A
+// publish that fails is retried after DispatchTimeout while the task is
+// open (an express run has no maintenance loop).
+func (e *Engine) dispatchExpress(ctx context.Context, r *expressRun, tasks []Task) {
+	if len(tasks) == 0 {
+		return
+	}
+	e.dispatchTasks(ctx, tasks, func(t Task) {
+		time.AfterFunc(e.cfg.DispatchTimeout, func() {
+			if r.open(t.Token) == nil {
+				e.dispatchExpress(context.Background(), r, []Task{t})
+			}
+		})
+	})
+}
+
+// expressIDOfToken returns the run id an express task token names
+// ("x<n>-<seq>-<mac>", for run -n).
+func expressIDOfToken(token string) (int64, bool) {
+	rest, ok := strings.CutPrefix(token, "x")
+	if !ok {
+		return 0, false
+	}
+	if _, ok := ExecutionIDOfToken(rest); !ok {
+		return 0, false
+	}
+	n, _ := strconv.ParseInt(rest[:strings.IndexByte(rest, '-')], 10, 64)
+	return -n, true
+}
+
+// expressRunOf returns the running express execution a token names: ok
+// is false for a token of another form; r is nil when the run is over
+// (or was never in this process).
+func (e *Engine) expressRunOf(token string) (r *expressRun, ok bool) {
+	id, ok := expressIDOfToken(token)
+	if !ok {
+		return nil, false
+	}
+	return e.express.get(id), true
+}
+
+// expressTaskEvent applies a task event to the express run of its token.
+func (e *Engine) expressTaskEvent(ctx context.Context, r *expressRun, ev Event) error {
+	if r == nil {
+		return ErrTaskClosed
+	}
+	return r.apply(ctx, ev)
+}
+
+// IsExpressARN reports whether arn is an express execution's
+// ("arn:aws:states:<region>:<account>:express:...").
+func IsExpressARN(arn string) bool {
+	parts := strings.SplitN(arn, ":", 7)
+	return len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "express"
+}
+
+// expressARN is the ARN of an express execution named name of machine:
+// "arn:aws:states:<region>:<account>:express:<machine>:<name>:<uuid>".
+func (e *Engine) expressARN(machine, name string) string {
+	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":express:" + machine + ":" + name + ":" + e.cfg.UUID()
+}
+
+// log delivers the events its machine's Logging level keeps, as Step
+// Functions writes them to CloudWatch Logs.
+func (r *expressRun) log(ctx context.Context, evs []statelang.HistoryEvent) {
+	lg := r.logging
+	if lg == nil || lg.Level == LogOff || r.e.cfg.Logs == nil || len(evs) == 0 {
+		return
+	}
+	var out []LogEvent
+	for _, ev := range evs {
+		if !logged(lg.Level, ev.Type) {
+			continue
+		}
+		out = append(out, LogEvent{Time: ev.Timestamp, Message: logMessage(ev, r.x.ARN, lg.IncludeExecutionData, !r.x.Sync)})
+	}
+	if len(out) == 0 {
+		return
+	}
+	if err := r.e.cfg.Logs.DeliverLogs(ctx, lg.LogGroupARN, r.stream, out); err != nil {
+		r.e.cfg.Logger.Warn("log delivery failed", "log_group", lg.LogGroupARN, "execution_arn", r.x.ARN, "error", err)
+	}
+}
+
+// logged reports whether an event of type typ is logged at level: ALL
+// logs every event, ERROR the failures of states, tasks and the
+// execution, FATAL the execution's own failure only.
+func logged(level, typ string) bool {
+	switch level {
+	case LogAll:
+		return true
+	case LogFatal:
+		return typ == "ExecutionFailed" || typ == "ExecutionAborted" || typ == "ExecutionTimedOut"
+	case LogError:
+		return typ == "FailStateEntered" || typ == "EvaluationFailed" ||
+			strings.HasSuffix(typ, "Failed") || strings.HasSuffix(typ, "Aborted") || strings.HasSuffix(typ, "TimedOut")
+	}
+	return false
+}
+
+// logMessage is one event as Step Functions logs it: its id, type and
+// details (without input and output unless includeData), the id before
+// it, its time in epoch milliseconds, the execution's ARN and, but for a
+// StartSyncExecution's, its redrive count; numbers as strings.
+func logMessage(ev statelang.HistoryEvent, arn string, includeData, redrive bool) string {
+	det := ev.Details
+	if !includeData {
+		det = make(map[string]any, len(ev.Details))
+		for k, v := range ev.Details {
+			switch k {
+			case "input", "output", "inputDetails", "outputDetails", "parameters":
+			default:
+				det[k] = v
+			}
+		}
+	}
+	msg := map[string]any{
+		"id": strconv.FormatInt(ev.ID, 10), "type": ev.Type, "details": det,
+		"previous_event_id": strconv.FormatInt(ev.PreviousEventID, 10),
+		"event_timestamp":   strconv.FormatInt(ev.Timestamp.UnixMilli(), 10),
+		"execution_arn":     arn,
+	}
+	if redrive {
+		msg["redrive_count"] = "0"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(msg); err != nil {
+		return `{"type":"` + ev.Type + `","error":"unencodable details"}`
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
