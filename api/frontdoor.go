@@ -40,8 +40,9 @@ const (
 	// DefaultMaxBodyBytes arrives in it at about 70 KB/s.
 	ReadTimeout = time.Minute
 	// WriteTimeout bounds a request from the end of its headers to the end
-	// of its response; it exceeds the longest poll (GetActivityTask, 60 s).
-	WriteTimeout = engine.MaxActivityPoll + time.Minute
+	// of its response; it exceeds the longest wait: StartSyncExecution
+	// (an express execution's 5 minutes) and GetActivityTask (60 s).
+	WriteTimeout = engine.ExpressMaxDuration + time.Minute
 	// IdleTimeout bounds how long a keep-alive connection waits for its
 	// next request.
 	IdleTimeout = 2 * time.Minute

@@ -16,18 +16,17 @@
 // answering with WriteError). Any access key and secret work.
 //
 // What differs from AWS:
-//   - Only STANDARD state machines exist. CreateStateMachine and
-//     ValidateStateMachineDefinition check an EXPRESS definition against
-//     AWS's Express rules first (so a wrong definition is InvalidDefinition
-//     as on AWS), and then CreateStateMachine answers ValidationException:
-//     Express workflows would need a different execution model (no durable
-//     history, StartSyncExecution), which the engine does not have.
+//   - EXPRESS machines run their executions in memory (engine/express.go):
+//     StartExecution and StartSyncExecution run them; their only record is
+//     what they log to the machine's loggingConfiguration, which the
+//     CloudWatch Logs endpoint on the same port serves (api/cwlogs).
 //   - Versions and aliases are AWS's (versions.go): the engine's versions are
 //     AWS's revisions, and revisionId is the revision's number, not a UUID.
 //     An execution started through a version or an alias shows the
 //     qualified ARN as $$.StateMachine.Id.
-//   - loggingConfiguration and tracingConfiguration are validated as AWS does
-//     and otherwise ignored; DescribeStateMachine reports them off.
+//   - loggingConfiguration is kept and shown; only EXPRESS executions log
+//     (a STANDARD execution has its history). tracingConfiguration is
+//     validated and reported off.
 //   - Activities are served through the Activities interface; until one is
 //     configured their operations answer UnsupportedOperation.
 //   - Map Runs (mapruns.go): itemCounts are the children's counts, also
@@ -148,6 +147,7 @@ func New(cfg Config) http.Handler {
 		"DescribeMapRun":                   op(h.describeMapRun),
 		"ListMapRuns":                      op(h.listMapRuns),
 		"UpdateMapRun":                     op(h.updateMapRun),
+		"StartSyncExecution":               op(h.startSyncExecution),
 	}
 	return h
 }

@@ -49,6 +49,67 @@ type startExecutionOutput struct {
 }
 
 func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (*startExecutionOutput, error) {
+	x, err := h.start(ctx, in, false)
+	if err != nil {
+		return nil, err
+	}
+	if x.ID != 0 {
+		telemetry.LinkStart(ctx, x.ID) // an express execution has no row
+	}
+	return &startExecutionOutput{ExecutionArn: x.ARN, StartDate: timePtr(x.StartDate)}, nil
+}
+
+type startSyncExecutionOutput struct {
+	ExecutionArn    string  `json:"executionArn"`
+	StateMachineArn string  `json:"stateMachineArn"`
+	Name            string  `json:"name"`
+	StartDate       *epoch  `json:"startDate"`
+	StopDate        *epoch  `json:"stopDate"`
+	Status          string  `json:"status"`
+	Error           *string `json:"error,omitempty"`
+	Cause           *string `json:"cause,omitempty"`
+	payloads
+	TraceHeader    string          `json:"traceHeader,omitempty"`
+	BillingDetails *billingDetails `json:"billingDetails"`
+}
+
+// billingDetails is what AWS would bill an express execution: memory in
+// 64 MB steps (what it keeps of its state is not measured: 64) and its
+// duration rounded up to 100 ms.
+type billingDetails struct {
+	BilledMemoryUsedInMB         int64 `json:"billedMemoryUsedInMB"`
+	BilledDurationInMilliseconds int64 `json:"billedDurationInMilliseconds"`
+}
+
+// startSyncExecution runs an EXPRESS execution and answers its outcome
+// (a failed execution is a 200 answer too, as on AWS).
+func (h *handler) startSyncExecution(ctx context.Context, in *startSyncExecutionInput) (*startSyncExecutionOutput, error) {
+	var v violations
+	v.enum(in.IncludedData, "includedData", "ALL_DATA", "METADATA_ONLY")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	x, err := h.start(ctx, &in.startExecutionInput, true)
+	if err != nil {
+		return nil, err
+	}
+	ms := x.StopDate.Sub(x.StartDate).Milliseconds()
+	out := &startSyncExecutionOutput{ExecutionArn: x.ARN, StateMachineArn: x.StateMachineARN, Name: x.Name,
+		StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate), Status: x.Status,
+		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause), TraceHeader: deref(in.TraceHeader),
+		BillingDetails: &billingDetails{BilledMemoryUsedInMB: 64, BilledDurationInMilliseconds: max(100, (ms+99)/100*100)}}
+	out.payloads.fill(x, in.IncludedData)
+	return out, nil
+}
+
+type startSyncExecutionInput struct {
+	startExecutionInput
+	IncludedData *string `json:"includedData"`
+}
+
+// start starts an execution for StartExecution, or for
+// StartSyncExecution (sync) and waits for its end.
+func (h *handler) start(ctx context.Context, in *startExecutionInput, sync bool) (*engine.Execution, error) {
 	var v violations
 	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
 	v.length(in.Name, "name", 1, 80, false)
@@ -70,9 +131,11 @@ func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (
 			return nil, errInvalidExecutionInput(why)
 		}
 	}
-	start.Name, start.Input = deref(in.Name), deref(in.Input)
+	start.Name, start.Input, start.Sync = deref(in.Name), deref(in.Input), sync
 	x, err := h.eng.StartExecution(ctx, start)
 	switch {
+	case errors.Is(err, engine.ErrNotExpress):
+		return nil, apiErr("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
 	case errors.Is(err, engine.ErrExecutionAlreadyExists):
 		return nil, errExecutionAlreadyExists(h.executionARN(name, deref(in.Name)))
 	case errors.Is(err, engine.ErrNotFound):
@@ -82,8 +145,7 @@ func (h *handler) startExecution(ctx context.Context, in *startExecutionInput) (
 	case err != nil:
 		return nil, err
 	}
-	telemetry.LinkStart(ctx, x.ID)
-	return &startExecutionOutput{ExecutionArn: x.ARN, StartDate: timePtr(x.StartDate)}, nil
+	return x, nil
 }
 
 // jsonProblem returns "" when s is one JSON value, else what is wrong with
@@ -140,21 +202,39 @@ type dataDetails struct {
 	Included bool `json:"included"`
 }
 
+// payloads are an execution's input and output as DescribeExecution and
+// StartSyncExecution show them.
+type payloads struct {
+	Input         *string      `json:"input,omitempty"`
+	InputDetails  *dataDetails `json:"inputDetails,omitempty"`
+	Output        *string      `json:"output,omitempty"`
+	OutputDetails *dataDetails `json:"outputDetails,omitempty"`
+}
+
+// fill sets x's input, and its output once it succeeded, unless
+// includedData is METADATA_ONLY.
+func (p *payloads) fill(x *engine.Execution, includedData *string) {
+	if includedData != nil && *includedData == "METADATA_ONLY" {
+		return
+	}
+	p.Input, p.InputDetails = &x.Input, &dataDetails{Included: true}
+	if x.Status == engine.StatusSucceeded {
+		p.Output, p.OutputDetails = &x.Output, &dataDetails{Included: true}
+	}
+}
+
 type describeExecutionOutput struct {
-	ExecutionArn    string       `json:"executionArn"`
-	StateMachineArn string       `json:"stateMachineArn"`
-	Name            string       `json:"name"`
-	Status          string       `json:"status"`
-	StartDate       *epoch       `json:"startDate"`
-	StopDate        *epoch       `json:"stopDate,omitempty"`
-	Input           *string      `json:"input,omitempty"`
-	InputDetails    *dataDetails `json:"inputDetails,omitempty"`
-	Output          *string      `json:"output,omitempty"`
-	OutputDetails   *dataDetails `json:"outputDetails,omitempty"`
-	Error           *string      `json:"error,omitempty"`
-	Cause           *string      `json:"cause,omitempty"`
-	RedriveCount    int          `json:"redriveCount"`
-	RedriveStatus   string       `json:"redriveStatus"`
+	ExecutionArn    string `json:"executionArn"`
+	StateMachineArn string `json:"stateMachineArn"`
+	Name            string `json:"name"`
+	Status          string `json:"status"`
+	StartDate       *epoch `json:"startDate"`
+	StopDate        *epoch `json:"stopDate,omitempty"`
+	payloads
+	Error         *string `json:"error,omitempty"`
+	Cause         *string `json:"cause,omitempty"`
+	RedriveCount  int     `json:"redriveCount"`
+	RedriveStatus string  `json:"redriveStatus"`
 	// The version and alias it was started through (versions.go).
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
@@ -197,12 +277,7 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 		return nil, err
 	}
-	if in.IncludedData == nil || *in.IncludedData != "METADATA_ONLY" {
-		out.Input, out.InputDetails = &x.Input, &dataDetails{Included: true}
-		if x.Status == engine.StatusSucceeded {
-			out.Output, out.OutputDetails = &x.Output, &dataDetails{Included: true}
-		}
-	}
+	out.payloads.fill(x, in.IncludedData)
 	return out, nil
 }
 

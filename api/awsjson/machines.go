@@ -26,12 +26,48 @@ type tracingConfiguration struct {
 	Enabled bool `json:"enabled"`
 }
 
-// loggingOff and tracingOff are what DescribeStateMachine reports: logging
-// and tracing are not implemented.
+// logDestination is one entry of loggingConfiguration.destinations.
+type logDestination struct {
+	CloudWatchLogsLogGroup *struct {
+		LogGroupArn string `json:"logGroupArn"`
+	} `json:"cloudWatchLogsLogGroup"`
+}
+
+// loggingOff is what DescribeStateMachine reports for a machine that logs
+// nothing; tracingOff what it reports of tracing, which is not
+// implemented (X-Ray).
 var (
 	loggingOff = &loggingConfiguration{Level: ptr("OFF")}
 	tracingOff = &tracingConfiguration{}
 )
+
+// engineLogging is the engine's form of a checked loggingConfiguration
+// (nil: unchanged or absent; a Level of OFF turns logging off).
+func engineLogging(lc *loggingConfiguration) *engine.Logging {
+	if lc == nil {
+		return nil
+	}
+	l := &engine.Logging{Level: engine.LogOff, IncludeExecutionData: lc.IncludeExecutionData}
+	if lc.Level != nil {
+		l.Level = *lc.Level
+	}
+	if len(lc.Destinations) == 1 {
+		var d logDestination
+		if json.Unmarshal(lc.Destinations[0], &d) == nil && d.CloudWatchLogsLogGroup != nil {
+			l.LogGroupARN = d.CloudWatchLogsLogGroup.LogGroupArn
+		}
+	}
+	return l
+}
+
+// apiLogging is what DescribeStateMachine shows of a machine's logging.
+func apiLogging(l *engine.Logging) *loggingConfiguration {
+	if l == nil {
+		return loggingOff
+	}
+	dest, _ := json.Marshal(map[string]any{"cloudWatchLogsLogGroup": map[string]string{"logGroupArn": l.LogGroupARN}})
+	return &loggingConfiguration{Level: ptr(l.Level), IncludeExecutionData: l.IncludeExecutionData, Destinations: []json.RawMessage{dest}}
+}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -49,6 +85,9 @@ func checkLogging(v *violations, lc *loggingConfiguration) error {
 	}
 	if level != "OFF" && len(lc.Destinations) != 1 {
 		return apiErr("InvalidLoggingConfiguration", "Invalid Logging Configuration: Must specify exactly one Log Destination.")
+	}
+	if level != "OFF" && engineLogging(lc).LogGroupARN == "" {
+		return apiErr("InvalidLoggingConfiguration", "Invalid Logging Configuration: Log Destination must have a cloudWatchLogsLogGroup with a logGroupArn.")
 	}
 	return nil
 }
@@ -115,11 +154,10 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 	if !validName(*in.Name) {
 		return nil, errInvalidName(*in.Name)
 	}
-	if in.Type != nil && *in.Type == "EXPRESS" {
-		if ds := validateDefinition(*in.Definition, "EXPRESS"); len(ds) > 0 {
+	if in.Type != nil && *in.Type == engine.TypeExpress {
+		if ds := validateDefinition(*in.Definition, engine.TypeExpress); len(ds) > 0 {
 			return nil, definitionError(ds)
 		}
-		return nil, apiErr("ValidationException", "EXPRESS state machines are not supported by this server: create the state machine with type STANDARD")
 	}
 	if err := checkLogging(&v, in.LoggingConfiguration); err != nil {
 		return nil, err
@@ -131,7 +169,8 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkNewTags(arn, in.Tags); err != nil {
 		return nil, err
 	}
-	sm, err := h.eng.CreateStateMachine(ctx, *in.Name, *in.Definition, *in.RoleArn)
+	sm, err := h.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: *in.Name, Definition: *in.Definition, RoleARN: *in.RoleArn,
+		Type: deref(in.Type), Logging: engineLogging(in.LoggingConfiguration)})
 	if err != nil {
 		return nil, machineError(err, arn)
 	}
@@ -206,8 +245,8 @@ func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnI
 	}
 	out := &describeStateMachineOutput{
 		StateMachineArn: *in.StateMachineArn, Name: sm.Name, Status: "ACTIVE", Definition: sm.Definition,
-		RoleArn: sm.RoleARN, Type: "STANDARD", CreationDate: timePtr(created), Description: description,
-		LoggingConfiguration: loggingOff, TracingConfiguration: tracingOff, RevisionID: engine.RevisionID(sm.Version),
+		RoleArn: sm.RoleARN, Type: engine.MachineType(sm.Type), CreationDate: timePtr(created), Description: description,
+		LoggingConfiguration: apiLogging(sm.Logging), TracingConfiguration: tracingOff, RevisionID: engine.RevisionID(sm.Version),
 	}
 	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
 		out.Definition = ""
@@ -256,7 +295,8 @@ func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachine
 		return nil, errDescriptionWithoutPublish()
 	}
 	sm, ver, err := h.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{
-		Name: name, Definition: in.Definition, RoleARN: in.RoleArn, Publish: in.Publish, VersionDescription: deref(in.VersionDescription),
+		Name: name, Definition: in.Definition, RoleARN: in.RoleArn, Logging: engineLogging(in.LoggingConfiguration),
+		Publish: in.Publish, VersionDescription: deref(in.VersionDescription),
 	})
 	if err != nil {
 		return nil, publishError(err, *in.StateMachineArn)
@@ -319,7 +359,7 @@ func (h *handler) listStateMachines(ctx context.Context, in *pageInput) (*listSt
 	}
 	out := &listStateMachinesOutput{StateMachines: make([]stateMachineListItem, len(sms)), NextToken: next}
 	for i, sm := range sms {
-		out.StateMachines[i] = stateMachineListItem{StateMachineArn: sm.ARN, Name: sm.Name, Type: "STANDARD", CreationDate: timePtr(sm.CreatedAt)}
+		out.StateMachines[i] = stateMachineListItem{StateMachineArn: sm.ARN, Name: sm.Name, Type: engine.MachineType(sm.Type), CreationDate: timePtr(sm.CreatedAt)}
 	}
 	return out, nil
 }

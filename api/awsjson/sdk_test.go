@@ -309,10 +309,10 @@ func TestSDKErrors(t *testing.T) {
 	if !errors.As(err, &badName) {
 		t.Errorf("CreateStateMachine(\"a b\") = %v; want InvalidName", err)
 	}
-	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), RoleArn: aws.String(role), Definition: aws.String(passDefinition), Type: types.StateMachineTypeExpress})
+	_, err = c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("x"), RoleArn: aws.String(role), Definition: aws.String(passDefinition), Type: "BATCH"})
 	var validation *types.ValidationException
 	if !errors.As(err, &validation) {
-		t.Errorf("CreateStateMachine(EXPRESS) = %v; want ValidationException", err)
+		t.Errorf("CreateStateMachine(type BATCH) = %v; want ValidationException", err)
 	}
 	if _, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("m"), RoleArn: aws.String(role), Definition: aws.String(passDefinition)}); err != nil {
 		t.Fatal(err)
