@@ -180,6 +180,7 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
 		machines: map[string]*statelang.Machine{}, timers: make(chan struct{}, cfg.Workers)}
 	e.group = committer{e: e, busy: map[int64]bool{}}
+	e.express = newExpressHub()
 	e.states.max = cfg.StateCache
 	e.services = services{list: cfg.Services, sem: make(chan struct{}, cfg.ServiceConcurrency), inFlight: map[string]bool{}}
 	for _, svc := range cfg.Services {

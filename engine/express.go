@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -42,11 +44,26 @@ var ErrExpressARN = errors.New("not valid for an express execution")
 // StateMachineTypeNotSupported).
 var ErrNotExpress = errors.New("the state machine is not EXPRESS")
 
-// expressHub holds the running express executions of this Engine.
+// ErrElsewhere: a task token names an express execution of another
+// process (engine replica). A transport hands the result on (NATS: it
+// naks it, so that another replica gets it).
+var ErrElsewhere = errors.New("the express execution runs in another process")
+
+// expressHub holds the running express executions of this Engine. A
+// run's id is negative: -(instance<<31 | n), n counting up from 1, so a
+// token names the process it belongs to (instance: 31 random bits drawn
+// when the Engine is made).
 type expressHub struct {
-	mu   sync.Mutex
-	runs map[int64]*expressRun
-	last int64 // ids count down from -1
+	instance int64
+	mu       sync.Mutex
+	runs     map[int64]*expressRun
+	n        int64
+}
+
+func newExpressHub() expressHub {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return expressHub{instance: int64(binary.BigEndian.Uint32(b[:])>>1) | 1}
 }
 
 func (h *expressHub) add(r *expressRun) {
@@ -55,10 +72,13 @@ func (h *expressHub) add(r *expressRun) {
 	if h.runs == nil {
 		h.runs = map[int64]*expressRun{}
 	}
-	h.last--
-	r.x.ID = h.last
+	h.n = h.n%(1<<31-1) + 1
+	r.x.ID = -(h.instance<<31 | h.n)
 	h.runs[r.x.ID] = r
 }
+
+// mine reports whether run id was made by this hub's process.
+func (h *expressHub) mine(id int64) bool { return (-id)>>31 == h.instance }
 
 func (h *expressHub) get(id int64) *expressRun {
 	h.mu.Lock()
@@ -137,6 +157,11 @@ func (r *expressRun) decide(ctx context.Context, ev Event) func(context.Context)
 	d, err := Decide(r.m, r.x, r.st, ev, now, &r.e.env, r.e.limits())
 	if err != nil {
 		r.fail(ctx, now, err)
+		return func(context.Context) {}
+	}
+	if len(d.MapRuns) > 0 {
+		r.log(ctx, d.Events)
+		r.fail(ctx, now, errors.New("a Distributed Map cannot run in an EXPRESS execution: run it in a STANDARD machine"))
 		return func(context.Context) {}
 	}
 	for _, k := range d.DeleteTimers {
@@ -231,11 +256,11 @@ func (r *expressRun) heartbeat(token string) error {
 	return nil
 }
 
-// fail ends the run when the decider cannot go on (a broken state): the
-// execution fails with States.Runtime, as a standard one would stay stuck
-// with the error logged.
+// fail ends the run when the decider cannot go on (a broken state, a
+// Distributed Map): the execution fails with States.Runtime and err as
+// its cause.
 func (r *expressRun) fail(ctx context.Context, now time.Time, err error) {
-	r.e.cfg.Logger.Error("express execution failed in the decider", "execution_arn", r.x.ARN, "error", err)
+	r.e.cfg.Logger.Warn("express execution failed", "execution_arn", r.x.ARN, "error", err)
 	fl := &statelang.Failure{Name: statelang.ErrRuntime, Cause: err.Error()}
 	r.st.LastEventID++
 	r.log(ctx, []statelang.HistoryEvent{{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1, Timestamp: now,
@@ -308,14 +333,17 @@ func expressIDOfToken(token string) (int64, bool) {
 }
 
 // expressRunOf returns the running express execution a token names: ok
-// is false for a token of another form; r is nil when the run is over
-// (or was never in this process).
-func (e *Engine) expressRunOf(token string) (r *expressRun, ok bool) {
+// is false for a token of another form; r is nil when the run is over, and
+// err is ErrElsewhere when it is another process's.
+func (e *Engine) expressRunOf(token string) (r *expressRun, ok bool, err error) {
 	id, ok := expressIDOfToken(token)
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	return e.express.get(id), true
+	if !e.express.mine(id) {
+		return nil, true, ErrElsewhere
+	}
+	return e.express.get(id), true, nil
 }
 
 // expressTaskEvent applies a task event to the express run of its token.

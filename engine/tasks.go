@@ -98,7 +98,10 @@ func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause stri
 }
 
 func (e *Engine) taskEvent(ctx context.Context, token string, ev Event) error {
-	if r, ok := e.expressRunOf(token); ok {
+	if r, ok, err := e.expressRunOf(token); ok {
+		if err != nil {
+			return err
+		}
 		return e.expressTaskEvent(ctx, r, ev)
 	}
 	id, ok := ExecutionIDOfToken(token)
@@ -124,7 +127,10 @@ func (e *Engine) closedOrInvalid(ctx context.Context, token string) error {
 // SendTaskHeartbeat records that a worker is still on a task: it moves the
 // heartbeat deadline (now + HeartbeatSeconds) and stops re-dispatching.
 func (e *Engine) SendTaskHeartbeat(ctx context.Context, token string) error {
-	if r, ok := e.expressRunOf(token); ok {
+	if r, ok, err := e.expressRunOf(token); ok {
+		if err != nil {
+			return err
+		}
 		if r == nil {
 			return ErrTaskClosed
 		}
@@ -162,7 +168,10 @@ type WorkerResult struct {
 // result is the task's outcome. Stale, duplicate or unknown results return
 // ErrTaskClosed or ErrInvalidToken and change nothing.
 func (e *Engine) ApplyWorkerResult(ctx context.Context, r WorkerResult) error {
-	if x, ok := e.expressRunOf(r.Token); ok {
+	if x, ok, err := e.expressRunOf(r.Token); ok {
+		if err != nil {
+			return err
+		}
 		ev, err := workerEvent(&r)
 		if err != nil {
 			return err
@@ -191,7 +200,10 @@ func (e *Engine) ApplyWorkerResult(ctx context.Context, r WorkerResult) error {
 // acknowledged it: the task is STARTED and is not dispatched again. Unlike
 // SendTaskHeartbeat it does not move the heartbeat deadline.
 func (e *Engine) TaskDelivered(ctx context.Context, token string) error {
-	if r, ok := e.expressRunOf(token); ok {
+	if r, ok, err := e.expressRunOf(token); ok {
+		if err != nil {
+			return err
+		}
 		return r.open(token) // its TaskStarted event comes with the result
 	}
 	err := e.group.do(ctx, &op{kind: opStarted, token: token})

@@ -87,6 +87,8 @@ func toAPIError(err error) *APIError {
 		return errTaskTimedOut()
 	case errors.Is(err, engine.ErrInvalidToken):
 		return errInvalidToken()
+	case errors.Is(err, engine.ErrElsewhere):
+		return apiErr("InvalidToken", "Invalid Token: the task belongs to an express execution that runs in another Stepwise process: send the callback there, or through NATS")
 	case errors.Is(err, engine.ErrPayloadTooLarge):
 		return apiErr("ValidationException", "1 validation error detected: a payload failed to satisfy constraint: Member must have length less than or equal to 262144")
 	case errors.Is(err, engine.ErrInvalidInput):

@@ -117,13 +117,14 @@ func Status(err error) error {
 	code := codes.Internal
 	switch {
 	case errors.Is(err, engine.ErrInvalidInput), errors.Is(err, engine.ErrPayloadTooLarge), errors.Is(err, engine.ErrTooManyTags),
-		errors.Is(err, engine.ErrInvalidToken):
+		errors.Is(err, engine.ErrInvalidToken), errors.Is(err, engine.ErrExpressARN):
 		code = codes.InvalidArgument
 	case errors.Is(err, engine.ErrNotFound):
 		code = codes.NotFound
 	case errors.Is(err, engine.ErrStateMachineExists), errors.Is(err, engine.ErrExecutionAlreadyExists):
 		code = codes.AlreadyExists
-	case errors.Is(err, engine.ErrExecutionNotRunning), errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrMapRunNotRunning):
+	case errors.Is(err, engine.ErrExecutionNotRunning), errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrMapRunNotRunning),
+		errors.Is(err, engine.ErrNotExpress), errors.Is(err, engine.ErrElsewhere):
 		code = codes.FailedPrecondition
 	case errors.Is(err, engine.ErrConflict):
 		code = codes.Aborted

@@ -520,6 +520,14 @@ func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
 	}
 }
 
+// How a result for another replica's express execution is handed on: with
+// N replicas it reaches the right one within 50 deliveries but with odds
+// of (1-1/N)^50 (under 1e-8 for N = 3), in about a second.
+const (
+	elsewhereDeliveries = 50
+	elsewhereDelay      = 20 * time.Millisecond
+)
+
 // handle applies one result message and acks it after the commit.
 func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstream.Msg) {
 	if d.cfg.Observer != nil {
@@ -544,6 +552,14 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 	case errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrInvalidToken),
 		errors.Is(err, engine.ErrInvalidInput), errors.Is(err, engine.ErrExecutionNotRunning):
 		// stale, duplicate, unknown or bad: nothing to apply
+	case errors.Is(err, engine.ErrElsewhere):
+		// Another replica's express execution: the shared consumer hands
+		// the result to another replica, until elsewhereDeliveries tries
+		// (then the replica that ran it is taken to be gone).
+		if md, merr := msg.Metadata(); merr == nil && md.NumDelivered < elsewhereDeliveries {
+			_ = msg.NakWithDelay(elsewhereDelay)
+			return
+		}
 	default:
 		if ctx.Err() == nil {
 			d.cfg.Logger.Warn("applying a result failed; it will be redelivered", "task", engine.TaskRef(r.Token), "error", err)

@@ -52,10 +52,14 @@ type expressWorker struct {
 	eng   func() *engine.Engine
 	mu    sync.Mutex
 	flaky map[string]bool
+	hung  []string // tokens of fnHang tasks
 }
 
 func (w *expressWorker) Dispatch(_ context.Context, t engine.Task) error {
 	if t.Resource == fnHang {
+		w.mu.Lock()
+		w.hung = append(w.hung, t.Token)
+		w.mu.Unlock()
 		return nil
 	}
 	go func() {
@@ -220,8 +224,17 @@ func testExpress(t *testing.T, newStore NewStore) {
 	if n := eng.RunningExpress(); n != 0 {
 		t.Errorf("RunningExpress() = %d after every execution ended; want 0", n)
 	}
-	if err := eng.SendTaskSuccess(ctx, "x1-1-00000000000000000000000000000000", "{}"); !errors.Is(err, engine.ErrTaskClosed) {
+	worker.mu.Lock()
+	hung := worker.hung
+	worker.mu.Unlock()
+	if len(hung) != 1 {
+		t.Fatalf("hanging tasks dispatched: %d; want 1", len(hung))
+	}
+	if err := eng.SendTaskSuccess(ctx, hung[0], "{}"); !errors.Is(err, engine.ErrTaskClosed) {
 		t.Errorf("SendTaskSuccess with the token of an ended express run = %v; want ErrTaskClosed", err)
+	}
+	if err := eng.SendTaskSuccess(ctx, "x1-1-00000000000000000000000000000000", "{}"); !errors.Is(err, engine.ErrElsewhere) {
+		t.Errorf("SendTaskSuccess with the token of another process's express run = %v; want ErrElsewhere", err)
 	}
 
 	// Logging changes for every version, without a new revision.
