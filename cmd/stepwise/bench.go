@@ -36,7 +36,9 @@ SendTaskSuccess), wait (--count executions parked on a 1-hour Wait; reports
 memory at 0, 1k, 10k, 100k parked, up to --count), widemap (an inline Map of
 a no-op Task per item at each --items size: task steps/s and DB bytes per
 execution divided by the items show whether a Map step's cost grows with
-its width).
+its width). express-hello, express-pass and express-sequence run hello,
+pass and sequence as EXPRESS machines (in memory, StartSyncExecution;
+in process only).
 
 Flags:
 `

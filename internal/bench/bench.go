@@ -71,6 +71,9 @@ type Workload struct {
 	Park bool
 	// Input is the execution input.
 	Input string
+	// Express: the machine is EXPRESS, its executions run in memory
+	// (StartSyncExecution); only an ExpressTarget runs it.
+	Express bool
 }
 
 var workloadShape = map[string]Workload{
@@ -84,8 +87,12 @@ var workloadShape = map[string]Workload{
 
 // WorkloadNames lists the workloads in a stable order.
 func WorkloadNames() []string {
-	return []string{"sequence", "fanout", "hello", "pass", "callback", "wait"}
+	return []string{"sequence", "fanout", "hello", "pass", "callback", "wait", "express-hello", "express-pass", "express-sequence"}
 }
+
+// expressPrefix names the EXPRESS variant of a workload: express-hello is
+// hello's machine as an EXPRESS machine.
+const expressPrefix = "express-"
 
 // WideMap is the widemap workload of items items: an inline Map of a
 // no-op Task per item, all items at once (MaxConcurrency 0). Run at a few
@@ -139,16 +146,35 @@ func DMapItems(items int) string {
 
 // LoadWorkload returns a workload by name.
 func LoadWorkload(name string) (Workload, error) {
-	w, ok := workloadShape[name]
-	if !ok {
+	base, express := strings.CutPrefix(name, expressPrefix)
+	w, ok := workloadShape[base]
+	if !ok || (express && (w.Park || w.Callback)) {
 		return Workload{}, fmt.Errorf("unknown workload %q (one of %s)", name, strings.Join(WorkloadNames(), ", "))
 	}
-	def, err := workloadFS.ReadFile("workloads/" + name + ".asl.json")
+	def, err := workloadFS.ReadFile("workloads/" + base + ".asl.json")
 	if err != nil {
 		return Workload{}, err
 	}
-	w.Name, w.Definition, w.Input = name, string(def), `{"bench":true}`
+	w.Name, w.Definition, w.Input, w.Express = name, string(def), `{"bench":true}`, express
 	return w, nil
+}
+
+// ExpressTarget is a Target that runs EXPRESS machines (Local): StartExecution
+// of one of its EXPRESS machines returns once the execution ended.
+type ExpressTarget interface {
+	CreateExpressStateMachine(ctx context.Context, name, definition string) error
+}
+
+// createMachine creates w's machine on t.
+func createMachine(ctx context.Context, t Target, name string, w Workload) error {
+	if !w.Express {
+		return t.CreateStateMachine(ctx, name, w.Definition)
+	}
+	et, ok := t.(ExpressTarget)
+	if !ok {
+		return fmt.Errorf("workload %s: this target runs no EXPRESS machines (use the local target)", w.Name)
+	}
+	return et.CreateExpressStateMachine(ctx, name, w.Definition)
 }
 
 // Outcome is how an execution ended.
@@ -456,7 +482,7 @@ func Run(ctx context.Context, t Target, cfg Config) (*Result, error) {
 	}
 	w := cfg.Workload
 	machine := "bench-" + w.Name
-	if err := t.CreateStateMachine(ctx, machine, w.Definition); err != nil {
+	if err := createMachine(ctx, t, machine, w); err != nil {
 		return nil, fmt.Errorf("create state machine: %w", err)
 	}
 	if w.Park {

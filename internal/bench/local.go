@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -73,6 +74,7 @@ type Local struct {
 	handlers *HandlerClock
 	tokens   *Mailbox[string]
 	dsn      string
+	express  sync.Map // names of the EXPRESS machines made by CreateExpressStateMachine
 }
 
 // StartLocal migrates a schema and starts the stack. Close it.
@@ -269,21 +271,42 @@ func (l *Local) CreateStateMachine(ctx context.Context, name, definition string)
 	return err
 }
 
-// StartExecution implements Target.
+// CreateExpressStateMachine implements ExpressTarget.
+func (l *Local) CreateExpressStateMachine(ctx context.Context, name, definition string) error {
+	_, err := l.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: name, Definition: definition, Type: engine.TypeExpress})
+	if err == nil {
+		l.express.Store(name, true)
+	}
+	return err
+}
+
+// StartExecution implements Target. An EXPRESS machine's execution runs
+// to its end here (StartSyncExecution).
 func (l *Local) StartExecution(ctx context.Context, machine, name, input string) (Started, error) {
-	x, err := l.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: machine, Name: name, Input: input})
+	_, express := l.express.Load(machine)
+	x, err := l.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: machine, Name: name, Input: input, Sync: express})
 	if err != nil {
 		return Started{}, err
 	}
-	if x.Status != engine.StatusRunning { // an existing, finished execution
-		l.done.Put(strconv.FormatInt(x.ID, 10), Outcome{Status: x.Status, Output: x.Output, Error: x.Error, Cause: x.Cause})
+	s := Started{ARN: x.ARN, ID: x.ID}
+	if x.Status != engine.StatusRunning { // an express one, or an existing, finished one
+		l.done.Put(doneKey(s), Outcome{Status: x.Status, Output: x.Output, Error: x.Error, Cause: x.Cause})
 	}
-	return Started{ARN: x.ARN, ID: x.ID}, nil
+	return s, nil
+}
+
+// doneKey is the key of an execution's outcome in Local.done: its id, or
+// its ARN for an express execution (which has no id).
+func doneKey(s Started) string {
+	if s.ID == 0 {
+		return s.ARN
+	}
+	return strconv.FormatInt(s.ID, 10)
 }
 
 // Wait implements Target: the store tells when the terminal commit is made.
 func (l *Local) Wait(ctx context.Context, s Started) (Outcome, error) {
-	return l.done.Take(ctx, strconv.FormatInt(s.ID, 10))
+	return l.done.Take(ctx, doneKey(s))
 }
 
 // SendTaskSuccess implements Target.
