@@ -117,8 +117,9 @@ type stream struct {
 	name    string
 	created int64
 	// first and last are the earliest and latest timestamps ever stored,
-	// lastIngest when the last event arrived; all 0 before any event.
+	// lastIngest when the last event arrived; all unset until hasEvents.
 	first, last, lastIngest int64
+	hasEvents               bool
 	puts                    uint64 // PutLogEvents calls: the sequence token
 	deleted                 bool
 	// events[i] is the stream's event number base+i: positions do not
@@ -305,10 +306,10 @@ func (s *Store) put(g, st string, create bool, events []event) (string, error) {
 		s.live++
 		s.bytes += e.size()
 		gr.bytes += e.size()
-		if str.first == 0 || e.time < str.first {
-			str.first = e.time
+		if !str.hasEvents {
+			str.first, str.last, str.hasEvents = e.time, e.time, true
 		}
-		str.last = max(str.last, e.time)
+		str.first, str.last = min(str.first, e.time), max(str.last, e.time)
 		str.lastIngest = e.ingest
 		if len(str.events) > s.cfg.MaxEventsPerStream {
 			s.dropOldest(str)
@@ -376,8 +377,10 @@ func (s *Store) describeStreams(g, prefix string, byLastEvent bool) ([]logStream
 		}
 		ls := logStream{LogStreamName: st.name, CreationTime: st.created,
 			ARN: s.groupARN(g) + ":log-stream:" + st.name}
-		if st.lastIngest != 0 {
-			ls.FirstEventTimestamp, ls.LastEventTimestamp, ls.LastIngestionTime = &st.first, &st.last, &st.lastIngest
+		if st.hasEvents {
+			// Copies: the answer is encoded after the lock is released.
+			first, last, ingest := st.first, st.last, st.lastIngest
+			ls.FirstEventTimestamp, ls.LastEventTimestamp, ls.LastIngestionTime = &first, &last, &ingest
 		}
 		out = append(out, ls)
 	}

@@ -119,6 +119,12 @@ func TestDeliverLogs(t *testing.T) {
 	if len(got.Events) != 2 || got.Events[0].Timestamp != nowMS || got.Events[0].IngestionTime != nowMS || got.Events[1].Message != ev[0].Message {
 		t.Errorf("GetLogEvents = %+v; want the two events", got)
 	}
+	// Timestamps at the epoch are timestamps too.
+	deliver(t, s, groupARN, "epoch", 0, 6, time.UnixMilli(0))
+	call(t, url, "DescribeLogStreams", `{"logGroupName":"/aws/vendedlogs/states/x","logStreamNamePrefix":"epoch"}`, &streams)
+	if st := streams.LogStreams[0]; st.FirstEventTimestamp != 0 || st.LastEventTimestamp != 5 {
+		t.Errorf("stream epoch = %+v; want first 0, last 5", st)
+	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := s.DeliverLogs(cancelled, groupARN, "s", ev); !errors.Is(err, context.Canceled) {
