@@ -29,7 +29,7 @@ test: vet
 	$(GO) run ./internal/skipped; exit $$status
 
 ## race: the tests of the packages that are race-clean, with -race.
-RACE_PKGS ?= ./statelang/... ./dispatch/... ./schedule/... ./examples/...
+RACE_PKGS ?= ./statelang/... ./dispatch/... ./schedule/... ./examples/... ./api/cwlogs/...
 race:
 	$(GO) test -race -count=1 $(RACE_PKGS)
 	cd workers && $(GO) test -race -count=1 ./...
@@ -70,6 +70,7 @@ fuzz:
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzTestState$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang/jsonata -run '^$$' -fuzz '^FuzzJSONata$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./store/internal/histchunk -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./api/cwlogs -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)
 
 ## bench: interpreter benchmarks, then `stepwise bench` end to end (engine in
 ## process on $(BENCH_DB), embedded NATS, no-op workers) for each workload.
