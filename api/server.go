@@ -58,6 +58,10 @@ type Config struct {
 	// gRPC metadata, and links task token callbacks that carry one to
 	// their task attempt's span. Defaults to none (tracing off).
 	Tracer *telemetry.Tracer
+	// Logs serves the CloudWatch Logs API (AWS JSON 1.1, X-Amz-Target
+	// Logs_20140328.<Operation>) on POST / beside Step Functions': where
+	// express executions' logs are read (api/cwlogs). nil: none.
+	Logs http.Handler
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -188,6 +192,10 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 		}
 	}
 	aws := s.front(awsAPI, s.aws)
+	var logs http.Handler
+	if s.cfg.Logs != nil {
+		logs = s.front(awsAPI, s.cfg.Logs)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -196,6 +204,8 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	mux.HandleFunc("GET "+OpenAPIPath, serveOpenAPI)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/" && logs != nil && strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328."):
+			logs.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && r.URL.Path == "/":
 			aws.ServeHTTP(w, r)
 		case (r.Method == http.MethodGet || r.Method == http.MethodHead) && s.cfg.UI != nil:
@@ -226,6 +236,8 @@ func route(r *http.Request) string {
 	switch {
 	case strings.HasPrefix(p, "/v1/"):
 		return "rest"
+	case p == "/" && r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("X-Amz-Target"), "Logs_20140328."):
+		return "logs"
 	case p == "/" && r.Method == http.MethodPost:
 		return "aws"
 	case p == "/metrics", p == "/healthz":

@@ -20,6 +20,7 @@ import (
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/stepwise-dev/stepwise/api/cwlogs"
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
@@ -206,7 +207,8 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	ecfg, err := withHTTPTask(engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}, cfg.HTTPTask)
+	logs := cwlogs.New(cwlogs.Config{Region: cfg.Region, Account: cfg.Account}) // express executions' logs
+	ecfg, err := withHTTPTask(engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log, Logs: logs}, cfg.HTTPTask)
 	if err != nil {
 		return err
 	}
@@ -241,7 +243,7 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 	}
 
 	return serve(ctx, serveConfig{
-		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch, Workers: runWorkers,
+		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch, Workers: runWorkers, Logs: logs.Handler(),
 		Region: cfg.Region, Account: cfg.Account, FrontDoor: cfg.FrontDoor,
 		HTTP: httpLn, GRPC: grpcLn, Objects: s3h,
 		Ready: func(_, grpcAddr net.Addr) {

@@ -33,6 +33,8 @@ type serveConfig struct {
 	// ends (dev mode's example workers); they drain before the engine
 	// stops.
 	Workers func(context.Context) error
+	// Logs is the CloudWatch Logs API on POST / (api.Config.Logs).
+	Logs http.Handler
 	// Objects, when not nil, is served at /s3/ on the HTTP port (dev
 	// mode's embedded S3 endpoint, see mountObjects).
 	Objects http.Handler
@@ -69,7 +71,8 @@ func serve(ctx context.Context, cfg serveConfig, cl *closers, stdout io.Writer) 
 
 	sched := scheduler.New(scheduler.Config{Store: cfg.Store, Engine: cfg.Engine, Region: cfg.Region, Account: cfg.Account, Logger: log}) // EventBridge Scheduler API and loop
 	srv, err := api.New(api.Config{Engine: cfg.Engine, Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken,
-		PublicMetrics: cfg.FrontDoor.PublicMetrics, Logger: log, UI: ui.Handler(), Schedules: sched, Metrics: cfg.Obs.metrics, Tracer: cfg.Obs.tracer})
+		PublicMetrics: cfg.FrontDoor.PublicMetrics, Logger: log, UI: ui.Handler(), Schedules: sched, Metrics: cfg.Obs.metrics, Tracer: cfg.Obs.tracer,
+		Logs: cfg.Logs})
 	if err != nil {
 		return err
 	}

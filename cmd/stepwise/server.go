@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 
+	"github.com/stepwise-dev/stepwise/api/cwlogs"
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/store/postgres"
 )
@@ -149,7 +150,8 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 		return err
 	}
 	cl.add("database pool", pool.Close)
-	ecfg := engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log}
+	logs := cwlogs.New(cwlogs.Config{Region: cfg.Region, Account: cfg.Account}) // express executions' logs
+	ecfg := engine.Config{Store: st, Region: cfg.Region, Account: cfg.Account, PollInterval: cfg.Poll, Logger: log, Logs: logs}
 	if ecfg, err = withHTTPTask(ecfg, cfg.HTTPTask); err != nil {
 		return err
 	}
@@ -178,7 +180,7 @@ func runServer(ctx context.Context, cfg *serverConfig, stdout io.Writer) error {
 		return err
 	}
 	return serve(ctx, serveConfig{
-		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch,
+		Log: log, Store: st, Engine: eng, Obs: obs, Dispatch: runDispatch, Logs: logs.Handler(),
 		Region: cfg.Region, Account: cfg.Account, AuthToken: cfg.AuthToken, FrontDoor: cfg.FrontDoor,
 		HTTP: httpLn, GRPC: grpcLn,
 		Ready: func(httpAddr, grpcAddr net.Addr) {
