@@ -27,6 +27,8 @@ type Context struct {
 	ExecutionStartTime time.Time
 	RoleArn            string
 	RedriveCount       int64
+	// RedriveTime is when the execution was last redriven (zero: never).
+	RedriveTime time.Time
 
 	StateMachineID   string
 	StateMachineName string
@@ -81,6 +83,9 @@ func (c *Context) Object() map[string]any {
 		"RoleArn":      c.RoleArn,
 		"StartTime":    FormatTime(c.ExecutionStartTime),
 		"RedriveCount": c.RedriveCount,
+	}
+	if !c.RedriveTime.IsZero() {
+		exec["RedriveTime"] = FormatTime(c.RedriveTime)
 	}
 	state := map[string]any{
 		"EnteredTime": FormatTime(c.StateEnteredTime),

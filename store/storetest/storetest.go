@@ -68,6 +68,7 @@ var scenarios = []struct {
 	{"ChildExecutions", testChildExecutions},
 	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
+	{"Redrive", testRedrive},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }
