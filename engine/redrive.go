@@ -330,9 +330,10 @@ func redriveRow(st *State, end *Decision, redrove bool, now time.Time) *RedriveR
 	return nil
 }
 
-// RedriveStatus says whether execution x can be redriven at now, and if
-// not why, in AWS's words.
-func (e *Engine) RedriveStatus(x *Execution, now time.Time) (status, reason string) {
+// RedriveStatus says whether execution x can be redriven now, and if not
+// why, in AWS's words.
+func (e *Engine) RedriveStatus(x *Execution) (status, reason string) {
+	now := e.cfg.Now()
 	switch x.Status {
 	case StatusRunning:
 		return RedriveNotRedrivable, reasonRunning
@@ -363,7 +364,7 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn, clientToken string) 
 	if err != nil {
 		return time.Time{}, err
 	}
-	switch status, reason := e.RedriveStatus(x, e.cfg.Now()); {
+	switch status, reason := e.RedriveStatus(x); {
 	case status == RedriveRedrivableByRun:
 		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reasonByRun}
 	case reason == reasonExpired, status != RedriveRedrivable && clientToken == "":

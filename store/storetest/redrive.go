@@ -48,7 +48,7 @@ func testRedrive(t *testing.T, newStore NewStore) {
 	if want := got.StopDate.Add(engine.RedriveWindow); !got.RedriveUntil.Equal(want) || got.RedriveCount != 0 {
 		t.Errorf("failed execution: RedriveUntil %v, RedriveCount %d; want %v, 0", got.RedriveUntil, got.RedriveCount, want)
 	}
-	if s, r := h.eng.RedriveStatus(got, h.clock.Now()); s != engine.RedriveRedrivable || r != "" {
+	if s, r := h.eng.RedriveStatus(got); s != engine.RedriveRedrivable || r != "" {
 		t.Errorf("RedriveStatus = %s %q; want REDRIVABLE", s, r)
 	}
 	before := len(h.history(x.ARN))
