@@ -21,6 +21,7 @@ const (
 	EventStop                           // StopExecution with Error/Cause
 	EventTaskStarted                    // a worker took the task (activities)
 	EventUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
+	EventRedrive                        // RedriveExecution with ClientToken (redrive.go)
 )
 
 // Event is one event for Decide.
@@ -41,6 +42,8 @@ type Event struct {
 	// (EventUpdateMapRun).
 	Run    string
 	MapRun *MapRunUpdate
+	// ClientToken is RedriveExecution's idempotency token (EventRedrive).
+	ClientToken string
 }
 
 // Timer keys that are not per frame.
@@ -149,6 +152,10 @@ type Decision struct {
 	Status   string
 	Output   any
 	Failure  *statelang.Failure
+	// Redriven is the redrive date an EventRedrive answers (zero: the
+	// execution is not redrivable, for the reason NotRedrivable).
+	Redriven      time.Time
+	NotRedrivable string
 }
 
 // Decide applies one event to an execution's state. It is pure: the clock
@@ -163,12 +170,15 @@ func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, en
 	de := *env // env is shared with other decisions: set ExprTime on a copy
 	de.ExprTime = func() time.Duration { return stateExprTime - (d.lim.Elapsed() - d.stateAt) }
 	d.env = &de
-	if ev.Kind == EventStart {
+	switch {
+	case ev.Kind == EventStart:
 		if st.Status != "" {
 			return d.out, nil
 		}
 		d.start()
-	} else {
+	case ev.Kind == EventRedrive:
+		d.redrive(ev)
+	default:
 		if st.Status != StatusRunning {
 			return d.out, nil
 		}
@@ -198,6 +208,11 @@ type decider struct {
 	states, bytes int
 	// stateAt is when the current state began (Limits.Elapsed).
 	stateAt time.Duration
+	// lost and lostKids are the frames this decision ended without
+	// success and the kids of the Parallel or Map states it failed, which
+	// an unsuccessful end keeps for a redrive (redrive.go).
+	lost     map[int64]*Frame
+	lostKids map[int64]*Kids
 }
 
 // spent reports whether the decision's work budget is used up. It is
@@ -505,6 +520,8 @@ func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
 		StateName:          s.Name,
 		StateEnteredTime:   f.EnteredAt,
 		RetryCount:         f.Retries,
+		RedriveCount:       d.st.Redrive.count(),
+		RedriveTime:        d.st.Redrive.date(),
 		EnteredEventID:     f.Entered,
 		Retryable:          s.Type == statelang.TypeTask || s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap,
 		Vars:               d.varsOf(f),
@@ -682,6 +699,9 @@ func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failur
 	if kidFailed && rec.Kind != statelang.RecoverRetry {
 		d.emit(f, string(s.Type)+"StateFailed", failureDetails(fl))
 	}
+	if rec.Kind == statelang.RecoverRetry || rec.Kind == statelang.RecoverCatch {
+		d.forget(f.ID) // the state goes on: what failed below it is not redriven
+	}
 	switch rec.Kind {
 	case statelang.RecoverRetry:
 		for len(f.Attempts) < len(s.Retry) {
@@ -740,12 +760,16 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 	if k == nil || p.Wait != waitKids {
 		return
 	}
-	for k.Abort == nil && k.Next < len(k.Inputs) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
+	for k.Abort == nil && (len(k.Redo) > 0 || k.Next < len(k.Inputs)) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
 		if d.ended || d.err != nil {
 			return
 		}
 		i := k.Next
-		k.Next++
+		if len(k.Redo) > 0 { // a redrive's unsuccessful kids first
+			i, k.Redo = k.Redo[0], k.Redo[1:]
+		} else {
+			k.Next++
+		}
 		d.launch(p, s, k, i)
 	}
 	if d.ended || d.err != nil {
@@ -756,15 +780,17 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 			d.cancelFrame(id)
 		}
 		fl := k.Abort.failure()
+		d.keepKids(p, k)
 		d.endMapRun(p, k, MapRunFailed, fl)
 		p.Kids, p.Wait = nil, waitNone
 		d.st.mark(p.ID, dirtyKids)
 		d.recoverKids(p, s, fl, true)
 		return
 	}
-	if len(k.Running) > 0 || k.Next < len(k.Inputs) {
+	if len(k.Running) > 0 || k.Next < len(k.Inputs) || len(k.Redo) > 0 {
 		return
 	}
+	d.forget(p.ID)
 	if k.Map && s.Writer != nil {
 		d.writeResults(p, s, k)
 		return
@@ -806,6 +832,9 @@ func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
 
 // finish ends a frame with an output or a failure.
 func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
+	if fl != nil {
+		d.bury(f)
+	}
 	delete(d.st.Frames, f.ID)
 	d.st.mark(f.ID, dirtyFrame)
 	if f.Parent < 0 {
@@ -846,6 +875,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		if !k.Distributed {
 			d.emit(p, "MapIterationFailed", it)
 		}
+		k.Lost = append(k.Lost, int(f.Index))
 		k.Failed++
 		if k.First == nil {
 			k.First = toFail(fl)
@@ -859,6 +889,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 			k.Abort = a
 		}
 	default:
+		k.Lost = append(k.Lost, int(f.Index))
 		if k.Abort == nil {
 			k.Abort = toFail(fl)
 		}
@@ -873,6 +904,7 @@ func (d *decider) cancelFrame(id int64) {
 	if f == nil {
 		return
 	}
+	d.bury(f)
 	delete(d.st.Frames, id)
 	d.st.mark(id, dirtyFrame)
 	d.endMapRun(f, f.Kids, MapRunAborted, nil)
@@ -912,6 +944,7 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	}
 	d.ended = true
 	d.st.Status = status
+	frames := d.st.Frames
 	for _, f := range d.st.Frames {
 		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
 			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled, Resource: f.Resource})
@@ -919,6 +952,9 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 		d.endMapRun(f, f.Kids, MapRunAborted, nil) // its children are stopped with their tasks
 	}
 	d.st.Frames = nil
+	if status != StatusSucceeded {
+		d.st.Frames = d.keep(frames)
+	}
 	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl
 	switch status {
 	case StatusSucceeded:

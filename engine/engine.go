@@ -667,6 +667,11 @@ func (e *Engine) tick(ctx context.Context, wait bool) (int, error) {
 		return n, err
 	}
 	n = max(n, repaired)
+	expired, err := e.expireRedrives(ctx)
+	if err != nil {
+		return n, err
+	}
+	n = max(n, expired)
 	if e.cfg.Dispatcher != nil {
 		tasks, err := e.store.ClaimUndispatched(ctx, now, e.cfg.DispatchTimeout, e.cfg.ClaimBatch)
 		if err != nil {

@@ -443,7 +443,7 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]i
 	if x == nil {
 		return fail(ErrNotFound)
 	}
-	if x.Status != StatusRunning {
+	if x.Status != StatusRunning && !slices.ContainsFunc(ops, isRedrive) {
 		return fail(ErrExecutionNotRunning)
 	}
 	m, sm, err := e.machine(ctx, x.StateMachine, x.StateMachineVersion)
@@ -466,7 +466,7 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]i
 	ex := e.exec(x, input, sm.RoleARN)
 	acc := newMerge(x)
 	for _, o := range ops {
-		if st.Status != StatusRunning {
+		if st.Status != StatusRunning && !isRedrive(o) {
 			o.err = ErrExecutionNotRunning
 			continue
 		}
@@ -585,6 +585,7 @@ type merge struct {
 	at      map[string]*time.Time // key → new fire time; nil: deleted
 	end     *Decision             // the decision that ended the execution
 	changed bool
+	redrove bool // a decision redrove the execution
 }
 
 func newMerge(x *Execution) *merge {
@@ -616,6 +617,9 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 		at := t.FireAt
 		g.touch(t.Key, &at)
 	}
+	if !d.Redriven.IsZero() && d.Changed {
+		g.redrove, g.end = true, nil // ended before, running again
+	}
 	if d.Terminal {
 		g.end = d
 	}
@@ -643,10 +647,10 @@ func (g *merge) mutation(st *State, now time.Time) *Mutation {
 	m.Status, m.LastEventID = st.Status, st.LastEventID
 	if g.end == nil {
 		m.State, m.Parts, m.DropFrames, m.DropParts = st.write()
-	} else { // the store drops every part
-		clear(st.dirty)
-		m.State = encodeHead(st)
+	} else { // the store drops every part; frames kept for a redrive are written whole
+		m.State = endState(st)
 	}
+	m.Redrive = redriveRow(st, g.end, g.redrove, now)
 	for _, k := range g.timers {
 		if at := g.at[k]; at != nil {
 			m.NewTimers = append(m.NewTimers, Timer{ExecutionID: m.ExecutionID, Key: k, FireAt: *at})

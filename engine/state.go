@@ -47,6 +47,9 @@ type State struct {
 	// Cont is the key of the continuation timer while frames wait in
 	// waitCont (see Limits): one per execution, due when it is set.
 	Cont string `json:"cont,omitempty"`
+	// Redrive is what RedriveExecution left (redrive.go); nil until the
+	// execution is first redriven.
+	Redrive *Redrive `json:"redrive,omitempty"`
 
 	// tasks finds the frame waiting on a task token (see openTask);
 	// built when first needed.
@@ -147,6 +150,10 @@ type Kids struct {
 	// Total is a distributed Map's number of children once they are
 	// done and its results are being written (Inputs are dropped then).
 	Total int64 `json:"total,omitempty"`
+	// Lost are the kids that ended without a result (failed), and Redo
+	// the kids a redrive launches again before Next (redrive.go).
+	Lost []int `json:"lost,omitempty"`
+	Redo []int `json:"redo,omitempty"`
 
 	isDone []bool // which Results are set (see result)
 	fresh  []int  // Results set since the state was last written

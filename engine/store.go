@@ -147,6 +147,12 @@ type Execution struct {
 	// ends, its outcome answers that task.
 	ParentID    int64
 	ParentToken string
+	// RedriveCount and RedriveDate count the execution's redrives and
+	// date the last one; RedriveUntil is when the frames it keeps for a
+	// redrive expire (zero: it keeps none). See redrive.go.
+	RedriveCount int64
+	RedriveDate  time.Time
+	RedriveUntil time.Time
 }
 
 // Task is an outbox row: a task to hand to a worker. Token is unique per
@@ -227,6 +233,10 @@ type Mutation struct {
 	// MapRuns are the rows of the execution's Map Runs this step started
 	// or changed, upserted by ARN (a row's StartDate is kept once written).
 	MapRuns []MapRun
+	// Redrive, when set, is written to the execution's redrive columns
+	// (Execution.RedriveCount, RedriveDate, RedriveUntil): by the step
+	// that redrives it and by the one that ends it unsuccessfully.
+	Redrive *RedriveRow
 }
 
 // Map Run statuses, as on AWS.
@@ -438,6 +448,9 @@ type Store interface {
 	VersionStore
 	// MapRunStore reads Map Runs (mapruns.go).
 	MapRunStore
+	// RedriveStore expires what ended executions keep for a redrive
+	// (redrive.go).
+	RedriveStore
 }
 
 // Dispatcher hands a committed task to a worker. It is called only after the

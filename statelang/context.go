@@ -31,6 +31,8 @@ type Context struct {
 	// object (an express execution started by StartSyncExecution cannot be
 	// redriven, and AWS shows none).
 	NoRedriveCount bool
+	// RedriveTime is when the execution was last redriven (zero: never).
+	RedriveTime time.Time
 
 	StateMachineID   string
 	StateMachineName string
@@ -88,6 +90,9 @@ func (c *Context) Object() map[string]any {
 	}
 	if c.NoRedriveCount {
 		delete(exec, "RedriveCount")
+	}
+	if !c.RedriveTime.IsZero() {
+		exec["RedriveTime"] = FormatTime(c.RedriveTime)
 	}
 	state := map[string]any{
 		"EnteredTime": FormatTime(c.StateEnteredTime),

@@ -123,6 +123,7 @@ func New(cfg Config) http.Handler {
 		"DescribeExecution":                op(h.describeExecution),
 		"ListExecutions":                   op(h.listExecutions),
 		"StopExecution":                    op(h.stopExecution),
+		"RedriveExecution":                 op(h.redriveExecution),
 		"GetExecutionHistory":              op(h.getExecutionHistory),
 		"DescribeStateMachineForExecution": op(h.describeStateMachineForExecution),
 		"SendTaskSuccess":                  op(h.sendTaskSuccess),

@@ -235,6 +235,9 @@ type describeExecutionOutput struct {
 	Cause         *string `json:"cause,omitempty"`
 	RedriveCount  int     `json:"redriveCount"`
 	RedriveStatus string  `json:"redriveStatus"`
+	// The redrives (redrive.go).
+	RedriveDate         *epoch  `json:"redriveDate,omitempty"`
+	RedriveStatusReason *string `json:"redriveStatusReason,omitempty"`
 	// The version and alias it was started through (versions.go).
 	StateMachineVersionArn string `json:"stateMachineVersionArn,omitempty"`
 	StateMachineAliasArn   string `json:"stateMachineAliasArn,omitempty"`
@@ -272,8 +275,9 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 	out := &describeExecutionOutput{
 		ExecutionArn: x.ARN, StateMachineArn: h.stateMachineARN(x.StateMachine), Name: x.Name, Status: x.Status,
 		StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
-		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause), RedriveStatus: "NOT_REDRIVABLE",
+		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause),
 	}
+	h.describeRedrive(out, x)
 	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 		return nil, err
 	}
@@ -303,6 +307,9 @@ type executionListItem struct {
 	// With mapRunArn only: the Map Run and the child's number of items.
 	MapRunArn string `json:"mapRunArn,omitempty"`
 	ItemCount *int   `json:"itemCount,omitempty"`
+	// The redrives (redrive.go).
+	RedriveCount *int   `json:"redriveCount,omitempty"`
+	RedriveDate  *epoch `json:"redriveDate,omitempty"`
 }
 
 type listExecutionsOutput struct {
@@ -342,9 +349,6 @@ func (h *handler) listExecutions(ctx context.Context, in *listExecutionsInput) (
 		return nil, err
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if in.RedriveFilter != nil && *in.RedriveFilter == "REDRIVEN" {
-		return out, nil // nothing is ever redriven here
-	}
 	xs, next, err := h.eng.ListExecutions(ctx, engine.ListExecutionsInput{
 		StateMachine: t.Name, Status: deref(in.StatusFilter), MaxResults: deref(in.MaxResults), NextToken: deref(in.NextToken),
 		Filter: filter,
@@ -353,11 +357,12 @@ func (h *handler) listExecutions(ctx context.Context, in *listExecutionsInput) (
 		return nil, pageError(err)
 	}
 	out.NextToken = next
-	for _, x := range xs {
+	for _, x := range redriveFiltered(xs, in.RedriveFilter) {
 		item := executionListItem{
 			ExecutionArn: x.ARN, StateMachineArn: h.stateMachineARN(x.StateMachine), Name: x.Name, Status: x.Status,
 			StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
 		}
+		listRedrive(&item, x)
 		if item.StateMachineVersionArn, item.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 			return nil, err
 		}

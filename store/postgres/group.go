@@ -155,6 +155,7 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 		}
 	}
 	queueMapRuns(g, w.Mutations)
+	queueRedrives(g, w.Mutations)
 	if len(ch.x) > 0 {
 		g.exec(q("InsertChunksGroup"), ch.x, ch.first, ch.last, ch.data)
 	}

@@ -252,10 +252,18 @@ func scanExecution(row pgx.Row) (*engine.Execution, error) {
 	var stop *time.Time
 	var state string
 	var parent *int64
+	var rdate, runtil *time.Time
 	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken)
+		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken,
+		&x.RedriveCount, &rdate, &runtil)
 	if err != nil {
 		return nil, translate(err)
+	}
+	if rdate != nil {
+		x.RedriveDate = *rdate
+	}
+	if runtil != nil {
+		x.RedriveUntil = *runtil
 	}
 	if stop != nil {
 		x.StopDate = *stop

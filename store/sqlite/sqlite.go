@@ -377,11 +377,18 @@ func scanExecution(row scanner) (*engine.Execution, error) {
 	var start int64
 	var stop sql.NullInt64
 	var state string
-	var parent sql.NullInt64
+	var parent, rdate, runtil sql.NullInt64
 	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken)
+		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken,
+		&x.RedriveCount, &rdate, &runtil)
 	if err != nil {
 		return nil, translate(err)
+	}
+	if rdate.Valid {
+		x.RedriveDate = fromMicros(rdate.Int64)
+	}
+	if runtil.Valid {
+		x.RedriveUntil = fromMicros(runtil.Int64)
 	}
 	x.StartDate = fromMicros(start)
 	if stop.Valid {
@@ -505,6 +512,11 @@ func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 	}
 	if err := upsertMapRuns(ctx, tx, m); err != nil {
 		return err
+	}
+	if r := m.Redrive; r != nil {
+		if _, err := tx.ExecContext(ctx, q("SetRedrive"), m.ExecutionID, r.Count, nullMicros(r.Date), nullMicros(r.Until)); err != nil {
+			return err
+		}
 	}
 	now := m.StopDate
 	if now.IsZero() && len(m.Events) > 0 {

@@ -42,19 +42,22 @@ RETURNING id;
 -- name: GetExecution
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE id = $1;
 
 -- name: GetExecutionByARN
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE arn = $1;
 
 -- name: GetExecutionByName
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE state_machine = $1 AND name = $2;
 
 -- name: HistoryForward
@@ -110,7 +113,8 @@ SELECT t.token, t.execution_id, x.arn, t.state_name, t.attempt, t.resource, t.in
 -- parent was not told (its engine stopped between the two commits).
 SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
        coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
-       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, ''),
+       c.redrive_count, c.redrive_date, c.redrive_until
   FROM tasks t
   JOIN executions c ON c.parent_token = t.token
  WHERE t.status IN ('SCHEDULED', 'STARTED') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
@@ -124,7 +128,8 @@ SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_ma
 -- executions_running_children.
 SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
        coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
-       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, ''),
+       c.redrive_count, c.redrive_date, c.redrive_until
   FROM executions c
   JOIN tasks t ON t.token = c.parent_token
  WHERE c.status = 'RUNNING' AND c.parent_token IS NOT NULL

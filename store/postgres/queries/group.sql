@@ -4,7 +4,8 @@
 -- name: LockExecutions
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE id = ANY($1::bigint[])
  ORDER BY id
    FOR UPDATE;
@@ -116,3 +117,19 @@ UPDATE executions x
               $9::timestamptz[])
        AS u(id, version, status, state, last_event_id, output, error, cause, stop_date)
  WHERE x.id = u.id;
+
+-- name: RedriveGroup
+-- The redrive columns of executions a group redrove or ended with frames
+-- kept for a redrive (engine.Mutation.Redrive).
+UPDATE executions x
+   SET redrive_count = u.count, redrive_date = u.date, redrive_until = u.until
+  FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::timestamptz[]) AS u(id, count, date, until)
+ WHERE x.id = u.id;
+
+-- name: ExpireRedrives
+-- The frames ended executions keep for a redrive, once their window has
+-- passed: dropped from the state (a JSON object; its other keys are the
+-- counters). Served by executions_redrive_until.
+UPDATE executions SET state = (state::jsonb - 'frames')::text, redrive_until = NULL
+ WHERE id IN (SELECT id FROM executions WHERE redrive_until < $1 AND status <> 'RUNNING'
+               ORDER BY redrive_until LIMIT $2 FOR UPDATE SKIP LOCKED);

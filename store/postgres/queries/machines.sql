@@ -49,7 +49,8 @@ SELECT key, value FROM resource_tags WHERE resource_arn = $1;
 -- operator from a fixed table, every value a bound parameter.
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, '', parent_id, coalesce(parent_token, '')
+       version, last_event_id, '', parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions
  WHERE id < $1
    /*conditions*/

@@ -40,19 +40,22 @@ RETURNING id;
 -- name: GetExecution
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE id = ?1;
 
 -- name: GetExecutionByARN
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE arn = ?1;
 
 -- name: GetExecutionByName
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, state, parent_id, coalesce(parent_token, '')
+       version, last_event_id, state, parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions WHERE state_machine = ?1 AND name = ?2;
 
 -- name: HistoryForward
@@ -158,7 +161,8 @@ SELECT t.token, t.execution_id, x.arn, t.state_name, t.attempt, t.resource, t.in
 -- parent was not told (its engine stopped between the two commits).
 SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
        coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
-       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, ''),
+       c.redrive_count, c.redrive_date, c.redrive_until
   FROM tasks t
   JOIN executions c ON c.parent_token = t.token
  WHERE t.status IN ('SCHEDULED', 'STARTED') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
@@ -173,9 +177,22 @@ SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_ma
 -- executions_by_status_all, every running execution).
 SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_machine_arn, c.status, c.input,
        coalesce(c.output, ''), coalesce(c.error, ''), coalesce(c.cause, ''), c.start_date, c.stop_date,
-       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, '')
+       c.version, c.last_event_id, '', c.parent_id, coalesce(c.parent_token, ''),
+       c.redrive_count, c.redrive_date, c.redrive_until
   FROM executions c INDEXED BY executions_running_children
   JOIN tasks t ON t.token = c.parent_token
  WHERE c.status = 'RUNNING' AND c.parent_token IS NOT NULL
    AND t.status IN ('CANCELLED', 'TIMED_OUT') AND t.resource LIKE 'arn:aws:states:::states:startExecution.sync%'
  LIMIT ?1;
+
+-- name: SetRedrive
+-- The redrive columns of an execution a mutation redrove or ended with
+-- frames kept for a redrive (engine.Mutation.Redrive).
+UPDATE executions SET redrive_count = ?2, redrive_date = ?3, redrive_until = ?4 WHERE id = ?1;
+
+-- name: ExpireRedrives
+-- The frames ended executions keep for a redrive, once their window has
+-- passed: dropped from the state. Served by executions_redrive_until.
+UPDATE executions SET state = json_remove(state, '$.frames'), redrive_until = NULL
+ WHERE id IN (SELECT id FROM executions WHERE redrive_until < ?1 AND status <> 'RUNNING'
+               ORDER BY redrive_until LIMIT ?2);

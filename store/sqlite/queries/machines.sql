@@ -38,7 +38,8 @@ SELECT key, value FROM resource_tags WHERE resource_arn = ?1;
 -- parameters are positional (plain ?), in the order of the text.
 SELECT id, arn, name, state_machine, state_machine_version, state_machine_arn, status, input,
        coalesce(output, ''), coalesce(error, ''), coalesce(cause, ''), start_date, stop_date,
-       version, last_event_id, '', parent_id, coalesce(parent_token, '')
+       version, last_event_id, '', parent_id, coalesce(parent_token, ''),
+       redrive_count, redrive_date, redrive_until
   FROM executions
  WHERE id < ?
    /*conditions*/

@@ -1,0 +1,37 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/stepwise-dev/stepwise/engine"
+)
+
+// queueRedrives writes the redrive columns of the mutations that set
+// them (engine.Mutation.Redrive): one statement for the group.
+func queueRedrives(g *groupBatch, ms []*engine.Mutation) {
+	var ids []int64
+	var counts []int32
+	var dates, until []pgtype.Timestamptz
+	for _, m := range ms {
+		if r := m.Redrive; r != nil {
+			ids, counts = append(ids, m.ExecutionID), append(counts, int32(r.Count))
+			dates = append(dates, pgtype.Timestamptz{Time: r.Date, Valid: !r.Date.IsZero()})
+			until = append(until, pgtype.Timestamptz{Time: r.Until, Valid: !r.Until.IsZero()})
+		}
+	}
+	if len(ids) > 0 {
+		g.exec(q("RedriveGroup"), ids, counts, dates, until)
+	}
+}
+
+// ExpireRedrives implements engine.RedriveStore.
+func (s *Store) ExpireRedrives(ctx context.Context, now time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, q("ExpireRedrives"), now, limit)
+	if err != nil {
+		return 0, translate(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
