@@ -349,9 +349,11 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	if err != nil {
 		return nil, fmt.Errorf("%w: input is not valid JSON: %v", ErrInvalidInput, err)
 	}
-	m, sm, err := e.machine(ctx, in.StateMachine, in.Version)
-	if err != nil {
-		return nil, err
+	m, sm, cached := e.express.machine(in, e.cfg.Now())
+	if !cached {
+		if m, sm, err = e.machine(ctx, in.StateMachine, in.Version); err != nil {
+			return nil, err
+		}
 	}
 	// machine() may answer from its cache: is the machine still there? A
 	// distributed Map's iterations run their parent's version even if the
@@ -366,6 +368,9 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 			return nil, ErrNotFound
 		}
 		sm.Type, sm.Logging = latest.Type, latest.Logging // the machine's, for all its versions
+	}
+	if !cached && sm.Type == TypeExpress {
+		e.express.remember(in, m, sm, e.cfg.Now())
 	}
 	now := e.cfg.Now()
 	if sm.Type == TypeExpress || in.Sync {

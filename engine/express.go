@@ -58,6 +58,49 @@ type expressHub struct {
 	mu       sync.Mutex
 	runs     map[int64]*expressRun
 	n        int64
+	machines map[string]recentMachine // by StartExecutionInput.StateMachine and Version
+}
+
+// recentMachine is an EXPRESS machine as a start read it.
+type recentMachine struct {
+	m  *statelang.Machine
+	sm StateMachine
+	at time.Time
+}
+
+// expressMachineTTL is how long a start of an EXPRESS machine uses the
+// machine an earlier start read, instead of reading it again: an express
+// start then reads no row at all. AWS too may start executions on the
+// previous definition for a few seconds after UpdateStateMachine.
+const expressMachineTTL = time.Second
+
+// machine returns the EXPRESS machine a start within expressMachineTTL
+// read for in, if any.
+func (h *expressHub) machine(in StartExecutionInput, now time.Time) (*statelang.Machine, StateMachine, bool) {
+	if in.Parent != nil {
+		return nil, StateMachine{}, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	r, ok := h.machines[in.StateMachine+"\x00"+strconv.Itoa(in.Version)]
+	if !ok || now.Sub(r.at) > expressMachineTTL || now.Before(r.at) {
+		return nil, StateMachine{}, false
+	}
+	return r.m, r.sm, true
+}
+
+// remember keeps what a start read of an EXPRESS machine (bounded: all
+// are forgotten when maxCachedMachines are kept).
+func (h *expressHub) remember(in StartExecutionInput, m *statelang.Machine, sm StateMachine, now time.Time) {
+	if in.Parent != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.machines == nil || len(h.machines) >= maxCachedMachines {
+		h.machines = map[string]recentMachine{}
+	}
+	h.machines[in.StateMachine+"\x00"+strconv.Itoa(in.Version)] = recentMachine{m: m, sm: sm, at: now}
 }
 
 func newExpressHub() expressHub {

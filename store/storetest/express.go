@@ -270,3 +270,41 @@ func waitLogged(t *testing.T, sink *logSink, group, arn, typ string) map[string]
 	t.Fatalf("no %s logged for %s within 10 s", typ, arn)
 	return nil
 }
+
+// testExpressMachineCache checks that a start of an EXPRESS machine uses
+// the machine read by a start less than a second before (no row read),
+// and an updated definition after that, as AWS allows: executions started
+// just after UpdateStateMachine may run the previous definition.
+func testExpressMachineCache(t *testing.T, newStore NewStore) {
+	h := newHarness(t, newStore, nil)
+	ctx := h.ctx
+	def := func(v int) string {
+		return `{"StartAt":"P","States":{"P":{"Type":"Pass","Result":` + strconv.Itoa(v) + `,"End":true}}}`
+	}
+	if _, err := h.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: "c", Definition: def(1), RoleARN: role, Type: engine.TypeExpress}); err != nil {
+		t.Fatal(err)
+	}
+	run := func() string {
+		t.Helper()
+		x, err := h.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: "c", Sync: true})
+		if err != nil || x.Status != engine.StatusSucceeded {
+			t.Fatalf("sync execution = %+v, %v", x, err)
+		}
+		return x.Output
+	}
+	if out := run(); out != "1" {
+		t.Fatalf("first execution output %s; want 1", out)
+	}
+	if _, _, err := h.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: "c", Definition: ptr(def(2))}); err != nil {
+		t.Fatal(err)
+	}
+	if out := run(); out != "1" {
+		t.Errorf("a start right after the update ran %s; want the machine read a moment before (1)", out)
+	}
+	h.clock.Add(2 * time.Second)
+	if out := run(); out != "2" {
+		t.Errorf("a start 2 s after the update ran %s; want the new definition (2)", out)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -69,6 +69,7 @@ var scenarios = []struct {
 	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
 	{"Express", testExpress},
+	{"ExpressMachineCache", testExpressMachineCache},
 	{"Redrive", testRedrive},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
