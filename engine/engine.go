@@ -169,6 +169,7 @@ type Engine struct {
 	services services // built-in services (services.go)
 
 	express expressHub // running express executions (express.go)
+	logging loggings   // machines' Logging, for standard executions (logs.go)
 }
 
 // New returns an Engine.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -171,7 +170,7 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 	r.x = e.exec(x, input, sm.RoleARN)
 	r.x.Sync = sync
 	e.express.add(r)
-	r.stream = expressLogStream(x.StartDate, x.ARN)
+	r.stream = logStream(x.StartDate, x.ARN, x.StateMachine)
 	r.mu.Lock()
 	after := r.decide(ctx, Event{Kind: EventStart})
 	if !r.ended {
@@ -184,13 +183,6 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 	r.mu.Unlock()
 	after(ctx)
 	return r
-}
-
-// expressLogStream names the log stream of an execution's events:
-// "states/<machine>/<yyyy-mm-dd-hh-mm>/<the execution's unique id>".
-func expressLogStream(start time.Time, arn string) string {
-	parts := strings.Split(arn, ":")
-	return "states/" + parts[len(parts)-3] + "/" + start.UTC().Format("2006-01-02-15-04") + "/" + parts[len(parts)-1]
 }
 
 // decide applies ev with r.mu held and returns what to do once it is
@@ -410,74 +402,14 @@ func (e *Engine) expressARN(machine, name string) string {
 	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":express:" + machine + ":" + name + ":" + e.cfg.UUID()
 }
 
-// log delivers the events its machine's Logging level keeps, as Step
-// Functions writes them to CloudWatch Logs.
+// log delivers the events its machine's Logging level keeps.
 func (r *expressRun) log(ctx context.Context, evs []statelang.HistoryEvent) {
-	lg := r.logging
-	if lg == nil || lg.Level == LogOff || r.e.cfg.Logs == nil || len(evs) == 0 {
+	if r.logging == nil || r.e.cfg.Logs == nil || len(evs) == 0 {
 		return
 	}
-	var out []LogEvent
-	for _, ev := range evs {
-		if !logged(lg.Level, ev.Type) {
-			continue
-		}
-		out = append(out, LogEvent{Time: ev.Timestamp, Message: logMessage(ev, r.x.ARN, lg.IncludeExecutionData, !r.x.Sync)})
+	redrive := "0"
+	if r.x.Sync {
+		redrive = ""
 	}
-	if len(out) == 0 {
-		return
-	}
-	if err := r.e.cfg.Logs.DeliverLogs(ctx, lg.LogGroupARN, r.stream, out); err != nil {
-		r.e.cfg.Logger.Warn("log delivery failed", "log_group", lg.LogGroupARN, "execution_arn", r.x.ARN, "error", err)
-	}
-}
-
-// logged reports whether an event of type typ is logged at level: ALL
-// logs every event, ERROR the failures of states, tasks and the
-// execution, FATAL the execution's own failure only.
-func logged(level, typ string) bool {
-	switch level {
-	case LogAll:
-		return true
-	case LogFatal:
-		return typ == "ExecutionFailed" || typ == "ExecutionAborted" || typ == "ExecutionTimedOut"
-	case LogError:
-		return typ == "FailStateEntered" || typ == "EvaluationFailed" ||
-			strings.HasSuffix(typ, "Failed") || strings.HasSuffix(typ, "Aborted") || strings.HasSuffix(typ, "TimedOut")
-	}
-	return false
-}
-
-// logMessage is one event as Step Functions logs it: its id, type and
-// details (without input and output unless includeData), the id before
-// it, its time in epoch milliseconds, the execution's ARN and, but for a
-// StartSyncExecution's, its redrive count; numbers as strings.
-func logMessage(ev statelang.HistoryEvent, arn string, includeData, redrive bool) string {
-	det := ev.Details
-	if !includeData {
-		det = make(map[string]any, len(ev.Details))
-		for k, v := range ev.Details {
-			switch k {
-			case "input", "output", "inputDetails", "outputDetails", "parameters":
-			default:
-				det[k] = v
-			}
-		}
-	}
-	msg := map[string]any{
-		"id": strconv.FormatInt(ev.ID, 10), "type": ev.Type, "details": det,
-		"previous_event_id": strconv.FormatInt(ev.PreviousEventID, 10),
-		"event_timestamp":   strconv.FormatInt(ev.Timestamp.UnixMilli(), 10),
-		"execution_arn":     arn,
-	}
-	if redrive {
-		msg["redrive_count"] = "0"
-	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(msg); err != nil {
-		return `{"type":"` + ev.Type + `","error":"unencodable details"}`
-	}
-	return strings.TrimSuffix(b.String(), "\n")
+	r.e.deliverLogs(ctx, r.logging, r.x.ARN, r.stream, redrive, evs)
 }

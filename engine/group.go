@@ -329,6 +329,7 @@ func (c *committer) commit(group []*op) {
 		now := e.cfg.Now()
 		w := &GroupWrite{Now: now}
 		var children []*Execution // child executions this group ends
+		var logged []loggedEvents // events to log once committed (logs.go)
 		grp := &Group{IDs: ids, Cached: e.states.versions(ids)}
 		for _, o := range starts {
 			x := *o.start.x
@@ -336,7 +337,7 @@ func (c *committer) commit(group []*op) {
 		}
 		res, err := e.store.CommitGroup(ctx, grp, func(xs map[int64]*Execution) (*GroupWrite, error) {
 			w.Mutations = w.Mutations[:0]
-			children = children[:0]
+			children, logged = children[:0], logged[:0]
 			for i, o := range starts {
 				m, err := e.decideStart(o, grp.Starts[i], grp.Taken[i], now, func(c cachedState) { keep = append(keep, c) })
 				if err != nil {
@@ -344,6 +345,7 @@ func (c *committer) commit(group []*op) {
 				}
 				if m != nil {
 					w.Mutations = append(w.Mutations, m)
+					logged = e.toLog(logged, grp.Starts[i], m)
 				}
 			}
 			for _, o := range group {
@@ -364,6 +366,7 @@ func (c *committer) commit(group []*op) {
 			for _, id := range ids {
 				if m := e.decideOps(ctx, xs[id], grp.Cached, byExec[id], now, w, func(c cachedState) { keep = append(keep, c) }); m != nil {
 					w.Mutations = append(w.Mutations, m)
+					logged = e.toLog(logged, xs[id], m)
 					if x := xs[id]; m.Terminal && x.ParentToken != "" {
 						children = append(children, endedChild(x, m))
 					}
@@ -403,6 +406,7 @@ func (c *committer) commit(group []*op) {
 			e.cfg.Logger.Warn("group commit failed", "ops", len(group), "error", err)
 		}
 		if err == nil {
+			e.logCommitted(ctx, logged)
 			c.dropConfirms(closed)
 			for _, k := range keep {
 				e.states.put(k)

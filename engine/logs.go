@@ -2,7 +2,13 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // LogEvent is one line an execution logs to its machine's log group
@@ -23,4 +29,156 @@ type LogSink interface {
 	// stream if needed. A group that does not exist is an error (the
 	// events are dropped).
 	DeliverLogs(ctx context.Context, groupARN, stream string, events []LogEvent) error
+}
+
+// Logging of standard executions.
+//
+// A committed group's history events of executions whose machine has a
+// Logging go to Config.Logs after the commit, in commit order, as Step
+// Functions writes them to CloudWatch Logs (express executions log from
+// their run, express.go). A machine's Logging is read at most once per
+// loggingTTL (the engine's machine cache keeps definitions, not the
+// machine's logging, which changes without a new revision).
+
+// loggingTTL is how long a machine's Logging is used before it is read
+// again.
+const loggingTTL = time.Second
+
+// loggedEvents are the events one commit appended to execution x.
+type loggedEvents struct {
+	x      *Execution
+	events []statelang.HistoryEvent
+}
+
+// loggings caches machines' Logging by machine name.
+type loggings struct {
+	mu sync.Mutex
+	m  map[string]cachedLogging
+}
+
+type cachedLogging struct {
+	l  *Logging
+	at time.Time
+}
+
+// toLog adds m's events for x to logged, when the engine logs at all.
+func (e *Engine) toLog(logged []loggedEvents, x *Execution, m *Mutation) []loggedEvents {
+	if e.cfg.Logs == nil || x == nil || len(m.Events) == 0 {
+		return logged
+	}
+	return append(logged, loggedEvents{x: x, events: m.Events})
+}
+
+// logCommitted delivers what a group committed to the log groups of the
+// machines that log.
+func (e *Engine) logCommitted(ctx context.Context, logged []loggedEvents) {
+	for _, le := range logged {
+		lg := e.loggingOf(ctx, le.x.StateMachine)
+		if lg == nil {
+			continue
+		}
+		e.deliverLogs(ctx, lg, le.x.ARN, logStream(le.x.StartDate, le.x.ARN, le.x.StateMachine),
+			strconv.FormatInt(le.x.RedriveCount, 10), le.events)
+	}
+}
+
+// loggingOf returns the Logging of the machine an execution runs ("" for
+// a distributed Map's child: its machine's).
+func (e *Engine) loggingOf(ctx context.Context, machine string) *Logging {
+	base, _, _ := strings.Cut(machine, "/")
+	now := e.cfg.Now()
+	e.logging.mu.Lock()
+	c, ok := e.logging.m[base]
+	e.logging.mu.Unlock()
+	if ok && now.Sub(c.at) < loggingTTL && !now.Before(c.at) {
+		return c.l
+	}
+	sm, err := e.store.GetStateMachine(ctx, base, 0)
+	if err != nil {
+		sm.Logging = nil // deleted meanwhile, or the store is down: log nothing this time
+	}
+	e.logging.mu.Lock()
+	if e.logging.m == nil || len(e.logging.m) >= maxCachedMachines {
+		e.logging.m = map[string]cachedLogging{}
+	}
+	e.logging.m[base] = cachedLogging{l: sm.Logging, at: now}
+	e.logging.mu.Unlock()
+	return sm.Logging
+}
+
+// logStream names the log stream of an execution's events:
+// "states/<machine>/<yyyy-mm-dd-hh-mm>/<the last part of its ARN>".
+func logStream(start time.Time, arn, machine string) string {
+	base, _, _ := strings.Cut(machine, "/")
+	return "states/" + base + "/" + start.UTC().Format("2006-01-02-15-04") + "/" + arn[strings.LastIndexByte(arn, ':')+1:]
+}
+
+// deliverLogs writes the events lg's level keeps to its log group;
+// redriveCount is "" for an execution that shows none (StartSyncExecution).
+func (e *Engine) deliverLogs(ctx context.Context, lg *Logging, arn, stream, redriveCount string, evs []statelang.HistoryEvent) {
+	if lg.Level == LogOff || lg.LogGroupARN == "" {
+		return
+	}
+	var out []LogEvent
+	for _, ev := range evs {
+		if logged(lg.Level, ev.Type) {
+			out = append(out, LogEvent{Time: ev.Timestamp, Message: logMessage(ev, arn, lg.IncludeExecutionData, redriveCount)})
+		}
+	}
+	if len(out) == 0 {
+		return
+	}
+	if err := e.cfg.Logs.DeliverLogs(ctx, lg.LogGroupARN, stream, out); err != nil {
+		e.cfg.Logger.Warn("log delivery failed", "log_group", lg.LogGroupARN, "execution_arn", arn, "error", err)
+	}
+}
+
+// logged reports whether an event of type typ is logged at level: ALL
+// logs every event, ERROR the failures of states, tasks and the
+// execution, FATAL the execution's own failure only.
+func logged(level, typ string) bool {
+	switch level {
+	case LogAll:
+		return true
+	case LogFatal:
+		return typ == "ExecutionFailed" || typ == "ExecutionAborted" || typ == "ExecutionTimedOut"
+	case LogError:
+		return typ == "FailStateEntered" || typ == "EvaluationFailed" ||
+			strings.HasSuffix(typ, "Failed") || strings.HasSuffix(typ, "Aborted") || strings.HasSuffix(typ, "TimedOut")
+	}
+	return false
+}
+
+// logMessage is one event as Step Functions logs it: its id, type and
+// details (without input and output unless includeData), the id before
+// it, its time in epoch milliseconds, the execution's ARN and its redrive
+// count (left out when ""); numbers as strings.
+func logMessage(ev statelang.HistoryEvent, arn string, includeData bool, redriveCount string) string {
+	det := ev.Details
+	if !includeData {
+		det = make(map[string]any, len(ev.Details))
+		for k, v := range ev.Details {
+			switch k {
+			case "input", "output", "inputDetails", "outputDetails", "parameters":
+			default:
+				det[k] = v
+			}
+		}
+	}
+	msg := map[string]any{
+		"id": strconv.FormatInt(ev.ID, 10), "type": ev.Type, "details": det,
+		"previous_event_id": strconv.FormatInt(ev.PreviousEventID, 10),
+		"event_timestamp":   strconv.FormatInt(ev.Timestamp.UnixMilli(), 10),
+		"execution_arn":     arn,
+	}
+	if redriveCount != "" {
+		msg["redrive_count"] = redriveCount
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(msg); err != nil {
+		return `{"type":"` + ev.Type + `","error":"unencodable details"}`
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }

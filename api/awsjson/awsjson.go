@@ -24,9 +24,9 @@
 //     AWS's revisions, and revisionId is the revision's number, not a UUID.
 //     An execution started through a version or an alias shows the
 //     qualified ARN as $$.StateMachine.Id.
-//   - loggingConfiguration is kept and shown; only EXPRESS executions log
-//     (a STANDARD execution has its history). tracingConfiguration is
-//     validated and reported off.
+//   - loggingConfiguration is kept and shown, and executions of both types
+//     log their history events to its log group (api/cwlogs).
+//     tracingConfiguration is validated and reported off.
 //   - Activities are served through the Activities interface; until one is
 //     configured their operations answer UnsupportedOperation.
 //   - Map Runs (mapruns.go): itemCounts are the children's counts, also

@@ -308,3 +308,36 @@ func testExpressMachineCache(t *testing.T, newStore NewStore) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// testStandardLogging checks that a STANDARD machine with a logging
+// configuration logs its executions' events after they commit, in order,
+// at its level, with their redrive count.
+func testStandardLogging(t *testing.T, newStore NewStore) {
+	sink := &logSink{events: map[string][]engine.LogEvent{}, groups: map[string]bool{}}
+	const group = "arn:aws:logs:us-east-1:111111111111:log-group:standard:*"
+	sink.groups[group] = true
+	h := newHarness(t, newStore, func(c *engine.Config) { c.Logs = sink })
+	ctx := h.ctx
+	if _, err := h.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: "logged", RoleARN: role,
+		Definition: `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"` + fnDouble + `","Next":"P"},"P":{"Type":"Pass","End":true}}}`,
+		Logging:    &engine.Logging{Level: engine.LogAll, IncludeExecutionData: true, LogGroupARN: group}}); err != nil {
+		t.Fatal(err)
+	}
+	x := h.start("logged", "one", `21`)
+	if got := h.drive(x.ARN, double); got.Status != engine.StatusSucceeded || got.Output != "42" {
+		t.Fatalf("execution = %s %s; want SUCCEEDED 42", got.Status, got.Output)
+	}
+	msgs := sink.messages(group, x.ARN)
+	hist := h.history(x.ARN)
+	if len(msgs) != len(hist) {
+		t.Fatalf("logged %d events; the history has %d", len(msgs), len(hist))
+	}
+	for i, m := range msgs {
+		if m["type"] != hist[i].Type || m["id"] != strconv.Itoa(i+1) || m["redrive_count"] != "0" {
+			t.Fatalf("logged event %d = %v; want %s, id %d, redrive_count 0", i, m, hist[i].Type, i+1)
+		}
+	}
+	if det, _ := msgs[len(msgs)-1]["details"].(map[string]any); det["output"] != "42" {
+		t.Errorf("ExecutionSucceeded logged %v; want output 42", msgs[len(msgs)-1])
+	}
+}

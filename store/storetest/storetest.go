@@ -70,6 +70,7 @@ var scenarios = []struct {
 	{"MapRuns", testMapRuns},
 	{"Express", testExpress},
 	{"ExpressMachineCache", testExpressMachineCache},
+	{"StandardLogging", testStandardLogging},
 	{"Redrive", testRedrive},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
