@@ -235,6 +235,8 @@ type describeExecutionOutput struct {
 	Cause         *string `json:"cause,omitempty"`
 	RedriveCount  int     `json:"redriveCount"`
 	RedriveStatus string  `json:"redriveStatus"`
+	// MapRunArn: the Map Run that started it (a distributed Map's child).
+	MapRunArn string `json:"mapRunArn,omitempty"`
 	// The redrives (redrive.go).
 	RedriveDate         *epoch  `json:"redriveDate,omitempty"`
 	RedriveStatusReason *string `json:"redriveStatusReason,omitempty"`
@@ -280,6 +282,11 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 	h.describeRedrive(out, x)
 	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 		return nil, err
+	}
+	if x.ParentID != 0 && strings.Contains(x.StateMachine, "/") { // a distributed Map's child
+		if _, out.MapRunArn, err = h.eng.ParentOf(ctx, x); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return nil, err
+		}
 	}
 	out.payloads.fill(x, in.IncludedData)
 	return out, nil

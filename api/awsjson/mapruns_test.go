@@ -74,6 +74,9 @@ func TestSDKMapRuns(t *testing.T) {
 		if aws.ToString(k.MapRunArn) != *run || aws.ToInt32(k.ItemCount) != 1 || k.Status != types.ExecutionStatusSucceeded {
 			t.Errorf("child = %+v", k)
 		}
+		if dk, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: k.ExecutionArn}); err != nil || aws.ToString(dk.MapRunArn) != *run {
+			t.Errorf("DescribeExecution(child) mapRunArn = %v, %v; want %s", dk, err, *run)
+		}
 	}
 	var valid *types.ValidationException
 	_, err = c.UpdateMapRun(ctx, &sfn.UpdateMapRunInput{MapRunArn: run, MaxConcurrency: aws.Int32(5)})
