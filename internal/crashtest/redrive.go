@@ -54,7 +54,70 @@ const (
 	redriveStages = 3
 )
 
-// redriveInput and redriveOutput are the i-th execution's.
+// hangMachine runs one flaky task that hangs (is never answered) until
+// the execution was redriven once, within settings (the machine's
+// TimeoutSeconds, or none).
+func hangMachine(settings string) string {
+	return `{` + settings + `"StartAt":"H","States":{"H":{"Type":"Task","Resource":"` + activity + `flaky",
+		"Parameters":{"n.$":"$.n","redrives.$":"$$.Execution.RedriveCount","until":1,"hang":true},"End":true}}}`
+}
+
+// A redriveCase is a kind of execution Redrives redrives: of machine,
+// named prefix and its number, it ends unsuccessfully stages times
+// (with a failure, a timeout, or a stop when stop is set) before it
+// succeeds, and tasks of its tasks succeed.
+type redriveCase struct {
+	machine, prefix string
+	stages, tasks   int
+	stop            bool
+}
+
+var (
+	failing   = redriveCase{machine: "redrive", prefix: "r", stages: redriveStages, tasks: redriveTasks}
+	timingOut = redriveCase{machine: "redrivetimeout", prefix: "t", stages: 1, tasks: 1}
+	stopped   = redriveCase{machine: "redrivestop", prefix: "s", stages: 1, tasks: 1, stop: true}
+)
+
+// redriveCaseOf is the case of Redrives' i-th execution: one in six
+// times out, one in six is stopped, the others fail.
+func redriveCaseOf(i int) redriveCase {
+	switch i % 6 {
+	case 4:
+		return timingOut
+	case 5:
+		return stopped
+	}
+	return failing
+}
+
+// redriveMachines creates the machines of the redrive cases.
+func redriveMachines(r *rig) {
+	r.machine(failing.machine, redriveMachine)
+	// Long enough that a redriven run outlives a kill and the restart,
+	// under a loaded CI machine: its timeout counts from the redrive.
+	r.machine(timingOut.machine, hangMachine(`"TimeoutSeconds":8,`))
+	r.machine(stopped.machine, hangMachine(``))
+}
+
+func (c redriveCase) name(i int) string { return fmt.Sprintf("%s%03d", c.prefix, i) }
+
+// input and output are the i-th execution's.
+func (c redriveCase) input(i int) string {
+	if c.machine != failing.machine {
+		return fmt.Sprintf(`{"n":%d}`, i)
+	}
+	return redriveInput(i)
+}
+
+func (c redriveCase) output(i int) string {
+	if c.machine != failing.machine {
+		return fmt.Sprint(2 * i)
+	}
+	return redriveOutput(i)
+}
+
+// redriveInput and redriveOutput are the i-th execution of
+// redriveMachine's.
 func redriveInput(i int) string {
 	b := 10 * i
 	return fmt.Sprintf(`{"a":%d,"ok":%d,"bad":%d,"items":[{"n":%d,"until":0},{"n":%d,"until":3},{"n":%d,"until":3},{"n":%d,"until":0},{"n":%d,"until":0}]}`,
@@ -66,22 +129,25 @@ func redriveOutput(i int) string {
 	return fmt.Sprintf(`{"a":%d,"items":[%d,%d,%d,%d,%d],"p":[%d,%d]}`, b, b+6, b+8, b+10, b+12, b+14, b+2, b+4)
 }
 
-// Redrives starts n executions of redriveMachine, spread over five
-// seconds, and redrives each, as soon as it fails, through
-// RedriveExecution on the AWS endpoint of the engine process, while that
-// process is SIGKILLed eight times; a redrive call that errors (refused
-// while the process is down, or cut by a kill) is sent again with the
-// same client token. Every execution must end SUCCEEDED with its output,
-// redriven exactly three times whatever call a kill cut, and its history
-// must hold one ExecutionRedriven per redrive, enter no state twice in
-// one run, run no task again once it succeeded, and get each task's
-// result once; each client token answers its own redrive afterwards.
+// Redrives starts n executions, spread over five seconds, of
+// redriveMachine (four in six), of a machine that times out and of one
+// the test stops (one in six each) until they were redriven once, and
+// redrives each, as soon as it ended, through RedriveExecution on the
+// AWS endpoint of the engine process, while that process is SIGKILLed
+// eight times; a redrive call that errors (refused while the process is
+// down, or cut by a kill) is sent again with the same client token.
+// Every execution must end SUCCEEDED with its output, redriven exactly
+// as many times as it ended (three times for redriveMachine) whatever
+// call a kill cut, and its history must hold one ExecutionRedriven per
+// redrive, enter no state twice in one run, run no task again once it
+// succeeded, and get each task's result once; each client token answers
+// its own redrive afterwards.
 func Redrives(t *testing.T, tgt Target, n int) {
 	const kills = 8
 	r := newRig(t, tgt)
 	addr := freeAddr(t)
 	r.extra = []string{"-http", addr}
-	r.machine("redrive", redriveMachine)
+	redriveMachines(r)
 	r.up()
 	d := &redriver{r: r, url: "http://" + addr + "/", client: &http.Client{Timeout: 10 * time.Second}}
 	drove := make(chan []string, 1)
@@ -102,37 +168,49 @@ func Redrives(t *testing.T, tgt Target, n int) {
 // their redrives, and the tasks table, and logs the figures.
 func (d *redriver) verify(arns []string) {
 	r, t := d.r, d.r.t
-	var lost, dup int
+	var lost, dup, tasks, failures int
 	for _, arn := range arns {
-		var i int
-		if _, err := fmt.Sscanf(arn[strings.LastIndexByte(arn, ':')+1:], "r%d", &i); err != nil {
-			t.Fatalf("%s: not an execution of Redrives", arn)
-		}
+		c, i := caseOfName(arn)
 		x := r.describe(arn)
-		if !r.succeeded(x, redriveOutput(i)) {
+		if !r.succeeded(x, c.output(i)) {
 			lost++
 			continue
 		}
-		if x.RedriveCount != redriveStages {
-			t.Errorf("%s: RedriveCount %d; want %d", arn, x.RedriveCount, redriveStages)
+		tasks += c.tasks
+		if c == failing {
+			failures += redriveStages
+		}
+		if x.RedriveCount != int64(c.stages) {
+			t.Errorf("%s: RedriveCount %d; want %d", arn, x.RedriveCount, c.stages)
 			dup++
 		}
-		if !d.checkHistory(arn, r.history(arn)) {
+		if !d.checkHistory(c, arn, r.history(arn)) {
 			dup++
 		}
 		d.checkTokens(x)
 	}
-	n := len(arns)
-	t.Logf("redrive: %d executions, %d lost, %d duplicated", n, lost, dup)
-	if done := r.count(`SELECT count(*) FROM tasks WHERE status = 'SUCCEEDED'`); done != int64(redriveTasks*n) {
-		t.Errorf("%d tasks SUCCEEDED; want %d", done, redriveTasks*n)
+	t.Logf("redrive: %d executions, %d lost, %d duplicated", len(arns), lost, dup)
+	if done := r.count(`SELECT count(*) FROM tasks WHERE status = 'SUCCEEDED'`); done != int64(tasks) {
+		t.Errorf("%d tasks SUCCEEDED; want %d", done, tasks)
 	}
-	if failed := r.count(`SELECT count(*) FROM tasks WHERE status = 'FAILED'`); failed != int64(redriveStages*n) {
-		t.Errorf("%d tasks FAILED; want %d (one per stage and execution)", failed, redriveStages*n)
+	if failed := r.count(`SELECT count(*) FROM tasks WHERE status = 'FAILED'`); failed != int64(failures) {
+		t.Errorf("%d tasks FAILED; want %d (one per stage of each failing execution)", failed, failures)
 	}
 	if other := r.count(`SELECT count(*) FROM tasks WHERE status NOT IN ('SUCCEEDED', 'FAILED', 'CANCELLED')`); other != 0 {
 		t.Errorf("%d tasks still open; want 0", other)
 	}
+}
+
+// caseOfName is the case and the number of an execution of Redrives.
+func caseOfName(arn string) (redriveCase, int) {
+	name := arn[strings.LastIndexByte(arn, ':')+1:]
+	for _, c := range []redriveCase{failing, timingOut, stopped} {
+		var i int
+		if _, err := fmt.Sscanf(name, c.prefix+"%d", &i); err == nil {
+			return c, i
+		}
+	}
+	panic("not an execution of Redrives: " + arn)
 }
 
 // RedriveKilled kills the engine process deterministically in the two
@@ -148,7 +226,7 @@ func RedriveKilled(t *testing.T, tgt Target) {
 	r := newRig(t, tgt)
 	addr := freeAddr(t)
 	r.extra = []string{"-http", addr}
-	r.machine("redrive", redriveMachine)
+	redriveMachines(r)
 	d := &redriver{r: r, url: "http://" + addr + "/", client: &http.Client{Timeout: 10 * time.Second}}
 	r.up()
 	xs := []*engine.Execution{r.start("redrive", "r000", redriveInput(0)), r.start("redrive", "r001", redriveInput(1))}
@@ -176,7 +254,7 @@ func RedriveKilled(t *testing.T, tgt Target) {
 		}
 	}
 	r.up()
-	follow := []*redriven{{arn: xs[0].ARN, next: 1, cut: true}, {arn: xs[1].ARN, next: 1, cut: true}}
+	follow := []*redriven{{arn: xs[0].ARN, c: failing, next: 1, cut: true}, {arn: xs[1].ARN, c: failing, next: 1, cut: true}}
 	for left := 2; left > 0; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("redrives: %d executions not done by the deadline", left)
@@ -221,6 +299,7 @@ type redriver struct {
 // redriven is one execution the redriver follows.
 type redriven struct {
 	arn  string
+	c    redriveCase
 	next int64 // the redrive it asks for: its client token is <name>-<next>
 	cut  bool  // the call for next errored: send its token again
 	done bool
@@ -244,12 +323,13 @@ func (d *redriver) drive(n int, gap time.Duration, deadline time.Time) []string 
 	for t0 := time.Now(); ; time.Sleep(20 * time.Millisecond) {
 		for len(xs) < n && time.Since(t0) >= time.Duration(len(xs))*gap {
 			i := len(xs)
-			x, err := d.r.eng.StartExecution(d.r.ctx, engine.StartExecutionInput{StateMachine: "redrive", Name: fmt.Sprintf("r%03d", i), Input: redriveInput(i)})
+			c := redriveCaseOf(i)
+			x, err := d.r.eng.StartExecution(d.r.ctx, engine.StartExecutionInput{StateMachine: c.machine, Name: c.name(i), Input: c.input(i)})
 			if err != nil {
-				t.Errorf("StartExecution(r%03d) = %v", i, err)
+				t.Errorf("StartExecution(%s) = %v", c.name(i), err)
 				return arns
 			}
-			xs, arns = append(xs, &redriven{arn: x.ARN, next: 1}), append(arns, x.ARN)
+			xs, arns = append(xs, &redriven{arn: x.ARN, c: c, next: 1}), append(arns, x.ARN)
 		}
 		left := n - len(xs)
 		var wg sync.WaitGroup
@@ -319,14 +399,20 @@ func (d *redriver) step(x *redriven) {
 	}
 	switch got.Status {
 	case engine.StatusRunning:
+		if x.c.stop && got.RedriveCount == 0 {
+			// A stopped execution keeps its running frames.
+			if _, err := d.r.eng.StopExecution(ctx, x.arn, "Stopped", "by the crash test"); err != nil {
+				t.Errorf("StopExecution(%s) = %v", x.arn, err)
+			}
+		}
 		return
 	case engine.StatusSucceeded:
 		x.done = true
 		return
 	}
-	if got.RedriveCount != x.next-1 || x.next > redriveStages {
-		t.Errorf("%s: %s %s %s after %d redrives (RedriveCount %d); want it to fail %d times", x.arn, got.Status, got.Error, got.Cause,
-			x.next-1, got.RedriveCount, redriveStages)
+	if got.RedriveCount != x.next-1 || x.next > int64(x.c.stages) {
+		t.Errorf("%s: %s %s %s after %d redrives (RedriveCount %d); want it to end so %d times", x.arn, got.Status, got.Error, got.Cause,
+			x.next-1, got.RedriveCount, x.c.stages)
 		x.done = true
 		return
 	}
@@ -390,7 +476,7 @@ func sameMilli(a, b time.Time) bool { return a.UnixMilli() == b.UnixMilli() }
 // checkHistory checks a redriven execution's history (already checked
 // well-formed by rig.history), and reports whether it holds. It logs the
 // first bad history whole.
-func (d *redriver) checkHistory(arn string, evs []statelang.HistoryEvent) bool {
+func (d *redriver) checkHistory(rc redriveCase, arn string, evs []statelang.HistoryEvent) bool {
 	t := d.r.t
 	ok := true
 	bad := func(format string, args ...any) {
@@ -405,14 +491,21 @@ func (d *redriver) checkHistory(arn string, evs []statelang.HistoryEvent) bool {
 		ok = false
 	}
 	c := eventCounts(evs)
-	if c["ExecutionRedriven"] != redriveStages || c["ExecutionFailed"] != redriveStages || c["ExecutionSucceeded"] != 1 || c["ExecutionStarted"] != 1 {
-		bad("%d ExecutionStarted, %d ExecutionFailed, %d ExecutionRedriven, %d ExecutionSucceeded; want 1, %d, %d, 1",
-			c["ExecutionStarted"], c["ExecutionFailed"], c["ExecutionRedriven"], c["ExecutionSucceeded"], redriveStages, redriveStages)
+	end, failures := "ExecutionFailed", redriveStages
+	switch rc {
+	case timingOut:
+		end, failures = "ExecutionTimedOut", 0
+	case stopped:
+		end, failures = "ExecutionAborted", 0
+	}
+	if c["ExecutionRedriven"] != rc.stages || c[end] != rc.stages || c["ExecutionSucceeded"] != 1 || c["ExecutionStarted"] != 1 {
+		bad("%d ExecutionStarted, %d %s, %d ExecutionRedriven, %d ExecutionSucceeded; want 1, %d, %d, 1",
+			c["ExecutionStarted"], c[end], end, c["ExecutionRedriven"], c["ExecutionSucceeded"], rc.stages, rc.stages)
 	}
 	// Each task's result once, each failing stage's failure once.
-	if c["ActivitySucceeded"] != redriveTasks || c["TaskStateExited"] != redriveTasks || c["ActivityFailed"] != redriveStages {
+	if c["ActivitySucceeded"] != rc.tasks || c["TaskStateExited"] != rc.tasks || c["ActivityFailed"] != failures {
 		bad("%d ActivitySucceeded, %d TaskStateExited, %d ActivityFailed; want %d, %d, %d",
-			c["ActivitySucceeded"], c["TaskStateExited"], c["ActivityFailed"], redriveTasks, redriveTasks, redriveStages)
+			c["ActivitySucceeded"], c["TaskStateExited"], c["ActivityFailed"], rc.tasks, rc.tasks, failures)
 	}
 	if c["ActivityScheduled"] != c["TaskStateEntered"] {
 		bad("%d ActivityScheduled for %d TaskStateEntered; want one each", c["ActivityScheduled"], c["TaskStateEntered"])

@@ -44,17 +44,18 @@ type dispatcher struct{ eng *engine.Engine }
 
 // Dispatch answers, after a short random delay, tasks whose resource
 // ends in ":double" with twice their integer input, and tasks whose
-// resource ends in ":flaky" (input {"n": N, "redrives": R, "until": U})
-// with the error "Flaky" while R < U, then with 2N: a task that fails
+// resource ends in ":flaky" (input {"n": N, "redrives": R, "until": U},
+// and "hang": true or not) with 2N once R >= U; before, with the error
+// "Flaky", or with nothing when it hangs: a task that fails (or hangs)
 // until the execution was redriven U times, whatever kill happens
 // between. It leaves other tasks ("hang") unanswered.
 func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
-	var answer func(in any) (int64, bool)
+	var answer func(in any) (out int64, ok, answered bool)
 	switch {
 	case strings.HasSuffix(t.Resource, ":double"):
-		answer = func(in any) (int64, bool) {
+		answer = func(in any) (int64, bool, bool) {
 			n, ok := in.(int64)
-			return n * 2, ok
+			return n * 2, ok, true
 		}
 	case strings.HasSuffix(t.Resource, ":flaky"):
 		answer = flaky
@@ -68,28 +69,32 @@ func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 			_ = d.eng.SendTaskFailure(ctx, t.Token, "BadInput", t.Input)
 			return
 		}
-		out, ok := answer(in)
-		if !ok {
+		switch out, ok, answered := answer(in); {
+		case !answered:
+		case !ok:
 			_ = d.eng.SendTaskFailure(ctx, t.Token, "Flaky", t.Input)
-			return
+		default:
+			_ = d.eng.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(out))
 		}
-		_ = d.eng.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(out))
 	}()
 	return nil
 }
 
-// flaky is the answer of a ":flaky" task: 2N, or false while the
-// execution was redriven fewer than "until" times (or the input is not
-// such an object).
-func flaky(in any) (int64, bool) {
+// flaky is the answer of a ":flaky" task: 2N, or a failure (not
+// answered, if it hangs) while the execution was redriven fewer than
+// "until" times, or a failure if the input is not such an object.
+func flaky(in any) (out int64, ok, answered bool) {
 	m, _ := in.(map[string]any)
 	n, ok1 := m["n"].(int64)
 	r, ok2 := m["redrives"].(int64)
 	u, ok3 := m["until"].(int64)
-	if !ok1 || !ok2 || !ok3 || r < u {
-		return 0, false
+	switch {
+	case !ok1 || !ok2 || !ok3:
+		return 0, false, true
+	case r < u:
+		return 0, false, m["hang"] != true
 	}
-	return 2 * n, true
+	return 2 * n, true, true
 }
 
 // dieBeforeChildStop is a Store that kills its process when a closed
