@@ -56,6 +56,8 @@ type rig struct {
 	bin  string
 	eng  *engine.Engine
 	proc *exec.Cmd
+	// extra are flags for every start of the engine process.
+	extra []string
 }
 
 // activity is the ARN prefix of the activities the machines name:
@@ -92,10 +94,11 @@ func (r *rig) run(extra ...string) *exec.Cmd {
 	return cmd
 }
 
-// up starts the engine process (extra flags for crashengine).
+// up starts the engine process (r.extra, then extra flags for
+// crashengine).
 func (r *rig) up(extra ...string) {
 	r.t.Helper()
-	r.proc = r.run(extra...)
+	r.proc = r.run(append(append([]string(nil), r.extra...), extra...)...)
 }
 
 // down SIGKILLs the engine process, if one runs.

@@ -29,3 +29,9 @@ func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTa
 
 // TestCrashStrandedChildren: crashtest.StrandedChildren on Postgres.
 func TestCrashStrandedChildren(t *testing.T) { crashtest.StrandedChildren(t, crashTarget(t)) }
+
+// TestCrashRedrive: crashtest.Redrives on Postgres.
+func TestCrashRedrive(t *testing.T) { crashtest.Redrives(t, crashTarget(t), 60) }
+
+// TestCrashRedriveKilled: crashtest.RedriveKilled on Postgres.
+func TestCrashRedriveKilled(t *testing.T) { crashtest.RedriveKilled(t, crashTarget(t)) }

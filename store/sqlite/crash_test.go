@@ -41,3 +41,9 @@ func TestCrashDistributedMap(t *testing.T) { crashtest.DistributedMap(t, crashTa
 
 // TestCrashStrandedChildren: crashtest.StrandedChildren on SQLite.
 func TestCrashStrandedChildren(t *testing.T) { crashtest.StrandedChildren(t, crashTarget(t)) }
+
+// TestCrashRedrive: crashtest.Redrives on SQLite.
+func TestCrashRedrive(t *testing.T) { crashtest.Redrives(t, crashTarget(t), 40) }
+
+// TestCrashRedriveKilled: crashtest.RedriveKilled on SQLite.
+func TestCrashRedriveKilled(t *testing.T) { crashtest.RedriveKilled(t, crashTarget(t)) }

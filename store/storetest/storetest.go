@@ -261,10 +261,19 @@ func double(_ engine.Task, in any) (any, *statelang.Failure, bool) {
 }
 
 // CheckHistory checks that events have ids 1..n, each previous id earlier
-// than its own, and exactly one execution-ending event, last.
+// than its own, and exactly one execution-ending event, last, but for a
+// redriven execution's: each of its earlier ends is followed at once by
+// ExecutionRedriven, and each ExecutionRedriven follows an end.
 func CheckHistory(t testing.TB, arn string, evs []statelang.HistoryEvent) {
 	t.Helper()
-	ends := 0
+	end := func(typ string) bool {
+		switch typ {
+		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+			return true
+		}
+		return false
+	}
+	ends, redrives := 0, 0
 	for i, e := range evs {
 		if e.ID != int64(i+1) {
 			t.Errorf("%s: event %d has id %d; want consecutive ids", arn, i, e.ID)
@@ -273,16 +282,21 @@ func CheckHistory(t testing.TB, arn string, evs []statelang.HistoryEvent) {
 		if e.PreviousEventID >= e.ID {
 			t.Errorf("%s: event %d has previous event id %d", arn, e.ID, e.PreviousEventID)
 		}
-		switch e.Type {
-		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
+		switch {
+		case end(e.Type):
 			ends++
-			if i != len(evs)-1 {
-				t.Errorf("%s: %s is event %d of %d", arn, e.Type, e.ID, len(evs))
+			if i != len(evs)-1 && evs[i+1].Type != "ExecutionRedriven" {
+				t.Errorf("%s: %s is event %d of %d, followed by %s", arn, e.Type, e.ID, len(evs), evs[i+1].Type)
+			}
+		case e.Type == "ExecutionRedriven":
+			redrives++
+			if i == 0 || !end(evs[i-1].Type) {
+				t.Errorf("%s: ExecutionRedriven is event %d, not right after an end", arn, e.ID)
 			}
 		}
 	}
-	if ends != 1 {
-		t.Errorf("%s: %d execution-ending events; want 1", arn, ends)
+	if ends != redrives+1 {
+		t.Errorf("%s: %d execution-ending events and %d ExecutionRedriven; want %d", arn, ends, redrives, redrives+1)
 	}
 }
 
