@@ -245,8 +245,18 @@ func (s *Services) UpdateStateMachine(ctx context.Context, r *stepwisev1.UpdateS
 }
 
 // updateStateMachine stores a new version of a definition (unless it is
-// ""), after setting the machine's logging (unless it is nil).
+// "": an EXPRESS machine's is checked as on create), after setting the
+// machine's logging (unless it is nil).
 func (s *Services) updateStateMachine(ctx context.Context, name, definition string, logging *engine.Logging) (engine.StateMachine, error) {
+	if definition != "" {
+		cur, err := s.eng.DescribeStateMachine(ctx, name, 0)
+		if err != nil {
+			return cur, err
+		}
+		if err := expressDefinition(engine.MachineType(cur.Type), definition); err != nil {
+			return cur, err
+		}
+	}
 	if logging != nil {
 		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Logging: logging})
 		if err != nil || definition == "" {
