@@ -114,6 +114,8 @@ func TestGRPCExpress(t *testing.T) {
 	wantCode(t, "UpdateStateMachine(nothing)", err, codes.InvalidArgument)
 	_, err = c.sm.UpdateStateMachine(ctx, &stepwisev1.UpdateStateMachineRequest{Name: "greet", Definition: redriveDef, Logging: all})
 	wantCode(t, "UpdateStateMachine(EXPRESS with .waitForTaskToken)", err, codes.InvalidArgument)
+	_, err = c.sm.UpdateStateMachine(ctx, &stepwisev1.UpdateStateMachineRequest{Name: "greet", Definition: `{"StartAt":"Nope","States":{}}`, Logging: all})
+	wantCode(t, "UpdateStateMachine(bad definition, logging)", err, codes.InvalidArgument)
 	if d, err := c.sm.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: "greet"}); err != nil || d.StateMachine.Version != 2 || d.StateMachine.Logging != nil {
 		t.Errorf("after a refused update: %v, %v; want version 2 without logging, unchanged", d.GetStateMachine(), err)
 	}

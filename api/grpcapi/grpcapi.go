@@ -245,23 +245,25 @@ func (s *Services) UpdateStateMachine(ctx context.Context, r *stepwisev1.UpdateS
 }
 
 // updateStateMachine stores a new version of a definition (unless it is
-// "": an EXPRESS machine's is checked as on create), after setting the
-// machine's logging (unless it is nil).
+// "": an EXPRESS machine's is checked as on create), and sets the
+// machine's logging (unless it is nil). With logging, it is one
+// ReviseStateMachine, which checks the definition before it writes
+// anything, and makes no new version of a definition equal to the latest.
 func (s *Services) updateStateMachine(ctx context.Context, name, definition string, logging *engine.Logging) (engine.StateMachine, error) {
-	if definition != "" {
-		cur, err := s.eng.DescribeStateMachine(ctx, name, 0)
-		if err != nil {
-			return cur, err
-		}
-		if err := expressDefinition(engine.MachineType(cur.Type), definition); err != nil {
-			return cur, err
-		}
+	if definition == "" {
+		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Logging: logging})
+		return sm, err
+	}
+	cur, err := s.eng.DescribeStateMachine(ctx, name, 0)
+	if err != nil {
+		return cur, err
+	}
+	if err := expressDefinition(engine.MachineType(cur.Type), definition); err != nil {
+		return cur, err
 	}
 	if logging != nil {
-		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Logging: logging})
-		if err != nil || definition == "" {
-			return sm, err
-		}
+		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Definition: &definition, Logging: logging})
+		return sm, err
 	}
 	return s.eng.UpdateStateMachine(ctx, name, definition)
 }

@@ -432,7 +432,8 @@ type UpdateStateMachineRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Empty: unchanged. At least one of definition and logging is required.
-	// An EXPRESS machine's is checked as on create.
+	// An EXPRESS machine's is checked as on create. With logging, a
+	// definition equal to the latest makes no new version.
 	Definition string `protobuf:"bytes,2,opt,name=definition,proto3" json:"definition,omitempty"`
 	// Unset: unchanged; a level of OFF turns logging off.
 	Logging       *LoggingConfiguration `protobuf:"bytes,3,opt,name=logging,proto3" json:"logging,omitempty"`
