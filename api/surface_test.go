@@ -65,6 +65,11 @@ func TestGRPCExpress(t *testing.T) {
 	_, err = c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: "nolog", Definition: greetDef, Type: express,
 		Logging: &stepwisev1.LoggingConfiguration{Level: stepwisev1.LogLevel_LOG_LEVEL_ERROR}})
 	wantCode(t, "CreateStateMachine(logging without a group)", err, codes.InvalidArgument)
+	_, err = c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: "longlog", Definition: greetDef, Type: express,
+		Logging: &stepwisev1.LoggingConfiguration{Level: stepwisev1.LogLevel_LOG_LEVEL_ERROR, LogGroupArn: strings.Repeat("a", 257)}})
+	wantCode(t, "CreateStateMachine(a 257-character log group)", err, codes.InvalidArgument)
+	_, err = c.exec.StartSyncExecution(ctx, &stepwisev1.StartSyncExecutionRequest{StateMachineName: "greet", Name: "not a name?"})
+	wantCode(t, "StartSyncExecution(bad name)", err, codes.InvalidArgument)
 
 	// StartSyncExecution: the outcome, a failure included, is the answer.
 	r, err := c.exec.StartSyncExecution(ctx, &stepwisev1.StartSyncExecutionRequest{StateMachineName: "greet", Name: "s1", Input: `{"who":"world"}`})

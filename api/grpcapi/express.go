@@ -3,6 +3,7 @@ package grpcapi
 import (
 	"context"
 	"errors"
+	"unicode/utf8"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -49,6 +50,9 @@ func toLogging(l *engine.Logging) *stepwisev1.LoggingConfiguration {
 	return &stepwisev1.LoggingConfiguration{Level: levelToProto[l.Level], IncludeExecutionData: l.IncludeExecutionData, LogGroupArn: l.LogGroupARN}
 }
 
+// maxLogGroupARN bounds a log group ARN, as on AWS.
+const maxLogGroupARN = 256
+
 // engineLogging is the engine's form of a logging configuration (nil:
 // unchanged or none; a level of OFF or UNSPECIFIED turns logging off). A
 // level other than OFF needs a log group.
@@ -67,6 +71,8 @@ func engineLogging(lc *stepwisev1.LoggingConfiguration) (*engine.Logging, error)
 		return nil, status.Errorf(codes.InvalidArgument, "logging.level: unknown level %d", lc.GetLevel())
 	case l.Level != engine.LogOff && l.LogGroupARN == "":
 		return nil, status.Error(codes.InvalidArgument, "logging.log_group_arn is required unless the level is OFF")
+	case utf8.RuneCountInString(l.LogGroupARN) > maxLogGroupARN:
+		return nil, status.Errorf(codes.InvalidArgument, "logging.log_group_arn is longer than %d characters", maxLogGroupARN)
 	}
 	return l, nil
 }
