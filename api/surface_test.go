@@ -62,6 +62,12 @@ func TestGRPCExpress(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "/States/Wait/Resource: Express state machine does not support '.waitForTaskToken'") {
 		t.Errorf("CreateStateMachine(EXPRESS with .waitForTaskToken) = %v; want the location and AWS's message", err)
 	}
+	for typ, want := range map[stepwisev1.StateMachineType]string{express: "FAIL", stepwisev1.StateMachineType_STATE_MACHINE_TYPE_STANDARD: "OK"} {
+		v, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: redriveDef, Type: typ})
+		if err != nil || v.Result != want || (want == "FAIL" && (len(v.Diagnostics) != 1 || v.Diagnostics[0].Location != "/States/Wait/Resource")) {
+			t.Errorf("ValidateStateMachineDefinition(.waitForTaskToken, %v) = %v, %v; want %s", typ, v, err, want)
+		}
+	}
 	_, err = c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: "nolog", Definition: greetDef, Type: express,
 		Logging: &stepwisev1.LoggingConfiguration{Level: stepwisev1.LogLevel_LOG_LEVEL_ERROR}})
 	wantCode(t, "CreateStateMachine(logging without a group)", err, codes.InvalidArgument)

@@ -303,16 +303,26 @@ func (s *Services) DeleteStateMachine(ctx context.Context, r *stepwisev1.DeleteS
 
 // ValidateStateMachineDefinition implements
 // stepwisev1.StateMachineServiceServer: result OK, or FAIL with every
-// diagnostic of statelang.Parse; then statelang.Warnings, of severity
+// diagnostic of statelang.Parse (and for an EXPRESS type of
+// statelang.ExpressProblems); then statelang.Warnings, of severity
 // WARNING, which leave the result as it is.
 func (s *Services) ValidateStateMachineDefinition(_ context.Context, r *stepwisev1.ValidateStateMachineDefinitionRequest) (*stepwisev1.ValidateStateMachineDefinitionResponse, error) {
+	typ, err := machineType(r.GetType())
+	if err != nil {
+		return nil, err
+	}
 	out := &stepwisev1.ValidateStateMachineDefinitionResponse{Result: "OK"}
 	var ds statelang.Diagnostics
 	if _, err := statelang.Parse([]byte(r.GetDefinition())); err != nil {
-		out.Result = "FAIL"
 		if !errors.As(err, &ds) {
 			ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
 		}
+	}
+	if typ == engine.TypeExpress {
+		ds = append(ds, statelang.ExpressProblems([]byte(r.GetDefinition()))...)
+	}
+	if len(ds) > 0 {
+		out.Result = "FAIL"
 	}
 	for _, d := range append(ds, statelang.Warnings([]byte(r.GetDefinition()))...) {
 		sev := d.Severity

@@ -818,8 +818,11 @@ func (*DeleteStateMachineResponse) Descriptor() ([]byte, []int) {
 }
 
 type ValidateStateMachineDefinitionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Definition    string                 `protobuf:"bytes,1,opt,name=definition,proto3" json:"definition,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Definition string                 `protobuf:"bytes,1,opt,name=definition,proto3" json:"definition,omitempty"`
+	// EXPRESS also reports what an EXPRESS machine may not use (.sync,
+	// .waitForTaskToken, activities). UNSPECIFIED: STANDARD.
+	Type          StateMachineType `protobuf:"varint,2,opt,name=type,proto3,enum=stepwise.v1.StateMachineType" json:"type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -859,6 +862,13 @@ func (x *ValidateStateMachineDefinitionRequest) GetDefinition() string {
 		return x.Definition
 	}
 	return ""
+}
+
+func (x *ValidateStateMachineDefinitionRequest) GetType() StateMachineType {
+	if x != nil {
+		return x.Type
+	}
+	return StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED
 }
 
 // Diagnostic is one problem in a definition.
@@ -1038,11 +1048,12 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n" +
 	"\x19DeleteStateMachineRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x1c\n" +
-	"\x1aDeleteStateMachineResponse\"G\n" +
+	"\x1aDeleteStateMachineResponse\"z\n" +
 	"%ValidateStateMachineDefinitionRequest\x12\x1e\n" +
 	"\n" +
 	"definition\x18\x01 \x01(\tR\n" +
-	"definition\"r\n" +
+	"definition\x121\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x1d.stepwise.v1.StateMachineTypeR\x04type\"r\n" +
 	"\n" +
 	"Diagnostic\x12\x1a\n" +
 	"\bseverity\x18\x01 \x01(\tR\bseverity\x12\x12\n" +
@@ -1116,24 +1127,25 @@ var file_stepwise_v1_state_machines_proto_depIdxs = []int32{
 	3,  // 8: stepwise.v1.UpdateStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
 	3,  // 9: stepwise.v1.DescribeStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
 	3,  // 10: stepwise.v1.ListStateMachinesResponse.state_machines:type_name -> stepwise.v1.StateMachine
-	15, // 11: stepwise.v1.ValidateStateMachineDefinitionResponse.diagnostics:type_name -> stepwise.v1.Diagnostic
-	4,  // 12: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
-	6,  // 13: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
-	8,  // 14: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
-	10, // 15: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
-	12, // 16: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
-	14, // 17: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
-	5,  // 18: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
-	7,  // 19: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
-	9,  // 20: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
-	11, // 21: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
-	13, // 22: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
-	16, // 23: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
-	18, // [18:24] is the sub-list for method output_type
-	12, // [12:18] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	0,  // 11: stepwise.v1.ValidateStateMachineDefinitionRequest.type:type_name -> stepwise.v1.StateMachineType
+	15, // 12: stepwise.v1.ValidateStateMachineDefinitionResponse.diagnostics:type_name -> stepwise.v1.Diagnostic
+	4,  // 13: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
+	6,  // 14: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
+	8,  // 15: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
+	10, // 16: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
+	12, // 17: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
+	14, // 18: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
+	5,  // 19: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
+	7,  // 20: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
+	9,  // 21: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
+	11, // 22: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
+	13, // 23: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
+	16, // 24: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_state_machines_proto_init() }
