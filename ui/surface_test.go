@@ -177,6 +177,16 @@ func TestBrowserExpress(t *testing.T) {
 		t.Errorf("the failed outcome = %q; want its error and cause", got)
 	}
 
+	// The definition editor checks against the Express rules.
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=edit-open]`)))
+	waitJS(t, ctx, "the current definition checked", `!!document.querySelector('[data-testid=definition-valid]')`)
+	do(t, ctx, selectAll(`[data-testid=definition-text]`), chromedp.SendKeys(chromedp.CSS(`[data-testid=definition-text]`),
+		`{"StartAt": "Wait", "States": {"Wait": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken", "End": true}}}`))
+	waitJS(t, ctx, "the Express diagnostic", `(document.querySelector('[data-testid=diagnostics]')?.innerText ?? '').includes('Express state machine does not support')`)
+	if !js[bool](t, ctx, `document.querySelector('[data-testid=definition-save]').disabled`) {
+		t.Error("Save is enabled for a definition an EXPRESS machine may not have")
+	}
+
 	// A STANDARD machine's page is as it was.
 	do(t, ctx, chromedp.Navigate(url+"/state-machines/plain"))
 	waitJS(t, ctx, "the STANDARD machine page", `document.querySelector('[data-testid=machine-type]')?.innerText === 'STANDARD'`)

@@ -230,8 +230,9 @@ export async function describeStateMachine(name: string, version = 0): Promise<S
   return toMachine(r.stateMachine)
 }
 
-export async function validateDefinition(definition: string): Promise<{ result: string; diagnostics: Diagnostic[] }> {
-  const r = await call<Raw>('POST', '/v1/state-machines:validate', { definition })
+/** validateDefinition checks a definition on the server; an EXPRESS one against the Express rules too. */
+export async function validateDefinition(definition: string, type: MachineType = 'STANDARD'): Promise<{ result: string; diagnostics: Diagnostic[] }> {
+  const r = await call<Raw>('POST', '/v1/state-machines:validate', { definition, type: 'STATE_MACHINE_TYPE_' + type })
   return { result: str(r.result), diagnostics: (r.diagnostics ?? []) as Diagnostic[] }
 }
 

@@ -127,6 +127,7 @@ export function MachinePage({ name }: { name: string }) {
       {editing && (
         <DefinitionEditor
           machine={name}
+          type={latest.type}
           definition={shown.definition}
           onCancel={() => setEditing(false)}
           onSaved={(m) => {
