@@ -42,7 +42,7 @@ var clientCommands = []clientCommand{
 	{"machine describe", "<name> [--version N] [--json]", "", ignoreName((*cli).machineDescribe)},
 	{"machine list", "[--limit N] [--page-token T] [--json]", "", ignoreName((*cli).machineList)},
 	{"machine delete", "<name>", "", ignoreName((*cli).machineDelete)},
-	{"machine validate", "<definition.json>", "on the server", ignoreName((*cli).machineValidate)},
+	{"machine validate", "<definition.json> [--type STANDARD|EXPRESS]", "on the server", ignoreName((*cli).machineValidate)},
 	{"start", "<machine> [input-json | @file] [--name N] [--wait | --sync] [--json]", "--sync: EXPRESS", ignoreName((*cli).start)},
 	{"describe", "<execution-arn> [--json]", "", ignoreName((*cli).describe)},
 	{"list", "[--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).list)},
@@ -321,9 +321,9 @@ func (c *cli) machinePut(ctx context.Context, verb string, args []string) error 
 	if err != nil {
 		return err
 	}
-	typ, ok := stepwisev1.StateMachineType_value["STATE_MACHINE_TYPE_"+strings.ToUpper(typeName)]
-	if typeName != "" && (!ok || typ == 0) {
-		return usagef("%s: unknown type %q (STANDARD or EXPRESS)", verb, typeName)
+	typ, err := typeArg(verb, typeName)
+	if err != nil {
+		return err
 	}
 	logging, err := loggingArg(verb, *logLevel, *logGroup, *logData)
 	if err != nil {
@@ -346,7 +346,7 @@ func (c *cli) machinePut(ctx context.Context, verb string, args []string) error 
 	var sm *stepwisev1.StateMachine
 	if create {
 		r, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: pos[0], Definition: def, RoleArn: role,
-			Type: stepwisev1.StateMachineType(typ), Logging: logging})
+			Type: typ, Logging: logging})
 		if err != nil {
 			return err
 		}
@@ -364,6 +364,15 @@ func (c *cli) machinePut(ctx context.Context, verb string, args []string) error 
 	}
 	fmt.Fprintf(c.stdout, "%s version %d\n", sm.Arn, sm.Version)
 	return nil
+}
+
+// typeArg reads a --type flag of command verb: UNSPECIFIED for "".
+func typeArg(verb, name string) (stepwisev1.StateMachineType, error) {
+	v, ok := stepwisev1.StateMachineType_value["STATE_MACHINE_TYPE_"+strings.ToUpper(name)]
+	if name != "" && (!ok || v == 0) {
+		return 0, usagef("%s: unknown type %q (STANDARD or EXPRESS)", verb, name)
+	}
+	return stepwisev1.StateMachineType(v), nil
 }
 
 // loggingArg reads the --log-* flags of command verb: nil when
@@ -489,7 +498,12 @@ func (c *cli) machineDelete(ctx context.Context, args []string) error {
 
 func (c *cli) machineValidate(ctx context.Context, args []string) error {
 	fs := c.flags("machine validate")
+	typeName := fs.String("type", "", "EXPRESS: check the Express rules too")
 	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	typ, err := typeArg(fs.Name(), *typeName)
 	if err != nil {
 		return err
 	}
@@ -502,7 +516,7 @@ func (c *cli) machineValidate(ctx context.Context, args []string) error {
 	}
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	r, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: def})
+	r, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: def, Type: typ})
 	if err != nil {
 		return err
 	}

@@ -223,7 +223,13 @@ func TestCLIExpressRedrive(t *testing.T) {
 	if code != 3 || !strings.Contains(errOut, ":express:greet:") || !strings.Contains(errOut, "FAILED: Greeting.Refused: asked to fail") {
 		t.Errorf("start --sync (failing): exit %d, %q; want 3 and the failure", code, errOut)
 	}
-	mustRun(t, "machine", "create", "cb", file(t, "cb.json", cliCallbackDef), addr)
+	cb := file(t, "cb.json", cliCallbackDef)
+	mustRun(t, "machine", "validate", cb, addr)
+	code, _, errOut = stepwise(t, "machine", "validate", cb, "--type", "EXPRESS", addr)
+	if code != 1 || !strings.Contains(errOut, "/States/Wait/Resource: Express state machine does not support '.waitForTaskToken'") {
+		t.Errorf("machine validate --type EXPRESS: exit %d, %q", code, errOut)
+	}
+	mustRun(t, "machine", "create", "cb", cb, addr)
 	code, _, errOut = stepwise(t, "start", "cb", "--sync", addr)
 	if code != 1 || !strings.Contains(errOut, "not EXPRESS") {
 		t.Errorf("start --sync (STANDARD): exit %d, %q", code, errOut)
