@@ -77,10 +77,10 @@ func waitDone(t *testing.T, c clients, arn string) *stepwisev1.Execution {
 }
 
 // taskToken reads the token of an execution's waitForTaskToken task from
-// its TaskScheduled event.
+// its latest TaskScheduled event.
 func taskToken(t *testing.T, c clients, arn string) string {
 	t.Helper()
-	h, err := c.exec.GetExecutionHistory(context.Background(), &stepwisev1.GetExecutionHistoryRequest{Arn: arn})
+	h, err := c.exec.GetExecutionHistory(context.Background(), &stepwisev1.GetExecutionHistoryRequest{Arn: arn, ReverseOrder: true})
 	if err != nil {
 		t.Fatal(err)
 	}

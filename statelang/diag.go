@@ -134,8 +134,7 @@ func (l *location) String() string {
 	var sb strings.Builder
 	for _, t := range l.tokens() {
 		sb.WriteByte('/')
-		t = strings.ReplaceAll(t, "~", "~0")
-		sb.WriteString(strings.ReplaceAll(t, "/", "~1"))
+		sb.WriteString(pointerToken(t))
 	}
 	return sb.String()
 }

@@ -32,6 +32,22 @@ const (
 // used. It reads the definition as JSON only and returns nil for text
 // that is not a JSON object; Parse reports the errors.
 func Warnings(definition []byte) Diagnostics {
+	top := definitionObject(definition)
+	if top == nil {
+		return nil
+	}
+	w := &warner{ql: QueryJSONPath}
+	if s, _ := top["QueryLanguage"].(string); s == QueryJSONata {
+		w.ql = s
+	}
+	w.machine(nil, top)
+	return w.list
+}
+
+// definitionObject is a definition read as a JSON object, for the
+// checks that read it as JSON only; nil when it is too big or too deep,
+// or not a JSON object.
+func definitionObject(definition []byte) map[string]any {
 	if len(definition) > MaxDefinitionBytes {
 		return nil
 	}
@@ -43,12 +59,7 @@ func Warnings(definition []byte) Diagnostics {
 	if !ok || tooDeep(nil, top, MaxNestingDepth) != nil {
 		return nil
 	}
-	w := &warner{ql: QueryJSONPath}
-	if s, _ := top["QueryLanguage"].(string); s == QueryJSONata {
-		w.ql = s
-	}
-	w.machine(nil, top)
-	return w.list
+	return top
 }
 
 type warner struct {

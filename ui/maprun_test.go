@@ -4,12 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/stepwise-dev/stepwise/engine"
-	"github.com/stepwise-dev/stepwise/internal/pgtest"
 	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
@@ -30,12 +28,7 @@ func setValue(css, value string) chromedp.Action[chromedp.Void] {
 // updated from its page.
 func TestBrowserMapRun(t *testing.T) {
 	ctx0 := context.Background()
-	st, _ := pgtest.Store(t)
-	eng, err := engine.New(engine.Config{Store: st, PollInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := serveUI(t, eng, "")
+	eng, url := engineUI(t, nil)
 	for name, def := range map[string]string{"fanout": testserver.MapRunASL, "slow": testserver.SlowMapRunASL} {
 		if _, err := eng.CreateStateMachine(ctx0, name, def, ""); err != nil {
 			t.Fatal(err)
@@ -46,18 +39,7 @@ func TestBrowserMapRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		d, err := eng.DescribeExecution(ctx0, x.ARN)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if d.Status == engine.StatusSucceeded {
-			break
-		}
-		if d.Status != engine.StatusRunning || time.Now().After(deadline) {
-			t.Fatalf("parent = %s %s; want SUCCEEDED", d.Status, d.Cause)
-		}
-	}
+	waitEnded(t, eng, x.ARN, engine.StatusSucceeded)
 	runs, _, err := eng.ListMapRuns(ctx0, x.ARN, 0, "")
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("ListMapRuns = %v, %v; want one run", runs, err)

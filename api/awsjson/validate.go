@@ -2,11 +2,7 @@ package awsjson
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/stepwise-dev/stepwise/statelang"
 )
@@ -21,61 +17,9 @@ func validateDefinition(def, typ string) statelang.Diagnostics {
 		}
 	}
 	if typ == "EXPRESS" {
-		var raw map[string]any
-		if json.Unmarshal([]byte(def), &raw) == nil {
-			ds = append(ds, expressProblems(raw, "")...)
-		}
+		ds = append(ds, statelang.ExpressProblems([]byte(def))...)
 	}
 	return ds
-}
-
-// expressProblems walks the states of a definition (and of its Parallel
-// branches and Map processors) for what Express workflows do not support:
-// .waitForTaskToken and .sync integrations and activities.
-func expressProblems(machine map[string]any, loc string) statelang.Diagnostics {
-	var ds statelang.Diagnostics
-	states, _ := machine["States"].(map[string]any)
-	names := make([]string, 0, len(states))
-	for n := range states {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		st, _ := states[n].(map[string]any)
-		sloc := loc + "/States/" + pointerToken(n)
-		if res, ok := st["Resource"].(string); ok && st["Type"] == "Task" {
-			msg := ""
-			switch {
-			case strings.HasSuffix(res, ".waitForTaskToken"):
-				// AWS's message has two spaces before "at".
-				msg = "Express state machine does not support '.waitForTaskToken' service integration "
-			case strings.HasSuffix(res, ".sync") || strings.Contains(res, ".sync:"):
-				msg = "Express state machine does not support '.sync' service integration"
-			case strings.Contains(res, ":activity:"):
-				msg = "Express state machine does not support Activity ARN"
-			}
-			if msg != "" {
-				ds = append(ds, statelang.Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: sloc + "/Resource", Message: msg})
-			}
-		}
-		if branches, ok := st["Branches"].([]any); ok {
-			for i, b := range branches {
-				if bm, ok := b.(map[string]any); ok {
-					ds = append(ds, expressProblems(bm, sloc+"/Branches/"+strconv.Itoa(i))...)
-				}
-			}
-		}
-		for _, k := range []string{"ItemProcessor", "Iterator"} {
-			if p, ok := st[k].(map[string]any); ok {
-				ds = append(ds, expressProblems(p, sloc+"/"+k)...)
-			}
-		}
-	}
-	return ds
-}
-
-func pointerToken(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 type validateInput struct {

@@ -83,8 +83,11 @@ func (s *Services) RegisterGateway(ctx context.Context, mux *runtime.ServeMux) e
 //   - ErrInvalidInput, ErrPayloadTooLarge, ErrTooManyTags: InvalidArgument;
 //   - ErrNotFound: NotFound;
 //   - ErrStateMachineExists, ErrExecutionAlreadyExists: AlreadyExists;
-//   - ErrExecutionNotRunning, ErrTaskClosed, ErrMapRunNotRunning:
-//     FailedPrecondition;
+//   - ErrExpressARN (an express execution's ARN where a stored execution's
+//     is needed): InvalidArgument;
+//   - ErrExecutionNotRunning, ErrTaskClosed, ErrMapRunNotRunning,
+//     ErrNotExpress, ErrElsewhere, ErrExecutionNotRedrivable (with the
+//     reason): FailedPrecondition;
 //   - ErrConflict: Aborted (retry);
 //   - context errors: Canceled, DeadlineExceeded;
 //   - anything else: Internal.
@@ -124,7 +127,7 @@ func Status(err error) error {
 	case errors.Is(err, engine.ErrStateMachineExists), errors.Is(err, engine.ErrExecutionAlreadyExists):
 		code = codes.AlreadyExists
 	case errors.Is(err, engine.ErrExecutionNotRunning), errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrMapRunNotRunning),
-		errors.Is(err, engine.ErrNotExpress), errors.Is(err, engine.ErrElsewhere):
+		errors.Is(err, engine.ErrNotExpress), errors.Is(err, engine.ErrElsewhere), errors.Is(err, engine.ErrExecutionNotRedrivable):
 		code = codes.FailedPrecondition
 	case errors.Is(err, engine.ErrConflict):
 		code = codes.Aborted
@@ -182,7 +185,7 @@ func StatusName(s stepwisev1.ExecutionStatus) string {
 
 func toStateMachine(sm engine.StateMachine) *stepwisev1.StateMachine {
 	return &stepwisev1.StateMachine{Name: sm.Name, Arn: sm.ARN, Version: int32(sm.Version), Definition: sm.Definition,
-		RoleArn: sm.RoleARN, Created: toTime(sm.CreatedAt)}
+		RoleArn: sm.RoleARN, Created: toTime(sm.CreatedAt), Type: typeToProto[engine.MachineType(sm.Type)], Logging: toLogging(sm.Logging)}
 }
 
 func toExecution(x *engine.Execution) *stepwisev1.Execution {
@@ -190,6 +193,7 @@ func toExecution(x *engine.Execution) *stepwisev1.Execution {
 		Arn: x.ARN, Name: x.Name, StateMachineName: x.StateMachine, StateMachineVersion: int32(x.StateMachineVersion),
 		Status: statusToProto[x.Status], StartTime: toTime(x.StartDate), StopTime: toTime(x.StopDate),
 		Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause,
+		RedriveCount: x.RedriveCount, RedriveDate: toTime(x.RedriveDate),
 	}
 }
 
@@ -198,9 +202,21 @@ func (s *Services) CreateStateMachine(ctx context.Context, r *stepwisev1.CreateS
 	if err := required("definition", r.GetDefinition()); err != nil {
 		return nil, err
 	}
-	sm, err := s.eng.CreateStateMachine(ctx, r.GetName(), r.GetDefinition(), r.GetRoleArn())
+	typ, err := machineType(r.GetType())
+	if err != nil {
+		return nil, err
+	}
+	logging, err := engineLogging(r.GetLogging())
+	if err != nil {
+		return nil, err
+	}
+	if err := expressDefinition(typ, r.GetDefinition()); err != nil {
+		return nil, err
+	}
+	sm, err := s.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: r.GetName(), Definition: r.GetDefinition(), RoleARN: r.GetRoleArn(),
+		Type: typ, Logging: logging})
 	if errors.Is(err, engine.ErrStateMachineExists) {
-		return nil, status.Errorf(codes.AlreadyExists, "state machine %q already exists with another definition", r.GetName())
+		return nil, status.Errorf(codes.AlreadyExists, "state machine %q already exists with another definition or type", r.GetName())
 	}
 	if err != nil {
 		return nil, Status(err)
@@ -210,14 +226,46 @@ func (s *Services) CreateStateMachine(ctx context.Context, r *stepwisev1.CreateS
 
 // UpdateStateMachine implements stepwisev1.StateMachineServiceServer.
 func (s *Services) UpdateStateMachine(ctx context.Context, r *stepwisev1.UpdateStateMachineRequest) (*stepwisev1.UpdateStateMachineResponse, error) {
-	if err := required("definition", r.GetDefinition()); err != nil {
+	if r.GetDefinition() == "" && r.GetLogging() == nil {
+		return nil, status.Error(codes.InvalidArgument, "definition or logging is required")
+	}
+	logging, err := engineLogging(r.GetLogging())
+	if err != nil {
 		return nil, err
 	}
-	sm, err := s.eng.UpdateStateMachine(ctx, r.GetName(), r.GetDefinition())
+	sm, err := s.updateStateMachine(ctx, r.GetName(), r.GetDefinition(), logging)
+	if err == nil {
+		// the whole machine: type and logging are not the revision's
+		sm, err = s.eng.DescribeStateMachine(ctx, r.GetName(), sm.Version)
+	}
 	if err != nil {
 		return nil, notFound(err, "state machine "+quote(r.GetName()))
 	}
 	return &stepwisev1.UpdateStateMachineResponse{StateMachine: toStateMachine(sm)}, nil
+}
+
+// updateStateMachine stores a new version of a definition (unless it is
+// "": an EXPRESS machine's is checked as on create), and sets the
+// machine's logging (unless it is nil). With logging, it is one
+// ReviseStateMachine, which checks the definition before it writes
+// anything, and makes no new version of a definition equal to the latest.
+func (s *Services) updateStateMachine(ctx context.Context, name, definition string, logging *engine.Logging) (engine.StateMachine, error) {
+	if definition == "" {
+		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Logging: logging})
+		return sm, err
+	}
+	cur, err := s.eng.DescribeStateMachine(ctx, name, 0)
+	if err != nil {
+		return cur, err
+	}
+	if err := expressDefinition(engine.MachineType(cur.Type), definition); err != nil {
+		return cur, err
+	}
+	if logging != nil {
+		sm, _, err := s.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{Name: name, Definition: &definition, Logging: logging})
+		return sm, err
+	}
+	return s.eng.UpdateStateMachine(ctx, name, definition)
 }
 
 // DescribeStateMachine implements stepwisev1.StateMachineServiceServer.
@@ -255,16 +303,26 @@ func (s *Services) DeleteStateMachine(ctx context.Context, r *stepwisev1.DeleteS
 
 // ValidateStateMachineDefinition implements
 // stepwisev1.StateMachineServiceServer: result OK, or FAIL with every
-// diagnostic of statelang.Parse; then statelang.Warnings, of severity
+// diagnostic of statelang.Parse (and for an EXPRESS type of
+// statelang.ExpressProblems); then statelang.Warnings, of severity
 // WARNING, which leave the result as it is.
 func (s *Services) ValidateStateMachineDefinition(_ context.Context, r *stepwisev1.ValidateStateMachineDefinitionRequest) (*stepwisev1.ValidateStateMachineDefinitionResponse, error) {
+	typ, err := machineType(r.GetType())
+	if err != nil {
+		return nil, err
+	}
 	out := &stepwisev1.ValidateStateMachineDefinitionResponse{Result: "OK"}
 	var ds statelang.Diagnostics
 	if _, err := statelang.Parse([]byte(r.GetDefinition())); err != nil {
-		out.Result = "FAIL"
 		if !errors.As(err, &ds) {
 			ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
 		}
+	}
+	if typ == engine.TypeExpress {
+		ds = append(ds, statelang.ExpressProblems([]byte(r.GetDefinition()))...)
+	}
+	if len(ds) > 0 {
+		out.Result = "FAIL"
 	}
 	for _, d := range append(ds, statelang.Warnings([]byte(r.GetDefinition()))...) {
 		sev := d.Severity
@@ -298,10 +356,9 @@ func (s *Services) DescribeExecution(ctx context.Context, r *stepwisev1.Describe
 	if err != nil {
 		return nil, notFound(err, "execution "+quote(r.GetArn()))
 	}
-	out := toExecution(x)
-	out.ParentArn, out.MapRunArn, err = s.eng.ParentOf(ctx, x)
-	if err != nil && !errors.Is(err, engine.ErrNotFound) {
-		return nil, Status(err)
+	out, err := s.describe(ctx, x)
+	if err != nil {
+		return nil, err
 	}
 	return &stepwisev1.DescribeExecutionResponse{Execution: out}, nil
 }

@@ -236,7 +236,7 @@ func jsonHasNUL(s []byte) bool {
 // Proto checks every string field of a request message (not nested ones:
 // requests are flat) and returns the first problem. create says whether
 // the request creates what its name field names (CreateStateMachine,
-// CreateActivity, StartExecution): only then is the name checked against
+// CreateActivity, StartExecution, StartSyncExecution): only then is the name checked against
 // AWS's length and character set.
 func Proto(m proto.Message, create bool) *Problem {
 	var p *Problem
@@ -253,7 +253,7 @@ func Proto(m proto.Message, create bool) *Problem {
 // names.
 func creates(fullMethod string) bool {
 	_, m, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
-	return strings.HasPrefix(m, "Create") || m == "StartExecution"
+	return strings.HasPrefix(m, "Create") || m == "StartExecution" || m == "StartSyncExecution"
 }
 
 // JSON checks a REST request body (a JSON object; anything else is the

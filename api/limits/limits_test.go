@@ -104,6 +104,7 @@ func TestProto(t *testing.T) {
 	for m, want := range map[string]bool{
 		"/stepwise.v1.StateMachineService/CreateStateMachine":   true,
 		"/stepwise.v1.ExecutionService/StartExecution":          true,
+		"/stepwise.v1.ExecutionService/StartSyncExecution":      true,
 		"/stepwise.v1.StateMachineService/DescribeStateMachine": false,
 	} {
 		if got := creates(m); got != want {

@@ -1,7 +1,7 @@
 package main
 
 // The client verbs: `stepwise machine ...`, `start`, `describe`, `list`,
-// `history`, `stop` and `task ...` talk to a server over gRPC.
+// `history`, `stop`, `redrive` and `task ...` talk to a server over gRPC.
 
 import (
 	"context"
@@ -37,17 +37,18 @@ type clientCommand struct {
 // clientCommands are the client commands, in the order the help lists
 // them; clientCommand.run gets the arguments after the name.
 var clientCommands = []clientCommand{
-	{"machine create", "<name> <definition.json> [--role ARN]", "", (*cli).machinePut},
-	{"machine update", "<name> <definition.json>", "", (*cli).machinePut},
+	{"machine create", "<name> <definition.json> [--role ARN] [--type STANDARD|EXPRESS]\n      [--log-level ALL|ERROR|FATAL|OFF --log-group ARN [--log-data]] [--json]", "", (*cli).machinePut},
+	{"machine update", "<name> [definition.json] [--log-level L --log-group ARN [--log-data]] [--json]", "", (*cli).machinePut},
 	{"machine describe", "<name> [--version N] [--json]", "", ignoreName((*cli).machineDescribe)},
 	{"machine list", "[--limit N] [--page-token T] [--json]", "", ignoreName((*cli).machineList)},
 	{"machine delete", "<name>", "", ignoreName((*cli).machineDelete)},
-	{"machine validate", "<definition.json>", "on the server", ignoreName((*cli).machineValidate)},
-	{"start", "<machine> [input-json | @file] [--name N] [--wait] [--json]", "", ignoreName((*cli).start)},
+	{"machine validate", "<definition.json> [--type STANDARD|EXPRESS]", "on the server", ignoreName((*cli).machineValidate)},
+	{"start", "<machine> [input-json | @file] [--name N] [--wait | --sync] [--json]", "--sync: EXPRESS", ignoreName((*cli).start)},
 	{"describe", "<execution-arn> [--json]", "", ignoreName((*cli).describe)},
 	{"list", "[--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).list)},
 	{"history", "<execution-arn> [--reverse] [--json]", "", ignoreName((*cli).history)},
 	{"stop", "<execution-arn> [--error E] [--cause C]", "", ignoreName((*cli).stop)},
+	{"redrive", "<execution-arn> [--client-token T] [--wait] [--json]", "a FAILED, TIMED_OUT or ABORTED one", ignoreName((*cli).redrive)},
 	{"maprun describe", "<map-run-arn> [--json]", "a distributed Map's run, with its counts", ignoreName((*cli).mapRunDescribe)},
 	{"maprun list", "<execution-arn> [--limit N] [--page-token T] [--json]", "the Map Runs it started", ignoreName((*cli).mapRunList)},
 	{"maprun executions", "<map-run-arn> [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).mapRunExecutions)},
@@ -82,7 +83,8 @@ localhost:9090, --token, default $STEPWISE_AUTH_TOKEN, and --timeout):
 		b.WriteString(line + "\n")
 	}
 	b.WriteString(`A definition file or an @file may be - for standard input. Exit status: 0 ok,
-1 error, 2 usage, 3 the execution of start --wait ended other than SUCCEEDED.
+1 error, 2 usage, 3 the execution of start --wait or --sync, or of redrive
+--wait, ended other than SUCCEEDED.
 `)
 	return b.String()
 }()
@@ -303,18 +305,38 @@ func (c *cli) dispatch(ctx context.Context, args []string) error {
 
 func (c *cli) machinePut(ctx context.Context, verb string, args []string) error {
 	fs := c.flags(verb)
-	role := ""
-	if verb == "machine create" {
+	create := verb == "machine create"
+	role, typeName := "", ""
+	minPos := 1
+	if create {
 		fs.StringVar(&role, "role", "", "role ARN")
+		fs.StringVar(&typeName, "type", "", "STANDARD (the default) or EXPRESS")
+		minPos = 2
 	}
+	logLevel := fs.String("log-level", "", "which events EXPRESS executions log: ALL, ERROR, FATAL or OFF")
+	logGroup := fs.String("log-group", "", "the CloudWatch Logs log group ARN they log to")
+	logData := fs.Bool("log-data", false, "log inputs and outputs too")
 	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parse(fs, args, 2, 2)
+	pos, err := parse(fs, args, minPos, 2)
 	if err != nil {
 		return err
 	}
-	def, err := c.readFile(pos[1])
+	typ, err := typeArg(verb, typeName)
 	if err != nil {
 		return err
+	}
+	logging, err := loggingArg(verb, *logLevel, *logGroup, *logData)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 && logging == nil {
+		return usagef("%s: a definition or --log-level is required", verb)
+	}
+	def := ""
+	if len(pos) == 2 {
+		if def, err = c.readFile(pos[1]); err != nil {
+			return err
+		}
 	}
 	if err := c.connect(); err != nil {
 		return err
@@ -322,14 +344,15 @@ func (c *cli) machinePut(ctx context.Context, verb string, args []string) error 
 	ctx, cancel := c.call(ctx)
 	defer cancel()
 	var sm *stepwisev1.StateMachine
-	if verb == "machine create" {
-		r, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: pos[0], Definition: def, RoleArn: role})
+	if create {
+		r, err := c.sm.CreateStateMachine(ctx, &stepwisev1.CreateStateMachineRequest{Name: pos[0], Definition: def, RoleArn: role,
+			Type: typ, Logging: logging})
 		if err != nil {
 			return err
 		}
 		sm = r.StateMachine
 	} else {
-		r, err := c.sm.UpdateStateMachine(ctx, &stepwisev1.UpdateStateMachineRequest{Name: pos[0], Definition: def})
+		r, err := c.sm.UpdateStateMachine(ctx, &stepwisev1.UpdateStateMachineRequest{Name: pos[0], Definition: def, Logging: logging})
 		if err != nil {
 			return err
 		}
@@ -341,6 +364,51 @@ func (c *cli) machinePut(ctx context.Context, verb string, args []string) error 
 	}
 	fmt.Fprintf(c.stdout, "%s version %d\n", sm.Arn, sm.Version)
 	return nil
+}
+
+// typeArg reads a --type flag of command verb: UNSPECIFIED for "".
+func typeArg(verb, name string) (stepwisev1.StateMachineType, error) {
+	v, ok := stepwisev1.StateMachineType_value["STATE_MACHINE_TYPE_"+strings.ToUpper(name)]
+	if name != "" && (!ok || v == 0) {
+		return 0, usagef("%s: unknown type %q (STANDARD or EXPRESS)", verb, name)
+	}
+	return stepwisev1.StateMachineType(v), nil
+}
+
+// loggingArg reads the --log-* flags of command verb: nil when
+// --log-level is not given.
+func loggingArg(verb, level, group string, data bool) (*stepwisev1.LoggingConfiguration, error) {
+	if level == "" {
+		if group != "" || data {
+			return nil, usagef("%s: --log-group and --log-data need --log-level", verb)
+		}
+		return nil, nil
+	}
+	v, ok := stepwisev1.LogLevel_value["LOG_LEVEL_"+strings.ToUpper(level)]
+	if !ok || v == 0 {
+		return nil, usagef("%s: unknown log level %q (ALL, ERROR, FATAL or OFF)", verb, level)
+	}
+	return &stepwisev1.LoggingConfiguration{Level: stepwisev1.LogLevel(v), LogGroupArn: group, IncludeExecutionData: data}, nil
+}
+
+// typeText is a machine's type as the CLI prints it.
+func typeText(t stepwisev1.StateMachineType) string {
+	if t == stepwisev1.StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED {
+		return "STANDARD"
+	}
+	return strings.TrimPrefix(t.String(), "STATE_MACHINE_TYPE_")
+}
+
+// loggingText is a machine's logging as the CLI prints it.
+func loggingText(l *stepwisev1.LoggingConfiguration) string {
+	if l == nil {
+		return "OFF"
+	}
+	s := strings.TrimPrefix(l.Level.String(), "LOG_LEVEL_") + " to " + l.LogGroupArn
+	if l.IncludeExecutionData {
+		s += " (with execution data)"
+	}
+	return s
 }
 
 func (c *cli) machineDescribe(ctx context.Context, args []string) error {
@@ -366,7 +434,8 @@ func (c *cli) machineDescribe(ctx context.Context, args []string) error {
 	}
 	sm := r.StateMachine
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(w, "name:\t%s\narn:\t%s\nversion:\t%d\nrole:\t%s\ncreated:\t%s\n", sm.Name, sm.Arn, sm.Version, sm.RoleArn, timeText(sm.Created))
+	fmt.Fprintf(w, "name:\t%s\narn:\t%s\ntype:\t%s\nversion:\t%d\nrole:\t%s\ncreated:\t%s\nlogging:\t%s\n", sm.Name, sm.Arn, typeText(sm.Type),
+		sm.Version, sm.RoleArn, timeText(sm.Created), loggingText(sm.Logging))
 	w.Flush()
 	fmt.Fprintf(c.stdout, "definition:\n%s\n", strings.TrimRight(sm.Definition, "\n"))
 	return nil
@@ -394,9 +463,9 @@ func (c *cli) machineList(ctx context.Context, args []string) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tVERSION\tCREATED")
+	fmt.Fprintln(w, "NAME\tTYPE\tVERSION\tCREATED")
 	for _, sm := range r.StateMachines {
-		fmt.Fprintf(w, "%s\t%d\t%s\n", sm.Name, sm.Version, timeText(sm.Created))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", sm.Name, typeText(sm.Type), sm.Version, timeText(sm.Created))
 	}
 	w.Flush()
 	c.more(r.NextPageToken)
@@ -429,7 +498,12 @@ func (c *cli) machineDelete(ctx context.Context, args []string) error {
 
 func (c *cli) machineValidate(ctx context.Context, args []string) error {
 	fs := c.flags("machine validate")
+	typeName := fs.String("type", "", "EXPRESS: check the Express rules too")
 	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	typ, err := typeArg(fs.Name(), *typeName)
 	if err != nil {
 		return err
 	}
@@ -442,7 +516,7 @@ func (c *cli) machineValidate(ctx context.Context, args []string) error {
 	}
 	ctx, cancel := c.call(ctx)
 	defer cancel()
-	r, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: def})
+	r, err := c.sm.ValidateStateMachineDefinition(ctx, &stepwisev1.ValidateStateMachineDefinitionRequest{Definition: def, Type: typ})
 	if err != nil {
 		return err
 	}
@@ -460,10 +534,14 @@ func (c *cli) start(ctx context.Context, args []string) error {
 	fs := c.flags("start")
 	name := fs.String("name", "", "execution name (default: a UUID)")
 	wait := fs.Bool("wait", false, "wait for the execution to end and print its output")
+	sync := fs.Bool("sync", false, "run an EXPRESS execution to its end (StartSyncExecution) and print its output")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, err := parse(fs, args, 1, 2)
 	if err != nil {
 		return err
+	}
+	if *wait && *sync {
+		return usagef("start: --wait and --sync do not go together")
 	}
 	input := ""
 	if len(pos) == 2 {
@@ -473,6 +551,15 @@ func (c *cli) start(ctx context.Context, args []string) error {
 	}
 	if err := c.connect(); err != nil {
 		return err
+	}
+	if *sync {
+		cctx, cancel := c.call(ctx)
+		defer cancel()
+		r, err := c.exec.StartSyncExecution(cctx, &stepwisev1.StartSyncExecutionRequest{StateMachineName: pos[0], Name: *name, Input: input})
+		if err != nil {
+			return err
+		}
+		return c.outcome(r.Execution, *asJSON)
 	}
 	cctx, cancel := c.call(ctx)
 	r, err := c.exec.StartExecution(cctx, &stepwisev1.StartExecutionRequest{StateMachineName: pos[0], Name: *name, Input: input})
@@ -492,7 +579,14 @@ func (c *cli) start(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	return c.outcome(x, *asJSON)
+}
+
+// outcome prints an ended execution: as JSON, or its output when it
+// SUCCEEDED; otherwise its status, error and cause on stderr, and exit
+// status 3.
+func (c *cli) outcome(x *stepwisev1.Execution, asJSON bool) error {
+	if asJSON {
 		c.printJSON(x)
 	} else if x.Status == stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED {
 		fmt.Fprintln(c.stdout, x.Output)
@@ -580,6 +674,17 @@ func (c *cli) describe(ctx context.Context, args []string) error {
 	}
 	if x.MapRunArn != "" {
 		fmt.Fprintf(w, "map run:\t%s\n", x.MapRunArn)
+	}
+	if x.RedriveCount > 0 {
+		fmt.Fprintf(w, "redrives:\t%d (last %s)\n", x.RedriveCount, timeText(x.RedriveDate))
+	}
+	if x.Status != stepwisev1.ExecutionStatus_EXECUTION_STATUS_RUNNING && x.Status != stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED &&
+		x.RedriveStatus != stepwisev1.RedriveStatus_REDRIVE_STATUS_UNSPECIFIED {
+		rs := strings.TrimPrefix(x.RedriveStatus.String(), "REDRIVE_STATUS_")
+		if x.RedriveStatusReason != "" {
+			rs += " (" + x.RedriveStatusReason + ")"
+		}
+		fmt.Fprintf(w, "redrive:\t%s\n", rs)
 	}
 	return w.Flush()
 }
@@ -707,6 +812,39 @@ func (c *cli) stop(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "%s %s at %s\n", r.Execution.Arn, statusText(r.Execution.Status), timeText(r.Execution.StopTime))
+	return nil
+}
+
+func (c *cli) redrive(ctx context.Context, args []string) error {
+	fs := c.flags("redrive")
+	token := fs.String("client-token", "", "the same token within 15 minutes answers that redrive again")
+	wait := fs.Bool("wait", false, "wait for the execution to end and print its output")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args, 1, 1)
+	if err != nil {
+		return err
+	}
+	if err := c.connect(); err != nil {
+		return err
+	}
+	cctx, cancel := c.call(ctx)
+	r, err := c.exec.RedriveExecution(cctx, &stepwisev1.RedriveExecutionRequest{Arn: pos[0], ClientToken: *token})
+	cancel()
+	if err != nil {
+		return err
+	}
+	x := r.Execution
+	if *wait {
+		if x, err = c.waitFor(ctx, x.Arn); err != nil {
+			return err
+		}
+		return c.outcome(x, *asJSON)
+	}
+	if *asJSON {
+		c.printJSON(x)
+		return nil
+	}
+	fmt.Fprintf(c.stdout, "%s redriven at %s (redrive %d), %s\n", x.Arn, timeText(x.RedriveDate), x.RedriveCount, statusText(x.Status))
 	return nil
 }
 

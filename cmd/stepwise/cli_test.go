@@ -104,23 +104,7 @@ func TestCLI(t *testing.T) {
 	if !strings.HasSuffix(arn, ":execution:cb:c1") {
 		t.Fatalf("start printed %q; want the execution ARN", arn)
 	}
-	var h stepwisev1.GetExecutionHistoryResponse
-	if err := protojson.Unmarshal([]byte(mustRun(t, "history", arn, "--json", addr)), &h); err != nil {
-		t.Fatal(err)
-	}
-	var token string
-	for _, ev := range h.Events {
-		if ev.Type == "TaskScheduled" {
-			var d struct{ Parameters string }
-			_ = json.Unmarshal([]byte(ev.Details), &d)
-			var p struct{ MessageBody struct{ Token string } }
-			_ = json.Unmarshal([]byte(d.Parameters), &p)
-			token = p.MessageBody.Token
-		}
-	}
-	if token == "" {
-		t.Fatalf("no task token in %v", h.Events)
-	}
+	token := cliTaskToken(t, arn, addr)
 	mustRun(t, "task", "heartbeat", token, addr)
 	mustRun(t, "task", "success", token, `{"paid":true}`, addr)
 	code, _, errOut = stepwise(t, "task", "success", token, addr)
@@ -181,6 +165,103 @@ func TestCLI(t *testing.T) {
 	code, _, errOut = stepwise(t, "machine", "describe", "fail", addr)
 	if code != 1 || !strings.Contains(errOut, `state machine "fail" does not exist`) {
 		t.Errorf("machine describe (deleted): exit %d, %q", code, errOut)
+	}
+}
+
+// cliTaskToken reads the token of an execution's latest cliCallbackDef
+// task from its history, as `history --json` prints it.
+func cliTaskToken(t *testing.T, arn, addr string) string {
+	t.Helper()
+	var h stepwisev1.GetExecutionHistoryResponse
+	if err := protojson.Unmarshal([]byte(mustRun(t, "history", arn, "--json", addr)), &h); err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, ev := range h.Events {
+		if ev.Type == "TaskScheduled" {
+			var d struct{ Parameters string }
+			_ = json.Unmarshal([]byte(ev.Details), &d)
+			var p struct{ MessageBody struct{ Token string } }
+			_ = json.Unmarshal([]byte(d.Parameters), &p)
+			token = p.MessageBody.Token
+		}
+	}
+	if token == "" {
+		t.Fatalf("no task token in %v", h.Events)
+	}
+	return token
+}
+
+// TestCLIExpressRedrive: machine create --type EXPRESS with logging,
+// start --sync and its exit status, machine update of the logging alone;
+// redrive of a failed execution, and what describe says of it.
+func TestCLIExpressRedrive(t *testing.T) {
+	t.Parallel()
+	srv := testserver.Start(t, testserver.Options{})
+	addr := "--addr=" + srv.GRPCAddr
+	const group = "arn:aws:logs:us-east-1:111111111111:log-group:greet:*"
+	greet := file(t, "greet.json", `{"StartAt":"Check","States":{
+ "Check":{"Type":"Choice","Choices":[{"Variable":"$.fail","IsPresent":true,"Next":"Refuse"}],"Default":"Greet"},
+ "Greet":{"Type":"Pass","Parameters":{"greeting.$":"States.Format('Hello, {}!', $.who)"},"End":true},
+ "Refuse":{"Type":"Fail","Error":"Greeting.Refused","Cause":"asked to fail"}}}`)
+	if out := mustRun(t, "machine", "create", "greet", greet, "--type", "express", "--log-level", "ALL", "--log-group", group, addr); !strings.Contains(out, ":stateMachine:greet version 1") {
+		t.Errorf("machine create --type express = %q", out)
+	}
+	out := mustRun(t, "machine", "describe", "greet", addr)
+	for _, want := range []string{"type:     EXPRESS", "logging:  ALL to " + group} {
+		if !strings.Contains(out, want) {
+			t.Errorf("machine describe = %q; want %q", out, want)
+		}
+	}
+	if out := mustRun(t, "machine", "list", addr); !strings.Contains(out, "TYPE") || !strings.Contains(out, "EXPRESS") {
+		t.Errorf("machine list = %q; want the type", out)
+	}
+	if out := mustRun(t, "start", "greet", `{"who":"cli"}`, "--sync", addr); out != "{\"greeting\":\"Hello, cli!\"}\n" {
+		t.Errorf("start --sync = %q", out)
+	}
+	code, _, errOut := stepwise(t, "start", "greet", `{"fail":1}`, "--sync", addr)
+	if code != 3 || !strings.Contains(errOut, ":express:greet:") || !strings.Contains(errOut, "FAILED: Greeting.Refused: asked to fail") {
+		t.Errorf("start --sync (failing): exit %d, %q; want 3 and the failure", code, errOut)
+	}
+	cb := file(t, "cb.json", cliCallbackDef)
+	mustRun(t, "machine", "validate", cb, addr)
+	code, _, errOut = stepwise(t, "machine", "validate", cb, "--type", "EXPRESS", addr)
+	if code != 1 || !strings.Contains(errOut, "/States/Wait/Resource: Express state machine does not support '.waitForTaskToken'") {
+		t.Errorf("machine validate --type EXPRESS: exit %d, %q", code, errOut)
+	}
+	mustRun(t, "machine", "create", "cb", cb, addr)
+	code, _, errOut = stepwise(t, "start", "cb", "--sync", addr)
+	if code != 1 || !strings.Contains(errOut, "not EXPRESS") {
+		t.Errorf("start --sync (STANDARD): exit %d, %q", code, errOut)
+	}
+	mustRun(t, "machine", "update", "greet", "--log-level", "off", addr)
+	if out := mustRun(t, "machine", "describe", "greet", addr); !strings.Contains(out, "logging:  OFF") || !strings.Contains(out, "version:  1") {
+		t.Errorf("machine describe after update --log-level off = %q", out)
+	}
+	for _, args := range [][]string{{"start", "greet", "--sync", "--wait"}, {"machine", "create", "x", greet, "--type", "fast"},
+		{"machine", "update", "greet"}, {"machine", "update", "greet", "--log-group", group}, {"machine", "create", "x", greet, "--log-level", "loud"}, {"redrive"}} {
+		if code, _, errOut := stepwise(t, append(args, addr)...); code != 2 {
+			t.Errorf("stepwise %v: exit %d, %q; want 2", args, code, errOut)
+		}
+	}
+
+	// Redrive: fail the callback, redrive, answer it this time.
+	arn := strings.TrimSpace(mustRun(t, "start", "cb", "--name", "r1", addr))
+	mustRun(t, "task", "failure", cliTaskToken(t, arn, addr), "--error", "Boom", "--cause", "first try", addr)
+	if out := mustRun(t, "describe", arn, addr); !strings.Contains(out, "FAILED") || !strings.Contains(out, "redrive:  REDRIVABLE") || strings.Contains(out, "redrives:") {
+		t.Errorf("describe (failed) = %q; want FAILED, REDRIVABLE", out)
+	}
+	if out := mustRun(t, "redrive", arn, "--client-token", "t1", addr); !strings.Contains(out, arn+" redriven at ") || !strings.Contains(out, "(redrive 1), RUNNING") {
+		t.Errorf("redrive = %q", out)
+	}
+	code, _, errOut = stepwise(t, "redrive", arn, addr)
+	if code != 1 || !strings.Contains(errOut, "Execution is RUNNING and cannot be redriven") {
+		t.Errorf("redrive (running): exit %d, %q", code, errOut)
+	}
+	mustRun(t, "task", "success", cliTaskToken(t, arn, addr), `{"paid":true}`, addr)
+	out = mustRun(t, "describe", arn, addr)
+	if !strings.Contains(out, "SUCCEEDED") || !strings.Contains(out, "redrives:  1 (last ") || strings.Contains(out, "redrive: ") {
+		t.Errorf("describe (redriven, succeeded) = %q", out)
 	}
 }
 

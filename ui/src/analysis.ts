@@ -46,6 +46,8 @@ export interface Visit {
   attempts: Attempt[]
   status: 'running' | 'waiting' | 'succeeded' | 'failed' | 'caught' | 'cancelled'
   started?: boolean
+  /** The execution ended in this visit and a redrive entered the state again. */
+  redriven?: boolean
 }
 
 export interface StateInfo {
@@ -113,6 +115,24 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
   const outstanding = (v: Visit) => {
     const a = v.attempts[v.attempts.length - 1]
     return a && !a.result
+  }
+  // settle gives the visits still open when the execution ended (before
+  // the event last) their final status.
+  const settle = (vs: Visit[], ended: boolean, last: HistoryEvent | undefined) => {
+    const lastDetails = last ? details(last) : {}
+    for (const v of vs) {
+      if (!ended) {
+        v.status = outstanding(v) && v.attempts[v.attempts.length - 1].callback ? 'waiting' : 'running'
+      } else if (v.failed || v.type === 'Fail') {
+        v.status = 'failed'
+      } else if (v === vs[vs.length - 1] && last && /^Execution(Failed|TimedOut)$/.test(last.type)) {
+        v.status = 'failed'
+        v.error ??= s(lastDetails.error)
+        v.cause ??= s(lastDetails.cause)
+      } else {
+        v.status = 'cancelled'
+      }
+    }
   }
   const nextEvent = (i: number) => events[i + 1]
   const nameOfNext = (i: number, suffix: string): string | undefined => {
@@ -242,6 +262,16 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
           openIter.delete(key)
         }
       }
+    } else if (t === 'ExecutionRedriven') {
+      // The states that were entered and not left are entered again: the
+      // visits that ended the execution end here.
+      settle(open, true, events[i - 1])
+      for (const o of open) o.redriven = true
+      open.length = 0
+      for (const [key, it] of openIter) {
+        it.status = 'cancelled'
+        openIter.delete(key)
+      }
     } else if (t.endsWith('StateFailed')) {
       // e.g. a Fail state's own failure event, if any.
       v = [...open].reverse()[0]
@@ -249,21 +279,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
     if (v) eventState[i] = v.state
   }
   const ended = execStatus !== 'RUNNING'
-  const last = events[events.length - 1]
-  const lastDetails = last ? details(last) : {}
-  for (const v of open) {
-    if (!ended) {
-      v.status = outstanding(v) && v.attempts[v.attempts.length - 1].callback ? 'waiting' : 'running'
-    } else if (v.failed || v.type === 'Fail') {
-      v.status = 'failed'
-    } else if (v === open[open.length - 1] && last && /^Execution(Failed|TimedOut)$/.test(last.type)) {
-      v.status = 'failed'
-      v.error ??= s(lastDetails.error)
-      v.cause ??= s(lastDetails.cause)
-    } else {
-      v.status = 'cancelled'
-    }
-  }
+  settle(open, ended, events[events.length - 1])
   for (const list of iterations.values()) for (const it of list) if (it.status === 'running' && ended) it.status = 'cancelled'
 
   const states = new Map<string, StateInfo>()
@@ -278,10 +294,14 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
   }
   const rank: StateStatus[] = ['running', 'waiting', 'failed', 'caught', 'retried', 'succeeded', 'cancelled', 'notReached']
   for (const info of states.values()) {
+    // A visit a redrive took up again counts as a retry of the visit after it.
+    const redriven = info.visits.filter((v) => v.redriven).length
+    const current = redriven < info.visits.length ? info.visits.filter((v) => !v.redriven) : info.visits
+    info.retries += redriven < info.visits.length ? redriven : 0
     let best: StateStatus = 'notReached'
-    for (const v of info.visits) {
+    for (const v of current) {
       let st: StateStatus = v.status
-      if (st === 'succeeded' && v.retries > 0) st = 'retried'
+      if (st === 'succeeded' && (v.retries > 0 || redriven > 0)) st = 'retried'
       if (rank.indexOf(st) < rank.indexOf(best)) best = st
     }
     info.status = best

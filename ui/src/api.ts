@@ -19,6 +19,22 @@ export interface Execution {
   parentArn: string
   /** The Map Run of this distributed Map child (DescribeExecution only). */
   mapRunArn: string
+  /** How many times it was redriven, and when last. */
+  redriveCount: number
+  redriveDate?: string
+  /** Whether it can be redriven now, and if not why (DescribeExecution only). */
+  redriveStatus: RedriveStatus
+  redriveStatusReason: string
+}
+
+export type RedriveStatus = 'REDRIVABLE' | 'NOT_REDRIVABLE' | 'REDRIVABLE_BY_MAP_RUN' | 'UNSPECIFIED'
+
+export type MachineType = 'STANDARD' | 'EXPRESS'
+
+export interface Logging {
+  level: string
+  includeExecutionData: boolean
+  logGroupArn: string
 }
 
 export interface StateMachine {
@@ -28,6 +44,9 @@ export interface StateMachine {
   definition: string
   roleArn: string
   created?: string
+  type: MachineType
+  /** Unset when the machine logs nothing. */
+  logging?: Logging
 }
 
 export interface HistoryEvent {
@@ -154,6 +173,10 @@ function toExecution(r: Raw): Execution {
     cause: str(r?.cause),
     parentArn: str(r?.parentArn),
     mapRunArn: str(r?.mapRunArn),
+    redriveCount: Number(r?.redriveCount ?? 0),
+    redriveDate: time(r?.redriveDate),
+    redriveStatus: (str(r?.redriveStatus).replace(/^REDRIVE_STATUS_/, '') || 'UNSPECIFIED') as RedriveStatus,
+    redriveStatusReason: str(r?.redriveStatusReason),
   }
 }
 
@@ -165,6 +188,14 @@ function toMachine(r: Raw): StateMachine {
     definition: str(r?.definition),
     roleArn: str(r?.roleArn),
     created: time(r?.created),
+    type: str(r?.type) === 'STATE_MACHINE_TYPE_EXPRESS' ? 'EXPRESS' : 'STANDARD',
+    logging: r?.logging
+      ? {
+          level: str(r.logging.level).replace(/^LOG_LEVEL_/, '') || 'OFF',
+          includeExecutionData: !!r.logging.includeExecutionData,
+          logGroupArn: str(r.logging.logGroupArn),
+        }
+      : undefined,
   }
 }
 
@@ -199,8 +230,9 @@ export async function describeStateMachine(name: string, version = 0): Promise<S
   return toMachine(r.stateMachine)
 }
 
-export async function validateDefinition(definition: string): Promise<{ result: string; diagnostics: Diagnostic[] }> {
-  const r = await call<Raw>('POST', '/v1/state-machines:validate', { definition })
+/** validateDefinition checks a definition on the server; an EXPRESS one against the Express rules too. */
+export async function validateDefinition(definition: string, type: MachineType = 'STANDARD'): Promise<{ result: string; diagnostics: Diagnostic[] }> {
+  const r = await call<Raw>('POST', '/v1/state-machines:validate', { definition, type: 'STATE_MACHINE_TYPE_' + type })
   return { result: str(r.result), diagnostics: (r.diagnostics ?? []) as Diagnostic[] }
 }
 
@@ -271,6 +303,18 @@ export async function newerEvents(arn: string, lastId: number): Promise<HistoryE
 
 export async function startExecution(stateMachineName: string, name: string, input: string): Promise<Execution> {
   const r = await call<Raw>('POST', '/v1/state-machines/' + enc(stateMachineName) + '/executions', { name, input })
+  return toExecution(r.execution)
+}
+
+/** startSyncExecution runs an EXPRESS machine's execution to its end and returns it (SUCCEEDED, FAILED or TIMED_OUT). */
+export async function startSyncExecution(stateMachineName: string, name: string, input: string): Promise<Execution> {
+  const r = await call<Raw>('POST', '/v1/state-machines/' + enc(stateMachineName) + '/executions:sync', { name, input })
+  return toExecution(r.execution)
+}
+
+/** redriveExecution continues a FAILED, TIMED_OUT or ABORTED execution; it answers the execution after the redrive. */
+export async function redriveExecution(arn: string): Promise<Execution> {
+  const r = await call<Raw>('POST', '/v1/executions/' + enc(arn) + ':redrive', {})
   return toExecution(r.execution)
 }
 

@@ -13,7 +13,19 @@ import { ErrorBox } from './Status'
 
 const VALIDATE_DELAY_MS = 350
 
-export function DefinitionEditor({ machine, definition, onSaved, onCancel }: { machine: string; definition: string; onSaved: (m: api.StateMachine) => void; onCancel: () => void }) {
+export function DefinitionEditor({
+  machine,
+  type,
+  definition,
+  onSaved,
+  onCancel,
+}: {
+  machine: string
+  type: api.MachineType
+  definition: string
+  onSaved: (m: api.StateMachine) => void
+  onCancel: () => void
+}) {
   const [text, setText] = useState(() => pretty(definition))
   const syntax = useMemo(() => jsonSyntaxError(text), [text])
   const [check, setCheck] = useState<{ text: string; result: string; diagnostics: api.Diagnostic[] } | { text: string; error: unknown }>()
@@ -26,7 +38,7 @@ export function DefinitionEditor({ machine, definition, onSaved, onCancel }: { m
     const h = setTimeout(() => {
       setSettled(text)
       api
-        .validateDefinition(text)
+        .validateDefinition(text, type)
         .then((r) => live && setCheck({ text, ...r }))
         .catch((e) => live && setCheck({ text, error: e }))
     }, VALIDATE_DELAY_MS)
@@ -34,7 +46,7 @@ export function DefinitionEditor({ machine, definition, onSaved, onCancel }: { m
       live = false
       clearTimeout(h)
     }
-  }, [text, syntax])
+  }, [text, syntax, type])
   const current = check && check.text === text ? check : undefined
   const diagnostics = current && 'diagnostics' in current ? current.diagnostics : []
   const valid = !syntax && current && 'result' in current && current.result === 'OK'

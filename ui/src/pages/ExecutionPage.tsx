@@ -31,6 +31,8 @@ export function ExecutionPage({ arn }: { arn: string }) {
   const [filter, setFilter] = useState<EventFilter>({ type: '', state: '' })
   const [confirmStop, setConfirmStop] = useState(false)
   const [stopError, setStopError] = useState<unknown>()
+  const [redriving, setRedriving] = useState(false)
+  const [redriveError, setRedriveError] = useState<unknown>()
   const lastId = useRef(0)
   const firstRender = useRef(0)
   // The whole history is in events (until then the graph shows no statuses
@@ -158,21 +160,43 @@ export function ExecutionPage({ arn }: { arn: string }) {
   const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
   const waiting = useMemo(() => waitingVisits(analysis), [analysis])
 
-  const stop = useCallback(async () => {
-    setStopError(undefined)
-    try {
-      const x = await api.stopExecution(arn, 'Stepwise.Stopped', 'Stopped from the web UI')
+  // After a stop or a redrive: the execution as answered, and its new events.
+  const changed = useCallback(
+    async (x: api.Execution) => {
       setExec(x)
-      setConfirmStop(false)
       const evs = await api.newerEvents(arn, lastId.current)
       if (evs.length) {
         lastId.current = evs[evs.length - 1].id
         setEvents((old) => [...old, ...evs])
       }
+    },
+    [arn],
+  )
+
+  const stop = useCallback(async () => {
+    setStopError(undefined)
+    try {
+      const x = await api.stopExecution(arn, 'Stepwise.Stopped', 'Stopped from the web UI')
+      setConfirmStop(false)
+      await changed(x)
     } catch (e) {
       setStopError(e)
     }
-  }, [arn])
+  }, [arn, changed])
+
+  // Redrive continues the execution from where it stopped: RUNNING again,
+  // then the live updates follow it.
+  const redrive = useCallback(async () => {
+    setRedriveError(undefined)
+    setRedriving(true)
+    try {
+      await changed(await api.redriveExecution(arn))
+    } catch (e) {
+      setRedriveError(e)
+    } finally {
+      setRedriving(false)
+    }
+  }, [arn, changed])
 
   const startAgain = () => {
     if (!exec) return
@@ -224,7 +248,18 @@ export function ExecutionPage({ arn }: { arn: string }) {
             Stop
           </button>
         )}
+        {redrivable(exec) && (
+          <button
+            onClick={redrive}
+            disabled={redriving}
+            data-testid="redrive"
+            title="Continue this execution from where it stopped: the states that did not succeed run again"
+          >
+            Redrive
+          </button>
+        )}
       </div>
+      <ErrorBox error={redriveError} />
       {confirmStop && (
         <div className="confirm" role="dialog" data-testid="confirm-stop">
           <span>Stop this execution? Running tasks are abandoned and the execution ends as ABORTED.</span>
@@ -250,6 +285,14 @@ export function ExecutionPage({ arn }: { arn: string }) {
         <dd>{fmtTime(exec.stopTime)}</dd>
         <dt>Duration</dt>
         <dd>{fmtDuration(duration(exec.startTime, exec.stopTime))}</dd>
+        {exec.redriveCount > 0 && (
+          <>
+            <dt>Redrives</dt>
+            <dd data-testid="exec-redrives" title={`last redriven ${fmtTime(exec.redriveDate)}`}>
+              {exec.redriveCount} (last {fmtTime(exec.redriveDate)})
+            </dd>
+          </>
+        )}
         <dt>ARN</dt>
         <dd className="mono small">{exec.arn}</dd>
         {exec.parentArn && (
@@ -462,4 +505,9 @@ function Iterations({ iterations, onShow }: { iterations: [string, Iteration[]][
       </div>
     </div>
   )
+}
+
+/** redrivable: the execution ended unsuccessfully and the server says it can be redriven now. */
+function redrivable(x: api.Execution): boolean {
+  return x.redriveStatus === 'REDRIVABLE' && ['FAILED', 'TIMED_OUT', 'ABORTED'].includes(x.status)
 }

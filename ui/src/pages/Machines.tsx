@@ -5,7 +5,7 @@ import { parseDefinition } from '../asl'
 import { DefinitionEditor } from '../components/DefinitionEditor'
 import { Graph } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
-import { ErrorBox } from '../components/Status'
+import { ErrorBox, StatusBadge } from '../components/Status'
 import { fmtTime } from '../format'
 import { jsonSyntaxError } from '../json'
 import { Link, navigate, paths } from '../router'
@@ -35,6 +35,7 @@ export function MachinesPage() {
         <thead>
           <tr>
             <th>Name</th>
+            <th>Type</th>
             <th>Latest version</th>
             <th>Created</th>
           </tr>
@@ -45,13 +46,14 @@ export function MachinesPage() {
               <td>
                 <Link to={paths.machine(m.name)}>{m.name}</Link>
               </td>
+              <td>{m.type}</td>
               <td>{m.version}</td>
               <td>{fmtTime(m.created)}</td>
             </tr>
           ))}
           {items && items.length === 0 && (
             <tr>
-              <td colSpan={3} className="muted">
+              <td colSpan={4} className="muted">
                 No state machines yet.
               </td>
             </tr>
@@ -89,6 +91,7 @@ export function MachinePage({ name }: { name: string }) {
   const def = useMemo(() => (shown ? parseDefinition(shown.definition) : undefined), [shown])
   if (error) return <ErrorBox error={error} />
   if (!latest || !shown) return <div className="muted">Loading…</div>
+  const express = latest.type === 'EXPRESS'
   return (
     <div className="page">
       <div className="crumbs">
@@ -96,6 +99,9 @@ export function MachinePage({ name }: { name: string }) {
       </div>
       <div className="row header">
         <h2 className="machine-name">{name}</h2>
+        <span className={'pill machine-type ' + latest.type.toLowerCase()} data-testid="machine-type" title="The machine's type">
+          {latest.type}
+        </span>
         <label>
           Version{' '}
           <select value={version} onChange={(e) => setVersion(Number(e.target.value))} data-testid="version-select">
@@ -113,14 +119,15 @@ export function MachinePage({ name }: { name: string }) {
           Edit definition
         </button>
         <button className="primary" onClick={() => setStarting(!starting)} data-testid="start-open">
-          Start execution
+          {express ? 'Start (sync)' : 'Start execution'}
         </button>
       </div>
       <div className="muted mono small">{shown.arn}</div>
-      {starting && <StartForm machine={name} onCancel={() => setStarting(false)} />}
+      {starting && <StartForm machine={name} sync={express} onCancel={() => setStarting(false)} />}
       {editing && (
         <DefinitionEditor
           machine={name}
+          type={latest.type}
           definition={shown.definition}
           onCancel={() => setEditing(false)}
           onSaved={(m) => {
@@ -142,23 +149,51 @@ export function MachinePage({ name }: { name: string }) {
       {tab === 'graph' && def && <Graph definition={def} maxHeight="80vh" />}
       {tab === 'definition' && <JsonView text={shown.definition} label={`Definition v${shown.version}`} openDepth={99} />}
       <h3>Executions</h3>
-      <ExecutionsList machine={name} showMachineFilter={false} />
+      {express ? (
+        <div className="note" data-testid="express-note">
+          This is an EXPRESS machine: its executions run in memory and are not listed or kept, as on AWS.{' '}
+          {latest.logging ? (
+            <>
+              What they do is in its CloudWatch Logs group{' '}
+              <span className="mono small" data-testid="express-log-group">
+                {latest.logging.logGroupArn}
+              </span>{' '}
+              (level {latest.logging.level}
+              {latest.logging.includeExecutionData ? ', with execution data' : ''}), read with the CloudWatch Logs API.
+            </>
+          ) : (
+            <>Its logging is off, so nothing of them is kept.</>
+          )}{' '}
+          Use <strong>Start (sync)</strong> to run one and see its outcome.
+        </div>
+      ) : (
+        <ExecutionsList machine={name} showMachineFilter={false} />
+      )}
     </div>
   )
 }
 
-function StartForm({ machine, onCancel }: { machine: string; onCancel: () => void }) {
+// StartForm starts an execution and goes to its page, or, for an EXPRESS
+// machine (sync), runs one to its end and shows its outcome here: it has
+// no page.
+function StartForm({ machine, sync, onCancel }: { machine: string; sync: boolean; onCancel: () => void }) {
   const [input, setInput] = useState(() => {
     const saved = sessionStorage.getItem('stepwise.startInput')
     sessionStorage.removeItem('stepwise.startInput')
     return saved ?? '{\n  \n}'
   })
   const [name, setName] = useState('')
+  const [outcome, setOutcome] = useState<api.Execution>()
   const { busy, error, run } = useAction()
   const syntax = useMemo(() => jsonSyntaxError(input), [input])
   const submit = () =>
     !syntax &&
     run(async () => {
+      if (sync) {
+        setOutcome(undefined)
+        setOutcome(await api.startSyncExecution(machine, name.trim(), input))
+        return
+      }
       const x = await api.startExecution(machine, name.trim(), input)
       navigate(paths.execution(x.arn))
     })
@@ -196,10 +231,33 @@ function StartForm({ machine, onCancel }: { machine: string; onCancel: () => voi
       <ErrorBox error={error} />
       <div className="row">
         <button className="primary" disabled={!!syntax || busy} onClick={submit} data-testid="start-submit">
-          {busy ? 'Starting…' : 'Start'}
+          {busy ? (sync ? 'Running…' : 'Starting…') : sync ? 'Start (sync)' : 'Start'}
         </button>
         <button onClick={onCancel}>Cancel</button>
       </div>
+      {outcome && <SyncOutcome x={outcome} />}
+    </div>
+  )
+}
+
+// SyncOutcome is what a StartSyncExecution answered.
+function SyncOutcome({ x }: { x: api.Execution }) {
+  return (
+    <div className="sync-outcome" data-testid="sync-outcome" data-status={x.status}>
+      <div className="row">
+        <StatusBadge status={x.status} />
+        <span className="muted small">
+          {fmtTime(x.startTime)} – {fmtTime(x.stopTime)}
+        </span>
+        <span className="mono small">{x.arn}</span>
+      </div>
+      {x.status === 'SUCCEEDED' ? (
+        <JsonView text={x.output} label="Output" openDepth={3} />
+      ) : (
+        <div className="failure" data-testid="sync-error">
+          <strong>{x.error}</strong> {x.cause && <span className="pre">{x.cause}</span>}
+        </div>
+      )}
     </div>
   )
 }

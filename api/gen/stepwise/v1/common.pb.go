@@ -80,6 +80,63 @@ func (ExecutionStatus) EnumDescriptor() ([]byte, []int) {
 	return file_stepwise_v1_common_proto_rawDescGZIP(), []int{0}
 }
 
+// RedriveStatus says whether an execution can be redriven now, as AWS Step
+// Functions names it.
+type RedriveStatus int32
+
+const (
+	RedriveStatus_REDRIVE_STATUS_UNSPECIFIED RedriveStatus = 0
+	// FAILED, TIMED_OUT or ABORTED within 14 days: RedriveExecution continues it.
+	RedriveStatus_REDRIVE_STATUS_REDRIVABLE RedriveStatus = 1
+	// See redrive_status_reason.
+	RedriveStatus_REDRIVE_STATUS_NOT_REDRIVABLE RedriveStatus = 2
+	// An unsuccessful child of a distributed Map: redrive its parent.
+	RedriveStatus_REDRIVE_STATUS_REDRIVABLE_BY_MAP_RUN RedriveStatus = 3
+)
+
+// Enum value maps for RedriveStatus.
+var (
+	RedriveStatus_name = map[int32]string{
+		0: "REDRIVE_STATUS_UNSPECIFIED",
+		1: "REDRIVE_STATUS_REDRIVABLE",
+		2: "REDRIVE_STATUS_NOT_REDRIVABLE",
+		3: "REDRIVE_STATUS_REDRIVABLE_BY_MAP_RUN",
+	}
+	RedriveStatus_value = map[string]int32{
+		"REDRIVE_STATUS_UNSPECIFIED":           0,
+		"REDRIVE_STATUS_REDRIVABLE":            1,
+		"REDRIVE_STATUS_NOT_REDRIVABLE":        2,
+		"REDRIVE_STATUS_REDRIVABLE_BY_MAP_RUN": 3,
+	}
+)
+
+func (x RedriveStatus) Enum() *RedriveStatus {
+	p := new(RedriveStatus)
+	*p = x
+	return p
+}
+
+func (x RedriveStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RedriveStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_stepwise_v1_common_proto_enumTypes[1].Descriptor()
+}
+
+func (RedriveStatus) Type() protoreflect.EnumType {
+	return &file_stepwise_v1_common_proto_enumTypes[1]
+}
+
+func (x RedriveStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RedriveStatus.Descriptor instead.
+func (RedriveStatus) EnumDescriptor() ([]byte, []int) {
+	return file_stepwise_v1_common_proto_rawDescGZIP(), []int{1}
+}
+
 // A point in time, as RFC 3339 text with milliseconds in UTC
 // (e.g. "2026-11-26T01:02:03.456Z"). Text keeps the API free of
 // well-known-type imports and reads the same in JSON and in the CLI. The
@@ -142,7 +199,12 @@ const file_stepwise_v1_common_proto_rawDesc = "" +
 	"\x1aEXECUTION_STATUS_SUCCEEDED\x10\x02\x12\x1b\n" +
 	"\x17EXECUTION_STATUS_FAILED\x10\x03\x12\x1e\n" +
 	"\x1aEXECUTION_STATUS_TIMED_OUT\x10\x04\x12\x1c\n" +
-	"\x18EXECUTION_STATUS_ABORTED\x10\x05BAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
+	"\x18EXECUTION_STATUS_ABORTED\x10\x05*\x9b\x01\n" +
+	"\rRedriveStatus\x12\x1e\n" +
+	"\x1aREDRIVE_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19REDRIVE_STATUS_REDRIVABLE\x10\x01\x12!\n" +
+	"\x1dREDRIVE_STATUS_NOT_REDRIVABLE\x10\x02\x12(\n" +
+	"$REDRIVE_STATUS_REDRIVABLE_BY_MAP_RUN\x10\x03BAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
 
 var (
 	file_stepwise_v1_common_proto_rawDescOnce sync.Once
@@ -156,11 +218,12 @@ func file_stepwise_v1_common_proto_rawDescGZIP() []byte {
 	return file_stepwise_v1_common_proto_rawDescData
 }
 
-var file_stepwise_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_stepwise_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_stepwise_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
 var file_stepwise_v1_common_proto_goTypes = []any{
 	(ExecutionStatus)(0), // 0: stepwise.v1.ExecutionStatus
-	(*Time)(nil),         // 1: stepwise.v1.Time
+	(RedriveStatus)(0),   // 1: stepwise.v1.RedriveStatus
+	(*Time)(nil),         // 2: stepwise.v1.Time
 }
 var file_stepwise_v1_common_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -180,7 +243,7 @@ func file_stepwise_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stepwise_v1_common_proto_rawDesc), len(file_stepwise_v1_common_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   1,
 			NumExtensions: 0,
 			NumServices:   0,

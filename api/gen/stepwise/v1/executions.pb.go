@@ -42,9 +42,16 @@ type Execution struct {
 	ParentArn string `protobuf:"bytes,12,opt,name=parent_arn,json=parentArn,proto3" json:"parent_arn,omitempty"`
 	// The Map Run this child execution belongs to, when it runs an item of
 	// a distributed Map. Set by DescribeExecution only.
-	MapRunArn     string `protobuf:"bytes,13,opt,name=map_run_arn,json=mapRunArn,proto3" json:"map_run_arn,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	MapRunArn string `protobuf:"bytes,13,opt,name=map_run_arn,json=mapRunArn,proto3" json:"map_run_arn,omitempty"`
+	// How many times it was redriven, and when last (unset: never).
+	RedriveCount int64 `protobuf:"varint,14,opt,name=redrive_count,json=redriveCount,proto3" json:"redrive_count,omitempty"`
+	RedriveDate  *Time `protobuf:"bytes,15,opt,name=redrive_date,json=redriveDate,proto3" json:"redrive_date,omitempty"`
+	// Whether RedriveExecution can continue it now, and if not why (AWS's
+	// words). Set by DescribeExecution and RedriveExecution only.
+	RedriveStatus       RedriveStatus `protobuf:"varint,16,opt,name=redrive_status,json=redriveStatus,proto3,enum=stepwise.v1.RedriveStatus" json:"redrive_status,omitempty"`
+	RedriveStatusReason string        `protobuf:"bytes,17,opt,name=redrive_status_reason,json=redriveStatusReason,proto3" json:"redrive_status_reason,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *Execution) Reset() {
@@ -168,6 +175,34 @@ func (x *Execution) GetMapRunArn() string {
 	return ""
 }
 
+func (x *Execution) GetRedriveCount() int64 {
+	if x != nil {
+		return x.RedriveCount
+	}
+	return 0
+}
+
+func (x *Execution) GetRedriveDate() *Time {
+	if x != nil {
+		return x.RedriveDate
+	}
+	return nil
+}
+
+func (x *Execution) GetRedriveStatus() RedriveStatus {
+	if x != nil {
+		return x.RedriveStatus
+	}
+	return RedriveStatus_REDRIVE_STATUS_UNSPECIFIED
+}
+
+func (x *Execution) GetRedriveStatusReason() string {
+	if x != nil {
+		return x.RedriveStatusReason
+	}
+	return ""
+}
+
 type StartExecutionRequest struct {
 	state            protoimpl.MessageState `protogen:"open.v1"`
 	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
@@ -274,6 +309,116 @@ func (x *StartExecutionResponse) GetExecution() *Execution {
 	return nil
 }
 
+type StartSyncExecutionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An EXPRESS machine.
+	StateMachineName string `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	// Optional: generated (a UUID) when empty.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// JSON text; "{}" when empty.
+	Input         string `protobuf:"bytes,3,opt,name=input,proto3" json:"input,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartSyncExecutionRequest) Reset() {
+	*x = StartSyncExecutionRequest{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartSyncExecutionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartSyncExecutionRequest) ProtoMessage() {}
+
+func (x *StartSyncExecutionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartSyncExecutionRequest.ProtoReflect.Descriptor instead.
+func (*StartSyncExecutionRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StartSyncExecutionRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *StartSyncExecutionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StartSyncExecutionRequest) GetInput() string {
+	if x != nil {
+		return x.Input
+	}
+	return ""
+}
+
+type StartSyncExecutionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its status (SUCCEEDED, FAILED or TIMED_OUT), output or error and
+	// cause, input, start and stop times. Its ARN (…:express:…) is not one
+	// DescribeExecution takes: nothing of it is stored.
+	Execution     *Execution `protobuf:"bytes,1,opt,name=execution,proto3" json:"execution,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartSyncExecutionResponse) Reset() {
+	*x = StartSyncExecutionResponse{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartSyncExecutionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartSyncExecutionResponse) ProtoMessage() {}
+
+func (x *StartSyncExecutionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartSyncExecutionResponse.ProtoReflect.Descriptor instead.
+func (*StartSyncExecutionResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *StartSyncExecutionResponse) GetExecution() *Execution {
+	if x != nil {
+		return x.Execution
+	}
+	return nil
+}
+
 type DescribeExecutionRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Arn           string                 `protobuf:"bytes,1,opt,name=arn,proto3" json:"arn,omitempty"`
@@ -283,7 +428,7 @@ type DescribeExecutionRequest struct {
 
 func (x *DescribeExecutionRequest) Reset() {
 	*x = DescribeExecutionRequest{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[3]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -295,7 +440,7 @@ func (x *DescribeExecutionRequest) String() string {
 func (*DescribeExecutionRequest) ProtoMessage() {}
 
 func (x *DescribeExecutionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[3]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -308,7 +453,7 @@ func (x *DescribeExecutionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeExecutionRequest.ProtoReflect.Descriptor instead.
 func (*DescribeExecutionRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{3}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DescribeExecutionRequest) GetArn() string {
@@ -327,7 +472,7 @@ type DescribeExecutionResponse struct {
 
 func (x *DescribeExecutionResponse) Reset() {
 	*x = DescribeExecutionResponse{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[4]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -339,7 +484,7 @@ func (x *DescribeExecutionResponse) String() string {
 func (*DescribeExecutionResponse) ProtoMessage() {}
 
 func (x *DescribeExecutionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[4]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -352,7 +497,7 @@ func (x *DescribeExecutionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeExecutionResponse.ProtoReflect.Descriptor instead.
 func (*DescribeExecutionResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{4}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DescribeExecutionResponse) GetExecution() *Execution {
@@ -378,7 +523,7 @@ type ListExecutionsRequest struct {
 
 func (x *ListExecutionsRequest) Reset() {
 	*x = ListExecutionsRequest{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[5]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -390,7 +535,7 @@ func (x *ListExecutionsRequest) String() string {
 func (*ListExecutionsRequest) ProtoMessage() {}
 
 func (x *ListExecutionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[5]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -403,7 +548,7 @@ func (x *ListExecutionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutionsRequest.ProtoReflect.Descriptor instead.
 func (*ListExecutionsRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{5}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListExecutionsRequest) GetStateMachineName() string {
@@ -451,7 +596,7 @@ type ListExecutionsResponse struct {
 
 func (x *ListExecutionsResponse) Reset() {
 	*x = ListExecutionsResponse{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[6]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -463,7 +608,7 @@ func (x *ListExecutionsResponse) String() string {
 func (*ListExecutionsResponse) ProtoMessage() {}
 
 func (x *ListExecutionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[6]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -476,7 +621,7 @@ func (x *ListExecutionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListExecutionsResponse.ProtoReflect.Descriptor instead.
 func (*ListExecutionsResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{6}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListExecutionsResponse) GetExecutions() []*Execution {
@@ -504,7 +649,7 @@ type StopExecutionRequest struct {
 
 func (x *StopExecutionRequest) Reset() {
 	*x = StopExecutionRequest{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[7]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -516,7 +661,7 @@ func (x *StopExecutionRequest) String() string {
 func (*StopExecutionRequest) ProtoMessage() {}
 
 func (x *StopExecutionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[7]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -529,7 +674,7 @@ func (x *StopExecutionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopExecutionRequest.ProtoReflect.Descriptor instead.
 func (*StopExecutionRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{7}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *StopExecutionRequest) GetArn() string {
@@ -562,7 +707,7 @@ type StopExecutionResponse struct {
 
 func (x *StopExecutionResponse) Reset() {
 	*x = StopExecutionResponse{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[8]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -574,7 +719,7 @@ func (x *StopExecutionResponse) String() string {
 func (*StopExecutionResponse) ProtoMessage() {}
 
 func (x *StopExecutionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[8]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -587,10 +732,110 @@ func (x *StopExecutionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopExecutionResponse.ProtoReflect.Descriptor instead.
 func (*StopExecutionResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{8}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *StopExecutionResponse) GetExecution() *Execution {
+	if x != nil {
+		return x.Execution
+	}
+	return nil
+}
+
+type RedriveExecutionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Arn   string                 `protobuf:"bytes,1,opt,name=arn,proto3" json:"arn,omitempty"`
+	// Optional (at most 64 characters): the same token within 15 minutes
+	// answers that redrive again instead of redriving once more.
+	ClientToken   string `protobuf:"bytes,2,opt,name=client_token,json=clientToken,proto3" json:"client_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedriveExecutionRequest) Reset() {
+	*x = RedriveExecutionRequest{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedriveExecutionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedriveExecutionRequest) ProtoMessage() {}
+
+func (x *RedriveExecutionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedriveExecutionRequest.ProtoReflect.Descriptor instead.
+func (*RedriveExecutionRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RedriveExecutionRequest) GetArn() string {
+	if x != nil {
+		return x.Arn
+	}
+	return ""
+}
+
+func (x *RedriveExecutionRequest) GetClientToken() string {
+	if x != nil {
+		return x.ClientToken
+	}
+	return ""
+}
+
+type RedriveExecutionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The execution after the redrive, with its redrive count and date:
+	// RUNNING (or already ended again, when its states were quick).
+	Execution     *Execution `protobuf:"bytes,1,opt,name=execution,proto3" json:"execution,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RedriveExecutionResponse) Reset() {
+	*x = RedriveExecutionResponse{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RedriveExecutionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RedriveExecutionResponse) ProtoMessage() {}
+
+func (x *RedriveExecutionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RedriveExecutionResponse.ProtoReflect.Descriptor instead.
+func (*RedriveExecutionResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RedriveExecutionResponse) GetExecution() *Execution {
 	if x != nil {
 		return x.Execution
 	}
@@ -612,7 +857,7 @@ type HistoryEvent struct {
 
 func (x *HistoryEvent) Reset() {
 	*x = HistoryEvent{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[9]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +869,7 @@ func (x *HistoryEvent) String() string {
 func (*HistoryEvent) ProtoMessage() {}
 
 func (x *HistoryEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[9]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +882,7 @@ func (x *HistoryEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryEvent.ProtoReflect.Descriptor instead.
 func (*HistoryEvent) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{9}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *HistoryEvent) GetId() int64 {
@@ -687,7 +932,7 @@ type GetExecutionHistoryRequest struct {
 
 func (x *GetExecutionHistoryRequest) Reset() {
 	*x = GetExecutionHistoryRequest{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[10]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +944,7 @@ func (x *GetExecutionHistoryRequest) String() string {
 func (*GetExecutionHistoryRequest) ProtoMessage() {}
 
 func (x *GetExecutionHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[10]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +957,7 @@ func (x *GetExecutionHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutionHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetExecutionHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{10}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetExecutionHistoryRequest) GetArn() string {
@@ -753,7 +998,7 @@ type GetExecutionHistoryResponse struct {
 
 func (x *GetExecutionHistoryResponse) Reset() {
 	*x = GetExecutionHistoryResponse{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[11]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -765,7 +1010,7 @@ func (x *GetExecutionHistoryResponse) String() string {
 func (*GetExecutionHistoryResponse) ProtoMessage() {}
 
 func (x *GetExecutionHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[11]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -778,7 +1023,7 @@ func (x *GetExecutionHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetExecutionHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetExecutionHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{11}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetExecutionHistoryResponse) GetEvents() []*HistoryEvent {
@@ -804,7 +1049,7 @@ type DescribeStateMachineForExecutionRequest struct {
 
 func (x *DescribeStateMachineForExecutionRequest) Reset() {
 	*x = DescribeStateMachineForExecutionRequest{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[12]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -816,7 +1061,7 @@ func (x *DescribeStateMachineForExecutionRequest) String() string {
 func (*DescribeStateMachineForExecutionRequest) ProtoMessage() {}
 
 func (x *DescribeStateMachineForExecutionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[12]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -829,7 +1074,7 @@ func (x *DescribeStateMachineForExecutionRequest) ProtoReflect() protoreflect.Me
 
 // Deprecated: Use DescribeStateMachineForExecutionRequest.ProtoReflect.Descriptor instead.
 func (*DescribeStateMachineForExecutionRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{12}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *DescribeStateMachineForExecutionRequest) GetArn() string {
@@ -848,7 +1093,7 @@ type DescribeStateMachineForExecutionResponse struct {
 
 func (x *DescribeStateMachineForExecutionResponse) Reset() {
 	*x = DescribeStateMachineForExecutionResponse{}
-	mi := &file_stepwise_v1_executions_proto_msgTypes[13]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -860,7 +1105,7 @@ func (x *DescribeStateMachineForExecutionResponse) String() string {
 func (*DescribeStateMachineForExecutionResponse) ProtoMessage() {}
 
 func (x *DescribeStateMachineForExecutionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_executions_proto_msgTypes[13]
+	mi := &file_stepwise_v1_executions_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -873,7 +1118,7 @@ func (x *DescribeStateMachineForExecutionResponse) ProtoReflect() protoreflect.M
 
 // Deprecated: Use DescribeStateMachineForExecutionResponse.ProtoReflect.Descriptor instead.
 func (*DescribeStateMachineForExecutionResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{13}
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *DescribeStateMachineForExecutionResponse) GetStateMachine() *StateMachine {
@@ -887,7 +1132,7 @@ var File_stepwise_v1_executions_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\n" +
-	"\x1cstepwise/v1/executions.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a stepwise/v1/state_machines.proto\"\xc4\x03\n" +
+	"\x1cstepwise/v1/executions.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a stepwise/v1/state_machines.proto\"\x96\x05\n" +
 	"\tExecution\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
@@ -904,12 +1149,22 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\x05cause\x18\v \x01(\tR\x05cause\x12\x1d\n" +
 	"\n" +
 	"parent_arn\x18\f \x01(\tR\tparentArn\x12\x1e\n" +
-	"\vmap_run_arn\x18\r \x01(\tR\tmapRunArn\"o\n" +
+	"\vmap_run_arn\x18\r \x01(\tR\tmapRunArn\x12#\n" +
+	"\rredrive_count\x18\x0e \x01(\x03R\fredriveCount\x124\n" +
+	"\fredrive_date\x18\x0f \x01(\v2\x11.stepwise.v1.TimeR\vredriveDate\x12A\n" +
+	"\x0eredrive_status\x18\x10 \x01(\x0e2\x1a.stepwise.v1.RedriveStatusR\rredriveStatus\x122\n" +
+	"\x15redrive_status_reason\x18\x11 \x01(\tR\x13redriveStatusReason\"o\n" +
 	"\x15StartExecutionRequest\x12,\n" +
 	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
 	"\x05input\x18\x03 \x01(\tR\x05input\"N\n" +
 	"\x16StartExecutionResponse\x124\n" +
+	"\texecution\x18\x01 \x01(\v2\x16.stepwise.v1.ExecutionR\texecution\"s\n" +
+	"\x19StartSyncExecutionRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05input\x18\x03 \x01(\tR\x05input\"R\n" +
+	"\x1aStartSyncExecutionResponse\x124\n" +
 	"\texecution\x18\x01 \x01(\v2\x16.stepwise.v1.ExecutionR\texecution\",\n" +
 	"\x18DescribeExecutionRequest\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\"Q\n" +
@@ -932,6 +1187,11 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12\x14\n" +
 	"\x05cause\x18\x03 \x01(\tR\x05cause\"M\n" +
 	"\x15StopExecutionResponse\x124\n" +
+	"\texecution\x18\x01 \x01(\v2\x16.stepwise.v1.ExecutionR\texecution\"N\n" +
+	"\x17RedriveExecutionRequest\x12\x10\n" +
+	"\x03arn\x18\x01 \x01(\tR\x03arn\x12!\n" +
+	"\fclient_token\x18\x02 \x01(\tR\vclientToken\"P\n" +
+	"\x18RedriveExecutionResponse\x124\n" +
 	"\texecution\x18\x01 \x01(\v2\x16.stepwise.v1.ExecutionR\texecution\"\xa9\x01\n" +
 	"\fHistoryEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12*\n" +
@@ -951,12 +1211,14 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"'DescribeStateMachineForExecutionRequest\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\"j\n" +
 	"(DescribeStateMachineForExecutionResponse\x12>\n" +
-	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine2\x80\x05\n" +
+	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine2\xc8\x06\n" +
 	"\x10ExecutionService\x12Y\n" +
-	"\x0eStartExecution\x12\".stepwise.v1.StartExecutionRequest\x1a#.stepwise.v1.StartExecutionResponse\x12b\n" +
+	"\x0eStartExecution\x12\".stepwise.v1.StartExecutionRequest\x1a#.stepwise.v1.StartExecutionResponse\x12e\n" +
+	"\x12StartSyncExecution\x12&.stepwise.v1.StartSyncExecutionRequest\x1a'.stepwise.v1.StartSyncExecutionResponse\x12b\n" +
 	"\x11DescribeExecution\x12%.stepwise.v1.DescribeExecutionRequest\x1a&.stepwise.v1.DescribeExecutionResponse\x12Y\n" +
 	"\x0eListExecutions\x12\".stepwise.v1.ListExecutionsRequest\x1a#.stepwise.v1.ListExecutionsResponse\x12V\n" +
-	"\rStopExecution\x12!.stepwise.v1.StopExecutionRequest\x1a\".stepwise.v1.StopExecutionResponse\x12h\n" +
+	"\rStopExecution\x12!.stepwise.v1.StopExecutionRequest\x1a\".stepwise.v1.StopExecutionResponse\x12_\n" +
+	"\x10RedriveExecution\x12$.stepwise.v1.RedriveExecutionRequest\x1a%.stepwise.v1.RedriveExecutionResponse\x12h\n" +
 	"\x13GetExecutionHistory\x12'.stepwise.v1.GetExecutionHistoryRequest\x1a(.stepwise.v1.GetExecutionHistoryResponse\x12\x8f\x01\n" +
 	" DescribeStateMachineForExecution\x124.stepwise.v1.DescribeStateMachineForExecutionRequest\x1a5.stepwise.v1.DescribeStateMachineForExecutionResponseBAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
 
@@ -972,55 +1234,68 @@ func file_stepwise_v1_executions_proto_rawDescGZIP() []byte {
 	return file_stepwise_v1_executions_proto_rawDescData
 }
 
-var file_stepwise_v1_executions_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_stepwise_v1_executions_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_stepwise_v1_executions_proto_goTypes = []any{
 	(*Execution)(nil),                                // 0: stepwise.v1.Execution
 	(*StartExecutionRequest)(nil),                    // 1: stepwise.v1.StartExecutionRequest
 	(*StartExecutionResponse)(nil),                   // 2: stepwise.v1.StartExecutionResponse
-	(*DescribeExecutionRequest)(nil),                 // 3: stepwise.v1.DescribeExecutionRequest
-	(*DescribeExecutionResponse)(nil),                // 4: stepwise.v1.DescribeExecutionResponse
-	(*ListExecutionsRequest)(nil),                    // 5: stepwise.v1.ListExecutionsRequest
-	(*ListExecutionsResponse)(nil),                   // 6: stepwise.v1.ListExecutionsResponse
-	(*StopExecutionRequest)(nil),                     // 7: stepwise.v1.StopExecutionRequest
-	(*StopExecutionResponse)(nil),                    // 8: stepwise.v1.StopExecutionResponse
-	(*HistoryEvent)(nil),                             // 9: stepwise.v1.HistoryEvent
-	(*GetExecutionHistoryRequest)(nil),               // 10: stepwise.v1.GetExecutionHistoryRequest
-	(*GetExecutionHistoryResponse)(nil),              // 11: stepwise.v1.GetExecutionHistoryResponse
-	(*DescribeStateMachineForExecutionRequest)(nil),  // 12: stepwise.v1.DescribeStateMachineForExecutionRequest
-	(*DescribeStateMachineForExecutionResponse)(nil), // 13: stepwise.v1.DescribeStateMachineForExecutionResponse
-	(ExecutionStatus)(0),                             // 14: stepwise.v1.ExecutionStatus
-	(*Time)(nil),                                     // 15: stepwise.v1.Time
-	(*StateMachine)(nil),                             // 16: stepwise.v1.StateMachine
+	(*StartSyncExecutionRequest)(nil),                // 3: stepwise.v1.StartSyncExecutionRequest
+	(*StartSyncExecutionResponse)(nil),               // 4: stepwise.v1.StartSyncExecutionResponse
+	(*DescribeExecutionRequest)(nil),                 // 5: stepwise.v1.DescribeExecutionRequest
+	(*DescribeExecutionResponse)(nil),                // 6: stepwise.v1.DescribeExecutionResponse
+	(*ListExecutionsRequest)(nil),                    // 7: stepwise.v1.ListExecutionsRequest
+	(*ListExecutionsResponse)(nil),                   // 8: stepwise.v1.ListExecutionsResponse
+	(*StopExecutionRequest)(nil),                     // 9: stepwise.v1.StopExecutionRequest
+	(*StopExecutionResponse)(nil),                    // 10: stepwise.v1.StopExecutionResponse
+	(*RedriveExecutionRequest)(nil),                  // 11: stepwise.v1.RedriveExecutionRequest
+	(*RedriveExecutionResponse)(nil),                 // 12: stepwise.v1.RedriveExecutionResponse
+	(*HistoryEvent)(nil),                             // 13: stepwise.v1.HistoryEvent
+	(*GetExecutionHistoryRequest)(nil),               // 14: stepwise.v1.GetExecutionHistoryRequest
+	(*GetExecutionHistoryResponse)(nil),              // 15: stepwise.v1.GetExecutionHistoryResponse
+	(*DescribeStateMachineForExecutionRequest)(nil),  // 16: stepwise.v1.DescribeStateMachineForExecutionRequest
+	(*DescribeStateMachineForExecutionResponse)(nil), // 17: stepwise.v1.DescribeStateMachineForExecutionResponse
+	(ExecutionStatus)(0),                             // 18: stepwise.v1.ExecutionStatus
+	(*Time)(nil),                                     // 19: stepwise.v1.Time
+	(RedriveStatus)(0),                               // 20: stepwise.v1.RedriveStatus
+	(*StateMachine)(nil),                             // 21: stepwise.v1.StateMachine
 }
 var file_stepwise_v1_executions_proto_depIdxs = []int32{
-	14, // 0: stepwise.v1.Execution.status:type_name -> stepwise.v1.ExecutionStatus
-	15, // 1: stepwise.v1.Execution.start_time:type_name -> stepwise.v1.Time
-	15, // 2: stepwise.v1.Execution.stop_time:type_name -> stepwise.v1.Time
-	0,  // 3: stepwise.v1.StartExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	0,  // 4: stepwise.v1.DescribeExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	14, // 5: stepwise.v1.ListExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
-	0,  // 6: stepwise.v1.ListExecutionsResponse.executions:type_name -> stepwise.v1.Execution
-	0,  // 7: stepwise.v1.StopExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	15, // 8: stepwise.v1.HistoryEvent.timestamp:type_name -> stepwise.v1.Time
-	9,  // 9: stepwise.v1.GetExecutionHistoryResponse.events:type_name -> stepwise.v1.HistoryEvent
-	16, // 10: stepwise.v1.DescribeStateMachineForExecutionResponse.state_machine:type_name -> stepwise.v1.StateMachine
-	1,  // 11: stepwise.v1.ExecutionService.StartExecution:input_type -> stepwise.v1.StartExecutionRequest
-	3,  // 12: stepwise.v1.ExecutionService.DescribeExecution:input_type -> stepwise.v1.DescribeExecutionRequest
-	5,  // 13: stepwise.v1.ExecutionService.ListExecutions:input_type -> stepwise.v1.ListExecutionsRequest
-	7,  // 14: stepwise.v1.ExecutionService.StopExecution:input_type -> stepwise.v1.StopExecutionRequest
-	10, // 15: stepwise.v1.ExecutionService.GetExecutionHistory:input_type -> stepwise.v1.GetExecutionHistoryRequest
-	12, // 16: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:input_type -> stepwise.v1.DescribeStateMachineForExecutionRequest
-	2,  // 17: stepwise.v1.ExecutionService.StartExecution:output_type -> stepwise.v1.StartExecutionResponse
-	4,  // 18: stepwise.v1.ExecutionService.DescribeExecution:output_type -> stepwise.v1.DescribeExecutionResponse
-	6,  // 19: stepwise.v1.ExecutionService.ListExecutions:output_type -> stepwise.v1.ListExecutionsResponse
-	8,  // 20: stepwise.v1.ExecutionService.StopExecution:output_type -> stepwise.v1.StopExecutionResponse
-	11, // 21: stepwise.v1.ExecutionService.GetExecutionHistory:output_type -> stepwise.v1.GetExecutionHistoryResponse
-	13, // 22: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:output_type -> stepwise.v1.DescribeStateMachineForExecutionResponse
-	17, // [17:23] is the sub-list for method output_type
-	11, // [11:17] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	18, // 0: stepwise.v1.Execution.status:type_name -> stepwise.v1.ExecutionStatus
+	19, // 1: stepwise.v1.Execution.start_time:type_name -> stepwise.v1.Time
+	19, // 2: stepwise.v1.Execution.stop_time:type_name -> stepwise.v1.Time
+	19, // 3: stepwise.v1.Execution.redrive_date:type_name -> stepwise.v1.Time
+	20, // 4: stepwise.v1.Execution.redrive_status:type_name -> stepwise.v1.RedriveStatus
+	0,  // 5: stepwise.v1.StartExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	0,  // 6: stepwise.v1.StartSyncExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	0,  // 7: stepwise.v1.DescribeExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	18, // 8: stepwise.v1.ListExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
+	0,  // 9: stepwise.v1.ListExecutionsResponse.executions:type_name -> stepwise.v1.Execution
+	0,  // 10: stepwise.v1.StopExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	0,  // 11: stepwise.v1.RedriveExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	19, // 12: stepwise.v1.HistoryEvent.timestamp:type_name -> stepwise.v1.Time
+	13, // 13: stepwise.v1.GetExecutionHistoryResponse.events:type_name -> stepwise.v1.HistoryEvent
+	21, // 14: stepwise.v1.DescribeStateMachineForExecutionResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	1,  // 15: stepwise.v1.ExecutionService.StartExecution:input_type -> stepwise.v1.StartExecutionRequest
+	3,  // 16: stepwise.v1.ExecutionService.StartSyncExecution:input_type -> stepwise.v1.StartSyncExecutionRequest
+	5,  // 17: stepwise.v1.ExecutionService.DescribeExecution:input_type -> stepwise.v1.DescribeExecutionRequest
+	7,  // 18: stepwise.v1.ExecutionService.ListExecutions:input_type -> stepwise.v1.ListExecutionsRequest
+	9,  // 19: stepwise.v1.ExecutionService.StopExecution:input_type -> stepwise.v1.StopExecutionRequest
+	11, // 20: stepwise.v1.ExecutionService.RedriveExecution:input_type -> stepwise.v1.RedriveExecutionRequest
+	14, // 21: stepwise.v1.ExecutionService.GetExecutionHistory:input_type -> stepwise.v1.GetExecutionHistoryRequest
+	16, // 22: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:input_type -> stepwise.v1.DescribeStateMachineForExecutionRequest
+	2,  // 23: stepwise.v1.ExecutionService.StartExecution:output_type -> stepwise.v1.StartExecutionResponse
+	4,  // 24: stepwise.v1.ExecutionService.StartSyncExecution:output_type -> stepwise.v1.StartSyncExecutionResponse
+	6,  // 25: stepwise.v1.ExecutionService.DescribeExecution:output_type -> stepwise.v1.DescribeExecutionResponse
+	8,  // 26: stepwise.v1.ExecutionService.ListExecutions:output_type -> stepwise.v1.ListExecutionsResponse
+	10, // 27: stepwise.v1.ExecutionService.StopExecution:output_type -> stepwise.v1.StopExecutionResponse
+	12, // 28: stepwise.v1.ExecutionService.RedriveExecution:output_type -> stepwise.v1.RedriveExecutionResponse
+	15, // 29: stepwise.v1.ExecutionService.GetExecutionHistory:output_type -> stepwise.v1.GetExecutionHistoryResponse
+	17, // 30: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:output_type -> stepwise.v1.DescribeStateMachineForExecutionResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_executions_proto_init() }
@@ -1036,7 +1311,7 @@ func file_stepwise_v1_executions_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stepwise_v1_executions_proto_rawDesc), len(file_stepwise_v1_executions_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,9 +20,11 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	ExecutionService_StartExecution_FullMethodName                   = "/stepwise.v1.ExecutionService/StartExecution"
+	ExecutionService_StartSyncExecution_FullMethodName               = "/stepwise.v1.ExecutionService/StartSyncExecution"
 	ExecutionService_DescribeExecution_FullMethodName                = "/stepwise.v1.ExecutionService/DescribeExecution"
 	ExecutionService_ListExecutions_FullMethodName                   = "/stepwise.v1.ExecutionService/ListExecutions"
 	ExecutionService_StopExecution_FullMethodName                    = "/stepwise.v1.ExecutionService/StopExecution"
+	ExecutionService_RedriveExecution_FullMethodName                 = "/stepwise.v1.ExecutionService/RedriveExecution"
 	ExecutionService_GetExecutionHistory_FullMethodName              = "/stepwise.v1.ExecutionService/GetExecutionHistory"
 	ExecutionService_DescribeStateMachineForExecution_FullMethodName = "/stepwise.v1.ExecutionService/DescribeStateMachineForExecution"
 )
@@ -37,6 +39,11 @@ type ExecutionServiceClient interface {
 	// input returns the existing execution; with another input it fails with
 	// ALREADY_EXISTS.
 	StartExecution(ctx context.Context, in *StartExecutionRequest, opts ...grpc.CallOption) (*StartExecutionResponse, error)
+	// StartSyncExecution runs an execution of an EXPRESS machine to its end
+	// and returns it: SUCCEEDED with its output, or FAILED or TIMED_OUT with
+	// its error and cause (not an RPC error). A STANDARD machine fails with
+	// FAILED_PRECONDITION.
+	StartSyncExecution(ctx context.Context, in *StartSyncExecutionRequest, opts ...grpc.CallOption) (*StartSyncExecutionResponse, error)
 	// DescribeExecution returns an execution's status, input and output.
 	DescribeExecution(ctx context.Context, in *DescribeExecutionRequest, opts ...grpc.CallOption) (*DescribeExecutionResponse, error)
 	// ListExecutions lists executions newest first, optionally filtered by a
@@ -44,6 +51,11 @@ type ExecutionServiceClient interface {
 	ListExecutions(ctx context.Context, in *ListExecutionsRequest, opts ...grpc.CallOption) (*ListExecutionsResponse, error)
 	// StopExecution aborts a running execution.
 	StopExecution(ctx context.Context, in *StopExecutionRequest, opts ...grpc.CallOption) (*StopExecutionResponse, error)
+	// RedriveExecution continues a FAILED, TIMED_OUT or ABORTED execution
+	// from where it stopped (within 14 days of its end): the same ARN, its
+	// history appended, RUNNING again. One that cannot be redriven fails
+	// with FAILED_PRECONDITION, saying why.
+	RedriveExecution(ctx context.Context, in *RedriveExecutionRequest, opts ...grpc.CallOption) (*RedriveExecutionResponse, error)
 	// GetExecutionHistory returns an execution's history events, paginated.
 	GetExecutionHistory(ctx context.Context, in *GetExecutionHistoryRequest, opts ...grpc.CallOption) (*GetExecutionHistoryResponse, error)
 	// DescribeStateMachineForExecution returns the version an execution runs.
@@ -62,6 +74,16 @@ func (c *executionServiceClient) StartExecution(ctx context.Context, in *StartEx
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(StartExecutionResponse)
 	err := c.cc.Invoke(ctx, ExecutionService_StartExecution_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *executionServiceClient) StartSyncExecution(ctx context.Context, in *StartSyncExecutionRequest, opts ...grpc.CallOption) (*StartSyncExecutionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartSyncExecutionResponse)
+	err := c.cc.Invoke(ctx, ExecutionService_StartSyncExecution_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +120,16 @@ func (c *executionServiceClient) StopExecution(ctx context.Context, in *StopExec
 	return out, nil
 }
 
+func (c *executionServiceClient) RedriveExecution(ctx context.Context, in *RedriveExecutionRequest, opts ...grpc.CallOption) (*RedriveExecutionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RedriveExecutionResponse)
+	err := c.cc.Invoke(ctx, ExecutionService_RedriveExecution_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *executionServiceClient) GetExecutionHistory(ctx context.Context, in *GetExecutionHistoryRequest, opts ...grpc.CallOption) (*GetExecutionHistoryResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetExecutionHistoryResponse)
@@ -128,6 +160,11 @@ type ExecutionServiceServer interface {
 	// input returns the existing execution; with another input it fails with
 	// ALREADY_EXISTS.
 	StartExecution(context.Context, *StartExecutionRequest) (*StartExecutionResponse, error)
+	// StartSyncExecution runs an execution of an EXPRESS machine to its end
+	// and returns it: SUCCEEDED with its output, or FAILED or TIMED_OUT with
+	// its error and cause (not an RPC error). A STANDARD machine fails with
+	// FAILED_PRECONDITION.
+	StartSyncExecution(context.Context, *StartSyncExecutionRequest) (*StartSyncExecutionResponse, error)
 	// DescribeExecution returns an execution's status, input and output.
 	DescribeExecution(context.Context, *DescribeExecutionRequest) (*DescribeExecutionResponse, error)
 	// ListExecutions lists executions newest first, optionally filtered by a
@@ -135,6 +172,11 @@ type ExecutionServiceServer interface {
 	ListExecutions(context.Context, *ListExecutionsRequest) (*ListExecutionsResponse, error)
 	// StopExecution aborts a running execution.
 	StopExecution(context.Context, *StopExecutionRequest) (*StopExecutionResponse, error)
+	// RedriveExecution continues a FAILED, TIMED_OUT or ABORTED execution
+	// from where it stopped (within 14 days of its end): the same ARN, its
+	// history appended, RUNNING again. One that cannot be redriven fails
+	// with FAILED_PRECONDITION, saying why.
+	RedriveExecution(context.Context, *RedriveExecutionRequest) (*RedriveExecutionResponse, error)
 	// GetExecutionHistory returns an execution's history events, paginated.
 	GetExecutionHistory(context.Context, *GetExecutionHistoryRequest) (*GetExecutionHistoryResponse, error)
 	// DescribeStateMachineForExecution returns the version an execution runs.
@@ -152,6 +194,9 @@ type UnimplementedExecutionServiceServer struct{}
 func (UnimplementedExecutionServiceServer) StartExecution(context.Context, *StartExecutionRequest) (*StartExecutionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StartExecution not implemented")
 }
+func (UnimplementedExecutionServiceServer) StartSyncExecution(context.Context, *StartSyncExecutionRequest) (*StartSyncExecutionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartSyncExecution not implemented")
+}
 func (UnimplementedExecutionServiceServer) DescribeExecution(context.Context, *DescribeExecutionRequest) (*DescribeExecutionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeExecution not implemented")
 }
@@ -160,6 +205,9 @@ func (UnimplementedExecutionServiceServer) ListExecutions(context.Context, *List
 }
 func (UnimplementedExecutionServiceServer) StopExecution(context.Context, *StopExecutionRequest) (*StopExecutionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method StopExecution not implemented")
+}
+func (UnimplementedExecutionServiceServer) RedriveExecution(context.Context, *RedriveExecutionRequest) (*RedriveExecutionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RedriveExecution not implemented")
 }
 func (UnimplementedExecutionServiceServer) GetExecutionHistory(context.Context, *GetExecutionHistoryRequest) (*GetExecutionHistoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetExecutionHistory not implemented")
@@ -202,6 +250,24 @@ func _ExecutionService_StartExecution_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ExecutionServiceServer).StartExecution(ctx, req.(*StartExecutionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ExecutionService_StartSyncExecution_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartSyncExecutionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExecutionServiceServer).StartSyncExecution(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExecutionService_StartSyncExecution_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExecutionServiceServer).StartSyncExecution(ctx, req.(*StartSyncExecutionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -260,6 +326,24 @@ func _ExecutionService_StopExecution_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ExecutionService_RedriveExecution_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RedriveExecutionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExecutionServiceServer).RedriveExecution(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExecutionService_RedriveExecution_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExecutionServiceServer).RedriveExecution(ctx, req.(*RedriveExecutionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ExecutionService_GetExecutionHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetExecutionHistoryRequest)
 	if err := dec(in); err != nil {
@@ -308,6 +392,10 @@ var ExecutionService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _ExecutionService_StartExecution_Handler,
 		},
 		{
+			MethodName: "StartSyncExecution",
+			Handler:    _ExecutionService_StartSyncExecution_Handler,
+		},
+		{
 			MethodName: "DescribeExecution",
 			Handler:    _ExecutionService_DescribeExecution_Handler,
 		},
@@ -318,6 +406,10 @@ var ExecutionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "StopExecution",
 			Handler:    _ExecutionService_StopExecution_Handler,
+		},
+		{
+			MethodName: "RedriveExecution",
+			Handler:    _ExecutionService_RedriveExecution_Handler,
 		},
 		{
 			MethodName: "GetExecutionHistory",

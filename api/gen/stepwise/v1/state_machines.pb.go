@@ -21,6 +21,186 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// StateMachineType is how a machine's executions run, as AWS Step
+// Functions names it (see docs/api.md, "Express workflows").
+type StateMachineType int32
+
+const (
+	// On create: STANDARD.
+	StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED StateMachineType = 0
+	// Durable executions with a history, described, listed and redriven.
+	StateMachineType_STATE_MACHINE_TYPE_STANDARD StateMachineType = 1
+	// Executions in memory, at most five minutes, with no history: they are
+	// not described or listed, and log to the machine's log group.
+	StateMachineType_STATE_MACHINE_TYPE_EXPRESS StateMachineType = 2
+)
+
+// Enum value maps for StateMachineType.
+var (
+	StateMachineType_name = map[int32]string{
+		0: "STATE_MACHINE_TYPE_UNSPECIFIED",
+		1: "STATE_MACHINE_TYPE_STANDARD",
+		2: "STATE_MACHINE_TYPE_EXPRESS",
+	}
+	StateMachineType_value = map[string]int32{
+		"STATE_MACHINE_TYPE_UNSPECIFIED": 0,
+		"STATE_MACHINE_TYPE_STANDARD":    1,
+		"STATE_MACHINE_TYPE_EXPRESS":     2,
+	}
+)
+
+func (x StateMachineType) Enum() *StateMachineType {
+	p := new(StateMachineType)
+	*p = x
+	return p
+}
+
+func (x StateMachineType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (StateMachineType) Descriptor() protoreflect.EnumDescriptor {
+	return file_stepwise_v1_state_machines_proto_enumTypes[0].Descriptor()
+}
+
+func (StateMachineType) Type() protoreflect.EnumType {
+	return &file_stepwise_v1_state_machines_proto_enumTypes[0]
+}
+
+func (x StateMachineType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use StateMachineType.Descriptor instead.
+func (StateMachineType) EnumDescriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{0}
+}
+
+// LogLevel is which history events a machine's executions log.
+type LogLevel int32
+
+const (
+	// OFF.
+	LogLevel_LOG_LEVEL_UNSPECIFIED LogLevel = 0
+	LogLevel_LOG_LEVEL_ALL         LogLevel = 1
+	// The failures.
+	LogLevel_LOG_LEVEL_ERROR LogLevel = 2
+	// The execution's end in failure.
+	LogLevel_LOG_LEVEL_FATAL LogLevel = 3
+	LogLevel_LOG_LEVEL_OFF   LogLevel = 4
+)
+
+// Enum value maps for LogLevel.
+var (
+	LogLevel_name = map[int32]string{
+		0: "LOG_LEVEL_UNSPECIFIED",
+		1: "LOG_LEVEL_ALL",
+		2: "LOG_LEVEL_ERROR",
+		3: "LOG_LEVEL_FATAL",
+		4: "LOG_LEVEL_OFF",
+	}
+	LogLevel_value = map[string]int32{
+		"LOG_LEVEL_UNSPECIFIED": 0,
+		"LOG_LEVEL_ALL":         1,
+		"LOG_LEVEL_ERROR":       2,
+		"LOG_LEVEL_FATAL":       3,
+		"LOG_LEVEL_OFF":         4,
+	}
+)
+
+func (x LogLevel) Enum() *LogLevel {
+	p := new(LogLevel)
+	*p = x
+	return p
+}
+
+func (x LogLevel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LogLevel) Descriptor() protoreflect.EnumDescriptor {
+	return file_stepwise_v1_state_machines_proto_enumTypes[1].Descriptor()
+}
+
+func (LogLevel) Type() protoreflect.EnumType {
+	return &file_stepwise_v1_state_machines_proto_enumTypes[1]
+}
+
+func (x LogLevel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LogLevel.Descriptor instead.
+func (LogLevel) EnumDescriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{1}
+}
+
+// LoggingConfiguration is where a machine's EXPRESS executions write their
+// history events: a log group of the CloudWatch Logs API that the server
+// serves beside the AWS endpoint. The machine's, for all its versions.
+type LoggingConfiguration struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Level LogLevel               `protobuf:"varint,1,opt,name=level,proto3,enum=stepwise.v1.LogLevel" json:"level,omitempty"`
+	// Write each event's input and output too.
+	IncludeExecutionData bool `protobuf:"varint,2,opt,name=include_execution_data,json=includeExecutionData,proto3" json:"include_execution_data,omitempty"`
+	// arn:aws:logs:<region>:<account>:log-group:<name>:*; required unless
+	// the level is OFF.
+	LogGroupArn   string `protobuf:"bytes,3,opt,name=log_group_arn,json=logGroupArn,proto3" json:"log_group_arn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoggingConfiguration) Reset() {
+	*x = LoggingConfiguration{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoggingConfiguration) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoggingConfiguration) ProtoMessage() {}
+
+func (x *LoggingConfiguration) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoggingConfiguration.ProtoReflect.Descriptor instead.
+func (*LoggingConfiguration) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *LoggingConfiguration) GetLevel() LogLevel {
+	if x != nil {
+		return x.Level
+	}
+	return LogLevel_LOG_LEVEL_UNSPECIFIED
+}
+
+func (x *LoggingConfiguration) GetIncludeExecutionData() bool {
+	if x != nil {
+		return x.IncludeExecutionData
+	}
+	return false
+}
+
+func (x *LoggingConfiguration) GetLogGroupArn() string {
+	if x != nil {
+		return x.LogGroupArn
+	}
+	return ""
+}
+
 // StateMachine is one version of a state machine.
 type StateMachine struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
@@ -28,16 +208,20 @@ type StateMachine struct {
 	Arn     string                 `protobuf:"bytes,2,opt,name=arn,proto3" json:"arn,omitempty"`
 	Version int32                  `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
 	// The ASL definition as JSON text, exactly as submitted.
-	Definition    string `protobuf:"bytes,4,opt,name=definition,proto3" json:"definition,omitempty"`
-	RoleArn       string `protobuf:"bytes,5,opt,name=role_arn,json=roleArn,proto3" json:"role_arn,omitempty"`
-	Created       *Time  `protobuf:"bytes,6,opt,name=created,proto3" json:"created,omitempty"`
+	Definition string `protobuf:"bytes,4,opt,name=definition,proto3" json:"definition,omitempty"`
+	RoleArn    string `protobuf:"bytes,5,opt,name=role_arn,json=roleArn,proto3" json:"role_arn,omitempty"`
+	Created    *Time  `protobuf:"bytes,6,opt,name=created,proto3" json:"created,omitempty"`
+	// STANDARD or EXPRESS, the machine's for all its versions.
+	Type StateMachineType `protobuf:"varint,7,opt,name=type,proto3,enum=stepwise.v1.StateMachineType" json:"type,omitempty"`
+	// Unset when the machine logs nothing.
+	Logging       *LoggingConfiguration `protobuf:"bytes,8,opt,name=logging,proto3" json:"logging,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StateMachine) Reset() {
 	*x = StateMachine{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[0]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -49,7 +233,7 @@ func (x *StateMachine) String() string {
 func (*StateMachine) ProtoMessage() {}
 
 func (x *StateMachine) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[0]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -62,7 +246,7 @@ func (x *StateMachine) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateMachine.ProtoReflect.Descriptor instead.
 func (*StateMachine) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{0}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *StateMachine) GetName() string {
@@ -107,18 +291,37 @@ func (x *StateMachine) GetCreated() *Time {
 	return nil
 }
 
+func (x *StateMachine) GetType() StateMachineType {
+	if x != nil {
+		return x.Type
+	}
+	return StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED
+}
+
+func (x *StateMachine) GetLogging() *LoggingConfiguration {
+	if x != nil {
+		return x.Logging
+	}
+	return nil
+}
+
 type CreateStateMachineRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Definition    string                 `protobuf:"bytes,2,opt,name=definition,proto3" json:"definition,omitempty"`
-	RoleArn       string                 `protobuf:"bytes,3,opt,name=role_arn,json=roleArn,proto3" json:"role_arn,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Definition string                 `protobuf:"bytes,2,opt,name=definition,proto3" json:"definition,omitempty"`
+	RoleArn    string                 `protobuf:"bytes,3,opt,name=role_arn,json=roleArn,proto3" json:"role_arn,omitempty"`
+	// UNSPECIFIED: STANDARD. An EXPRESS definition may not use .sync,
+	// .waitForTaskToken or activities.
+	Type StateMachineType `protobuf:"varint,4,opt,name=type,proto3,enum=stepwise.v1.StateMachineType" json:"type,omitempty"`
+	// Optional: where its EXPRESS executions log.
+	Logging       *LoggingConfiguration `protobuf:"bytes,5,opt,name=logging,proto3" json:"logging,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateStateMachineRequest) Reset() {
 	*x = CreateStateMachineRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[1]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -130,7 +333,7 @@ func (x *CreateStateMachineRequest) String() string {
 func (*CreateStateMachineRequest) ProtoMessage() {}
 
 func (x *CreateStateMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[1]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -143,7 +346,7 @@ func (x *CreateStateMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStateMachineRequest.ProtoReflect.Descriptor instead.
 func (*CreateStateMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{1}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateStateMachineRequest) GetName() string {
@@ -167,6 +370,20 @@ func (x *CreateStateMachineRequest) GetRoleArn() string {
 	return ""
 }
 
+func (x *CreateStateMachineRequest) GetType() StateMachineType {
+	if x != nil {
+		return x.Type
+	}
+	return StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED
+}
+
+func (x *CreateStateMachineRequest) GetLogging() *LoggingConfiguration {
+	if x != nil {
+		return x.Logging
+	}
+	return nil
+}
+
 type CreateStateMachineResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StateMachine  *StateMachine          `protobuf:"bytes,1,opt,name=state_machine,json=stateMachine,proto3" json:"state_machine,omitempty"`
@@ -176,7 +393,7 @@ type CreateStateMachineResponse struct {
 
 func (x *CreateStateMachineResponse) Reset() {
 	*x = CreateStateMachineResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[2]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -188,7 +405,7 @@ func (x *CreateStateMachineResponse) String() string {
 func (*CreateStateMachineResponse) ProtoMessage() {}
 
 func (x *CreateStateMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[2]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -201,7 +418,7 @@ func (x *CreateStateMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateStateMachineResponse.ProtoReflect.Descriptor instead.
 func (*CreateStateMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{2}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateStateMachineResponse) GetStateMachine() *StateMachine {
@@ -212,16 +429,21 @@ func (x *CreateStateMachineResponse) GetStateMachine() *StateMachine {
 }
 
 type UpdateStateMachineRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Definition    string                 `protobuf:"bytes,2,opt,name=definition,proto3" json:"definition,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Empty: unchanged. At least one of definition and logging is required.
+	// An EXPRESS machine's is checked as on create. With logging, a
+	// definition equal to the latest makes no new version.
+	Definition string `protobuf:"bytes,2,opt,name=definition,proto3" json:"definition,omitempty"`
+	// Unset: unchanged; a level of OFF turns logging off.
+	Logging       *LoggingConfiguration `protobuf:"bytes,3,opt,name=logging,proto3" json:"logging,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateStateMachineRequest) Reset() {
 	*x = UpdateStateMachineRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[3]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +455,7 @@ func (x *UpdateStateMachineRequest) String() string {
 func (*UpdateStateMachineRequest) ProtoMessage() {}
 
 func (x *UpdateStateMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[3]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +468,7 @@ func (x *UpdateStateMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateMachineRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{3}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *UpdateStateMachineRequest) GetName() string {
@@ -263,6 +485,13 @@ func (x *UpdateStateMachineRequest) GetDefinition() string {
 	return ""
 }
 
+func (x *UpdateStateMachineRequest) GetLogging() *LoggingConfiguration {
+	if x != nil {
+		return x.Logging
+	}
+	return nil
+}
+
 type UpdateStateMachineResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	StateMachine  *StateMachine          `protobuf:"bytes,1,opt,name=state_machine,json=stateMachine,proto3" json:"state_machine,omitempty"`
@@ -272,7 +501,7 @@ type UpdateStateMachineResponse struct {
 
 func (x *UpdateStateMachineResponse) Reset() {
 	*x = UpdateStateMachineResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[4]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -284,7 +513,7 @@ func (x *UpdateStateMachineResponse) String() string {
 func (*UpdateStateMachineResponse) ProtoMessage() {}
 
 func (x *UpdateStateMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[4]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -297,7 +526,7 @@ func (x *UpdateStateMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateMachineResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{4}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *UpdateStateMachineResponse) GetStateMachine() *StateMachine {
@@ -318,7 +547,7 @@ type DescribeStateMachineRequest struct {
 
 func (x *DescribeStateMachineRequest) Reset() {
 	*x = DescribeStateMachineRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[5]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -330,7 +559,7 @@ func (x *DescribeStateMachineRequest) String() string {
 func (*DescribeStateMachineRequest) ProtoMessage() {}
 
 func (x *DescribeStateMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[5]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -343,7 +572,7 @@ func (x *DescribeStateMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeStateMachineRequest.ProtoReflect.Descriptor instead.
 func (*DescribeStateMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{5}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *DescribeStateMachineRequest) GetName() string {
@@ -369,7 +598,7 @@ type DescribeStateMachineResponse struct {
 
 func (x *DescribeStateMachineResponse) Reset() {
 	*x = DescribeStateMachineResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[6]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -381,7 +610,7 @@ func (x *DescribeStateMachineResponse) String() string {
 func (*DescribeStateMachineResponse) ProtoMessage() {}
 
 func (x *DescribeStateMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[6]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -394,7 +623,7 @@ func (x *DescribeStateMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DescribeStateMachineResponse.ProtoReflect.Descriptor instead.
 func (*DescribeStateMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{6}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DescribeStateMachineResponse) GetStateMachine() *StateMachine {
@@ -414,7 +643,7 @@ type ListStateMachinesRequest struct {
 
 func (x *ListStateMachinesRequest) Reset() {
 	*x = ListStateMachinesRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[7]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +655,7 @@ func (x *ListStateMachinesRequest) String() string {
 func (*ListStateMachinesRequest) ProtoMessage() {}
 
 func (x *ListStateMachinesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[7]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +668,7 @@ func (x *ListStateMachinesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStateMachinesRequest.ProtoReflect.Descriptor instead.
 func (*ListStateMachinesRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{7}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListStateMachinesRequest) GetPageSize() int32 {
@@ -466,7 +695,7 @@ type ListStateMachinesResponse struct {
 
 func (x *ListStateMachinesResponse) Reset() {
 	*x = ListStateMachinesResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[8]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +707,7 @@ func (x *ListStateMachinesResponse) String() string {
 func (*ListStateMachinesResponse) ProtoMessage() {}
 
 func (x *ListStateMachinesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[8]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +720,7 @@ func (x *ListStateMachinesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListStateMachinesResponse.ProtoReflect.Descriptor instead.
 func (*ListStateMachinesResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{8}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListStateMachinesResponse) GetStateMachines() []*StateMachine {
@@ -517,7 +746,7 @@ type DeleteStateMachineRequest struct {
 
 func (x *DeleteStateMachineRequest) Reset() {
 	*x = DeleteStateMachineRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[9]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -529,7 +758,7 @@ func (x *DeleteStateMachineRequest) String() string {
 func (*DeleteStateMachineRequest) ProtoMessage() {}
 
 func (x *DeleteStateMachineRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[9]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -542,7 +771,7 @@ func (x *DeleteStateMachineRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteStateMachineRequest.ProtoReflect.Descriptor instead.
 func (*DeleteStateMachineRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{9}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DeleteStateMachineRequest) GetName() string {
@@ -560,7 +789,7 @@ type DeleteStateMachineResponse struct {
 
 func (x *DeleteStateMachineResponse) Reset() {
 	*x = DeleteStateMachineResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[10]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +801,7 @@ func (x *DeleteStateMachineResponse) String() string {
 func (*DeleteStateMachineResponse) ProtoMessage() {}
 
 func (x *DeleteStateMachineResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[10]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,19 +814,22 @@ func (x *DeleteStateMachineResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteStateMachineResponse.ProtoReflect.Descriptor instead.
 func (*DeleteStateMachineResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{10}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{11}
 }
 
 type ValidateStateMachineDefinitionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Definition    string                 `protobuf:"bytes,1,opt,name=definition,proto3" json:"definition,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Definition string                 `protobuf:"bytes,1,opt,name=definition,proto3" json:"definition,omitempty"`
+	// EXPRESS also reports what an EXPRESS machine may not use (.sync,
+	// .waitForTaskToken, activities). UNSPECIFIED: STANDARD.
+	Type          StateMachineType `protobuf:"varint,2,opt,name=type,proto3,enum=stepwise.v1.StateMachineType" json:"type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ValidateStateMachineDefinitionRequest) Reset() {
 	*x = ValidateStateMachineDefinitionRequest{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[11]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -609,7 +841,7 @@ func (x *ValidateStateMachineDefinitionRequest) String() string {
 func (*ValidateStateMachineDefinitionRequest) ProtoMessage() {}
 
 func (x *ValidateStateMachineDefinitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[11]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -622,7 +854,7 @@ func (x *ValidateStateMachineDefinitionRequest) ProtoReflect() protoreflect.Mess
 
 // Deprecated: Use ValidateStateMachineDefinitionRequest.ProtoReflect.Descriptor instead.
 func (*ValidateStateMachineDefinitionRequest) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{11}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ValidateStateMachineDefinitionRequest) GetDefinition() string {
@@ -630,6 +862,13 @@ func (x *ValidateStateMachineDefinitionRequest) GetDefinition() string {
 		return x.Definition
 	}
 	return ""
+}
+
+func (x *ValidateStateMachineDefinitionRequest) GetType() StateMachineType {
+	if x != nil {
+		return x.Type
+	}
+	return StateMachineType_STATE_MACHINE_TYPE_UNSPECIFIED
 }
 
 // Diagnostic is one problem in a definition.
@@ -648,7 +887,7 @@ type Diagnostic struct {
 
 func (x *Diagnostic) Reset() {
 	*x = Diagnostic{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[12]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -660,7 +899,7 @@ func (x *Diagnostic) String() string {
 func (*Diagnostic) ProtoMessage() {}
 
 func (x *Diagnostic) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[12]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -673,7 +912,7 @@ func (x *Diagnostic) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Diagnostic.ProtoReflect.Descriptor instead.
 func (*Diagnostic) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{12}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Diagnostic) GetSeverity() string {
@@ -715,7 +954,7 @@ type ValidateStateMachineDefinitionResponse struct {
 
 func (x *ValidateStateMachineDefinitionResponse) Reset() {
 	*x = ValidateStateMachineDefinitionResponse{}
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[13]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -727,7 +966,7 @@ func (x *ValidateStateMachineDefinitionResponse) String() string {
 func (*ValidateStateMachineDefinitionResponse) ProtoMessage() {}
 
 func (x *ValidateStateMachineDefinitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_stepwise_v1_state_machines_proto_msgTypes[13]
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -740,7 +979,7 @@ func (x *ValidateStateMachineDefinitionResponse) ProtoReflect() protoreflect.Mes
 
 // Deprecated: Use ValidateStateMachineDefinitionResponse.ProtoReflect.Descriptor instead.
 func (*ValidateStateMachineDefinitionResponse) Descriptor() ([]byte, []int) {
-	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{13}
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ValidateStateMachineDefinitionResponse) GetResult() string {
@@ -761,7 +1000,11 @@ var File_stepwise_v1_state_machines_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\n" +
-	" stepwise/v1/state_machines.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\"\xb6\x01\n" +
+	" stepwise/v1/state_machines.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\"\x9d\x01\n" +
+	"\x14LoggingConfiguration\x12+\n" +
+	"\x05level\x18\x01 \x01(\x0e2\x15.stepwise.v1.LogLevelR\x05level\x124\n" +
+	"\x16include_execution_data\x18\x02 \x01(\bR\x14includeExecutionData\x12\"\n" +
+	"\rlog_group_arn\x18\x03 \x01(\tR\vlogGroupArn\"\xa6\x02\n" +
 	"\fStateMachine\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03arn\x18\x02 \x01(\tR\x03arn\x12\x18\n" +
@@ -770,20 +1013,25 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"definition\x18\x04 \x01(\tR\n" +
 	"definition\x12\x19\n" +
 	"\brole_arn\x18\x05 \x01(\tR\aroleArn\x12+\n" +
-	"\acreated\x18\x06 \x01(\v2\x11.stepwise.v1.TimeR\acreated\"j\n" +
+	"\acreated\x18\x06 \x01(\v2\x11.stepwise.v1.TimeR\acreated\x121\n" +
+	"\x04type\x18\a \x01(\x0e2\x1d.stepwise.v1.StateMachineTypeR\x04type\x12;\n" +
+	"\alogging\x18\b \x01(\v2!.stepwise.v1.LoggingConfigurationR\alogging\"\xda\x01\n" +
 	"\x19CreateStateMachineRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
 	"definition\x18\x02 \x01(\tR\n" +
 	"definition\x12\x19\n" +
-	"\brole_arn\x18\x03 \x01(\tR\aroleArn\"\\\n" +
+	"\brole_arn\x18\x03 \x01(\tR\aroleArn\x121\n" +
+	"\x04type\x18\x04 \x01(\x0e2\x1d.stepwise.v1.StateMachineTypeR\x04type\x12;\n" +
+	"\alogging\x18\x05 \x01(\v2!.stepwise.v1.LoggingConfigurationR\alogging\"\\\n" +
 	"\x1aCreateStateMachineResponse\x12>\n" +
-	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine\"O\n" +
+	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine\"\x8c\x01\n" +
 	"\x19UpdateStateMachineRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1e\n" +
 	"\n" +
 	"definition\x18\x02 \x01(\tR\n" +
-	"definition\"\\\n" +
+	"definition\x12;\n" +
+	"\alogging\x18\x03 \x01(\v2!.stepwise.v1.LoggingConfigurationR\alogging\"\\\n" +
 	"\x1aUpdateStateMachineResponse\x12>\n" +
 	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine\"K\n" +
 	"\x1bDescribeStateMachineRequest\x12\x12\n" +
@@ -800,11 +1048,12 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"/\n" +
 	"\x19DeleteStateMachineRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x1c\n" +
-	"\x1aDeleteStateMachineResponse\"G\n" +
+	"\x1aDeleteStateMachineResponse\"z\n" +
 	"%ValidateStateMachineDefinitionRequest\x12\x1e\n" +
 	"\n" +
 	"definition\x18\x01 \x01(\tR\n" +
-	"definition\"r\n" +
+	"definition\x121\n" +
+	"\x04type\x18\x02 \x01(\x0e2\x1d.stepwise.v1.StateMachineTypeR\x04type\"r\n" +
 	"\n" +
 	"Diagnostic\x12\x1a\n" +
 	"\bseverity\x18\x01 \x01(\tR\bseverity\x12\x12\n" +
@@ -813,7 +1062,17 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\blocation\x18\x04 \x01(\tR\blocation\"{\n" +
 	"&ValidateStateMachineDefinitionResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x129\n" +
-	"\vdiagnostics\x18\x02 \x03(\v2\x17.stepwise.v1.DiagnosticR\vdiagnostics2\xa7\x05\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x17.stepwise.v1.DiagnosticR\vdiagnostics*w\n" +
+	"\x10StateMachineType\x12\"\n" +
+	"\x1eSTATE_MACHINE_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
+	"\x1bSTATE_MACHINE_TYPE_STANDARD\x10\x01\x12\x1e\n" +
+	"\x1aSTATE_MACHINE_TYPE_EXPRESS\x10\x02*u\n" +
+	"\bLogLevel\x12\x19\n" +
+	"\x15LOG_LEVEL_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rLOG_LEVEL_ALL\x10\x01\x12\x13\n" +
+	"\x0fLOG_LEVEL_ERROR\x10\x02\x12\x13\n" +
+	"\x0fLOG_LEVEL_FATAL\x10\x03\x12\x11\n" +
+	"\rLOG_LEVEL_OFF\x10\x042\xa7\x05\n" +
 	"\x13StateMachineService\x12e\n" +
 	"\x12CreateStateMachine\x12&.stepwise.v1.CreateStateMachineRequest\x1a'.stepwise.v1.CreateStateMachineResponse\x12e\n" +
 	"\x12UpdateStateMachine\x12&.stepwise.v1.UpdateStateMachineRequest\x1a'.stepwise.v1.UpdateStateMachineResponse\x12k\n" +
@@ -834,48 +1093,59 @@ func file_stepwise_v1_state_machines_proto_rawDescGZIP() []byte {
 	return file_stepwise_v1_state_machines_proto_rawDescData
 }
 
-var file_stepwise_v1_state_machines_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_stepwise_v1_state_machines_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_stepwise_v1_state_machines_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_stepwise_v1_state_machines_proto_goTypes = []any{
-	(*StateMachine)(nil),                           // 0: stepwise.v1.StateMachine
-	(*CreateStateMachineRequest)(nil),              // 1: stepwise.v1.CreateStateMachineRequest
-	(*CreateStateMachineResponse)(nil),             // 2: stepwise.v1.CreateStateMachineResponse
-	(*UpdateStateMachineRequest)(nil),              // 3: stepwise.v1.UpdateStateMachineRequest
-	(*UpdateStateMachineResponse)(nil),             // 4: stepwise.v1.UpdateStateMachineResponse
-	(*DescribeStateMachineRequest)(nil),            // 5: stepwise.v1.DescribeStateMachineRequest
-	(*DescribeStateMachineResponse)(nil),           // 6: stepwise.v1.DescribeStateMachineResponse
-	(*ListStateMachinesRequest)(nil),               // 7: stepwise.v1.ListStateMachinesRequest
-	(*ListStateMachinesResponse)(nil),              // 8: stepwise.v1.ListStateMachinesResponse
-	(*DeleteStateMachineRequest)(nil),              // 9: stepwise.v1.DeleteStateMachineRequest
-	(*DeleteStateMachineResponse)(nil),             // 10: stepwise.v1.DeleteStateMachineResponse
-	(*ValidateStateMachineDefinitionRequest)(nil),  // 11: stepwise.v1.ValidateStateMachineDefinitionRequest
-	(*Diagnostic)(nil),                             // 12: stepwise.v1.Diagnostic
-	(*ValidateStateMachineDefinitionResponse)(nil), // 13: stepwise.v1.ValidateStateMachineDefinitionResponse
-	(*Time)(nil), // 14: stepwise.v1.Time
+	(StateMachineType)(0),                          // 0: stepwise.v1.StateMachineType
+	(LogLevel)(0),                                  // 1: stepwise.v1.LogLevel
+	(*LoggingConfiguration)(nil),                   // 2: stepwise.v1.LoggingConfiguration
+	(*StateMachine)(nil),                           // 3: stepwise.v1.StateMachine
+	(*CreateStateMachineRequest)(nil),              // 4: stepwise.v1.CreateStateMachineRequest
+	(*CreateStateMachineResponse)(nil),             // 5: stepwise.v1.CreateStateMachineResponse
+	(*UpdateStateMachineRequest)(nil),              // 6: stepwise.v1.UpdateStateMachineRequest
+	(*UpdateStateMachineResponse)(nil),             // 7: stepwise.v1.UpdateStateMachineResponse
+	(*DescribeStateMachineRequest)(nil),            // 8: stepwise.v1.DescribeStateMachineRequest
+	(*DescribeStateMachineResponse)(nil),           // 9: stepwise.v1.DescribeStateMachineResponse
+	(*ListStateMachinesRequest)(nil),               // 10: stepwise.v1.ListStateMachinesRequest
+	(*ListStateMachinesResponse)(nil),              // 11: stepwise.v1.ListStateMachinesResponse
+	(*DeleteStateMachineRequest)(nil),              // 12: stepwise.v1.DeleteStateMachineRequest
+	(*DeleteStateMachineResponse)(nil),             // 13: stepwise.v1.DeleteStateMachineResponse
+	(*ValidateStateMachineDefinitionRequest)(nil),  // 14: stepwise.v1.ValidateStateMachineDefinitionRequest
+	(*Diagnostic)(nil),                             // 15: stepwise.v1.Diagnostic
+	(*ValidateStateMachineDefinitionResponse)(nil), // 16: stepwise.v1.ValidateStateMachineDefinitionResponse
+	(*Time)(nil),                                   // 17: stepwise.v1.Time
 }
 var file_stepwise_v1_state_machines_proto_depIdxs = []int32{
-	14, // 0: stepwise.v1.StateMachine.created:type_name -> stepwise.v1.Time
-	0,  // 1: stepwise.v1.CreateStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
-	0,  // 2: stepwise.v1.UpdateStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
-	0,  // 3: stepwise.v1.DescribeStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
-	0,  // 4: stepwise.v1.ListStateMachinesResponse.state_machines:type_name -> stepwise.v1.StateMachine
-	12, // 5: stepwise.v1.ValidateStateMachineDefinitionResponse.diagnostics:type_name -> stepwise.v1.Diagnostic
-	1,  // 6: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
-	3,  // 7: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
-	5,  // 8: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
-	7,  // 9: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
-	9,  // 10: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
-	11, // 11: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
-	2,  // 12: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
-	4,  // 13: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
-	6,  // 14: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
-	8,  // 15: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
-	10, // 16: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
-	13, // 17: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
-	12, // [12:18] is the sub-list for method output_type
-	6,  // [6:12] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	1,  // 0: stepwise.v1.LoggingConfiguration.level:type_name -> stepwise.v1.LogLevel
+	17, // 1: stepwise.v1.StateMachine.created:type_name -> stepwise.v1.Time
+	0,  // 2: stepwise.v1.StateMachine.type:type_name -> stepwise.v1.StateMachineType
+	2,  // 3: stepwise.v1.StateMachine.logging:type_name -> stepwise.v1.LoggingConfiguration
+	0,  // 4: stepwise.v1.CreateStateMachineRequest.type:type_name -> stepwise.v1.StateMachineType
+	2,  // 5: stepwise.v1.CreateStateMachineRequest.logging:type_name -> stepwise.v1.LoggingConfiguration
+	3,  // 6: stepwise.v1.CreateStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	2,  // 7: stepwise.v1.UpdateStateMachineRequest.logging:type_name -> stepwise.v1.LoggingConfiguration
+	3,  // 8: stepwise.v1.UpdateStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	3,  // 9: stepwise.v1.DescribeStateMachineResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	3,  // 10: stepwise.v1.ListStateMachinesResponse.state_machines:type_name -> stepwise.v1.StateMachine
+	0,  // 11: stepwise.v1.ValidateStateMachineDefinitionRequest.type:type_name -> stepwise.v1.StateMachineType
+	15, // 12: stepwise.v1.ValidateStateMachineDefinitionResponse.diagnostics:type_name -> stepwise.v1.Diagnostic
+	4,  // 13: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
+	6,  // 14: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
+	8,  // 15: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
+	10, // 16: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
+	12, // 17: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
+	14, // 18: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
+	5,  // 19: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
+	7,  // 20: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
+	9,  // 21: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
+	11, // 22: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
+	13, // 23: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
+	16, // 24: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
+	19, // [19:25] is the sub-list for method output_type
+	13, // [13:19] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_state_machines_proto_init() }
@@ -889,13 +1159,14 @@ func file_stepwise_v1_state_machines_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stepwise_v1_state_machines_proto_rawDesc), len(file_stepwise_v1_state_machines_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   14,
+			NumEnums:      2,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_stepwise_v1_state_machines_proto_goTypes,
 		DependencyIndexes: file_stepwise_v1_state_machines_proto_depIdxs,
+		EnumInfos:         file_stepwise_v1_state_machines_proto_enumTypes,
 		MessageInfos:      file_stepwise_v1_state_machines_proto_msgTypes,
 	}.Build()
 	File_stepwise_v1_state_machines_proto = out.File

@@ -36,7 +36,8 @@ const (
 type StateMachineServiceClient interface {
 	// CreateStateMachine validates and stores a new state machine (version 1).
 	CreateStateMachine(ctx context.Context, in *CreateStateMachineRequest, opts ...grpc.CallOption) (*CreateStateMachineResponse, error)
-	// UpdateStateMachine stores a new version of the definition.
+	// UpdateStateMachine stores a new version of the definition, and/or
+	// changes the machine's logging (which makes no new version).
 	UpdateStateMachine(ctx context.Context, in *UpdateStateMachineRequest, opts ...grpc.CallOption) (*UpdateStateMachineResponse, error)
 	// DescribeStateMachine returns a state machine (its latest version unless one is asked for).
 	DescribeStateMachine(ctx context.Context, in *DescribeStateMachineRequest, opts ...grpc.CallOption) (*DescribeStateMachineResponse, error)
@@ -125,7 +126,8 @@ func (c *stateMachineServiceClient) ValidateStateMachineDefinition(ctx context.C
 type StateMachineServiceServer interface {
 	// CreateStateMachine validates and stores a new state machine (version 1).
 	CreateStateMachine(context.Context, *CreateStateMachineRequest) (*CreateStateMachineResponse, error)
-	// UpdateStateMachine stores a new version of the definition.
+	// UpdateStateMachine stores a new version of the definition, and/or
+	// changes the machine's logging (which makes no new version).
 	UpdateStateMachine(context.Context, *UpdateStateMachineRequest) (*UpdateStateMachineResponse, error)
 	// DescribeStateMachine returns a state machine (its latest version unless one is asked for).
 	DescribeStateMachine(context.Context, *DescribeStateMachineRequest) (*DescribeStateMachineResponse, error)

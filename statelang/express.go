@@ -1,0 +1,67 @@
+package statelang
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ExpressProblems returns what a definition uses that an EXPRESS state
+// machine may not, with AWS's messages: .waitForTaskToken and .sync
+// integrations and activities, in its states, Parallel branches and Map
+// processors. It reads the definition as JSON only and returns nil for
+// text that is not a JSON object; Parse reports the errors.
+func ExpressProblems(definition []byte) Diagnostics {
+	top := definitionObject(definition)
+	if top == nil {
+		return nil
+	}
+	return expressProblems(top, "")
+}
+
+func expressProblems(machine map[string]any, loc string) Diagnostics {
+	var ds Diagnostics
+	states, _ := machine["States"].(map[string]any)
+	names := make([]string, 0, len(states))
+	for n := range states {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		st, _ := states[n].(map[string]any)
+		sloc := loc + "/States/" + pointerToken(n)
+		if res, ok := st["Resource"].(string); ok && st["Type"] == "Task" {
+			msg := ""
+			switch {
+			case strings.HasSuffix(res, ".waitForTaskToken"):
+				// AWS's message has two spaces before "at".
+				msg = "Express state machine does not support '.waitForTaskToken' service integration "
+			case strings.HasSuffix(res, ".sync") || strings.Contains(res, ".sync:"):
+				msg = "Express state machine does not support '.sync' service integration"
+			case strings.Contains(res, ":activity:"):
+				msg = "Express state machine does not support Activity ARN"
+			}
+			if msg != "" {
+				ds = append(ds, Diagnostic{Code: "SCHEMA_VALIDATION_FAILED", Location: sloc + "/Resource", Message: msg})
+			}
+		}
+		if branches, ok := st["Branches"].([]any); ok {
+			for i, b := range branches {
+				if bm, ok := b.(map[string]any); ok {
+					ds = append(ds, expressProblems(bm, sloc+"/Branches/"+strconv.Itoa(i))...)
+				}
+			}
+		}
+		for _, k := range []string{"ItemProcessor", "Iterator"} {
+			if p, ok := st[k].(map[string]any); ok {
+				ds = append(ds, expressProblems(p, sloc+"/"+k)...)
+			}
+		}
+	}
+	return ds
+}
+
+// pointerToken escapes a name as a JSON pointer's token (RFC 6901).
+func pointerToken(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
