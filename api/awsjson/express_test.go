@@ -104,6 +104,14 @@ func TestSDKExpress(t *testing.T) {
 		t.Errorf("StartSyncExecution(STANDARD) = %v; want StateMachineTypeNotSupported", err)
 	}
 
+	// A new definition of an EXPRESS machine keeps to the Express rules.
+	var invalid *types.InvalidDefinition
+	if _, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn,
+		Definition: aws.String(`{"StartAt":"W","States":{"W":{"Type":"Task","Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}}`)}); !errors.As(err, &invalid) ||
+		!strings.Contains(aws.ToString(invalid.Message), "Express state machine does not support '.waitForTaskToken'") {
+		t.Errorf("UpdateStateMachine(EXPRESS, .waitForTaskToken) = %v; want InvalidDefinition", err)
+	}
+
 	// Logging off, then on again, without a new revision.
 	up, err := c.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn,
 		LoggingConfiguration: &types.LoggingConfiguration{Level: types.LogLevelOff}})

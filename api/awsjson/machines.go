@@ -294,6 +294,18 @@ func (h *handler) updateStateMachine(ctx context.Context, in *updateStateMachine
 	if in.VersionDescription != nil && !in.Publish {
 		return nil, errDescriptionWithoutPublish()
 	}
+	if in.Definition != nil {
+		// An EXPRESS machine's new definition keeps to the Express rules.
+		cur, err := h.eng.DescribeStateMachine(ctx, name, 0)
+		if err != nil {
+			return nil, machineError(err, *in.StateMachineArn)
+		}
+		if cur.Type == engine.TypeExpress {
+			if ds := validateDefinition(*in.Definition, engine.TypeExpress); len(ds) > 0 {
+				return nil, definitionError(ds)
+			}
+		}
+	}
 	sm, ver, err := h.eng.ReviseStateMachine(ctx, engine.UpdateStateMachineInput{
 		Name: name, Definition: in.Definition, RoleARN: in.RoleArn, Logging: engineLogging(in.LoggingConfiguration),
 		Publish: in.Publish, VersionDescription: deref(in.VersionDescription),
