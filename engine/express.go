@@ -44,8 +44,8 @@ var ErrExpressARN = errors.New("not valid for an express execution")
 var ErrNotExpress = errors.New("the state machine is not EXPRESS")
 
 // ErrElsewhere: a task token names an express execution of another
-// process (engine replica). A transport hands the result on (NATS: it
-// naks it, so that another replica gets it).
+// process (engine replica). A transport hands the result to that process
+// (ExpressOwner; NATS: on the owner's own subject).
 var ErrElsewhere = errors.New("the express execution runs in another process")
 
 // expressHub holds the running express executions of this Engine. A
@@ -121,6 +121,22 @@ func (h *expressHub) add(r *expressRun) {
 
 // mine reports whether run id was made by this hub's process.
 func (h *expressHub) mine(id int64) bool { return (-id)>>31 == h.instance }
+
+// ExpressInstance names this Engine's process in its express task tokens
+// (see ExpressOwner).
+func (e *Engine) ExpressInstance() int64 { return e.express.instance }
+
+// ExpressOwner returns the ExpressInstance of the engine that runs the
+// express execution of token; ok is false for another kind of token. A
+// transport that gets ErrElsewhere for a token hands its result to that
+// engine.
+func ExpressOwner(token string) (instance int64, ok bool) {
+	id, ok := expressIDOfToken(token)
+	if !ok {
+		return 0, false
+	}
+	return (-id) >> 31, true
+}
 
 func (h *expressHub) get(id int64) *expressRun {
 	h.mu.Lock()

@@ -60,6 +60,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -342,6 +343,20 @@ func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
 		}
 	}()
 	sem := make(chan struct{}, d.cfg.Workers)
+	// Results of this engine's express executions that reached another
+	// replica (see handle).
+	sub, err := d.nc.Subscribe(d.expressSubject(eng.ExpressInstance()), func(m *nats.Msg) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.handOn(ctx, eng, m)
+		}()
+	})
+	if err != nil {
+		return fmt.Errorf("dispatch/nats: subscribe to the express results: %w", err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
 	consume := func(cons jetstream.Consumer) (jetstream.ConsumeContext, error) {
 		return cons.Consume(func(msg jetstream.Msg) {
 			sem <- struct{}{}
@@ -520,13 +535,23 @@ func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
 	}
 }
 
-// How a result for another replica's express execution is handed on: with
-// N replicas it reaches the right one within 50 deliveries but with odds
-// of (1-1/N)^50 (under 1e-8 for N = 3), in about a second.
-const (
-	elsewhereDeliveries = 50
-	elsewhereDelay      = 20 * time.Millisecond
-)
+// expressSubject is the core NATS subject on which the replica whose
+// ExpressInstance is owner takes the results of its express executions
+// that reached another replica: "stepwise.<ns>.express.<owner>".
+func (d *Dispatcher) expressSubject(owner int64) string {
+	return "stepwise." + string(d.ns) + ".express." + strconv.FormatInt(owner, 10)
+}
+
+// handOn applies a result another replica handed on (expressSubject).
+func (d *Dispatcher) handOn(ctx context.Context, eng *engine.Engine, m *nats.Msg) {
+	var r wire.Result
+	if err := json.Unmarshal(m.Data, &r); err != nil || r.Validate() != nil {
+		return
+	}
+	if err := apply(ctx, eng, &r); err != nil && !errors.Is(err, engine.ErrTaskClosed) {
+		d.cfg.Logger.Debug("a handed-on express result was not applied", "task", engine.TaskRef(r.Token), "error", err)
+	}
+}
 
 // handle applies one result message and acks it after the commit.
 func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstream.Msg) {
@@ -553,12 +578,14 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 		errors.Is(err, engine.ErrInvalidInput), errors.Is(err, engine.ErrExecutionNotRunning):
 		// stale, duplicate, unknown or bad: nothing to apply
 	case errors.Is(err, engine.ErrElsewhere):
-		// Another replica's express execution: the shared consumer hands
-		// the result to another replica, until elsewhereDeliveries tries
-		// (then the replica that ran it is taken to be gone).
-		if md, merr := msg.Metadata(); merr == nil && md.NumDelivered < elsewhereDeliveries {
-			_ = msg.NakWithDelay(elsewhereDelay)
-			return
+		// Another replica's express execution: handed to that replica on
+		// its own core NATS subject (lost with it if it is gone, as its
+		// execution is).
+		if owner, ok := engine.ExpressOwner(r.Token); ok {
+			if perr := d.nc.Publish(d.expressSubject(owner), msg.Data()); perr != nil {
+				_ = msg.NakWithDelay(time.Second)
+				return
+			}
 		}
 	default:
 		if ctx.Err() == nil {

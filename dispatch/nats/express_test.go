@@ -17,8 +17,8 @@ import (
 // TestExpressAcrossReplicas runs EXPRESS executions whose tasks go to a
 // NATS worker, on two engine replicas that share one database and one
 // NATS namespace, so a worker's result may first reach the replica that
-// does not run the execution: it is handed on (ErrElsewhere) until the
-// right one applies it. Every execution ends SUCCEEDED with its worker's
+// does not run the execution: it is handed on (ErrElsewhere) on the
+// owner's own subject, and the owner applies it. Every execution ends SUCCEEDED with its worker's
 // output, through a Retry of a worker failure too.
 func TestExpressAcrossReplicas(t *testing.T) {
 	t.Parallel()
