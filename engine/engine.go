@@ -168,8 +168,8 @@ type Engine struct {
 
 	services services // built-in services (services.go)
 
-	express expressHub // running express executions (express.go)
-	logging loggings   // machines' Logging, for standard executions (logs.go)
+	express expressHub       // running express executions (express.go)
+	logging recent[*Logging] // machines' Logging, for standard executions (logs.go)
 }
 
 // New returns an Engine.

@@ -57,49 +57,30 @@ type expressHub struct {
 	mu       sync.Mutex
 	runs     map[int64]*expressRun
 	n        int64
-	machines map[string]recentMachine // by StartExecutionInput.StateMachine and Version
+	machines recent[expressMachine] // by StartExecutionInput.StateMachine and Version
 }
 
-// recentMachine is an EXPRESS machine as a start read it.
-type recentMachine struct {
+// expressMachine is an EXPRESS machine as a start read it.
+type expressMachine struct {
 	m  *statelang.Machine
 	sm StateMachine
-	at time.Time
 }
 
-// expressMachineTTL is how long a start of an EXPRESS machine uses the
-// machine an earlier start read, instead of reading it again: an express
-// start then reads no row at all. AWS too may start executions on the
-// previous definition for a few seconds after UpdateStateMachine.
-const expressMachineTTL = time.Second
-
-// machine returns the EXPRESS machine a start within expressMachineTTL
-// read for in, if any.
+// machine returns the EXPRESS machine a start read for in less than
+// recentTTL before now, if any: an express start then reads no row.
 func (h *expressHub) machine(in StartExecutionInput, now time.Time) (*statelang.Machine, StateMachine, bool) {
 	if in.Parent != nil {
 		return nil, StateMachine{}, false
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	r, ok := h.machines[in.StateMachine+"\x00"+strconv.Itoa(in.Version)]
-	if !ok || now.Sub(r.at) > expressMachineTTL || now.Before(r.at) {
-		return nil, StateMachine{}, false
-	}
-	return r.m, r.sm, true
+	r, ok := h.machines.get(in.StateMachine+"\x00"+strconv.Itoa(in.Version), now)
+	return r.m, r.sm, ok
 }
 
-// remember keeps what a start read of an EXPRESS machine (bounded: all
-// are forgotten when maxCachedMachines are kept).
+// remember keeps what a start read of an EXPRESS machine.
 func (h *expressHub) remember(in StartExecutionInput, m *statelang.Machine, sm StateMachine, now time.Time) {
-	if in.Parent != nil {
-		return
+	if in.Parent == nil {
+		h.machines.put(in.StateMachine+"\x00"+strconv.Itoa(in.Version), expressMachine{m: m, sm: sm}, now)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.machines == nil || len(h.machines) >= maxCachedMachines {
-		h.machines = map[string]recentMachine{}
-	}
-	h.machines[in.StateMachine+"\x00"+strconv.Itoa(in.Version)] = recentMachine{m: m, sm: sm, at: now}
 }
 
 func newExpressHub() expressHub {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -37,28 +36,13 @@ type LogSink interface {
 // Logging go to Config.Logs after the commit, in commit order, as Step
 // Functions writes them to CloudWatch Logs (express executions log from
 // their run, express.go). A machine's Logging is read at most once per
-// loggingTTL (the engine's machine cache keeps definitions, not the
+// recentTTL (the engine's machine cache keeps definitions, not the
 // machine's logging, which changes without a new revision).
-
-// loggingTTL is how long a machine's Logging is used before it is read
-// again.
-const loggingTTL = time.Second
 
 // loggedEvents are the events one commit appended to execution x.
 type loggedEvents struct {
 	x      *Execution
 	events []statelang.HistoryEvent
-}
-
-// loggings caches machines' Logging by machine name.
-type loggings struct {
-	mu sync.Mutex
-	m  map[string]cachedLogging
-}
-
-type cachedLogging struct {
-	l  *Logging
-	at time.Time
 }
 
 // toLog adds m's events for x to logged, when the engine logs at all.
@@ -87,22 +71,14 @@ func (e *Engine) logCommitted(ctx context.Context, logged []loggedEvents) {
 func (e *Engine) loggingOf(ctx context.Context, machine string) *Logging {
 	base, _, _ := strings.Cut(machine, "/")
 	now := e.cfg.Now()
-	e.logging.mu.Lock()
-	c, ok := e.logging.m[base]
-	e.logging.mu.Unlock()
-	if ok && now.Sub(c.at) < loggingTTL && !now.Before(c.at) {
-		return c.l
+	if l, ok := e.logging.get(base, now); ok {
+		return l
 	}
 	sm, err := e.store.GetStateMachine(ctx, base, 0)
 	if err != nil {
 		sm.Logging = nil // deleted meanwhile, or the store is down: log nothing this time
 	}
-	e.logging.mu.Lock()
-	if e.logging.m == nil || len(e.logging.m) >= maxCachedMachines {
-		e.logging.m = map[string]cachedLogging{}
-	}
-	e.logging.m[base] = cachedLogging{l: sm.Logging, at: now}
-	e.logging.mu.Unlock()
+	e.logging.put(base, sm.Logging, now)
 	return sm.Logging
 }
 
