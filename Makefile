@@ -63,7 +63,7 @@ fmt-check:
 
 ## fuzz: run each fuzz target $(FUZZTIME) (runs, or a duration).
 fuzz:
-	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./engine -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzIntrinsic$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzChoiceRule$$' -fuzztime $(FUZZTIME)
@@ -78,7 +78,7 @@ BENCH_DB ?= $(or $(STEPWISE_DB),postgres://postgres@127.0.0.1:5432/postgres?sslm
 BENCH_DURATION ?= 20s
 BENCH_FLAGS ?=
 bench:
-	$(GO) test ./statelang -run '^$$' -bench . -benchmem
+	$(GO) test ./statelang ./engine -run '^$$' -bench . -benchmem
 	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload hello --concurrency 1 --duration $(BENCH_DURATION) --quiet $(BENCH_FLAGS)
 	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload sequence,fanout,pass,callback --concurrency 16 --duration $(BENCH_DURATION) --quiet $(BENCH_FLAGS)
 	$(GO) run ./cmd/stepwise bench --db '$(BENCH_DB)' --workload wait --count 100000 --concurrency 32 --quiet $(BENCH_FLAGS)

@@ -256,25 +256,39 @@ func (e *Engine) notifyParent(ctx context.Context, c *Execution) {
 	if !mode.sync {
 		return
 	}
-	desc := map[string]any{
-		"ExecutionArn": c.ARN, "Name": c.Name, "StateMachineArn": c.StateMachineARN, "Status": c.Status,
-		"StartDate": c.StartDate.UnixMilli(), "StopDate": c.StopDate.UnixMilli(),
-		"Input": jsonOrText(c.Input, mode.v2), "InputDetails": map[string]any{"Included": true},
-	}
+	desc := statelang.MarshalString(childDescription(c, mode.v2))
 	if c.Status == StatusSucceeded {
-		desc["Output"] = jsonOrText(c.Output, mode.v2)
-		desc["OutputDetails"] = map[string]any{"Included": true}
-		err = e.SendTaskSuccess(ctx, c.ParentToken, statelang.MarshalString(desc))
+		err = e.SendTaskSuccess(ctx, c.ParentToken, desc)
 	} else {
-		desc["Error"] = c.Error
-		if c.Cause != "" {
-			desc["Cause"] = c.Cause
-		}
-		err = e.SendTaskFailure(ctx, c.ParentToken, statelang.ErrTaskFailed, statelang.MarshalString(desc))
+		err = e.SendTaskFailure(ctx, c.ParentToken, statelang.ErrTaskFailed, desc)
 	}
 	if err != nil && !errors.Is(err, ErrTaskClosed) && !errors.Is(err, ErrInvalidToken) {
 		e.cfg.Logger.Warn("answering a child's parent task", "execution_arn", c.ARN, "error", err)
 	}
+}
+
+// childDescription is what a .sync task of ended child c returns (as its
+// output or, unless it succeeded, as the cause of States.TaskFailed): the
+// child's DescribeExecution, with Input and Output as JSON (v2, .sync:2)
+// or as JSON text.
+func childDescription(c *Execution, v2 bool) map[string]any {
+	desc := map[string]any{
+		"ExecutionArn": c.ARN, "Name": c.Name, "StateMachineArn": c.StateMachineARN, "Status": c.Status,
+		"StartDate": c.StartDate.UnixMilli(), "StopDate": c.StopDate.UnixMilli(),
+		"Input": jsonOrText(c.Input, v2), "InputDetails": map[string]any{"Included": true},
+	}
+	if c.Status == StatusSucceeded {
+		desc["Output"] = jsonOrText(c.Output, v2)
+		desc["OutputDetails"] = map[string]any{"Included": true}
+		return desc
+	}
+	if c.Error != "" {
+		desc["Error"] = c.Error
+	}
+	if c.Cause != "" {
+		desc["Cause"] = c.Cause
+	}
+	return desc
 }
 
 // jsonOrText is JSON text as a value (asJSON) or as itself.

@@ -380,7 +380,10 @@ func (d *decider) started(f *Frame, worker string) {
 
 func (d *decider) timerFired(key string) {
 	if key == timerExecutionTimeout {
-		d.end(StatusTimedOut, nil, &statelang.Failure{Name: statelang.ErrTimeout, Cause: "The execution timed out"})
+		// AWS describes an execution that ran out of its TimeoutSeconds
+		// with neither error nor cause; only its ExecutionTimedOut event
+		// names States.Timeout (see end).
+		d.end(StatusTimedOut, nil, nil)
 		return
 	}
 	if tok, ok := strings.CutPrefix(key, "tt:"); ok {
@@ -962,6 +965,9 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	case StatusFailed:
 		d.emit(nil, "ExecutionFailed", failureDetails(fl))
 	case StatusTimedOut:
+		if fl == nil {
+			fl = &statelang.Failure{Name: statelang.ErrTimeout}
+		}
 		d.emit(nil, "ExecutionTimedOut", failureDetails(fl))
 	case StatusAborted:
 		d.emit(nil, "ExecutionAborted", failureDetails(fl))

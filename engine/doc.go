@@ -6,8 +6,10 @@
 //     persisted [State], its machine and ONE event (start, task result, task
 //     failure, timer fired, stop), it returns the new state, the history events
 //     to append and the effects (tasks to dispatch, timers to set or delete).
-//     It drives the step API of package statelang and emits the same history
-//     events as statelang.Run.
+//     It drives the step API of package statelang. Every execution runs on
+//     it: durable ones through the [Engine], express ones in memory
+//     (express.go) and local ones on a fake clock ([RunLocal]: `stepwise
+//     run`, the language's tests and the conformance corpus).
 //   - The [Engine] runs the decider: it loads the execution from the [Store],
 //     decides, commits ONE [Mutation] (events + new state + outbox rows) in one
 //     transaction guarded by a version compare-and-set, and only after the

@@ -232,6 +232,9 @@ func (d *decider) childEnded(f *Frame, ev Event) {
 			if desc, ok := v.(map[string]any); ok {
 				fl.Name, _ = desc["Error"].(string)
 				fl.Cause, _ = desc["Cause"].(string)
+				if fl.Name == "" && desc["Status"] == StatusTimedOut {
+					fl.Name = statelang.ErrTimeout // a child that ran out of its TimeoutSeconds
+				}
 			}
 		}
 		d.finish(f, nil, fl)

@@ -39,11 +39,11 @@ var (
 
 // Execution statuses, as on AWS.
 const (
-	StatusRunning   = statelang.StatusRunning
-	StatusSucceeded = statelang.StatusSucceeded
-	StatusFailed    = statelang.StatusFailed
-	StatusTimedOut  = statelang.StatusTimedOut
-	StatusAborted   = statelang.StatusAborted
+	StatusRunning   = "RUNNING"
+	StatusSucceeded = "SUCCEEDED"
+	StatusFailed    = "FAILED"
+	StatusTimedOut  = "TIMED_OUT"
+	StatusAborted   = "ABORTED"
 )
 
 // StateMachine is one version of a state machine. Versions are immutable;

@@ -24,59 +24,6 @@ func passChain(n int) []byte {
 	return []byte(sb.String())
 }
 
-// choiceHeavy builds a loop of Choice states that count $.i up to n with
-// Pass states and intrinsic MathAdd.
-func choiceHeavy() []byte {
-	return []byte(`{"StartAt":"Check","States":{
-	  "Check":{"Type":"Choice","Choices":[
-	    {"And":[{"Variable":"$.i","IsNumeric":true},{"Variable":"$.i","NumericGreaterThanEquals":50}],"Next":"Done"},
-	    {"Or":[{"Variable":"$.tier","StringEquals":"gold"},{"Variable":"$.tier","StringMatches":"plat*"}],"Next":"Inc"},
-	    {"Not":{"Variable":"$.i","NumericLessThan":0},"Next":"Inc"}],"Default":"Done"},
-	  "Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)","tier.$":"$.tier"},"Next":"Check"},
-	  "Done":{"Type":"Succeed"}}}`)
-}
-
-// transitions counts state transitions (entered events) in a history.
-func transitions(res *RunResult) int {
-	n := 0
-	for _, e := range res.Events {
-		if strings.HasSuffix(e.Type, "StateEntered") {
-			n++
-		}
-	}
-	return n
-}
-
-func benchRun(b *testing.B, def []byte, input any) {
-	m, err := Parse(def)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	total := 0
-	for i := 0; i < b.N; i++ {
-		res := Run(m, input, RunOptions{})
-		if res.Status != StatusSucceeded {
-			b.Fatalf("status %s: %v", res.Status, res.Failure)
-		}
-		total += transitions(res)
-	}
-	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "transitions/s")
-}
-
-// BenchmarkPassChain100 runs a 100-state Pass chain through the in-memory
-// runner, history events included.
-func BenchmarkPassChain100(b *testing.B) {
-	benchRun(b, passChain(100), map[string]any{"hello": "world", "n": int64(1)})
-}
-
-// BenchmarkChoiceHeavy runs a Choice loop of 50 rounds with And/Or/Not and
-// an intrinsic in each round.
-func BenchmarkChoiceHeavy(b *testing.B) {
-	benchRun(b, choiceHeavy(), map[string]any{"i": int64(0), "tier": "platinum"})
-}
-
 // BenchmarkStepPass measures the step API alone (no runner, no history):
 // State.Enter on a Pass state.
 func BenchmarkStepPass(b *testing.B) {

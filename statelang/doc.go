@@ -14,8 +14,9 @@
 //     json.Number (integers beyond int64), string, []any, map[string]any.
 //     Integers stay integers and floats stay floats.
 //   - The step API ([Machine.Enter], [State.TaskSucceeded], [State.HandleFailure],
-//     ...) tells the caller what one state does with its input; the engine
-//     drives it durably, [Run] drives it in memory.
+//     ...) tells the caller what one state does with its input. One driver
+//     runs it: the engine's decider (durably, as express executions, and
+//     in memory on a fake clock with engine.RunLocal).
 //   - [TestState] runs one state once as AWS's TestState does, with a
 //     mocked task result or error, and reports the value after each step
 //     of its data flow.

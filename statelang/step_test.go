@@ -159,47 +159,6 @@ func TestWaitUntil(t *testing.T) {
 	}
 }
 
-// TestRunTaskRetryCatch runs a machine whose task fails twice, is retried
-// with backoff on the fake clock, then succeeds.
-func TestRunTaskRetryCatch(t *testing.T) {
-	m := mustParse(t, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:1:function:flaky",
-	  "Retry":[{"ErrorEquals":["Flaky"],"IntervalSeconds":2,"BackoffRate":3}],"End":true}}}`)
-	calls := 0
-	res := Run(m, map[string]any{}, RunOptions{Task: func(call *TaskCall, c *Context) (any, *Failure) {
-		calls++
-		if calls < 3 {
-			return nil, &Failure{Name: "Flaky", Cause: "try again"}
-		}
-		return map[string]any{"retries": c.RetryCount}, nil
-	}})
-	if res.Status != StatusSucceeded || MarshalString(res.Output) != `{"retries":2}` {
-		t.Fatalf("Run = %s %v %s; want SUCCEEDED {retries:2}", res.Status, res.Failure, MarshalString(res.Output))
-	}
-	last := res.Events[len(res.Events)-1]
-	if got := last.Timestamp.Sub(res.Events[0].Timestamp); got != 8*time.Second {
-		t.Errorf("elapsed on the fake clock = %v; want 2s + 6s", got)
-	}
-	var types []string
-	for _, e := range res.Events {
-		types = append(types, e.Type)
-	}
-	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded TaskStateExited ExecutionSucceeded"
-	if got := joinTypes(types); got != want {
-		t.Errorf("events = %s; want %s", got, want)
-	}
-}
-
-func joinTypes(ts []string) string {
-	s := ""
-	for i, t := range ts {
-		if i > 0 {
-			s += " "
-		}
-		s += t
-	}
-	return s
-}
-
 func TestFormatFloat(t *testing.T) {
 	for f, want := range map[float64]string{1: "1.0", 1.5: "1.5", 1e7: "1.0E7", 1e-4: "1.0E-4", 123456.789: "123456.789", -2.5e21: "-2.5E21"} {
 		if got := formatFloat(f); got != want {

@@ -12,9 +12,8 @@ import (
 // activity ActivityScheduled/..., and every service integration
 // (arn:aws:states:::service:action[.pattern]) TaskScheduled/....
 //
-// ResourceFamily is the one place that decides it: statelang.Run and the
-// durable engine both build their task events with the TaskFamily methods,
-// so the two never drift.
+// ResourceFamily is the one place that decides it: the engine's decider
+// builds its task events with the TaskFamily methods.
 type TaskFamily string
 
 // The task event families.
@@ -175,4 +174,28 @@ func LambdaInvokeResult(payload any, size int, requestID string, date time.Time)
 		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
 		"StatusCode":          int64(200),
 	}
+}
+
+// SplitResource splits a Task resource ARN into the resourceType and
+// resource that AWS records in task history events:
+// arn:aws:states:::lambda:invoke → ("lambda", "invoke");
+// arn:aws:lambda:us-east-1:1:function:f → ("lambda", "f").
+func SplitResource(arn string) (resourceType, resource string) {
+	parts := strings.SplitN(arn, ":", 7)
+	if len(parts) >= 7 && parts[2] == "states" && parts[3] == "" {
+		return parts[5], parts[6]
+	}
+	if len(parts) >= 6 {
+		return parts[2], parts[len(parts)-1]
+	}
+	return "", arn
+}
+
+// failureDetails are the details of an event that records failure f.
+func failureDetails(f *Failure) map[string]any {
+	d := map[string]any{"error": f.Name}
+	if f.Cause != "" {
+		d["cause"] = f.Cause
+	}
+	return d
 }

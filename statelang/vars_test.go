@@ -99,106 +99,6 @@ func TestParseQueryLanguage(t *testing.T) {
 	}
 }
 
-// TestVariables runs machines in memory and checks how variables are
-// assigned and scoped.
-func TestVariables(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name   string
-		def    string
-		input  string
-		output string // want SUCCEEDED with this output
-		fail   string // or FAILED with an error:cause containing this
-	}{
-		{"assigned on exit", `{"QueryLanguage":"JSONata","StartAt":"A","States":{
-			"A":{"Type":"Pass","Assign":{"x":1},"Next":"B"},
-			"B":{"Type":"Pass","Assign":{"x":"{% $x + 1 %}"},"Output":{"before":"{% $x %}"},"Next":"C"},
-			"C":{"Type":"Pass","Output":{"after":"{% $x %}","input":"{% $states.input %}"},"End":true}}}`,
-			`{}`, `{"after":2,"input":{"before":1}}`, ""},
-		{"JSONPath reads variables", `{"StartAt":"A","States":{
-			"A":{"Type":"Pass","Result":{"n":3,"l":[7,8]},"Assign":{"r.$":"$","k":"v"},"Next":"C"},
-			"C":{"Type":"Choice","Choices":[{"Variable":"$r.n","NumericEqualsPath":"$r.n","Assign":{"hit.$":"$r.l[1]"},"Next":"D"}],"Default":"D"},
-			"D":{"Type":"Pass","Parameters":{"hit.$":"$hit","k.$":"$k","f.$":"States.Format('{}-{}', $k, $r.n)"},"End":true}}}`,
-			`{}`, `{"f":"v-3","hit":8,"k":"v"}`, ""},
-		{"Choice rule Assign wins over the state's", `{"StartAt":"C","States":{
-			"C":{"Type":"Choice","Choices":[{"Variable":"$.a","IsPresent":true,"Assign":{"w":"rule"},"Next":"D"}],"Assign":{"w":"state"},"Default":"D"},
-			"D":{"Type":"Pass","Parameters":{"w.$":"$w"},"End":true}}}`,
-			`{"a":1}`, `{"w":"rule"}`, ""},
-		{"branch reads outer, writes its own scope", `{"QueryLanguage":"JSONata","StartAt":"A","States":{
-			"A":{"Type":"Pass","Assign":{"x":10},"Next":"P"},
-			"P":{"Type":"Parallel","Branches":[
-				{"StartAt":"B1","States":{"B1":{"Type":"Pass","Assign":{"y":"{% $x + 1 %}"},"Next":"B2"},"B2":{"Type":"Pass","Output":"{% $y %}","End":true}}},
-				{"StartAt":"C1","States":{"C1":{"Type":"Pass","Assign":{"y":"{% $x + 2 %}"},"Next":"C2"},"C2":{"Type":"Pass","Output":"{% $y %}","End":true}}}],
-				"Assign":{"z":"{% $states.result %}"},"Next":"D"},
-			"D":{"Type":"Pass","Output":{"z":"{% $z %}","x":"{% $x %}"},"End":true}}}`,
-			`{}`, `{"x":10,"z":[11,12]}`, ""},
-		{"an inner assignment hides the outer variable in its scope only", `{"QueryLanguage":"JSONata","StartAt":"A","States":{
-			"A":{"Type":"Pass","Assign":{"x":1},"Next":"P"},
-			"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{
-				"B":{"Type":"Pass","Assign":{"x":"{% $x + 1 %}"},"Next":"C"},
-				"C":{"Type":"Pass","Output":"{% $x %}","End":true}}}],"Next":"D"},
-			"D":{"Type":"Pass","Output":{"inner":"{% $states.input[0] %}","outer":"{% $x %}"},"End":true}}}`,
-			`{}`, `{"inner":2,"outer":1}`, ""},
-		{"branch variables do not leave the branch", `{"QueryLanguage":"JSONata","StartAt":"P","States":{
-			"P":{"Type":"Parallel","Branches":[{"StartAt":"B","States":{"B":{"Type":"Pass","Assign":{"y":1},"End":true}}}],"Next":"D"},
-			"D":{"Type":"Pass","Output":"{% $y %}","End":true}}}`,
-			`{}`, "", "States.QueryEvaluationError:An error occurred while executing the state 'D' (entered at the event id #"},
-		{"Map iterations each have a scope", `{"QueryLanguage":"JSONata","StartAt":"A","States":{
-			"A":{"Type":"Pass","Assign":{"k":100},"Next":"M"},
-			"M":{"Type":"Map","Items":"{% [1,2,3] %}","ItemProcessor":{"StartAt":"I","States":{
-				"I":{"Type":"Pass","Assign":{"v":"{% $states.input + $k %}"},"Next":"J"},
-				"J":{"Type":"Pass","Output":"{% $v %}","End":true}}},"End":true}}}`,
-			`{}`, `[101,102,103]`, ""},
-		{"distributed Map cannot read outer variables", `{"StartAt":"A","States":{
-			"A":{"Type":"Pass","Assign":{"k":1},"Next":"M"},
-			"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{
-				"I":{"Type":"Pass","Parameters":{"k.$":"$k"},"End":true}}},"End":true}}}`,
-			`[1]`, "", "States.ExceedToleratedFailureThreshold"},
-		{"Catch Output and Assign read the error", `{"QueryLanguage":"JSONata","StartAt":"T","States":{
-			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Assign":{"never":1},
-				"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e":"{% $states.errorOutput.Error %}"},"Output":{"in":"{% $states.input %}"},"Next":"D"}],"End":true},
-			"D":{"Type":"Pass","Output":{"e":"{% $e %}","o":"{% $states.input %}","never":"{% $exists($never) %}"},"End":true}}}`,
-			`{"a":1}`, `{"e":"States.TaskFailed","never":false,"o":{"in":{"a":1}}}`, ""},
-		{"JSONPath catcher Assign reads the error output", `{"StartAt":"T","States":{
-			"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
-				"Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e.$":"$.Error"},"ResultPath":null,"Next":"D"}],"End":true},
-			"D":{"Type":"Pass","Parameters":{"e.$":"$e"},"End":true}}}`,
-			`{}`, `{"e":"States.TaskFailed"}`, ""},
-		{"undefined variable in a JSONPath template", `{"StartAt":"D","States":{"D":{"Type":"Pass","Parameters":{"e.$":"$nope"},"End":true}}}`,
-			`{}`, "", "States.Runtime:An error occurred while executing the state 'D'"},
-		{"Assign over 256 KiB", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"big":"{% $pad('', 270000, 'x') %}"},"End":true}}}`,
-			`{}`, "", "States.DataLimitExceeded"},
-		{"JSONata integers print as integers", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":{"a":"{% 2 * 1.5 %}","b":"{% 1 / 4 %}","c":1.5},"End":true}}}`,
-			`{}`, `{"a":3,"b":0.25,"c":1.5}`, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m, err := Parse([]byte(tt.def))
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			in, err := ParseJSON([]byte(tt.input))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := Run(m, in, RunOptions{})
-			if tt.fail != "" {
-				got := ""
-				if res.Failure != nil {
-					got = res.Failure.Name + ":" + res.Failure.Cause
-				}
-				if res.Status != StatusFailed || !strings.Contains(got, tt.fail) {
-					t.Fatalf("Run(%s) = %s %s %q; want FAILED with %q", tt.name, res.Status, MarshalString(res.Output), got, tt.fail)
-				}
-				return
-			}
-			if res.Status != StatusSucceeded || MarshalString(res.Output) != tt.output {
-				t.Fatalf("Run(%s) = %s %s %v; want SUCCEEDED %s", tt.name, res.Status, MarshalString(res.Output), res.Failure, tt.output)
-			}
-		})
-	}
-}
-
 // TestStepAssign: the step API returns what a state assigns and never
 // changes the scopes it was given.
 func TestStepAssign(t *testing.T) {
@@ -225,32 +125,6 @@ func TestStepAssign(t *testing.T) {
 	}
 }
 
-// TestEvaluationFailedEvent: a failed JSONata evaluation is recorded with
-// the state and the field, before the execution fails.
-func TestEvaluationFailedEvent(t *testing.T) {
-	t.Parallel()
-	m, err := Parse([]byte(`{"QueryLanguage":"JSONata","StartAt":"S","States":{"S":{"Type":"Pass","Output":{"result":"{% $nope %}"},"End":true}}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := Run(m, map[string]any{}, RunOptions{})
-	var types []string
-	var det map[string]any
-	for _, e := range res.Events {
-		types = append(types, e.Type)
-		if e.Type == "EvaluationFailed" {
-			det = e.Details
-		}
-	}
-	if got, want := strings.Join(types, " "), "ExecutionStarted PassStateEntered EvaluationFailed ExecutionFailed"; got != want {
-		t.Fatalf("events = %s; want %s", got, want)
-	}
-	want := "An error occurred while executing the state 'S' (entered at the event id #2). The JSONata expression '$nope' specified for the field 'Output/result' returned nothing (undefined)."
-	if det["state"] != "S" || det["location"] != "Output/result" || det["error"] != ErrQueryEvaluationError || det["cause"] != want {
-		t.Errorf("EvaluationFailed details = %v; want state S, location Output/result and the cause %q", det, want)
-	}
-}
-
 // TestReadsWholeStates: which expressions get $states.context bound (it is
 // built only for them).
 func TestReadsWholeStates(t *testing.T) {
@@ -269,14 +143,5 @@ func TestReadsWholeStates(t *testing.T) {
 		if got := readsWholeStates(src); got != want {
 			t.Errorf("readsWholeStates(%q) = %v; want %v", src, got, want)
 		}
-	}
-	m, err := Parse([]byte(`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"v":1},"Next":"B"},
-		"B":{"Type":"Pass","Output":{"k":"{% $keys($states) %}","s":"{% '$v' & $v %}","n":"{% $states.context.State.Name %}"},"End":true}}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := Run(m, map[string]any{}, RunOptions{})
-	if got, want := MarshalString(res.Output), `{"k":["input","context"],"n":"B","s":"$v1"}`; got != want {
-		t.Errorf("Run = %s %v; want %s", got, res.Failure, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -127,8 +128,8 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "stepwise: the input is not valid JSON: %v\n", err)
 			return 1
 		}
-		res := statelang.Run(m, in, statelang.RunOptions{
-			Task: func(call *statelang.TaskCall, _ *statelang.Context) (any, *statelang.Failure) { return call.Input, nil },
+		res := engine.RunLocal(m, in, engine.LocalOptions{
+			Task: func(_ engine.Task, input any) (any, *statelang.Failure) { return input, nil },
 		})
 		for _, e := range res.Events {
 			fmt.Fprintf(stdout, "%4d  %s  %s\n", e.ID, e.Timestamp.Format("15:04:05.000"), e.Type)
@@ -138,7 +139,7 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "error: %s\ncause: %s\n", res.Failure.Name, res.Failure.Cause)
 			return 3
 		}
-		if res.Status == statelang.StatusSucceeded {
+		if res.Status == engine.StatusSucceeded {
 			fmt.Fprintf(stdout, "output: %s\n", statelang.MarshalString(res.Output))
 			return 0
 		}

@@ -16,7 +16,7 @@ import (
 // testConformance runs the pure AWS-recorded scenarios of the shared corpus
 // (../shared/conformance/corpus.json) through the engine on the store and
 // compares them with AWS as statelang's conformance test does: every
-// scenario that passes in memory (statelang.Run) must pass durably too.
+// scenario that passes in memory (engine.RunLocal) must pass durably too.
 func testConformance(t *testing.T, newStore NewStore) {
 	path := conformance.Path()
 	if path == "" {
@@ -80,7 +80,7 @@ func testConformance(t *testing.T, newStore NewStore) {
 			memPass++
 		}
 		if r.err != nil || (len(r.durable) > 0 && len(r.inMem) == 0) {
-			t.Errorf("durable run of %s differs from AWS where statelang.Run does not: %v %s", r.id, r.err, strings.Join(r.durable, "; "))
+			t.Errorf("durable run of %s differs from AWS where engine.RunLocal does not: %v %s", r.id, r.err, strings.Join(r.durable, "; "))
 		}
 	}
 	t.Logf("durable conformance: %d of %d pure scenarios pass (in memory: %d)", pass, len(results), memPass)
@@ -97,10 +97,10 @@ func runInMemory(sc *conformance.Scenario, names conformance.Names) []string {
 			return []string{err.Error()}
 		}
 	}
-	res := statelang.Run(m, input, statelang.RunOptions{ExecutionName: names.ExecutionName, StateMachineName: names.StateMachineName,
+	res := engine.RunLocal(m, input, engine.LocalOptions{ExecutionName: names.ExecutionName, StateMachineName: names.StateMachineName,
 		Region: names.Region, Account: names.Account, RoleArn: names.RoleArn})
 	out := conformance.Outcome{Status: res.Status}
-	if res.Status == statelang.StatusSucceeded {
+	if res.Status == engine.StatusSucceeded {
 		out.Output = statelang.MarshalString(res.Output)
 	}
 	if res.Failure != nil {

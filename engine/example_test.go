@@ -1,20 +1,21 @@
-package statelang_test
+package engine_test
 
 import (
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // orderWorkers stands in for the order example's Lambda functions. failures
 // makes validate-order fail that many times with States.TaskFailed-matching
 // errors first; invalid makes it raise ValidationError.
-func orderWorkers(t *testing.T, failures int, invalid bool) statelang.TaskFunc {
+func orderWorkers(t *testing.T, failures int, invalid bool) engine.LocalTask {
 	validations := 0
-	return func(call *statelang.TaskCall, c *statelang.Context) (any, *statelang.Failure) {
-		in, _ := call.Input.(map[string]any)
+	return func(call engine.Task, input any) (any, *statelang.Failure) {
+		in, _ := input.(map[string]any)
 		switch {
 		case strings.HasSuffix(call.Resource, ":validate-order"):
 			validations++
@@ -29,8 +30,8 @@ func orderWorkers(t *testing.T, failures int, invalid bool) statelang.TaskFunc {
 			return map[string]any{"warehouse": in["warehouse"], "available": true}, nil
 		case call.Resource == "arn:aws:states:::lambda:invoke.waitForTaskToken":
 			payload, _ := in["Payload"].(map[string]any)
-			if payload["taskToken"] != c.TaskToken || c.TaskToken == "" {
-				t.Errorf("payment payload token = %v; want the task's token %q", payload["taskToken"], c.TaskToken)
+			if payload["taskToken"] != call.Token || call.Token == "" {
+				t.Errorf("payment payload token = %v; want the task's token %q", payload["taskToken"], call.Token)
 			}
 			// The callback: SendTaskSuccess with the payment result.
 			return map[string]any{"paymentId": "pay-1", "charged": payload["amount"]}, nil
@@ -60,8 +61,8 @@ func loadOrder(t *testing.T) *statelang.Machine {
 func TestOrderExample(t *testing.T) {
 	m := loadOrder(t)
 	input, _ := statelang.ParseJSON([]byte(`{"orderId":"o-1","items":["book"],"totalAmount":12.5}`))
-	res := statelang.Run(m, input, statelang.RunOptions{Task: orderWorkers(t, 2, false)})
-	if res.Status != statelang.StatusSucceeded {
+	res := engine.RunLocal(m, input, engine.LocalOptions{Task: orderWorkers(t, 2, false)})
+	if res.Status != engine.StatusSucceeded {
 		t.Fatalf("status = %s (%v); want SUCCEEDED", res.Status, res.Failure)
 	}
 	if got, want := statelang.MarshalString(res.Output), `{"charged":12.5,"orderId":"o-1","shipped":true}`; got != want {
@@ -85,8 +86,8 @@ func TestOrderExample(t *testing.T) {
 // fails through OrderFailed.
 func TestOrderExampleValidationError(t *testing.T) {
 	m := loadOrder(t)
-	res := statelang.Run(m, map[string]any{"orderId": "o-2"}, statelang.RunOptions{Task: orderWorkers(t, 0, true)})
-	if res.Status != statelang.StatusFailed || res.Failure.Name != "OrderProcessingFailed" || res.Failure.Cause != "Order could not be processed" {
+	res := engine.RunLocal(m, map[string]any{"orderId": "o-2"}, engine.LocalOptions{Task: orderWorkers(t, 0, true)})
+	if res.Status != engine.StatusFailed || res.Failure.Name != "OrderProcessingFailed" || res.Failure.Cause != "Order could not be processed" {
 		t.Errorf("Run = %s %+v; want FAILED OrderProcessingFailed", res.Status, res.Failure)
 	}
 }
