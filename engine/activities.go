@@ -42,25 +42,13 @@ func (e *Engine) activityARN(name string) string {
 	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":activity:" + name
 }
 
-func (e *Engine) taskStore() (TaskStore, error) {
-	ts, ok := e.store.(TaskStore)
-	if !ok {
-		return nil, errors.New("engine: the store does not support activities")
-	}
-	return ts, nil
-}
-
 // CreateActivity creates an activity, or returns the existing one of that
 // name (AWS: CreateActivity is idempotent).
 func (e *Engine) CreateActivity(ctx context.Context, name string) (Activity, error) {
 	if err := validName(name); err != nil {
 		return Activity{}, err
 	}
-	ts, err := e.taskStore()
-	if err != nil {
-		return Activity{}, err
-	}
-	a, err := ts.CreateActivity(ctx, Activity{ARN: e.activityARN(name), Name: name, CreationDate: e.cfg.Now()})
+	a, err := e.store.CreateActivity(ctx, Activity{ARN: e.activityARN(name), Name: name, CreationDate: e.cfg.Now()})
 	if errors.Is(err, ErrConflict) {
 		return a, nil
 	}
@@ -70,30 +58,18 @@ func (e *Engine) CreateActivity(ctx context.Context, name string) (Activity, err
 // DescribeActivity returns an activity by ARN; ErrNotFound when there is
 // none.
 func (e *Engine) DescribeActivity(ctx context.Context, arn string) (Activity, error) {
-	ts, err := e.taskStore()
-	if err != nil {
-		return Activity{}, err
-	}
-	return ts.GetActivity(ctx, arn)
+	return e.store.GetActivity(ctx, arn)
 }
 
 // DeleteActivity deletes an activity. Deleting an unknown activity is not
 // an error (AWS). Tasks already scheduled for it stay until they time out.
 func (e *Engine) DeleteActivity(ctx context.Context, arn string) error {
-	ts, err := e.taskStore()
-	if err != nil {
-		return err
-	}
-	return ts.DeleteActivity(ctx, arn)
+	return e.store.DeleteActivity(ctx, arn)
 }
 
 // ListActivities returns a page of activities by name (maxResults: default
 // and maximum 1000) and the next page's token ("" on the last page).
 func (e *Engine) ListActivities(ctx context.Context, maxResults int, nextToken string) ([]Activity, string, error) {
-	ts, err := e.taskStore()
-	if err != nil {
-		return nil, "", err
-	}
 	if maxResults <= 0 || maxResults > 1000 {
 		maxResults = 1000
 	}
@@ -105,7 +81,7 @@ func (e *Engine) ListActivities(ctx context.Context, maxResults int, nextToken s
 		}
 		after = n
 	}
-	as, err := ts.ListActivities(ctx, after, maxResults+1)
+	as, err := e.store.ListActivities(ctx, after, maxResults+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -122,18 +98,14 @@ func (e *Engine) ListActivities(ctx context.Context, maxResults int, nextToken s
 // came. Taking a task records ActivityStarted with workerName. ErrNotFound
 // when the activity does not exist.
 func (e *Engine) GetActivityTask(ctx context.Context, arn, workerName string) (token, input string, err error) {
-	ts, err := e.taskStore()
-	if err != nil {
-		return "", "", err
-	}
-	if _, err := ts.GetActivity(ctx, arn); err != nil {
+	if _, err := e.store.GetActivity(ctx, arn); err != nil {
 		return "", "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, MaxActivityPoll)
 	defer cancel()
 	for {
 		wake := e.acts.wait(arn)
-		t, err := ts.ClaimActivityTask(ctx, arn, e.cfg.Now())
+		t, err := e.store.ClaimActivityTask(ctx, arn, e.cfg.Now())
 		switch {
 		case err == nil:
 			_, aerr := e.apply(ctx, t.ExecutionID, Event{Kind: EventTaskStarted, Token: t.Token, Worker: workerName})

@@ -451,6 +451,8 @@ type Store interface {
 	// RedriveStore expires what ended executions keep for a redrive
 	// (redrive.go).
 	RedriveStore
+	// TaskStore keeps activities and claims their tasks (activities.go).
+	TaskStore
 }
 
 // Dispatcher hands a committed task to a worker. It is called only after the

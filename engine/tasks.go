@@ -235,8 +235,8 @@ func (e *Engine) ConfirmDispatch(_ context.Context, token string) error {
 // before c + ConfirmedDispatchHold.
 const ConfirmedDispatchHold = 100 * 365 * 24 * time.Hour
 
-// TaskStore is what activities need from a store beyond Store. store/postgres implements it; a store without it
-// runs no activities and re-dispatches tasks it cannot mark.
+// TaskStore is the part of Store that keeps activities and the tasks
+// workers take or a lost transport sends again.
 type TaskStore interface {
 	// ClaimActivityTask takes the oldest SCHEDULED task of resource: it
 	// marks it STARTED, moves its heartbeat timer to now+HeartbeatSeconds

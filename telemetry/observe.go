@@ -14,29 +14,17 @@ import (
 // commit it makes is reported to m (and, when t is not nil, to t) after it
 // committed, and every timer claim with how late the timers were. A nil m
 // or t reports nothing of its kind; with both nil st is returned as it is.
-//
-// The wrapper keeps the optional engine.TaskStore of st.
 func Observe(st engine.Store, m *Metrics, t *Tracer) engine.Store {
 	if m == nil && t == nil {
 		return st
 	}
-	o := &observed{Store: st, m: m, t: t}
-	if ts, ok := st.(engine.TaskStore); ok {
-		return observedTasks{o, ts}
-	}
-	return o
+	return &observed{Store: st, m: m, t: t}
 }
 
 type observed struct {
 	engine.Store
 	m *Metrics
 	t *Tracer
-}
-
-// observedTasks is an observed store that keeps engine.TaskStore.
-type observedTasks struct {
-	*observed
-	engine.TaskStore
 }
 
 // ClaimDueTimers observes how late each claimed timer is.

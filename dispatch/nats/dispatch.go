@@ -174,6 +174,7 @@ type Dispatcher struct {
 // engine.Store implements it.
 type TaskClaimer interface {
 	ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error)
+	ReopenStarted(ctx context.Context, before time.Time) (int64, error)
 }
 
 var (
@@ -501,16 +502,12 @@ func (d *Dispatcher) recoverTasks(ctx context.Context, created time.Time) {
 		return
 	}
 	cutoff := created.Add(confirmedHold)
-	if r, ok := d.cfg.Store.(interface {
-		ReopenStarted(context.Context, time.Time) (int64, error)
-	}); ok {
-		// A callback task a worker took: the callback it sent may have
-		// been in the lost result stream.
-		if n, err := r.ReopenStarted(ctx, created); err != nil {
-			d.cfg.Logger.Error("reopening the callback tasks workers took before the NATS store was lost failed; they end by their timeouts", "namespace", d.ns, "error", err)
-		} else if n > 0 {
-			d.cfg.Logger.Info("callback tasks workers had taken are dispatched again", "namespace", d.ns, "tasks", n)
-		}
+	// A callback task a worker took: the callback it sent may have been in
+	// the lost result stream.
+	if n, err := d.cfg.Store.ReopenStarted(ctx, created); err != nil {
+		d.cfg.Logger.Error("reopening the callback tasks workers took before the NATS store was lost failed; they end by their timeouts", "namespace", d.ns, "error", err)
+	} else if n > 0 {
+		d.cfg.Logger.Info("callback tasks workers had taken are dispatched again", "namespace", d.ns, "tasks", n)
 	}
 	total := 0
 	for ctx.Err() == nil {
