@@ -469,10 +469,26 @@ func (e *Engine) dispatchTasks(ctx context.Context, tasks []Task, failed func(Ta
 		if childModeOf(t.Resource).child || e.services.of(t.Resource) != nil {
 			continue
 		}
-		if err := e.cfg.Dispatcher.Dispatch(ctx, t); err != nil {
+		held, err := e.cfg.Dispatcher.Dispatch(ctx, t)
+		var bad *UndeliverableError
+		switch {
+		case errors.As(err, &bad):
+			// After the transition that scheduled it, as AWS fails a bad
+			// parameter; not in the caller's commit path.
+			go func() {
+				ferr := e.SendTaskFailure(context.WithoutCancel(ctx), t.Token, statelang.ErrRuntime, bad.Error())
+				if ferr != nil && !errors.Is(ferr, ErrTaskClosed) {
+					e.cfg.Logger.Error("failing an undeliverable task", "task", TaskRef(t.Token), "error", ferr)
+				}
+			}()
+		case err != nil:
 			e.cfg.Logger.Warn("dispatch failed", "task", TaskRef(t.Token), "error", err)
 			if failed != nil {
 				failed(t)
+			}
+		case held:
+			if err := e.ConfirmDispatch(ctx, t.Token); err != nil {
+				e.cfg.Logger.Warn("confirm dispatch failed", "task", TaskRef(t.Token), "error", err)
 			}
 		}
 	}

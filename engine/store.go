@@ -457,8 +457,26 @@ type Store interface {
 
 // Dispatcher hands a committed task to a worker. It is called only after the
 // task's row is committed, and again by the maintenance loop when a task was
-// not acknowledged before its dispatch deadline, so a worker may see a task
+// not confirmed before its dispatch deadline, so a worker may see a task
 // more than once; results are idempotent per token.
+//
+// Dispatch reports the publish's outcome; the engine acts on it. held:
+// the transport keeps the task durably until a worker answers it (NATS
+// JetStream stored it), so the engine confirms the dispatch and never
+// sends it again; not held (an in-process transport): it is sent again
+// after Config.DispatchTimeout unless a worker answered or heartbeated.
+// An error: the publish failed, and it is sent again after
+// DispatchTimeout; an *UndeliverableError: no worker can ever take it, and
+// the engine fails the task.
 type Dispatcher interface {
-	Dispatch(ctx context.Context, t Task) error
+	Dispatch(ctx context.Context, t Task) (held bool, err error)
 }
+
+// UndeliverableError is what a Dispatcher returns for a task no worker
+// can take (e.g. a Lambda invoke without a FunctionName): the engine fails
+// the task with States.Runtime and Err's text as its cause, as AWS fails a
+// task with a bad parameter.
+type UndeliverableError struct{ Err error }
+
+func (e *UndeliverableError) Error() string { return e.Err.Error() }
+func (e *UndeliverableError) Unwrap() error { return e.Err }

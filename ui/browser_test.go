@@ -48,7 +48,7 @@ type workers struct {
 	wg  sync.WaitGroup
 }
 
-func (w *workers) Dispatch(ctx context.Context, task engine.Task) error {
+func (w *workers) Dispatch(ctx context.Context, task engine.Task) (held bool, err error) {
 	w.wg.Add(1)
 	go func() {
 		defer w.wg.Done()
@@ -71,7 +71,7 @@ func (w *workers) Dispatch(ctx context.Context, task engine.Task) error {
 		}
 		_ = err
 	}()
-	return nil
+	return false, nil
 }
 
 const ordersASL = `{

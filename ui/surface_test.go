@@ -23,7 +23,7 @@ type failOnce struct {
 	wg   sync.WaitGroup
 }
 
-func (f *failOnce) Dispatch(_ context.Context, task engine.Task) error {
+func (f *failOnce) Dispatch(_ context.Context, task engine.Task) (held bool, err error) {
 	f.mu.Lock()
 	first := !f.seen[task.ExecutionID]
 	f.seen[task.ExecutionID] = true
@@ -38,7 +38,7 @@ func (f *failOnce) Dispatch(_ context.Context, task engine.Task) error {
 		}
 		_ = f.eng.SendTaskSuccess(ctx, task.Token, `{"charged":true}`)
 	}()
-	return nil
+	return false, nil
 }
 
 const chargeASL = `{"StartAt": "Prepare", "States": {

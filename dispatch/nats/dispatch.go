@@ -14,17 +14,19 @@
 //     arn:aws:states:::service:action → "service:action") and publishes it
 //     with wire.PublishTask under Nats-Msg-Id "<token>:<attempt>". When
 //     JetStream acknowledges the publish (a duplicate ack included: the
-//     task landed earlier) it calls Engine.ConfirmDispatch, so the
-//     maintenance loop never publishes that task again. A publish that
+//     task landed earlier) it reports the task held, and the engine
+//     confirms the dispatch, so the maintenance loop never publishes that
+//     task again. A task no worker can take (RouteTask fails) is an
+//     engine.UndeliverableError, which the engine fails. A publish that
 //     fails is left to the maintenance loop, which retries it after
 //     engine.Config.DispatchTimeout (under the same message id, so a
 //     publish that did land is not stored twice). From then on a worker
 //     that dies is covered by JetStream's redelivery (AckWait, MaxDeliver)
 //     and by the state's TimeoutSeconds and HeartbeatSeconds, which the
 //     engine enforces from Postgres; ASL Retry owns retries.
-//   - Activity tasks are not published: they are served from Postgres by
-//     Engine.GetActivityTask (see engine's activities). Dispatch confirms
-//     them so that the maintenance loop leaves them alone.
+//   - Activity tasks are not published: they are served from the engine's
+//     store by Engine.GetActivityTask (see engine's activities). Dispatch
+//     reports them held, so that the maintenance loop leaves them alone.
 //   - Run consumes STEPWISE_RESULTS through the durable consumer all
 //     engine replicas share (wire.EnsureResultConsumer) and applies each
 //     result in one engine transaction: heartbeats move the heartbeat
@@ -63,7 +65,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -165,7 +166,6 @@ type Dispatcher struct {
 	ns  wire.Namespace
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	eng atomic.Pointer[engine.Engine]
 	// check asks Run to check the streams and consumer now.
 	check chan struct{}
 }
@@ -258,29 +258,15 @@ func RouteTask(resource, input string) (Route, error) {
 	return Route{Name: name, Input: json.RawMessage(input)}, nil
 }
 
-// Dispatch implements engine.Dispatcher: it publishes the task and, once
-// JetStream has stored it, confirms the dispatch to the engine.
-func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
-	eng := d.eng.Load()
+// Dispatch implements engine.Dispatcher: it publishes the task and reports
+// it held once JetStream has stored it.
+func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) (held bool, err error) {
 	if statelang.IsActivity(t.Resource) {
-		if eng != nil {
-			return eng.ConfirmDispatch(ctx, t.Token)
-		}
-		return nil
+		return true, nil // the engine's store holds it: workers take it with GetActivityTask
 	}
 	r, err := RouteTask(t.Resource, t.Input)
 	if err != nil {
-		// No worker can take it: fail the task as AWS fails a bad
-		// parameter, after the transition that scheduled it.
-		if eng != nil {
-			go func() {
-				ferr := eng.SendTaskFailure(context.WithoutCancel(ctx), t.Token, statelang.ErrRuntime, err.Error())
-				if ferr != nil && !errors.Is(ferr, engine.ErrTaskClosed) {
-					d.cfg.Logger.Error("failing an undeliverable task", "task", engine.TaskRef(t.Token), "error", ferr)
-				}
-			}()
-		}
-		return nil
+		return false, &engine.UndeliverableError{Err: err} // no worker can take it
 	}
 	wt := &wire.Task{
 		Token: t.Token, Attempt: int(t.Attempt) + 1, Execution: t.ExecutionARN, State: t.StateName,
@@ -305,14 +291,9 @@ func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 		}
 	}
 	if err != nil {
-		return err // the maintenance loop publishes it again
+		return false, err // the maintenance loop publishes it again
 	}
-	if eng != nil {
-		if err := eng.ConfirmDispatch(ctx, t.Token); err != nil {
-			d.cfg.Logger.Warn("confirm dispatch failed", "task", engine.TaskRef(t.Token), "error", err)
-		}
-	}
-	return nil
+	return true, nil
 }
 
 // Cancel implements engine.Canceler.
@@ -325,12 +306,10 @@ func (d *Dispatcher) Cancel(_ context.Context, u engine.TaskUpdate) error {
 }
 
 // Run applies results until ctx ends. Call it once per engine process with
-// the Engine that uses d; Dispatch confirms publishes only once Run
-// started. Run also watches the streams and the result consumer: it
+// the Engine that uses d. Run also watches the streams and the result consumer: it
 // creates again what NATS lost and recovers the tasks a lost stream held
 // (see Recovery in the package documentation).
 func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
-	d.eng.Store(eng)
 	var (
 		wg       sync.WaitGroup // result handlers and the recovery pass
 		cc       jetstream.ConsumeContext

@@ -45,6 +45,20 @@ func TestRouteTask(t *testing.T) {
 	}
 }
 
+// TestUndeliverableTask: a task no worker can take (a Lambda invoke
+// without a FunctionName) is reported undeliverable by Dispatch, and the
+// engine fails it with States.Runtime, which fails the execution.
+func TestUndeliverableTask(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, nil)
+	s.machine("m", `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+		"Parameters":{"Payload":1},"End":true}}}`)
+	x := s.wait(s.start("m", `{}`).ARN, 20*time.Second)
+	if x.Status != engine.StatusFailed || x.Error != "States.Runtime" || !strings.Contains(x.Cause, "not a Lambda function name") {
+		t.Fatalf("execution = %s %s %q; want FAILED States.Runtime: not a Lambda function name", x.Status, x.Error, x.Cause)
+	}
+}
+
 func TestSuccess(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, nil)

@@ -33,7 +33,7 @@ type funcDispatcher struct {
 	count map[string]int
 }
 
-func (d *funcDispatcher) Dispatch(ctx context.Context, t engine.Task) error {
+func (d *funcDispatcher) Dispatch(ctx context.Context, t engine.Task) (held bool, err error) {
 	d.mu.Lock()
 	fn := lookup(d.fns, t.Resource)
 	eng := d.eng
@@ -43,7 +43,7 @@ func (d *funcDispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 	d.count[t.Token]++
 	d.mu.Unlock()
 	if fn == nil {
-		return nil // nobody answers: the task times out
+		return false, nil // nobody answers: the task times out
 	}
 	go func() {
 		in, _ := statelang.ParseJSON([]byte(t.Input))
@@ -54,7 +54,7 @@ func (d *funcDispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 		}
 		_ = eng.SendTaskSuccess(context.Background(), t.Token, statelang.MarshalString(out))
 	}()
-	return nil
+	return false, nil
 }
 
 type harness struct {

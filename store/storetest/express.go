@@ -55,12 +55,12 @@ type expressWorker struct {
 	hung  []string // tokens of fnHang tasks
 }
 
-func (w *expressWorker) Dispatch(_ context.Context, t engine.Task) error {
+func (w *expressWorker) Dispatch(_ context.Context, t engine.Task) (held bool, err error) {
 	if t.Resource == fnHang {
 		w.mu.Lock()
 		w.hung = append(w.hung, t.Token)
 		w.mu.Unlock()
-		return nil
+		return false, nil
 	}
 	go func() {
 		ctx := context.Background()
@@ -82,7 +82,7 @@ func (w *expressWorker) Dispatch(_ context.Context, t engine.Task) error {
 		}
 		_ = w.eng().ApplyWorkerResult(ctx, engine.WorkerResult{Token: t.Token, Attempt: t.Attempt + 1, Output: statelang.MarshalString(out)})
 	}()
-	return nil
+	return false, nil
 }
 
 // testExpress runs EXPRESS machines: the store keeps a machine's type and

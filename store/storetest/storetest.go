@@ -109,7 +109,7 @@ type queue struct {
 	counts map[string]int
 }
 
-func (q *queue) Dispatch(_ context.Context, t engine.Task) error {
+func (q *queue) Dispatch(_ context.Context, t engine.Task) (held bool, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.tasks = append(q.tasks, t)
@@ -117,7 +117,7 @@ func (q *queue) Dispatch(_ context.Context, t engine.Task) error {
 		q.counts = map[string]int{}
 	}
 	q.counts[t.Token]++
-	return nil
+	return false, nil
 }
 
 func (q *queue) take() []engine.Task {
@@ -1004,7 +1004,7 @@ type asyncDispatcher struct {
 	n       int
 }
 
-func (d *asyncDispatcher) Dispatch(_ context.Context, t engine.Task) error {
+func (d *asyncDispatcher) Dispatch(_ context.Context, t engine.Task) (held bool, err error) {
 	d.mu.Lock()
 	d.n++
 	engs := d.engines()
@@ -1015,7 +1015,7 @@ func (d *asyncDispatcher) Dispatch(_ context.Context, t engine.Task) error {
 		case d.hung <- t.Token:
 		default:
 		}
-		return nil
+		return false, nil
 	}
 	go func() {
 		in, _ := statelang.ParseJSON([]byte(t.Input))
@@ -1026,7 +1026,7 @@ func (d *asyncDispatcher) Dispatch(_ context.Context, t engine.Task) error {
 		}
 		_ = eng.SendTaskSuccess(context.Background(), t.Token, statelang.MarshalString(out))
 	}()
-	return nil
+	return false, nil
 }
 
 func testConcurrentEngines(t *testing.T, newStore NewStore) {

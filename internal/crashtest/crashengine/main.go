@@ -49,7 +49,7 @@ type dispatcher struct{ eng *engine.Engine }
 // "Flaky", or with nothing when it hangs: a task that fails (or hangs)
 // until the execution was redriven U times, whatever kill happens
 // between. It leaves other tasks ("hang") unanswered.
-func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
+func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) (held bool, err error) {
 	var answer func(in any) (out int64, ok, answered bool)
 	switch {
 	case strings.HasSuffix(t.Resource, ":double"):
@@ -60,7 +60,7 @@ func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 	case strings.HasSuffix(t.Resource, ":flaky"):
 		answer = flaky
 	default:
-		return nil
+		return false, nil
 	}
 	go func() {
 		time.Sleep(time.Duration(rand.IntN(50)) * time.Millisecond)
@@ -77,7 +77,7 @@ func (d *dispatcher) Dispatch(ctx context.Context, t engine.Task) error {
 			_ = d.eng.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(out))
 		}
 	}()
-	return nil
+	return false, nil
 }
 
 // flaky is the answer of a ":flaky" task: 2N, or a failure (not
