@@ -167,6 +167,11 @@ func TestGRPCRedrive(t *testing.T) {
 		d.Execution.RedriveStatusReason != "" || d.Execution.RedriveCount != 0 || d.Execution.RedriveDate != nil {
 		t.Fatalf("DescribeExecution(failed) = %v, %v; want FAILED, REDRIVABLE, never redriven", d.GetExecution(), err)
 	}
+	l, err := c.exec.ListExecutions(ctx, &stepwisev1.ListExecutionsRequest{StateMachineName: "rd"})
+	if err != nil || len(l.Executions) != 1 || l.Executions[0].RedriveStatus != stepwisev1.RedriveStatus_REDRIVE_STATUS_REDRIVABLE ||
+		l.Executions[0].RedriveStatusReason != "" {
+		t.Errorf("ListExecutions(failed) = %v, %v; want one execution, REDRIVABLE", l.GetExecutions(), err)
+	}
 
 	rr, err := c.exec.RedriveExecution(ctx, &stepwisev1.RedriveExecutionRequest{Arn: arn, ClientToken: "once"})
 	if err != nil {
@@ -197,9 +202,11 @@ func TestGRPCRedrive(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Execution is SUCCEEDED and cannot be redriven") {
 		t.Errorf("RedriveExecution(succeeded) = %v; want the reason", err)
 	}
-	l, err := c.exec.ListExecutions(ctx, &stepwisev1.ListExecutionsRequest{StateMachineName: "rd"})
-	if err != nil || len(l.Executions) != 1 || l.Executions[0].RedriveCount != 1 || l.Executions[0].RedriveDate == nil {
-		t.Errorf("ListExecutions = %v, %v; want one execution redriven once", l.GetExecutions(), err)
+	l, err = c.exec.ListExecutions(ctx, &stepwisev1.ListExecutionsRequest{StateMachineName: "rd"})
+	if err != nil || len(l.Executions) != 1 || l.Executions[0].RedriveCount != 1 || l.Executions[0].RedriveDate == nil ||
+		l.Executions[0].RedriveStatus != stepwisev1.RedriveStatus_REDRIVE_STATUS_NOT_REDRIVABLE ||
+		l.Executions[0].RedriveStatusReason != "Execution is SUCCEEDED and cannot be redriven" {
+		t.Errorf("ListExecutions = %v, %v; want one execution redriven once, NOT_REDRIVABLE as SUCCEEDED", l.GetExecutions(), err)
 	}
 
 	_, err = c.exec.RedriveExecution(ctx, &stepwisev1.RedriveExecutionRequest{Arn: "arn:aws:states:us-east-1:111111111111:execution:rd:nope"})
@@ -257,6 +264,10 @@ func TestRESTExpressRedrive(t *testing.T) {
 	}
 	if dig(body, "execution", "redriveStatus") != "REDRIVE_STATUS_REDRIVABLE" || dig(body, "execution", "redriveCount") != "0" || dig(body, "execution", "redriveDate") != nil {
 		t.Fatalf("GET the failed execution = %v; want FAILED, REDRIVABLE, redriveCount 0, no redriveDate", body)
+	}
+	_, body = do(t, "GET", base+"/executions?stateMachineName=rd", "")
+	if xs, _ := body["executions"].([]any); len(xs) != 1 || dig(xs[0], "redriveStatus") != "REDRIVE_STATUS_REDRIVABLE" {
+		t.Errorf("GET the executions of rd = %v; want the failed one, REDRIVABLE", body)
 	}
 	code, body = do(t, "POST", base+"/executions/"+arn+":redrive", `{"client_token":"t1"}`)
 	if code != 200 || dig(body, "execution", "status") != "EXECUTION_STATUS_RUNNING" || dig(body, "execution", "redriveCount") != "1" {

@@ -48,6 +48,21 @@ var ErrNotExpress = errors.New("the state machine is not EXPRESS")
 // (ExpressOwner; NATS: on the owner's own subject).
 var ErrElsewhere = errors.New("the express execution runs in another process")
 
+// ExpressObserver is what the Store of Config.Store may also implement
+// to be told what express executions do, since they write nothing to it
+// (package telemetry's Observe wrapper implements it for the metrics of
+// express executions). After each decision of an express run that changed
+// it, ExpressDecided gets the run's execution x (ARN, StateMachine,
+// StartDate; Status and StopDate once it ended) and m, what the decision
+// did in the shape of the Mutation a standard execution's step commits:
+// Version 0 for its start, Events, NewTasks, CloseTasks, and, when it
+// ended, Terminal with Status and StopDate; now is the decision's time.
+// It is called with the run's lock held: it must return quickly and
+// must not call the Engine.
+type ExpressObserver interface {
+	ExpressDecided(x *Execution, m *Mutation, now time.Time)
+}
+
 // expressHub holds the running express executions of this Engine. A
 // run's id is negative: -(instance<<31 | n), n counting up from 1, so a
 // token names the process it belongs to (instance: 31 random bits drawn
@@ -155,6 +170,8 @@ type expressRun struct {
 	ended  bool
 	result Execution // once ended
 	done   chan struct{}
+	obs    ExpressObserver // the Store's, or nil
+	steps  int64           // decisions told to obs
 }
 
 // startExpress starts x (an express execution's facts: ARN, name, input
@@ -166,6 +183,7 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 		tasks: map[string]Task{}, done: make(chan struct{}), result: *x}
 	r.x = e.exec(x, input, sm.RoleARN)
 	r.x.Sync = sync
+	r.obs, _ = e.store.(ExpressObserver)
 	e.express.add(r)
 	r.stream = logStream(x.StartDate, x.ARN, x.StateMachine)
 	r.mu.Lock()
@@ -193,6 +211,9 @@ func (r *expressRun) decide(ctx context.Context, ev Event) func(context.Context)
 	}
 	if len(d.MapRuns) > 0 {
 		r.log(ctx, d.Events)
+		if r.obs != nil {
+			r.observe(now, &Mutation{Events: d.Events})
+		}
 		r.fail(ctx, now, errors.New("a Distributed Map cannot run in an EXPRESS execution: run it in a STANDARD machine"))
 		return func(context.Context) {}
 	}
@@ -214,6 +235,10 @@ func (r *expressRun) decide(ctx context.Context, ev Event) func(context.Context)
 	r.log(ctx, d.Events)
 	if d.Terminal {
 		r.end(now, d.Status, d.Output, d.Failure)
+	}
+	if r.obs != nil && d.Changed {
+		r.observe(now, &Mutation{Events: d.Events, NewTasks: d.NewTasks, CloseTasks: d.CloseTasks,
+			Terminal: d.Terminal, Status: d.Status, StopDate: r.result.StopDate})
 	}
 	tasks, closed := d.NewTasks, d.CloseTasks
 	return func(ctx context.Context) {
@@ -295,9 +320,21 @@ func (r *expressRun) fail(ctx context.Context, now time.Time, err error) {
 	r.e.cfg.Logger.Warn("express execution failed", "execution_arn", r.x.ARN, "error", err)
 	fl := &statelang.Failure{Name: statelang.ErrRuntime, Cause: err.Error()}
 	r.st.LastEventID++
-	r.log(ctx, []statelang.HistoryEvent{{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1, Timestamp: now,
-		Type: "ExecutionFailed", Details: failureDetails(fl)}})
+	evs := []statelang.HistoryEvent{{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1, Timestamp: now,
+		Type: "ExecutionFailed", Details: failureDetails(fl)}}
+	r.log(ctx, evs)
 	r.end(now, StatusFailed, nil, fl)
+	if r.obs != nil {
+		r.observe(now, &Mutation{Events: evs, Terminal: true, Status: StatusFailed, StopDate: now})
+	}
+}
+
+// observe tells r.obs (not nil) what a decision of r did (see
+// ExpressObserver), with r.mu held.
+func (r *expressRun) observe(now time.Time, m *Mutation) {
+	m.ExecutionID, m.Version = r.x.ID, r.steps
+	r.steps++
+	r.obs.ExpressDecided(&r.result, m, now)
 }
 
 // end records the outcome, stops the timers and releases the waiters.

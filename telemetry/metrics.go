@@ -22,10 +22,10 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	started     *prometheus.CounterVec   // state_machine
-	finished    *prometheus.CounterVec   // state_machine, status
-	duration    *prometheus.HistogramVec // state_machine, status
-	transitions *prometheus.CounterVec   // state_machine, state_type
+	started     *prometheus.CounterVec   // state_machine, machine_type
+	finished    *prometheus.CounterVec   // state_machine, machine_type, status
+	duration    *prometheus.HistogramVec // state_machine, machine_type, status
+	transitions *prometheus.CounterVec   // state_machine, machine_type, state_type
 	scheduled   *prometheus.CounterVec   // resource
 	taskLatency *prometheus.HistogramVec // resource, status
 	timerLag    prometheus.Histogram
@@ -56,13 +56,16 @@ var longBuckets = []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 
 func NewMetrics() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.started = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stepwise_executions_started_total",
-		Help: "Executions started, by state machine."}, []string{"state_machine"})
+		Help: "Executions started, by state machine and its type (STANDARD, EXPRESS)."}, []string{"state_machine", "machine_type"})
 	m.finished = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stepwise_executions_finished_total",
-		Help: "Executions that ended, by state machine and status (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)."}, []string{"state_machine", "status"})
+		Help: "Executions that ended, by state machine, its type and status (SUCCEEDED, FAILED, TIMED_OUT, ABORTED)."},
+		[]string{"state_machine", "machine_type", "status"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stepwise_execution_duration_seconds",
-		Help: "Time from an execution's start to its end, by state machine and status.", Buckets: longBuckets}, []string{"state_machine", "status"})
+		Help: "Time from an execution's start to its end, by state machine, its type and status.", Buckets: longBuckets},
+		[]string{"state_machine", "machine_type", "status"})
 	m.transitions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stepwise_state_transitions_total",
-		Help: "States entered, by state machine and state type (Task, Pass, Choice, ...)."}, []string{"state_machine", "state_type"})
+		Help: "States entered, by state machine, its type and state type (Task, Pass, Choice, ...)."},
+		[]string{"state_machine", "machine_type", "state_type"})
 	m.scheduled = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stepwise_tasks_scheduled_total",
 		Help: "Task attempts scheduled for a worker, by resource."}, []string{"resource"})
 	m.taskLatency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "stepwise_task_duration_seconds",

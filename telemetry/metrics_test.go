@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
+	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // TestMetrics runs one execution (a Pass, a Task whose first attempt
@@ -35,13 +36,13 @@ func TestMetrics(t *testing.T) {
 		labels map[string]string
 		want   float64
 	}{
-		{"stepwise_executions_started_total", map[string]string{"state_machine": "flow"}, 1},
-		{"stepwise_executions_finished_total", map[string]string{"state_machine": "flow", "status": "SUCCEEDED"}, 1},
-		{"stepwise_execution_duration_seconds", map[string]string{"state_machine": "flow", "status": "SUCCEEDED"}, 1},
-		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "state_type": "Pass"}, 1},
-		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "state_type": "Task"}, 1},
-		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "state_type": "Wait"}, 1},
-		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "state_type": "Succeed"}, 1},
+		{"stepwise_executions_started_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD"}, 1},
+		{"stepwise_executions_finished_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "status": "SUCCEEDED"}, 1},
+		{"stepwise_execution_duration_seconds", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "status": "SUCCEEDED"}, 1},
+		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "state_type": "Pass"}, 1},
+		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "state_type": "Task"}, 1},
+		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "state_type": "Wait"}, 1},
+		{"stepwise_state_transitions_total", map[string]string{"state_machine": "flow", "machine_type": "STANDARD", "state_type": "Succeed"}, 1},
 		{"stepwise_tasks_scheduled_total", map[string]string{"resource": work}, 2},
 		{"stepwise_task_duration_seconds", map[string]string{"resource": work, "status": "FAILED"}, 1},
 		{"stepwise_task_duration_seconds", map[string]string{"resource": work, "status": "SUCCEEDED"}, 1},
@@ -91,6 +92,56 @@ func TestMetrics(t *testing.T) {
 	}
 	if got, _ := value(fams, "stepwise_tasks_unserved_failed_total", map[string]string{"name": "chargeCard"}); got != 1 {
 		t.Errorf("stepwise_tasks_unserved_failed_total{name=chargeCard} = %v; want 1", got)
+	}
+}
+
+// TestMetricsExpress runs the flow machine as an EXPRESS one, in memory,
+// through StartSyncExecution, then scrapes /metrics: it is counted as a
+// standard execution is (started, ended, its duration, its states, its
+// tasks), under machine_type EXPRESS.
+func TestMetricsExpress(t *testing.T) {
+	s := newStack(t, nil, nil)
+	if _, err := s.eng.CreateStateMachineWith(context.Background(), engine.StateMachine{Name: "fast", Definition: flowMachine,
+		RoleARN: "arn:aws:iam::111111111111:role/test", Type: engine.TypeExpress}); err != nil {
+		t.Fatal(err)
+	}
+	out := s.aws(t, "StartSyncExecution", `{"stateMachineArn":"arn:aws:states:us-east-1:111111111111:stateMachine:fast","name":"one"}`)
+	if out["status"] != "SUCCEEDED" {
+		t.Fatalf("StartSyncExecution = %v; want SUCCEEDED", out)
+	}
+
+	fams := scrape(t, s.http.URL+"/metrics")
+	express := func(kv ...string) map[string]string {
+		l := map[string]string{"state_machine": "fast", "machine_type": "EXPRESS"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			l[kv[i]] = kv[i+1]
+		}
+		return l
+	}
+	work := fnARN + "work"
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		{"stepwise_executions_started_total", express(), 1},
+		{"stepwise_executions_finished_total", express("status", "SUCCEEDED"), 1},
+		{"stepwise_execution_duration_seconds", express("status", "SUCCEEDED"), 1},
+		{"stepwise_state_transitions_total", express("state_type", "Pass"), 1},
+		{"stepwise_state_transitions_total", express("state_type", "Task"), 1},
+		{"stepwise_state_transitions_total", express("state_type", "Wait"), 1},
+		{"stepwise_state_transitions_total", express("state_type", "Succeed"), 1},
+		{"stepwise_tasks_scheduled_total", map[string]string{"resource": work}, 2},
+		{"stepwise_task_duration_seconds", map[string]string{"resource": work, "status": "FAILED"}, 1},
+		{"stepwise_task_duration_seconds", map[string]string{"resource": work, "status": "SUCCEEDED"}, 1},
+	} {
+		if got, ok := value(fams, c.name, c.labels); !ok || got != c.want {
+			t.Errorf("%s%v = %v (found %v); want %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	standard := map[string]string{"state_machine": "fast", "machine_type": "STANDARD"}
+	if got, ok := value(fams, "stepwise_executions_started_total", standard); ok {
+		t.Errorf("stepwise_executions_started_total%v = %v; want no such series", standard, got)
 	}
 }
 

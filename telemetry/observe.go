@@ -73,6 +73,15 @@ func (o *observed) CommitGroup(ctx context.Context, g *engine.Group, decide func
 	return res, err
 }
 
+// ExpressDecided implements engine.ExpressObserver: a decision of an
+// express execution, which commits nothing, is counted as the commit of a
+// standard one's step is, under machine_type EXPRESS.
+func (o *observed) ExpressDecided(x *engine.Execution, mu *engine.Mutation, now time.Time) {
+	if o.m != nil {
+		o.m.mutation(x, typeExpress, mu, now)
+	}
+}
+
 // committed is one group commit as the observers see it.
 type committed struct {
 	g  *engine.Group
@@ -98,41 +107,79 @@ func (c *committed) execution(m *engine.Mutation) *engine.Execution {
 func (m *Metrics) committed(c *committed) {
 	w := c.w
 	m.batchSize.Observe(float64(len(w.Mutations) + len(w.Confirmed) + len(w.Started) + len(w.Heartbeats)))
-	m.tasks.mu.Lock()
-	defer m.tasks.mu.Unlock()
 	for _, mu := range w.Mutations {
-		machine := ""
-		var startDate time.Time
-		if x := c.execution(mu); x != nil {
-			machine, startDate = x.StateMachine, x.StartDate
+		m.mutation(c.execution(mu), typeStandard, mu, w.Now)
+	}
+}
+
+// The values of the machine_type label.
+const (
+	typeStandard = "STANDARD"
+	typeExpress  = "EXPRESS"
+)
+
+// stateCount is how many states of a type one step entered.
+type stateCount struct {
+	typ string
+	n   float64
+}
+
+// mutation counts what one step of execution x (nil: unknown), of a
+// machine of type typ, did at now.
+func (m *Metrics) mutation(x *engine.Execution, typ string, mu *engine.Mutation, now time.Time) {
+	machine := ""
+	var startDate time.Time
+	if x != nil {
+		machine, startDate = x.StateMachine, x.StartDate
+	}
+	if mu.Version == 0 {
+		m.started.WithLabelValues(machine, typ).Inc()
+	}
+	// One label lookup per state type, not per state: a step of an express
+	// run may enter dozens of states.
+	var buf [8]stateCount
+	entered := buf[:0]
+next:
+	for i := range mu.Events {
+		st, ok := strings.CutSuffix(mu.Events[i].Type, "StateEntered")
+		if !ok {
+			continue
 		}
-		if mu.Version == 0 {
-			m.started.WithLabelValues(machine).Inc()
-		}
-		for i := range mu.Events {
-			if typ, ok := strings.CutSuffix(mu.Events[i].Type, "StateEntered"); ok {
-				m.transitions.WithLabelValues(machine, typ).Inc()
+		for j := range entered {
+			if entered[j].typ == st {
+				entered[j].n++
+				continue next
 			}
 		}
+		entered = append(entered, stateCount{st, 1})
+	}
+	for _, c := range entered {
+		m.transitions.WithLabelValues(machine, typ, c.typ).Add(c.n)
+	}
+	for i := range mu.NewTasks {
+		m.scheduled.WithLabelValues(mu.NewTasks[i].Resource).Inc()
+	}
+	if len(mu.NewTasks) > 0 || len(mu.CloseTasks) > 0 {
+		m.tasks.mu.Lock()
 		for i := range mu.NewTasks {
 			t := &mu.NewTasks[i]
-			m.scheduled.WithLabelValues(t.Resource).Inc()
 			at := t.CreatedAt
 			if at.IsZero() {
-				at = w.Now
+				at = now
 			}
 			m.tasks.add(t.Token, taskStart{resource: t.Resource, at: at})
 		}
 		for _, u := range mu.CloseTasks {
 			if s, ok := m.tasks.take(u.Token); ok {
-				m.taskLatency.WithLabelValues(s.resource, u.Status).Observe(max(w.Now.Sub(s.at), 0).Seconds())
+				m.taskLatency.WithLabelValues(s.resource, u.Status).Observe(max(now.Sub(s.at), 0).Seconds())
 			}
 		}
-		if mu.Terminal {
-			m.finished.WithLabelValues(machine, mu.Status).Inc()
-			if !startDate.IsZero() {
-				m.duration.WithLabelValues(machine, mu.Status).Observe(max(mu.StopDate.Sub(startDate), 0).Seconds())
-			}
+		m.tasks.mu.Unlock()
+	}
+	if mu.Terminal {
+		m.finished.WithLabelValues(machine, typ, mu.Status).Inc()
+		if !startDate.IsZero() {
+			m.duration.WithLabelValues(machine, typ, mu.Status).Observe(max(mu.StopDate.Sub(startDate), 0).Seconds())
 		}
 	}
 }

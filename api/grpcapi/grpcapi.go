@@ -398,7 +398,9 @@ func (s *Services) listExecutions(ctx context.Context, in engine.ListExecutionsI
 	}
 	out := make([]*stepwisev1.Execution, 0, len(xs))
 	for _, x := range xs {
-		out = append(out, toExecution(x))
+		e := toExecution(x)
+		s.setRedriveStatus(e, x)
+		out = append(out, e)
 	}
 	return out, next, nil
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // RedriveExecution (engine/redrive.go) and the redrive status of
-// DescribeExecution.
+// DescribeExecution and ListExecutions.
 
 var redriveToProto = map[string]stepwisev1.RedriveStatus{
 	engine.RedriveRedrivable:      stepwisev1.RedriveStatus_REDRIVE_STATUS_REDRIVABLE,
@@ -33,9 +33,14 @@ func (s *Services) describe(ctx context.Context, x *engine.Execution) (*stepwise
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return nil, Status(err)
 	}
+	s.setRedriveStatus(out, x)
+	return out, nil
+}
+
+// setRedriveStatus sets out's redrive status and reason from x's.
+func (s *Services) setRedriveStatus(out *stepwisev1.Execution, x *engine.Execution) {
 	st, reason := s.eng.RedriveStatus(x)
 	out.RedriveStatus, out.RedriveStatusReason = redriveToProto[st], reason
-	return out, nil
 }
 
 // RedriveExecution implements stepwisev1.ExecutionServiceServer.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
 // TestMetricsBacklog: the real binary finds Backlog on its store and
@@ -23,9 +24,9 @@ func TestMetricsBacklog(t *testing.T) {
 	bin := buildStepwise(t)
 	t.Run("server", func(t *testing.T) {
 		t.Parallel()
-		httpAddr := freePort(t)
+		httpAddr := testserver.FreeAddr(t)
 		// No NATS: tasks stay SCHEDULED.
-		cmd := exec.Command(bin, "server", "--db", pgtest.SchemaDSN(t), "--nats", "", "--http", httpAddr, "--grpc", freePort(t))
+		cmd := exec.Command(bin, "server", "--db", pgtest.SchemaDSN(t), "--nats", "", "--http", httpAddr, "--grpc", testserver.FreeAddr(t))
 		var out strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Start(); err != nil {
@@ -46,7 +47,7 @@ func TestMetricsBacklog(t *testing.T) {
 	})
 	t.Run("dev", func(t *testing.T) {
 		t.Parallel()
-		checkBacklogGauges(t, startDev(t, bin, t.TempDir(), freePort(t), freePort(t), freePort(t)))
+		checkBacklogGauges(t, startDev(t, bin, t.TempDir(), testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)))
 	})
 }
 

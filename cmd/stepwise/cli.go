@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
+	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // clientCommand is one client command: its name (one word, or a group and
@@ -195,8 +196,24 @@ func (c *cli) flags(name string) *flag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&c.addr, "addr", env("STEPWISE_ADDR", "localhost:9090"), "server gRPC address (STEPWISE_ADDR)")
 	fs.StringVar(&c.token, "token", env("STEPWISE_AUTH_TOKEN", ""), "bearer token (STEPWISE_AUTH_TOKEN)")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "timeout of each call")
+	fs.DurationVar(&c.timeout, "timeout", callTimeout, "timeout of each call (start --sync: "+syncTimeout.String()+")")
 	return fs
+}
+
+// callTimeout is the default --timeout of a call; syncTimeout that of
+// start --sync: an express execution's longest run (the server's HTTP
+// WriteTimeout, api.WriteTimeout, is longer still) and a margin for the
+// call around it.
+const (
+	callTimeout = 30 * time.Second
+	syncTimeout = engine.ExpressMaxDuration + 30*time.Second
+)
+
+// isSet reports whether flag name was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // parse parses flags anywhere among the positional arguments ("--" ends
@@ -553,6 +570,9 @@ func (c *cli) start(ctx context.Context, args []string) error {
 		return err
 	}
 	if *sync {
+		if !isSet(fs, "timeout") {
+			c.timeout = syncTimeout
+		}
 		cctx, cancel := c.call(ctx)
 		defer cancel()
 		r, err := c.exec.StartSyncExecution(cctx, &stepwisev1.StartSyncExecutionRequest{StateMachineName: pos[0], Name: *name, Input: input})

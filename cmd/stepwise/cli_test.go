@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
+	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
@@ -300,6 +305,53 @@ func TestClientCommandTable(t *testing.T) {
 		var stdout, stderr strings.Builder
 		if code := run(args, &stdout, &stderr); code != 2 {
 			t.Errorf("stepwise %s = %d; want 2 (usage)", strings.Join(args, " "), code)
+		}
+	}
+}
+
+// syncServer answers StartSyncExecution with a success and sends how long
+// the call had left before its deadline (-1: none).
+type syncServer struct {
+	stepwisev1.UnimplementedExecutionServiceServer
+	left chan time.Duration
+}
+
+func (s *syncServer) StartSyncExecution(ctx context.Context, _ *stepwisev1.StartSyncExecutionRequest) (*stepwisev1.StartSyncExecutionResponse, error) {
+	left := time.Duration(-1)
+	if d, ok := ctx.Deadline(); ok {
+		left = time.Until(d)
+	}
+	s.left <- left
+	return &stepwisev1.StartSyncExecutionResponse{Execution: &stepwisev1.Execution{
+		Status: stepwisev1.ExecutionStatus_EXECUTION_STATUS_SUCCEEDED, Output: "{}"}}, nil
+}
+
+// TestStartSyncTimeout: start --sync gives the call an express
+// execution's longest run and a margin, not the 30 s of other calls,
+// unless --timeout says otherwise.
+func TestStartSyncTimeout(t *testing.T) {
+	t.Parallel()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := grpc.NewServer()
+	fake := &syncServer{left: make(chan time.Duration, 1)}
+	stepwisev1.RegisterExecutionServiceServer(g, fake)
+	go func() { _ = g.Serve(lis) }()
+	t.Cleanup(g.Stop)
+	addr := "--addr=" + lis.Addr().String()
+	for _, tc := range []struct {
+		args     []string
+		min, max time.Duration // the deadline must be in (min, max] from the server's receipt
+	}{
+		{nil, engine.ExpressMaxDuration, syncTimeout},
+		{[]string{"--timeout", "7s"}, 0, 7 * time.Second},
+	} {
+		args := append([]string{"start", "m", "--sync", addr}, tc.args...)
+		mustRun(t, args...)
+		if left := <-fake.left; left <= tc.min || left > tc.max {
+			t.Errorf("stepwise %s: the call's deadline is %s away; want within (%s, %s]", strings.Join(args, " "), left, tc.min, tc.max)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
 // devProc is a `stepwise dev` process on free ports.
@@ -25,16 +26,6 @@ type devProc struct {
 	out    *strings.Builder
 	stderr *strings.Builder
 	eof    chan struct{} // closed when stdout is read to its end
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // buildStepwise builds the binary once per test.
@@ -189,7 +180,7 @@ func TestDevTour(t *testing.T) {
 	}
 	bin := buildStepwise(t)
 	dataDir := t.TempDir()
-	httpAddr, grpcAddr, natsAddr := freePort(t), freePort(t), freePort(t)
+	httpAddr, grpcAddr, natsAddr := testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)
 	dev := startDev(t, bin, dataDir, httpAddr, grpcAddr, natsAddr)
 	for _, want := range []string{"http://" + httpAddr + "/", "gRPC:    " + grpcAddr, "nats://" + natsAddr, "SQLite " + filepath.Join(dataDir, "stepwise.db"), "process-payment"} {
 		if !strings.Contains(dev.out.String(), want) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
 // TestServerFrontDoor runs `stepwise server --auth-token` and checks, on the
@@ -22,8 +23,8 @@ func TestServerFrontDoor(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.SchemaDSN(t)
 	bin := buildStepwise(t)
-	httpAddr := freePort(t)
-	cmd := exec.Command(bin, "server", "--db", dsn, "--nats", "", "--http", httpAddr, "--grpc", freePort(t), "--auth-token", "s3cret")
+	httpAddr := testserver.FreeAddr(t)
+	cmd := exec.Command(bin, "server", "--db", dsn, "--nats", "", "--http", httpAddr, "--grpc", testserver.FreeAddr(t), "--auth-token", "s3cret")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
 // runDevOnce runs `stepwise dev` with args until it exits by itself (a
@@ -53,10 +55,10 @@ func TestDevDataDirLock(t *testing.T) {
 	t.Parallel()
 	bin := buildStepwise(t)
 	dataDir := t.TempDir()
-	httpAddr, grpcAddr, natsAddr := freePort(t), freePort(t), freePort(t)
+	httpAddr, grpcAddr, natsAddr := testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)
 	first := startDev(t, bin, dataDir, httpAddr, grpcAddr, natsAddr)
 
-	for _, ports := range [][3]string{{httpAddr, grpcAddr, natsAddr}, {freePort(t), freePort(t), freePort(t)}} {
+	for _, ports := range [][3]string{{httpAddr, grpcAddr, natsAddr}, {testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)}} {
 		code, out := runDevOnce(t, bin, "--data-dir", dataDir, "--http", ports[0], "--grpc", ports[1], "--nats-listen", ports[2])
 		pid := "process " + strconv.Itoa(first.cmd.Process.Pid)
 		if code != 1 || !strings.Contains(out, pid) || !strings.Contains(out, "http://"+httpAddr) || !strings.Contains(out, "--data-dir") {
@@ -106,7 +108,7 @@ func TestDevPortInUse(t *testing.T) {
 	defer taken.Close()
 	for _, flag := range []string{"--http", "--grpc", "--nats-listen"} {
 		dataDir := t.TempDir()
-		ports := map[string]string{"--http": freePort(t), "--grpc": freePort(t), "--nats-listen": freePort(t)}
+		ports := map[string]string{"--http": testserver.FreeAddr(t), "--grpc": testserver.FreeAddr(t), "--nats-listen": testserver.FreeAddr(t)}
 		ports[flag] = taken.Addr().String()
 		code, out := runDevOnce(t, bin, "--data-dir", dataDir, "--http", ports["--http"], "--grpc", ports["--grpc"], "--nats-listen", ports["--nats-listen"])
 		want := "listen on " + taken.Addr().String() + ": address already in use; choose another port with " + flag

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	csvorders "github.com/stepwise-dev/stepwise/examples/csv-orders"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 	"github.com/stepwise-dev/stepwise/statelang"
 	"github.com/stepwise-dev/stepwise/workers"
 )
@@ -155,7 +155,7 @@ func TestCSVOrders(t *testing.T) {
 		t.Fatalf("README.md has %d ```sh blocks; want 1", len(blocks))
 	}
 	block := blocks[0][1]
-	httpAddr, grpcAddr, natsAddr := freePort(t), freePort(t), freePort(t)
+	httpAddr, grpcAddr, natsAddr := testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)
 	script := strings.NewReplacer("localhost:8080", httpAddr, "localhost:9090", grpcAddr, "localhost:4222", natsAddr).Replace(block)
 	for _, addr := range []string{"localhost:8080", "localhost:9090", "localhost:4222"} {
 		if !strings.Contains(block, addr) {
@@ -260,16 +260,6 @@ func TestCSVOrders(t *testing.T) {
 			t.Errorf("the block's output does not show %s", want)
 		}
 	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -145,7 +145,7 @@ func redriveOutput(i int) string {
 func Redrives(t *testing.T, tgt Target, n int) {
 	const kills = 8
 	r := newRig(t, tgt)
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	r.extra = []string{"-http", addr}
 	redriveMachines(r)
 	r.up()
@@ -224,7 +224,7 @@ func caseOfName(arn string) (redriveCase, int) {
 // as Redrives checks its executions.
 func RedriveKilled(t *testing.T, tgt Target) {
 	r := newRig(t, tgt)
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	r.extra = []string{"-http", addr}
 	redriveMachines(r)
 	d := &redriver{r: r, url: "http://" + addr + "/", client: &http.Client{Timeout: 10 * time.Second}}
@@ -271,17 +271,6 @@ func RedriveKilled(t *testing.T, tgt Target) {
 		t.Errorf("%d redrives, %d tokens sent again that had redriven; want %d and 1", d.redrives, d.cutRedrove, redriveStages*2-1)
 	}
 	d.verify([]string{xs[0].ARN, xs[1].ARN})
-}
-
-// freeAddr is a free local TCP address.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // redriver redrives executions through the engine process's AWS

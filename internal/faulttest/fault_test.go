@@ -14,7 +14,6 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -34,6 +33,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 	"github.com/stepwise-dev/stepwise/workers"
 	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
@@ -267,16 +267,6 @@ func waitBusy(ledger string, pid int, d time.Duration) {
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func dsn() string {
 	if s := os.Getenv("STEPWISE_TEST_DATABASE_URL"); s != "" {
 		return s
@@ -491,7 +481,7 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	grpcAddr := freePort(t)
+	grpcAddr := testserver.FreeAddr(t)
 	// The installation's namespace on NATS, given to the server and to its
 	// workers alike.
 	nsb := make([]byte, 4)
@@ -553,10 +543,10 @@ func TestFaults(t *testing.T) {
 	// its own; started by the fault "install2".
 	dataDir2 := filepath.Join(dir, "dev2")
 	ns2 := namespace + "-2"
-	grpc2 := freePort(t)
+	grpc2 := testserver.FreeAddr(t)
 	devArgs := func(grpcAddr string) []string {
 		return []string{bin, "dev", "--data-dir", dataDir2, "--nats", ns.URL(), "--namespace", ns2, "--workers=false",
-			"--http", freePort(t), "--grpc", grpcAddr, "--nats-listen", freePort(t), "--poll", "100ms"}
+			"--http", testserver.FreeAddr(t), "--grpc", grpcAddr, "--nats-listen", testserver.FreeAddr(t), "--poll", "100ms"}
 	}
 	dev2 := &proc{t: t, name: "stepwise dev (second installation)", log: logf, argv: devArgs(grpc2)}
 	ledger2 := filepath.Join(dir, "ledger2")
@@ -655,7 +645,7 @@ func TestFaults(t *testing.T) {
 		case "datadir":
 			// Another `stepwise dev` on the second installation's data dir
 			// must exit at once, harming nothing.
-			if code, out := runOnce(devArgs(freePort(t)), 20*time.Second); code != 1 || !strings.Contains(out, "in use") {
+			if code, out := runOnce(devArgs(testserver.FreeAddr(t)), 20*time.Second); code != 1 || !strings.Contains(out, "in use") {
 				t.Errorf("a second stepwise dev on the data dir = exit %d, %q; want exit 1 saying it is in use", code, tail(out, 500))
 			}
 			hits2 = true

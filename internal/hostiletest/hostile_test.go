@@ -31,6 +31,7 @@ import (
 
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
+	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
 
 const (
@@ -226,16 +227,6 @@ func rss(pid int, field string) int {
 	return n / 1024
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // TestHostile runs every attack against one server, then checks its health,
 // an earlier execution and its peak RSS.
 func TestHostile(t *testing.T) {
@@ -245,7 +236,7 @@ func TestHostile(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/stepwise").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	httpAddr, grpcAddr := freePort(t), freePort(t)
+	httpAddr, grpcAddr := testserver.FreeAddr(t), testserver.FreeAddr(t)
 	var log bytes.Buffer
 	var logMu sync.Mutex
 	cmd := exec.Command(bin, "server", "--db", dsn, "--nats", "", "--http", httpAddr, "--grpc", grpcAddr,

@@ -5,7 +5,8 @@
 //
 // It skips the test when the database is unreachable, unless
 // STEPWISE_REQUIRE_DB=1; the database is STEPWISE_TEST_DATABASE_URL.
-// Only tests import it.
+// FreeAddr gives a free local port to tests that start a server process
+// of their own. Only tests (and test-support packages) import it.
 package testserver
 
 import (
@@ -101,3 +102,16 @@ func Start(t testing.TB, opts Options) *Server {
 
 // HTTPClient is a client for the HTTP port.
 var HTTPClient = &http.Client{Timeout: 30 * time.Second}
+
+// FreeAddr returns a local TCP address ("127.0.0.1:port") free when it
+// returns, for a process or server that listens on it itself (a port is
+// not reserved: another listener may take it first, rarely).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}

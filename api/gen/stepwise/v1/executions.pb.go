@@ -47,7 +47,8 @@ type Execution struct {
 	RedriveCount int64 `protobuf:"varint,14,opt,name=redrive_count,json=redriveCount,proto3" json:"redrive_count,omitempty"`
 	RedriveDate  *Time `protobuf:"bytes,15,opt,name=redrive_date,json=redriveDate,proto3" json:"redrive_date,omitempty"`
 	// Whether RedriveExecution can continue it now, and if not why (AWS's
-	// words). Set by DescribeExecution and RedriveExecution only.
+	// words). Set by DescribeExecution, ListExecutions,
+	// ListMapRunExecutions and RedriveExecution.
 	RedriveStatus       RedriveStatus `protobuf:"varint,16,opt,name=redrive_status,json=redriveStatus,proto3,enum=stepwise.v1.RedriveStatus" json:"redrive_status,omitempty"`
 	RedriveStatusReason string        `protobuf:"bytes,17,opt,name=redrive_status_reason,json=redriveStatusReason,proto3" json:"redrive_status_reason,omitempty"`
 	unknownFields       protoimpl.UnknownFields
