@@ -112,6 +112,10 @@ type RedriveRow struct {
 	// Until is when the frames kept for a redrive expire (zero: none are
 	// kept).
 	Until time.Time
+	// ParentToken, when set, is the execution's new parent token
+	// (Execution.ParentToken): a distributed Map's child redriven for its
+	// iteration's new task (mapruns.go).
+	ParentToken string
 }
 
 // RedriveStore drops what ended executions keep for a redrive.
