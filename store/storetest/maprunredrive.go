@@ -19,7 +19,9 @@ import (
 // parent's history), only the items whose child did not succeed run again
 // (the failed child redriven under its own ARN, from its failed state),
 // and the parent succeeds with every item's result, the first run's
-// included.
+// included. A parent stopped while its Map runs is redriven the same way:
+// the children aborted with it are redriven, the items never started
+// start.
 func testMapRunRedrive(t *testing.T, newStore NewStore) {
 	h := newHarness(t, newStore, nil)
 	h.machine("dm", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","MaxConcurrency":2,"ToleratedFailureCount":0,
@@ -129,5 +131,44 @@ func testMapRunRedrive(t *testing.T, newStore NewStore) {
 	}
 	if count(evs, "MapRunStarted") != 1 || count(evs, "MapStateEntered") != 1 {
 		t.Errorf("parent history = %v; want the one Map Run started once", types(evs))
+	}
+
+	// A parent stopped while two children run and one item waits.
+	y := h.start("dm", "stopped", "[1,2,3,4]")
+	yrun := h.onlyRun(y.ARN)
+	h.pump(func() bool {
+		c := h.mapRun(yrun).Children
+		return c[engine.StatusSucceeded] == 1 && c[engine.StatusRunning] == 2
+	}, func(_ engine.Task, in any) bool { return in == int64(1) })
+	if _, err := h.eng.StopExecution(h.ctx, y.ARN, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	h.pump(func() bool { return h.mapRun(yrun).Children[engine.StatusRunning] == 0 }, func(engine.Task, any) bool { return false })
+	if r := h.mapRun(yrun); r.Status != engine.MapRunAborted || r.Children[engine.StatusAborted] != 2 {
+		t.Fatalf("Map Run of the stopped parent = %+v; want ABORTED with 2 children aborted", r)
+	}
+	h.clock.Add(time.Minute)
+	asked = nil
+	if _, err := h.eng.RedriveExecution(h.ctx, y.ARN, ""); err != nil {
+		t.Fatalf("RedriveExecution(%s) = %v", y.ARN, err)
+	}
+	if got := h.drive(y.ARN, ans); got.Status != engine.StatusSucceeded || got.Output != "[2,4,6,8]" {
+		t.Fatalf("stopped parent after the redrive: %s %s %s; want SUCCEEDED [2,4,6,8]", got.Status, got.Output, got.Error)
+	}
+	slices.Sort(asked)
+	if !slices.Equal(asked, []int64{2, 3, 4}) {
+		t.Errorf("tasks after the stopped parent's redrive = %v; want [2 3 4]", asked)
+	}
+	kids, _, err = h.eng.ListExecutions(h.ctx, engine.ListExecutionsInput{MapRun: yrun})
+	if err != nil || len(kids) != 4 {
+		t.Fatalf("children of the stopped parent's run = %d, %v; want 4", len(kids), err)
+	}
+	for _, c := range kids {
+		if want := map[string]int64{"1": 0, "2": 1, "3": 1, "4": 0}[c.Input]; c.Status != engine.StatusSucceeded || c.RedriveCount != want {
+			t.Errorf("child of %s: %s, redriven %d times; want SUCCEEDED, %d", c.Input, c.Status, c.RedriveCount, want)
+		}
+	}
+	if r := h.mapRun(yrun); r.Status != engine.MapRunSucceeded || r.RedriveCount != 1 {
+		t.Errorf("Map Run of the stopped parent after the redrive = %+v; want SUCCEEDED, redriveCount 1", r)
 	}
 }
