@@ -13,8 +13,8 @@ import (
 )
 
 // testMapRunRedrive: a parent whose distributed Map fails (one child fails
-// beyond the tolerance, the running ones are aborted with the run, the
-// last items never start) is redriven: its Map Run is redriven in place
+// beyond the tolerance; those running then are aborted with the run, and
+// the last items may never start) is redriven: its Map Run is redriven in place
 // (same ARN, redriveCount 1, its redrive date, MapRunRedriven in the
 // parent's history), only the items whose child did not succeed run again
 // (the failed child redriven under its own ARN, from its failed state),
