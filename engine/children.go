@@ -153,6 +153,11 @@ func (e *Engine) startChild(ctx context.Context, t Task) {
 	if errors.Is(err, ErrExecutionAlreadyExists) && x != nil && x.ParentToken == t.Token {
 		err = nil // this task's own child, started before (and maybe ended since)
 	}
+	if (err == nil || errors.Is(err, ErrExecutionAlreadyExists)) && parent != nil && x != nil && x.ParentToken != t.Token &&
+		x.ParentID == t.ExecutionID && isMapChild(x) {
+		e.redriveChild(ctx, x, t) // the child of an iteration a Map Run's redrive runs again (mapruns.go)
+		return
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))
@@ -309,6 +314,9 @@ func endedChild(x *Execution, m *Mutation) *Execution {
 	c := *x
 	c.State = nil
 	c.Status, c.Output, c.Error, c.Cause, c.StopDate = m.Status, m.Output, m.Error, m.Cause, m.StopDate
+	if m.Redrive != nil && m.Redrive.ParentToken != "" {
+		c.ParentToken = m.Redrive.ParentToken // redriven for a new task of its parent, and ended
+	}
 	return &c
 }
 

@@ -44,6 +44,9 @@ type Event struct {
 	MapRun *MapRunUpdate
 	// ClientToken is RedriveExecution's idempotency token (EventRedrive).
 	ClientToken string
+	// ParentToken is the new task token of the parent's iteration that an
+	// EventRedrive of a distributed Map's child answers (mapruns.go).
+	ParentToken string
 }
 
 // Timer keys that are not per frame.
@@ -156,6 +159,9 @@ type Decision struct {
 	// execution is not redrivable, for the reason NotRedrivable).
 	Redriven      time.Time
 	NotRedrivable string
+	// ParentToken is the execution's new parent token, set by the
+	// redrive of a distributed Map's child (Event.ParentToken).
+	ParentToken string
 }
 
 // Decide applies one event to an execution's state. It is pure: the clock
@@ -827,7 +833,7 @@ func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
 	c := d.newFrame(p.ID, int64(i), loc, p.Quiet || k.Distributed, m, in)
 	k.Running = append(k.Running, c.ID)
 	if k.Distributed {
-		d.launchChild(c, s)
+		d.launchChild(c, s, k.Run)
 		return
 	}
 	d.run(c)

@@ -590,6 +590,8 @@ type merge struct {
 	end     *Decision             // the decision that ended the execution
 	changed bool
 	redrove bool // a decision redrove the execution
+	// parentToken is the execution's new parent token (Decision.ParentToken).
+	parentToken string
 }
 
 func newMerge(x *Execution) *merge {
@@ -623,6 +625,9 @@ func (g *merge) add(d *Decision, dispatchAfter time.Time) {
 	}
 	if !d.Redriven.IsZero() && d.Changed {
 		g.redrove, g.end = true, nil // ended before, running again
+		if d.ParentToken != "" {
+			g.parentToken = d.ParentToken
+		}
 	}
 	if d.Terminal {
 		g.end = d
@@ -654,7 +659,7 @@ func (g *merge) mutation(st *State, now time.Time) *Mutation {
 	} else { // the store drops every part; frames kept for a redrive are written whole
 		m.State = endState(st)
 	}
-	m.Redrive = redriveRow(st, g.end, g.redrove, now)
+	m.Redrive = redriveRow(st, g.end, g.redrove, g.parentToken, now)
 	for _, k := range g.timers {
 		if at := g.at[k]; at != nil {
 			m.NewTimers = append(m.NewTimers, Timer{ExecutionID: m.ExecutionID, Key: k, FireAt: *at})

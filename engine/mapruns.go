@@ -104,7 +104,8 @@ func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
 		total = k.Total
 	}
 	r := MapRun{ARN: k.Run, ExecutionID: d.x.ID, StateName: f.State, Status: status, MaxConcurrency: k.MaxConcurrency,
-		ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct, Total: total, StartDate: d.x.StartTime}
+		ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct, Total: total, StartDate: d.x.StartTime,
+		RedriveCount: k.Redrives, RedriveDate: k.RedrivenAt}
 	if status != MapRunRunning {
 		r.StopDate = d.now
 	}
@@ -129,6 +130,25 @@ func (d *decider) endMapRun(f *Frame, k *Kids, status string, fl *statelang.Fail
 		d.emit(f, "MapRunFailed", failureDetails(fl))
 	}
 	d.mapRunRow(f, k, status)
+}
+
+// maxMapRunRedrives is how many times a Map Run may be redriven (AWS: a
+// hard limit of 1,000); a redrive beyond fails the Map with States.Runtime.
+const maxMapRunRedrives = 1000
+
+// redriveMapRun redrives the Map Run of distributed Map frame f, whose
+// kept kids k (redrive.go) launch their unsuccessful iterations again when
+// the frame settles: the run is RUNNING again, under the same ARN, with
+// one more redrive.
+func (d *decider) redriveMapRun(f *Frame, k *Kids) {
+	if k.Redrives >= maxMapRunRedrives {
+		k.Abort = &Fail{Name: statelang.ErrRuntime, Cause: fmt.Sprintf("The Map Run %s has reached the maximum number of redrives (%d).", k.Run, maxMapRunRedrives)}
+		return
+	}
+	k.Redrives++
+	k.RedrivenAt = d.now
+	d.emit(f, "MapRunRedriven", map[string]any{"mapRunArn": k.Run, "redriveCount": k.Redrives})
+	d.mapRunRow(f, k, MapRunRunning)
 }
 
 // MapRunUpdate is what UpdateMapRun changes (nil: unchanged).
@@ -198,23 +218,94 @@ func MapRunExecutionID(arn string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// launchChild starts iteration c of distributed Map s as a child
-// execution: c waits on the task that starts it.
-func (d *decider) launchChild(c *Frame, s *statelang.State) {
+// launchChild starts iteration c of distributed Map s, of Map Run run,
+// as a child execution: c waits on the task that starts it. The child's
+// name is the iteration's in the run (mapChildName), so the iteration run
+// again by a redrive of the run finds its child and redrives it
+// (Engine.redriveChild).
+func (d *decider) launchChild(c *Frame, s *statelang.State, run string) {
 	machine := arnPrefix(d.x.ARN) + ":stateMachine:" + d.x.StateMachineName + "/" + mapLabel(s)
 	if d.x.StateMachineVersion > 0 {
 		machine += ":" + strconv.Itoa(d.x.StateMachineVersion)
 	}
 	token := d.tokenAt(d.seq())
+	in := map[string]any{"StateMachineArn": machine, "Input": statelang.MarshalString(c.Input.V)} // JSON text: an item may be a string
+	if run != "" {
+		in["Name"] = mapChildName(run, c.Index)
+	}
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: childResource,
-		Input:     d.record(map[string]any{"StateMachineArn": machine, "Input": statelang.MarshalString(c.Input.V)}), // JSON text: an item may be a string
-		CreatedAt: d.now,
+		Input: d.record(in), CreatedAt: d.now,
 	})
 	c.Child, c.Started = true, true
 	c.Wait, c.Token, c.Resource = waitTask, token, childResource
 	if d.st.tasks != nil {
 		d.st.tasks[token] = c.ID
+	}
+}
+
+// isMapChild: x runs an item of a distributed Map.
+func isMapChild(x *Execution) bool {
+	_, _, ok := splitMapMachine(x.StateMachine)
+	return ok && x.ParentID != 0
+}
+
+// mapChildName is the name of the child execution of item index of Map
+// Run run: a UUID derived from both.
+func mapChildName(run string, index int64) string {
+	return childName(run + "#" + strconv.FormatInt(index, 10))
+}
+
+// redriveChild answers task t, of an iteration a Map Run's redrive runs
+// again, whose child x ran before (the same name, mapChildName): x is
+// redriven for t (stopped first if it still runs for its old task), or,
+// when it cannot be redriven (its history or its redrive window is spent),
+// its last outcome answers t, as AWS leaves a child that is not redrivable
+// as it ended. A dispatch of a task the parent no longer waits on (a late
+// one, of the run before the redrive) changes nothing.
+func (e *Engine) redriveChild(ctx context.Context, x *Execution, t Task) {
+	warn := func(msg string, err error) {
+		e.cfg.Logger.Warn(msg, "execution_arn", x.ARN, "error", err) // t stays SCHEDULED: dispatched again
+	}
+	if _, status, err := e.store.GetTask(ctx, t.Token); err != nil || status != TaskScheduled && status != TaskStarted {
+		if err != nil {
+			warn("reading a redriven Map Run's task", err)
+		}
+		return
+	}
+	for range 3 { // stop, redrive, and read once more if it changed meanwhile; then t is dispatched again
+
+		y, err := e.store.GetExecution(ctx, x.ID)
+		if err != nil {
+			warn("reading a redriven Map Run's child", err)
+			return
+		}
+		switch {
+		case y.ParentToken == t.Token: // redriven for t already (a dispatch of t before this one)
+			_ = e.ConfirmDispatch(ctx, t.Token)
+			e.notifyParent(ctx, y) // if it ended
+			return
+		case y.Status == StatusRunning: // the stop that follows its parent's end has not come yet
+			e.abortChild(ctx, y)
+			continue
+		case y.Status != StatusSucceeded && e.redriveBlocked(y, e.cfg.Now()) == "":
+			d, err := e.apply(ctx, y.ID, Event{Kind: EventRedrive, ParentToken: t.Token})
+			if err != nil {
+				warn("redriving a Map Run's child", err)
+				return
+			}
+			if d.Redriven.IsZero() {
+				continue // it changed meanwhile: read it again
+			}
+			_ = e.ConfirmDispatch(ctx, t.Token)
+			return
+		}
+		// Not redrivable (or it succeeded after all): its outcome is final.
+		_ = e.ConfirmDispatch(ctx, t.Token)
+		c := *y
+		c.ParentToken = t.Token
+		e.notifyParent(ctx, &c)
+		return
 	}
 }
 

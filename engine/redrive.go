@@ -28,8 +28,18 @@ import (
 // every kept leaf frame enters its state again (its retry counters start
 // over), and every kept Parallel or Map waits for its kept branches and
 // iterations and launches again those that ended without a result
-// (Kids.Lost, Kids.Redo); the others keep their results. A distributed
-// Map's state is entered again whole (a new Map Run).
+// (Kids.Lost, Kids.Redo); the others keep their results.
+//
+// A distributed Map that failed or was stopped while its children ran
+// keeps its Map Run (mapruns.go, as AWS redrives a Map Run): the run is
+// RUNNING again under the same ARN, its redrive count and date are set
+// (DescribeMapRun's redriveCount and redriveDate) and MapRunRedriven is
+// recorded; the iterations whose child succeeded keep their results, those
+// whose child failed, timed out or was aborted run again, each redriving
+// its child (same ARN, the child's own redriveCount counts it), and the
+// items never started are started. A distributed Map that failed before
+// its children ran (its ItemReader) or after (its ResultWriter) is entered
+// again whole: a new Map Run.
 
 // RedriveWindow is how long after its stop date an execution may be
 // redriven (AWS: 14 days).
@@ -112,6 +122,10 @@ type RedriveRow struct {
 	// Until is when the frames kept for a redrive expire (zero: none are
 	// kept).
 	Until time.Time
+	// ParentToken, when set, is the execution's new parent token
+	// (Execution.ParentToken): a distributed Map's child redriven for its
+	// iteration's new task (mapruns.go).
+	ParentToken string
 }
 
 // RedriveStore drops what ended executions keep for a redrive.
@@ -213,8 +227,8 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 		f.PendingNext, f.PendingEnd, f.PendingOutput, f.PendingAssign = "", false, nil, nil
 		f.Attempts, f.Retries = nil, 0
 		k := f.Kids
-		if k != nil && k.Distributed {
-			f.Kids, k = nil, nil // entered again whole: a new Map Run
+		if k != nil && k.Distributed && (k.Run == "" || len(k.Inputs) == 0) {
+			f.Kids, k = nil, nil // reading its items or writing its results: entered again whole, a new Map Run
 		}
 		if k == nil {
 			f.Fresh = true
@@ -231,6 +245,13 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 		for _, i := range k.Lost {
 			if !again[i] && i < k.Next {
 				redo[i] = true
+			}
+		}
+		if k.Distributed { // its iterations are not kept: those stopped with it run again too
+			for _, c := range all {
+				if c.Parent == f.ID && int(c.Index) < k.Next {
+					redo[int(c.Index)] = true
+				}
 			}
 		}
 		k.Redo = append(k.Redo[:0], slices.Sorted(maps.Keys(redo))...)
@@ -283,7 +304,7 @@ func (d *decider) redrive(ev Event) {
 			r.Tokens = append(r.Tokens[:0], r.Tokens[n-redriveTokens:]...)
 		}
 	}
-	d.out.Redriven = d.now
+	d.out.Redriven, d.out.ParentToken = d.now, ev.ParentToken
 	d.st.Status, d.st.Cont, d.st.Deadline = StatusRunning, "", time.Time{}
 	d.emit(nil, "ExecutionRedriven", map[string]any{"redriveCount": r.Count})
 	if d.top.TimeoutSeconds > 0 { // the machine's timeout counts again from the redrive
@@ -295,6 +316,9 @@ func (d *decider) redrive(ev Event) {
 		f := d.st.Frames[id]
 		d.st.mark(id, dirtyKids)
 		if f.Kids != nil {
+			if f.Kids.Distributed {
+				d.redriveMapRun(f, f.Kids)
+			}
 			d.dirty = append(d.dirty, id)
 		} else {
 			leaves = append(leaves, f)
@@ -319,15 +343,20 @@ func endState(st *State) []byte {
 }
 
 // redriveRow is what mutation m of a decision that ended (end) or redrove
-// (redrove) the execution writes to its redrive columns; nil: nothing.
-func redriveRow(st *State, end *Decision, redrove bool, now time.Time) *RedriveRow {
+// (redrove, for a new parentToken if set) the execution writes to its
+// redrive columns; nil: nothing.
+func redriveRow(st *State, end *Decision, redrove bool, parentToken string, now time.Time) *RedriveRow {
+	var r *RedriveRow
 	switch {
 	case end != nil && len(st.Frames) > 0:
-		return &RedriveRow{Count: st.Redrive.count(), Date: st.Redrive.date(), Until: now.Add(RedriveWindow)}
+		r = &RedriveRow{Count: st.Redrive.count(), Date: st.Redrive.date(), Until: now.Add(RedriveWindow)}
 	case redrove:
-		return &RedriveRow{Count: st.Redrive.count(), Date: st.Redrive.date()}
+		r = &RedriveRow{Count: st.Redrive.count(), Date: st.Redrive.date()}
+	default:
+		return nil
 	}
-	return nil
+	r.ParentToken = parentToken
+	return r
 }
 
 // RedriveStatus says whether execution x can be redriven now, and if not
@@ -341,17 +370,26 @@ func (e *Engine) RedriveStatus(x *Execution) (status, reason string) {
 		return RedriveNotRedrivable, reasonSucceeded
 	}
 	if _, _, ok := splitMapMachine(x.StateMachine); ok && x.ParentID != 0 {
-		return RedriveRedrivableByRun, "" // a distributed Map's child: its parent's redrive runs the Map again
+		return RedriveRedrivableByRun, "" // a distributed Map's child: its parent's redrive redrives it
 	}
-	switch {
-	case !x.StopDate.IsZero() && now.After(x.StopDate.Add(RedriveWindow)):
-		return RedriveNotRedrivable, reasonExpired
-	case x.RedriveUntil.IsZero():
-		return RedriveNotRedrivable, reasonTooOld
-	case x.LastEventID+1 >= e.cfg.MaxHistoryEvents:
-		return RedriveNotRedrivable, reasonEvents
+	if reason := e.redriveBlocked(x, now); reason != "" {
+		return RedriveNotRedrivable, reason
 	}
 	return RedriveRedrivable, ""
+}
+
+// redriveBlocked says why ended execution x cannot be redriven now ("":
+// it can).
+func (e *Engine) redriveBlocked(x *Execution, now time.Time) string {
+	switch {
+	case !x.StopDate.IsZero() && now.After(x.StopDate.Add(RedriveWindow)):
+		return reasonExpired
+	case x.RedriveUntil.IsZero():
+		return reasonTooOld
+	case x.LastEventID+1 >= e.cfg.MaxHistoryEvents:
+		return reasonEvents
+	}
+	return ""
 }
 
 // RedriveExecution redrives an unsuccessful execution (see the top of

@@ -354,3 +354,78 @@ func TestRedriveCaught(t *testing.T) {
 		t.Errorf("redrive events = %s; want %s", got, want)
 	}
 }
+
+// TestRedriveDistributedMap: a distributed Map that failed (one child
+// failed, one was aborted with the run, two items never started) is
+// redriven in place: MapRunRedriven, the same run's row RUNNING again with
+// its redrive count and date, the failed and aborted items launched again
+// under their children's names (so those children are redriven), the
+// items never started after them, the first child's result kept. A child's
+// redrive for a new task writes that task as its parent token.
+func TestRedriveDistributedMap(t *testing.T) {
+	r := newRow(t, `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"L","MaxConcurrency":2,"ToleratedFailureCount":0,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"T","States":{"T":{"Type":"Pass","End":true}}}}}}`,
+		[]any{int64(0), int64(1), int64(2), int64(3), int64(4)})
+	r.x.ARN, r.x.StateMachineName = "arn:aws:states:us-east-1:111111111111:execution:m:x", "m"
+	at := t0
+	next := func() time.Time { at = at.Add(time.Second); return at }
+	name := func(k Task) string {
+		v, _ := statelang.ParseJSON([]byte(k.Input))
+		n, _ := v.(map[string]any)["Name"].(string)
+		return n
+	}
+	d := r.step(Event{Kind: EventStart}, next())
+	run := d.MapRuns[0].ARN
+	if len(d.NewTasks) != 2 || name(d.NewTasks[0]) != mapChildName(run, 0) || name(d.NewTasks[1]) != mapChildName(run, 1) {
+		t.Fatalf("start: tasks %+v; want the children of items 0 and 1, named after the run", d.NewTasks)
+	}
+	first, second := d.NewTasks[0].Token, d.NewTasks[1].Token
+	d = r.step(Event{Kind: EventTaskSucceeded, Token: first, Output: map[string]any{"Output": "zero"}}, next())
+	if len(d.NewTasks) != 1 || name(d.NewTasks[0]) != mapChildName(run, 2) {
+		t.Fatalf("after item 0: tasks %+v; want item 2's child", d.NewTasks)
+	}
+	d = r.step(Event{Kind: EventTaskFailed, Token: second, Error: statelang.ErrTaskFailed, Cause: `{"Status":"FAILED","Error":"E"}`}, next())
+	if d.Status != StatusFailed || len(d.CloseTasks) != 2 || d.MapRuns[0].Status != MapRunFailed {
+		t.Fatalf("item 1 failed: %s, %d tasks closed, run %+v; want FAILED, item 2's task closed, run FAILED", d.Status, len(d.CloseTasks), d.MapRuns)
+	}
+
+	when := next()
+	d = r.step(Event{Kind: EventRedrive}, when)
+	if got := types(d); got != "ExecutionRedriven MapRunRedriven" || d.Events[1].Details["mapRunArn"] != run || d.Events[1].Details["redriveCount"] != int64(1) {
+		t.Errorf("redrive events = %s %v; want ExecutionRedriven, MapRunRedriven of the run (redriveCount 1)", got, d.Events)
+	}
+	if len(d.MapRuns) != 1 || d.MapRuns[0].ARN != run || d.MapRuns[0].Status != MapRunRunning || d.MapRuns[0].RedriveCount != 1 ||
+		!d.MapRuns[0].RedriveDate.Equal(when) || !d.MapRuns[0].StopDate.IsZero() {
+		t.Errorf("redrive's Map Run rows = %+v; want the run RUNNING, redriven once at %v", d.MapRuns, when)
+	}
+	if len(d.NewTasks) != 2 || name(d.NewTasks[0]) != mapChildName(run, 1) || name(d.NewTasks[1]) != mapChildName(run, 2) {
+		t.Fatalf("redrive's tasks = %+v; want items 1 and 2 again, under their children's names", d.NewTasks)
+	}
+	pending := []string{d.NewTasks[0].Token, d.NewTasks[1].Token}
+	outs := map[string]string{mapChildName(run, 1): "one", mapChildName(run, 2): "two", mapChildName(run, 3): "three", mapChildName(run, 4): "four"}
+	names := map[string]string{d.NewTasks[0].Token: name(d.NewTasks[0]), d.NewTasks[1].Token: name(d.NewTasks[1])}
+	for len(pending) > 0 {
+		tok := pending[0]
+		pending = pending[1:]
+		d = r.step(Event{Kind: EventTaskSucceeded, Token: tok, Output: map[string]any{"Output": outs[names[tok]]}}, next())
+		for _, k := range d.NewTasks {
+			pending, names[k.Token] = append(pending, k.Token), name(k)
+		}
+	}
+	if d.Status != StatusSucceeded || statelang.MarshalString(d.Output) != `["zero","one","two","three","four"]` {
+		t.Errorf("after the redrive: %s %s; want SUCCEEDED with every item's result", d.Status, statelang.MarshalString(d.Output))
+	}
+	if rr := d.MapRuns[0]; rr.Status != MapRunSucceeded || rr.RedriveCount != 1 || !rr.RedriveDate.Equal(when) {
+		t.Errorf("run at the end = %+v; want SUCCEEDED, still redriven once at %v", rr, when)
+	}
+
+	// A child redriven for its iteration's new task.
+	c := newRow(t, `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`, map[string]any{})
+	c.step(Event{Kind: EventStart}, t0)
+	if d := c.step(Event{Kind: EventRedrive, ParentToken: "new-task"}, next()); d.ParentToken != "new-task" || d.Status != StatusFailed {
+		t.Errorf("child's redrive: parent token %q, %s; want new-task, FAILED again", d.ParentToken, d.Status)
+	}
+	if m := c.muts[len(c.muts)-1]; m.Redrive == nil || m.Redrive.ParentToken != "new-task" || m.Redrive.Count != 1 {
+		t.Errorf("child's redrive mutation = %+v; want the new parent token and redriveCount 1", m.Redrive)
+	}
+}

@@ -154,6 +154,10 @@ type Kids struct {
 	// the kids a redrive launches again before Next (redrive.go).
 	Lost []int `json:"lost,omitempty"`
 	Redo []int `json:"redo,omitempty"`
+	// Redrives counts a distributed Map's Map Run's redrives and
+	// RedrivenAt dates the last one (mapruns.go).
+	Redrives   int64     `json:"redrives,omitempty"`
+	RedrivenAt time.Time `json:"redriven_at,omitzero"`
 
 	isDone []bool // which Results are set (see result)
 	fresh  []int  // Results set since the state was last written

@@ -269,6 +269,11 @@ type MapRun struct {
 	ResultsWritten int64
 	StartDate      time.Time
 	StopDate       time.Time // zero while RUNNING
+	// RedriveCount counts the run's redrives (its parent's redrives that
+	// ran its unsuccessful children again, redrive.go) and RedriveDate
+	// dates the last one (zero: never redriven).
+	RedriveCount int64
+	RedriveDate  time.Time
 	// Children counts the run's child executions by status (read, not
 	// written).
 	Children map[string]int64

@@ -66,7 +66,8 @@ type describeMapRunOutput struct {
 	ToleratedFailureCount      int64        `json:"toleratedFailureCount"`
 	ItemCounts                 mapRunCounts `json:"itemCounts"`
 	ExecutionCounts            mapRunCounts `json:"executionCounts"`
-	RedriveCount               int          `json:"redriveCount"`
+	RedriveCount               int64        `json:"redriveCount"`
+	RedriveDate                *epoch       `json:"redriveDate,omitempty"`
 }
 
 func (h *handler) describeMapRun(ctx context.Context, in *mapRunArnInput) (*describeMapRunOutput, error) {
@@ -87,6 +88,7 @@ func (h *handler) describeMapRun(ctx context.Context, in *mapRunArnInput) (*desc
 		MaxConcurrency: r.MaxConcurrency, ToleratedFailurePercentage: max(r.ToleratedFailurePercentage, 0),
 		ToleratedFailureCount: max(r.ToleratedFailureCount, 0),
 		ItemCounts:            c, ExecutionCounts: c,
+		RedriveCount: r.RedriveCount, RedriveDate: timePtr(r.RedriveDate),
 	}, nil
 }
 
@@ -190,9 +192,6 @@ func (h *handler) listMapRunExecutions(ctx context.Context, in *listExecutionsIn
 		return nil, err
 	}
 	out := &listExecutionsOutput{Executions: []executionListItem{}}
-	if in.RedriveFilter != nil && *in.RedriveFilter == "REDRIVEN" {
-		return out, nil // nothing is ever redriven here
-	}
 	xs, next, err := h.eng.ListExecutions(ctx, engine.ListExecutionsInput{MapRun: r.ARN, Status: deref(in.StatusFilter),
 		MaxResults: deref(in.MaxResults), NextToken: deref(in.NextToken)})
 	if errors.Is(err, engine.ErrNotFound) {
@@ -202,12 +201,14 @@ func (h *handler) listMapRunExecutions(ctx context.Context, in *listExecutionsIn
 		return nil, pageError(err)
 	}
 	out.NextToken = next
-	for _, x := range xs {
+	for _, x := range redriveFiltered(xs, in.RedriveFilter) { // a child is redriven by its run's redrives
 		n := itemCount(x.Input)
-		out.Executions = append(out.Executions, executionListItem{
+		item := executionListItem{
 			ExecutionArn: x.ARN, StateMachineArn: h.stateMachineARN(x.StateMachine), Name: x.Name, Status: x.Status,
 			StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate), MapRunArn: r.ARN, ItemCount: &n,
-		})
+		}
+		listRedrive(&item, x)
+		out.Executions = append(out.Executions, item)
 	}
 	return out, nil
 }

@@ -194,3 +194,116 @@ func TestMapRunRequests(t *testing.T) {
 		}
 	}
 }
+
+// TestSDKMapRunRedrive: a parent whose distributed Map failed (its second
+// child failed, the third item never started) is redriven with
+// RedriveExecution: the same Map Run runs again, redriveCount 1 and
+// redriveDate in DescribeMapRun and MapRunRedriven in the history; only
+// the failed item's child (redriven) and the item never started run.
+func TestSDKMapRunRedrive(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("mr-redrive-work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("mr-redrive"), RoleArn: aws.String(role),
+		Definition: aws.String(distributedMap("1", `{"Type":"Task","Resource":"`+aws.ToString(act.ActivityArn)+`","End":true}`))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2,3]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// work answers the next activity task: it fails item 2 while failing,
+	// and returns the items it was given.
+	var seen []string
+	work := func(failing bool) {
+		t.Helper()
+		for range 20 {
+			tk, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
+			if err != nil {
+				t.Fatalf("GetActivityTask: %v", err)
+			}
+			if tk.TaskToken == nil {
+				continue
+			}
+			seen = append(seen, aws.ToString(tk.Input))
+			if failing && aws.ToString(tk.Input) == "2" {
+				_, err = c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: tk.TaskToken, Error: aws.String("Two")})
+			} else {
+				_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: tk.TaskToken, Output: tk.Input})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Fatal("no activity task")
+	}
+	work(true)
+	work(true)
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusFailed {
+		t.Fatalf("first run: %s; want FAILED", d.Status)
+	}
+	run := onlyMapRun(t, c, x.ExecutionArn).MapRunArn
+	if d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run}); err != nil || d.Status != types.MapRunStatusFailed ||
+		d.RedriveCount != nil && *d.RedriveCount != 0 || d.RedriveDate != nil {
+		t.Fatalf("DescribeMapRun before the redrive = %+v, %v; want FAILED, never redriven", d, err)
+	}
+
+	seen = nil
+	r, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: x.ExecutionArn})
+	if err != nil {
+		t.Fatalf("RedriveExecution = %v", err)
+	}
+	work(false)
+	work(false)
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != "[1,2,3]" {
+		t.Fatalf("after the redrive: %s %s; want SUCCEEDED [1,2,3]", d.Status, aws.ToString(d.Output))
+	}
+	if strings.Join(seen, ",") != "2,3" {
+		t.Errorf("items run after the redrive = %v; want 2 and 3 only", seen)
+	}
+	if got := onlyMapRun(t, c, x.ExecutionArn).MapRunArn; aws.ToString(got) != aws.ToString(run) {
+		t.Errorf("Map Run after the redrive = %s; want the same, %s", aws.ToString(got), aws.ToString(run))
+	}
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})
+	if err != nil || d.Status != types.MapRunStatusSucceeded || aws.ToInt32(d.RedriveCount) != 1 || d.RedriveDate == nil ||
+		!d.RedriveDate.Equal(*r.RedriveDate) || d.ExecutionCounts.Succeeded != 3 || d.ExecutionCounts.Total != 3 {
+		t.Errorf("DescribeMapRun after the redrive = %+v, %v; want SUCCEEDED, 3 children succeeded, redriveCount 1 at %v", d, err, r.RedriveDate)
+	}
+	h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: x.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var redriven *types.MapRunRedrivenEventDetails
+	for _, e := range h.Events {
+		if e.Type == types.HistoryEventTypeMapRunRedriven {
+			redriven = e.MapRunRedrivenEventDetails
+		}
+	}
+	if redriven == nil || aws.ToString(redriven.MapRunArn) != aws.ToString(run) || aws.ToInt32(redriven.RedriveCount) != 1 {
+		t.Errorf("MapRunRedriven details = %+v; want the run, redriveCount 1", redriven)
+	}
+	kids, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run})
+	if err != nil || len(kids.Executions) != 3 {
+		t.Fatalf("ListExecutions(mapRunArn) = %+v, %v; want 3 children", kids, err)
+	}
+	redrivenKids := 0
+	for _, k := range kids.Executions {
+		if aws.ToInt32(k.RedriveCount) == 1 {
+			redrivenKids++
+		}
+	}
+	if redrivenKids != 1 {
+		t.Errorf("%d children redriven; want the one that failed", redrivenKids)
+	}
+	only, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run, RedriveFilter: types.ExecutionRedriveFilterRedriven})
+	if err != nil || len(only.Executions) != 1 || aws.ToInt32(only.Executions[0].RedriveCount) != 1 {
+		t.Errorf("ListExecutions(mapRunArn, REDRIVEN) = %+v, %v; want the redriven child", only, err)
+	}
+}

@@ -34,6 +34,7 @@ func toMapRun(r engine.MapRun, withCounts bool) *stepwisev1.MapRun {
 		StartTime: toTime(r.StartDate), StopTime: toTime(r.StopDate), MaxConcurrency: r.MaxConcurrency,
 		// -1 is "not set" in the engine; as AWS, 0 here.
 		ToleratedFailurePercentage: max(r.ToleratedFailurePercentage, 0), ToleratedFailureCount: max(r.ToleratedFailureCount, 0),
+		RedriveCount: r.RedriveCount, RedriveDate: toTime(r.RedriveDate),
 	}
 	if withCounts {
 		n := r.Counts()

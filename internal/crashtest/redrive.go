@@ -54,6 +54,13 @@ const (
 	redriveStages = 3
 )
 
+// dmapMachine's distributed Map runs its items one at a time, each a
+// child running a flaky task: item 1's child fails until it was redriven
+// once, so the Map Run fails at item 1 (items 2 and 3 never start) and
+// the parent's redrive redrives it in place.
+var dmapMachine = `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","ItemsPath":"$.items","MaxConcurrency":1,"End":true,
+  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":` + flakyTask("$.n", "$.until", `"End":true`) + `}}}}}`
+
 // hangMachine runs one flaky task that hangs (is never answered) until
 // the execution was redriven once, within settings (the machine's
 // TimeoutSeconds, or none).
@@ -65,7 +72,8 @@ func hangMachine(settings string) string {
 // A redriveCase is a kind of execution Redrives redrives: of machine,
 // named prefix and its number, it ends unsuccessfully stages times
 // (with a failure, a timeout, or a stop when stop is set) before it
-// succeeds, and tasks of its tasks succeed.
+// succeeds, and tasks of its tasks succeed (for distributed, those of
+// its children and its own tasks that started them).
 type redriveCase struct {
 	machine, prefix string
 	stages, tasks   int
@@ -76,12 +84,18 @@ var (
 	failing   = redriveCase{machine: "redrive", prefix: "r", stages: redriveStages, tasks: redriveTasks}
 	timingOut = redriveCase{machine: "redrivetimeout", prefix: "t", stages: 1, tasks: 1}
 	stopped   = redriveCase{machine: "redrivestop", prefix: "s", stages: 1, tasks: 1, stop: true}
+	// distributed: four children and their four tasks succeed; item 1's
+	// child and its task fail once.
+	distributed = redriveCase{machine: "redrivedmap", prefix: "d", stages: 1, tasks: 8}
 )
 
 // redriveCaseOf is the case of Redrives' i-th execution: one in six
-// times out, one in six is stopped, the others fail.
+// times out, one in six is stopped, one in six has a distributed Map, the
+// others fail.
 func redriveCaseOf(i int) redriveCase {
 	switch i % 6 {
+	case 3:
+		return distributed
 	case 4:
 		return timingOut
 	case 5:
@@ -97,12 +111,17 @@ func redriveMachines(r *rig) {
 	// under a loaded CI machine: its timeout counts from the redrive.
 	r.machine(timingOut.machine, hangMachine(`"TimeoutSeconds":8,`))
 	r.machine(stopped.machine, hangMachine(``))
+	r.machine(distributed.machine, dmapMachine)
 }
 
 func (c redriveCase) name(i int) string { return fmt.Sprintf("%s%03d", c.prefix, i) }
 
 // input and output are the i-th execution's.
 func (c redriveCase) input(i int) string {
+	if c == distributed {
+		b := 10 * i
+		return fmt.Sprintf(`{"items":[{"n":%d,"until":0},{"n":%d,"until":1},{"n":%d,"until":0},{"n":%d,"until":0}]}`, b, b+1, b+2, b+3)
+	}
 	if c.machine != failing.machine {
 		return fmt.Sprintf(`{"n":%d}`, i)
 	}
@@ -110,6 +129,10 @@ func (c redriveCase) input(i int) string {
 }
 
 func (c redriveCase) output(i int) string {
+	if c == distributed {
+		b := 20 * i
+		return fmt.Sprintf(`[%d,%d,%d,%d]`, b, b+2, b+4, b+6)
+	}
 	if c.machine != failing.machine {
 		return fmt.Sprint(2 * i)
 	}
@@ -177,8 +200,14 @@ func (d *redriver) verify(arns []string) {
 			continue
 		}
 		tasks += c.tasks
-		if c == failing {
+		switch c {
+		case failing:
 			failures += redriveStages
+		case distributed:
+			failures += 2 // item 1's child's task, and its parent's task for it
+			if !d.checkMapRun(arn) {
+				dup++
+			}
 		}
 		if x.RedriveCount != int64(c.stages) {
 			t.Errorf("%s: RedriveCount %d; want %d", arn, x.RedriveCount, c.stages)
@@ -204,7 +233,7 @@ func (d *redriver) verify(arns []string) {
 // caseOfName is the case and the number of an execution of Redrives.
 func caseOfName(arn string) (redriveCase, int) {
 	name := arn[strings.LastIndexByte(arn, ':')+1:]
-	for _, c := range []redriveCase{failing, timingOut, stopped} {
+	for _, c := range []redriveCase{failing, timingOut, stopped, distributed} {
 		var i int
 		if _, err := fmt.Sscanf(name, c.prefix+"%d", &i); err == nil {
 			return c, i
@@ -480,21 +509,26 @@ func (d *redriver) checkHistory(rc redriveCase, arn string, evs []statelang.Hist
 		ok = false
 	}
 	c := eventCounts(evs)
-	end, failures := "ExecutionFailed", redriveStages
+	end, failures, tasks := "ExecutionFailed", redriveStages, rc.tasks
 	switch rc {
 	case timingOut:
 		end, failures = "ExecutionTimedOut", 0
 	case stopped:
 		end, failures = "ExecutionAborted", 0
+	case distributed: // its tasks are its children's
+		failures, tasks = 0, 0
+		if c["MapRunRedriven"] != rc.stages || c["MapRunStarted"] != 1 {
+			bad("%d MapRunStarted, %d MapRunRedriven; want 1, %d", c["MapRunStarted"], c["MapRunRedriven"], rc.stages)
+		}
 	}
 	if c["ExecutionRedriven"] != rc.stages || c[end] != rc.stages || c["ExecutionSucceeded"] != 1 || c["ExecutionStarted"] != 1 {
 		bad("%d ExecutionStarted, %d %s, %d ExecutionRedriven, %d ExecutionSucceeded; want 1, %d, %d, 1",
 			c["ExecutionStarted"], c[end], end, c["ExecutionRedriven"], c["ExecutionSucceeded"], rc.stages, rc.stages)
 	}
 	// Each task's result once, each failing stage's failure once.
-	if c["ActivitySucceeded"] != rc.tasks || c["TaskStateExited"] != rc.tasks || c["ActivityFailed"] != failures {
+	if c["ActivitySucceeded"] != tasks || c["TaskStateExited"] != tasks || c["ActivityFailed"] != failures {
 		bad("%d ActivitySucceeded, %d TaskStateExited, %d ActivityFailed; want %d, %d, %d",
-			c["ActivitySucceeded"], c["TaskStateExited"], c["ActivityFailed"], rc.tasks, rc.tasks, failures)
+			c["ActivitySucceeded"], c["TaskStateExited"], c["ActivityFailed"], tasks, tasks, failures)
 	}
 	if c["ActivityScheduled"] != c["TaskStateEntered"] {
 		bad("%d ActivityScheduled for %d TaskStateEntered; want one each", c["ActivityScheduled"], c["TaskStateEntered"])
@@ -523,6 +557,43 @@ func (d *redriver) checkHistory(rc redriveCase, arn string, evs []statelang.Hist
 			entered[key] = true
 		case strings.HasSuffix(e.Type, "StateExited"):
 			left[stateKey(e, "output", 2)] = true
+		}
+	}
+	return ok
+}
+
+// checkMapRun checks the one Map Run of distributed execution arn after
+// its redrive, and reports whether it holds: SUCCEEDED, redriven once in
+// place, its four children SUCCEEDED, item 1's redriven once (its history
+// redriven once), the others never.
+func (d *redriver) checkMapRun(arn string) bool {
+	r, t := d.r, d.r.t
+	runs, _, err := r.eng.ListMapRuns(r.ctx, arn, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Errorf("%s: ListMapRuns = %v, %v; want one run", arn, runs, err)
+		return false
+	}
+	run, err := r.eng.DescribeMapRun(r.ctx, runs[0].ARN)
+	if err != nil || run.Status != engine.MapRunSucceeded || run.RedriveCount != 1 || run.RedriveDate.IsZero() {
+		t.Errorf("%s: Map Run %+v, %v; want SUCCEEDED, redriven once", arn, run, err)
+		return false
+	}
+	kids, _, err := r.eng.ListExecutions(r.ctx, engine.ListExecutionsInput{MapRun: run.ARN})
+	if err != nil || len(kids) != 4 {
+		t.Errorf("%s: %d children, %v; want 4", arn, len(kids), err)
+		return false
+	}
+	ok := true
+	for _, k := range kids {
+		want := int64(0)
+		if strings.Contains(k.Input, `"until":1`) {
+			want = 1
+		}
+		c := eventCounts(r.history(k.ARN))
+		if k.Status != engine.StatusSucceeded || k.RedriveCount != want || int64(c["ExecutionRedriven"]) != want || c["ActivitySucceeded"] != 1 {
+			t.Errorf("%s: child %s (%s) %s, RedriveCount %d, %d ExecutionRedriven, %d ActivitySucceeded; want SUCCEEDED, %d, %d, 1",
+				arn, k.ARN, k.Input, k.Status, k.RedriveCount, c["ExecutionRedriven"], c["ActivitySucceeded"], want, want)
+			ok = false
 		}
 	}
 	return ok

@@ -19,7 +19,8 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 		total, written     []int64
 		tolPct             []float64
 		start              []time.Time
-		stop               []pgtype.Timestamptz
+		stop, redriven     []pgtype.Timestamptz
+		redrives           []int64
 	}
 	for _, m := range ms {
 		for _, mr := range m.MapRuns {
@@ -27,20 +28,25 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 			r.max, r.tolCount, r.tolPct = append(r.max, mr.MaxConcurrency), append(r.tolCount, mr.ToleratedFailureCount), append(r.tolPct, mr.ToleratedFailurePercentage)
 			r.total, r.written = append(r.total, mr.Total), append(r.written, mr.ResultsWritten)
 			r.start, r.stop = append(r.start, mr.StartDate), append(r.stop, pgtype.Timestamptz{Time: mr.StopDate, Valid: !mr.StopDate.IsZero()})
+			r.redrives, r.redriven = append(r.redrives, mr.RedriveCount), append(r.redriven, pgtype.Timestamptz{Time: mr.RedriveDate, Valid: !mr.RedriveDate.IsZero()})
 		}
 	}
 	if len(r.arn) > 0 {
-		g.exec(q("UpsertMapRunsGroup"), r.arn, r.x, r.state, r.status, r.max, r.tolCount, r.tolPct, r.total, r.written, r.start, r.stop)
+		g.exec(q("UpsertMapRunsGroup"), r.arn, r.x, r.state, r.status, r.max, r.tolCount, r.tolPct, r.total, r.written, r.start, r.stop,
+			r.redrives, r.redriven)
 	}
 }
 
 func scanMapRun(row pgx.Row) (engine.MapRun, error) {
 	var r engine.MapRun
-	var stop pgtype.Timestamptz
+	var stop, redriven pgtype.Timestamptz
 	err := row.Scan(&r.ARN, &r.ExecutionID, &r.ExecutionARN, &r.StateName, &r.Status, &r.MaxConcurrency, &r.ToleratedFailureCount,
-		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &r.StartDate, &stop)
+		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &r.StartDate, &stop, &r.RedriveCount, &redriven)
 	if stop.Valid {
 		r.StopDate = stop.Time
+	}
+	if redriven.Valid {
+		r.RedriveDate = redriven.Time
 	}
 	return r, translate(err)
 }

@@ -15,15 +15,16 @@ func queueRedrives(g *groupBatch, ms []*engine.Mutation) {
 	var ids []int64
 	var counts []int32
 	var dates, until []pgtype.Timestamptz
+	var parents []string
 	for _, m := range ms {
 		if r := m.Redrive; r != nil {
-			ids, counts = append(ids, m.ExecutionID), append(counts, int32(r.Count))
+			ids, counts, parents = append(ids, m.ExecutionID), append(counts, int32(r.Count)), append(parents, r.ParentToken)
 			dates = append(dates, pgtype.Timestamptz{Time: r.Date, Valid: !r.Date.IsZero()})
 			until = append(until, pgtype.Timestamptz{Time: r.Until, Valid: !r.Until.IsZero()})
 		}
 	}
 	if len(ids) > 0 {
-		g.exec(q("RedriveGroup"), ids, counts, dates, until)
+		g.exec(q("RedriveGroup"), ids, counts, dates, until, parents)
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 func upsertMapRuns(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 	for _, r := range m.MapRuns {
 		if _, err := tx.ExecContext(ctx, q("UpsertMapRun"), r.ARN, m.ExecutionID, r.StateName, r.Status, r.MaxConcurrency,
-			r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Total, r.ResultsWritten, micros(r.StartDate), nullMicros(r.StopDate)); err != nil {
+			r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Total, r.ResultsWritten, micros(r.StartDate), nullMicros(r.StopDate),
+			r.RedriveCount, nullMicros(r.RedriveDate)); err != nil {
 			return err
 		}
 	}
@@ -21,12 +22,15 @@ func upsertMapRuns(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 func scanMapRun(row row) (engine.MapRun, error) {
 	var r engine.MapRun
 	var start int64
-	var stop sql.NullInt64
+	var stop, redriven sql.NullInt64
 	err := row.Scan(&r.ARN, &r.ExecutionID, &r.ExecutionARN, &r.StateName, &r.Status, &r.MaxConcurrency, &r.ToleratedFailureCount,
-		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &start, &stop)
+		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &start, &stop, &r.RedriveCount, &redriven)
 	r.StartDate = fromMicros(start)
 	if stop.Valid {
 		r.StopDate = fromMicros(stop.Int64)
+	}
+	if redriven.Valid {
+		r.RedriveDate = fromMicros(redriven.Int64)
 	}
 	return r, translate(err)
 }

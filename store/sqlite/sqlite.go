@@ -514,7 +514,7 @@ func applyMutation(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 		return err
 	}
 	if r := m.Redrive; r != nil {
-		if _, err := tx.ExecContext(ctx, q("SetRedrive"), m.ExecutionID, r.Count, nullMicros(r.Date), nullMicros(r.Until)); err != nil {
+		if _, err := tx.ExecContext(ctx, q("SetRedrive"), m.ExecutionID, r.Count, nullMicros(r.Date), nullMicros(r.Until), r.ParentToken); err != nil {
 			return err
 		}
 	}

@@ -72,6 +72,7 @@ var scenarios = []struct {
 	{"ExpressMachineCache", testExpressMachineCache},
 	{"StandardLogging", testStandardLogging},
 	{"Redrive", testRedrive},
+	{"MapRunRedrive", testMapRunRedrive},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }

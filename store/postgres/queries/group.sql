@@ -120,10 +120,13 @@ UPDATE executions x
 
 -- name: RedriveGroup
 -- The redrive columns of executions a group redrove or ended with frames
--- kept for a redrive (engine.Mutation.Redrive).
+-- kept for a redrive (engine.Mutation.Redrive), and the new parent token
+-- of a redriven Map Run's child ('': unchanged).
 UPDATE executions x
-   SET redrive_count = u.count, redrive_date = u.date, redrive_until = u.until
-  FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::timestamptz[]) AS u(id, count, date, until)
+   SET redrive_count = u.count, redrive_date = u.date, redrive_until = u.until,
+       parent_token = coalesce(nullif(u.parent_token, ''), x.parent_token)
+  FROM unnest($1::bigint[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::text[])
+       AS u(id, count, date, until, parent_token)
  WHERE x.id = u.id;
 
 -- name: ExpireRedrives

@@ -187,8 +187,11 @@ SELECT c.id, c.arn, c.name, c.state_machine, c.state_machine_version, c.state_ma
 
 -- name: SetRedrive
 -- The redrive columns of an execution a mutation redrove or ended with
--- frames kept for a redrive (engine.Mutation.Redrive).
-UPDATE executions SET redrive_count = ?2, redrive_date = ?3, redrive_until = ?4 WHERE id = ?1;
+-- frames kept for a redrive (engine.Mutation.Redrive), and the new parent
+-- token of a redriven Map Run's child ('': unchanged).
+UPDATE executions SET redrive_count = ?2, redrive_date = ?3, redrive_until = ?4,
+       parent_token = coalesce(nullif(?5, ''), parent_token)
+ WHERE id = ?1;
 
 -- name: ExpireRedrives
 -- The frames ended executions keep for a redrive, once their window has

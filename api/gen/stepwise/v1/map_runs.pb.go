@@ -205,7 +205,11 @@ type MapRun struct {
 	// The items by status: the executions' counts, as each child runs one
 	// item (with an ItemBatcher, each runs a batch and these still count
 	// children). Set as execution_counts is.
-	ItemCounts    *MapRunCounts `protobuf:"bytes,13,opt,name=item_counts,json=itemCounts,proto3" json:"item_counts,omitempty"`
+	ItemCounts *MapRunCounts `protobuf:"bytes,13,opt,name=item_counts,json=itemCounts,proto3" json:"item_counts,omitempty"`
+	// How many times its parent's redrives redrove it, and when last (unset:
+	// never).
+	RedriveCount  int64 `protobuf:"varint,14,opt,name=redrive_count,json=redriveCount,proto3" json:"redrive_count,omitempty"`
+	RedriveDate   *Time `protobuf:"bytes,15,opt,name=redrive_date,json=redriveDate,proto3" json:"redrive_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -327,6 +331,20 @@ func (x *MapRun) GetExecutionCounts() *MapRunCounts {
 func (x *MapRun) GetItemCounts() *MapRunCounts {
 	if x != nil {
 		return x.ItemCounts
+	}
+	return nil
+}
+
+func (x *MapRun) GetRedriveCount() int64 {
+	if x != nil {
+		return x.RedriveCount
+	}
+	return 0
+}
+
+func (x *MapRun) GetRedriveDate() *Time {
+	if x != nil {
+		return x.RedriveDate
 	}
 	return nil
 }
@@ -792,7 +810,7 @@ const file_stepwise_v1_map_runs_proto_rawDesc = "" +
 	"\ttimed_out\x18\x05 \x01(\x03R\btimedOut\x12\x18\n" +
 	"\aaborted\x18\x06 \x01(\x03R\aaborted\x12\x14\n" +
 	"\x05total\x18\a \x01(\x03R\x05total\x12'\n" +
-	"\x0fresults_written\x18\b \x01(\x03R\x0eresultsWritten\"\xdc\x04\n" +
+	"\x0fresults_written\x18\b \x01(\x03R\x0eresultsWritten\"\xb7\x05\n" +
 	"\x06MapRun\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\x12#\n" +
 	"\rexecution_arn\x18\x02 \x01(\tR\fexecutionArn\x12\x1d\n" +
@@ -810,7 +828,9 @@ const file_stepwise_v1_map_runs_proto_rawDesc = "" +
 	"\x17tolerated_failure_count\x18\v \x01(\x03R\x15toleratedFailureCount\x12D\n" +
 	"\x10execution_counts\x18\f \x01(\v2\x19.stepwise.v1.MapRunCountsR\x0fexecutionCounts\x12:\n" +
 	"\vitem_counts\x18\r \x01(\v2\x19.stepwise.v1.MapRunCountsR\n" +
-	"itemCounts\")\n" +
+	"itemCounts\x12#\n" +
+	"\rredrive_count\x18\x0e \x01(\x03R\fredriveCount\x124\n" +
+	"\fredrive_date\x18\x0f \x01(\v2\x11.stepwise.v1.TimeR\vredriveDate\")\n" +
 	"\x15DescribeMapRunRequest\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\"F\n" +
 	"\x16DescribeMapRunResponse\x12,\n" +
@@ -893,24 +913,25 @@ var file_stepwise_v1_map_runs_proto_depIdxs = []int32{
 	11, // 2: stepwise.v1.MapRun.stop_time:type_name -> stepwise.v1.Time
 	1,  // 3: stepwise.v1.MapRun.execution_counts:type_name -> stepwise.v1.MapRunCounts
 	1,  // 4: stepwise.v1.MapRun.item_counts:type_name -> stepwise.v1.MapRunCounts
-	2,  // 5: stepwise.v1.DescribeMapRunResponse.map_run:type_name -> stepwise.v1.MapRun
-	2,  // 6: stepwise.v1.ListMapRunsResponse.map_runs:type_name -> stepwise.v1.MapRun
-	2,  // 7: stepwise.v1.UpdateMapRunResponse.map_run:type_name -> stepwise.v1.MapRun
-	12, // 8: stepwise.v1.ListMapRunExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
-	13, // 9: stepwise.v1.ListMapRunExecutionsResponse.executions:type_name -> stepwise.v1.Execution
-	3,  // 10: stepwise.v1.MapRunService.DescribeMapRun:input_type -> stepwise.v1.DescribeMapRunRequest
-	5,  // 11: stepwise.v1.MapRunService.ListMapRuns:input_type -> stepwise.v1.ListMapRunsRequest
-	7,  // 12: stepwise.v1.MapRunService.UpdateMapRun:input_type -> stepwise.v1.UpdateMapRunRequest
-	9,  // 13: stepwise.v1.MapRunService.ListMapRunExecutions:input_type -> stepwise.v1.ListMapRunExecutionsRequest
-	4,  // 14: stepwise.v1.MapRunService.DescribeMapRun:output_type -> stepwise.v1.DescribeMapRunResponse
-	6,  // 15: stepwise.v1.MapRunService.ListMapRuns:output_type -> stepwise.v1.ListMapRunsResponse
-	8,  // 16: stepwise.v1.MapRunService.UpdateMapRun:output_type -> stepwise.v1.UpdateMapRunResponse
-	10, // 17: stepwise.v1.MapRunService.ListMapRunExecutions:output_type -> stepwise.v1.ListMapRunExecutionsResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	11, // 5: stepwise.v1.MapRun.redrive_date:type_name -> stepwise.v1.Time
+	2,  // 6: stepwise.v1.DescribeMapRunResponse.map_run:type_name -> stepwise.v1.MapRun
+	2,  // 7: stepwise.v1.ListMapRunsResponse.map_runs:type_name -> stepwise.v1.MapRun
+	2,  // 8: stepwise.v1.UpdateMapRunResponse.map_run:type_name -> stepwise.v1.MapRun
+	12, // 9: stepwise.v1.ListMapRunExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
+	13, // 10: stepwise.v1.ListMapRunExecutionsResponse.executions:type_name -> stepwise.v1.Execution
+	3,  // 11: stepwise.v1.MapRunService.DescribeMapRun:input_type -> stepwise.v1.DescribeMapRunRequest
+	5,  // 12: stepwise.v1.MapRunService.ListMapRuns:input_type -> stepwise.v1.ListMapRunsRequest
+	7,  // 13: stepwise.v1.MapRunService.UpdateMapRun:input_type -> stepwise.v1.UpdateMapRunRequest
+	9,  // 14: stepwise.v1.MapRunService.ListMapRunExecutions:input_type -> stepwise.v1.ListMapRunExecutionsRequest
+	4,  // 15: stepwise.v1.MapRunService.DescribeMapRun:output_type -> stepwise.v1.DescribeMapRunResponse
+	6,  // 16: stepwise.v1.MapRunService.ListMapRuns:output_type -> stepwise.v1.ListMapRunsResponse
+	8,  // 17: stepwise.v1.MapRunService.UpdateMapRun:output_type -> stepwise.v1.UpdateMapRunResponse
+	10, // 18: stepwise.v1.MapRunService.ListMapRunExecutions:output_type -> stepwise.v1.ListMapRunExecutionsResponse
+	15, // [15:19] is the sub-list for method output_type
+	11, // [11:15] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_map_runs_proto_init() }
