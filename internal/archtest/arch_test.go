@@ -1,6 +1,6 @@
 // Package archtest checks the import rules of STYLE.md: statelang imports
-// only the standard library, ojg, cel-go and its own JSONata package (which
-// uses regexp2); engine imports no database,
+// only the standard library, ojg, cel-go, internal/arn and its own JSONata
+// package (which uses regexp2); internal/arn only the standard library; engine imports no database,
 // NATS, gRPC or proto package; schedule no store or API package; nothing
 // imports cmd.
 package archtest
@@ -32,7 +32,7 @@ func deps(t *testing.T, pkg string) []string {
 
 func TestStatelangImports(t *testing.T) {
 	allowed := []string{"github.com/ohler55/ojg", "github.com/google/cel-go", "cel.dev/expr",
-		module + "/statelang/jsonata", "github.com/dlclark/regexp2",
+		module + "/statelang/jsonata", module + "/internal/arn", "github.com/dlclark/regexp2",
 		"github.com/antlr4-go/antlr", "google.golang.org/protobuf", "google.golang.org/genproto", "golang.org/x/exp", "golang.org/x/text"}
 	for _, d := range deps(t, module+"/statelang") {
 		ok := false
@@ -42,7 +42,7 @@ func TestStatelangImports(t *testing.T) {
 			}
 		}
 		if !ok {
-			t.Errorf("statelang depends on %s; it may import only the standard library, ojg, cel-go and statelang/jsonata (with regexp2)", d)
+			t.Errorf("statelang depends on %s; it may import only the standard library, ojg, cel-go, internal/arn and statelang/jsonata (with regexp2)", d)
 		}
 	}
 }
@@ -85,5 +85,11 @@ func TestScheduleImports(t *testing.T) {
 				t.Errorf("schedule depends on %s; it imports engine, and no store, API, NATS or database package", d)
 			}
 		}
+	}
+}
+
+func TestARNImports(t *testing.T) {
+	if d := deps(t, module+"/internal/arn"); len(d) > 0 {
+		t.Errorf("internal/arn depends on %v; it may import only the standard library (every package imports it)", d)
 	}
 }
