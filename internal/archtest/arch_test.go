@@ -1,8 +1,8 @@
 // Package archtest checks the import rules of STYLE.md: statelang imports
 // only the standard library, ojg, cel-go, internal/arn and its own JSONata
-// package (which uses regexp2); internal/arn only the standard library; engine imports no database,
-// NATS, gRPC or proto package; schedule no store or API package; nothing
-// imports cmd.
+// package (which uses regexp2); internal/arn only the standard library;
+// engine imports no database, NATS, gRPC or proto package; schedule no
+// store or API package; nothing imports cmd.
 package archtest
 
 import (

@@ -58,10 +58,14 @@ type Scope struct {
 
 // In is the scope of region and account in the aws partition, the one
 // Stepwise's own resources live in.
-func In(region, account string) Scope { return Scope{Partition: "aws", Region: region, Account: account} }
+func In(region, account string) Scope {
+	return Scope{Partition: "aws", Region: region, Account: account}
+}
 
 // Scope returns the partition, region and account of a.
-func (a ARN) Scope() Scope { return Scope{Partition: a.Partition, Region: a.Region, Account: a.Account} }
+func (a ARN) Scope() Scope {
+	return Scope{Partition: a.Partition, Region: a.Region, Account: a.Account}
+}
 
 func (s Scope) arn(service, resource string) string {
 	return ARN{Partition: s.Partition, Service: service, Region: s.Region, Account: s.Account, Resource: resource}.String()
