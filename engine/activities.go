@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // Activities.
@@ -155,17 +153,12 @@ func (h *activityHub) wait(arn string) <-chan struct{} {
 	return c
 }
 
-// wake wakes the pollers of the activities among tasks.
-func (h *activityHub) wake(tasks []Task) {
-	for _, t := range tasks {
-		if !statelang.IsActivity(t.Resource) {
-			continue
-		}
-		h.mu.Lock()
-		if c := h.waiters[t.Resource]; c != nil {
-			close(c)
-			delete(h.waiters, t.Resource)
-		}
-		h.mu.Unlock()
+// wake wakes the pollers of activity arn, which has a new task.
+func (h *activityHub) wake(arn string) {
+	h.mu.Lock()
+	if c := h.waiters[arn]; c != nil {
+		close(c)
+		delete(h.waiters, arn)
 	}
+	h.mu.Unlock()
 }

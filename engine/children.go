@@ -56,19 +56,18 @@ type childMode struct {
 	callback bool // .waitForTaskToken
 }
 
-func childModeOf(resource string) childMode {
-	rest, ok := strings.CutPrefix(resource, "arn:aws:states:::states:startExecution")
-	if !ok {
+func childModeOf(r statelang.Resource) childMode {
+	if !r.Integrates("states", "startExecution") {
 		return childMode{}
 	}
-	switch rest {
-	case "":
+	switch r.Pattern {
+	case statelang.RequestResponse:
 		return childMode{child: true}
-	case ".sync":
+	case statelang.Sync:
 		return childMode{child: true, sync: true}
-	case ".sync:2":
+	case statelang.Sync2:
 		return childMode{child: true, sync: true, v2: true}
-	case ".waitForTaskToken":
+	case statelang.Callback:
 		return childMode{child: true, callback: true}
 	}
 	return childMode{}
@@ -114,7 +113,7 @@ func (e *Engine) startChildren(ctx context.Context, tasks []Task) {
 // startChild starts the child execution of task t (the engine is that
 // task's worker) and, unless the child answers later, answers t.
 func (e *Engine) startChild(ctx context.Context, t Task) {
-	mode := childModeOf(t.Resource)
+	mode := childModeOf(statelang.ParseResource(t.Resource))
 	fail := func(name, cause string) {
 		if err := e.SendTaskFailure(ctx, t.Token, name, cause); err != nil && !errors.Is(err, ErrTaskClosed) {
 			e.cfg.Logger.Warn("failing a child execution task", "execution_id", t.ExecutionID, "error", err)
@@ -247,14 +246,14 @@ func (e *Engine) notifyParent(ctx context.Context, c *Execution) {
 	if c.ParentToken == "" || c.Status == StatusRunning {
 		return
 	}
-	resource := childResource // a distributed Map's iteration: no need to read the task
+	resource := childTaskResource // a distributed Map's iteration: no need to read the task
 	if _, _, ok := splitMapMachine(c.StateMachine); !ok {
 		t, _, err := e.store.GetTask(ctx, c.ParentToken)
 		if err != nil {
 			e.cfg.Logger.Warn("reading a child's parent task", "execution_arn", c.ARN, "error", err)
 			return // the maintenance loop tries again
 		}
-		resource = t.Resource
+		resource = statelang.ParseResource(t.Resource)
 	}
 	mode := childModeOf(resource)
 	var err error

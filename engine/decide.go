@@ -330,11 +330,11 @@ func (d *decider) apply(ev Event) {
 			d.childEnded(f, ev)
 			return
 		}
-		if f.Resource == ItemReaderResource {
+		if f.Resource == itemReaderResource {
 			d.itemsRead(f, ev)
 			return
 		}
-		if f.Resource == ResultWriterResource {
+		if f.Resource == resultWriterResource {
 			d.resultsWritten(f, ev)
 			return
 		}
@@ -343,25 +343,25 @@ func (d *decider) apply(ev Event) {
 			return
 		}
 		res := f.Resource
-		fam := statelang.ResourceFamily(res)
+		fam := res.Family()
 		if !f.Started {
 			d.started(f, "") // an activity answered without GetActivityTask (a NATS worker)
 		}
 		if ev.Kind == EventTaskSucceeded {
 			out := ev.Output
-			if statelang.IsLambdaInvoke(res) {
+			if res.IsLambdaInvoke() {
 				out = statelang.LambdaInvokeResult(out, ev.OutputSize, d.env.UUID(), d.now)
 			}
 			d.closeTask(f, TaskSucceeded)
-			d.emitTask(f)(fam.Succeeded(res, out))
+			d.emitTask(f)(res.Succeeded(out))
 			d.handle(f, s, s.Complete(f.Input.V, out, d.ctx(f, s), d.env))
 		} else {
 			d.closeTask(f, TaskFailed)
 			fl := &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
 			if fl.Name == statelang.ErrDataLimitExceeded && fl.Cause == "" {
-				fl.Cause = statelang.DataLimitCause(res)
+				fl.Cause = res.DataLimitCause()
 			}
-			typ, det := fam.Failed(res, fl)
+			typ, det := res.Failed(fl)
 			if typ != string(fam)+"Failed" {
 				typ = string(fam) + "Failed" // a worker's own States.Timeout is a failure, not a timeout
 			}
@@ -381,7 +381,7 @@ func (d *decider) emitTask(f *Frame) func(string, map[string]any) {
 // started records the task's Started event once.
 func (d *decider) started(f *Frame, worker string) {
 	f.Started = true
-	d.emitTask(f)(statelang.ResourceFamily(f.Resource).Started(f.Resource, worker))
+	d.emitTask(f)(f.Resource.Started(worker))
 }
 
 func (d *decider) timerFired(key string) {
@@ -463,7 +463,7 @@ func (d *decider) taskTimedOut(token, name string) {
 	res := f.Resource
 	d.closeTask(f, TaskTimedOut)
 	fl := &statelang.Failure{Name: name}
-	d.emitTask(f)(statelang.ResourceFamily(res).Failed(res, fl))
+	d.emitTask(f)(res.Failed(fl))
 	d.recover(f, s, fl)
 	d.run(f)
 	d.drain()
@@ -599,7 +599,7 @@ func (d *decider) run(f *Frame) {
 			f.EnteredAt, f.Attempts, f.Retries, f.Fresh = d.now, nil, 0, false
 		}
 		c := d.ctx(f, s)
-		if s.Type == statelang.TypeTask && strings.HasSuffix(s.Resource, ".waitForTaskToken") {
+		if s.WaitsForCallback() {
 			c.TaskToken = d.tokenAt(d.st.NextTask + 1)
 		}
 		d.handle(f, s, s.Enter(f.Input.V, c, d.env))
@@ -739,15 +739,14 @@ func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failur
 
 func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCall) {
 	token := d.tokenAt(d.seq())
-	fam := statelang.ResourceFamily(call.Resource)
-	d.emitTask(f)(fam.Scheduled(call.Resource, d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
-	f.Started = fam.StartedOnSchedule()
+	d.emitTask(f)(call.Resource.Scheduled(d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
+	f.Started = call.Resource.Family().StartedOnSchedule()
 	if f.Started {
-		d.emitTask(f)(fam.Started(call.Resource, ""))
+		d.emitTask(f)(call.Resource.Started(""))
 	}
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Attempt: f.Retries,
-		Resource: call.Resource, Input: d.record(call.Input),
+		Resource: call.Resource.ARN, Input: d.record(call.Input),
 		TimeoutSeconds: call.TimeoutSeconds, HeartbeatSeconds: call.HeartbeatSeconds, CreatedAt: d.now,
 	})
 	if call.TimeoutSeconds > 0 {

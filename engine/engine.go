@@ -452,23 +452,25 @@ func (e *Engine) dispatch(ctx context.Context, tasks []Task) { e.dispatchTasks(c
 // services and to the Dispatcher. failed, when set, gets each task whose
 // publish failed; otherwise the maintenance loop dispatches it again.
 func (e *Engine) dispatchTasks(ctx context.Context, tasks []Task, failed func(Task)) {
-	e.acts.wake(tasks)
-	var children []Task
+	var children, published []Task
 	for _, t := range tasks {
-		if childModeOf(t.Resource).child {
+		r := statelang.ParseResource(t.Resource)
+		if r.Kind == statelang.KindActivity {
+			e.acts.wake(t.Resource)
+		}
+		if childModeOf(r).child {
 			children = append(children, t) // the engine is the worker of child executions
-		} else if svc := e.services.of(t.Resource); svc != nil {
+		} else if svc := e.services.of(r); svc != nil {
 			e.runService(ctx, svc, t)
+		} else {
+			published = append(published, t)
 		}
 	}
 	e.startChildren(ctx, children)
 	if e.cfg.Dispatcher == nil {
 		return
 	}
-	for _, t := range tasks {
-		if childModeOf(t.Resource).child || e.services.of(t.Resource) != nil {
-			continue
-		}
+	for _, t := range published {
 		held, err := e.cfg.Dispatcher.Dispatch(ctx, t)
 		var bad *UndeliverableError
 		switch {

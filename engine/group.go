@@ -481,7 +481,7 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]i
 				o.err = ErrTaskClosed
 				continue
 			}
-			if !o.res.Failed && statelang.ResourceWaitsForCallback(f.Resource) {
+			if !o.res.Failed && f.Resource.WaitsForCallback() {
 				// Delivered: the callback is the task's result.
 				o.delivered = true
 				w.Started = append(w.Started, o.res.Token)

@@ -8,7 +8,7 @@ import (
 
 // TestImports checks that engine depends on no database, NATS, gRPC or
 // proto package, and on no Stepwise package except statelang (and its
-// subpackages).
+// subpackages) and internal/arn.
 func TestImports(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
@@ -18,7 +18,8 @@ func TestImports(t *testing.T) {
 		bad := strings.Contains(p, "pgx") || strings.Contains(p, "database/sql") || strings.Contains(p, "nats") ||
 			strings.Contains(p, "grpc") || strings.Contains(p, "protobuf") ||
 			(strings.HasPrefix(p, "github.com/stepwise-dev/stepwise/") && p != "github.com/stepwise-dev/stepwise/statelang" &&
-				!strings.HasPrefix(p, "github.com/stepwise-dev/stepwise/statelang/") && p != "github.com/stepwise-dev/stepwise/engine")
+				!strings.HasPrefix(p, "github.com/stepwise-dev/stepwise/statelang/") && p != "github.com/stepwise-dev/stepwise/engine" &&
+				p != "github.com/stepwise-dev/stepwise/internal/arn")
 		if bad {
 			t.Errorf("engine depends on %s", p)
 		}

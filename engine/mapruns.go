@@ -33,6 +33,14 @@ import (
 // the child's description (Output as JSON) answers it.
 const childResource = "arn:aws:states:::states:startExecution.sync:2"
 
+// The resources of the engine's own tasks, parsed once: the frames that
+// wait on them hold these values.
+var (
+	childTaskResource    = statelang.ParseResource(childResource)
+	itemReaderResource   = statelang.ParseResource(ItemReaderResource)
+	resultWriterResource = statelang.ParseResource(ResultWriterResource)
+)
+
 // defaultMapRunConcurrency is a distributed Map's MaxConcurrency when it
 // sets none (AWS: 10,000 child executions at once).
 const defaultMapRunConcurrency = 10000
@@ -109,7 +117,7 @@ func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
 	if status != MapRunRunning {
 		r.StopDate = d.now
 	}
-	if status == MapRunSucceeded && f.Resource == ResultWriterResource {
+	if status == MapRunSucceeded && f.Resource == resultWriterResource {
 		r.ResultsWritten = total
 	}
 	d.out.MapRuns = mergeMapRuns(d.out.MapRuns, []MapRun{r})
@@ -238,7 +246,7 @@ func (d *decider) launchChild(c *Frame, s *statelang.State, run string) {
 		Input: d.record(in), CreatedAt: d.now,
 	})
 	c.Child, c.Started = true, true
-	c.Wait, c.Token, c.Resource = waitTask, token, childResource
+	c.Wait, c.Token, c.Resource = waitTask, token, childTaskResource
 	if d.st.tasks != nil {
 		d.st.tasks[token] = c.ID
 	}
@@ -387,7 +395,7 @@ func (d *decider) readItems(f *Frame, s *statelang.State, step statelang.Step) {
 		CreatedAt: d.now,
 	})
 	f.Kids = k
-	f.Wait, f.Token, f.Resource, f.Started = waitTask, token, ItemReaderResource, true
+	f.Wait, f.Token, f.Resource, f.Started = waitTask, token, itemReaderResource, true
 	d.st.mark(f.ID, dirtyKids)
 	if d.st.tasks != nil {
 		d.st.tasks[token] = f.ID
@@ -464,7 +472,7 @@ func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
 	})
 	p.Kids = &Kids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
 		MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs))}
-	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, ResultWriterResource, true
+	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, resultWriterResource, true
 	if d.st.tasks != nil {
 		d.st.tasks[token] = p.ID
 	}

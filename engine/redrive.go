@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // Redrive (RedriveExecution, as AWS defines it).
@@ -223,7 +225,7 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 		}
 	}
 	for _, f := range kept {
-		f.Wait, f.Token, f.Resource, f.Started, f.TimerKey = waitNone, "", "", false, ""
+		f.Wait, f.Token, f.Resource, f.Started, f.TimerKey = waitNone, "", statelang.Resource{}, false, ""
 		f.PendingNext, f.PendingEnd, f.PendingOutput, f.PendingAssign = "", false, nil, nil
 		f.Attempts, f.Retries = nil, 0
 		k := f.Kids

@@ -26,7 +26,7 @@ import (
 // Service runs the tasks of some resources inside the engine.
 type Service interface {
 	// Serves reports whether the service runs tasks on resource.
-	Serves(resource string) bool
+	Serves(resource statelang.Resource) bool
 	// Invoke runs a task: input is the task's effective parameters (JSON
 	// text). It returns the task's output (JSON text), or an error: a
 	// *TaskFailure fails the task with its error name and cause; any
@@ -51,7 +51,7 @@ type services struct {
 	inFlight map[string]bool // tokens being invoked
 }
 
-func (s *services) of(resource string) Service {
+func (s *services) of(resource statelang.Resource) Service {
 	for _, svc := range s.list {
 		if svc.Serves(resource) {
 			return svc

@@ -98,9 +98,9 @@ type Frame struct {
 	// Fresh: the state is yet to be entered (no Entered event yet).
 	Fresh bool `json:"fresh,omitempty"`
 
-	Wait     string `json:"wait,omitempty"`
-	Token    string `json:"token,omitempty"`
-	Resource string `json:"resource,omitempty"`
+	Wait     string             `json:"wait,omitempty"`
+	Token    string             `json:"token,omitempty"`
+	Resource statelang.Resource `json:"resource,omitzero"`
 	// Started: the task's Started event is recorded (activities record it
 	// when a worker takes the task).
 	Started  bool   `json:"started,omitempty"`

@@ -189,7 +189,7 @@ type TaskUpdate struct {
 	Status string
 	// Resource is the task's resource (not written: it tells the engine
 	// what a task closed without a result was, e.g. a child execution).
-	Resource string
+	Resource statelang.Resource
 }
 
 // Timer is a timer row: at FireAt the engine applies a timer event with Key

@@ -32,13 +32,13 @@ func expressProblems(machine map[string]any, loc string) Diagnostics {
 		sloc := loc + "/States/" + pointerToken(n)
 		if res, ok := st["Resource"].(string); ok && st["Type"] == "Task" {
 			msg := ""
-			switch {
-			case strings.HasSuffix(res, ".waitForTaskToken"):
+			switch r := ParseResource(res); {
+			case r.WaitsForCallback():
 				// AWS's message has two spaces before "at".
 				msg = "Express state machine does not support '.waitForTaskToken' service integration "
-			case strings.HasSuffix(res, ".sync") || strings.Contains(res, ".sync:"):
+			case r.Syncs():
 				msg = "Express state machine does not support '.sync' service integration"
-			case strings.Contains(res, ":activity:"):
+			case r.Kind == KindActivity:
 				msg = "Express state machine does not support Activity ARN"
 			}
 			if msg != "" {

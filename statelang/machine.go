@@ -1,7 +1,6 @@
 package statelang
 
 import (
-	"strings"
 	"time"
 )
 
@@ -59,8 +58,8 @@ type State struct {
 	HasResult      bool      // Pass: Result is set (it may be null)
 
 	// Task
-	Resource             string
-	TimeoutSeconds       int64 // 0: none given
+	Resource             Resource // parsed once, by Parse
+	TimeoutSeconds       int64    // 0: none given
 	TimeoutSecondsPath   *Path
 	HeartbeatSeconds     int64
 	HeartbeatSecondsPath *Path
@@ -135,7 +134,7 @@ type State struct {
 // wait-for-callback pattern (.waitForTaskToken): it gets a task token in
 // $$.Task.Token and ends only when SendTaskSuccess/Failure arrives.
 func (s *State) WaitsForCallback() bool {
-	return s.Type == TypeTask && strings.HasSuffix(s.Resource, ".waitForTaskToken")
+	return s.Type == TypeTask && s.Resource.WaitsForCallback()
 }
 
 // Machine returns the machine (the top level, a Parallel branch or a Map

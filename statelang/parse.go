@@ -635,10 +635,10 @@ func (p *parser) selectors(f *fields, st *State) {
 func (p *parser) task(f *fields, st *State) {
 	st.ResultPath = f.nullablePath("ResultPath", true)
 	if r, ok := f.str("Resource"); ok {
-		if msg := checkResource(r); msg != "" {
+		st.Resource = ParseResource(r)
+		if msg := st.Resource.check(); msg != "" {
 			p.d.add(f.loc.at("Resource"), "%s", msg)
 		}
-		st.Resource = r
 	} else if !f.has("Resource") {
 		p.d.add(f.loc, "These fields are required: [Resource]")
 	}

@@ -44,10 +44,10 @@ func (p *parser) jsonataState(f *fields, st *State) {
 	switch st.Type {
 	case TypeTask:
 		if r, ok := f.str("Resource"); ok {
-			if msg := checkResource(r); msg != "" {
+			st.Resource = ParseResource(r)
+			if msg := st.Resource.check(); msg != "" {
 				p.d.add(loc.at("Resource"), "%s", msg)
 			}
-			st.Resource = r
 		} else if !f.has("Resource") {
 			p.d.add(loc, "These fields are required: [Resource]")
 		}

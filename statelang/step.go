@@ -70,7 +70,7 @@ type Step struct {
 
 // TaskCall is a task to run: the resource and the input it gets.
 type TaskCall struct {
-	Resource         string
+	Resource         Resource
 	Input            any
 	TimeoutSeconds   int64 // 0: none (AWS's default is effectively unbounded)
 	HeartbeatSeconds int64 // 0: none

@@ -12,8 +12,8 @@ import (
 // activity ActivityScheduled/..., and every service integration
 // (arn:aws:states:::service:action[.pattern]) TaskScheduled/....
 //
-// ResourceFamily is the one place that decides it: the engine's decider
-// builds its task events with the TaskFamily methods.
+// Resource.Family is the one place that decides it: the engine's decider
+// builds its task events with the Resource methods below.
 type TaskFamily string
 
 // The task event families.
@@ -23,54 +23,21 @@ const (
 	FamilyActivity TaskFamily = "Activity"
 )
 
-// ResourceFamily returns the event family of a Task state's resource.
-func ResourceFamily(resource string) TaskFamily {
-	parts := strings.SplitN(resource, ":", 7)
-	if len(parts) < 6 || parts[0] != "arn" {
-		return FamilyTask
-	}
-	switch {
-	case parts[2] == "lambda" && strings.HasPrefix(parts[5], "function"):
-		return FamilyLambda
-	case parts[2] == "states" && parts[5] == "activity":
-		return FamilyActivity
-	}
-	return FamilyTask
-}
-
-// IsActivity reports whether resource is an activity ARN
-// (arn:aws:states:<region>:<account>:activity:<name>).
-func IsActivity(resource string) bool { return ResourceFamily(resource) == FamilyActivity }
-
-// WaitsForCallback reports whether a resource uses the callback pattern
-// (.waitForTaskToken): the task ends with SendTaskSuccess/Failure, not with
-// the worker's own result.
-func ResourceWaitsForCallback(resource string) bool {
-	return strings.HasSuffix(resource, ".waitForTaskToken")
-}
-
-// IsLambdaInvoke reports whether resource is the optimized Lambda
-// integration arn:aws:states:::lambda:invoke (without a pattern suffix),
-// whose result AWS wraps (see LambdaInvokeResult).
-func IsLambdaInvoke(resource string) bool {
-	rt, res := SplitResource(resource)
-	return rt == "lambda" && res == "invoke" && strings.HasPrefix(resource, "arn:") && ResourceFamily(resource) == FamilyTask
-}
-
 // StartedOnSchedule reports whether the family records its Started event
 // together with Scheduled. Activities are started when a worker takes the
 // task (GetActivityTask), so their ActivityStarted comes later.
 func (f TaskFamily) StartedOnSchedule() bool { return f != FamilyActivity }
 
 // Scheduled returns the Scheduled event of a task call.
-func (f TaskFamily) Scheduled(resource, region string, input any, timeout, heartbeat int64) (string, map[string]any) {
+func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) (string, map[string]any) {
+	f := r.Family()
 	var d map[string]any
 	switch f {
 	case FamilyTask:
-		rt, res := SplitResource(resource)
+		rt, res := r.HistoryResource()
 		d = map[string]any{"resourceType": rt, "resource": res, "region": region, "parameters": MarshalString(input)}
 	default:
-		d = map[string]any{"resource": resource, "input": MarshalString(input), "inputDetails": map[string]any{"truncated": false}}
+		d = map[string]any{"resource": r.ARN, "input": MarshalString(input), "inputDetails": map[string]any{"truncated": false}}
 	}
 	if timeout > 0 {
 		d["timeoutInSeconds"] = timeout
@@ -83,32 +50,35 @@ func (f TaskFamily) Scheduled(resource, region string, input any, timeout, heart
 
 // Started returns the Started event; worker is the activity worker's name
 // ("" when unknown).
-func (f TaskFamily) Started(resource, worker string) (string, map[string]any) {
-	switch f {
+func (r Resource) Started(worker string) (string, map[string]any) {
+	switch f := r.Family(); f {
 	case FamilyTask:
-		rt, res := SplitResource(resource)
+		rt, res := r.HistoryResource()
 		return "TaskStarted", map[string]any{"resourceType": rt, "resource": res}
 	case FamilyActivity:
 		if worker != "" {
 			return "ActivityStarted", map[string]any{"workerName": worker}
 		}
 		return "ActivityStarted", nil
+	default:
+		return string(f) + "Started", nil
 	}
-	return string(f) + "Started", nil
 }
 
 // Succeeded returns the Succeeded event for the task's output.
-func (f TaskFamily) Succeeded(resource string, output any) (string, map[string]any) {
+func (r Resource) Succeeded(output any) (string, map[string]any) {
+	f := r.Family()
 	d := map[string]any{"output": MarshalString(output), "outputDetails": map[string]any{"truncated": false}}
 	if f == FamilyTask {
-		d["resourceType"], d["resource"] = SplitResource(resource)
+		d["resourceType"], d["resource"] = r.HistoryResource()
 	}
 	return string(f) + "Succeeded", d
 }
 
 // Failed returns the Failed event, or the TimedOut event when the failure
 // is States.Timeout or States.HeartbeatTimeout.
-func (f TaskFamily) Failed(resource string, fl *Failure) (string, map[string]any) {
+func (r Resource) Failed(fl *Failure) (string, map[string]any) {
+	f := r.Family()
 	d := map[string]any{}
 	if fl.Name != "" {
 		d["error"] = fl.Name
@@ -117,7 +87,7 @@ func (f TaskFamily) Failed(resource string, fl *Failure) (string, map[string]any
 		d["cause"] = fl.Cause
 	}
 	if f == FamilyTask {
-		d["resourceType"], d["resource"] = SplitResource(resource)
+		d["resourceType"], d["resource"] = r.HistoryResource()
 	}
 	if fl.Name == ErrTimeout || fl.Name == ErrHeartbeatTimeout {
 		return string(f) + "TimedOut", d
@@ -128,10 +98,10 @@ func (f TaskFamily) Failed(resource string, fl *Failure) (string, map[string]any
 // DataLimitCause is AWS's cause of States.DataLimitExceeded for a task
 // result above MaxPayloadBytes: the state/task is named by its resource
 // type for service integrations ('lambda') and by its ARN otherwise.
-func DataLimitCause(resource string) string {
-	name := resource
-	if ResourceFamily(resource) == FamilyTask {
-		name, _ = SplitResource(resource)
+func (r Resource) DataLimitCause() string {
+	name := r.ARN
+	if r.Family() == FamilyTask {
+		name, _ = r.HistoryResource()
 	}
 	return "The state/task '" + name + "' returned a result with a size exceeding the maximum number of bytes service limit."
 }
@@ -174,21 +144,6 @@ func LambdaInvokeResult(payload any, size int, requestID string, date time.Time)
 		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
 		"StatusCode":          int64(200),
 	}
-}
-
-// SplitResource splits a Task resource ARN into the resourceType and
-// resource that AWS records in task history events:
-// arn:aws:states:::lambda:invoke → ("lambda", "invoke");
-// arn:aws:lambda:us-east-1:1:function:f → ("lambda", "f").
-func SplitResource(arn string) (resourceType, resource string) {
-	parts := strings.SplitN(arn, ":", 7)
-	if len(parts) >= 7 && parts[2] == "states" && parts[3] == "" {
-		return parts[5], parts[6]
-	}
-	if len(parts) >= 6 {
-		return parts[2], parts[len(parts)-1]
-	}
-	return "", arn
 }
 
 // failureDetails are the details of an event that records failure f.

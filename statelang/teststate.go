@@ -3,7 +3,6 @@ package statelang
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 )
 
@@ -463,7 +462,7 @@ func checkContext(obj map[string]any, s *State) string {
 		if !ok {
 			return fmt.Sprintf("Field '%s' is not allowed", k)
 		}
-		if k == "Task" && !(s.Type == TypeTask && (s.WaitsForCallback() || strings.HasSuffix(s.Resource, ".sync") || strings.Contains(s.Resource, ".sync:"))) {
+		if k == "Task" && !(s.Type == TypeTask && (s.WaitsForCallback() || s.Resource.Syncs())) {
 			return "Context object contains 'Task' when state is not a Task state with a '.sync' or '.waitForTaskToken' service integration pattern"
 		}
 		sub, isObj := obj[k].(map[string]any)

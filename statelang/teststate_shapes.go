@@ -2,7 +2,6 @@ package statelang
 
 import (
 	"math"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -122,13 +121,13 @@ var resultShapes = map[string]*shape{
 
 // checkMockResult returns AWS's complaint about a mocked result of a Task
 // calling resource, or "".
-func checkMockResult(resource string, result any, mode string) string {
-	if mode == "NONE" {
+func checkMockResult(resource Resource, result any, mode string) string {
+	if mode == "NONE" || resource.Kind != KindIntegration {
 		return ""
 	}
-	_, rest, ok := strings.Cut(resource, ":states:::")
-	sh := resultShapes[rest]
-	if !ok || sh == nil {
+	service, action := resource.HistoryResource()
+	sh := resultShapes[service+":"+action]
+	if sh == nil {
 		return ""
 	}
 	if msg := sh.check("", result, mode != "PRESENT"); msg != "" {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // TestHTTPTaskWiring: the connections file named by STEPWISE_HTTP_CONNECTIONS
@@ -47,7 +48,7 @@ func TestHTTPTaskWiring(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(ecfg.Services) != 1 || !ecfg.Services[0].Serves("arn:aws:states:::http:invoke") {
+		if len(ecfg.Services) != 1 || !ecfg.Services[0].Serves(statelang.ParseResource("arn:aws:states:::http:invoke")) {
 			t.Fatalf("Services = %v; want the HTTP task's", ecfg.Services)
 		}
 		out, err := ecfg.Services[0].Invoke(context.Background(), engine.Task{Input: `{"ApiEndpoint":"` + api.URL +

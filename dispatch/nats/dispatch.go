@@ -63,7 +63,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -225,9 +224,8 @@ type Route struct {
 // worker is FunctionName (a name or an ARN) and its input the Payload: a
 // JSON value, or a string holding JSON text (Lambda takes a string payload
 // as the raw request body); a missing Payload is {}.
-func RouteTask(resource, input string) (Route, error) {
-	rt, res := statelang.SplitResource(resource)
-	if statelang.ResourceFamily(resource) == statelang.FamilyTask && rt == "lambda" && (res == "invoke" || strings.HasPrefix(res, "invoke.")) {
+func RouteTask(resource statelang.Resource, input string) (Route, error) {
+	if resource.Integrates("lambda", "invoke") {
 		v, err := statelang.ParseJSON([]byte(input))
 		if err != nil {
 			return Route{}, fmt.Errorf("task input: %w", err)
@@ -251,7 +249,7 @@ func RouteTask(resource, input string) (Route, error) {
 		}
 		return Route{Name: name, Input: statelang.MarshalJSON(payload)}, nil
 	}
-	name, err := wire.NameFromResource(resource)
+	name, err := wire.NameFromResource(resource.ARN)
 	if err != nil {
 		return Route{}, err
 	}
@@ -261,10 +259,11 @@ func RouteTask(resource, input string) (Route, error) {
 // Dispatch implements engine.Dispatcher: it publishes the task and reports
 // it held once JetStream has stored it.
 func (d *Dispatcher) Dispatch(ctx context.Context, t engine.Task) (held bool, err error) {
-	if statelang.IsActivity(t.Resource) {
+	res := statelang.ParseResource(t.Resource)
+	if res.Kind == statelang.KindActivity {
 		return true, nil // the engine's store holds it: workers take it with GetActivityTask
 	}
-	r, err := RouteTask(t.Resource, t.Input)
+	r, err := RouteTask(res, t.Input)
 	if err != nil {
 		return false, &engine.UndeliverableError{Err: err} // no worker can take it
 	}

@@ -13,6 +13,7 @@ import (
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
 	"github.com/stepwise-dev/stepwise/workers"
 )
 
@@ -35,12 +36,12 @@ func TestRouteTask(t *testing.T) {
 		{"arn:aws:states:::sns:publish.waitForTaskToken", `{}`, "sns:publish", `{}`},
 	}
 	for _, tt := range tests {
-		r, err := natsdispatch.RouteTask(tt.resource, tt.input)
+		r, err := natsdispatch.RouteTask(statelang.ParseResource(tt.resource), tt.input)
 		if err != nil || r.Name != tt.name || string(r.Input) != tt.out {
 			t.Errorf("RouteTask(%q, %s) = %q %s, %v; want %q %s", tt.resource, tt.input, r.Name, r.Input, err, tt.name, tt.out)
 		}
 	}
-	if _, err := natsdispatch.RouteTask("arn:aws:states:::lambda:invoke", `{"Payload":1}`); err == nil {
+	if _, err := natsdispatch.RouteTask(statelang.ParseResource("arn:aws:states:::lambda:invoke"), `{"Payload":1}`); err == nil {
 		t.Errorf("RouteTask(lambda:invoke without FunctionName) = nil error; want one")
 	}
 }

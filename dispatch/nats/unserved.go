@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
@@ -297,21 +298,21 @@ func unservedFailure(t *wire.Task, ns wire.Namespace, timeout time.Duration) (er
 // whose FunctionName the task message carries only as t.Name, the region
 // and account are the execution's.
 func lambdaFunctionARN(t *wire.Task) (string, bool) {
-	if statelang.ResourceFamily(t.Resource) == statelang.FamilyLambda {
-		arn := t.Resource
-		if strings.Count(arn, ":") == 6 { // arn:aws:lambda:region:account:function:name
-			arn += ":$LATEST"
+	r := statelang.ParseResource(t.Resource)
+	if r.Kind == statelang.KindLambda {
+		if r.Qualifier == "" {
+			return r.ARN + ":$LATEST", true
 		}
-		return arn, true
+		return r.ARN, true
 	}
-	if rt, res := statelang.SplitResource(t.Resource); rt != "lambda" || !(res == "invoke" || strings.HasPrefix(res, "invoke.")) {
+	if !r.Integrates("lambda", "invoke") {
 		return "", false
 	}
-	partition, region, account := "aws", "", ""
-	if p := strings.Split(t.Execution, ":"); len(p) >= 5 {
-		partition, region, account = p[1], p[3], p[4]
+	scope := arn.Scope{Partition: "aws"}
+	if x, err := arn.Parse(t.Execution); err == nil {
+		scope = x.Scope()
 	}
-	return fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s:$LATEST", partition, region, account, t.Name), true
+	return scope.LambdaFunction(t.Name, "$LATEST"), true
 }
 
 // requestID is a random UUID, as AWS request ids are.

@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
 )
 
 // Resource is the Task resource the service runs.
@@ -156,7 +157,7 @@ func New(cfg Config) (*Service, error) {
 }
 
 // Serves reports whether resource is the HTTP task's.
-func (s *Service) Serves(resource string) bool { return resource == Resource }
+func (s *Service) Serves(resource statelang.Resource) bool { return resource.ARN == Resource }
 
 // Invoke calls the API t.Input describes and returns the task's output, or
 // a *engine.TaskFailure.

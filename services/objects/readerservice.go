@@ -20,7 +20,9 @@ type ReaderService struct {
 func NewReaderService(st Store) *ReaderService { return &ReaderService{store: st} }
 
 // Serves implements engine.Service.
-func (s *ReaderService) Serves(resource string) bool { return resource == engine.ItemReaderResource }
+func (s *ReaderService) Serves(resource statelang.Resource) bool {
+	return resource.ARN == engine.ItemReaderResource
+}
 
 // Invoke implements engine.Service.
 func (s *ReaderService) Invoke(ctx context.Context, t engine.Task) (string, error) {
@@ -66,7 +68,9 @@ func NewWriterService(st Store) *WriterService { return &WriterService{store: st
 func (s *WriterService) BindEngine(e *engine.Engine) { s.eng = e }
 
 // Serves implements engine.Service.
-func (s *WriterService) Serves(resource string) bool { return resource == engine.ResultWriterResource }
+func (s *WriterService) Serves(resource statelang.Resource) bool {
+	return resource.ARN == engine.ResultWriterResource
+}
 
 // groupStatuses are the statuses of the children of each results group,
 // as ResultGroup sorts them.

@@ -44,14 +44,23 @@ func NewService(st Store) *Service { return &Service{store: st} }
 var actions = map[string]bool{"getObject": true, "putObject": true, "listObjectsV2": true, "headObject": true, "deleteObject": true}
 
 // Serves implements engine.Service.
-func (s *Service) Serves(resource string) bool {
-	a, ok := strings.CutPrefix(resource, SDKPrefix)
+func (s *Service) Serves(resource statelang.Resource) bool {
+	a, ok := s3Action(resource)
 	return ok && actions[a]
+}
+
+// s3Action is the action of an aws-sdk:s3 request-response integration
+// (SDKPrefix + action).
+func s3Action(r statelang.Resource) (string, bool) {
+	if r.Kind != statelang.KindIntegration || r.Service != "aws-sdk" || r.Pattern != statelang.RequestResponse {
+		return "", false
+	}
+	return strings.CutPrefix(r.Action, "s3:")
 }
 
 // Invoke implements engine.Service.
 func (s *Service) Invoke(ctx context.Context, t engine.Task) (string, error) {
-	action := strings.TrimPrefix(t.Resource, SDKPrefix)
+	action, _ := s3Action(statelang.ParseResource(t.Resource))
 	v, err := statelang.ParseJSON([]byte(t.Input))
 	in, ok := v.(map[string]any)
 	if err != nil || !ok {

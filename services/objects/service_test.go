@@ -17,7 +17,7 @@ import (
 func invoke(t *testing.T, svc *objects.Service, action, input string) (map[string]any, error) {
 	t.Helper()
 	res := objects.SDKPrefix + action
-	if !svc.Serves(res) {
+	if !svc.Serves(statelang.ParseResource(res)) {
 		t.Fatalf("Serves(%q) = false", res)
 	}
 	out, err := svc.Invoke(context.Background(), engine.Task{Resource: res, Input: input})
@@ -49,7 +49,7 @@ func testServiceS3(t *testing.T, st *objects.S3) {
 		t.Fatal(err)
 	}
 	svc := objects.NewService(st)
-	if svc.Serves("arn:aws:states:::aws-sdk:s3:copyObject") || svc.Serves("arn:aws:states:::s3:getObject") {
+	if svc.Serves(statelang.ParseResource("arn:aws:states:::aws-sdk:s3:copyObject")) || svc.Serves(statelang.ParseResource("arn:aws:states:::s3:getObject")) {
 		t.Error("Serves an action it does not run")
 	}
 	// putObject of a string, and of a JSON value (written as JSON text):
