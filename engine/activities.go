@@ -36,17 +36,13 @@ type Activity struct {
 // seconds).
 const MaxActivityPoll = 60 * time.Second
 
-func (e *Engine) activityARN(name string) string {
-	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":activity:" + name
-}
-
 // CreateActivity creates an activity, or returns the existing one of that
 // name (AWS: CreateActivity is idempotent).
 func (e *Engine) CreateActivity(ctx context.Context, name string) (Activity, error) {
 	if err := validName(name); err != nil {
 		return Activity{}, err
 	}
-	a, err := e.store.CreateActivity(ctx, Activity{ARN: e.activityARN(name), Name: name, CreationDate: e.cfg.Now()})
+	a, err := e.store.CreateActivity(ctx, Activity{ARN: e.arns.Activity(name), Name: name, CreationDate: e.cfg.Now()})
 	if errors.Is(err, ErrConflict) {
 		return a, nil
 	}

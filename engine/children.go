@@ -5,9 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -208,8 +208,7 @@ func (e *Engine) stopChild(ctx context.Context, token string) {
 	if name == "" {
 		name = childName(token)
 	}
-	arn := "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + machine + ":" + name
-	x, err := e.store.GetExecutionByARN(ctx, arn)
+	x, err := e.store.GetExecutionByARN(ctx, e.arns.Execution(machine, name))
 	if err != nil || x.ParentToken != token || x.Status != StatusRunning {
 		return
 	}
@@ -226,14 +225,14 @@ func (e *Engine) abortChild(ctx context.Context, x *Execution) {
 
 // machineOfARN splits a state machine ARN (optionally with a version
 // number) of this engine's region and account.
-func (e *Engine) machineOfARN(arn string) (name string, version int, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:states:"+e.cfg.Region+":"+e.cfg.Account+":stateMachine:")
-	if !ok || rest == "" {
+func (e *Engine) machineOfARN(s string) (name string, version int, ok bool) {
+	m, err := arn.ParseStateMachine(s)
+	if err != nil || m.Scope != e.arns {
 		return "", 0, false
 	}
-	name, ver, hasVer := strings.Cut(rest, ":")
-	if hasVer {
-		if _, err := fmt.Sscanf(ver, "%d", &version); err != nil || version <= 0 {
+	name = m.Name
+	if m.Qualifier != "" {
+		if version, ok = m.Version(); !ok {
 			return "", 0, false
 		}
 	}

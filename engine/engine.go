@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -154,6 +155,7 @@ type Engine struct {
 	cfg   Config
 	store Store
 	env   statelang.Env
+	arns  arn.Scope // the region and account of the ARNs the engine makes
 
 	mu       sync.RWMutex
 	machines map[string]*statelang.Machine
@@ -178,7 +180,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("engine: Config.Store is required")
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID},
+	e := &Engine{cfg: cfg, store: cfg.Store, env: statelang.Env{Random: cfg.Random, UUID: cfg.UUID}, arns: arn.In(cfg.Region, cfg.Account),
 		machines: map[string]*statelang.Machine{}, timers: make(chan struct{}, cfg.Workers)}
 	e.group = committer{e: e, busy: map[int64]bool{}}
 	e.express = newExpressHub()
@@ -192,9 +194,7 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-func (e *Engine) stateMachineARN(name string) string {
-	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":stateMachine:" + name
-}
+func (e *Engine) stateMachineARN(name string) string { return e.arns.StateMachine(name) }
 
 // CreateStateMachine validates a definition and stores it as version 1 of a
 // new machine. Creating the same name with the same definition again returns
@@ -393,7 +393,7 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 		return x, nil
 	}
 	x := &Execution{
-		ARN:  "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":execution:" + sm.Name + ":" + in.Name,
+		ARN:  e.arns.Execution(sm.Name, in.Name),
 		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN,
 		Status: StatusRunning, Input: in.Input, StartDate: now, State: encodeHead(&State{}),
 	}

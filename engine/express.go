@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -425,15 +426,15 @@ func (e *Engine) expressTaskEvent(ctx context.Context, r *expressRun, ev Event) 
 
 // IsExpressARN reports whether arn is an express execution's
 // ("arn:aws:states:<region>:<account>:express:...").
-func IsExpressARN(arn string) bool {
-	parts := strings.SplitN(arn, ":", 7)
-	return len(parts) == 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "express"
+func IsExpressARN(s string) bool {
+	a, err := arn.ParseStates(s)
+	return err == nil && a.Type == arn.TypeExpress
 }
 
 // expressARN is the ARN of an express execution named name of machine:
 // "arn:aws:states:<region>:<account>:express:<machine>:<name>:<uuid>".
 func (e *Engine) expressARN(machine, name string) string {
-	return "arn:aws:states:" + e.cfg.Region + ":" + e.cfg.Account + ":express:" + machine + ":" + name + ":" + e.cfg.UUID()
+	return e.arns.ExpressExecution(machine, name, e.cfg.UUID())
 }
 
 // log delivers the events its machine's Logging level keeps.

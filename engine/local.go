@@ -4,9 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -119,12 +119,12 @@ type localDue struct {
 }
 
 func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions) *localRun {
-	prefix := "arn:aws:states:" + opts.Region + ":" + opts.Account
+	arns := arn.In(opts.Region, opts.Account)
 	return &localRun{top: top, m: m, opts: opts, st: &State{}, now: opts.Start,
 		open: map[string]bool{}, timer: map[string]localDue{},
-		x: Exec{ID: 1, ARN: prefix + ":execution:" + opts.StateMachineName + ":" + opts.ExecutionName,
+		x: Exec{ID: 1, ARN: arns.Execution(opts.StateMachineName, opts.ExecutionName),
 			Name: opts.ExecutionName, Input: input, StartTime: opts.Start, StateMachineName: opts.StateMachineName,
-			StateMachineARN: prefix + ":stateMachine:" + opts.StateMachineName, RoleARN: opts.RoleArn, Region: opts.Region}}
+			StateMachineARN: arns.StateMachine(opts.StateMachineName), RoleARN: opts.RoleArn, Region: opts.Region}}
 }
 
 // run decides the start, then answers the tasks and fires the timers
@@ -240,14 +240,14 @@ const noObjectStore = "An ItemReader or a ResultWriter needs an object store, wh
 // does.
 func (r *localRun) mapChild(t *Task, input any) (Event, bool) {
 	params, _ := input.(map[string]any)
-	arn, _ := params["StateMachineArn"].(string)
-	_, name, _ := strings.Cut(arn, ":stateMachine:")
-	_, label, ok := splitMapMachine(name)
-	if !ok {
+	machineARN, _ := params["StateMachineArn"].(string)
+	m, err := arn.ParseStateMachine(machineARN)
+	if err != nil {
 		return Event{}, false
 	}
-	if i := strings.IndexByte(label, ':'); i >= 0 {
-		label = label[:i] // a version qualifier
+	_, label, ok := splitMapMachine(m.Name) // m.Qualifier: the version
+	if !ok {
+		return Event{}, false
 	}
 	p := processorOf(r.top, label)
 	if p == nil {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 // More infrastructure errors, for the API layer.
@@ -128,14 +130,18 @@ func (e *Engine) DescribeStateMachineForExecution(ctx context.Context, execution
 
 // StateMachineNameFromARN returns the machine name of an unqualified state
 // machine ARN of this engine's region and account; ok is false otherwise.
-func (e *Engine) StateMachineNameFromARN(arn string) (name string, ok bool) {
-	return strings.CutPrefix(arn, "arn:aws:states:"+e.cfg.Region+":"+e.cfg.Account+":stateMachine:")
+func (e *Engine) StateMachineNameFromARN(s string) (name string, ok bool) {
+	m, err := arn.ParseStateMachine(s)
+	if err != nil || m.Scope != e.arns || m.Qualifier != "" {
+		return "", false
+	}
+	return m.Name, true
 }
 
 // resourceExists checks that arn names a taggable resource: a state
 // machine that is not deleted, or an activity.
-func (e *Engine) resourceExists(ctx context.Context, arn string) error {
-	if name, ok := e.StateMachineNameFromARN(arn); ok && name != "" && !strings.Contains(name, ":") {
+func (e *Engine) resourceExists(ctx context.Context, s string) error {
+	if name, ok := e.StateMachineNameFromARN(s); ok {
 		sm, err := e.store.GetStateMachine(ctx, name, 0)
 		if err != nil {
 			return err
@@ -145,8 +151,8 @@ func (e *Engine) resourceExists(ctx context.Context, arn string) error {
 		}
 		return nil
 	}
-	if name, ok := strings.CutPrefix(arn, "arn:aws:states:"+e.cfg.Region+":"+e.cfg.Account+":activity:"); ok && name != "" {
-		_, err := e.DescribeActivity(ctx, arn)
+	if scope, _, err := arn.ParseActivity(s); err == nil && scope == e.arns {
+		_, err := e.DescribeActivity(ctx, s)
 		return err
 	}
 	return ErrNotFound

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -79,15 +80,13 @@ func processorOf(m *statelang.Machine, label string) *statelang.Machine {
 	return nil
 }
 
-// arnPrefix is "arn:aws:states:<region>:<account>", from an execution ARN.
-func arnPrefix(executionARN string) string {
-	if i := strings.Index(executionARN, ":execution:"); i >= 0 {
-		return executionARN[:i]
+// arnScope is the partition, region and account of an execution ARN: its
+// Map Runs' and their machines' ARNs are in the same.
+func arnScope(executionARN string) arn.Scope {
+	if x, err := arn.ParseExecution(executionARN); err == nil {
+		return x.Scope
 	}
-	if i := strings.Index(executionARN, ":express:"); i >= 0 {
-		return executionARN[:i]
-	}
-	return "arn:aws:states:us-east-1:111111111111"
+	return arn.In("us-east-1", "111111111111")
 }
 
 // startMapRun records the Map Run of distributed Map s in k.
@@ -95,7 +94,7 @@ func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
 	if k.MaxConcurrency <= 0 {
 		k.MaxConcurrency = defaultMapRunConcurrency
 	}
-	k.Run = arnPrefix(d.x.ARN) + ":mapRun:" + d.x.StateMachineName + "/" + mapLabel(s) + ":" + mapRunID(d.env.UUID(), d.x.ID)
+	k.Run = arnScope(d.x.ARN).MapRun(d.x.StateMachineName, mapLabel(s), mapRunID(d.env.UUID(), d.x.ID))
 	d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": k.Run})
 	d.mapRunRow(f, k, MapRunRunning)
 	d.out.MapRuns[len(d.out.MapRuns)-1].StartDate = d.now
@@ -218,11 +217,12 @@ func mapRunID(uuid string, executionID int64) string {
 
 // MapRunExecutionID returns the id of the execution that started the Map
 // Run of arn.
-func MapRunExecutionID(arn string) (int64, bool) {
-	if len(arn) < 12 || !strings.Contains(arn, ":mapRun:") {
+func MapRunExecutionID(s string) (int64, bool) {
+	r, err := arn.ParseMapRun(s)
+	if err != nil || len(r.ID) < 12 {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(arn[len(arn)-12:], 16, 64)
+	id, err := strconv.ParseInt(r.ID[len(r.ID)-12:], 16, 64)
 	return id, err == nil && id > 0
 }
 
@@ -232,9 +232,10 @@ func MapRunExecutionID(arn string) (int64, bool) {
 // again by a redrive of the run finds its child and redrives it
 // (Engine.redriveChild).
 func (d *decider) launchChild(c *Frame, s *statelang.State, run string) {
-	machine := arnPrefix(d.x.ARN) + ":stateMachine:" + d.x.StateMachineName + "/" + mapLabel(s)
+	sc, name := arnScope(d.x.ARN), d.x.StateMachineName+"/"+mapLabel(s)
+	machine := sc.StateMachine(name)
 	if d.x.StateMachineVersion > 0 {
-		machine += ":" + strconv.Itoa(d.x.StateMachineVersion)
+		machine = sc.StateMachineVersion(name, d.x.StateMachineVersion)
 	}
 	token := d.tokenAt(d.seq())
 	in := map[string]any{"StateMachineArn": machine, "Input": statelang.MarshalString(c.Input.V)} // JSON text: an item may be a string
@@ -557,13 +558,12 @@ func mapRunFilter(r MapRun, status string) ListFilter {
 
 // MapRunMachine is the name of the state machine a Map Run's children run,
 // "<machine>/<label>", from the run's ARN ("" if arn is not one).
-func MapRunMachine(arn string) string {
-	_, rest, found := strings.Cut(arn, ":mapRun:")
-	i := strings.LastIndexByte(rest, ':')
-	if !found || i < 0 {
+func MapRunMachine(s string) string {
+	r, err := arn.ParseMapRun(s)
+	if err != nil {
 		return ""
 	}
-	return rest[:i]
+	return r.Machine + "/" + r.Label
 }
 
 // DescribeMapRun returns a Map Run with its children's counts;

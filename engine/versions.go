@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -129,12 +130,12 @@ func RevisionID(revision int) string { return strconv.Itoa(revision) }
 
 // VersionARN returns the ARN of version number of a machine.
 func (e *Engine) VersionARN(machine string, number int) string {
-	return e.stateMachineARN(machine) + ":" + strconv.Itoa(number)
+	return e.arns.StateMachineVersion(machine, number)
 }
 
 // AliasARN returns the ARN of an alias of a machine.
 func (e *Engine) AliasARN(machine, alias string) string {
-	return e.stateMachineARN(machine) + ":" + alias
+	return e.arns.StateMachineAlias(machine, alias)
 }
 
 // UpdateStateMachineInput are the arguments of ReviseStateMachine.
@@ -431,10 +432,11 @@ func pickRoute(routes []Route, r float64) int {
 // revision it runs; it is 0 if that version was since deleted and the
 // machine deleted too.
 func (e *Engine) ExecutionRoute(ctx context.Context, x *Execution) (version int, alias string, err error) {
-	q, ok := strings.CutPrefix(x.StateMachineARN, e.stateMachineARN(x.StateMachine)+":")
-	if !ok || q == "" {
+	m, perr := arn.ParseStateMachine(x.StateMachineARN)
+	if perr != nil || m.Scope != e.arns || m.Name != x.StateMachine || m.Qualifier == "" {
 		return 0, "", nil
 	}
+	q := m.Qualifier
 	if n, err := strconv.Atoi(q); err == nil {
 		return n, "", nil
 	}
