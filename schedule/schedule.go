@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 // States of a schedule.
@@ -221,18 +222,15 @@ func jsonish(s string) bool {
 // TargetMachine returns the state machine a target ARN names, and its
 // qualifier: "" (the latest revision), a version number or an alias name.
 // Only Step Functions state machines are targets here.
-func TargetMachine(arn string) (machine, qualifier string, err error) {
-	parts := strings.Split(arn, ":")
-	if len(parts) < 7 || len(parts) > 8 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "stateMachine" || parts[6] == "" {
-		return "", "", fmt.Errorf("%q is not a state machine ARN (arn:aws:states:region:account:stateMachine:name[:version or alias])", arn)
-	}
-	if len(parts) == 8 {
-		if parts[7] == "" {
-			return "", "", fmt.Errorf("%q: an empty version or alias", arn)
+func TargetMachine(target string) (machine, qualifier string, err error) {
+	m, err := arn.ParseStateMachine(target)
+	if err != nil {
+		if _, uerr := arn.ParseStateMachine(strings.TrimSuffix(target, ":")); uerr == nil && strings.HasSuffix(target, ":") {
+			return "", "", fmt.Errorf("%q: an empty version or alias", target)
 		}
-		return parts[6], parts[7], nil
+		return "", "", fmt.Errorf("%q is not a state machine ARN (arn:aws:states:region:account:stateMachine:name[:version or alias])", target)
 	}
-	return parts[6], "", nil
+	return m.Name, m.Qualifier, nil
 }
 
 func (s *Schedule) location() (*time.Location, error) {
@@ -330,12 +328,12 @@ func (s *Schedule) ExecutionName(tick time.Time) string {
 
 // ARN returns the schedule's ARN.
 func (s *Schedule) ARN(region, account string) string {
-	return "arn:aws:scheduler:" + region + ":" + account + ":schedule/" + s.Group + "/" + s.Name
+	return arn.In(region, account).Schedule(s.Group, s.Name)
 }
 
 // GroupARN returns a schedule group's ARN.
 func GroupARN(region, account, group string) string {
-	return "arn:aws:scheduler:" + region + ":" + account + ":schedule-group/" + group
+	return arn.In(region, account).ScheduleGroup(group)
 }
 
 // Input returns the target's input for a tick with the context

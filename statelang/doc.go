@@ -4,8 +4,9 @@
 // The package is pure: it performs no I/O, starts no goroutines, never reads
 // the clock and never draws randomness on its own. Time, randomness and UUIDs
 // are supplied by the caller through [Env], so the same inputs always give the
-// same step. It imports only the standard library, ojg, cel-go and its own
-// JSONata engine (statelang/jsonata, which uses regexp2); a test checks this.
+// same step. It imports only the standard library, ojg, cel-go, internal/arn
+// (which imports only the standard library) and its own JSONata engine
+// (statelang/jsonata, which uses regexp2); a test checks this.
 //
 // The pieces:
 //   - [Parse] validates a definition, reporting every problem at once as

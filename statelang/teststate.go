@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 // This file is the TestState operation of AWS Step Functions: one state
@@ -411,7 +413,7 @@ func (t *tester) context() error {
 		return nil
 	}
 	smName, execName := t.env.UUID(), t.env.UUID()
-	prefix := "arn:aws:states:" + in.Region + ":" + in.Account
+	arns := arn.In(in.Region, in.Account)
 	var role any
 	if in.RoleArn != "" {
 		role = in.RoleArn
@@ -422,14 +424,14 @@ func (t *tester) context() error {
 	}
 	c.Given = map[string]any{
 		"Execution": map[string]any{
-			"Id":        prefix + ":express:" + smName + ":" + execName,
+			"Id":        arns.TestStateExecution(smName, execName),
 			"Input":     Clone(t.input),
 			"Name":      execName,
 			"RoleArn":   role,
 			"StartTime": FormatTime(in.Now),
 		},
 		"State":        state,
-		"StateMachine": map[string]any{"Id": prefix + ":stateMachine:" + smName, "Name": smName},
+		"StateMachine": map[string]any{"Id": arns.StateMachine(smName), "Name": smName},
 	}
 	if s.WaitsForCallback() {
 		c.Given["Task"] = map[string]any{"Token": t.env.UUID()}

@@ -5,72 +5,71 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
-// arn is a parsed Step Functions ARN:
+// sfnARN is a parsed Step Functions ARN:
 // arn:<partition>:states:<region>:<account>:<type>:<name>[:<qualifier>].
-type arn struct {
+type sfnARN struct {
 	Region, Account, Type, Name, Qualifier string
 	Raw                                    string
 }
 
 // parseARN parses an ARN of one of the wanted resource types, answering
 // InvalidArn as AWS words it.
-func parseARN(s string, wantTypes ...string) (arn, error) {
-	if !strings.HasPrefix(s, "arn:") {
-		return arn{}, errInvalidArn("Invalid ARN prefix: " + s)
+func parseARN(s string, wantTypes ...string) (sfnARN, error) {
+	a, err := arn.Parse(s)
+	if err != nil {
+		return sfnARN{}, errInvalidArn("Invalid ARN prefix: " + s)
 	}
-	parts := strings.Split(s, ":")
-	if len(parts) < 7 || parts[2] != "states" {
-		return arn{}, errInvalidArn("Invalid ARN prefix: " + s)
+	rest := strings.Split(a.Resource, ":") // <type>:<name>[:<qualifier>]
+	if len(rest) < 2 || a.Service != "states" {
+		return sfnARN{}, errInvalidArn("Invalid ARN prefix: " + s)
 	}
-	a := arn{Region: parts[3], Account: parts[4], Type: parts[5], Name: parts[6], Raw: s}
+	r := sfnARN{Region: a.Region, Account: a.Account, Type: rest[0], Name: rest[1], Raw: s}
 	ok := false
 	for _, t := range wantTypes {
-		ok = ok || a.Type == t
+		ok = ok || r.Type == t
 	}
 	if !ok {
-		return arn{}, errInvalidArn("Resource type not valid in this context: " + a.Type)
+		return sfnARN{}, errInvalidArn("Resource type not valid in this context: " + r.Type)
 	}
-	maxParts := 7
-	if a.Type == "execution" {
-		maxParts = 8 // execution:<machine>:<name>
-		if len(parts) < 8 {
-			return arn{}, errInvalidArn("Invalid Arn resource: " + s)
+	maxRest := 2
+	if r.Type == arn.TypeExecution {
+		maxRest = 3 // execution:<machine>:<name>
+		if len(rest) < 3 {
+			return sfnARN{}, errInvalidArn("Invalid Arn resource: " + s)
 		}
-		a.Qualifier = parts[7]
-	} else if len(parts) == 8 {
-		maxParts = 8
-		a.Qualifier = parts[7]
+		r.Qualifier = rest[2]
+	} else if len(rest) == 3 {
+		maxRest = 3
+		r.Qualifier = rest[2]
 	}
-	if len(parts) > maxParts || a.Name == "" {
-		return arn{}, errInvalidArn("Invalid Arn resource: " + s)
+	if len(rest) > maxRest || r.Name == "" {
+		return sfnARN{}, errInvalidArn("Invalid Arn resource: " + s)
 	}
-	return a, nil
+	return r, nil
 }
 
 // local reports whether the ARN names a resource of this server's region
 // and account; any other is a resource that does not exist here.
-func (h *handler) local(a arn) bool {
+func (h *handler) local(a sfnARN) bool {
 	return a.Region == h.cfg.Region && a.Account == h.cfg.Account
 }
 
-func (h *handler) stateMachineARN(name string) string {
-	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":stateMachine:" + name
-}
+// arns is the scope of the ARNs this server makes.
+func (h *handler) arns() arn.Scope { return arn.In(h.cfg.Region, h.cfg.Account) }
 
-func (h *handler) activityARN(name string) string {
-	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":activity:" + name
-}
+func (h *handler) stateMachineARN(name string) string { return h.arns().StateMachine(name) }
 
-func (h *handler) executionARN(machine, name string) string {
-	return "arn:aws:states:" + h.cfg.Region + ":" + h.cfg.Account + ":execution:" + machine + ":" + name
-}
+func (h *handler) activityARN(name string) string { return h.arns().Activity(name) }
+
+func (h *handler) executionARN(machine, name string) string { return h.arns().Execution(machine, name) }
 
 // checkExecutionARN validates an execution ARN's form; the engine looks
 // the execution up by the whole ARN.
 func checkExecutionARN(s string) error {
-	_, err := parseARN(s, "execution")
+	_, err := parseARN(s, arn.TypeExecution)
 	return err
 }
 

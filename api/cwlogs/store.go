@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 // The store's sentinel errors, wrapped with the resource concerned.
@@ -176,23 +177,22 @@ func (s *Store) DeliverLogs(ctx context.Context, groupARN, streamName string, ev
 // groupNameFromARN returns the name of the group arn names:
 // errInvalidARN when arn is not a log group ARN, ErrResourceNotFound when it
 // is another region's or account's.
-func (s *Store) groupNameFromARN(arn string) (string, error) {
-	p := strings.SplitN(arn, ":", 7)
-	if len(p) != 7 || p[0] != "arn" || p[1] == "" || p[2] != "logs" || p[5] != "log-group" {
-		return "", &paramError{"the log group ARN " + strconv.Quote(arn) + " is not arn:<partition>:logs:<region>:<account>:log-group:<name>"}
+func (s *Store) groupNameFromARN(groupARN string) (string, error) {
+	scope, name, err := arn.ParseLogGroup(groupARN)
+	if err != nil || scope.Partition == "" {
+		return "", &paramError{"the log group ARN " + strconv.Quote(groupARN) + " is not arn:<partition>:logs:<region>:<account>:log-group:<name>"}
 	}
-	name := strings.TrimSuffix(p[6], ":*")
 	if !validGroupName(name) {
-		return "", &paramError{"the log group ARN " + strconv.Quote(arn) + " has an invalid log group name"}
+		return "", &paramError{"the log group ARN " + strconv.Quote(groupARN) + " has an invalid log group name"}
 	}
-	if p[3] != s.cfg.Region || p[4] != s.cfg.Account {
-		return "", &resourceError{"log group", arn, ErrResourceNotFound}
+	if scope.Region != s.cfg.Region || scope.Account != s.cfg.Account {
+		return "", &resourceError{"log group", groupARN, ErrResourceNotFound}
 	}
 	return name, nil
 }
 
 func (s *Store) groupARN(name string) string {
-	return "arn:aws:logs:" + s.cfg.Region + ":" + s.cfg.Account + ":log-group:" + name
+	return arn.In(s.cfg.Region, s.cfg.Account).LogGroup(name)
 }
 
 // lookup returns the group named g and, when st is not empty, its stream

@@ -28,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/schedule"
 )
 
@@ -629,14 +630,13 @@ func validTags(tags []engine.Tag) error {
 // serveTags serves TagResource (POST), UntagResource (DELETE
 // ?TagKeys=…) and ListTagsForResource (GET) on a schedule group's ARN,
 // the one resource EventBridge Scheduler tags.
-func (h *Handler) serveTags(w http.ResponseWriter, r *http.Request, arn string) error {
+func (h *Handler) serveTags(w http.ResponseWriter, r *http.Request, groupARN string) error {
 	if h.tags == nil {
 		return &apiError{"NotImplemented", http.StatusNotImplemented, "this store keeps no tags"}
 	}
-	prefix := "arn:aws:scheduler:" + h.cfg.Region + ":" + h.cfg.Account + ":schedule-group/"
-	group, ok := strings.CutPrefix(arn, prefix)
-	if !ok || group == "" {
-		return notFound("Resource", arn)
+	scope, group, err := arn.ParseScheduleGroup(groupARN)
+	if err != nil || scope != arn.In(h.cfg.Region, h.cfg.Account) {
+		return notFound("Resource", groupARN)
 	}
 	if _, err := h.store.GetScheduleGroup(r.Context(), group); errors.Is(err, engine.ErrNotFound) {
 		return notFound("Schedule group", group)
@@ -652,7 +652,7 @@ func (h *Handler) serveTags(w http.ResponseWriter, r *http.Request, arn string) 
 		if err := validTags(in.Tags); err != nil {
 			return err
 		}
-		err := h.tags.TagResource(r.Context(), arn, in.Tags, maxTags)
+		err := h.tags.TagResource(r.Context(), groupARN, in.Tags, maxTags)
 		if errors.Is(err, engine.ErrTooManyTags) {
 			return validation("a schedule group carries at most %d tags", maxTags)
 		}
@@ -660,11 +660,11 @@ func (h *Handler) serveTags(w http.ResponseWriter, r *http.Request, arn string) 
 			return err
 		}
 	case http.MethodDelete:
-		if err := h.tags.UntagResource(r.Context(), arn, r.URL.Query()["TagKeys"]); err != nil {
+		if err := h.tags.UntagResource(r.Context(), groupARN, r.URL.Query()["TagKeys"]); err != nil {
 			return err
 		}
 	case http.MethodGet:
-		tags, err := h.tags.ListTags(r.Context(), arn)
+		tags, err := h.tags.ListTags(r.Context(), groupARN)
 		if err != nil {
 			return err
 		}

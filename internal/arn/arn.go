@@ -111,6 +111,12 @@ func (s Scope) ExpressExecution(machine, name, id string) string {
 	return s.states(TypeExpress, machine, name, id)
 }
 
+// TestStateExecution is the ARN TestState's context object gives the
+// execution it makes up: …:express:<machine>:<name>, with no id.
+func (s Scope) TestStateExecution(machine, name string) string {
+	return s.states(TypeExpress, machine, name)
+}
+
 // MapRun is the ARN of a distributed Map's run:
 // …:mapRun:<machine>/<label>:<id>.
 func (s Scope) MapRun(machine, label, id string) string {

@@ -17,6 +17,7 @@ func TestBuild(t *testing.T) {
 		{sc.StateMachineAlias("m", "prod"), "arn:aws:states:us-east-1:111111111111:stateMachine:m:prod"},
 		{sc.Execution("m", "x"), "arn:aws:states:us-east-1:111111111111:execution:m:x"},
 		{sc.ExpressExecution("m", "x", "u-1"), "arn:aws:states:us-east-1:111111111111:express:m:x:u-1"},
+		{sc.TestStateExecution("m", "x"), "arn:aws:states:us-east-1:111111111111:express:m:x"},
 		{sc.MapRun("m", "L", "u-1"), "arn:aws:states:us-east-1:111111111111:mapRun:m/L:u-1"},
 		{sc.Activity("a"), "arn:aws:states:us-east-1:111111111111:activity:a"},
 		{sc.LambdaFunction("f", ""), "arn:aws:lambda:us-east-1:111111111111:function:f"},

@@ -28,7 +28,7 @@
 //     database each generation, newest first, gives its key. Adding a
 //     database moves only some new placements to it, never a row.
 //
-// It imports only the standard library.
+// It imports only the standard library and internal/arn.
 package placement
 
 import (
@@ -36,6 +36,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 // DB is a database's permanent number. DB 0 is the database an
@@ -123,12 +125,13 @@ func Key(stateMachine, name string) string { return stateMachine + ":" + name }
 
 // KeyOfARN returns the placement key of an execution ARN
 // (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME).
-func KeyOfARN(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 8)
-	if len(parts) != 8 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "execution" || parts[6] == "" || parts[7] == "" {
-		return "", fmt.Errorf("placement: %q is not an execution ARN", arn)
+func KeyOfARN(executionARN string) (string, error) {
+	x, err := arn.ParseStates(executionARN)
+	name := strings.Join(x.Rest, ":") // all that follows the machine: the key holds whatever name it is given
+	if err != nil || x.Type != arn.TypeExecution || name == "" {
+		return "", fmt.Errorf("placement: %q is not an execution ARN", executionARN)
 	}
-	return Key(parts[6], parts[7]), nil
+	return Key(x.Name, name), nil
 }
 
 // seqBits is how many low bits of an execution id count within its

@@ -58,6 +58,7 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -183,16 +184,12 @@ func (s *Service) Invoke(ctx context.Context, t engine.Task) (string, error) {
 // connectionName is the name part of a connection ARN
 // (arn:aws:events:<region>:<account>:connection/<name>/<id>), or arn
 // itself when it is not an ARN.
-func connectionName(arn string) string {
-	if !strings.HasPrefix(arn, "arn:") {
-		return arn
+func connectionName(connectionARN string) string {
+	a, err := arn.Parse(connectionARN)
+	if err != nil {
+		return connectionARN
 	}
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return arn
-	}
-	res := strings.TrimPrefix(parts[5], "connection/")
-	name, _, _ := strings.Cut(res, "/")
+	name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "connection/"), "/")
 	return name
 }
 
