@@ -63,7 +63,7 @@ func IsLambdaInvoke(resource string) bool {
 func (f TaskFamily) StartedOnSchedule() bool { return f != FamilyActivity }
 
 // Scheduled returns the Scheduled event of a task call.
-func (f TaskFamily) Scheduled(resource, region string, input any, timeout, heartbeat int64) (string, map[string]any) {
+func (f TaskFamily) Scheduled(resource, region string, input any, timeout, heartbeat int64) (EventType, map[string]any) {
 	var d map[string]any
 	switch f {
 	case FamilyTask:
@@ -78,37 +78,47 @@ func (f TaskFamily) Scheduled(resource, region string, input any, timeout, heart
 	if heartbeat > 0 && f != FamilyLambda {
 		d["heartbeatInSeconds"] = heartbeat
 	}
-	return string(f) + "Scheduled", d
+	return f.event("Scheduled"), d
 }
 
 // Started returns the Started event; worker is the activity worker's name
 // ("" when unknown).
-func (f TaskFamily) Started(resource, worker string) (string, map[string]any) {
+func (f TaskFamily) Started(resource, worker string) (EventType, map[string]any) {
 	switch f {
 	case FamilyTask:
 		rt, res := SplitResource(resource)
-		return "TaskStarted", map[string]any{"resourceType": rt, "resource": res}
+		return EventTypeTaskStarted, map[string]any{"resourceType": rt, "resource": res}
 	case FamilyActivity:
 		if worker != "" {
-			return "ActivityStarted", map[string]any{"workerName": worker}
+			return EventTypeActivityStarted, map[string]any{"workerName": worker}
 		}
-		return "ActivityStarted", nil
+		return EventTypeActivityStarted, nil
 	}
-	return string(f) + "Started", nil
+	return f.event("Started"), nil
 }
 
 // Succeeded returns the Succeeded event for the task's output.
-func (f TaskFamily) Succeeded(resource string, output any) (string, map[string]any) {
+func (f TaskFamily) Succeeded(resource string, output any) (EventType, map[string]any) {
 	d := map[string]any{"output": MarshalString(output), "outputDetails": map[string]any{"truncated": false}}
 	if f == FamilyTask {
 		d["resourceType"], d["resource"] = SplitResource(resource)
 	}
-	return string(f) + "Succeeded", d
+	return f.event("Succeeded"), d
 }
 
-// Failed returns the Failed event, or the TimedOut event when the failure
-// is States.Timeout or States.HeartbeatTimeout.
-func (f TaskFamily) Failed(resource string, fl *Failure) (string, map[string]any) {
+// Failed returns the Failed event of a task that failed with fl.
+func (f TaskFamily) Failed(resource string, fl *Failure) (EventType, map[string]any) {
+	return f.event("Failed"), f.failure(resource, fl)
+}
+
+// TimedOut returns the TimedOut event of a task that the engine timed out
+// (fl is States.Timeout or States.HeartbeatTimeout). A worker's own
+// States.Timeout is a failure, not a timeout.
+func (f TaskFamily) TimedOut(resource string, fl *Failure) (EventType, map[string]any) {
+	return f.event("TimedOut"), f.failure(resource, fl)
+}
+
+func (f TaskFamily) failure(resource string, fl *Failure) map[string]any {
 	d := map[string]any{}
 	if fl.Name != "" {
 		d["error"] = fl.Name
@@ -119,11 +129,12 @@ func (f TaskFamily) Failed(resource string, fl *Failure) (string, map[string]any
 	if f == FamilyTask {
 		d["resourceType"], d["resource"] = SplitResource(resource)
 	}
-	if fl.Name == ErrTimeout || fl.Name == ErrHeartbeatTimeout {
-		return string(f) + "TimedOut", d
-	}
-	return string(f) + "Failed", d
+	return d
 }
+
+// event is the family's event of the given kind (Scheduled, Started,
+// Succeeded, Failed, TimedOut): all of them are AWS event types.
+func (f TaskFamily) event(kind string) EventType { return EventType(string(f) + kind) }
 
 // DataLimitCause is AWS's cause of States.DataLimitExceeded for a task
 // result above MaxPayloadBytes: the state/task is named by its resource
