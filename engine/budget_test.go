@@ -81,7 +81,7 @@ func checkHistory(t *testing.T, ds []*Decision) int {
 func entered(d *Decision) int {
 	n := 0
 	for _, e := range d.Events {
-		if strings.HasSuffix(e.Type, "StateEntered") {
+		if strings.HasSuffix(string(e.Type), "StateEntered") {
 			n++
 		}
 	}

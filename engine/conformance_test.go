@@ -49,7 +49,10 @@ func runScenario(sc *conformance.Scenario) (conformance.Outcome, error) {
 		out.Error, out.Cause = res.Failure.Name, res.Failure.Cause
 	}
 	for _, e := range res.Events {
-		out.Events = append(out.Events, e.Type)
+		if !e.Type.Known() {
+			return out, fmt.Errorf("event %d has type %q, which is not an AWS history event type", e.ID, e.Type)
+		}
+		out.Events = append(out.Events, string(e.Type))
 	}
 	return out, nil
 }

@@ -272,7 +272,7 @@ func (d *decider) resume(key string) {
 	}
 }
 
-func (d *decider) emit(f *Frame, typ string, det map[string]any) int64 {
+func (d *decider) emit(f *Frame, typ statelang.EventType, det map[string]any) int64 {
 	if f != nil && f.Quiet {
 		return 0
 	}
@@ -293,7 +293,7 @@ func (d *decider) timer(key string, at time.Time) {
 
 func (d *decider) start() {
 	d.st.Status = StatusRunning
-	d.emit(nil, "ExecutionStarted", map[string]any{
+	d.emit(nil, statelang.EventTypeExecutionStarted, map[string]any{
 		"input":        statelang.MarshalString(d.x.Input),
 		"inputDetails": map[string]any{"truncated": false},
 		"roleArn":      d.x.RoleARN,
@@ -343,7 +343,6 @@ func (d *decider) apply(ev Event) {
 			return
 		}
 		res := f.Resource
-		fam := res.Family()
 		if !f.Started {
 			d.started(f, "") // an activity answered without GetActivityTask (a NATS worker)
 		}
@@ -361,11 +360,7 @@ func (d *decider) apply(ev Event) {
 			if fl.Name == statelang.ErrDataLimitExceeded && fl.Cause == "" {
 				fl.Cause = res.DataLimitCause()
 			}
-			typ, det := res.Failed(fl)
-			if typ != string(fam)+"Failed" {
-				typ = string(fam) + "Failed" // a worker's own States.Timeout is a failure, not a timeout
-			}
-			d.emit(f, typ, det)
+			d.emitTask(f)(res.Failed(fl))
 			d.recover(f, s, fl)
 		}
 		d.run(f)
@@ -374,8 +369,8 @@ func (d *decider) apply(ev Event) {
 }
 
 // emitTask returns emit for f, for the TaskFamily event builders.
-func (d *decider) emitTask(f *Frame) func(string, map[string]any) {
-	return func(typ string, det map[string]any) { d.emit(f, typ, det) }
+func (d *decider) emitTask(f *Frame) func(statelang.EventType, map[string]any) {
+	return func(typ statelang.EventType, det map[string]any) { d.emit(f, typ, det) }
 }
 
 // started records the task's Started event once.
@@ -463,7 +458,7 @@ func (d *decider) taskTimedOut(token, name string) {
 	res := f.Resource
 	d.closeTask(f, TaskTimedOut)
 	fl := &statelang.Failure{Name: name}
-	d.emitTask(f)(res.Failed(fl))
+	d.emitTask(f)(res.TimedOut(fl))
 	d.recover(f, s, fl)
 	d.run(f)
 	d.drain()
@@ -645,7 +640,7 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 	case statelang.StepParallel, statelang.StepMap:
 		if step.Kind == statelang.StepMap && step.Failure != nil {
 			// A distributed Map starts before it checks its tolerance.
-			d.emit(f, "MapStateStarted", map[string]any{"length": int64(0)})
+			d.emit(f, statelang.EventTypeMapStateStarted, map[string]any{"length": int64(0)})
 			d.recover(f, s, step.Failure)
 			return
 		}
@@ -662,12 +657,12 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 		if k.Map {
 			k.Distributed = s.ProcessorMode == "DISTRIBUTED"
 			k.MaxConcurrency, k.TolCount, k.TolPct = step.MaxConcurrency, step.ToleratedFailureCount, step.ToleratedFailurePercentage
-			d.emit(f, "MapStateStarted", map[string]any{"length": int64(n)})
+			d.emit(f, statelang.EventTypeMapStateStarted, map[string]any{"length": int64(n)})
 			if k.Distributed {
 				d.startMapRun(f, s, k)
 			}
 		} else {
-			d.emit(f, "ParallelStateStarted", nil)
+			d.emit(f, statelang.EventTypeParallelStateStarted, nil)
 		}
 		f.Kids, f.Wait = k, waitKids
 		d.st.mark(f.ID, dirtyKids)
@@ -677,7 +672,7 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 		if step.Failure.Name == statelang.ErrQueryEvaluationError {
 			// AWS records the failed evaluation; a Parallel or Map state
 			// then fails as if a child had.
-			d.emit(f, "EvaluationFailed", statelang.EvaluationFailedDetails(s.Name, step.Failure))
+			d.emit(f, statelang.EventTypeEvaluationFailed, statelang.EvaluationFailedDetails(s.Name, step.Failure))
 			d.recoverKids(f, s, step.Failure, s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap)
 			return
 		}
@@ -706,7 +701,7 @@ func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
 func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failure, kidFailed bool) {
 	rec := s.RecoverWith(f.Input.V, fl, f.Attempts, d.env.Random(), d.ctx(f, s), d.env)
 	if kidFailed && rec.Kind != statelang.RecoverRetry {
-		d.emit(f, string(s.Type)+"StateFailed", failureDetails(fl))
+		d.emit(f, statelang.FailedEventType(s.Type), failureDetails(fl))
 	}
 	if rec.Kind == statelang.RecoverRetry || rec.Kind == statelang.RecoverCatch {
 		d.forget(f.ID) // the state goes on: what failed below it is not redriven
@@ -805,7 +800,7 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 	}
 	d.endMapRun(p, k, MapRunSucceeded, nil)
 	if k.Map {
-		d.emit(p, "MapStateSucceeded", nil)
+		d.emit(p, statelang.EventTypeMapStateSucceeded, nil)
 	}
 	results := make([]any, len(k.Results))
 	for i, r := range k.Results {
@@ -823,7 +818,7 @@ func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
 		loc[len(loc)-1].Branch = -1
 		m = s.Processor
 		if !k.Distributed {
-			d.emit(p, "MapIterationStarted", map[string]any{"name": s.Name, "index": int64(i)})
+			d.emit(p, statelang.EventTypeMapIterationStarted, map[string]any{"name": s.Name, "index": int64(i)})
 		}
 	} else {
 		m = s.Branches[i]
@@ -873,7 +868,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 	switch {
 	case fl == nil:
 		if k.Map && !k.Distributed {
-			d.emit(p, "MapIterationSucceeded", it)
+			d.emit(p, statelang.EventTypeMapIterationSucceeded, it)
 		}
 		if !k.Distributed || ps.Writer == nil { // a ResultWriter reads them from the children
 			k.result(int(f.Index), out)
@@ -881,7 +876,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		}
 	case k.Map:
 		if !k.Distributed {
-			d.emit(p, "MapIterationFailed", it)
+			d.emit(p, statelang.EventTypeMapIterationFailed, it)
 		}
 		k.Lost = append(k.Lost, int(f.Index))
 		k.Failed++
@@ -966,16 +961,16 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl
 	switch status {
 	case StatusSucceeded:
-		d.emit(nil, "ExecutionSucceeded", map[string]any{"output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
+		d.emit(nil, statelang.EventTypeExecutionSucceeded, map[string]any{"output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
 	case StatusFailed:
-		d.emit(nil, "ExecutionFailed", failureDetails(fl))
+		d.emit(nil, statelang.EventTypeExecutionFailed, failureDetails(fl))
 	case StatusTimedOut:
 		if fl == nil {
 			fl = &statelang.Failure{Name: statelang.ErrTimeout}
 		}
-		d.emit(nil, "ExecutionTimedOut", failureDetails(fl))
+		d.emit(nil, statelang.EventTypeExecutionTimedOut, failureDetails(fl))
 	case StatusAborted:
-		d.emit(nil, "ExecutionAborted", failureDetails(fl))
+		d.emit(nil, statelang.EventTypeExecutionAborted, failureDetails(fl))
 	}
 }
 

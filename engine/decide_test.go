@@ -62,7 +62,7 @@ func TestDecideScripted(t *testing.T) {
 	}
 	var got []string
 	for _, e := range d.Events {
-		got = append(got, e.Type)
+		got = append(got, string(e.Type))
 	}
 	if want := "ActivityStarted ActivitySucceeded TaskStateExited ExecutionSucceeded"; joined(got) != want { // an activity answered without GetActivityTask
 		t.Errorf("events = %s; want %s", joined(got), want)

@@ -322,7 +322,7 @@ func (r *expressRun) fail(ctx context.Context, now time.Time, err error) {
 	fl := &statelang.Failure{Name: statelang.ErrRuntime, Cause: err.Error()}
 	r.st.LastEventID++
 	evs := []statelang.HistoryEvent{{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1, Timestamp: now,
-		Type: "ExecutionFailed", Details: failureDetails(fl)}}
+		Type: statelang.EventTypeExecutionFailed, Details: failureDetails(fl)}}
 	r.log(ctx, evs)
 	r.end(now, StatusFailed, nil, fl)
 	if r.obs != nil {

@@ -282,6 +282,6 @@ func (r *localRun) fail(err error) {
 	fl := &statelang.Failure{Name: statelang.ErrRuntime, Cause: err.Error()}
 	r.st.LastEventID++
 	r.res.Events = append(r.res.Events, statelang.HistoryEvent{ID: r.st.LastEventID, PreviousEventID: r.st.LastEventID - 1,
-		Timestamp: r.now, Type: "ExecutionFailed", Details: failureDetails(fl)})
+		Timestamp: r.now, Type: statelang.EventTypeExecutionFailed, Details: failureDetails(fl)})
 	r.res.Status, r.res.Failure = StatusFailed, fl
 }

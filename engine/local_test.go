@@ -61,7 +61,7 @@ func TestRunTaskRetryCatch(t *testing.T) {
 	}
 	var types []string
 	for _, e := range res.Events {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 	}
 	want := "ExecutionStarted TaskStateEntered LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionFailed LambdaFunctionScheduled LambdaFunctionStarted LambdaFunctionSucceeded TaskStateExited ExecutionSucceeded"
 	if got := strings.Join(types, " "); got != want {
@@ -210,7 +210,7 @@ func TestRunNestedParallelEvents(t *testing.T) {
 	res := engine.RunLocal(m, map[string]any{}, engine.LocalOptions{})
 	var got []string
 	for _, e := range res.Events {
-		got = append(got, e.Type)
+		got = append(got, string(e.Type))
 	}
 	want := "ExecutionStarted ParallelStateEntered ParallelStateStarted ParallelStateEntered ParallelStateStarted " +
 		"PassStateEntered PassStateExited ParallelStateExited ParallelStateExited ExecutionSucceeded"
@@ -331,7 +331,7 @@ func TestEvaluationFailedEvent(t *testing.T) {
 	var types []string
 	var det map[string]any
 	for _, e := range res.Events {
-		types = append(types, e.Type)
+		types = append(types, string(e.Type))
 		if e.Type == "EvaluationFailed" {
 			det = e.Details
 		}
@@ -393,7 +393,7 @@ func FuzzParse(f *testing.F) {
 func transitions(res *engine.LocalResult) int {
 	n := 0
 	for _, e := range res.Events {
-		if strings.HasSuffix(e.Type, "StateEntered") {
+		if strings.HasSuffix(string(e.Type), "StateEntered") {
 			n++
 		}
 	}

@@ -112,15 +112,15 @@ func (e *Engine) deliverLogs(ctx context.Context, lg *Logging, arn, stream, redr
 // logged reports whether an event of type typ is logged at level: ALL
 // logs every event, ERROR the failures of states, tasks and the
 // execution, FATAL the execution's own failure only.
-func logged(level, typ string) bool {
+func logged(level string, typ statelang.EventType) bool {
 	switch level {
 	case LogAll:
 		return true
 	case LogFatal:
-		return typ == "ExecutionFailed" || typ == "ExecutionAborted" || typ == "ExecutionTimedOut"
+		return typ == statelang.EventTypeExecutionFailed || typ == statelang.EventTypeExecutionAborted || typ == statelang.EventTypeExecutionTimedOut
 	case LogError:
-		return typ == "FailStateEntered" || typ == "EvaluationFailed" ||
-			strings.HasSuffix(typ, "Failed") || strings.HasSuffix(typ, "Aborted") || strings.HasSuffix(typ, "TimedOut")
+		return typ == statelang.EventTypeFailStateEntered || typ == statelang.EventTypeEvaluationFailed ||
+			strings.HasSuffix(string(typ), "Failed") || strings.HasSuffix(string(typ), "Aborted") || strings.HasSuffix(string(typ), "TimedOut")
 	}
 	return false
 }
@@ -154,7 +154,7 @@ func logMessage(ev statelang.HistoryEvent, arn string, includeData bool, redrive
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(msg); err != nil {
-		return `{"type":"` + ev.Type + `","error":"unencodable details"}`
+		return `{"type":"` + string(ev.Type) + `","error":"unencodable details"}`
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }

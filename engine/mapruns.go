@@ -95,7 +95,7 @@ func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
 		k.MaxConcurrency = defaultMapRunConcurrency
 	}
 	k.Run = arnScope(d.x.ARN).MapRun(d.x.StateMachineName, mapLabel(s), mapRunID(d.env.UUID(), d.x.ID))
-	d.emit(f, "MapRunStarted", map[string]any{"mapRunArn": k.Run})
+	d.emit(f, statelang.EventTypeMapRunStarted, map[string]any{"mapRunArn": k.Run})
 	d.mapRunRow(f, k, MapRunRunning)
 	d.out.MapRuns[len(d.out.MapRuns)-1].StartDate = d.now
 }
@@ -132,9 +132,9 @@ func (d *decider) endMapRun(f *Frame, k *Kids, status string, fl *statelang.Fail
 	}
 	switch status {
 	case MapRunSucceeded:
-		d.emit(f, "MapRunSucceeded", nil)
+		d.emit(f, statelang.EventTypeMapRunSucceeded, nil)
 	case MapRunFailed:
-		d.emit(f, "MapRunFailed", failureDetails(fl))
+		d.emit(f, statelang.EventTypeMapRunFailed, failureDetails(fl))
 	}
 	d.mapRunRow(f, k, status)
 }
@@ -154,7 +154,7 @@ func (d *decider) redriveMapRun(f *Frame, k *Kids) {
 	}
 	k.Redrives++
 	k.RedrivenAt = d.now
-	d.emit(f, "MapRunRedriven", map[string]any{"mapRunArn": k.Run, "redriveCount": k.Redrives})
+	d.emit(f, statelang.EventTypeMapRunRedriven, map[string]any{"mapRunArn": k.Run, "redriveCount": k.Redrives})
 	d.mapRunRow(f, k, MapRunRunning)
 }
 
@@ -384,7 +384,7 @@ const ItemReaderResource = "stepwise:itemReader"
 func (d *decider) readItems(f *Frame, s *statelang.State, step statelang.Step) {
 	k := &Kids{Map: true, Distributed: s.ProcessorMode == "DISTRIBUTED",
 		MaxConcurrency: step.MaxConcurrency, TolCount: step.ToleratedFailureCount, TolPct: step.ToleratedFailurePercentage}
-	d.emit(f, "MapStateStarted", map[string]any{"length": int64(0)})
+	d.emit(f, statelang.EventTypeMapStateStarted, map[string]any{"length": int64(0)})
 	if k.Distributed {
 		d.startMapRun(f, s, k)
 	}
@@ -492,7 +492,7 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 	if ev.Kind == EventTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
 		d.endMapRun(f, k, MapRunSucceeded, nil)
-		d.emit(f, "MapStateSucceeded", nil)
+		d.emit(f, statelang.EventTypeMapStateSucceeded, nil)
 		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
 		d.handle(f, s, s.Complete(f.Input.V, result, d.ctx(f, s), d.env))
 	} else {

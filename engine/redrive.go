@@ -308,7 +308,7 @@ func (d *decider) redrive(ev Event) {
 	}
 	d.out.Redriven, d.out.ParentToken = d.now, ev.ParentToken
 	d.st.Status, d.st.Cont, d.st.Deadline = StatusRunning, "", time.Time{}
-	d.emit(nil, "ExecutionRedriven", map[string]any{"redriveCount": r.Count})
+	d.emit(nil, statelang.EventTypeExecutionRedriven, map[string]any{"redriveCount": r.Count})
 	if d.top.TimeoutSeconds > 0 { // the machine's timeout counts again from the redrive
 		d.st.Deadline = d.now.Add(time.Duration(d.top.TimeoutSeconds) * time.Second)
 		d.timer(timerExecutionTimeout, d.st.Deadline)

@@ -80,7 +80,7 @@ func (r *row) step(ev Event, now time.Time) *Decision {
 func types(d *Decision) string {
 	var s []string
 	for _, e := range d.Events {
-		s = append(s, e.Type)
+		s = append(s, string(e.Type))
 	}
 	return strings.Join(s, " ")
 }

@@ -71,7 +71,7 @@ func TestDecideEvaluationFailed(t *testing.T) {
 	}
 	var got []string
 	for _, e := range d.Events {
-		got = append(got, e.Type)
+		got = append(got, string(e.Type))
 	}
 	if want := "ExecutionStarted MapStateEntered EvaluationFailed MapStateFailed ExecutionFailed"; strings.Join(got, " ") != want {
 		t.Errorf("events = %s; want %s", strings.Join(got, " "), want)

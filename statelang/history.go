@@ -9,7 +9,7 @@ type HistoryEvent struct {
 	ID              int64
 	PreviousEventID int64
 	Timestamp       time.Time
-	Type            string
+	Type            EventType
 	// Details is the content of the AWS details member for Type (e.g. for
 	// TaskStateEntered the stateEnteredEventDetails object). Payloads in it
 	// (input, output) are JSON text, as on AWS.
@@ -17,15 +17,25 @@ type HistoryEvent struct {
 }
 
 // DetailsKey is the name of the member of an AWS HistoryEvent that holds
-// the details of an event of the given type, e.g. "stateEnteredEventDetails".
-func DetailsKey(eventType string) string {
+// the details of an event of the given type, e.g. "stateEnteredEventDetails",
+// or "" for the types whose events AWS shows without details
+// (ParallelStateStarted, MapStateFailed, ...; Stepwise keeps what it
+// records for them, such as a failed Map's error, for its own API).
+func DetailsKey(eventType EventType) string {
+	switch eventType {
+	case EventTypeLambdaFunctionStarted, EventTypeMapStateAborted, EventTypeMapStateFailed,
+		EventTypeMapStateSucceeded, EventTypeParallelStateAborted, EventTypeParallelStateFailed,
+		EventTypeParallelStateStarted, EventTypeParallelStateSucceeded, EventTypeTaskStateAborted,
+		EventTypeWaitStateAborted, EventTypeMapRunAborted, EventTypeMapRunSucceeded:
+		return ""
+	}
 	switch {
-	case hasSuffix(eventType, "StateEntered"):
+	case hasSuffix(string(eventType), "StateEntered"):
 		return "stateEnteredEventDetails"
-	case hasSuffix(eventType, "StateExited"):
+	case hasSuffix(string(eventType), "StateExited"):
 		return "stateExitedEventDetails"
 	}
-	return lowerFirst(eventType) + "EventDetails"
+	return lowerFirst(string(eventType)) + "EventDetails"
 }
 
 // StateEventPrefix is how the history names events of a state type:
@@ -34,11 +44,15 @@ func StateEventPrefix(t StateType) string { return string(t) + "State" }
 
 // EnteredEventType is the type of the event recorded when a state of type
 // t is entered (FailStateEntered for Fail, and so on).
-func EnteredEventType(t StateType) string { return StateEventPrefix(t) + "Entered" }
+func EnteredEventType(t StateType) EventType { return EventType(StateEventPrefix(t) + "Entered") }
 
 // ExitedEventType is the type of the event recorded when a state of type t
 // is left. Fail states are never exited.
-func ExitedEventType(t StateType) string { return StateEventPrefix(t) + "Exited" }
+func ExitedEventType(t StateType) EventType { return EventType(StateEventPrefix(t) + "Exited") }
+
+// FailedEventType is the type of the event a Map or Parallel state records
+// when a branch or iteration failed it (MapStateFailed, ParallelStateFailed).
+func FailedEventType(t StateType) EventType { return EventType(StateEventPrefix(t) + "Failed") }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 

@@ -29,7 +29,7 @@ const (
 func (f TaskFamily) StartedOnSchedule() bool { return f != FamilyActivity }
 
 // Scheduled returns the Scheduled event of a task call.
-func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) (string, map[string]any) {
+func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) (EventType, map[string]any) {
 	f := r.Family()
 	var d map[string]any
 	switch f {
@@ -45,40 +45,49 @@ func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) 
 	if heartbeat > 0 && f != FamilyLambda {
 		d["heartbeatInSeconds"] = heartbeat
 	}
-	return string(f) + "Scheduled", d
+	return f.event("Scheduled"), d
 }
 
 // Started returns the Started event; worker is the activity worker's name
 // ("" when unknown).
-func (r Resource) Started(worker string) (string, map[string]any) {
+func (r Resource) Started(worker string) (EventType, map[string]any) {
 	switch f := r.Family(); f {
 	case FamilyTask:
 		rt, res := r.HistoryResource()
-		return "TaskStarted", map[string]any{"resourceType": rt, "resource": res}
+		return EventTypeTaskStarted, map[string]any{"resourceType": rt, "resource": res}
 	case FamilyActivity:
 		if worker != "" {
-			return "ActivityStarted", map[string]any{"workerName": worker}
+			return EventTypeActivityStarted, map[string]any{"workerName": worker}
 		}
-		return "ActivityStarted", nil
+		return EventTypeActivityStarted, nil
 	default:
-		return string(f) + "Started", nil
+		return f.event("Started"), nil
 	}
 }
 
 // Succeeded returns the Succeeded event for the task's output.
-func (r Resource) Succeeded(output any) (string, map[string]any) {
+func (r Resource) Succeeded(output any) (EventType, map[string]any) {
 	f := r.Family()
 	d := map[string]any{"output": MarshalString(output), "outputDetails": map[string]any{"truncated": false}}
 	if f == FamilyTask {
 		d["resourceType"], d["resource"] = r.HistoryResource()
 	}
-	return string(f) + "Succeeded", d
+	return f.event("Succeeded"), d
 }
 
-// Failed returns the Failed event, or the TimedOut event when the failure
-// is States.Timeout or States.HeartbeatTimeout.
-func (r Resource) Failed(fl *Failure) (string, map[string]any) {
-	f := r.Family()
+// Failed returns the Failed event of a task that failed with fl.
+func (r Resource) Failed(fl *Failure) (EventType, map[string]any) {
+	return r.Family().event("Failed"), r.failure(fl)
+}
+
+// TimedOut returns the TimedOut event of a task that the engine timed out
+// (fl is States.Timeout or States.HeartbeatTimeout). A worker's own
+// States.Timeout is a failure, not a timeout.
+func (r Resource) TimedOut(fl *Failure) (EventType, map[string]any) {
+	return r.Family().event("TimedOut"), r.failure(fl)
+}
+
+func (r Resource) failure(fl *Failure) map[string]any {
 	d := map[string]any{}
 	if fl.Name != "" {
 		d["error"] = fl.Name
@@ -86,14 +95,15 @@ func (r Resource) Failed(fl *Failure) (string, map[string]any) {
 	if fl.Cause != "" {
 		d["cause"] = fl.Cause
 	}
-	if f == FamilyTask {
+	if r.Family() == FamilyTask {
 		d["resourceType"], d["resource"] = r.HistoryResource()
 	}
-	if fl.Name == ErrTimeout || fl.Name == ErrHeartbeatTimeout {
-		return string(f) + "TimedOut", d
-	}
-	return string(f) + "Failed", d
+	return d
 }
+
+// event is the family's event of the given kind (Scheduled, Started,
+// Succeeded, Failed, TimedOut): all of them are AWS event types.
+func (f TaskFamily) event(kind string) EventType { return EventType(string(f) + kind) }
 
 // DataLimitCause is AWS's cause of States.DataLimitExceeded for a task
 // result above MaxPayloadBytes: the state/task is named by its resource

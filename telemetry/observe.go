@@ -141,7 +141,7 @@ func (m *Metrics) mutation(x *engine.Execution, typ string, mu *engine.Mutation,
 	entered := buf[:0]
 next:
 	for i := range mu.Events {
-		st, ok := strings.CutSuffix(mu.Events[i].Type, "StateEntered")
+		st, ok := strings.CutSuffix(string(mu.Events[i].Type), "StateEntered")
 		if !ok {
 			continue
 		}

@@ -139,7 +139,7 @@ func historyTypes(t *testing.T, eng *engine.Engine, arn string) string {
 	}
 	var b strings.Builder
 	for _, e := range evs {
-		b.WriteString(e.Type + " ")
+		b.WriteString(string(e.Type) + " ")
 	}
 	return b.String()
 }

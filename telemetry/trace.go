@@ -268,16 +268,16 @@ func (t *Tracer) committed(c *committed) {
 		for i := range m.Events {
 			ev := &m.Events[i]
 			switch {
-			case strings.HasSuffix(ev.Type, "StateEntered"):
+			case strings.HasSuffix(string(ev.Type), "StateEntered"):
 				if x != nil {
-					x.enterState(t.tracer, ev.Details, strings.TrimSuffix(ev.Type, "StateEntered"), ev.Timestamp)
+					x.enterState(t.tracer, ev.Details, strings.TrimSuffix(string(ev.Type), "StateEntered"), ev.Timestamp)
 				}
-			case strings.HasSuffix(ev.Type, "StateExited"):
+			case strings.HasSuffix(string(ev.Type), "StateExited"):
 				if x != nil {
 					x.exitState(ev.Details, ev.Timestamp)
 				}
-			case strings.HasSuffix(ev.Type, "Failed") || strings.HasSuffix(ev.Type, "TimedOut"):
-				if _, ok := ev.Details["error"]; ok && !strings.HasPrefix(ev.Type, "Execution") {
+			case strings.HasSuffix(string(ev.Type), "Failed") || strings.HasSuffix(string(ev.Type), "TimedOut"):
+				if _, ok := ev.Details["error"]; ok && !strings.HasPrefix(string(ev.Type), "Execution") {
 					failures = append(failures, ev.Details)
 				}
 			}

@@ -15,18 +15,25 @@ import (
 // path: a pyenv `aws` shim earlier on PATH may shadow it.
 const awsCLI = "/usr/bin/aws"
 
-// TestAWSCLI drives the endpoint with the real AWS CLI: create-state-machine,
-// start-execution, describe-execution and get-execution-history, with fake
-// credentials. It skips when the CLI is absent, unless
+// needAWSCLI skips t when the AWS CLI v2 is absent, unless
 // STEPWISE_REQUIRE_AWSCLI is set.
-func TestAWSCLI(t *testing.T) {
-	t.Parallel()
+func needAWSCLI(t *testing.T) {
+	t.Helper()
 	if _, err := os.Stat(awsCLI); err != nil {
 		if os.Getenv("STEPWISE_REQUIRE_AWSCLI") != "" {
 			t.Fatalf("%s: %v", awsCLI, err)
 		}
 		t.Skipf("%s not installed (apt-get install -y awscli)", awsCLI)
 	}
+}
+
+// TestAWSCLI drives the endpoint with the real AWS CLI: create-state-machine,
+// start-execution, describe-execution and get-execution-history, with fake
+// credentials. It skips when the CLI is absent, unless
+// STEPWISE_REQUIRE_AWSCLI is set.
+func TestAWSCLI(t *testing.T) {
+	t.Parallel()
+	needAWSCLI(t)
 	ts, _ := newServer(t)
 	env := cliEnv(t, "PATH=/usr/bin:/bin")
 	aws := func(args ...string) map[string]any {
@@ -116,6 +123,7 @@ func runCLI(cli string, env []string, endpoint string, args ...string) (map[stri
 // unless STEPWISE_REQUIRE_AWSCLI is set.
 func TestAWSCLITestState(t *testing.T) {
 	t.Parallel()
+	needAWSCLI(t)
 	ts := testStateServer(t)
 	extra := []string{"PATH=" + os.Getenv("PATH")}
 	if root := os.Getenv("PYENV_ROOT"); root != "" {

@@ -468,7 +468,7 @@ func historyEvent(e statelang.HistoryEvent, withData bool) (json.RawMessage, err
 	buf.WriteString(`,"type":`)
 	buf.Write(typ)
 	buf.WriteString(`,"id":` + itoa64(e.ID) + `,"previousEventId":` + itoa64(e.PreviousEventID))
-	if e.Details != nil {
+	if key := statelang.DetailsKey(e.Type); e.Details != nil && key != "" {
 		details := e.Details
 		if !withData {
 			details = make(map[string]any, len(e.Details))
@@ -482,10 +482,7 @@ func historyEvent(e statelang.HistoryEvent, withData bool) (json.RawMessage, err
 		if err != nil {
 			return nil, err
 		}
-		key, _ := json.Marshal(statelang.DetailsKey(e.Type))
-		buf.WriteByte(',')
-		buf.Write(key)
-		buf.WriteByte(':')
+		buf.WriteString(`,"` + key + `":`)
 		buf.Write(d)
 	}
 	buf.WriteByte('}')

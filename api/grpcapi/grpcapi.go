@@ -431,7 +431,7 @@ func (s *Services) GetExecutionHistory(ctx context.Context, r *stepwisev1.GetExe
 			details = statelang.MarshalString(ev.Details)
 		}
 		out.Events = append(out.Events, &stepwisev1.HistoryEvent{Id: ev.ID, PreviousEventId: ev.PreviousEventID,
-			Timestamp: toTime(ev.Timestamp), Type: ev.Type, Details: details})
+			Timestamp: toTime(ev.Timestamp), Type: string(ev.Type), Details: details})
 	}
 	return out, nil
 }

@@ -130,12 +130,12 @@ func (s *stack) history(arn string) []statelang.HistoryEvent {
 func types(evs []statelang.HistoryEvent) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Type
+		out[i] = string(e.Type)
 	}
 	return out
 }
 
-func count(evs []statelang.HistoryEvent, typ string) int {
+func count(evs []statelang.HistoryEvent, typ statelang.EventType) int {
 	n := 0
 	for _, e := range evs {
 		if e.Type == typ {

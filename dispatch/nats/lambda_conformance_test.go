@@ -207,7 +207,7 @@ func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names c
 		}
 	}
 	for _, e := range s.history(x.ARN) {
-		out.Events = append(out.Events, e.Type)
+		out.Events = append(out.Events, string(e.Type))
 	}
 	return conformance.Compare(sc, out, names), conformance.CompareEvents(sc, out.Events)
 }

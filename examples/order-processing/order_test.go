@@ -86,7 +86,7 @@ func TestOrderProcessingEndToEnd(t *testing.T) {
 		}
 		var types []string
 		for _, e := range evs {
-			types = append(types, e.Type)
+			types = append(types, string(e.Type))
 		}
 		got := strings.Join(types, " ")
 		for _, want := range tt.events {

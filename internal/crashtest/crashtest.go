@@ -278,7 +278,7 @@ func always(s string) func(i int) string { return func(int) string { return s } 
 func eventCounts(evs []statelang.HistoryEvent) map[string]int {
 	counts := map[string]int{}
 	for _, e := range evs {
-		counts[e.Type]++
+		counts[string(e.Type)]++
 	}
 	return counts
 }

@@ -546,7 +546,7 @@ func (d *redriver) checkHistory(rc redriveCase, arn string, evs []statelang.Hist
 					bad("ExecutionRedriven %d has redriveCount %v; want %d", e.ID, e.Details["redriveCount"], run)
 				}
 			}
-		case strings.HasSuffix(e.Type, "StateEntered"):
+		case strings.HasSuffix(string(e.Type), "StateEntered"):
 			key := stateKey(e, "input", 1)
 			if entered[key] {
 				bad("%s entered twice in run %d (event %d)", key, run, e.ID)
@@ -555,7 +555,7 @@ func (d *redriver) checkHistory(rc redriveCase, arn string, evs []statelang.Hist
 				bad("%s entered again in run %d (event %d) after it succeeded", key, run, e.ID)
 			}
 			entered[key] = true
-		case strings.HasSuffix(e.Type, "StateExited"):
+		case strings.HasSuffix(string(e.Type), "StateExited"):
 			left[stateKey(e, "output", 2)] = true
 		}
 	}

@@ -46,8 +46,8 @@ func Executions(t *testing.T, tgt Target, n int) {
 			// The same state entered twice with the same input is a
 			// duplicate in this machine (only the Map's iterations and
 			// their Task states repeat a state).
-			key := e.Type + " " + fmt.Sprint(e.Details)
-			if strings.HasSuffix(e.Type, "Entered") && seen[key] && !strings.Contains(key, "Map") && e.Type != "TaskStateEntered" {
+			key := string(e.Type) + " " + fmt.Sprint(e.Details)
+			if strings.HasSuffix(string(e.Type), "Entered") && seen[key] && !strings.Contains(key, "Map") && e.Type != "TaskStateEntered" {
 				t.Errorf("%s: duplicate event %s", arn, key)
 			}
 			seen[key] = true

@@ -142,7 +142,7 @@ func runDurable(ctx context.Context, h *harness, sc *conformance.Scenario, names
 		return nil, err
 	}
 	for _, e := range evs {
-		out.Events = append(out.Events, e.Type)
+		out.Events = append(out.Events, string(e.Type))
 	}
 	return conformance.Compare(sc, out, names), nil
 }

@@ -202,7 +202,7 @@ func TestEngineScenarios(t *testing.T) {
 func eventLines(evs []statelang.HistoryEvent) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Type + " " + statelang.MarshalString(e.Details)
+		out[i] = string(e.Type) + " " + statelang.MarshalString(e.Details)
 	}
 	return out
 }
@@ -219,11 +219,11 @@ func checkHistory(t testing.TB, evs []statelang.HistoryEvent) {
 		if e.PreviousEventID != e.ID-1 {
 			t.Fatalf("event %d has previous id %d", e.ID, e.PreviousEventID)
 		}
-		if strings.HasPrefix(e.Type, "Execution") && e.Type != "ExecutionStarted" {
+		if strings.HasPrefix(string(e.Type), "Execution") && e.Type != "ExecutionStarted" {
 			terminal++
 		}
 	}
-	if terminal != 1 || !strings.HasPrefix(evs[len(evs)-1].Type, "Execution") {
+	if terminal != 1 || !strings.HasPrefix(string(evs[len(evs)-1].Type), "Execution") {
 		t.Fatalf("history has %d terminal events; want exactly one, last: %v", terminal, types(evs))
 	}
 }

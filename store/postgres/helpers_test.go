@@ -139,7 +139,7 @@ func (h *harness) history(arn string) []statelang.HistoryEvent {
 func types(evs []statelang.HistoryEvent) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Type
+		out[i] = string(e.Type)
 	}
 	return out
 }

@@ -140,7 +140,7 @@ func runDurable(ctx context.Context, eng *engine.Engine, sc *conformance.Scenari
 		return nil, err
 	}
 	for _, e := range evs {
-		out.Events = append(out.Events, e.Type)
+		out.Events = append(out.Events, string(e.Type))
 	}
 	return conformance.Compare(sc, out, names), nil
 }

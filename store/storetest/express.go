@@ -335,7 +335,7 @@ func testStandardLogging(t *testing.T, newStore NewStore) {
 		t.Fatalf("logged %d events; the history has %d", len(msgs), len(hist))
 	}
 	for i, m := range msgs {
-		if m["type"] != hist[i].Type || m["id"] != strconv.Itoa(i+1) || m["redrive_count"] != "0" {
+		if m["type"] != string(hist[i].Type) || m["id"] != strconv.Itoa(i+1) || m["redrive_count"] != "0" {
 			t.Fatalf("logged event %d = %v; want %s, id %d, redrive_count 0", i, m, hist[i].Type, i+1)
 		}
 	}

@@ -267,7 +267,7 @@ func double(_ engine.Task, in any) (any, *statelang.Failure, bool) {
 // ExecutionRedriven, and each ExecutionRedriven follows an end.
 func CheckHistory(t testing.TB, arn string, evs []statelang.HistoryEvent) {
 	t.Helper()
-	end := func(typ string) bool {
+	end := func(typ statelang.EventType) bool {
 		switch typ {
 		case "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut":
 			return true
@@ -304,12 +304,12 @@ func CheckHistory(t testing.TB, arn string, evs []statelang.HistoryEvent) {
 func types(evs []statelang.HistoryEvent) []string {
 	out := make([]string, len(evs))
 	for i, e := range evs {
-		out[i] = e.Type
+		out[i] = string(e.Type)
 	}
 	return out
 }
 
-func count(evs []statelang.HistoryEvent, typ string) int {
+func count(evs []statelang.HistoryEvent, typ statelang.EventType) int {
 	n := 0
 	for _, e := range evs {
 		if e.Type == typ {
@@ -777,7 +777,7 @@ func testParallelAndMap(t *testing.T, newStore NewStore) {
 	}
 	evs := h.history(x.ARN)
 	CheckHistory(t, x.ARN, evs)
-	for typ, want := range map[string]int{"ParallelStateExited": 1, "MapStateSucceeded": 1, "MapIterationSucceeded": 5, "LambdaFunctionSucceeded": 6} {
+	for typ, want := range map[statelang.EventType]int{"ParallelStateExited": 1, "MapStateSucceeded": 1, "MapIterationSucceeded": 5, "LambdaFunctionSucceeded": 6} {
 		if n := count(evs, typ); n != want {
 			t.Errorf("%d %s events; want %d: %v", n, typ, want, types(evs))
 		}

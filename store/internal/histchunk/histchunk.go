@@ -49,27 +49,42 @@ const (
 
 // eventTypes are AWS's history event types. The position of a name is its
 // code in stored chunks: append new names, never reorder or remove.
-var eventTypes = [...]string{
-	"ActivityFailed", "ActivityScheduled", "ActivityScheduleFailed", "ActivityStarted",
-	"ActivitySucceeded", "ActivityTimedOut", "ChoiceStateEntered", "ChoiceStateExited",
-	"ExecutionAborted", "ExecutionFailed", "ExecutionStarted", "ExecutionSucceeded",
-	"ExecutionTimedOut", "FailStateEntered", "LambdaFunctionFailed", "LambdaFunctionScheduled",
-	"LambdaFunctionScheduleFailed", "LambdaFunctionStarted", "LambdaFunctionStartFailed",
-	"LambdaFunctionSucceeded", "LambdaFunctionTimedOut", "MapIterationAborted",
-	"MapIterationFailed", "MapIterationStarted", "MapIterationSucceeded", "MapStateAborted",
-	"MapStateEntered", "MapStateExited", "MapStateFailed", "MapStateStarted",
-	"MapStateSucceeded", "ParallelStateAborted", "ParallelStateEntered", "ParallelStateExited",
-	"ParallelStateFailed", "ParallelStateStarted", "ParallelStateSucceeded", "PassStateEntered",
-	"PassStateExited", "SucceedStateEntered", "SucceedStateExited", "TaskFailed",
-	"TaskScheduled", "TaskStartFailed", "TaskStarted", "TaskStateAborted", "TaskStateEntered",
-	"TaskStateExited", "TaskSubmitFailed", "TaskSubmitted", "TaskSucceeded", "TaskTimedOut",
-	"WaitStateAborted", "WaitStateEntered", "WaitStateExited", "MapRunAborted", "MapRunFailed",
-	"MapRunStarted", "MapRunSucceeded", "ExecutionRedriven", "MapRunRedriven",
-	"EvaluationFailed",
+var eventTypes = [...]statelang.EventType{
+	statelang.EventTypeActivityFailed, statelang.EventTypeActivityScheduled,
+	statelang.EventTypeActivityScheduleFailed, statelang.EventTypeActivityStarted,
+	statelang.EventTypeActivitySucceeded, statelang.EventTypeActivityTimedOut,
+	statelang.EventTypeChoiceStateEntered, statelang.EventTypeChoiceStateExited,
+	statelang.EventTypeExecutionAborted, statelang.EventTypeExecutionFailed,
+	statelang.EventTypeExecutionStarted, statelang.EventTypeExecutionSucceeded,
+	statelang.EventTypeExecutionTimedOut, statelang.EventTypeFailStateEntered,
+	statelang.EventTypeLambdaFunctionFailed, statelang.EventTypeLambdaFunctionScheduled,
+	statelang.EventTypeLambdaFunctionScheduleFailed, statelang.EventTypeLambdaFunctionStarted,
+	statelang.EventTypeLambdaFunctionStartFailed, statelang.EventTypeLambdaFunctionSucceeded,
+	statelang.EventTypeLambdaFunctionTimedOut, statelang.EventTypeMapIterationAborted,
+	statelang.EventTypeMapIterationFailed, statelang.EventTypeMapIterationStarted,
+	statelang.EventTypeMapIterationSucceeded, statelang.EventTypeMapStateAborted,
+	statelang.EventTypeMapStateEntered, statelang.EventTypeMapStateExited,
+	statelang.EventTypeMapStateFailed, statelang.EventTypeMapStateStarted,
+	statelang.EventTypeMapStateSucceeded, statelang.EventTypeParallelStateAborted,
+	statelang.EventTypeParallelStateEntered, statelang.EventTypeParallelStateExited,
+	statelang.EventTypeParallelStateFailed, statelang.EventTypeParallelStateStarted,
+	statelang.EventTypeParallelStateSucceeded, statelang.EventTypePassStateEntered,
+	statelang.EventTypePassStateExited, statelang.EventTypeSucceedStateEntered,
+	statelang.EventTypeSucceedStateExited, statelang.EventTypeTaskFailed,
+	statelang.EventTypeTaskScheduled, statelang.EventTypeTaskStartFailed,
+	statelang.EventTypeTaskStarted, statelang.EventTypeTaskStateAborted,
+	statelang.EventTypeTaskStateEntered, statelang.EventTypeTaskStateExited,
+	statelang.EventTypeTaskSubmitFailed, statelang.EventTypeTaskSubmitted,
+	statelang.EventTypeTaskSucceeded, statelang.EventTypeTaskTimedOut,
+	statelang.EventTypeWaitStateAborted, statelang.EventTypeWaitStateEntered,
+	statelang.EventTypeWaitStateExited, statelang.EventTypeMapRunAborted,
+	statelang.EventTypeMapRunFailed, statelang.EventTypeMapRunStarted,
+	statelang.EventTypeMapRunSucceeded, statelang.EventTypeExecutionRedriven,
+	statelang.EventTypeMapRunRedriven, statelang.EventTypeEvaluationFailed,
 }
 
-var typeCode = func() map[string]byte {
-	m := make(map[string]byte, len(eventTypes))
+var typeCode = func() map[statelang.EventType]byte {
+	m := make(map[statelang.EventType]byte, len(eventTypes))
 	for i, t := range eventTypes {
 		m[t] = byte(i + 1)
 	}
@@ -185,7 +200,7 @@ func Decode(chunk []byte) ([]statelang.HistoryEvent, error) {
 		c := d.byte()
 		switch {
 		case c == 0:
-			e.Type = string(d.bytes(d.uvarint()))
+			e.Type = statelang.EventType(d.bytes(d.uvarint()))
 		case int(c) <= len(eventTypes):
 			e.Type = eventTypes[c-1]
 		default:

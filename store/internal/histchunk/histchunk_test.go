@@ -14,7 +14,7 @@ import (
 // whose payloads repeat each other.
 func mapSteps(first int64, n int) []statelang.HistoryEvent {
 	at := time.Date(2026, 12, 5, 10, 0, 0, 123456000, time.UTC)
-	kinds := []string{"TaskSucceeded", "TaskStateExited", "MapIterationSucceeded", "MapIterationStarted", "TaskStateEntered", "TaskScheduled", "Custom.Event"}
+	kinds := []statelang.EventType{"TaskSucceeded", "TaskStateExited", "MapIterationSucceeded", "MapIterationStarted", "TaskStateEntered", "TaskScheduled", "Custom.Event"}
 	var evs []statelang.HistoryEvent
 	for i := 0; i < n; i++ {
 		id := first + int64(i)
