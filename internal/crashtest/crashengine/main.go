@@ -102,10 +102,16 @@ func flaky(in any) (out int64, ok, answered bool) {
 // stops the child of a task a commit just closed.
 type dieBeforeChildStop struct{ engine.Store }
 
+// isSyncChild: r starts a child execution whose outcome is the task's
+// (states:startExecution.sync or .sync:2).
+func isSyncChild(r statelang.Resource) bool {
+	return r.Integrates("states", "startExecution") && r.Syncs()
+}
+
 func (s dieBeforeChildStop) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
 	t, status, err := s.Store.GetTask(ctx, token)
 	if err == nil && (status == engine.TaskCancelled || status == engine.TaskTimedOut) &&
-		strings.HasPrefix(t.Resource, "arn:aws:states:::states:startExecution.sync") {
+		isSyncChild(statelang.ParseResource(t.Resource)) {
 		die("before stopping the child of task " + engine.TaskRef(token))
 	}
 	return t, status, err
