@@ -110,11 +110,8 @@ func ParseResource(s string) Resource {
 		r.Name = tail
 	case a.Service == "states" && a.Region == "" && hasTail:
 		r.Kind, r.Service = KindIntegration, typ
-		action, pattern, found := strings.Cut(tail, ".")
-		r.Action = action
-		if found {
-			r.Pattern = Pattern("." + pattern)
-		}
+		action, _, _ := strings.Cut(tail, ".")
+		r.Action, r.Pattern = action, Pattern(tail[len(action):]) // "" or from the first "."
 	}
 	return r
 }

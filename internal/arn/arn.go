@@ -37,11 +37,14 @@ func Parse(s string) (ARN, error) {
 	if !ok {
 		return ARN{}, malformed(s, "it does not start with arn:")
 	}
-	p := strings.SplitN(rest, ":", 5)
-	if len(p) < 5 {
-		return ARN{}, malformed(s, "it has fewer than six fields")
+	var f [4]string // partition, service, region, account; rest is then the resource
+	for i := range f {
+		var found bool
+		if f[i], rest, found = strings.Cut(rest, ":"); !found {
+			return ARN{}, malformed(s, "it has fewer than six fields")
+		}
 	}
-	return ARN{Partition: p[0], Service: p[1], Region: p[2], Account: p[3], Resource: p[4]}, nil
+	return ARN{Partition: f[0], Service: f[1], Region: f[2], Account: f[3], Resource: rest}, nil
 }
 
 // String joins the fields back: Parse(a.String()) == a for every ARN
