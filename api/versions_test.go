@@ -241,6 +241,10 @@ func TestRESTVersionsAliases(t *testing.T) {
 	if code != 200 || dig(body, "alias", "description") != "all on 1" {
 		t.Errorf("update alias = %d %v", code, body)
 	}
+	code, body = call("POST", "/v1/state-machines/rv:live/executions", `{"name":"via-live"}`)
+	if code != 200 || dig(body, "execution", "stateMachineVersion") != 1.0 {
+		t.Errorf("start rv:live = %d %v; want revision 1", code, body)
+	}
 	code, body = call("GET", "/v1/state-machines/rv/aliases/live", "")
 	if rs, _ := dig(body, "alias", "routing").([]any); code != 200 || len(rs) != 1 || dig(rs[0], "version") != 1.0 {
 		t.Errorf("describe alias = %d %v; want all on version 1", code, body)
