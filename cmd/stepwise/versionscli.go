@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"google.golang.org/protobuf/proto"
+
 	stepwisev1 "github.com/stepwise-dev/stepwise/api/gen/stepwise/v1"
 )
 
@@ -89,9 +91,15 @@ func (c *cli) versionPublish(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (c *cli) versionList(ctx context.Context, args []string) error {
-	fs := c.flags("version list")
-	limit := fs.Int("limit", 100, "most versions to list")
+// machineListing lists a machine's versions or aliases: list makes the
+// call for the machine, a page size and a token; rows are the table's
+// lines after header, from its answer.
+func machineListing[R interface {
+	proto.Message
+	GetNextPageToken() string
+}](c *cli, ctx context.Context, verb string, args []string, list func(ctx context.Context, machine string, size int32, token string) (R, error), header string, rows func(R) []string) error {
+	fs := c.flags(verb)
+	limit := fs.Int("limit", 100, "most to list")
 	pageToken := fs.String("page-token", "", "continue a listing")
 	asJSON := fs.Bool("json", false, "print JSON")
 	pos, ctx, cancel, err := c.versionCall(ctx, fs, args, 1, 1)
@@ -99,7 +107,7 @@ func (c *cli) versionList(ctx context.Context, args []string) error {
 		return err
 	}
 	defer cancel()
-	r, err := c.sm.ListStateMachineVersions(ctx, &stepwisev1.ListStateMachineVersionsRequest{Name: pos[0], PageSize: int32(*limit), PageToken: *pageToken})
+	r, err := list(ctx, pos[0], int32(*limit), *pageToken)
 	if err != nil {
 		return err
 	}
@@ -108,13 +116,25 @@ func (c *cli) versionList(ctx context.Context, args []string) error {
 		return nil
 	}
 	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "VERSION\tREVISION\tCREATED\tDESCRIPTION")
-	for _, v := range r.Versions {
-		fmt.Fprintf(w, "%d\t%d\t%s\t%s\n", v.Number, v.Revision, timeText(v.Created), v.Description)
+	fmt.Fprintln(w, header)
+	for _, row := range rows(r) {
+		fmt.Fprintln(w, row)
 	}
 	w.Flush()
-	c.more(r.NextPageToken)
+	c.more(r.GetNextPageToken())
 	return nil
+}
+
+func (c *cli) versionList(ctx context.Context, args []string) error {
+	return machineListing(c, ctx, "version list", args, func(ctx context.Context, machine string, size int32, token string) (*stepwisev1.ListStateMachineVersionsResponse, error) {
+		return c.sm.ListStateMachineVersions(ctx, &stepwisev1.ListStateMachineVersionsRequest{Name: machine, PageSize: size, PageToken: token})
+	}, "VERSION\tREVISION\tCREATED\tDESCRIPTION", func(r *stepwisev1.ListStateMachineVersionsResponse) []string {
+		var out []string
+		for _, v := range r.Versions {
+			out = append(out, fmt.Sprintf("%d\t%d\t%s\t%s", v.Number, v.Revision, timeText(v.Created), v.Description))
+		}
+		return out
+	})
 }
 
 func (c *cli) versionDelete(ctx context.Context, args []string) error {
@@ -204,31 +224,15 @@ func (c *cli) aliasDescribe(ctx context.Context, args []string) error {
 }
 
 func (c *cli) aliasList(ctx context.Context, args []string) error {
-	fs := c.flags("alias list")
-	limit := fs.Int("limit", 100, "most aliases to list")
-	pageToken := fs.String("page-token", "", "continue a listing")
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, ctx, cancel, err := c.versionCall(ctx, fs, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	defer cancel()
-	r, err := c.sm.ListStateMachineAliases(ctx, &stepwisev1.ListStateMachineAliasesRequest{StateMachineName: pos[0], PageSize: int32(*limit), PageToken: *pageToken})
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		c.printJSON(r)
-		return nil
-	}
-	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ALIAS\tROUTING\tUPDATED\tDESCRIPTION")
-	for _, a := range r.Aliases {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Name, routingText(a.Routing), timeText(a.Updated), a.Description)
-	}
-	w.Flush()
-	c.more(r.NextPageToken)
-	return nil
+	return machineListing(c, ctx, "alias list", args, func(ctx context.Context, machine string, size int32, token string) (*stepwisev1.ListStateMachineAliasesResponse, error) {
+		return c.sm.ListStateMachineAliases(ctx, &stepwisev1.ListStateMachineAliasesRequest{StateMachineName: machine, PageSize: size, PageToken: token})
+	}, "ALIAS\tROUTING\tUPDATED\tDESCRIPTION", func(r *stepwisev1.ListStateMachineAliasesResponse) []string {
+		var out []string
+		for _, a := range r.Aliases {
+			out = append(out, fmt.Sprintf("%s\t%s\t%s\t%s", a.Name, routingText(a.Routing), timeText(a.Updated), a.Description))
+		}
+		return out
+	})
 }
 
 func (c *cli) aliasDelete(ctx context.Context, args []string) error {
