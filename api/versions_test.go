@@ -64,6 +64,15 @@ func TestGRPCVersionsAliases(t *testing.T) {
 		t.Errorf("describe version 1 = %v, %v; want revision 1's definition", d, err)
 	}
 
+	dm, err := sm.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: "vm:1"})
+	if err != nil || dm.StateMachine.Definition != passDef || dm.StateMachine.Version != 1 {
+		t.Errorf("describe vm:1 = %v, %v; want version 1's definition", dm, err)
+	}
+	_, err = sm.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: "vm:9"})
+	wantCode(t, "describe vm:9", err, codes.NotFound)
+	_, err = sm.DescribeStateMachine(ctx, &stepwisev1.DescribeStateMachineRequest{Name: "vm:live"})
+	wantCode(t, "describe vm:live", err, codes.InvalidArgument)
+
 	routing := func(rs ...int32) []*stepwisev1.AliasRoute {
 		var out []*stepwisev1.AliasRoute
 		for i := 0; i < len(rs); i += 2 {
@@ -221,6 +230,11 @@ func TestRESTVersionsAliases(t *testing.T) {
 	code, body = call("GET", "/v1/state-machines/rv/versions/1", "")
 	if code != 200 || dig(body, "stateMachine", "definition") != passDef || dig(body, "version", "revision") != 1.0 {
 		t.Errorf("describe version 1 = %d %v; want revision 1's definition", code, body)
+	}
+
+	code, body = call("GET", "/v1/state-machines/rv:1", "")
+	if code != 200 || dig(body, "stateMachine", "definition") != passDef {
+		t.Errorf("describe rv:1 = %d %v; want version 1's definition", code, body)
 	}
 
 	code, body = call("POST", "/v1/state-machines/rv/aliases", `{"name":"live","routing":[{"version":2,"weight":80},{"version":1,"weight":20}]}`)

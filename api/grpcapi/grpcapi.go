@@ -273,6 +273,9 @@ func (s *Services) DescribeStateMachine(ctx context.Context, r *stepwisev1.Descr
 	if r.GetVersion() < 0 {
 		return nil, status.Error(codes.InvalidArgument, "version must not be negative")
 	}
+	if machine, number, ok := strings.Cut(r.GetName(), ":"); ok {
+		return s.describePublished(ctx, machine, number, r.GetVersion())
+	}
 	sm, err := s.eng.DescribeStateMachine(ctx, r.GetName(), int(r.GetVersion()))
 	if err != nil {
 		return nil, notFound(err, "state machine "+quote(r.GetName()))

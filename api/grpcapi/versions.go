@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -103,6 +104,20 @@ func (s *Services) DescribeStateMachineVersion(ctx context.Context, r *stepwisev
 		return nil, notFound(err, versionName(r.GetName(), r.GetNumber()))
 	}
 	return &stepwisev1.DescribeStateMachineVersionResponse{Version: s.toVersion(v), StateMachine: toStateMachine(sm)}, nil
+}
+
+// describePublished is DescribeStateMachine of "<machine>:<number>": the
+// published version's revision, as AWS describes a version ARN.
+func (s *Services) describePublished(ctx context.Context, machine, number string, revision int32) (*stepwisev1.DescribeStateMachineResponse, error) {
+	n, err := strconv.ParseInt(number, 10, 32)
+	if err != nil || n <= 0 || revision != 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "name %q: a machine's name, or <machine>:<version number> without a version", machine+":"+number)
+	}
+	sm, _, err := s.eng.DescribeStateMachineVersion(ctx, machine, int(n))
+	if err != nil {
+		return nil, notFound(err, versionName(machine, int32(n)))
+	}
+	return &stepwisev1.DescribeStateMachineResponse{StateMachine: toStateMachine(sm)}, nil
 }
 
 // DeleteStateMachineVersion implements stepwisev1.StateMachineServiceServer.

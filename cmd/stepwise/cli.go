@@ -40,7 +40,7 @@ type clientCommand struct {
 var clientCommands = []clientCommand{
 	{"machine create", "<name> <definition.json> [--role ARN] [--type STANDARD|EXPRESS]\n      [--log-level ALL|ERROR|FATAL|OFF --log-group ARN [--log-data]] [--json]", "", (*cli).machinePut},
 	{"machine update", "<name> [definition.json] [--log-level L --log-group ARN [--log-data]] [--json]", "", (*cli).machinePut},
-	{"machine describe", "<name> [--version N] [--json]", "", ignoreName((*cli).machineDescribe)},
+	{"machine describe", "<name>[:<published version>] [--version N] [--json]", "", ignoreName((*cli).machineDescribe)},
 	{"machine list", "[--limit N] [--page-token T] [--json]", "", ignoreName((*cli).machineList)},
 	{"machine delete", "<name>", "", ignoreName((*cli).machineDelete)},
 	{"machine validate", "<definition.json> [--type STANDARD|EXPRESS]", "on the server", ignoreName((*cli).machineValidate)},

@@ -23,6 +23,9 @@ func TestCLIVersionsAliases(t *testing.T) {
 	}
 	mustRun(t, "machine", "update", "cv", file(t, "v2.json", def2), addr)
 	mustRun(t, "version", "publish", "cv", addr)
+	if out := mustRun(t, "machine", "describe", "cv:1", addr); !strings.Contains(out, `"Result":1`) {
+		t.Errorf("machine describe cv:1 = %q; want version 1's definition", out)
+	}
 	out := mustRun(t, "version", "list", "cv", addr)
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 3 || !strings.HasPrefix(lines[1], "2 ") || !strings.Contains(lines[2], "first") {
 		t.Errorf("version list = %q; want versions 2 and 1", out)

@@ -538,8 +538,10 @@ func (x *UpdateStateMachineResponse) GetStateMachine() *StateMachine {
 
 type DescribeStateMachineRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// 0: the latest version.
+	// The machine's name, or "<machine>:<N>" for published version N (its
+	// revision's definition with the version's role; version must be 0).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// 0: the latest version (revision).
 	Version       int32 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
