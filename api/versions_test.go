@@ -164,6 +164,8 @@ func TestGRPCVersionsAliases(t *testing.T) {
 	}
 	_, err = c.exec.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: "vm:nope"})
 	wantCode(t, "start through a missing alias", err, codes.NotFound)
+	_, err = c.exec.StartExecution(ctx, &stepwisev1.StartExecutionRequest{StateMachineName: "vm:"})
+	wantCode(t, "start vm:", err, codes.NotFound)
 
 	// A version an alias routes to is not deleted; the others are.
 	_, err = sm.DeleteStateMachineVersion(ctx, &stepwisev1.DeleteStateMachineVersionRequest{Name: "vm", Number: 2})

@@ -46,6 +46,9 @@ func (s *Services) startInput(ctx context.Context, name string) (engine.StartExe
 		return engine.StartExecutionInput{StateMachine: name}, nil
 	}
 	in, err := s.eng.StartTarget(ctx, machine, qualifier)
+	if err == nil && qualifier == "" {
+		err = engine.ErrNotFound // "<machine>:" names nothing
+	}
 	if err != nil {
 		return in, notFound(err, "state machine "+quote(name))
 	}
