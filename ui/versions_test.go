@@ -88,6 +88,9 @@ func TestBrowserVersionsAliases(t *testing.T) {
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=version-1] [data-testid=version-aliases]').innerText`); got != "live (20%)" {
 		t.Errorf("version 1's aliases = %q; want live (20%%)", got)
 	}
+	if !js[bool](t, ctx, `document.querySelector('[data-testid=version-1] [data-testid=delete]').disabled`) {
+		t.Error("version 1's Delete is enabled while an alias routes to it")
+	}
 	screenshot(t, ctx, "machine-versions.png")
 
 	// Version 1's graph is revision 1's.
@@ -136,4 +139,19 @@ func TestBrowserVersionsAliases(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=alias-save]`)),
 	)
 	waitJS(t, ctx, "the new weights", `document.querySelector('[data-testid=alias-live] [data-testid=alias-routing]')?.innerText === 'v2 30% · v1 70%'`)
+
+	// Deleted: the alias, after it asks, then version 1, which no alias
+	// routes to any more (before, its Delete is disabled).
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=alias-live] [data-testid=delete]`)))
+	waitJS(t, ctx, "the question", `(document.querySelector('[data-testid=alias-live] [data-testid=delete-ask]')?.innerText ?? '').includes('Delete alias live?')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=alias-live] [data-testid=delete-confirm]`)))
+	waitJS(t, ctx, "the alias gone", `!document.querySelector('[data-testid=alias-live]') && (document.querySelector('[data-testid=aliases-table]')?.innerText ?? '').includes('No aliases')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=tab-versions]`)))
+	waitJS(t, ctx, "version 1's Delete enabled", `document.querySelector('[data-testid=version-1] [data-testid=delete]')?.disabled === false`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=version-1] [data-testid=delete]`)))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=version-1] [data-testid=delete-confirm]`)))
+	waitJS(t, ctx, "version 1 gone", `!document.querySelector('[data-testid=version-1]') && !!document.querySelector('[data-testid=version-2]')`)
+	if _, _, err := eng.DescribeStateMachineVersion(ctx0, "orders", 1); err == nil {
+		t.Error("version 1 is still stored")
+	}
 }

@@ -114,6 +114,15 @@ export function VersionsTab({
                 <button onClick={() => onDiff('v' + v.number)} data-testid="version-diff">
                   Diff
                 </button>
+                <DeleteButton
+                  what={`version ${v.number}`}
+                  disabled={aliases?.some((a) => a.routing.some((r) => r.version === v.number))}
+                  title="An alias routes to it: update or delete the alias first"
+                  onDelete={async () => {
+                    await api.deleteVersion(machine, v.number)
+                    await data.reload()
+                  }}
+                />
               </td>
             </tr>
           ))}
@@ -127,6 +136,32 @@ export function VersionsTab({
         </tbody>
       </table>
     </div>
+  )
+}
+
+/**
+ * DeleteButton asks before it deletes: Delete, then "Delete <what>?" with
+ * Delete and Keep (no window.confirm, which blocks the page).
+ */
+function DeleteButton({ what, onDelete, disabled, title }: { what: string; onDelete: () => Promise<void>; disabled?: boolean; title?: string }) {
+  const [asking, setAsking] = useState(false)
+  const { busy, error, run } = useAction()
+  if (!asking) {
+    return (
+      <button disabled={disabled} title={disabled ? title : undefined} onClick={() => setAsking(true)} data-testid="delete">
+        Delete
+      </button>
+    )
+  }
+  return (
+    <span className="confirm" data-testid="delete-ask">
+      Delete {what}?{' '}
+      <button className="danger" disabled={busy} onClick={() => run(onDelete)} data-testid="delete-confirm">
+        Delete
+      </button>
+      <button onClick={() => setAsking(false)}>Keep</button>
+      <ErrorBox error={error} />
+    </span>
   )
 }
 
@@ -191,6 +226,13 @@ export function AliasesTab({ machine, data }: { machine: string; data: Loaded })
                   <button onClick={() => setEditing(a.name)} data-testid="alias-edit">
                     Edit
                   </button>
+                  <DeleteButton
+                    what={`alias ${a.name}`}
+                    onDelete={async () => {
+                      await api.deleteAlias(machine, a.name)
+                      await data.reload()
+                    }}
+                  />
                 </td>
               </tr>
             ),
