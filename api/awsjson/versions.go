@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/stepwise-dev/stepwise/api/limits"
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
@@ -32,11 +32,6 @@ type machineTarget struct {
 	Alias   string // for an alias ARN
 }
 
-// aliasNamePattern is AWS's pattern for alias names: letters, digits, '_',
-// '-' and '.', not only digits (so that a qualifier is a version number or
-// an alias name, never both).
-var aliasNamePattern = regexp.MustCompile(`^[a-zA-Z0-9_.-]*[a-zA-Z_.-][a-zA-Z0-9_.-]*$`)
-
 // target parses a state machine ARN, unqualified or qualified by a version
 // number or an alias name. An ARN of another region or account, or a
 // qualifier that is neither, is StateMachineDoesNotExist.
@@ -56,7 +51,7 @@ func (h *handler) target(s string) (machineTarget, error) {
 		t.Version = n
 		return t, nil
 	}
-	if !aliasNamePattern.MatchString(a.Qualifier) {
+	if !limits.AliasName.MatchString(a.Qualifier) {
 		return machineTarget{}, errStateMachineDoesNotExist(s)
 	}
 	t.Alias = a.Qualifier
@@ -357,7 +352,7 @@ type aliasOutput struct {
 func (h *handler) createStateMachineAlias(ctx context.Context, in *createAliasInput) (*aliasOutput, error) {
 	var v violations
 	v.length(in.Name, "name", 1, 80, true)
-	if in.Name != nil && utf8.RuneCountInString(*in.Name) <= 80 && *in.Name != "" && !aliasNamePattern.MatchString(*in.Name) {
+	if in.Name != nil && utf8.RuneCountInString(*in.Name) <= 80 && *in.Name != "" && !limits.AliasName.MatchString(*in.Name) {
 		v.add(*in.Name, "name", `satisfy regular expression pattern: ^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$`)
 	}
 	v.length(in.Description, "description", 0, 256, false)

@@ -94,8 +94,12 @@ func (s *Services) StartSyncExecution(ctx context.Context, r *stepwisev1.StartSy
 	if err := required("state_machine_name", r.GetStateMachineName()); err != nil {
 		return nil, err
 	}
-	x, err := s.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: r.GetStateMachineName(), Name: r.GetName(),
-		Input: r.GetInput(), Sync: true})
+	in, err := s.startInput(ctx, r.GetStateMachineName())
+	if err != nil {
+		return nil, err
+	}
+	in.Name, in.Input, in.Sync = r.GetName(), r.GetInput(), true
+	x, err := s.eng.StartExecution(ctx, in)
 	if errors.Is(err, engine.ErrNotExpress) {
 		return nil, status.Errorf(codes.FailedPrecondition, "state machine %q is not EXPRESS: start its executions with StartExecution", r.GetStateMachineName())
 	}

@@ -273,6 +273,9 @@ func (s *Services) DescribeStateMachine(ctx context.Context, r *stepwisev1.Descr
 	if r.GetVersion() < 0 {
 		return nil, status.Error(codes.InvalidArgument, "version must not be negative")
 	}
+	if machine, number, ok := strings.Cut(r.GetName(), ":"); ok {
+		return s.describePublished(ctx, machine, number, r.GetVersion())
+	}
 	sm, err := s.eng.DescribeStateMachine(ctx, r.GetName(), int(r.GetVersion()))
 	if err != nil {
 		return nil, notFound(err, "state machine "+quote(r.GetName()))
@@ -339,7 +342,12 @@ func (s *Services) StartExecution(ctx context.Context, r *stepwisev1.StartExecut
 	if err := required("state_machine_name", r.GetStateMachineName()); err != nil {
 		return nil, err
 	}
-	x, err := s.eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: r.GetStateMachineName(), Name: r.GetName(), Input: r.GetInput()})
+	in, err := s.startInput(ctx, r.GetStateMachineName())
+	if err != nil {
+		return nil, err
+	}
+	in.Name, in.Input = r.GetName(), r.GetInput()
+	x, err := s.eng.StartExecution(ctx, in)
 	if errors.Is(err, engine.ErrExecutionAlreadyExists) {
 		return nil, status.Errorf(codes.AlreadyExists, "execution %q already exists (with another input, or it has ended)", r.GetName())
 	}

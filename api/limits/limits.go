@@ -29,6 +29,7 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -68,7 +69,17 @@ const (
 	TokenChars = 2048
 	// DescriptionChars bounds a description (of a version or an alias).
 	DescriptionChars = 256
+	// AliasNameChars bounds an alias name (1–80, AliasName's characters).
+	AliasNameChars = 80
+	// AliasRoutes bounds an alias's routing configuration: one or two
+	// versions, whose weights (0 to 100 each) sum to 100.
+	AliasRoutes = 2
 )
+
+// AliasName is AWS's pattern for alias names: letters, digits, '_', '-'
+// and '.', not only digits (so that a qualifier is a version number or an
+// alias name, never both).
+var AliasName = regexp.MustCompile(`^[a-zA-Z0-9_.-]*[a-zA-Z_.-][a-zA-Z0-9_.-]*$`)
 
 // Problem is one field that breaks a limit.
 type Problem struct {

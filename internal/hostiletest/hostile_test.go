@@ -51,16 +51,38 @@ type suite struct {
 	client   *http.Client
 	grpc     stepwisev1.ExecutionServiceClient
 	machines stepwisev1.StateMachineServiceClient
+	dead     <-chan struct{} // closed when the server process has exited
 	attacks  int
-	failures int
+	// What went wrong, by kind: the server exited (crashes), an answer
+	// took longer than hang (hangs), data stored before an attack changed
+	// (corrupted), any other answer than the one expected (wrong).
+	crashes, hangs, corrupted, wrong int
 }
+
+// errCorrupted marks an attack's error as stored data changed.
+var errCorrupted = errors.New("stored data changed")
 
 // attack runs one attack; f returns what went wrong, or nil.
 func (s *suite) attack(name string, f func() error) {
 	s.attacks++
-	if err := f(); err != nil {
-		s.failures++
-		s.t.Errorf("attack %q: %v", name, err)
+	err := f()
+	if err == nil {
+		return
+	}
+	s.t.Errorf("attack %q: %v", name, err)
+	var timeout interface{ Timeout() bool }
+	select {
+	case <-s.dead:
+		s.crashes++
+	default:
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timeout) && timeout.Timeout():
+			s.hangs++
+		case errors.Is(err, errCorrupted):
+			s.corrupted++
+		default:
+			s.wrong++
+		}
 	}
 }
 
@@ -245,18 +267,21 @@ func TestHostile(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	dead := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(dead)
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		<-dead
 		if t.Failed() {
 			logMu.Lock()
 			t.Logf("server log (last 4 KB):\n%s", tail(log.String(), 4096))
 			logMu.Unlock()
 		}
 	})
-	s := &suite{t: t, base: "http://" + httpAddr, httpAddr: httpAddr,
+	s := &suite{t: t, base: "http://" + httpAddr, httpAddr: httpAddr, dead: dead,
 		client: &http.Client{Timeout: hang, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 	for i := 0; ; i++ {
 		if resp, err := s.client.Get(s.base + "/healthz"); err == nil {
@@ -305,8 +330,8 @@ func TestHostile(t *testing.T) {
 			return fmt.Errorf("/healthz = %v %v; want 200", a, err)
 		}
 		select {
-		case err := <-exited:
-			return fmt.Errorf("the server exited: %v", err)
+		case <-dead:
+			return errors.New("the server exited")
 		default:
 		}
 		return nil
@@ -328,11 +353,11 @@ func TestHostile(t *testing.T) {
 	s.attack("earlier execution intact", func() error {
 		x, err := s.wait(arnBase + "execution:before:b1")
 		if err != nil || x != before {
-			return fmt.Errorf("the execution from before = %+v %v; want %+v", x, err, before)
+			return fmt.Errorf("%w: the execution from before = %+v %v; want %+v", errCorrupted, x, err, before)
 		}
 		h, err := s.aws("GetExecutionHistory", map[string]any{"executionArn": arnBase + "execution:before:b1"})
 		if err != nil || !bytes.Equal(h.body, beforeHistory.body) {
-			return fmt.Errorf("its history changed: %v %v", h, err)
+			return fmt.Errorf("%w: its history changed: %v %v", errCorrupted, h, err)
 		}
 		return nil
 	})
@@ -340,10 +365,10 @@ func TestHostile(t *testing.T) {
 	peak := rss(pid, "VmHWM")
 	t.Logf("server RSS: %d MiB idle, %d MiB peak (ceiling %d MiB)", idle, peak, PeakRSSCeiling)
 	if peak < 0 || peak > PeakRSSCeiling || peak-idle > AboveIdleCeiling {
-		s.failures++
 		t.Errorf("peak RSS %d MiB (%d MiB idle); want at most %d MiB, and %d MiB above idle", peak, idle, PeakRSSCeiling, AboveIdleCeiling)
 	}
-	fmt.Printf("hostile: %d attacks, peak RSS %d MiB, %d failures\n", s.attacks, peak, s.failures)
+	fmt.Printf("hostile: %d attacks, %d crashes, %d hangs, %d corrupted, %d wrong answers, max RSS %d MiB (%d above idle; ceilings %d and %d)\n",
+		s.attacks, s.crashes, s.hangs, s.corrupted, s.wrong, peak, peak-idle, PeakRSSCeiling, AboveIdleCeiling)
 }
 
 type lockedWriter struct {

@@ -331,15 +331,15 @@ func lockRoutes(ctx context.Context, tx pgx.Tx, a engine.Alias) error {
 
 // CreateAlias implements engine.Store.
 func (s *Store) CreateAlias(ctx context.Context, a engine.Alias) error {
-	return s.writeAlias(ctx, a, "InsertAlias", engine.ErrConflict, a.CreatedAt, a.UpdatedAt)
+	return s.writeAlias(ctx, a, q("InsertAlias"), engine.ErrConflict, a.CreatedAt, a.UpdatedAt)
 }
 
 // UpdateAlias implements engine.Store.
 func (s *Store) UpdateAlias(ctx context.Context, a engine.Alias) error {
-	return s.writeAlias(ctx, a, "UpdateAlias", engine.ErrNotFound, a.UpdatedAt)
+	return s.writeAlias(ctx, a, q("UpdateAlias"), engine.ErrNotFound, a.UpdatedAt)
 }
 
-// writeAlias runs query (InsertAlias or UpdateAlias) for a, with times
+// writeAlias runs query (the SQL of InsertAlias or UpdateAlias) for a, with times
 // after its routing columns, under its machine's lock; noRow is the error
 // when the query returns no row.
 func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, noRow error, times ...any) error {
@@ -349,7 +349,7 @@ func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, no
 		}
 		args := append(append([]any{a.StateMachine, a.Name, a.Description}, versioning.Columns(a.Routes)...), times...)
 		var n string
-		err := tx.QueryRow(ctx, q(query), args...).Scan(&n)
+		err := tx.QueryRow(ctx, query, args...).Scan(&n)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return noRow
 		}

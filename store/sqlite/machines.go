@@ -374,15 +374,15 @@ func checkRoutes(ctx context.Context, tx *sql.Tx, a engine.Alias) error {
 
 // CreateAlias implements engine.Store.
 func (s *Store) CreateAlias(ctx context.Context, a engine.Alias) error {
-	return s.writeAlias(ctx, a, "InsertAlias", engine.ErrConflict, micros(a.CreatedAt), micros(a.UpdatedAt))
+	return s.writeAlias(ctx, a, q("InsertAlias"), engine.ErrConflict, micros(a.CreatedAt), micros(a.UpdatedAt))
 }
 
 // UpdateAlias implements engine.Store.
 func (s *Store) UpdateAlias(ctx context.Context, a engine.Alias) error {
-	return s.writeAlias(ctx, a, "UpdateAlias", engine.ErrNotFound, micros(a.UpdatedAt))
+	return s.writeAlias(ctx, a, q("UpdateAlias"), engine.ErrNotFound, micros(a.UpdatedAt))
 }
 
-// writeAlias runs query (InsertAlias or UpdateAlias) for a, with times
+// writeAlias runs query (the SQL of InsertAlias or UpdateAlias) for a, with times
 // after its routing columns, in a write transaction that first checks its
 // routes; noRow is the error when the query returns no row.
 func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, noRow error, times ...any) error {
@@ -392,7 +392,7 @@ func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, no
 		}
 		args := append(append([]any{a.StateMachine, a.Name, a.Description}, versioning.Columns(a.Routes)...), times...)
 		var n string
-		err := tx.QueryRowContext(ctx, q(query), args...).Scan(&n)
+		err := tx.QueryRowContext(ctx, query, args...).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			return noRow
 		}

@@ -41,6 +41,7 @@ func testConformance(t *testing.T, newStore NewStore) {
 	}
 	type result struct {
 		id             string
+		jsonata        bool // a JSONata or Assign scenario
 		durable, inMem []string
 		err            error
 	}
@@ -62,7 +63,7 @@ func testConformance(t *testing.T, newStore NewStore) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r := result{id: sc.ID}
+			r := result{id: sc.ID, jsonata: sc.UsesJSONata()}
 			r.durable, r.err = runDurable(ctx, eng, sc, names)
 			r.inMem = runInMemory(sc, names)
 			mu.Lock()
@@ -71,10 +72,16 @@ func testConformance(t *testing.T, newStore NewStore) {
 		}()
 	}
 	wg.Wait()
-	pass, memPass := 0, 0
+	pass, memPass, jsonata, jsonataPass := 0, 0, 0, 0
 	for _, r := range results {
+		if r.jsonata {
+			jsonata++
+		}
 		if r.err == nil && len(r.durable) == 0 {
 			pass++
+			if r.jsonata {
+				jsonataPass++
+			}
 		}
 		if len(r.inMem) == 0 {
 			memPass++
@@ -83,7 +90,7 @@ func testConformance(t *testing.T, newStore NewStore) {
 			t.Errorf("durable run of %s differs from AWS where engine.RunLocal does not: %v %s", r.id, r.err, strings.Join(r.durable, "; "))
 		}
 	}
-	t.Logf("durable conformance: %d of %d pure scenarios pass (in memory: %d)", pass, len(results), memPass)
+	t.Logf("durable conformance: %d of %d pure scenarios pass (in memory: %d; JSONata/Assign: %d of %d)", pass, len(results), memPass, jsonataPass, jsonata)
 }
 
 func runInMemory(sc *conformance.Scenario, names conformance.Names) []string {

@@ -524,3 +524,123 @@ export async function updateMapRun(arn: string, u: MapRunUpdate): Promise<MapRun
   const r = await call<Raw>('PATCH', '/v1/map-runs/' + enc(arn), u)
   return toMapRun(r.mapRun)
 }
+
+// Published versions and aliases of a state machine (StateMachineService).
+// A StateMachine's `version` is its revision; a published Version names one
+// revision under a number of its own.
+
+export interface Version {
+  number: number
+  arn: string
+  /** The revision (StateMachine.version) whose definition it runs. */
+  revision: number
+  description: string
+  created?: string
+}
+
+export interface AliasRoute {
+  version: number
+  weight: number
+}
+
+export interface Alias {
+  name: string
+  arn: string
+  description: string
+  routing: AliasRoute[]
+  created?: string
+  updated?: string
+}
+
+function toVersion(r: Raw): Version {
+  return {
+    number: Number(r?.number ?? 0),
+    arn: str(r?.arn),
+    revision: Number(r?.revision ?? 0),
+    description: str(r?.description),
+    created: time(r?.created),
+  }
+}
+
+function toAlias(r: Raw): Alias {
+  return {
+    name: str(r?.name),
+    arn: str(r?.arn),
+    description: str(r?.description),
+    routing: ((r?.routing ?? []) as Raw[]).map((x) => ({ version: Number(x?.version ?? 0), weight: Number(x?.weight ?? 0) })),
+    created: time(r?.created),
+    updated: time(r?.updated),
+  }
+}
+
+/** listVersions returns every published version of a machine, newest first. */
+export async function listVersions(machine: string): Promise<Version[]> {
+  const out: Version[] = []
+  let pageToken = ''
+  do {
+    const r = await call<Raw>('GET', '/v1/state-machines/' + enc(machine) + '/versions' + query({ pageSize: 1000, pageToken }))
+    out.push(...(r.versions ?? []).map(toVersion))
+    pageToken = str(r.nextPageToken)
+  } while (pageToken)
+  return out
+}
+
+/** publishVersion publishes the machine's latest revision (or returns the newest version when it already names it). */
+export async function publishVersion(machine: string, description: string): Promise<Version> {
+  const r = await call<Raw>('POST', '/v1/state-machines/' + enc(machine) + '/versions', { description })
+  return toVersion(r.version)
+}
+
+export async function deleteVersion(machine: string, number: number): Promise<void> {
+  await call<Raw>('DELETE', '/v1/state-machines/' + enc(machine) + '/versions/' + number)
+}
+
+/** listAliases returns every alias of a machine, by name. */
+export async function listAliases(machine: string): Promise<Alias[]> {
+  const out: Alias[] = []
+  let pageToken = ''
+  do {
+    const r = await call<Raw>('GET', '/v1/state-machines/' + enc(machine) + '/aliases' + query({ pageSize: 1000, pageToken }))
+    out.push(...(r.aliases ?? []).map(toAlias))
+    pageToken = str(r.nextPageToken)
+  } while (pageToken)
+  return out
+}
+
+export async function createAlias(machine: string, name: string, description: string, routing: AliasRoute[]): Promise<Alias> {
+  const r = await call<Raw>('POST', '/v1/state-machines/' + enc(machine) + '/aliases', { name, description, routing })
+  return toAlias(r.alias)
+}
+
+export async function updateAlias(machine: string, name: string, description: string, routing: AliasRoute[]): Promise<Alias> {
+  const r = await call<Raw>('PATCH', '/v1/state-machines/' + enc(machine) + '/aliases/' + enc(name), { description, routing })
+  return toAlias(r.alias)
+}
+
+export async function deleteAlias(machine: string, name: string): Promise<void> {
+  await call<Raw>('DELETE', '/v1/state-machines/' + enc(machine) + '/aliases/' + enc(name))
+}
+
+/** aliasNamePattern is the server's (AWS's) rule for alias names: letters, digits, '_', '.', '-', not only digits. */
+export const aliasNamePattern = /^[a-zA-Z0-9_.-]*[a-zA-Z_.-][a-zA-Z0-9_.-]*$/
+
+/**
+ * routingProblems checks an alias's name (when given) and routing as the
+ * server does, so the form says what is wrong before it sends anything:
+ * one or two distinct versions, whole weights from 0 to 100 summing to 100.
+ */
+export function routingProblems(routing: AliasRoute[], name?: string): string[] {
+  const out: string[] = []
+  if (name !== undefined && (name.length === 0 || name.length > 80 || !aliasNamePattern.test(name))) {
+    out.push("The name must be 1 to 80 letters, digits, '_', '.' or '-', not only digits.")
+  }
+  if (routing.length < 1 || routing.length > 2) out.push('Route to one or two versions.')
+  routing.forEach((r, i) => {
+    if (!Number.isInteger(r.version) || r.version < 1) out.push(`Route ${i + 1}: choose a version.`)
+    if (!Number.isInteger(r.weight) || r.weight < 0 || r.weight > 100) out.push(`Route ${i + 1}: the weight must be a whole number from 0 to 100.`)
+  })
+  if (routing.length === 2 && routing[0].version === routing[1].version) out.push('The two routes must name different versions.')
+  const sum = routing.reduce((s, r) => s + (Number.isFinite(r.weight) ? r.weight : 0), 0)
+  if (routing.length > 0 && sum !== 100) out.push(`The weights must sum to 100 (now ${sum}).`)
+  return out
+}

@@ -10,6 +10,7 @@ import { fmtTime } from '../format'
 import { jsonSyntaxError } from '../json'
 import { Link, navigate, paths } from '../router'
 import { ExecutionsList } from './ExecutionsList'
+import { AliasesTab, DiffTab, VersionsTab, useVersions } from './MachineVersions'
 
 export function MachinesPage() {
   const [items, setItems] = useState<api.StateMachine[]>()
@@ -65,12 +66,30 @@ export function MachinesPage() {
   )
 }
 
+type Tab = 'graph' | 'definition' | 'versions' | 'aliases' | 'diff'
+
+const tabs: [Tab, string][] = [
+  ['graph', 'Graph'],
+  ['definition', 'Definition'],
+  ['versions', 'Versions'],
+  ['aliases', 'Aliases'],
+  ['diff', 'Diff'],
+]
+
+/** tabParam reads the page's ?tab= (a link to a machine's Versions or Aliases). */
+function tabParam(v: string | null): Tab {
+  return tabs.find(([t]) => t === v)?.[0] ?? 'graph'
+}
+
 export function MachinePage({ name }: { name: string }) {
   const [latest, setLatest] = useState<api.StateMachine>()
   const [version, setVersion] = useState(0)
   const [shown, setShown] = useState<api.StateMachine>()
   const [error, setError] = useState<unknown>()
-  const [tab, setTab] = useState<'graph' | 'definition'>('graph')
+  const [tab, setTab] = useState<Tab>(() => tabParam(new URLSearchParams(window.location.search).get('tab')))
+  // the Diff tab's first definition, when a version's Diff button opened it
+  const [diffFrom, setDiffFrom] = useState<string>()
+  const published = useVersions(name)
   const [starting, setStarting] = useState(() => new URLSearchParams(window.location.search).has('start'))
   const [editing, setEditing] = useState(false)
   useEffect(() => {
@@ -109,6 +128,10 @@ export function MachinePage({ name }: { name: string }) {
               <option key={v} value={v}>
                 v{v}
                 {v === latest.version ? ' (latest)' : ''}
+                {published.versions
+                  ?.filter((p) => p.revision === v)
+                  .map((p) => ` · version ${p.number}`)
+                  .join('')}
               </option>
             ))}
           </select>
@@ -139,15 +162,31 @@ export function MachinePage({ name }: { name: string }) {
         />
       )}
       <div className="tabs">
-        <button className={'tab' + (tab === 'graph' ? ' active' : '')} onClick={() => setTab('graph')}>
-          Graph
-        </button>
-        <button className={'tab' + (tab === 'definition' ? ' active' : '')} onClick={() => setTab('definition')}>
-          Definition
-        </button>
+        {tabs.map(([t, label]) => (
+          <button key={t} className={'tab' + (tab === t ? ' active' : '')} onClick={() => setTab(t)} data-testid={'tab-' + t}>
+            {label}
+          </button>
+        ))}
       </div>
       {tab === 'graph' && def && <Graph definition={def} maxHeight="80vh" />}
       {tab === 'definition' && <JsonView text={shown.definition} label={`Definition v${shown.version}`} openDepth={99} />}
+      {tab === 'versions' && (
+        <VersionsTab
+          machine={name}
+          latest={latest}
+          data={published}
+          onView={(revision) => {
+            setVersion(revision)
+            setTab('graph')
+          }}
+          onDiff={(from) => {
+            setDiffFrom(from)
+            setTab('diff')
+          }}
+        />
+      )}
+      {tab === 'aliases' && <AliasesTab machine={name} data={published} />}
+      {tab === 'diff' && <DiffTab key={diffFrom} machine={name} latest={latest} data={published} from={diffFrom} />}
       <h3>Executions</h3>
       {express ? (
         <div className="note" data-testid="express-note">

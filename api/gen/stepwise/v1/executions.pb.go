@@ -205,8 +205,11 @@ func (x *Execution) GetRedriveStatusReason() string {
 }
 
 type StartExecutionRequest struct {
-	state            protoimpl.MessageState `protogen:"open.v1"`
-	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The machine's name (its latest revision), or "<machine>:<N>" to run
+	// published version N, or "<machine>:<alias>" to run the version the
+	// alias picks by weight.
+	StateMachineName string `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
 	// Optional: generated (a UUID) when empty.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// JSON text; "{}" when empty.
@@ -312,7 +315,7 @@ func (x *StartExecutionResponse) GetExecution() *Execution {
 
 type StartSyncExecutionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// An EXPRESS machine.
+	// An EXPRESS machine, qualified as in StartExecutionRequest or not.
 	StateMachineName string `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
 	// Optional: generated (a UUID) when empty.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`

@@ -538,8 +538,10 @@ func (x *UpdateStateMachineResponse) GetStateMachine() *StateMachine {
 
 type DescribeStateMachineRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// 0: the latest version.
+	// The machine's name, or "<machine>:<N>" for published version N (its
+	// revision's definition with the version's role; version must be 0).
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// 0: the latest version (revision).
 	Version       int32 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -996,6 +998,1208 @@ func (x *ValidateStateMachineDefinitionResponse) GetDiagnostics() []*Diagnostic 
 	return nil
 }
 
+// StateMachineVersion is a published version of a state machine.
+type StateMachineVersion struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	// 1, 2, ...: numbers grow and are never reused, even after a deletion.
+	Number int32 `protobuf:"varint,2,opt,name=number,proto3" json:"number,omitempty"`
+	// arn:aws:states:<region>:<account>:stateMachine:<machine>:<number>
+	Arn string `protobuf:"bytes,3,opt,name=arn,proto3" json:"arn,omitempty"`
+	// The revision it names: the StateMachine.version whose definition it
+	// runs (DescribeStateMachine with that version shows it too).
+	Revision    int32  `protobuf:"varint,4,opt,name=revision,proto3" json:"revision,omitempty"`
+	Description string `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	// The role it was published with.
+	RoleArn       string `protobuf:"bytes,6,opt,name=role_arn,json=roleArn,proto3" json:"role_arn,omitempty"`
+	Created       *Time  `protobuf:"bytes,7,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateMachineVersion) Reset() {
+	*x = StateMachineVersion{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateMachineVersion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateMachineVersion) ProtoMessage() {}
+
+func (x *StateMachineVersion) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateMachineVersion.ProtoReflect.Descriptor instead.
+func (*StateMachineVersion) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *StateMachineVersion) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *StateMachineVersion) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+func (x *StateMachineVersion) GetArn() string {
+	if x != nil {
+		return x.Arn
+	}
+	return ""
+}
+
+func (x *StateMachineVersion) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *StateMachineVersion) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *StateMachineVersion) GetRoleArn() string {
+	if x != nil {
+		return x.RoleArn
+	}
+	return ""
+}
+
+func (x *StateMachineVersion) GetCreated() *Time {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+type PublishStateMachineVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Optional: the revision (StateMachine.version) the caller saw as the
+	// latest; when the machine has a newer one, nothing is published and the
+	// call fails with ABORTED. 0: the latest, whatever it is.
+	Revision int32 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// At most 256 characters.
+	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishStateMachineVersionRequest) Reset() {
+	*x = PublishStateMachineVersionRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishStateMachineVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishStateMachineVersionRequest) ProtoMessage() {}
+
+func (x *PublishStateMachineVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishStateMachineVersionRequest.ProtoReflect.Descriptor instead.
+func (*PublishStateMachineVersionRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PublishStateMachineVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *PublishStateMachineVersionRequest) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *PublishStateMachineVersionRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+type PublishStateMachineVersionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Version       *StateMachineVersion   `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishStateMachineVersionResponse) Reset() {
+	*x = PublishStateMachineVersionResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishStateMachineVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishStateMachineVersionResponse) ProtoMessage() {}
+
+func (x *PublishStateMachineVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishStateMachineVersionResponse.ProtoReflect.Descriptor instead.
+func (*PublishStateMachineVersionResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *PublishStateMachineVersionResponse) GetVersion() *StateMachineVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+type ListStateMachineVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// 1 to 1000; 0: 100.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStateMachineVersionsRequest) Reset() {
+	*x = ListStateMachineVersionsRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStateMachineVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStateMachineVersionsRequest) ProtoMessage() {}
+
+func (x *ListStateMachineVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStateMachineVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListStateMachineVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListStateMachineVersionsRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ListStateMachineVersionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListStateMachineVersionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListStateMachineVersionsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Versions      []*StateMachineVersion `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStateMachineVersionsResponse) Reset() {
+	*x = ListStateMachineVersionsResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStateMachineVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStateMachineVersionsResponse) ProtoMessage() {}
+
+func (x *ListStateMachineVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStateMachineVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListStateMachineVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListStateMachineVersionsResponse) GetVersions() []*StateMachineVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+func (x *ListStateMachineVersionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type DescribeStateMachineVersionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Number        int32                  `protobuf:"varint,2,opt,name=number,proto3" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeStateMachineVersionRequest) Reset() {
+	*x = DescribeStateMachineVersionRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeStateMachineVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeStateMachineVersionRequest) ProtoMessage() {}
+
+func (x *DescribeStateMachineVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeStateMachineVersionRequest.ProtoReflect.Descriptor instead.
+func (*DescribeStateMachineVersionRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DescribeStateMachineVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DescribeStateMachineVersionRequest) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+type DescribeStateMachineVersionResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Version *StateMachineVersion   `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// The revision the version names, with the version's role.
+	StateMachine  *StateMachine `protobuf:"bytes,2,opt,name=state_machine,json=stateMachine,proto3" json:"state_machine,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeStateMachineVersionResponse) Reset() {
+	*x = DescribeStateMachineVersionResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeStateMachineVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeStateMachineVersionResponse) ProtoMessage() {}
+
+func (x *DescribeStateMachineVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeStateMachineVersionResponse.ProtoReflect.Descriptor instead.
+func (*DescribeStateMachineVersionResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DescribeStateMachineVersionResponse) GetVersion() *StateMachineVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+func (x *DescribeStateMachineVersionResponse) GetStateMachine() *StateMachine {
+	if x != nil {
+		return x.StateMachine
+	}
+	return nil
+}
+
+type DeleteStateMachineVersionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Number        int32                  `protobuf:"varint,2,opt,name=number,proto3" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteStateMachineVersionRequest) Reset() {
+	*x = DeleteStateMachineVersionRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteStateMachineVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteStateMachineVersionRequest) ProtoMessage() {}
+
+func (x *DeleteStateMachineVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteStateMachineVersionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteStateMachineVersionRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteStateMachineVersionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DeleteStateMachineVersionRequest) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+type DeleteStateMachineVersionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteStateMachineVersionResponse) Reset() {
+	*x = DeleteStateMachineVersionResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteStateMachineVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteStateMachineVersionResponse) ProtoMessage() {}
+
+func (x *DeleteStateMachineVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteStateMachineVersionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteStateMachineVersionResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{23}
+}
+
+// AliasRoute is one entry of an alias's routing: a published version and
+// the percentage of new executions it gets.
+type AliasRoute struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version's number.
+	Version int32 `protobuf:"varint,1,opt,name=version,proto3" json:"version,omitempty"`
+	// 0 to 100; the weights of an alias's routes sum to 100.
+	Weight int32 `protobuf:"varint,2,opt,name=weight,proto3" json:"weight,omitempty"`
+	// The version's ARN (set in answers; ignored in requests).
+	VersionArn    string `protobuf:"bytes,3,opt,name=version_arn,json=versionArn,proto3" json:"version_arn,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AliasRoute) Reset() {
+	*x = AliasRoute{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AliasRoute) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AliasRoute) ProtoMessage() {}
+
+func (x *AliasRoute) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AliasRoute.ProtoReflect.Descriptor instead.
+func (*AliasRoute) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *AliasRoute) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *AliasRoute) GetWeight() int32 {
+	if x != nil {
+		return x.Weight
+	}
+	return 0
+}
+
+func (x *AliasRoute) GetVersionArn() string {
+	if x != nil {
+		return x.VersionArn
+	}
+	return ""
+}
+
+// StateMachineAlias is a named pointer to one or two published versions of
+// a state machine.
+type StateMachineAlias struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// arn:aws:states:<region>:<account>:stateMachine:<machine>:<alias>
+	Arn         string `protobuf:"bytes,3,opt,name=arn,proto3" json:"arn,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// One or two routes to distinct versions.
+	Routing       []*AliasRoute `protobuf:"bytes,5,rep,name=routing,proto3" json:"routing,omitempty"`
+	Created       *Time         `protobuf:"bytes,6,opt,name=created,proto3" json:"created,omitempty"`
+	Updated       *Time         `protobuf:"bytes,7,opt,name=updated,proto3" json:"updated,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateMachineAlias) Reset() {
+	*x = StateMachineAlias{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateMachineAlias) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateMachineAlias) ProtoMessage() {}
+
+func (x *StateMachineAlias) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateMachineAlias.ProtoReflect.Descriptor instead.
+func (*StateMachineAlias) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *StateMachineAlias) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *StateMachineAlias) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StateMachineAlias) GetArn() string {
+	if x != nil {
+		return x.Arn
+	}
+	return ""
+}
+
+func (x *StateMachineAlias) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *StateMachineAlias) GetRouting() []*AliasRoute {
+	if x != nil {
+		return x.Routing
+	}
+	return nil
+}
+
+func (x *StateMachineAlias) GetCreated() *Time {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *StateMachineAlias) GetUpdated() *Time {
+	if x != nil {
+		return x.Updated
+	}
+	return nil
+}
+
+type CreateStateMachineAliasRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	// 1 to 80 of letters, digits, '_', '.', '-', with at least one that is
+	// not a digit (so that it is never read as a version number).
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// At most 256 characters.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// One or two routes to distinct versions of the machine, weights summing
+	// to 100.
+	Routing       []*AliasRoute `protobuf:"bytes,4,rep,name=routing,proto3" json:"routing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateStateMachineAliasRequest) Reset() {
+	*x = CreateStateMachineAliasRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateStateMachineAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateStateMachineAliasRequest) ProtoMessage() {}
+
+func (x *CreateStateMachineAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateStateMachineAliasRequest.ProtoReflect.Descriptor instead.
+func (*CreateStateMachineAliasRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateStateMachineAliasRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *CreateStateMachineAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateStateMachineAliasRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *CreateStateMachineAliasRequest) GetRouting() []*AliasRoute {
+	if x != nil {
+		return x.Routing
+	}
+	return nil
+}
+
+type CreateStateMachineAliasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Alias         *StateMachineAlias     `protobuf:"bytes,1,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateStateMachineAliasResponse) Reset() {
+	*x = CreateStateMachineAliasResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateStateMachineAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateStateMachineAliasResponse) ProtoMessage() {}
+
+func (x *CreateStateMachineAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateStateMachineAliasResponse.ProtoReflect.Descriptor instead.
+func (*CreateStateMachineAliasResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CreateStateMachineAliasResponse) GetAlias() *StateMachineAlias {
+	if x != nil {
+		return x.Alias
+	}
+	return nil
+}
+
+type DescribeStateMachineAliasRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DescribeStateMachineAliasRequest) Reset() {
+	*x = DescribeStateMachineAliasRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeStateMachineAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeStateMachineAliasRequest) ProtoMessage() {}
+
+func (x *DescribeStateMachineAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeStateMachineAliasRequest.ProtoReflect.Descriptor instead.
+func (*DescribeStateMachineAliasRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *DescribeStateMachineAliasRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *DescribeStateMachineAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type DescribeStateMachineAliasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Alias         *StateMachineAlias     `protobuf:"bytes,1,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DescribeStateMachineAliasResponse) Reset() {
+	*x = DescribeStateMachineAliasResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DescribeStateMachineAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DescribeStateMachineAliasResponse) ProtoMessage() {}
+
+func (x *DescribeStateMachineAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DescribeStateMachineAliasResponse.ProtoReflect.Descriptor instead.
+func (*DescribeStateMachineAliasResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DescribeStateMachineAliasResponse) GetAlias() *StateMachineAlias {
+	if x != nil {
+		return x.Alias
+	}
+	return nil
+}
+
+type UpdateStateMachineAliasRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Unset: unchanged.
+	Description *string `protobuf:"bytes,3,opt,name=description,proto3,oneof" json:"description,omitempty"`
+	// Empty: unchanged; else as on create. At least one of description and
+	// routing is required.
+	Routing       []*AliasRoute `protobuf:"bytes,4,rep,name=routing,proto3" json:"routing,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateStateMachineAliasRequest) Reset() {
+	*x = UpdateStateMachineAliasRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateStateMachineAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateStateMachineAliasRequest) ProtoMessage() {}
+
+func (x *UpdateStateMachineAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateStateMachineAliasRequest.ProtoReflect.Descriptor instead.
+func (*UpdateStateMachineAliasRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateStateMachineAliasRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *UpdateStateMachineAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *UpdateStateMachineAliasRequest) GetDescription() string {
+	if x != nil && x.Description != nil {
+		return *x.Description
+	}
+	return ""
+}
+
+func (x *UpdateStateMachineAliasRequest) GetRouting() []*AliasRoute {
+	if x != nil {
+		return x.Routing
+	}
+	return nil
+}
+
+type UpdateStateMachineAliasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Alias         *StateMachineAlias     `protobuf:"bytes,1,opt,name=alias,proto3" json:"alias,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateStateMachineAliasResponse) Reset() {
+	*x = UpdateStateMachineAliasResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateStateMachineAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateStateMachineAliasResponse) ProtoMessage() {}
+
+func (x *UpdateStateMachineAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateStateMachineAliasResponse.ProtoReflect.Descriptor instead.
+func (*UpdateStateMachineAliasResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *UpdateStateMachineAliasResponse) GetAlias() *StateMachineAlias {
+	if x != nil {
+		return x.Alias
+	}
+	return nil
+}
+
+type ListStateMachineAliasesRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	// 1 to 1000; 0: 100.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStateMachineAliasesRequest) Reset() {
+	*x = ListStateMachineAliasesRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStateMachineAliasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStateMachineAliasesRequest) ProtoMessage() {}
+
+func (x *ListStateMachineAliasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStateMachineAliasesRequest.ProtoReflect.Descriptor instead.
+func (*ListStateMachineAliasesRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ListStateMachineAliasesRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *ListStateMachineAliasesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListStateMachineAliasesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListStateMachineAliasesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Aliases       []*StateMachineAlias   `protobuf:"bytes,1,rep,name=aliases,proto3" json:"aliases,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListStateMachineAliasesResponse) Reset() {
+	*x = ListStateMachineAliasesResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListStateMachineAliasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListStateMachineAliasesResponse) ProtoMessage() {}
+
+func (x *ListStateMachineAliasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListStateMachineAliasesResponse.ProtoReflect.Descriptor instead.
+func (*ListStateMachineAliasesResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListStateMachineAliasesResponse) GetAliases() []*StateMachineAlias {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
+func (x *ListStateMachineAliasesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type DeleteStateMachineAliasRequest struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	StateMachineName string                 `protobuf:"bytes,1,opt,name=state_machine_name,json=stateMachineName,proto3" json:"state_machine_name,omitempty"`
+	Name             string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DeleteStateMachineAliasRequest) Reset() {
+	*x = DeleteStateMachineAliasRequest{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteStateMachineAliasRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteStateMachineAliasRequest) ProtoMessage() {}
+
+func (x *DeleteStateMachineAliasRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteStateMachineAliasRequest.ProtoReflect.Descriptor instead.
+func (*DeleteStateMachineAliasRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *DeleteStateMachineAliasRequest) GetStateMachineName() string {
+	if x != nil {
+		return x.StateMachineName
+	}
+	return ""
+}
+
+func (x *DeleteStateMachineAliasRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+type DeleteStateMachineAliasResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteStateMachineAliasResponse) Reset() {
+	*x = DeleteStateMachineAliasResponse{}
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteStateMachineAliasResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteStateMachineAliasResponse) ProtoMessage() {}
+
+func (x *DeleteStateMachineAliasResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_state_machines_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteStateMachineAliasResponse.ProtoReflect.Descriptor instead.
+func (*DeleteStateMachineAliasResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_state_machines_proto_rawDescGZIP(), []int{35}
+}
+
 var File_stepwise_v1_state_machines_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_state_machines_proto_rawDesc = "" +
@@ -1062,7 +2266,85 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\blocation\x18\x04 \x01(\tR\blocation\"{\n" +
 	"&ValidateStateMachineDefinitionResponse\x12\x16\n" +
 	"\x06result\x18\x01 \x01(\tR\x06result\x129\n" +
-	"\vdiagnostics\x18\x02 \x03(\v2\x17.stepwise.v1.DiagnosticR\vdiagnostics*w\n" +
+	"\vdiagnostics\x18\x02 \x03(\v2\x17.stepwise.v1.DiagnosticR\vdiagnostics\"\xf3\x01\n" +
+	"\x13StateMachineVersion\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\x05R\x06number\x12\x10\n" +
+	"\x03arn\x18\x03 \x01(\tR\x03arn\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\x05R\brevision\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x12\x19\n" +
+	"\brole_arn\x18\x06 \x01(\tR\aroleArn\x12+\n" +
+	"\acreated\x18\a \x01(\v2\x11.stepwise.v1.TimeR\acreated\"u\n" +
+	"!PublishStateMachineVersionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x05R\brevision\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\"`\n" +
+	"\"PublishStateMachineVersionResponse\x12:\n" +
+	"\aversion\x18\x01 \x01(\v2 .stepwise.v1.StateMachineVersionR\aversion\"q\n" +
+	"\x1fListStateMachineVersionsRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x88\x01\n" +
+	" ListStateMachineVersionsResponse\x12<\n" +
+	"\bversions\x18\x01 \x03(\v2 .stepwise.v1.StateMachineVersionR\bversions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"P\n" +
+	"\"DescribeStateMachineVersionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\x05R\x06number\"\xa1\x01\n" +
+	"#DescribeStateMachineVersionResponse\x12:\n" +
+	"\aversion\x18\x01 \x01(\v2 .stepwise.v1.StateMachineVersionR\aversion\x12>\n" +
+	"\rstate_machine\x18\x02 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine\"N\n" +
+	" DeleteStateMachineVersionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06number\x18\x02 \x01(\x05R\x06number\"#\n" +
+	"!DeleteStateMachineVersionResponse\"_\n" +
+	"\n" +
+	"AliasRoute\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06weight\x18\x02 \x01(\x05R\x06weight\x12\x1f\n" +
+	"\vversion_arn\x18\x03 \x01(\tR\n" +
+	"versionArn\"\x96\x02\n" +
+	"\x11StateMachineAlias\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x10\n" +
+	"\x03arn\x18\x03 \x01(\tR\x03arn\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x121\n" +
+	"\arouting\x18\x05 \x03(\v2\x17.stepwise.v1.AliasRouteR\arouting\x12+\n" +
+	"\acreated\x18\x06 \x01(\v2\x11.stepwise.v1.TimeR\acreated\x12+\n" +
+	"\aupdated\x18\a \x01(\v2\x11.stepwise.v1.TimeR\aupdated\"\xb7\x01\n" +
+	"\x1eCreateStateMachineAliasRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x121\n" +
+	"\arouting\x18\x04 \x03(\v2\x17.stepwise.v1.AliasRouteR\arouting\"W\n" +
+	"\x1fCreateStateMachineAliasResponse\x124\n" +
+	"\x05alias\x18\x01 \x01(\v2\x1e.stepwise.v1.StateMachineAliasR\x05alias\"d\n" +
+	" DescribeStateMachineAliasRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"Y\n" +
+	"!DescribeStateMachineAliasResponse\x124\n" +
+	"\x05alias\x18\x01 \x01(\v2\x1e.stepwise.v1.StateMachineAliasR\x05alias\"\xcc\x01\n" +
+	"\x1eUpdateStateMachineAliasRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
+	"\vdescription\x18\x03 \x01(\tH\x00R\vdescription\x88\x01\x01\x121\n" +
+	"\arouting\x18\x04 \x03(\v2\x17.stepwise.v1.AliasRouteR\aroutingB\x0e\n" +
+	"\f_description\"W\n" +
+	"\x1fUpdateStateMachineAliasResponse\x124\n" +
+	"\x05alias\x18\x01 \x01(\v2\x1e.stepwise.v1.StateMachineAliasR\x05alias\"\x8a\x01\n" +
+	"\x1eListStateMachineAliasesRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x83\x01\n" +
+	"\x1fListStateMachineAliasesResponse\x128\n" +
+	"\aaliases\x18\x01 \x03(\v2\x1e.stepwise.v1.StateMachineAliasR\aaliases\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"b\n" +
+	"\x1eDeleteStateMachineAliasRequest\x12,\n" +
+	"\x12state_machine_name\x18\x01 \x01(\tR\x10stateMachineName\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"!\n" +
+	"\x1fDeleteStateMachineAliasResponse*w\n" +
 	"\x10StateMachineType\x12\"\n" +
 	"\x1eSTATE_MACHINE_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSTATE_MACHINE_TYPE_STANDARD\x10\x01\x12\x1e\n" +
@@ -1072,14 +2354,23 @@ const file_stepwise_v1_state_machines_proto_rawDesc = "" +
 	"\rLOG_LEVEL_ALL\x10\x01\x12\x13\n" +
 	"\x0fLOG_LEVEL_ERROR\x10\x02\x12\x13\n" +
 	"\x0fLOG_LEVEL_FATAL\x10\x03\x12\x11\n" +
-	"\rLOG_LEVEL_OFF\x10\x042\xa7\x05\n" +
+	"\rLOG_LEVEL_OFF\x10\x042\xf2\r\n" +
 	"\x13StateMachineService\x12e\n" +
 	"\x12CreateStateMachine\x12&.stepwise.v1.CreateStateMachineRequest\x1a'.stepwise.v1.CreateStateMachineResponse\x12e\n" +
 	"\x12UpdateStateMachine\x12&.stepwise.v1.UpdateStateMachineRequest\x1a'.stepwise.v1.UpdateStateMachineResponse\x12k\n" +
 	"\x14DescribeStateMachine\x12(.stepwise.v1.DescribeStateMachineRequest\x1a).stepwise.v1.DescribeStateMachineResponse\x12b\n" +
 	"\x11ListStateMachines\x12%.stepwise.v1.ListStateMachinesRequest\x1a&.stepwise.v1.ListStateMachinesResponse\x12e\n" +
 	"\x12DeleteStateMachine\x12&.stepwise.v1.DeleteStateMachineRequest\x1a'.stepwise.v1.DeleteStateMachineResponse\x12\x89\x01\n" +
-	"\x1eValidateStateMachineDefinition\x122.stepwise.v1.ValidateStateMachineDefinitionRequest\x1a3.stepwise.v1.ValidateStateMachineDefinitionResponseBAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
+	"\x1eValidateStateMachineDefinition\x122.stepwise.v1.ValidateStateMachineDefinitionRequest\x1a3.stepwise.v1.ValidateStateMachineDefinitionResponse\x12}\n" +
+	"\x1aPublishStateMachineVersion\x12..stepwise.v1.PublishStateMachineVersionRequest\x1a/.stepwise.v1.PublishStateMachineVersionResponse\x12w\n" +
+	"\x18ListStateMachineVersions\x12,.stepwise.v1.ListStateMachineVersionsRequest\x1a-.stepwise.v1.ListStateMachineVersionsResponse\x12\x80\x01\n" +
+	"\x1bDescribeStateMachineVersion\x12/.stepwise.v1.DescribeStateMachineVersionRequest\x1a0.stepwise.v1.DescribeStateMachineVersionResponse\x12z\n" +
+	"\x19DeleteStateMachineVersion\x12-.stepwise.v1.DeleteStateMachineVersionRequest\x1a..stepwise.v1.DeleteStateMachineVersionResponse\x12t\n" +
+	"\x17CreateStateMachineAlias\x12+.stepwise.v1.CreateStateMachineAliasRequest\x1a,.stepwise.v1.CreateStateMachineAliasResponse\x12z\n" +
+	"\x19DescribeStateMachineAlias\x12-.stepwise.v1.DescribeStateMachineAliasRequest\x1a..stepwise.v1.DescribeStateMachineAliasResponse\x12t\n" +
+	"\x17UpdateStateMachineAlias\x12+.stepwise.v1.UpdateStateMachineAliasRequest\x1a,.stepwise.v1.UpdateStateMachineAliasResponse\x12t\n" +
+	"\x17ListStateMachineAliases\x12+.stepwise.v1.ListStateMachineAliasesRequest\x1a,.stepwise.v1.ListStateMachineAliasesResponse\x12t\n" +
+	"\x17DeleteStateMachineAlias\x12+.stepwise.v1.DeleteStateMachineAliasRequest\x1a,.stepwise.v1.DeleteStateMachineAliasResponseBAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
 
 var (
 	file_stepwise_v1_state_machines_proto_rawDescOnce sync.Once
@@ -1094,7 +2385,7 @@ func file_stepwise_v1_state_machines_proto_rawDescGZIP() []byte {
 }
 
 var file_stepwise_v1_state_machines_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_stepwise_v1_state_machines_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_stepwise_v1_state_machines_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_stepwise_v1_state_machines_proto_goTypes = []any{
 	(StateMachineType)(0),                          // 0: stepwise.v1.StateMachineType
 	(LogLevel)(0),                                  // 1: stepwise.v1.LogLevel
@@ -1113,11 +2404,32 @@ var file_stepwise_v1_state_machines_proto_goTypes = []any{
 	(*ValidateStateMachineDefinitionRequest)(nil),  // 14: stepwise.v1.ValidateStateMachineDefinitionRequest
 	(*Diagnostic)(nil),                             // 15: stepwise.v1.Diagnostic
 	(*ValidateStateMachineDefinitionResponse)(nil), // 16: stepwise.v1.ValidateStateMachineDefinitionResponse
-	(*Time)(nil),                                   // 17: stepwise.v1.Time
+	(*StateMachineVersion)(nil),                    // 17: stepwise.v1.StateMachineVersion
+	(*PublishStateMachineVersionRequest)(nil),      // 18: stepwise.v1.PublishStateMachineVersionRequest
+	(*PublishStateMachineVersionResponse)(nil),     // 19: stepwise.v1.PublishStateMachineVersionResponse
+	(*ListStateMachineVersionsRequest)(nil),        // 20: stepwise.v1.ListStateMachineVersionsRequest
+	(*ListStateMachineVersionsResponse)(nil),       // 21: stepwise.v1.ListStateMachineVersionsResponse
+	(*DescribeStateMachineVersionRequest)(nil),     // 22: stepwise.v1.DescribeStateMachineVersionRequest
+	(*DescribeStateMachineVersionResponse)(nil),    // 23: stepwise.v1.DescribeStateMachineVersionResponse
+	(*DeleteStateMachineVersionRequest)(nil),       // 24: stepwise.v1.DeleteStateMachineVersionRequest
+	(*DeleteStateMachineVersionResponse)(nil),      // 25: stepwise.v1.DeleteStateMachineVersionResponse
+	(*AliasRoute)(nil),                             // 26: stepwise.v1.AliasRoute
+	(*StateMachineAlias)(nil),                      // 27: stepwise.v1.StateMachineAlias
+	(*CreateStateMachineAliasRequest)(nil),         // 28: stepwise.v1.CreateStateMachineAliasRequest
+	(*CreateStateMachineAliasResponse)(nil),        // 29: stepwise.v1.CreateStateMachineAliasResponse
+	(*DescribeStateMachineAliasRequest)(nil),       // 30: stepwise.v1.DescribeStateMachineAliasRequest
+	(*DescribeStateMachineAliasResponse)(nil),      // 31: stepwise.v1.DescribeStateMachineAliasResponse
+	(*UpdateStateMachineAliasRequest)(nil),         // 32: stepwise.v1.UpdateStateMachineAliasRequest
+	(*UpdateStateMachineAliasResponse)(nil),        // 33: stepwise.v1.UpdateStateMachineAliasResponse
+	(*ListStateMachineAliasesRequest)(nil),         // 34: stepwise.v1.ListStateMachineAliasesRequest
+	(*ListStateMachineAliasesResponse)(nil),        // 35: stepwise.v1.ListStateMachineAliasesResponse
+	(*DeleteStateMachineAliasRequest)(nil),         // 36: stepwise.v1.DeleteStateMachineAliasRequest
+	(*DeleteStateMachineAliasResponse)(nil),        // 37: stepwise.v1.DeleteStateMachineAliasResponse
+	(*Time)(nil),                                   // 38: stepwise.v1.Time
 }
 var file_stepwise_v1_state_machines_proto_depIdxs = []int32{
 	1,  // 0: stepwise.v1.LoggingConfiguration.level:type_name -> stepwise.v1.LogLevel
-	17, // 1: stepwise.v1.StateMachine.created:type_name -> stepwise.v1.Time
+	38, // 1: stepwise.v1.StateMachine.created:type_name -> stepwise.v1.Time
 	0,  // 2: stepwise.v1.StateMachine.type:type_name -> stepwise.v1.StateMachineType
 	2,  // 3: stepwise.v1.StateMachine.logging:type_name -> stepwise.v1.LoggingConfiguration
 	0,  // 4: stepwise.v1.CreateStateMachineRequest.type:type_name -> stepwise.v1.StateMachineType
@@ -1129,23 +2441,55 @@ var file_stepwise_v1_state_machines_proto_depIdxs = []int32{
 	3,  // 10: stepwise.v1.ListStateMachinesResponse.state_machines:type_name -> stepwise.v1.StateMachine
 	0,  // 11: stepwise.v1.ValidateStateMachineDefinitionRequest.type:type_name -> stepwise.v1.StateMachineType
 	15, // 12: stepwise.v1.ValidateStateMachineDefinitionResponse.diagnostics:type_name -> stepwise.v1.Diagnostic
-	4,  // 13: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
-	6,  // 14: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
-	8,  // 15: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
-	10, // 16: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
-	12, // 17: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
-	14, // 18: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
-	5,  // 19: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
-	7,  // 20: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
-	9,  // 21: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
-	11, // 22: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
-	13, // 23: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
-	16, // 24: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
-	19, // [19:25] is the sub-list for method output_type
-	13, // [13:19] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	38, // 13: stepwise.v1.StateMachineVersion.created:type_name -> stepwise.v1.Time
+	17, // 14: stepwise.v1.PublishStateMachineVersionResponse.version:type_name -> stepwise.v1.StateMachineVersion
+	17, // 15: stepwise.v1.ListStateMachineVersionsResponse.versions:type_name -> stepwise.v1.StateMachineVersion
+	17, // 16: stepwise.v1.DescribeStateMachineVersionResponse.version:type_name -> stepwise.v1.StateMachineVersion
+	3,  // 17: stepwise.v1.DescribeStateMachineVersionResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	26, // 18: stepwise.v1.StateMachineAlias.routing:type_name -> stepwise.v1.AliasRoute
+	38, // 19: stepwise.v1.StateMachineAlias.created:type_name -> stepwise.v1.Time
+	38, // 20: stepwise.v1.StateMachineAlias.updated:type_name -> stepwise.v1.Time
+	26, // 21: stepwise.v1.CreateStateMachineAliasRequest.routing:type_name -> stepwise.v1.AliasRoute
+	27, // 22: stepwise.v1.CreateStateMachineAliasResponse.alias:type_name -> stepwise.v1.StateMachineAlias
+	27, // 23: stepwise.v1.DescribeStateMachineAliasResponse.alias:type_name -> stepwise.v1.StateMachineAlias
+	26, // 24: stepwise.v1.UpdateStateMachineAliasRequest.routing:type_name -> stepwise.v1.AliasRoute
+	27, // 25: stepwise.v1.UpdateStateMachineAliasResponse.alias:type_name -> stepwise.v1.StateMachineAlias
+	27, // 26: stepwise.v1.ListStateMachineAliasesResponse.aliases:type_name -> stepwise.v1.StateMachineAlias
+	4,  // 27: stepwise.v1.StateMachineService.CreateStateMachine:input_type -> stepwise.v1.CreateStateMachineRequest
+	6,  // 28: stepwise.v1.StateMachineService.UpdateStateMachine:input_type -> stepwise.v1.UpdateStateMachineRequest
+	8,  // 29: stepwise.v1.StateMachineService.DescribeStateMachine:input_type -> stepwise.v1.DescribeStateMachineRequest
+	10, // 30: stepwise.v1.StateMachineService.ListStateMachines:input_type -> stepwise.v1.ListStateMachinesRequest
+	12, // 31: stepwise.v1.StateMachineService.DeleteStateMachine:input_type -> stepwise.v1.DeleteStateMachineRequest
+	14, // 32: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:input_type -> stepwise.v1.ValidateStateMachineDefinitionRequest
+	18, // 33: stepwise.v1.StateMachineService.PublishStateMachineVersion:input_type -> stepwise.v1.PublishStateMachineVersionRequest
+	20, // 34: stepwise.v1.StateMachineService.ListStateMachineVersions:input_type -> stepwise.v1.ListStateMachineVersionsRequest
+	22, // 35: stepwise.v1.StateMachineService.DescribeStateMachineVersion:input_type -> stepwise.v1.DescribeStateMachineVersionRequest
+	24, // 36: stepwise.v1.StateMachineService.DeleteStateMachineVersion:input_type -> stepwise.v1.DeleteStateMachineVersionRequest
+	28, // 37: stepwise.v1.StateMachineService.CreateStateMachineAlias:input_type -> stepwise.v1.CreateStateMachineAliasRequest
+	30, // 38: stepwise.v1.StateMachineService.DescribeStateMachineAlias:input_type -> stepwise.v1.DescribeStateMachineAliasRequest
+	32, // 39: stepwise.v1.StateMachineService.UpdateStateMachineAlias:input_type -> stepwise.v1.UpdateStateMachineAliasRequest
+	34, // 40: stepwise.v1.StateMachineService.ListStateMachineAliases:input_type -> stepwise.v1.ListStateMachineAliasesRequest
+	36, // 41: stepwise.v1.StateMachineService.DeleteStateMachineAlias:input_type -> stepwise.v1.DeleteStateMachineAliasRequest
+	5,  // 42: stepwise.v1.StateMachineService.CreateStateMachine:output_type -> stepwise.v1.CreateStateMachineResponse
+	7,  // 43: stepwise.v1.StateMachineService.UpdateStateMachine:output_type -> stepwise.v1.UpdateStateMachineResponse
+	9,  // 44: stepwise.v1.StateMachineService.DescribeStateMachine:output_type -> stepwise.v1.DescribeStateMachineResponse
+	11, // 45: stepwise.v1.StateMachineService.ListStateMachines:output_type -> stepwise.v1.ListStateMachinesResponse
+	13, // 46: stepwise.v1.StateMachineService.DeleteStateMachine:output_type -> stepwise.v1.DeleteStateMachineResponse
+	16, // 47: stepwise.v1.StateMachineService.ValidateStateMachineDefinition:output_type -> stepwise.v1.ValidateStateMachineDefinitionResponse
+	19, // 48: stepwise.v1.StateMachineService.PublishStateMachineVersion:output_type -> stepwise.v1.PublishStateMachineVersionResponse
+	21, // 49: stepwise.v1.StateMachineService.ListStateMachineVersions:output_type -> stepwise.v1.ListStateMachineVersionsResponse
+	23, // 50: stepwise.v1.StateMachineService.DescribeStateMachineVersion:output_type -> stepwise.v1.DescribeStateMachineVersionResponse
+	25, // 51: stepwise.v1.StateMachineService.DeleteStateMachineVersion:output_type -> stepwise.v1.DeleteStateMachineVersionResponse
+	29, // 52: stepwise.v1.StateMachineService.CreateStateMachineAlias:output_type -> stepwise.v1.CreateStateMachineAliasResponse
+	31, // 53: stepwise.v1.StateMachineService.DescribeStateMachineAlias:output_type -> stepwise.v1.DescribeStateMachineAliasResponse
+	33, // 54: stepwise.v1.StateMachineService.UpdateStateMachineAlias:output_type -> stepwise.v1.UpdateStateMachineAliasResponse
+	35, // 55: stepwise.v1.StateMachineService.ListStateMachineAliases:output_type -> stepwise.v1.ListStateMachineAliasesResponse
+	37, // 56: stepwise.v1.StateMachineService.DeleteStateMachineAlias:output_type -> stepwise.v1.DeleteStateMachineAliasResponse
+	42, // [42:57] is the sub-list for method output_type
+	27, // [27:42] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_state_machines_proto_init() }
@@ -1154,13 +2498,14 @@ func file_stepwise_v1_state_machines_proto_init() {
 		return
 	}
 	file_stepwise_v1_common_proto_init()
+	file_stepwise_v1_state_machines_proto_msgTypes[30].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stepwise_v1_state_machines_proto_rawDesc), len(file_stepwise_v1_state_machines_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

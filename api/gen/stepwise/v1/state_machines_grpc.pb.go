@@ -25,6 +25,15 @@ const (
 	StateMachineService_ListStateMachines_FullMethodName              = "/stepwise.v1.StateMachineService/ListStateMachines"
 	StateMachineService_DeleteStateMachine_FullMethodName             = "/stepwise.v1.StateMachineService/DeleteStateMachine"
 	StateMachineService_ValidateStateMachineDefinition_FullMethodName = "/stepwise.v1.StateMachineService/ValidateStateMachineDefinition"
+	StateMachineService_PublishStateMachineVersion_FullMethodName     = "/stepwise.v1.StateMachineService/PublishStateMachineVersion"
+	StateMachineService_ListStateMachineVersions_FullMethodName       = "/stepwise.v1.StateMachineService/ListStateMachineVersions"
+	StateMachineService_DescribeStateMachineVersion_FullMethodName    = "/stepwise.v1.StateMachineService/DescribeStateMachineVersion"
+	StateMachineService_DeleteStateMachineVersion_FullMethodName      = "/stepwise.v1.StateMachineService/DeleteStateMachineVersion"
+	StateMachineService_CreateStateMachineAlias_FullMethodName        = "/stepwise.v1.StateMachineService/CreateStateMachineAlias"
+	StateMachineService_DescribeStateMachineAlias_FullMethodName      = "/stepwise.v1.StateMachineService/DescribeStateMachineAlias"
+	StateMachineService_UpdateStateMachineAlias_FullMethodName        = "/stepwise.v1.StateMachineService/UpdateStateMachineAlias"
+	StateMachineService_ListStateMachineAliases_FullMethodName        = "/stepwise.v1.StateMachineService/ListStateMachineAliases"
+	StateMachineService_DeleteStateMachineAlias_FullMethodName        = "/stepwise.v1.StateMachineService/DeleteStateMachineAlias"
 )
 
 // StateMachineServiceClient is the client API for StateMachineService service.
@@ -47,6 +56,34 @@ type StateMachineServiceClient interface {
 	DeleteStateMachine(ctx context.Context, in *DeleteStateMachineRequest, opts ...grpc.CallOption) (*DeleteStateMachineResponse, error)
 	// ValidateStateMachineDefinition reports every problem in a definition.
 	ValidateStateMachineDefinition(ctx context.Context, in *ValidateStateMachineDefinitionRequest, opts ...grpc.CallOption) (*ValidateStateMachineDefinitionResponse, error)
+	// PublishStateMachineVersion publishes the machine's latest revision as
+	// the next version; publishing a revision the newest version already
+	// names returns that version.
+	PublishStateMachineVersion(ctx context.Context, in *PublishStateMachineVersionRequest, opts ...grpc.CallOption) (*PublishStateMachineVersionResponse, error)
+	// ListStateMachineVersions lists a machine's published versions, newest
+	// first, paginated.
+	ListStateMachineVersions(ctx context.Context, in *ListStateMachineVersionsRequest, opts ...grpc.CallOption) (*ListStateMachineVersionsResponse, error)
+	// DescribeStateMachineVersion returns a published version with the
+	// definition of the revision it names.
+	DescribeStateMachineVersion(ctx context.Context, in *DescribeStateMachineVersionRequest, opts ...grpc.CallOption) (*DescribeStateMachineVersionResponse, error)
+	// DeleteStateMachineVersion deletes a published version; one an alias
+	// routes to is FAILED_PRECONDITION, naming the aliases. Deleting a
+	// version that does not exist succeeds, as on AWS.
+	DeleteStateMachineVersion(ctx context.Context, in *DeleteStateMachineVersionRequest, opts ...grpc.CallOption) (*DeleteStateMachineVersionResponse, error)
+	// CreateStateMachineAlias creates an alias; creating it again with the
+	// same description and routing returns it, with another is
+	// ALREADY_EXISTS.
+	CreateStateMachineAlias(ctx context.Context, in *CreateStateMachineAliasRequest, opts ...grpc.CallOption) (*CreateStateMachineAliasResponse, error)
+	// DescribeStateMachineAlias returns an alias with its routing.
+	DescribeStateMachineAlias(ctx context.Context, in *DescribeStateMachineAliasRequest, opts ...grpc.CallOption) (*DescribeStateMachineAliasResponse, error)
+	// UpdateStateMachineAlias changes an alias's description and/or routing.
+	UpdateStateMachineAlias(ctx context.Context, in *UpdateStateMachineAliasRequest, opts ...grpc.CallOption) (*UpdateStateMachineAliasResponse, error)
+	// ListStateMachineAliases lists a machine's aliases by name, with their
+	// routing, paginated.
+	ListStateMachineAliases(ctx context.Context, in *ListStateMachineAliasesRequest, opts ...grpc.CallOption) (*ListStateMachineAliasesResponse, error)
+	// DeleteStateMachineAlias deletes an alias; deleting one that does not
+	// exist succeeds, as on AWS.
+	DeleteStateMachineAlias(ctx context.Context, in *DeleteStateMachineAliasRequest, opts ...grpc.CallOption) (*DeleteStateMachineAliasResponse, error)
 }
 
 type stateMachineServiceClient struct {
@@ -117,6 +154,96 @@ func (c *stateMachineServiceClient) ValidateStateMachineDefinition(ctx context.C
 	return out, nil
 }
 
+func (c *stateMachineServiceClient) PublishStateMachineVersion(ctx context.Context, in *PublishStateMachineVersionRequest, opts ...grpc.CallOption) (*PublishStateMachineVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishStateMachineVersionResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_PublishStateMachineVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) ListStateMachineVersions(ctx context.Context, in *ListStateMachineVersionsRequest, opts ...grpc.CallOption) (*ListStateMachineVersionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStateMachineVersionsResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_ListStateMachineVersions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) DescribeStateMachineVersion(ctx context.Context, in *DescribeStateMachineVersionRequest, opts ...grpc.CallOption) (*DescribeStateMachineVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeStateMachineVersionResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_DescribeStateMachineVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) DeleteStateMachineVersion(ctx context.Context, in *DeleteStateMachineVersionRequest, opts ...grpc.CallOption) (*DeleteStateMachineVersionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteStateMachineVersionResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_DeleteStateMachineVersion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) CreateStateMachineAlias(ctx context.Context, in *CreateStateMachineAliasRequest, opts ...grpc.CallOption) (*CreateStateMachineAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateStateMachineAliasResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_CreateStateMachineAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) DescribeStateMachineAlias(ctx context.Context, in *DescribeStateMachineAliasRequest, opts ...grpc.CallOption) (*DescribeStateMachineAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DescribeStateMachineAliasResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_DescribeStateMachineAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) UpdateStateMachineAlias(ctx context.Context, in *UpdateStateMachineAliasRequest, opts ...grpc.CallOption) (*UpdateStateMachineAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateStateMachineAliasResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_UpdateStateMachineAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) ListStateMachineAliases(ctx context.Context, in *ListStateMachineAliasesRequest, opts ...grpc.CallOption) (*ListStateMachineAliasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListStateMachineAliasesResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_ListStateMachineAliases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateMachineServiceClient) DeleteStateMachineAlias(ctx context.Context, in *DeleteStateMachineAliasRequest, opts ...grpc.CallOption) (*DeleteStateMachineAliasResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteStateMachineAliasResponse)
+	err := c.cc.Invoke(ctx, StateMachineService_DeleteStateMachineAlias_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StateMachineServiceServer is the server API for StateMachineService service.
 // All implementations must embed UnimplementedStateMachineServiceServer
 // for forward compatibility.
@@ -137,6 +264,34 @@ type StateMachineServiceServer interface {
 	DeleteStateMachine(context.Context, *DeleteStateMachineRequest) (*DeleteStateMachineResponse, error)
 	// ValidateStateMachineDefinition reports every problem in a definition.
 	ValidateStateMachineDefinition(context.Context, *ValidateStateMachineDefinitionRequest) (*ValidateStateMachineDefinitionResponse, error)
+	// PublishStateMachineVersion publishes the machine's latest revision as
+	// the next version; publishing a revision the newest version already
+	// names returns that version.
+	PublishStateMachineVersion(context.Context, *PublishStateMachineVersionRequest) (*PublishStateMachineVersionResponse, error)
+	// ListStateMachineVersions lists a machine's published versions, newest
+	// first, paginated.
+	ListStateMachineVersions(context.Context, *ListStateMachineVersionsRequest) (*ListStateMachineVersionsResponse, error)
+	// DescribeStateMachineVersion returns a published version with the
+	// definition of the revision it names.
+	DescribeStateMachineVersion(context.Context, *DescribeStateMachineVersionRequest) (*DescribeStateMachineVersionResponse, error)
+	// DeleteStateMachineVersion deletes a published version; one an alias
+	// routes to is FAILED_PRECONDITION, naming the aliases. Deleting a
+	// version that does not exist succeeds, as on AWS.
+	DeleteStateMachineVersion(context.Context, *DeleteStateMachineVersionRequest) (*DeleteStateMachineVersionResponse, error)
+	// CreateStateMachineAlias creates an alias; creating it again with the
+	// same description and routing returns it, with another is
+	// ALREADY_EXISTS.
+	CreateStateMachineAlias(context.Context, *CreateStateMachineAliasRequest) (*CreateStateMachineAliasResponse, error)
+	// DescribeStateMachineAlias returns an alias with its routing.
+	DescribeStateMachineAlias(context.Context, *DescribeStateMachineAliasRequest) (*DescribeStateMachineAliasResponse, error)
+	// UpdateStateMachineAlias changes an alias's description and/or routing.
+	UpdateStateMachineAlias(context.Context, *UpdateStateMachineAliasRequest) (*UpdateStateMachineAliasResponse, error)
+	// ListStateMachineAliases lists a machine's aliases by name, with their
+	// routing, paginated.
+	ListStateMachineAliases(context.Context, *ListStateMachineAliasesRequest) (*ListStateMachineAliasesResponse, error)
+	// DeleteStateMachineAlias deletes an alias; deleting one that does not
+	// exist succeeds, as on AWS.
+	DeleteStateMachineAlias(context.Context, *DeleteStateMachineAliasRequest) (*DeleteStateMachineAliasResponse, error)
 	mustEmbedUnimplementedStateMachineServiceServer()
 }
 
@@ -164,6 +319,33 @@ func (UnimplementedStateMachineServiceServer) DeleteStateMachine(context.Context
 }
 func (UnimplementedStateMachineServiceServer) ValidateStateMachineDefinition(context.Context, *ValidateStateMachineDefinitionRequest) (*ValidateStateMachineDefinitionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ValidateStateMachineDefinition not implemented")
+}
+func (UnimplementedStateMachineServiceServer) PublishStateMachineVersion(context.Context, *PublishStateMachineVersionRequest) (*PublishStateMachineVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishStateMachineVersion not implemented")
+}
+func (UnimplementedStateMachineServiceServer) ListStateMachineVersions(context.Context, *ListStateMachineVersionsRequest) (*ListStateMachineVersionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStateMachineVersions not implemented")
+}
+func (UnimplementedStateMachineServiceServer) DescribeStateMachineVersion(context.Context, *DescribeStateMachineVersionRequest) (*DescribeStateMachineVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DescribeStateMachineVersion not implemented")
+}
+func (UnimplementedStateMachineServiceServer) DeleteStateMachineVersion(context.Context, *DeleteStateMachineVersionRequest) (*DeleteStateMachineVersionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteStateMachineVersion not implemented")
+}
+func (UnimplementedStateMachineServiceServer) CreateStateMachineAlias(context.Context, *CreateStateMachineAliasRequest) (*CreateStateMachineAliasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateStateMachineAlias not implemented")
+}
+func (UnimplementedStateMachineServiceServer) DescribeStateMachineAlias(context.Context, *DescribeStateMachineAliasRequest) (*DescribeStateMachineAliasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DescribeStateMachineAlias not implemented")
+}
+func (UnimplementedStateMachineServiceServer) UpdateStateMachineAlias(context.Context, *UpdateStateMachineAliasRequest) (*UpdateStateMachineAliasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateStateMachineAlias not implemented")
+}
+func (UnimplementedStateMachineServiceServer) ListStateMachineAliases(context.Context, *ListStateMachineAliasesRequest) (*ListStateMachineAliasesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListStateMachineAliases not implemented")
+}
+func (UnimplementedStateMachineServiceServer) DeleteStateMachineAlias(context.Context, *DeleteStateMachineAliasRequest) (*DeleteStateMachineAliasResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteStateMachineAlias not implemented")
 }
 func (UnimplementedStateMachineServiceServer) mustEmbedUnimplementedStateMachineServiceServer() {}
 func (UnimplementedStateMachineServiceServer) testEmbeddedByValue()                             {}
@@ -294,6 +476,168 @@ func _StateMachineService_ValidateStateMachineDefinition_Handler(srv interface{}
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StateMachineService_PublishStateMachineVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishStateMachineVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).PublishStateMachineVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_PublishStateMachineVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).PublishStateMachineVersion(ctx, req.(*PublishStateMachineVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_ListStateMachineVersions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStateMachineVersionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).ListStateMachineVersions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_ListStateMachineVersions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).ListStateMachineVersions(ctx, req.(*ListStateMachineVersionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_DescribeStateMachineVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeStateMachineVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).DescribeStateMachineVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_DescribeStateMachineVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).DescribeStateMachineVersion(ctx, req.(*DescribeStateMachineVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_DeleteStateMachineVersion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteStateMachineVersionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).DeleteStateMachineVersion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_DeleteStateMachineVersion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).DeleteStateMachineVersion(ctx, req.(*DeleteStateMachineVersionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_CreateStateMachineAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateStateMachineAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).CreateStateMachineAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_CreateStateMachineAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).CreateStateMachineAlias(ctx, req.(*CreateStateMachineAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_DescribeStateMachineAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DescribeStateMachineAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).DescribeStateMachineAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_DescribeStateMachineAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).DescribeStateMachineAlias(ctx, req.(*DescribeStateMachineAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_UpdateStateMachineAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateStateMachineAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).UpdateStateMachineAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_UpdateStateMachineAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).UpdateStateMachineAlias(ctx, req.(*UpdateStateMachineAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_ListStateMachineAliases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListStateMachineAliasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).ListStateMachineAliases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_ListStateMachineAliases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).ListStateMachineAliases(ctx, req.(*ListStateMachineAliasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _StateMachineService_DeleteStateMachineAlias_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteStateMachineAliasRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateMachineServiceServer).DeleteStateMachineAlias(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StateMachineService_DeleteStateMachineAlias_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateMachineServiceServer).DeleteStateMachineAlias(ctx, req.(*DeleteStateMachineAliasRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StateMachineService_ServiceDesc is the grpc.ServiceDesc for StateMachineService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -324,6 +668,42 @@ var StateMachineService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ValidateStateMachineDefinition",
 			Handler:    _StateMachineService_ValidateStateMachineDefinition_Handler,
+		},
+		{
+			MethodName: "PublishStateMachineVersion",
+			Handler:    _StateMachineService_PublishStateMachineVersion_Handler,
+		},
+		{
+			MethodName: "ListStateMachineVersions",
+			Handler:    _StateMachineService_ListStateMachineVersions_Handler,
+		},
+		{
+			MethodName: "DescribeStateMachineVersion",
+			Handler:    _StateMachineService_DescribeStateMachineVersion_Handler,
+		},
+		{
+			MethodName: "DeleteStateMachineVersion",
+			Handler:    _StateMachineService_DeleteStateMachineVersion_Handler,
+		},
+		{
+			MethodName: "CreateStateMachineAlias",
+			Handler:    _StateMachineService_CreateStateMachineAlias_Handler,
+		},
+		{
+			MethodName: "DescribeStateMachineAlias",
+			Handler:    _StateMachineService_DescribeStateMachineAlias_Handler,
+		},
+		{
+			MethodName: "UpdateStateMachineAlias",
+			Handler:    _StateMachineService_UpdateStateMachineAlias_Handler,
+		},
+		{
+			MethodName: "ListStateMachineAliases",
+			Handler:    _StateMachineService_ListStateMachineAliases_Handler,
+		},
+		{
+			MethodName: "DeleteStateMachineAlias",
+			Handler:    _StateMachineService_DeleteStateMachineAlias_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

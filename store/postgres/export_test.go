@@ -1,0 +1,4 @@
+package postgres
+
+// Queries are the package's named queries, for TestQueries.
+var Queries = queries
