@@ -291,47 +291,49 @@ type Function struct {
 // ParseLambdaFunction parses
 // arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>].
 func ParseLambdaFunction(s string) (Function, error) {
-	a, err := Parse(s)
+	const form = "a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>])"
+	scope, rest, err := parseService(s, "lambda", "function:", form)
 	if err != nil {
 		return Function{}, err
 	}
-	p := strings.Split(a.Resource, ":")
-	if a.Service != "lambda" || p[0] != "function" || len(p) < 2 || len(p) > 3 || p[1] == "" || len(p) == 3 && p[2] == "" {
-		return Function{}, malformed(s, "it is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>])")
+	name, qualifier, qualified := strings.Cut(rest, ":")
+	if name == "" || qualified && (qualifier == "" || strings.Contains(qualifier, ":")) {
+		return Function{}, malformed(s, "it is not "+form)
 	}
-	f := Function{Scope: a.Scope(), Name: p[1]}
-	if len(p) == 3 {
-		f.Qualifier = p[2]
-	}
-	return f, nil
+	return Function{Scope: scope, Name: name, Qualifier: qualifier}, nil
 }
 
 // ParseLogGroup parses arn:<partition>:logs:<region>:<account>:log-group:<name>,
 // with or without the ":*" AWS appends to name a group's streams.
 func ParseLogGroup(s string) (scope Scope, name string, err error) {
-	a, err := Parse(s)
-	if err != nil {
-		return Scope{}, "", err
-	}
-	name, ok := strings.CutPrefix(a.Resource, "log-group:")
-	if a.Service != "logs" || !ok {
-		return Scope{}, "", malformed(s, "it is not a log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>)")
-	}
-	return a.Scope(), strings.TrimSuffix(name, ":*"), nil
+	scope, name, err = parseService(s, "logs", "log-group:", "a log group ARN (arn:<partition>:logs:<region>:<account>:log-group:<name>)")
+	return scope, strings.TrimSuffix(name, ":*"), err
 }
 
 // ParseScheduleGroup parses
 // arn:aws:scheduler:<region>:<account>:schedule-group/<group>.
 func ParseScheduleGroup(s string) (scope Scope, group string, err error) {
+	const form = "a schedule group ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<group>)"
+	scope, group, err = parseService(s, "scheduler", "schedule-group/", form)
+	if err == nil && group == "" {
+		return Scope{}, "", malformed(s, "it is not "+form)
+	}
+	return scope, group, err
+}
+
+// parseService parses an ARN of service whose resource starts with
+// prefix, and returns the rest of the resource; form names the ARN in
+// the error.
+func parseService(s, service, prefix, form string) (Scope, string, error) {
 	a, err := Parse(s)
 	if err != nil {
 		return Scope{}, "", err
 	}
-	group, ok := strings.CutPrefix(a.Resource, "schedule-group/")
-	if a.Service != "scheduler" || !ok || group == "" {
-		return Scope{}, "", malformed(s, "it is not a schedule group ARN (arn:aws:scheduler:<region>:<account>:schedule-group/<group>)")
+	rest, ok := strings.CutPrefix(a.Resource, prefix)
+	if a.Service != service || !ok {
+		return Scope{}, "", malformed(s, "it is not "+form)
 	}
-	return a.Scope(), group, nil
+	return a.Scope(), rest, nil
 }
 
 // parseType parses a Step Functions ARN of type typ with between min and
