@@ -91,10 +91,10 @@ const childStarts = 64
 // most childStarts at once, so that their starts share group commits
 // instead of waiting for one commit each; it returns when every start is
 // done.
-func (e *Engine) startChildren(ctx context.Context, tasks []Task) {
+func (e *Engine) startChildren(ctx context.Context, tasks []childTask) {
 	if len(tasks) <= 1 {
 		for _, t := range tasks {
-			e.startChild(ctx, t)
+			e.startChild(ctx, t.Task, t.mode)
 		}
 		return
 	}
@@ -104,16 +104,21 @@ func (e *Engine) startChildren(ctx context.Context, tasks []Task) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			e.startChild(ctx, t)
+			e.startChild(ctx, t.Task, t.mode)
 		})
 	}
 	wg.Wait()
 }
 
+// childTask is a task that starts a child execution, and how.
+type childTask struct {
+	Task
+	mode childMode
+}
+
 // startChild starts the child execution of task t (the engine is that
-// task's worker) and, unless the child answers later, answers t.
-func (e *Engine) startChild(ctx context.Context, t Task) {
-	mode := childModeOf(statelang.ParseResource(t.Resource))
+// task's worker) and, unless the child answers later (mode), answers t.
+func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 	fail := func(name, cause string) {
 		if err := e.SendTaskFailure(ctx, t.Token, name, cause); err != nil && !errors.Is(err, ErrTaskClosed) {
 			e.cfg.Logger.Warn("failing a child execution task", "execution_id", t.ExecutionID, "error", err)

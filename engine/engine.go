@@ -452,14 +452,15 @@ func (e *Engine) dispatch(ctx context.Context, tasks []Task) { e.dispatchTasks(c
 // services and to the Dispatcher. failed, when set, gets each task whose
 // publish failed; otherwise the maintenance loop dispatches it again.
 func (e *Engine) dispatchTasks(ctx context.Context, tasks []Task, failed func(Task)) {
-	var children, published []Task
+	var children []childTask
+	var published []Task
 	for _, t := range tasks {
 		r := statelang.ParseResource(t.Resource)
 		if r.Kind == statelang.KindActivity {
 			e.acts.wake(t.Resource)
 		}
-		if childModeOf(r).child {
-			children = append(children, t) // the engine is the worker of child executions
+		if mode := childModeOf(r); mode.child {
+			children = append(children, childTask{t, mode}) // the engine is the worker of child executions
 		} else if svc := e.services.of(r); svc != nil {
 			e.runService(ctx, svc, t)
 		} else {
