@@ -5,13 +5,15 @@ import { useEffect, useRef, type CSSProperties, type ReactNode } from 'react'
  * VirtualRows is a table of fixed-height rows of which only those in view
  * (and `overscan` more either side) are in the DOM, in a box no taller than
  * the window less the page's header, so 10,000 rows keep the page short.
+ * `columns` head it, in a row of class `rowClass` (a CSS grid, as its rows);
  * `row` draws row i with the style that places it; `onRange` hears which
  * rows are drawn, to fetch the ones not loaded yet.
  */
 export function VirtualRows({
   count,
   rowHeight,
-  head,
+  rowClass,
+  columns,
   empty,
   row,
   onRange,
@@ -20,7 +22,8 @@ export function VirtualRows({
 }: {
   count: number
   rowHeight: number
-  head: ReactNode
+  rowClass: string
+  columns: string[]
   empty: ReactNode
   row: (index: number, style: CSSProperties) => ReactNode
   onRange?: (first: number, last: number) => void
@@ -35,7 +38,11 @@ export function VirtualRows({
   useEffect(() => onRange?.(first, last), [first, last, onRange])
   return (
     <div className="vgrid">
-      {head}
+      <div className={rowClass + ' head'}>
+        {columns.map((c) => (
+          <span key={c}>{c}</span>
+        ))}
+      </div>
       <div className="vscroll" ref={parent} style={{ height: `min(${Math.max(1.5, count) * rowHeight + 2}px, max(260px, 100vh - 210px))` }} data-testid={testId}>
         {count === 0 && empty}
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>

@@ -468,15 +468,8 @@ function Iterations({ iterations, onShow }: { iterations: [string, Iteration[]][
         count={shown.length}
         rowHeight={ITER_ROW}
         testId="iteration-scroll"
-        head={
-          <div className="iter-row head">
-            <span>Index</span>
-            <span>Status</span>
-            <span>Started</span>
-            <span>Duration</span>
-            <span>Events</span>
-          </div>
-        }
+        rowClass="iter-row"
+        columns={['Index', 'Status', 'Started', 'Duration', 'Events']}
         empty={<div className="muted pad">No iteration matches.</div>}
         row={(i, style) => {
           const it = shown[i]
