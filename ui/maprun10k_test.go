@@ -12,17 +12,22 @@ import (
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
-// tenKASL is a distributed Map over its input array: each item a child
-// execution of one Pass state, a thousand at a time.
-const tenKASL = `{"StartAt": "Spread", "States": {"Spread": {"Type": "Map", "Label": "Ten", "MaxConcurrency": 1000, "End": true,
-  "ResultSelector": {"done.$": "States.ArrayLength($)"},
-  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Touch", "States": {
+// tenKASL is a distributed Map over its input array of numbers: each item
+// a child execution of one Pass state, a thousand at a time, except that
+// items 0 and 1 fail (tolerated). They are the oldest children, the last
+// that the API lists (newest first).
+const tenKASL = `{"StartAt": "Spread", "States": {"Spread": {"Type": "Map", "Label": "Ten", "MaxConcurrency": 1000,
+  "ToleratedFailureCount": 2, "End": true, "ResultSelector": {"done.$": "States.ArrayLength($)"},
+  "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Check", "States": {
+    "Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericLessThan": 2, "Next": "Boom"}], "Default": "Touch"},
+    "Boom": {"Type": "Fail", "Error": "Item.Failed", "Cause": "an early item fails"},
     "Touch": {"Type": "Pass", "End": true}}}}}}`
 
 // TestBrowserMapRun10k: issue 15's "a 10,000-iteration Map page staying
 // under 100 rows in the DOM", for a distributed Map. Its Map Run page
-// counts 10,000 succeeded children from DescribeMapRun, keeps fewer than
-// 100 child rows in the DOM, pages through the children as the table is
+// counts its 10,000 children from DescribeMapRun, keeps fewer than 100
+// child rows in the DOM, lists the two failed children first (though the
+// API lists them last), pages through the children as the table is
 // scrolled to its end, and filters by status.
 func TestBrowserMapRun10k(t *testing.T) {
 	const n = 10000
@@ -66,7 +71,7 @@ func TestBrowserMapRun10k(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(url+"/map-runs/"+urlEscape(run)))
 	waitJS(t, ctx, "the counts and the first children", `!!document.querySelector('[data-counts=executions]') && !!document.querySelector('[data-child]:not([data-child=""])')`)
 	firstRender := time.Since(start)
-	for k, want := range map[string]string{"succeeded": "10000", "failed": "0", "running": "0", "pending": "0", "total": "10000"} {
+	for k, want := range map[string]string{"succeeded": "9998", "failed": "2", "running": "0", "pending": "0", "total": "10000"} {
 		got := js[string](t, ctx, `document.querySelector('[data-counts=executions] [data-count=`+q(k)+`]')?.innerText ?? 'missing'`)
 		if got != want {
 			t.Errorf("executions count %s = %q; want %s", k, got, want)
@@ -79,6 +84,9 @@ func TestBrowserMapRun10k(t *testing.T) {
 	}
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=child-count]').innerText`); !strings.HasPrefix(got, "10000 ") {
 		t.Errorf("child count = %q; want 10000 children", got)
+	}
+	if got := js[string](t, ctx, `[...document.querySelectorAll('[data-child]')].slice(0, 3).map(r => r.dataset.status).join(' ')`); got != "FAILED FAILED SUCCEEDED" {
+		t.Errorf("first children = %q; want the two failed ones first", got)
 	}
 	page := js[float64](t, ctx, `document.documentElement.scrollHeight`)
 	wh := js[float64](t, ctx, `window.innerHeight`)
@@ -111,12 +119,14 @@ func TestBrowserMapRun10k(t *testing.T) {
 		t.Errorf("%d placeholder rows at the end; want the children", got)
 	}
 
-	// The status filter asks the server: no failed child, then the
-	// succeeded ones again.
+	// The status filter asks the server: the two failed children, then
+	// the succeeded ones, then none timed out.
 	do(t, ctx, setValue(`[data-testid=child-status]`, "FAILED"))
-	waitJS(t, ctx, "no failed child", `document.querySelectorAll('[data-child]').length === 0 && (document.querySelector('[data-testid=children]')?.innerText ?? '').includes('No child execution with this status')`)
+	waitJS(t, ctx, "the failed children", `document.querySelectorAll('[data-child]:not([data-child=""])').length === 2 && [...document.querySelectorAll('[data-child]')].every(r => r.dataset.status === 'FAILED')`)
 	do(t, ctx, setValue(`[data-testid=child-status]`, "SUCCEEDED"))
-	waitJS(t, ctx, "the succeeded children", `(document.querySelector('[data-testid=child-count]')?.innerText ?? '').startsWith('10000 ') && document.querySelectorAll('[data-child]').length > 0 && [...document.querySelectorAll('[data-child]')].every(r => r.dataset.status === 'SUCCEEDED')`)
+	waitJS(t, ctx, "the succeeded children", `(document.querySelector('[data-testid=child-count]')?.innerText ?? '').startsWith('9998 ') && document.querySelectorAll('[data-child]').length > 0 && [...document.querySelectorAll('[data-child]')].every(r => r.dataset.status === 'SUCCEEDED')`)
+	do(t, ctx, setValue(`[data-testid=child-status]`, "TIMED_OUT"))
+	waitJS(t, ctx, "no timed-out child", `document.querySelectorAll('[data-child]').length === 0 && (document.querySelector('[data-testid=children]')?.innerText ?? '').includes('No child execution with this status')`)
 	rows = max(rows, js[int](t, ctx, rowsJS))
 	t.Logf("Map Run page: first render %v, scrolled to the last child in %v; at most %d child rows in the DOM; test wall time %v",
 		firstRender.Round(time.Millisecond), toEnd.Round(time.Millisecond), rows, time.Since(begin).Round(time.Millisecond))
