@@ -198,11 +198,18 @@ func (w *Worker) keepAlive(ctx context.Context, t *wire.Task, msg jetstream.Msg,
 	}
 }
 
-// publish publishes res until JetStream acks it. It gives up, returning
-// false, when the connection is closed, ctx ends or the task's deadline
-// passes (the engine has timed the task out). An output too large for the
-// connection is replaced by an ErrorNameDataLimit failure.
+// publish hands res to an engine replica directly (SendResultDirect) or,
+// when none takes it, publishes it until JetStream acks it. It gives up,
+// returning false, when the connection is closed, ctx ends or the task's
+// deadline passes (the engine has timed the task out). An output too
+// large for the connection is replaced by an ErrorNameDataLimit failure.
 func (w *Worker) publish(ctx context.Context, res *wire.Result, t *wire.Task, log *slog.Logger) bool {
+	dctx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)
+	direct := w.ns.SendResultDirect(dctx, w.nc, res)
+	cancel()
+	if direct {
+		return true
+	}
 	b := newBackoff()
 	for {
 		pctx, cancel := context.WithTimeout(ctx, w.cfg.PublishTimeout)

@@ -336,6 +336,26 @@ func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
 		return fmt.Errorf("dispatch/nats: subscribe to the express results: %w", err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
+	// Results that workers send straight to a replica (request/reply):
+	// applied like those of the stream, answered once committed; with
+	// every handler busy the worker is told at once to use the stream.
+	direct, err := d.nc.QueueSubscribe(d.ns.DirectResultSubject(), wire.DirectResultQueue, func(m *nats.Msg) {
+		select {
+		case sem <- struct{}{}:
+		default:
+			_ = m.Respond(wire.DirectReply(false, "busy"))
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			d.handleDirect(ctx, eng, m)
+		}()
+	})
+	if err != nil {
+		return fmt.Errorf("dispatch/nats: subscribe to direct results: %w", err)
+	}
+	defer func() { _ = direct.Unsubscribe() }()
 	consume := func(cons jetstream.Consumer) (jetstream.ConsumeContext, error) {
 		return cons.Consume(func(msg jetstream.Msg) {
 			sem <- struct{}{}
@@ -541,12 +561,37 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 		_ = msg.Term()
 		return
 	}
+	if d.settle(ctx, eng, &r, msg.Headers(), msg.Data()) {
+		_ = msg.Ack()
+	} else {
+		_ = msg.NakWithDelay(time.Second)
+	}
+}
+
+// handleDirect applies a result a worker sent straight to this replica
+// (wire.SendResultDirect) and answers whether it is settled; when it is
+// not, the worker publishes it on the result stream.
+func (d *Dispatcher) handleDirect(ctx context.Context, eng *engine.Engine, m *nats.Msg) {
+	var r wire.Result
+	if err := json.Unmarshal(m.Data, &r); err != nil || r.Validate() != nil || r.Kind == wire.KindHeartbeat {
+		_ = m.Respond(wire.DirectReply(false, "not a success or failure"))
+		return
+	}
+	settled := d.settle(ctx, eng, &r, m.Header, m.Data)
+	_ = m.Respond(wire.DirectReply(settled, "try the result stream"))
+}
+
+// settle applies r (data is its message) and reports whether it is done
+// with: applied, nothing to apply (stale, duplicate, unknown or bad), or
+// handed to the replica that runs its express execution. false: it should
+// be tried again later.
+func (d *Dispatcher) settle(ctx context.Context, eng *engine.Engine, r *wire.Result, h nats.Header, data []byte) bool {
 	if d.cfg.Tracer != nil {
-		if tc := wire.TraceOf(msg.Headers()); tc.Parent != "" {
+		if tc := wire.TraceOf(h); tc.Parent != "" {
 			d.cfg.Tracer.ResultTrace(r.Token, tc.Parent)
 		}
 	}
-	err := apply(ctx, eng, &r)
+	err := apply(ctx, eng, r)
 	switch {
 	case err == nil:
 	case errors.Is(err, engine.ErrTaskClosed), errors.Is(err, engine.ErrInvalidToken),
@@ -557,19 +602,17 @@ func (d *Dispatcher) handle(ctx context.Context, eng *engine.Engine, msg jetstre
 		// its own core NATS subject (lost with it if it is gone, as its
 		// execution is).
 		if owner, ok := engine.ExpressOwner(r.Token); ok {
-			if perr := d.nc.Publish(d.expressSubject(owner), msg.Data()); perr != nil {
-				_ = msg.NakWithDelay(time.Second)
-				return
+			if perr := d.nc.Publish(d.expressSubject(owner), data); perr != nil {
+				return false
 			}
 		}
 	default:
 		if ctx.Err() == nil {
-			d.cfg.Logger.Warn("applying a result failed; it will be redelivered", "task", engine.TaskRef(r.Token), "error", err)
-			_ = msg.NakWithDelay(time.Second)
+			d.cfg.Logger.Warn("applying a result failed; it will be tried again", "task", engine.TaskRef(r.Token), "error", err)
 		}
-		return
+		return false
 	}
-	_ = msg.Ack()
+	return true
 }
 
 func apply(ctx context.Context, eng *engine.Engine, r *wire.Result) error {

@@ -14,15 +14,16 @@ import (
 	"github.com/stepwise-dev/stepwise/workers/natstest"
 )
 
-// failFirstResult is a store whose first group commit of existing
-// executions (the worker's result) fails, as a database that was down.
-type failFirstResult struct {
+// failFirstResults is a store whose first two group commits of existing
+// executions (the worker's result, sent directly and then on the stream)
+// fail, as a database that was down.
+type failFirstResults struct {
 	engine.Store
-	failed atomic.Bool
+	failed atomic.Int32
 }
 
-func (s *failFirstResult) CommitGroup(ctx context.Context, g *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
-	if len(g.IDs) > 0 && len(g.Starts) == 0 && s.failed.CompareAndSwap(false, true) {
+func (s *failFirstResults) CommitGroup(ctx context.Context, g *engine.Group, decide func(map[int64]*engine.Execution) (*engine.GroupWrite, error)) (engine.GroupResult, error) {
+	if len(g.IDs) > 0 && len(g.Starts) == 0 && s.failed.Add(1) <= 2 {
 		return engine.GroupResult{}, errors.New("database down")
 	}
 	return s.Store.CommitGroup(ctx, g, decide)
@@ -39,13 +40,15 @@ func (r *redeliveries) Redelivered(stream string) {
 	r.mu.Unlock()
 }
 
-// TestObserverRedelivered: a result whose commit failed is nak'ed and
-// comes again; the Observer is told once, for the results stream.
+// TestObserverRedelivered: a result whose commit failed when the worker
+// sent it directly goes to the results stream; failing there too, it is
+// nak'ed and comes again, and the Observer is told once, for the results
+// stream.
 func TestObserverRedelivered(t *testing.T) {
 	t.Parallel()
 	obs := &redeliveries{}
 	s := newStackOn(t, natstest.Start(t), natsdispatch.Config{Observer: obs}, func(c *engine.Config) {
-		c.Store = &failFirstResult{Store: c.Store}
+		c.Store = &failFirstResults{Store: c.Store}
 	})
 	s.worker(workers.Config{}, func(w *workers.Worker) {
 		workers.HandleFunc(w, "echo", func(_ context.Context, in map[string]any) (map[string]any, error) { return in, nil })

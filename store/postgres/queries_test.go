@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/stepwise-dev/stepwise/internal/pgtest"
-	"github.com/stepwise-dev/stepwise/store/postgres"
 	"github.com/stepwise-dev/stepwise/store/internal/namedsql"
+	"github.com/stepwise-dev/stepwise/store/postgres"
 )
 
 // TestQueries checks the named queries at test time: every q("Name") of

@@ -28,6 +28,7 @@
 //	STEPWISE_TASKS_<ns>    stepwise.<ns>.tasks.<name>   work queue  engine      workers
 //	STEPWISE_RESULTS_<ns>  stepwise.<ns>.results        work queue  workers     engine
 //	(core NATS)            stepwise.<ns>.cancel.<tok>   -           engine      workers
+//	(core NATS, request)   stepwise.<ns>.direct.results -           workers     engine
 //
 // Both streams use file storage and deduplicate on Nats-Msg-Id over
 // DuplicateWindow (2 min). Namespace.EnsureStreams creates or updates them
@@ -111,6 +112,18 @@
 // .waitForTaskToken task the worker's own result (attempt >= 1) is not the
 // task's outcome: a success only means the request was delivered; a
 // failure fails the task; the callback (attempt 0) completes it.
+//
+// A worker first offers a success or failure to the engine directly
+// (SendResultDirect): a core NATS request on ns.DirectResultSubject() in
+// queue group DirectResultQueue, so one engine replica takes it. The
+// replica applies it as it would the stream's message and replies
+// DirectApplied after the commit; the worker then acks its task. With no
+// engine listening (no responders), no reply within the publish timeout,
+// or any other reply (every handler busy, the commit failed), the worker
+// publishes the result on the stream as below. A result that took both
+// ways (the reply was lost) is applied once, as any duplicate is. Most
+// results thus never touch the stream: no stored message, no ack, no
+// removal, no deduplication entry.
 //
 // The engine replicas share the durable consumer ns.ResultConsumerConfig()
 // ("stepwise-engine", explicit ack). The engine applies a result in one

@@ -106,8 +106,14 @@ var dictionary = []byte(`"States.Runtime""States.Timeout""States.TaskFailed""Sta
 	`"resource":"arn:aws:lambda:us-east-1:function:` +
 	`{"input":"{\"","inputDetails":{"truncated":false},"name":"`)
 
+// level is the DEFLATE level of chunks: on the chunks of a Map step, level
+// 2 compresses as small as the default level (150 bytes instead of 149) in
+// half the time (29 µs instead of 57); BestSpeed is faster still but 27 %
+// bigger. A chunk's reader does not depend on it.
+const level = 2
+
 var writers = sync.Pool{New: func() any {
-	w, _ := flate.NewWriterDict(nil, flate.DefaultCompression, dictionary)
+	w, _ := flate.NewWriterDict(nil, level, dictionary)
 	return w
 }}
 

@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { useVirtualizer } from '@tanstack/react-virtual'
 import * as api from '../api'
 import { analyse, Iteration, waitingVisits } from '../analysis'
 import { AslScope, parseDefinition, processorOf } from '../asl'
@@ -10,6 +9,7 @@ import { JsonView } from '../components/JsonView'
 import { StatePanel } from '../components/StatePanel'
 import { ErrorBox, StatusBadge } from '../components/Status'
 import { Timeline } from '../components/Timeline'
+import { VirtualRows } from '../components/VirtualRows'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, navigate, paths } from '../router'
 
@@ -429,8 +429,6 @@ function Iterations({ iterations, onShow }: { iterations: [string, Iteration[]][
     [list, index, status],
   )
   const counts = useMemo(() => list.reduce<Record<string, number>>((acc, it) => ((acc[it.status] = (acc[it.status] ?? 0) + 1), acc), {}), [list])
-  const parent = useRef<HTMLDivElement>(null)
-  const v = useVirtualizer({ count: shown.length, getScrollElement: () => parent.current, estimateSize: () => ITER_ROW, overscan: 10 })
   if (iterations.length === 0) return <p className="muted">This execution ran no Map iterations.</p>
   return (
     <div className="iterations" data-testid="iterations">
@@ -466,43 +464,32 @@ function Iterations({ iterations, onShow }: { iterations: [string, Iteration[]][
             .join(' · ')}
         </span>
       </div>
-      <div className="iter-grid">
-        <div className="iter-row head">
-          <span>Index</span>
-          <span>Status</span>
-          <span>Started</span>
-          <span>Duration</span>
-          <span>Events</span>
-        </div>
-        <div className="iter-scroll" ref={parent} style={{ height: `min(${Math.max(1.5, shown.length) * ITER_ROW + 2}px, max(260px, 100vh - 210px))` }} data-testid="iteration-scroll">
-          {shown.length === 0 && <div className="muted pad">No iteration matches.</div>}
-          <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-            {v.getVirtualItems().map((item) => {
-              const it = shown[item.index]
-              return (
-                <div
-                  key={it.map + '#' + it.index}
-                  className="iter-row"
-                  data-iteration={it.index}
-                  style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
-                >
-                  <span>{it.index}</span>
-                  <span>
-                    <span className={'pill status-' + it.status}>{it.status}</span>
-                  </span>
-                  <span>{fmtTime(it.startedAt)}</span>
-                  <span>{fmtDuration(duration(it.startedAt, it.endedAt))}</span>
-                  <span>
-                    <button className="link" onClick={() => onShow(it.startId, it.endId)}>
-                      events {it.startId}–{it.endId ?? '…'}
-                    </button>
-                  </span>
-                </div>
-              )
-            })}
-          </div>
-        </div>
-      </div>
+      <VirtualRows
+        count={shown.length}
+        rowHeight={ITER_ROW}
+        testId="iteration-scroll"
+        rowClass="iter-row"
+        columns={['Index', 'Status', 'Started', 'Duration', 'Events']}
+        empty={<div className="muted pad">No iteration matches.</div>}
+        row={(i, style) => {
+          const it = shown[i]
+          return (
+            <div key={it.map + '#' + it.index} className="iter-row" data-iteration={it.index} style={style}>
+              <span>{it.index}</span>
+              <span>
+                <span className={'pill status-' + it.status}>{it.status}</span>
+              </span>
+              <span>{fmtTime(it.startedAt)}</span>
+              <span>{fmtDuration(duration(it.startedAt, it.endedAt))}</span>
+              <span>
+                <button className="link" onClick={() => onShow(it.startId, it.endId)}>
+                  events {it.startId}–{it.endId ?? '…'}
+                </button>
+              </span>
+            </div>
+          )
+        }}
+      />
     </div>
   )
 }

@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useRef, useState } from 'react'
 import * as api from '../api'
 import { ErrorBox, StatusBadge } from '../components/Status'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, paths } from '../router'
+import { VirtualRows } from '../components/VirtualRows'
 
 const POLL_MS = 1500
-const PAGE = 100
 
 /** The counts a Map Run shows, in the order of its progress bar. */
 const COUNTS = [
@@ -27,9 +27,8 @@ export function MapRunPage({ arn }: { arn: string }) {
   const [run, setRun] = useState<api.MapRun>()
   const [error, setError] = useState<unknown>()
   const [status, setStatus] = useState('')
-  const [children, setChildren] = useState<api.Execution[]>([])
-  const [next, setNext] = useState('')
-  const [childError, setChildError] = useState<unknown>()
+  // Bumped to fetch the children again (a poll, an update).
+  const [generation, setGeneration] = useState(0)
 
   const load = useCallback(async () => {
     const r = await api.describeMapRun(arn)
@@ -38,44 +37,26 @@ export function MapRunPage({ arn }: { arn: string }) {
     return r
   }, [arn])
 
-  const loadChildren = useCallback(
-    async (pageToken = '') => {
-      try {
-        const p = await api.listMapRunExecutions(arn, { status, pageSize: PAGE, pageToken })
-        setChildren((old) => (pageToken ? [...old, ...p.items] : p.items))
-        setNext(p.next)
-        setChildError(undefined)
-      } catch (e) {
-        setChildError(e)
-      }
-    },
-    [arn, status],
-  )
-
   useEffect(() => {
     load().catch(setError)
   }, [load])
-  useEffect(() => {
-    loadChildren()
-  }, [loadChildren])
-
-  // While it runs: the counts and the first page of children, live.
+  // While it runs: the counts and the children in view, live.
   const running = run?.status === 'RUNNING'
   useEffect(() => {
     if (!running) return
     const h = setInterval(() => {
-      load().catch(() => undefined)
-      loadChildren()
+      load()
+        .then(() => setGeneration((g) => g + 1))
+        .catch(() => undefined)
     }, POLL_MS)
     return () => clearInterval(h)
-  }, [running, load, loadChildren])
+  }, [running, load])
 
   if (error) return <ErrorBox error={error} />
   if (!run) return <div className="muted">Loading…</div>
   const c = run.executionCounts
   const items = run.itemCounts
   const parentName = run.executionArn.slice(run.executionArn.lastIndexOf(':') + 1)
-  const shown = status ? children : [...children].sort((a, b) => CHILD_ORDER.indexOf(a.status) - CHILD_ORDER.indexOf(b.status))
   return (
     <div className="page maprun-page">
       <div className="crumbs">
@@ -121,7 +102,7 @@ export function MapRunPage({ arn }: { arn: string }) {
           run={run}
           onUpdated={(r) => {
             setRun(r)
-            loadChildren()
+            setGeneration((g) => g + 1)
           }}
         />
       )}
@@ -171,6 +152,110 @@ export function MapRunPage({ arn }: { arn: string }) {
         </>
       )}
       <h3>Child executions</h3>
+      <Children arn={arn} counts={c} status={status} setStatus={setStatus} generation={generation} />
+    </div>
+  )
+}
+
+/** A page of children and how to get the next one, per status. */
+interface Segment {
+  rows: api.Execution[]
+  next: string
+  done: boolean
+  loading: boolean
+  failed: boolean // its last fetch failed: not tried again in this generation
+}
+
+const CHILD_ROW = 34
+const FIRST_PAGE = 100 // a quick first render
+const PAGE = 1000 // the API's largest page: few round trips to reach the end
+
+const countOfStatus: Record<string, keyof api.MapRunCounts> = { FAILED: 'failed', TIMED_OUT: 'timedOut', ABORTED: 'aborted', RUNNING: 'running', SUCCEEDED: 'succeeded' }
+
+/**
+ * Children is a Map Run's child executions as a virtualised table. Its rows
+ * are the statuses' lists one after the other (failures first), or one
+ * status's; each list's length is the run's count for that status
+ * (DescribeMapRun), and its rows are fetched from ListMapRunExecutions a
+ * page at a time as they come into view. A new generation (a poll of a
+ * running run, an update) fetches again; the rows of the one before are
+ * shown until their replacements arrive.
+ */
+function Children({
+  arn,
+  counts,
+  status,
+  setStatus,
+  generation,
+}: {
+  arn: string
+  counts?: api.MapRunCounts
+  status: string
+  setStatus: (s: string) => void
+  generation: number
+}) {
+  const cache = useRef(new Map<string, Segment>())
+  const stale = useRef(new Map<string, Segment>())
+  const gen = useRef(generation)
+  const [, setTick] = useState(0)
+  const [range, setRange] = useState<[number, number]>([0, -1])
+  const onRange = useCallback((a: number, b: number) => setRange([a, b]), [])
+  const [error, setError] = useState<unknown>()
+  if (gen.current !== generation) {
+    gen.current = generation
+    stale.current = cache.current
+    cache.current = new Map()
+  }
+  const seg = (s: string): Segment => {
+    let g = cache.current.get(s)
+    if (!g) cache.current.set(s, (g = { rows: [], next: '', done: false, loading: false, failed: false }))
+    return g
+  }
+  // The lists shown, in order, with their lengths and where each starts.
+  const parts = (status ? [status as api.Status] : CHILD_ORDER).map((s) => {
+    const g = seg(s)
+    const n = counts ? counts[countOfStatus[s]] : 0
+    return { status: s, seg: g, length: g.done ? g.rows.length : Math.max(n, g.rows.length) }
+  })
+  let total = 0
+  const starts = parts.map((p) => ((total += p.length), total - p.length))
+  const locate = (i: number) => {
+    let k = parts.length - 1
+    while (k > 0 && starts[k] > i) k--
+    return { part: parts[k], offset: i - starts[k] }
+  }
+
+  // Fetch the next page of each list whose rows in view are not loaded.
+  const [first, last] = range
+  useEffect(() => {
+    parts.forEach((p, k) => {
+      const from = Math.max(first, starts[k])
+      const to = Math.min(last, starts[k] + p.length - 1)
+      const g = p.seg
+      if (from > to || to < g.rows.length || g.done || g.loading || g.failed) return
+      g.loading = true
+      const current = cache.current
+      api
+        .listMapRunExecutions(arn, { status: p.status, pageSize: g.rows.length ? PAGE : FIRST_PAGE, pageToken: g.next })
+        .then((r) => {
+          g.rows = g.rows.concat(r.items)
+          g.next = r.next
+          g.done = !r.next
+          setError(undefined)
+        })
+        .catch((e) => {
+          g.failed = true
+          setError(e)
+        })
+        .finally(() => {
+          g.loading = false
+          if (current === cache.current) setTick((t) => t + 1)
+        })
+    })
+  })
+
+  return (
+    <>
       <div className="filters">
         <label>
           Status{' '}
@@ -184,50 +269,46 @@ export function MapRunPage({ arn }: { arn: string }) {
           </select>
         </label>
         <span className="muted" data-testid="child-count">
-          {shown.length}
-          {next ? '+' : ''} shown
+          {total} {total === 1 ? 'child' : 'children'}
+          {status ? ' ' + status.replace('_', ' ').toLowerCase() : ''}
         </span>
       </div>
-      <ErrorBox error={childError} />
-      <table className="tbl" data-testid="children">
-        <thead>
-          <tr>
-            <th>Name</th>
-            <th>Status</th>
-            <th>Started</th>
-            <th>Duration</th>
-            <th>Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.length === 0 && (
-            <tr>
-              <td colSpan={5} className="muted">
-                No child execution{status ? ' with this status' : ''}.
-              </td>
-            </tr>
-          )}
-          {shown.map((x) => (
-            <tr key={x.arn} data-child={x.name} data-status={x.status}>
-              <td className="mono">
-                <Link to={paths.execution(x.arn)}>{x.name}</Link>
-              </td>
-              <td>
-                <StatusBadge status={x.status} />
-              </td>
-              <td>{fmtTime(x.startTime)}</td>
-              <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
-              <td>{x.error}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {next && (
-        <div className="pager">
-          <button onClick={() => loadChildren(next)}>Load more</button>
-        </div>
-      )}
-    </div>
+      <ErrorBox error={error} />
+      <div data-testid="children">
+        <VirtualRows
+          count={total}
+          rowHeight={CHILD_ROW}
+          testId="child-scroll"
+          onRange={onRange}
+          rowClass="child-row"
+          columns={['Name', 'Status', 'Started', 'Duration', 'Error']}
+          empty={<div className="muted pad">No child execution{status ? ' with this status' : ''}.</div>}
+          row={(i, style) => {
+            const { part, offset } = locate(i)
+            const x = part.seg.rows[offset] ?? stale.current.get(part.status)?.rows[offset]
+            if (!x)
+              return (
+                <div key={'?' + i} className="child-row" data-index={i} data-child="" style={style}>
+                  <span className="muted">…</span>
+                </div>
+              )
+            return (
+              <div key={x.arn} className="child-row" data-index={i} data-child={x.name} data-status={x.status} style={style}>
+                <span className="mono">
+                  <Link to={paths.execution(x.arn)}>{x.name}</Link>
+                </span>
+                <span>
+                  <StatusBadge status={x.status} />
+                </span>
+                <span>{fmtTime(x.startTime)}</span>
+                <span>{fmtDuration(duration(x.startTime, x.stopTime))}</span>
+                <span title={x.error}>{x.error}</span>
+              </div>
+            )
+          }}
+        />
+      </div>
+    </>
   )
 }
 
