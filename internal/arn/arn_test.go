@@ -35,11 +35,7 @@ func TestBuild(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		in   string
-		want ARN
-		ok   bool
-	}{
+	checkParse(t, "Parse", Parse, []parseCase[ARN]{
 		{"arn:aws:states:::lambda:invoke", ARN{"aws", "states", "", "", "lambda:invoke"}, true},
 		{"arn:aws:lambda:r:1:function:f:q", ARN{"aws", "lambda", "r", "1", "function:f:q"}, true},
 		{"arn:aws:sqs:r:1:", ARN{"aws", "sqs", "r", "1", ""}, true},
@@ -48,27 +44,12 @@ func TestParse(t *testing.T) {
 		{"arn:aws:states:r:1", ARN{}, false},
 		{"nope:aws:states:r:1:x", ARN{}, false},
 		{"ARN:aws:states:r:1:x", ARN{}, false},
-	} {
-		got, err := Parse(c.in)
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("Parse(%q) = %+v, %v; want %+v, ok %v", c.in, got, err, c.want, c.ok)
-		}
-		if err != nil && !errors.Is(err, ErrMalformed) {
-			t.Errorf("Parse(%q) error %v does not wrap ErrMalformed", c.in, err)
-		}
-		if err == nil && got.String() != c.in {
-			t.Errorf("Parse(%q).String() = %q", c.in, got.String())
-		}
-	}
+	})
 }
 
 func TestParseStateMachine(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		in   string
-		want StateMachine
-		ok   bool
-	}{
+	checkParse(t, "ParseStateMachine", ParseStateMachine, []parseCase[StateMachine]{
 		{"arn:aws:states:us-east-1:111111111111:stateMachine:m", StateMachine{sc, "m", ""}, true},
 		{"arn:aws:states:us-east-1:111111111111:stateMachine:m:7", StateMachine{sc, "m", "7"}, true},
 		{"arn:aws:states:us-east-1:111111111111:stateMachine:m/L:7", StateMachine{sc, "m/L", "7"}, true},
@@ -80,12 +61,7 @@ func TestParseStateMachine(t *testing.T) {
 		{"arn:aws:lambda:us-east-1:111111111111:stateMachine:m", StateMachine{}, false},
 		{"arn:aws:states:us-east-1:111111111111", StateMachine{}, false},
 		{"stateMachine:m", StateMachine{}, false},
-	} {
-		got, err := ParseStateMachine(c.in)
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("ParseStateMachine(%q) = %+v, %v; want %+v, ok %v", c.in, got, err, c.want, c.ok)
-		}
-	}
+	})
 	for _, c := range []struct {
 		q  string
 		n  int
@@ -99,11 +75,7 @@ func TestParseStateMachine(t *testing.T) {
 
 func TestParseExecution(t *testing.T) {
 	t.Parallel()
-	for _, c := range []struct {
-		in   string
-		want Execution
-		ok   bool
-	}{
+	checkParse(t, "ParseExecution", ParseExecution, []parseCase[Execution]{
 		{"arn:aws:states:us-east-1:111111111111:execution:m:x", Execution{Scope: sc, Machine: "m", Name: "x"}, true},
 		{"arn:aws:states:us-east-1:111111111111:execution:m/L:x", Execution{Scope: sc, Machine: "m/L", Name: "x"}, true},
 		{"arn:aws:states:us-east-1:111111111111:express:m:x:u", Execution{Scope: sc, Express: true, Machine: "m", Name: "x", ID: "u"}, true},
@@ -115,35 +87,20 @@ func TestParseExecution(t *testing.T) {
 		{"arn:aws:states:us-east-1:111111111111:stateMachine:m:x", Execution{}, false},
 		{"arn:aws:states:us-east-1:111111111111:execution::x", Execution{}, false},
 		{"arn:aws:logs:us-east-1:111111111111:execution:m:x", Execution{}, false},
-	} {
-		got, err := ParseExecution(c.in)
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("ParseExecution(%q) = %+v, %v; want %+v, ok %v", c.in, got, err, c.want, c.ok)
-		}
-		if err == nil && got.String() != c.in {
-			t.Errorf("ParseExecution(%q).String() = %q", c.in, got.String())
-		}
-	}
+	})
 }
 
 func TestParseOthers(t *testing.T) {
 	t.Parallel()
-	run, err := ParseMapRun("arn:aws:states:us-east-1:111111111111:mapRun:m/a/L:u-1")
-	if want := (MapRun{sc, "m/a", "L", "u-1"}); err != nil || run != want {
-		t.Errorf("ParseMapRun = %+v, %v; want %+v", run, err, want)
-	}
-	for _, bad := range []string{
-		"arn:aws:states:us-east-1:111111111111:mapRun:m:u-1",
-		"arn:aws:states:us-east-1:111111111111:mapRun:m/:u-1",
-		"arn:aws:states:us-east-1:111111111111:mapRun:/L:u-1",
-		"arn:aws:states:us-east-1:111111111111:mapRun:m/L",
-		"arn:aws:states:us-east-1:111111111111:mapRun:m/L:",
-		"arn:aws:states:us-east-1:111111111111:execution:m/L:u",
-	} {
-		if r, err := ParseMapRun(bad); err == nil {
-			t.Errorf("ParseMapRun(%q) = %+v; want an error", bad, r)
-		}
-	}
+	checkParse(t, "ParseMapRun", ParseMapRun, []parseCase[MapRun]{
+		{"arn:aws:states:us-east-1:111111111111:mapRun:m/a/L:u-1", MapRun{sc, "m/a", "L", "u-1"}, true},
+		{"arn:aws:states:us-east-1:111111111111:mapRun:m:u-1", MapRun{}, false},
+		{"arn:aws:states:us-east-1:111111111111:mapRun:m/:u-1", MapRun{}, false},
+		{"arn:aws:states:us-east-1:111111111111:mapRun:/L:u-1", MapRun{}, false},
+		{"arn:aws:states:us-east-1:111111111111:mapRun:m/L", MapRun{}, false},
+		{"arn:aws:states:us-east-1:111111111111:mapRun:m/L:", MapRun{}, false},
+		{"arn:aws:states:us-east-1:111111111111:execution:m/L:u", MapRun{}, false},
+	})
 
 	if s, name, err := ParseActivity("arn:aws:states:us-east-1:111111111111:activity:a"); err != nil || s != sc || name != "a" {
 		t.Errorf("ParseActivity = %v, %q, %v", s, name, err)
@@ -154,11 +111,7 @@ func TestParseOthers(t *testing.T) {
 		}
 	}
 
-	for _, c := range []struct {
-		in   string
-		want Function
-		ok   bool
-	}{
+	checkParse(t, "ParseLambdaFunction", ParseLambdaFunction, []parseCase[Function]{
 		{"arn:aws:lambda:us-east-1:111111111111:function:f", Function{sc, "f", ""}, true},
 		{"arn:aws:lambda:us-east-1:111111111111:function:f:$LATEST", Function{sc, "f", "$LATEST"}, true},
 		{"arn:aws:lambda:us-east-1:111111111111:function:", Function{}, false},
@@ -167,12 +120,7 @@ func TestParseOthers(t *testing.T) {
 		{"arn:aws:lambda:us-east-1:111111111111:layer:f", Function{}, false},
 		{"arn:aws:lambda:us-east-1:111111111111:function", Function{}, false},
 		{"arn:aws:states:us-east-1:111111111111:function:f", Function{}, false},
-	} {
-		got, err := ParseLambdaFunction(c.in)
-		if (err == nil) != c.ok || got != c.want {
-			t.Errorf("ParseLambdaFunction(%q) = %+v, %v; want %+v, ok %v", c.in, got, err, c.want, c.ok)
-		}
-	}
+	})
 
 	for in, want := range map[string]string{
 		"arn:aws:logs:us-east-1:111111111111:log-group:g":   "g",
@@ -194,6 +142,31 @@ func TestParseOthers(t *testing.T) {
 	for _, bad := range []string{"arn:aws:scheduler:us-east-1:111111111111:schedule-group/", "arn:aws:scheduler:us-east-1:111111111111:schedule/g/s"} {
 		if _, g, err := ParseScheduleGroup(bad); err == nil {
 			t.Errorf("ParseScheduleGroup(%q) = %q; want an error", bad, g)
+		}
+	}
+}
+
+// parseCase is a row of a parser's table: ok false wants an error.
+type parseCase[T comparable] struct {
+	in   string
+	want T
+	ok   bool
+}
+
+// checkParse runs parse on every case; its errors must wrap ErrMalformed,
+// and what has a String method must give the text back.
+func checkParse[T comparable](t *testing.T, name string, parse func(string) (T, error), cases []parseCase[T]) {
+	t.Helper()
+	for _, c := range cases {
+		got, err := parse(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("%s(%q) = %+v, %v; want %+v, ok %v", name, c.in, got, err, c.want, c.ok)
+		}
+		if err != nil && !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s(%q) error %v does not wrap ErrMalformed", name, c.in, err)
+		}
+		if s, ok := any(c.want).(interface{ String() string }); ok && c.ok && s.String() != c.in {
+			t.Errorf("%+v.String() = %q; want %q", c.want, s.String(), c.in)
 		}
 	}
 }
