@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -283,7 +284,10 @@ func readManifest(ctx context.Context, st Store, r io.Reader, cfg ReaderConfig, 
 	for _, h := range strings.Split(m.FileSchema, ",") {
 		headers = append(headers, strings.TrimSpace(h))
 	}
-	bucket := strings.TrimPrefix(m.DestinationBucket, "arn:aws:s3:::")
+	bucket := m.DestinationBucket // a bucket's ARN (arn:aws:s3:::<bucket>) or its name
+	if a, err := arn.Parse(bucket); err == nil && a.Service == "s3" {
+		bucket = a.Resource
+	}
 	var items []any
 	for _, f := range m.Files {
 		if int64(len(items)) >= limit {
