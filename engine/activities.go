@@ -102,7 +102,7 @@ func (e *Engine) GetActivityTask(ctx context.Context, arn, workerName string) (t
 		t, err := e.store.ClaimActivityTask(ctx, arn, e.cfg.Now())
 		switch {
 		case err == nil:
-			_, aerr := e.apply(ctx, t.ExecutionID, Event{Kind: EventTaskStarted, Token: t.Token, Worker: workerName})
+			_, aerr := e.apply(ctx, t.ExecutionID, event{Kind: evTaskStarted, Token: t.Token, Worker: workerName})
 			if aerr == nil {
 				return t.Token, t.Input, nil
 			}

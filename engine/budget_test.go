@@ -31,23 +31,23 @@ func loopMachine(t *testing.T, n, width int) *statelang.Machine {
 
 // runBudget runs an execution of m to its end, following continuation
 // timers, and returns its decisions.
-func runBudget(t *testing.T, m *statelang.Machine, input any, lim Limits) []*Decision {
+func runBudget(t *testing.T, m *statelang.Machine, input any, lim decisionLimits) []*decision {
 	t.Helper()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
-	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: input, StartTime: t0, Region: "us-east-1"}
-	st := &State{}
-	ev := Event{Kind: EventStart}
-	var out []*Decision
+	x := execFacts{ID: 7, ARN: "arn:x", Name: "x", Input: input, StartTime: t0, Region: "us-east-1"}
+	st := &execState{}
+	ev := event{Kind: evStart}
+	var out []*decision
 	for i := 0; ; i++ {
 		if i > 10000 {
 			t.Fatalf("no end after %d decisions", i)
 		}
-		d, err := Decide(m, x, st, ev, t0, env, lim)
+		d, err := decideEvent(m, x, st, ev, t0, env, lim)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, err = DecodeState(EncodeState(d.State)); err != nil {
+		if st, err = decodeState(encodeState(d.State)); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, d)
@@ -57,13 +57,13 @@ func runBudget(t *testing.T, m *statelang.Machine, input any, lim Limits) []*Dec
 		if len(d.NewTimers) != 1 || !strings.HasPrefix(d.NewTimers[0].Key, "c:") || !d.NewTimers[0].FireAt.Equal(t0) {
 			t.Fatalf("decision %d: timers = %+v; want one continuation due now", i, d.NewTimers)
 		}
-		ev = Event{Kind: EventTimer, TimerKey: d.NewTimers[0].Key}
+		ev = event{Kind: evTimer, TimerKey: d.NewTimers[0].Key}
 	}
 }
 
 // checkHistory checks that the decisions' events number 1..n without a gap
 // or duplicate.
-func checkHistory(t *testing.T, ds []*Decision) int {
+func checkHistory(t *testing.T, ds []*decision) int {
 	t.Helper()
 	n := 0
 	for _, d := range ds {
@@ -78,7 +78,7 @@ func checkHistory(t *testing.T, ds []*Decision) int {
 }
 
 // entered counts a decision's ...StateEntered events.
-func entered(d *Decision) int {
+func entered(d *decision) int {
 	n := 0
 	for _, e := range d.Events {
 		if strings.HasSuffix(string(e.Type), "StateEntered") {
@@ -94,11 +94,11 @@ func entered(d *Decision) int {
 func TestDecideBudgetStates(t *testing.T) {
 	m := loopMachine(t, 100, 1)
 	in := map[string]any{"i": int64(0), "big": "x"}
-	whole := runBudget(t, m, in, Limits{MaxStates: 1 << 30, MaxTime: time.Hour})
+	whole := runBudget(t, m, in, decisionLimits{MaxStates: 1 << 30, MaxTime: time.Hour})
 	if len(whole) != 1 {
 		t.Fatalf("without a budget: %d decisions; want 1", len(whole))
 	}
-	ds := runBudget(t, m, in, Limits{MaxStates: 10, MaxTime: time.Hour})
+	ds := runBudget(t, m, in, decisionLimits{MaxStates: 10, MaxTime: time.Hour})
 	if len(ds) < 20 {
 		t.Errorf("MaxStates 10: %d decisions for 202 states; want at least 20", len(ds))
 	}
@@ -121,7 +121,7 @@ func TestDecideBudgetStates(t *testing.T) {
 func TestDecideBudgetBytes(t *testing.T) {
 	m := loopMachine(t, 50, 1)
 	in := map[string]any{"i": int64(0), "big": strings.Repeat("b", 10000)}
-	ds := runBudget(t, m, in, Limits{MaxBytes: 50000, MaxTime: time.Hour})
+	ds := runBudget(t, m, in, decisionLimits{MaxBytes: 50000, MaxTime: time.Hour})
 	for i, d := range ds {
 		n := 0
 		for _, e := range d.Events {
@@ -146,7 +146,7 @@ func TestDecideBudgetBytes(t *testing.T) {
 func TestDecideBudgetTime(t *testing.T) {
 	m := loopMachine(t, 5, 3)
 	in := map[string]any{"i": int64(0), "big": "x"}
-	ds := runBudget(t, m, in, Limits{MaxTime: time.Millisecond, Elapsed: func() time.Duration { return time.Second }})
+	ds := runBudget(t, m, in, decisionLimits{MaxTime: time.Millisecond, Elapsed: func() time.Duration { return time.Second }})
 	for i, d := range ds {
 		if n := entered(d); n > 1 {
 			t.Errorf("decision %d entered %d states past its time; want 1", i, n)
@@ -176,7 +176,7 @@ func TestDecideBudgetMap(t *testing.T) {
 		items[i] = int64(i)
 		want[i] = fmt.Sprint(i + 1)
 	}
-	ds := runBudget(t, m, map[string]any{"items": items}, Limits{MaxStates: 10, MaxTime: time.Hour})
+	ds := runBudget(t, m, map[string]any{"items": items}, decisionLimits{MaxStates: 10, MaxTime: time.Hour})
 	for i, d := range ds {
 		if n := entered(d); n > 10 {
 			t.Errorf("decision %d entered %d states; want at most 10", i, n)

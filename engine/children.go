@@ -223,7 +223,7 @@ func (e *Engine) stopChild(ctx context.Context, token string) {
 // abortChild stops child execution x, whose parent no longer waits for
 // it. A child that ended meanwhile changes nothing.
 func (e *Engine) abortChild(ctx context.Context, x *Execution) {
-	if _, err := e.apply(ctx, x.ID, Event{Kind: EventStop}); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
+	if _, err := e.apply(ctx, x.ID, event{Kind: evStop}); err != nil && !errors.Is(err, ErrExecutionNotRunning) {
 		e.cfg.Logger.Warn("stopping a child execution", "execution_arn", x.ARN, "error", err)
 	}
 }

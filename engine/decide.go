@@ -9,52 +9,52 @@ import (
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
-// EventKind is the kind of event the decider applies.
-type EventKind int
+// eventKind is the kind of event the decider applies.
+type eventKind int
 
 // The events an execution reacts to.
 const (
-	EventStart         EventKind = iota // the execution starts
-	EventTaskSucceeded                  // a task returned Output
-	EventTaskFailed                     // a task failed with Error/Cause
-	EventTimer                          // the timer TimerKey fired
-	EventStop                           // StopExecution with Error/Cause
-	EventTaskStarted                    // a worker took the task (activities)
-	EventUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
-	EventRedrive                        // RedriveExecution with ClientToken (redrive.go)
+	evStart         eventKind = iota // the execution starts
+	evTaskSucceeded                  // a task returned Output
+	evTaskFailed                     // a task failed with Error/Cause
+	evTimer                          // the timer TimerKey fired
+	evStop                           // StopExecution with Error/Cause
+	evTaskStarted                    // a worker took the task (activities)
+	evUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
+	evRedrive                        // RedriveExecution with ClientToken (redrive.go)
 )
 
-// Event is one event for Decide.
-type Event struct {
-	Kind     EventKind
+// event is one event for decideEvent.
+type event struct {
+	Kind     eventKind
 	Token    string // task events
-	Output   any    // EventTaskSucceeded
-	Error    string // EventTaskFailed, EventStop
+	Output   any    // evTaskSucceeded
+	Error    string // evTaskFailed, evStop
 	Cause    string
-	TimerKey string // EventTimer
+	TimerKey string // evTimer
 	// OutputSize is the length of the output's JSON text as the worker
-	// sent it (EventTaskSucceeded); lambda:invoke reports it as
+	// sent it (evTaskSucceeded); lambda:invoke reports it as
 	// Content-Length.
 	OutputSize int
-	// Worker names the worker that took the task (EventTaskStarted).
+	// Worker names the worker that took the task (evTaskStarted).
 	Worker string
 	// Run and MapRun are a Map Run's ARN and its new settings
-	// (EventUpdateMapRun).
+	// (evUpdateMapRun).
 	Run    string
 	MapRun *MapRunUpdate
-	// ClientToken is RedriveExecution's idempotency token (EventRedrive).
+	// ClientToken is RedriveExecution's idempotency token (evRedrive).
 	ClientToken string
 	// ParentToken is the new task token of the parent's iteration that an
-	// EventRedrive of a distributed Map's child answers (mapruns.go).
+	// evRedrive of a distributed Map's child answers (mapruns.go).
 	ParentToken string
 }
 
 // Timer keys that are not per frame.
 const timerExecutionTimeout = "timeout"
 
-// Exec holds the facts about an execution the decider needs for the context
+// execFacts holds the facts about an execution the decider needs for the context
 // object ($$) and for task tokens.
-type Exec struct {
+type execFacts struct {
 	ID               int64
 	ARN              string
 	Name             string
@@ -71,7 +71,7 @@ type Exec struct {
 	Sync bool
 }
 
-// Limits bound a decision.
+// decisionLimits bound a decision.
 //
 // MaxStates, MaxBytes and MaxTime are the decision's work budget: the
 // states it may run, the bytes of the inputs, outputs and task inputs
@@ -85,7 +85,7 @@ type Exec struct {
 // decision runs at least one state, so a paused execution always moves
 // on. A budget decides only where a decision stops, never what it
 // computes.
-type Limits struct {
+type decisionLimits struct {
 	// MaxEvents is the history limit (AWS: 25,000).
 	MaxEvents int64
 	// MaxStates is how many states one decision may run. Defaults to
@@ -99,7 +99,7 @@ type Limits struct {
 	// states. Defaults to 500 ms.
 	MaxTime time.Duration
 	// Elapsed is the time the decision has taken so far. Defaults to the
-	// process's monotonic clock since Decide was called (the only real
+	// process's monotonic clock since decideEvent was called (the only real
 	// clock the decider reads; it places checkpoints, nothing else).
 	Elapsed func() time.Duration
 }
@@ -116,7 +116,7 @@ const (
 )
 
 // withDefaults applies the defaults of the zero fields.
-func (l Limits) withDefaults() Limits {
+func (l decisionLimits) withDefaults() decisionLimits {
 	if l.MaxEvents <= 0 {
 		l.MaxEvents = 25000
 	}
@@ -136,10 +136,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Decision is what Decide returns: the new state, the events to append and
+// decision is what decideEvent returns: the new state, the events to append and
 // the effects to commit with them.
-type Decision struct {
-	State        *State
+type decision struct {
+	State        *execState
 	Events       []statelang.HistoryEvent
 	NewTasks     []Task
 	CloseTasks   []TaskUpdate
@@ -155,7 +155,7 @@ type Decision struct {
 	Status   string
 	Output   any
 	Failure  *statelang.Failure
-	// Redriven is the redrive date an EventRedrive answers (zero: the
+	// Redriven is the redrive date an evRedrive answers (zero: the
 	// execution is not redrivable, for the reason NotRedrivable).
 	Redriven      time.Time
 	NotRedrivable string
@@ -164,25 +164,25 @@ type Decision struct {
 	ParentToken string
 }
 
-// Decide applies one event to an execution's state. It is pure: the clock
+// decideEvent applies one event to an execution's state. It is pure: the clock
 // is now and randomness comes from env. st is modified in place and returned
 // in the Decision.
-func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, env *statelang.Env, lim Limits) (*Decision, error) {
+func decideEvent(m *statelang.Machine, x execFacts, st *execState, ev event, now time.Time, env *statelang.Env, lim decisionLimits) (*decision, error) {
 	lim = lim.withDefaults()
 	if st.Frames == nil {
-		st.Frames = map[int64]*Frame{}
+		st.Frames = map[int64]*frame{}
 	}
-	d := &decider{top: m, x: x, st: st, now: now, lim: lim, out: &Decision{State: st, Status: st.Status}}
+	d := &decider{top: m, x: x, st: st, now: now, lim: lim, out: &decision{State: st, Status: st.Status}}
 	de := *env // env is shared with other decisions: set ExprTime on a copy
 	de.ExprTime = func() time.Duration { return stateExprTime - (d.lim.Elapsed() - d.stateAt) }
 	d.env = &de
 	switch {
-	case ev.Kind == EventStart:
+	case ev.Kind == evStart:
 		if st.Status != "" {
 			return d.out, nil
 		}
 		d.start()
-	case ev.Kind == EventRedrive:
+	case ev.Kind == evRedrive:
 		d.redrive(ev)
 	default:
 		if st.Status != StatusRunning {
@@ -201,12 +201,12 @@ func Decide(m *statelang.Machine, x Exec, st *State, ev Event, now time.Time, en
 
 type decider struct {
 	top   *statelang.Machine
-	x     Exec
-	st    *State
+	x     execFacts
+	st    *execState
 	now   time.Time
 	env   *statelang.Env
-	lim   Limits
-	out   *Decision
+	lim   decisionLimits
+	out   *decision
 	dirty []int64
 	ended bool
 	err   error
@@ -217,8 +217,8 @@ type decider struct {
 	// lost and lostKids are the frames this decision ended without
 	// success and the kids of the Parallel or Map states it failed, which
 	// an unsuccessful end keeps for a redrive (redrive.go).
-	lost     map[int64]*Frame
-	lostKids map[int64]*Kids
+	lost     map[int64]*frame
+	lostKids map[int64]*frameKids
 }
 
 // spent reports whether the decision's work budget is used up. It is
@@ -239,7 +239,7 @@ func (d *decider) record(v any) string {
 
 // pause parks a frame that would run on until the execution's
 // continuation timer fires, setting that timer (due now) if it is not set.
-func (d *decider) pause(f *Frame) {
+func (d *decider) pause(f *frame) {
 	f.Wait = waitCont
 	if d.st.Cont == "" {
 		d.st.Cont = fmt.Sprintf("c:%d", d.seq())
@@ -254,7 +254,7 @@ func (d *decider) resume(key string) {
 		return // stale
 	}
 	d.st.Cont = ""
-	var paused []*Frame
+	var paused []*frame
 	for _, f := range d.st.Frames {
 		if f.Wait == waitCont {
 			paused = append(paused, f)
@@ -272,7 +272,7 @@ func (d *decider) resume(key string) {
 	}
 }
 
-func (d *decider) emit(f *Frame, typ statelang.EventType, det map[string]any) int64 {
+func (d *decider) emit(f *frame, typ statelang.EventType, det map[string]any) int64 {
 	if f != nil && f.Quiet {
 		return 0
 	}
@@ -307,21 +307,21 @@ func (d *decider) start() {
 	d.drain()
 }
 
-func (d *decider) apply(ev Event) {
+func (d *decider) apply(ev event) {
 	switch ev.Kind {
-	case EventStop:
+	case evStop:
 		d.end(StatusAborted, nil, &statelang.Failure{Name: ev.Error, Cause: ev.Cause})
-	case EventTimer:
+	case evTimer:
 		d.timerFired(ev.TimerKey)
-	case EventUpdateMapRun:
+	case evUpdateMapRun:
 		d.updateMapRun(ev.Run, ev.MapRun)
-	case EventTaskStarted:
+	case evTaskStarted:
 		f := d.frameByToken(ev.Token)
 		if f == nil || f.Started {
 			return
 		}
 		d.started(f, ev.Worker)
-	case EventTaskSucceeded, EventTaskFailed:
+	case evTaskSucceeded, evTaskFailed:
 		f := d.frameByToken(ev.Token)
 		if f == nil {
 			return // stale: answered, timed out, cancelled or unknown
@@ -346,7 +346,7 @@ func (d *decider) apply(ev Event) {
 		if !f.Started {
 			d.started(f, "") // an activity answered without GetActivityTask (a NATS worker)
 		}
-		if ev.Kind == EventTaskSucceeded {
+		if ev.Kind == evTaskSucceeded {
 			out := ev.Output
 			if res.IsLambdaInvoke() {
 				out = statelang.LambdaInvokeResult(out, ev.OutputSize, d.env.UUID(), d.now)
@@ -369,12 +369,12 @@ func (d *decider) apply(ev Event) {
 }
 
 // emitTask returns emit for f, for the TaskFamily event builders.
-func (d *decider) emitTask(f *Frame) func(statelang.EventType, map[string]any) {
+func (d *decider) emitTask(f *frame) func(statelang.EventType, map[string]any) {
 	return func(typ statelang.EventType, det map[string]any) { d.emit(f, typ, det) }
 }
 
 // started records the task's Started event once.
-func (d *decider) started(f *Frame, worker string) {
+func (d *decider) started(f *frame, worker string) {
 	f.Started = true
 	d.emitTask(f)(f.Resource.Started(worker))
 }
@@ -433,13 +433,13 @@ func (d *decider) timerFired(key string) {
 // framesOfTimer is the frame a Wait or retry timer key names
 // ("w:<frame>:<seq>", "r:<frame>:<seq>"), or every frame for a key of
 // another form.
-func (d *decider) framesOfTimer(key string) map[int64]*Frame {
+func (d *decider) framesOfTimer(key string) map[int64]*frame {
 	var id int64
 	var seq int64
 	var kind byte
 	if _, err := fmt.Sscanf(key, "%c:%d:%d", &kind, &id, &seq); err == nil && (kind == 'w' || kind == 'r') {
 		if f := d.st.Frames[id]; f != nil {
-			return map[int64]*Frame{id: f}
+			return map[int64]*frame{id: f}
 		}
 		return nil
 	}
@@ -464,7 +464,7 @@ func (d *decider) taskTimedOut(token, name string) {
 	d.drain()
 }
 
-func (d *decider) frameByToken(token string) *Frame {
+func (d *decider) frameByToken(token string) *frame {
 	if token == "" {
 		return nil
 	}
@@ -475,14 +475,14 @@ func (d *decider) frameByToken(token string) *Frame {
 	return f
 }
 
-func (d *decider) closeTask(f *Frame, status string) {
+func (d *decider) closeTask(f *frame, status string) {
 	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status, Resource: f.Resource})
 	d.out.DeleteTimers = append(d.out.DeleteTimers, "tt:"+f.Token, "hb:"+f.Token)
 	delete(d.st.tasks, f.Token)
 	f.Wait, f.Token = waitNone, ""
 }
 
-func (d *decider) machineOf(f *Frame) *statelang.Machine {
+func (d *decider) machineOf(f *frame) *statelang.Machine {
 	m, err := machineAt(d.top, f.Loc)
 	if err != nil && d.err == nil {
 		d.err = fmt.Errorf("execution state does not match its machine: %w", err)
@@ -490,7 +490,7 @@ func (d *decider) machineOf(f *Frame) *statelang.Machine {
 	return m
 }
 
-func (d *decider) stateOf(f *Frame) *statelang.State {
+func (d *decider) stateOf(f *frame) *statelang.State {
 	m := d.machineOf(f)
 	if m == nil {
 		return nil
@@ -502,16 +502,16 @@ func (d *decider) stateOf(f *Frame) *statelang.State {
 	return s
 }
 
-func (d *decider) newFrame(parent, index int64, loc []Loc, quiet bool, m *statelang.Machine, input any) *Frame {
-	f := &Frame{ID: d.st.NextFrame, Parent: parent, Index: index, Loc: loc, Quiet: quiet,
-		State: m.StartAt, Input: Value{input}, Fresh: true}
+func (d *decider) newFrame(parent, index int64, loc []frameLoc, quiet bool, m *statelang.Machine, input any) *frame {
+	f := &frame{ID: d.st.NextFrame, Parent: parent, Index: index, Loc: loc, Quiet: quiet,
+		State: m.StartAt, Input: jsonValue{input}, Fresh: true}
 	d.st.NextFrame++
 	d.st.Frames[f.ID] = f
 	d.st.mark(f.ID, dirtyFrame|dirtyInput)
 	return f
 }
 
-func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
+func (d *decider) ctx(f *frame, s *statelang.State) *statelang.Context {
 	return &statelang.Context{
 		ExecutionID:        d.x.ARN,
 		ExecutionName:      d.x.Name,
@@ -534,7 +534,7 @@ func (d *decider) ctx(f *Frame, s *statelang.State) *statelang.Context {
 
 // varsOf is the chain of variable scopes a frame's states read: its own,
 // then its ancestors' (a distributed Map iteration sees none of them).
-func (d *decider) varsOf(f *Frame) *statelang.Vars {
+func (d *decider) varsOf(f *frame) *statelang.Vars {
 	v := &statelang.Vars{}
 	if f.Vars != nil {
 		v.Values, _ = f.Vars.V.(map[string]any)
@@ -547,7 +547,7 @@ func (d *decider) varsOf(f *Frame) *statelang.Vars {
 
 // assign applies what a state assigns to its frame's scope, when the state
 // is left.
-func (d *decider) assign(f *Frame, vals map[string]any) {
+func (d *decider) assign(f *frame, vals map[string]any) {
 	if len(vals) == 0 {
 		return
 	}
@@ -562,12 +562,12 @@ func (d *decider) assign(f *Frame, vals map[string]any) {
 	for k, v := range vals {
 		scope[k] = v
 	}
-	f.Vars = &Value{scope}
+	f.Vars = &jsonValue{scope}
 	d.st.mark(f.ID, dirtyVars)
 }
 
 // run moves a frame forward until it waits, ends, or is cancelled.
-func (d *decider) run(f *Frame) {
+func (d *decider) run(f *frame) {
 	d.st.mark(f.ID, dirtyFrame)
 	for !d.ended && d.err == nil {
 		if d.st.Frames[f.ID] != f || f.Wait != waitNone {
@@ -610,7 +610,7 @@ func (d *decider) tokenAt(seq int64) string {
 	return taskToken(d.x.ID, seq, d.st.Secret)
 }
 
-func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
+func (d *decider) handle(f *frame, s *statelang.State, step statelang.Step) {
 	switch step.Kind {
 	case statelang.StepNext:
 		d.assign(f, step.Assign)
@@ -630,9 +630,9 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 		}
 		key := fmt.Sprintf("w:%d:%d", f.ID, d.seq())
 		f.Wait, f.TimerKey = waitTimer, key
-		f.PendingNext, f.PendingEnd, f.PendingOutput = step.Next, step.End, &Value{step.Output}
+		f.PendingNext, f.PendingEnd, f.PendingOutput = step.Next, step.End, &jsonValue{step.Output}
 		if len(step.Assign) > 0 {
-			f.PendingAssign = &Value{step.Assign}
+			f.PendingAssign = &jsonValue{step.Assign}
 		}
 		d.timer(key, step.WaitUntil)
 	case statelang.StepTask:
@@ -648,11 +648,11 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 			d.readItems(f, s, step)
 			return
 		}
-		k := &Kids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
+		k := &frameKids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
 		n := len(step.Inputs)
-		k.Inputs, k.Results = make([]Value, n), make([]Value, n)
+		k.Inputs, k.Results = make([]jsonValue, n), make([]jsonValue, n)
 		for i, in := range step.Inputs {
-			k.Inputs[i] = Value{in}
+			k.Inputs[i] = jsonValue{in}
 		}
 		if k.Map {
 			k.Distributed = s.ProcessorMode == "DISTRIBUTED"
@@ -680,25 +680,25 @@ func (d *decider) handle(f *Frame, s *statelang.State, step statelang.Step) {
 	}
 }
 
-func (d *decider) goOn(f *Frame, s *statelang.State, out any, next string, end bool) {
+func (d *decider) goOn(f *frame, s *statelang.State, out any, next string, end bool) {
 	d.emit(f, statelang.ExitedEventType(s.Type), map[string]any{
 		"name": s.Name, "output": d.record(out), "outputDetails": map[string]any{"truncated": false}})
 	if end {
 		d.finish(f, out, nil)
 		return
 	}
-	f.State, f.Input, f.Fresh, f.Wait = next, Value{out}, true, waitNone
+	f.State, f.Input, f.Fresh, f.Wait = next, jsonValue{out}, true, waitNone
 	d.st.mark(f.ID, dirtyInput)
 }
 
-func (d *decider) recover(f *Frame, s *statelang.State, fl *statelang.Failure) {
+func (d *decider) recover(f *frame, s *statelang.State, fl *statelang.Failure) {
 	d.recoverKids(f, s, fl, false)
 }
 
 // recoverKids is recover for a state that may have failed because a branch
 // or iteration did (kidFailed): then, unless it retries, the state records
 // its ParallelStateFailed/MapStateFailed event first.
-func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failure, kidFailed bool) {
+func (d *decider) recoverKids(f *frame, s *statelang.State, fl *statelang.Failure, kidFailed bool) {
 	rec := s.RecoverWith(f.Input.V, fl, f.Attempts, d.env.Random(), d.ctx(f, s), d.env)
 	if kidFailed && rec.Kind != statelang.RecoverRetry {
 		d.emit(f, statelang.FailedEventType(s.Type), failureDetails(fl))
@@ -732,7 +732,7 @@ func (d *decider) recoverKids(f *Frame, s *statelang.State, fl *statelang.Failur
 	}
 }
 
-func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCall) {
+func (d *decider) schedule(f *frame, s *statelang.State, call *statelang.TaskCall) {
 	token := d.tokenAt(d.seq())
 	d.emitTask(f)(call.Resource.Scheduled(d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
 	f.Started = call.Resource.Family().StartedOnSchedule()
@@ -758,7 +758,7 @@ func (d *decider) schedule(f *Frame, s *statelang.State, call *statelang.TaskCal
 
 // settle launches branches/iterations while allowed, fails the state when
 // a kid failed beyond tolerance, and completes it when all kids are done.
-func (d *decider) settle(p *Frame, s *statelang.State) {
+func (d *decider) settle(p *frame, s *statelang.State) {
 	k := p.Kids
 	if k == nil || p.Wait != waitKids {
 		return
@@ -811,8 +811,8 @@ func (d *decider) settle(p *Frame, s *statelang.State) {
 	d.handle(p, s, s.Complete(p.Input.V, results, d.ctx(p, s), d.env))
 }
 
-func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
-	loc := append(append([]Loc(nil), p.Loc...), Loc{State: s.Name, Branch: i})
+func (d *decider) launch(p *frame, s *statelang.State, k *frameKids, i int) {
+	loc := append(append([]frameLoc(nil), p.Loc...), frameLoc{State: s.Name, Branch: i})
 	m := (*statelang.Machine)(nil)
 	if k.Map {
 		loc[len(loc)-1].Branch = -1
@@ -834,7 +834,7 @@ func (d *decider) launch(p *Frame, s *statelang.State, k *Kids, i int) {
 }
 
 // finish ends a frame with an output or a failure.
-func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
+func (d *decider) finish(f *frame, out any, fl *statelang.Failure) {
 	if fl != nil {
 		d.bury(f)
 	}
@@ -887,7 +887,7 @@ func (d *decider) finish(f *Frame, out any, fl *statelang.Failure) {
 		if !tol.Tolerates(k.Failed, len(k.Inputs)) && k.Abort == nil {
 			a := k.First
 			if k.TolCount >= 0 || k.TolPct >= 0 || k.Distributed {
-				a = &Fail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
+				a = &frameFail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
 			}
 			k.Abort = a
 		}

@@ -12,15 +12,15 @@ import (
 // stepper returns a function that decides one event of execution x on
 // a state of its own, from the start, and round-trips the state through
 // its JSON encoding after each event.
-func stepper(t *testing.T, m *statelang.Machine, x Exec, env *statelang.Env) func(Event, time.Time) *Decision {
-	st := &State{}
-	return func(ev Event, now time.Time) *Decision {
+func stepper(t *testing.T, m *statelang.Machine, x execFacts, env *statelang.Env) func(event, time.Time) *decision {
+	st := &execState{}
+	return func(ev event, now time.Time) *decision {
 		t.Helper()
-		d, err := Decide(m, x, st, ev, now, env, Limits{})
+		d, err := decideEvent(m, x, st, ev, now, env, decisionLimits{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, err = DecodeState(EncodeState(d.State)); err != nil {
+		if st, err = decodeState(encodeState(d.State)); err != nil {
 			t.Fatal(err)
 		}
 		return d
@@ -39,13 +39,13 @@ func TestDecideScripted(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
-	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{"n": int64(1)}, StartTime: t0, Region: "us-east-1"}
+	x := execFacts{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{"n": int64(1)}, StartTime: t0, Region: "us-east-1"}
 	step := stepper(t, m, x, env)
-	d := step(Event{Kind: EventStart}, t0)
+	d := step(event{Kind: evStart}, t0)
 	if len(d.NewTimers) != 1 || !d.NewTimers[0].FireAt.Equal(t0.Add(10*time.Second)) {
 		t.Fatalf("start: timers = %+v; want one at +10s", d.NewTimers)
 	}
-	d = step(Event{Kind: EventTimer, TimerKey: d.NewTimers[0].Key}, t0.Add(10*time.Second))
+	d = step(event{Kind: evTimer, TimerKey: d.NewTimers[0].Key}, t0.Add(10*time.Second))
 	if len(d.NewTasks) != 1 || d.NewTasks[0].Input != `{"n":1}` || len(d.NewTimers) != 1 {
 		t.Fatalf("timer: tasks = %+v timers = %+v; want one task and its timeout", d.NewTasks, d.NewTimers)
 	}
@@ -53,11 +53,11 @@ func TestDecideScripted(t *testing.T) {
 	if id, ok := ExecutionIDOfToken(token); !ok || id != 7 {
 		t.Errorf("ExecutionIDOfToken(%q) = %d, %v; want 7", token, id, ok)
 	}
-	d = step(Event{Kind: EventTaskSucceeded, Token: token, Output: int64(2)}, t0.Add(11*time.Second))
+	d = step(event{Kind: evTaskSucceeded, Token: token, Output: int64(2)}, t0.Add(11*time.Second))
 	if !d.Terminal || d.Status != StatusSucceeded || d.Output != int64(2) {
 		t.Fatalf("result: %+v; want SUCCEEDED 2", d)
 	}
-	if d := step(Event{Kind: EventTaskSucceeded, Token: token, Output: int64(3)}, t0.Add(12*time.Second)); d.Changed {
+	if d := step(event{Kind: evTaskSucceeded, Token: token, Output: int64(3)}, t0.Add(12*time.Second)); d.Changed {
 		t.Errorf("duplicate result changed the execution: %+v", d)
 	}
 	var got []string
@@ -102,7 +102,7 @@ func TestDecideFailNUL(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
-		ds := runBudget(t, m, map[string]any{"e": "Bad\x00Name", "c": "a\x00b"}, Limits{})
+		ds := runBudget(t, m, map[string]any{"e": "Bad\x00Name", "c": "a\x00b"}, decisionLimits{})
 		d := ds[len(ds)-1]
 		got := ""
 		if d.Failure != nil {

@@ -2,8 +2,8 @@
 //
 // It has two halves:
 //
-//   - The decider ([Decide]) is pure and deterministic: given an execution's
-//     persisted [State], its machine and ONE event (start, task result, task
+//   - The decider (decideEvent) is pure and deterministic: given an execution's
+//     persisted state (execState, internal to the package), its machine and ONE event (start, task result, task
 //     failure, timer fired, stop), it returns the new state, the history events
 //     to append and the effects (tasks to dispatch, timers to set or delete).
 //     It drives the step API of package statelang. Every execution runs on

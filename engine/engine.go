@@ -395,7 +395,7 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	x := &Execution{
 		ARN:  e.arns.Execution(sm.Name, in.Name),
 		Name: in.Name, StateMachine: sm.Name, StateMachineVersion: sm.Version, StateMachineARN: in.StateMachineARN,
-		Status: StatusRunning, Input: in.Input, StartDate: now, State: encodeHead(&State{}),
+		Status: StatusRunning, Input: in.Input, StartDate: now, State: encodeHead(&execState{}),
 	}
 	if x.StateMachineARN == "" {
 		x.StateMachineARN = e.stateMachineARN(sm.Name)
@@ -418,17 +418,17 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 	return o.got, nil
 }
 
-func (e *Engine) limits() Limits { return Limits{MaxEvents: e.cfg.MaxHistoryEvents} }
+func (e *Engine) limits() decisionLimits { return decisionLimits{MaxEvents: e.cfg.MaxHistoryEvents} }
 
-func (e *Engine) exec(x *Execution, input any, roleARN string) Exec {
-	return Exec{ID: x.ID, ARN: x.ARN, Name: x.Name, Input: input, StartTime: x.StartDate,
+func (e *Engine) exec(x *Execution, input any, roleARN string) execFacts {
+	return execFacts{ID: x.ID, ARN: x.ARN, Name: x.Name, Input: input, StartTime: x.StartDate,
 		StateMachineARN: x.StateMachineARN, StateMachineName: x.StateMachine, StateMachineVersion: x.StateMachineVersion,
 		RoleARN: roleARN, Region: e.cfg.Region}
 }
 
 // apply applies one event to an execution through the group committer,
 // then dispatches the new tasks.
-func (e *Engine) apply(ctx context.Context, id int64, ev Event) (*Decision, error) {
+func (e *Engine) apply(ctx context.Context, id int64, ev event) (*decision, error) {
 	o := &op{kind: opEvent, id: id, ev: ev}
 	if err := e.group.do(ctx, o); err != nil {
 		return nil, err
@@ -438,7 +438,7 @@ func (e *Engine) apply(ctx context.Context, id int64, ev Event) (*Decision, erro
 }
 
 // afterCommit hands a committed decision's effects to the dispatcher.
-func (e *Engine) afterCommit(ctx context.Context, d *Decision) {
+func (e *Engine) afterCommit(ctx context.Context, d *decision) {
 	if d == nil {
 		return
 	}
@@ -615,7 +615,7 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := e.apply(ctx, x.ID, Event{Kind: EventStop, Error: errName, Cause: cause}); err != nil {
+	if _, err := e.apply(ctx, x.ID, event{Kind: evStop, Error: errName, Cause: cause}); err != nil {
 		return nil, err
 	}
 	return e.store.GetExecution(ctx, x.ID)
@@ -651,7 +651,7 @@ func (e *Engine) Run(ctx context.Context) error {
 
 // fireTimer applies a due timer to its execution.
 func (e *Engine) fireTimer(ctx context.Context, t Timer) {
-	_, err := e.apply(ctx, t.ExecutionID, Event{Kind: EventTimer, TimerKey: t.Key})
+	_, err := e.apply(ctx, t.ExecutionID, event{Kind: evTimer, TimerKey: t.Key})
 	if err != nil && !errors.Is(err, ErrExecutionNotRunning) && ctx.Err() == nil {
 		e.cfg.Logger.Error("timer failed", "execution_id", t.ExecutionID, "timer", t.Key, "error", err)
 	}

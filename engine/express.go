@@ -164,8 +164,8 @@ type expressRun struct {
 	stream  string // the log stream of its events
 
 	mu     sync.Mutex
-	x      Exec
-	st     *State
+	x      execFacts
+	st     *execState
 	timers map[string]*time.Timer
 	tasks  map[string]Task // open tasks by token
 	ended  bool
@@ -180,7 +180,7 @@ type expressRun struct {
 // StartSyncExecution's. The returned run's done channel closes when it
 // ends.
 func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Machine, sm StateMachine, input any, sync bool) *expressRun {
-	r := &expressRun{e: e, m: m, logging: sm.Logging, st: &State{}, timers: map[string]*time.Timer{},
+	r := &expressRun{e: e, m: m, logging: sm.Logging, st: &execState{}, timers: map[string]*time.Timer{},
 		tasks: map[string]Task{}, done: make(chan struct{}), result: *x}
 	r.x = e.exec(x, input, sm.RoleARN)
 	r.x.Sync = sync
@@ -188,7 +188,7 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 	e.express.add(r)
 	r.stream = logStream(x.StartDate, x.ARN, x.StateMachine)
 	r.mu.Lock()
-	after := r.decide(ctx, Event{Kind: EventStart})
+	after := r.decide(ctx, event{Kind: evStart})
 	if !r.ended {
 		deadline := x.StartDate.Add(ExpressMaxDuration)
 		if r.st.Deadline.IsZero() || deadline.Before(r.st.Deadline) {
@@ -203,9 +203,9 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 
 // decide applies ev with r.mu held and returns what to do once it is
 // released: dispatch the new tasks, cancel the closed ones.
-func (r *expressRun) decide(ctx context.Context, ev Event) func(context.Context) {
+func (r *expressRun) decide(ctx context.Context, ev event) func(context.Context) {
 	now := r.e.cfg.Now()
-	d, err := Decide(r.m, r.x, r.st, ev, now, &r.e.env, r.e.limits())
+	d, err := decideEvent(r.m, r.x, r.st, ev, now, &r.e.env, r.e.limits())
 	if err != nil {
 		r.fail(ctx, now, err)
 		return func(context.Context) {}
@@ -262,7 +262,7 @@ func (r *expressRun) setTimer(key string, wait time.Duration) {
 			return
 		}
 		delete(r.timers, key)
-		after := r.decide(context.Background(), Event{Kind: EventTimer, TimerKey: key})
+		after := r.decide(context.Background(), event{Kind: evTimer, TimerKey: key})
 		r.mu.Unlock()
 		after(context.Background())
 	})
@@ -270,7 +270,7 @@ func (r *expressRun) setTimer(key string, wait time.Duration) {
 }
 
 // apply applies a task event (a result, a callback) to the run.
-func (r *expressRun) apply(ctx context.Context, ev Event) error {
+func (r *expressRun) apply(ctx context.Context, ev event) error {
 	r.mu.Lock()
 	if r.ended {
 		r.mu.Unlock()
@@ -417,7 +417,7 @@ func (e *Engine) expressRunOf(token string) (r *expressRun, ok bool, err error) 
 }
 
 // expressTaskEvent applies a task event to the express run of its token.
-func (e *Engine) expressTaskEvent(ctx context.Context, r *expressRun, ev Event) error {
+func (e *Engine) expressTaskEvent(ctx context.Context, r *expressRun, ev event) error {
 	if r == nil {
 		return ErrTaskClosed
 	}

@@ -61,7 +61,7 @@ var errNameTaken = errors.New("execution name taken")
 type op struct {
 	kind  opKind
 	id    int64
-	ev    Event
+	ev    event
 	res   *WorkerResult
 	token string
 	at    time.Time     // opConfirm: when the transport stored the task
@@ -71,7 +71,7 @@ type op struct {
 
 	// Results.
 	got       *Execution // opStart: the new execution, or the one holding its name
-	dec       *Decision
+	dec       *decision
 	err       error
 	delivered bool // opResult: the result only marked a callback task started
 }
@@ -460,7 +460,7 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]i
 		return fail(fmt.Errorf("execution %d: state of version %d left the cache", x.ID, v))
 	}
 	if st == nil {
-		if st, err = DecodeState(x.State, x.Parts); err != nil {
+		if st, err = decodeState(x.State, x.Parts); err != nil {
 			return fail(err)
 		}
 		if input, err = statelang.ParseJSON([]byte(x.Input)); err != nil {
@@ -492,11 +492,11 @@ func (e *Engine) decideOps(ctx context.Context, x *Execution, cached map[int64]i
 				continue
 			}
 		}
-		d, err := Decide(m, ex, st, ev, now, &e.env, e.limits())
+		d, err := decideEvent(m, ex, st, ev, now, &e.env, e.limits())
 		if err != nil {
 			return fail(err) // the state may be half changed: write none of it
 		}
-		if ev.Kind == EventTimer {
+		if ev.Kind == evTimer {
 			d.DeleteTimers = append(d.DeleteTimers, ev.TimerKey)
 		}
 		o.dec = d
@@ -519,8 +519,8 @@ func (e *Engine) decideStart(o *op, x, taken *Execution, now time.Time, keep fun
 		return nil, nil
 	}
 	now = x.StartDate // the start's events carry the execution's start date
-	st := &State{}
-	d, err := Decide(o.start.m, e.exec(x, o.start.input, o.start.roleARN), st, Event{Kind: EventStart}, now, &e.env, e.limits())
+	st := &execState{}
+	d, err := decideEvent(o.start.m, e.exec(x, o.start.input, o.start.roleARN), st, event{Kind: evStart}, now, &e.env, e.limits())
 	if err != nil {
 		return nil, err // the row is inserted: write none of the group
 	}
@@ -536,7 +536,7 @@ func (e *Engine) decideStart(o *op, x, taken *Execution, now time.Time, keep fun
 }
 
 // openTask is the frame waiting on task token, or nil.
-func openTask(st *State, token string) *Frame {
+func openTask(st *execState, token string) *frame {
 	if st.tasks == nil {
 		st.tasks = map[string]int64{}
 		for _, f := range st.Frames {
@@ -557,9 +557,9 @@ func openTask(st *State, token string) *Frame {
 }
 
 // workerEvent is the event a worker's result makes.
-func workerEvent(r *WorkerResult) (Event, error) {
+func workerEvent(r *WorkerResult) (event, error) {
 	if r.Failed {
-		ev := Event{Kind: EventTaskFailed, Token: r.Token, Error: r.Error, Cause: r.Cause}
+		ev := event{Kind: evTaskFailed, Token: r.Token, Error: r.Error, Cause: r.Cause}
 		if r.Error == statelang.ErrDataLimitExceeded {
 			ev.Cause = "" // the decider words it as AWS does, naming the resource
 		}
@@ -571,15 +571,15 @@ func workerEvent(r *WorkerResult) (Event, error) {
 // successEvent is the event of a task's success with output (JSON text).
 // An output above 256 KiB fails the task with States.DataLimitExceeded, as
 // on AWS.
-func successEvent(token, output string) (Event, error) {
+func successEvent(token, output string) (event, error) {
 	if len(output) > statelang.MaxPayloadBytes {
-		return Event{Kind: EventTaskFailed, Token: token, Error: statelang.ErrDataLimitExceeded}, nil
+		return event{Kind: evTaskFailed, Token: token, Error: statelang.ErrDataLimitExceeded}, nil
 	}
 	v, err := statelang.ParseJSON([]byte(output))
 	if err != nil {
-		return Event{}, fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
+		return event{}, fmt.Errorf("%w: output is not valid JSON: %v", ErrInvalidInput, err)
 	}
-	return Event{Kind: EventTaskSucceeded, Token: token, Output: v, OutputSize: len(output)}, nil
+	return event{Kind: evTaskSucceeded, Token: token, Output: v, OutputSize: len(output)}, nil
 }
 
 // merge folds the decisions of one execution's ops into one mutation.
@@ -587,7 +587,7 @@ type merge struct {
 	m       *Mutation
 	timers  []string              // timer keys in first-touch order
 	at      map[string]*time.Time // key → new fire time; nil: deleted
-	end     *Decision             // the decision that ended the execution
+	end     *decision             // the decision that ended the execution
 	changed bool
 	redrove bool // a decision redrove the execution
 	// parentToken is the execution's new parent token (Decision.ParentToken).
@@ -607,7 +607,7 @@ func (g *merge) touch(key string, at *time.Time) {
 
 // add merges d. Within one decision timers are deleted before new ones
 // are set (a timer may be replaced under its key).
-func (g *merge) add(d *Decision, dispatchAfter time.Time) {
+func (g *merge) add(d *decision, dispatchAfter time.Time) {
 	g.changed = g.changed || d.Changed || len(d.DeleteTimers) > 0
 	g.m.Events = append(g.m.Events, d.Events...)
 	for i := range d.NewTasks {
@@ -651,7 +651,7 @@ next:
 	return rs
 }
 
-func (g *merge) mutation(st *State, now time.Time) *Mutation {
+func (g *merge) mutation(st *execState, now time.Time) *Mutation {
 	m := g.m
 	m.Status, m.LastEventID = st.Status, st.LastEventID
 	if g.end == nil {
@@ -692,7 +692,7 @@ type stateCache struct {
 
 type cachedState struct {
 	id, version int64
-	st          *State
+	st          *execState
 	input       any // the execution's parsed input
 }
 
@@ -710,7 +710,7 @@ func (c *stateCache) versions(ids []int64) map[int64]int64 {
 }
 
 // take removes and returns the state of execution id at version, or nil.
-func (c *stateCache) take(id, version int64) (*State, any) {
+func (c *stateCache) take(id, version int64) (*execState, any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cs, ok := c.m[id]

@@ -15,7 +15,7 @@ import (
 // RunLocal runs a whole execution in memory on a fake clock, with a
 // function standing in for the workers: `stepwise run`, the language's
 // tests and the conformance corpus use it. It drives the same decider as
-// a durable or an express execution (Decide), so a machine does in memory
+// a durable or an express execution (decideEvent), so a machine does in memory
 // exactly what it does on the engine: the same events in the same order,
 // the same errors. Nothing is stored and nothing sleeps: tasks are
 // answered one at a time in the order they were scheduled, and when none
@@ -103,8 +103,8 @@ type localRun struct {
 	top   *statelang.Machine // the machine whose distributed Maps' processors children run
 	m     *statelang.Machine
 	opts  LocalOptions
-	x     Exec
-	st    *State
+	x     execFacts
+	st    *execState
 	now   time.Time
 	tasks []Task              // open tasks in the order they were scheduled
 	open  map[string]bool     // by token
@@ -120,9 +120,9 @@ type localDue struct {
 
 func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions) *localRun {
 	arns := arn.In(opts.Region, opts.Account)
-	return &localRun{top: top, m: m, opts: opts, st: &State{}, now: opts.Start,
+	return &localRun{top: top, m: m, opts: opts, st: &execState{}, now: opts.Start,
 		open: map[string]bool{}, timer: map[string]localDue{},
-		x: Exec{ID: 1, ARN: arns.Execution(opts.StateMachineName, opts.ExecutionName),
+		x: execFacts{ID: 1, ARN: arns.Execution(opts.StateMachineName, opts.ExecutionName),
 			Name: opts.ExecutionName, Input: input, StartTime: opts.Start, StateMachineName: opts.StateMachineName,
 			StateMachineARN: arns.StateMachine(opts.StateMachineName), RoleARN: opts.RoleArn, Region: opts.Region}}
 }
@@ -130,7 +130,7 @@ func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions) *local
 // run decides the start, then answers the tasks and fires the timers
 // until the execution ends.
 func (r *localRun) run() *LocalResult {
-	r.decide(Event{Kind: EventStart})
+	r.decide(event{Kind: evStart})
 	for r.res.Status == "" {
 		if len(r.tasks) > 0 {
 			t := r.tasks[0]
@@ -151,15 +151,15 @@ func (r *localRun) run() *LocalResult {
 			r.now = at
 		}
 		delete(r.timer, key)
-		r.decide(Event{Kind: EventTimer, TimerKey: key})
+		r.decide(event{Kind: evTimer, TimerKey: key})
 	}
 	r.res.Stop = r.now
 	return &r.res
 }
 
 // decide applies ev and takes in the decision's effects.
-func (r *localRun) decide(ev Event) {
-	d, err := Decide(r.m, r.x, r.st, ev, r.now, &r.opts.Env, Limits{MaxEvents: int64(r.opts.MaxEvents)})
+func (r *localRun) decide(ev event) {
+	d, err := decideEvent(r.m, r.x, r.st, ev, r.now, &r.opts.Env, decisionLimits{MaxEvents: int64(r.opts.MaxEvents)})
 	if err != nil {
 		r.fail(err)
 		return
@@ -204,9 +204,9 @@ func (r *localRun) nextTimer() (string, bool) {
 }
 
 // answer is the event that answers task t.
-func (r *localRun) answer(t *Task) Event {
-	failed := func(name, cause string) Event {
-		return Event{Kind: EventTaskFailed, Token: t.Token, Error: name, Cause: cause}
+func (r *localRun) answer(t *Task) event {
+	failed := func(name, cause string) event {
+		return event{Kind: evTaskFailed, Token: t.Token, Error: name, Cause: cause}
 	}
 	switch t.Resource {
 	case ItemReaderResource:
@@ -227,7 +227,7 @@ func (r *localRun) answer(t *Task) Event {
 	if fl != nil {
 		return failed(fl.Name, fl.Cause)
 	}
-	return Event{Kind: EventTaskSucceeded, Token: t.Token, Output: out, OutputSize: len(statelang.MarshalJSON(out))}
+	return event{Kind: evTaskSucceeded, Token: t.Token, Output: out, OutputSize: len(statelang.MarshalJSON(out))}
 }
 
 // noObjectStore is the cause of a local run's ItemReader or ResultWriter
@@ -238,20 +238,20 @@ const noObjectStore = "An ItemReader or a ResultWriter needs an object store, wh
 // (ok is false when t is another states:startExecution task) and returns
 // the event that answers t with the child's description, as the engine's
 // does.
-func (r *localRun) mapChild(t *Task, input any) (Event, bool) {
+func (r *localRun) mapChild(t *Task, input any) (event, bool) {
 	params, _ := input.(map[string]any)
 	machineARN, _ := params["StateMachineArn"].(string)
 	m, err := arn.ParseStateMachine(machineARN)
 	if err != nil {
-		return Event{}, false
+		return event{}, false
 	}
 	_, label, ok := splitMapMachine(m.Name) // m.Qualifier: the version
 	if !ok {
-		return Event{}, false
+		return event{}, false
 	}
 	p := processorOf(r.top, label)
 	if p == nil {
-		return Event{}, false
+		return event{}, false
 	}
 	text, _ := params["Input"].(string)
 	in, err := statelang.ParseJSON([]byte(text))
@@ -271,9 +271,9 @@ func (r *localRun) mapChild(t *Task, input any) (Event, bool) {
 	}
 	desc := childDescription(x, true)
 	if res.Status == StatusSucceeded {
-		return Event{Kind: EventTaskSucceeded, Token: t.Token, Output: desc}, true
+		return event{Kind: evTaskSucceeded, Token: t.Token, Output: desc}, true
 	}
-	return Event{Kind: EventTaskFailed, Token: t.Token, Error: statelang.ErrTaskFailed, Cause: statelang.MarshalString(desc)}, true
+	return event{Kind: evTaskFailed, Token: t.Token, Error: statelang.ErrTaskFailed, Cause: statelang.MarshalString(desc)}, true
 }
 
 // fail ends the run when the decider cannot go on: the execution fails

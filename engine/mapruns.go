@@ -90,7 +90,7 @@ func arnScope(executionARN string) arn.Scope {
 }
 
 // startMapRun records the Map Run of distributed Map s in k.
-func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
+func (d *decider) startMapRun(f *frame, s *statelang.State, k *frameKids) {
 	if k.MaxConcurrency <= 0 {
 		k.MaxConcurrency = defaultMapRunConcurrency
 	}
@@ -105,7 +105,7 @@ func (d *decider) startMapRun(f *Frame, s *statelang.State, k *Kids) {
 // it). The store keeps a run's start date from its first row: that of
 // startMapRun, or, for a run started by a build that wrote no rows, the
 // execution's start, the earliest its children can have started.
-func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
+func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 	total := int64(len(k.Inputs))
 	if total == 0 {
 		total = k.Total
@@ -126,7 +126,7 @@ func (d *decider) mapRunRow(f *Frame, k *Kids, status string) {
 // Map's: with its MapRunSucceeded or MapRunFailed event (fl), or aborted
 // without an event (the parent ended or left the state; the children are
 // stopped with their tasks).
-func (d *decider) endMapRun(f *Frame, k *Kids, status string, fl *statelang.Failure) {
+func (d *decider) endMapRun(f *frame, k *frameKids, status string, fl *statelang.Failure) {
 	if k == nil || !k.Distributed || k.Run == "" {
 		return
 	}
@@ -147,9 +147,9 @@ const maxMapRunRedrives = 1000
 // kept kids k (redrive.go) launch their unsuccessful iterations again when
 // the frame settles: the run is RUNNING again, under the same ARN, with
 // one more redrive.
-func (d *decider) redriveMapRun(f *Frame, k *Kids) {
+func (d *decider) redriveMapRun(f *frame, k *frameKids) {
 	if k.Redrives >= maxMapRunRedrives {
-		k.Abort = &Fail{Name: statelang.ErrRuntime, Cause: fmt.Sprintf("The Map Run %s has reached the maximum number of redrives (%d).", k.Run, maxMapRunRedrives)}
+		k.Abort = &frameFail{Name: statelang.ErrRuntime, Cause: fmt.Sprintf("The Map Run %s has reached the maximum number of redrives (%d).", k.Run, maxMapRunRedrives)}
 		return
 	}
 	k.Redrives++
@@ -169,7 +169,7 @@ type MapRunUpdate struct {
 // more children at once if allowed, and fails if its failures exceed
 // the new tolerance. A run that is not running changes nothing.
 func (d *decider) updateMapRun(run string, u *MapRunUpdate) {
-	var f *Frame
+	var f *frame
 	for _, x := range d.st.Frames {
 		if x.Kids != nil && x.Kids.Distributed && x.Kids.Run == run {
 			f = x
@@ -199,7 +199,7 @@ func (d *decider) updateMapRun(run string, u *MapRunUpdate) {
 	}
 	tol := statelang.Step{ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct}
 	if k.Failed > 0 && k.Abort == nil && !tol.Tolerates(k.Failed, len(k.Inputs)) {
-		k.Abort = &Fail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
+		k.Abort = &frameFail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
 	}
 	d.dirty = append(d.dirty, f.ID)
 	d.drain()
@@ -231,7 +231,7 @@ func MapRunExecutionID(s string) (int64, bool) {
 // name is the iteration's in the run (mapChildName), so the iteration run
 // again by a redrive of the run finds its child and redrives it
 // (Engine.redriveChild).
-func (d *decider) launchChild(c *Frame, s *statelang.State, run string) {
+func (d *decider) launchChild(c *frame, s *statelang.State, run string) {
 	sc, name := arnScope(d.x.ARN), d.x.StateMachineName+"/"+mapLabel(s)
 	machine := sc.StateMachine(name)
 	if d.x.StateMachineVersion > 0 {
@@ -298,7 +298,7 @@ func (e *Engine) redriveChild(ctx context.Context, x *Execution, t Task) {
 			e.abortChild(ctx, y)
 			continue
 		case y.Status != StatusSucceeded && e.redriveBlocked(y, e.cfg.Now()) == "":
-			d, err := e.apply(ctx, y.ID, Event{Kind: EventRedrive, ParentToken: t.Token})
+			d, err := e.apply(ctx, y.ID, event{Kind: evRedrive, ParentToken: t.Token})
 			if err != nil {
 				warn("redriving a Map Run's child", err)
 				return
@@ -320,8 +320,8 @@ func (e *Engine) redriveChild(ctx context.Context, x *Execution, t Task) {
 
 // childEnded ends iteration f with its child's outcome: ev answers the
 // iteration's task with the child's description (children.go).
-func (d *decider) childEnded(f *Frame, ev Event) {
-	if ev.Kind == EventTaskSucceeded {
+func (d *decider) childEnded(f *frame, ev event) {
+	if ev.Kind == evTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
 		desc, _ := ev.Output.(map[string]any)
 		d.finish(f, desc["Output"], nil)
@@ -381,8 +381,8 @@ const ItemReaderResource = "stepwise:itemReader"
 
 // readItems starts Map s in frame f with the read of its items: f waits on
 // the reader's task.
-func (d *decider) readItems(f *Frame, s *statelang.State, step statelang.Step) {
-	k := &Kids{Map: true, Distributed: s.ProcessorMode == "DISTRIBUTED",
+func (d *decider) readItems(f *frame, s *statelang.State, step statelang.Step) {
+	k := &frameKids{Map: true, Distributed: s.ProcessorMode == "DISTRIBUTED",
 		MaxConcurrency: step.MaxConcurrency, TolCount: step.ToleratedFailureCount, TolPct: step.ToleratedFailurePercentage}
 	d.emit(f, statelang.EventTypeMapStateStarted, map[string]any{"length": int64(0)})
 	if k.Distributed {
@@ -405,14 +405,14 @@ func (d *decider) readItems(f *Frame, s *statelang.State, step statelang.Step) {
 
 // itemsRead goes on with Map frame f once its reader answered: the items
 // become the Map's inputs, or the reader's failure fails the Map.
-func (d *decider) itemsRead(f *Frame, ev Event) {
+func (d *decider) itemsRead(f *frame, ev event) {
 	s := d.stateOf(f)
 	if s == nil {
 		return
 	}
 	k := f.Kids
 	var fl *statelang.Failure
-	if ev.Kind == EventTaskSucceeded {
+	if ev.Kind == evTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
 		items, ok := ev.Output.([]any)
 		if !ok {
@@ -421,11 +421,11 @@ func (d *decider) itemsRead(f *Frame, ev Event) {
 			fl = step.Failure
 		} else {
 			n := len(step.Inputs)
-			k.Inputs, k.Results = make([]Value, n), make([]Value, n)
+			k.Inputs, k.Results = make([]jsonValue, n), make([]jsonValue, n)
 			for i, in := range step.Inputs {
 				// As text: an item is only passed on, as its child's input,
 				// and a parsed item costs ten times its text in memory.
-				k.Inputs[i] = Value{statelang.JSONText(statelang.MarshalJSON(in))}
+				k.Inputs[i] = jsonValue{statelang.JSONText(statelang.MarshalJSON(in))}
 			}
 		}
 	} else {
@@ -457,7 +457,7 @@ const ResultWriterResource = "stepwise:resultWriter"
 
 // writeResults ends Map s's iterations with the write of their results:
 // frame p waits on the writer's task.
-func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
+func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	d.st.mark(p.ID, dirtyKids)
 	wc, fl := s.WriteCall(p.Input.V, d.ctx(p, s), d.env)
 	if fl != nil {
@@ -471,7 +471,7 @@ func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
 		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
 	})
-	p.Kids = &Kids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
+	p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
 		MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs))}
 	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, resultWriterResource, true
 	if d.st.tasks != nil {
@@ -481,7 +481,7 @@ func (d *decider) writeResults(p *Frame, s *statelang.State, k *Kids) {
 
 // resultsWritten completes Map frame f once its writer answered: its
 // result is the Map Run's ARN and the manifest's place.
-func (d *decider) resultsWritten(f *Frame, ev Event) {
+func (d *decider) resultsWritten(f *frame, ev event) {
 	s := d.stateOf(f)
 	if s == nil {
 		return
@@ -489,7 +489,7 @@ func (d *decider) resultsWritten(f *Frame, ev Event) {
 	k := f.Kids
 	f.Kids = nil
 	d.st.mark(f.ID, dirtyKids)
-	if ev.Kind == EventTaskSucceeded {
+	if ev.Kind == evTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
 		d.endMapRun(f, k, MapRunSucceeded, nil)
 		d.emit(f, statelang.EventTypeMapStateSucceeded, nil)
@@ -620,7 +620,7 @@ func (e *Engine) UpdateMapRun(ctx context.Context, arn string, u MapRunUpdate) e
 	if r.Status != MapRunRunning {
 		return ErrMapRunNotRunning
 	}
-	d, err := e.apply(ctx, r.ExecutionID, Event{Kind: EventUpdateMapRun, Run: arn, MapRun: &u})
+	d, err := e.apply(ctx, r.ExecutionID, event{Kind: evUpdateMapRun, Run: arn, MapRun: &u})
 	if errors.Is(err, ErrExecutionNotRunning) || err == nil && len(d.MapRuns) == 0 {
 		return ErrMapRunNotRunning // it ended meanwhile
 	}

@@ -24,13 +24,13 @@ func TestDecideMapRunRows(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "4f9c1b7e-2d3a-4c5b-8e6f-000000000000" }}
-	run := func(input map[string]any) func(Event, time.Time) *Decision {
-		x := Exec{ID: 7, ARN: "arn:aws:states:us-east-1:111111111111:execution:m:x", Name: "x", Input: input, StartTime: t0,
+	run := func(input map[string]any) func(event, time.Time) *decision {
+		x := execFacts{ID: 7, ARN: "arn:aws:states:us-east-1:111111111111:execution:m:x", Name: "x", Input: input, StartTime: t0,
 			StateMachineName: "m", Region: "us-east-1"}
 		return stepper(t, m, x, env)
 	}
 	t1, t2 := t0.Add(time.Second), t0.Add(2*time.Second)
-	one := func(d *Decision) MapRun {
+	one := func(d *decision) MapRun {
 		t.Helper()
 		if len(d.MapRuns) != 1 {
 			t.Fatalf("MapRuns = %+v; want one row", d.MapRuns)
@@ -39,35 +39,35 @@ func TestDecideMapRunRows(t *testing.T) {
 	}
 
 	// No items: the run starts and succeeds in one decision, one row.
-	r := one(run(map[string]any{"items": []any{}, "fail": false})(Event{Kind: EventStart}, t1))
+	r := one(run(map[string]any{"items": []any{}, "fail": false})(event{Kind: evStart}, t1))
 	if r.Status != MapRunSucceeded || !r.StartDate.Equal(t1) || !r.StopDate.Equal(t1) || r.StateName != "M" || r.ExecutionID != 7 {
 		t.Errorf("empty Map's row = %+v; want SUCCEEDED, started and stopped at %v", r, t1)
 	}
 
 	// A running run: updated live, then aborted with the execution.
 	step := run(map[string]any{"items": []any{int64(1), int64(2)}, "fail": false})
-	d := step(Event{Kind: EventStart}, t1)
+	d := step(event{Kind: evStart}, t1)
 	r = one(d)
 	if r.Status != MapRunRunning || r.MaxConcurrency != 1 || r.Total != 2 || !r.StartDate.Equal(t1) || !r.StopDate.IsZero() || len(d.NewTasks) != 1 {
 		t.Fatalf("started run = %+v, %d tasks; want RUNNING, 1 of 2 children started", r, len(d.NewTasks))
 	}
 	arn := r.ARN
-	if d := step(Event{Kind: EventUpdateMapRun, Run: arn + "x", MapRun: &MapRunUpdate{}}, t2); d.Changed || len(d.MapRuns) != 0 {
+	if d := step(event{Kind: evUpdateMapRun, Run: arn + "x", MapRun: &MapRunUpdate{}}, t2); d.Changed || len(d.MapRuns) != 0 {
 		t.Errorf("UpdateMapRun(unknown run) changed the execution: %+v", d)
 	}
 	five, half := int64(5), 50.0
-	d = step(Event{Kind: EventUpdateMapRun, Run: arn, MapRun: &MapRunUpdate{MaxConcurrency: &five, ToleratedFailurePercentage: &half}}, t2)
+	d = step(event{Kind: evUpdateMapRun, Run: arn, MapRun: &MapRunUpdate{MaxConcurrency: &five, ToleratedFailurePercentage: &half}}, t2)
 	if r := one(d); !d.Changed || r.MaxConcurrency != 5 || r.ToleratedFailurePercentage != 50 || r.Status != MapRunRunning || len(d.NewTasks) != 1 {
 		t.Errorf("UpdateMapRun = %+v, %d tasks; want MaxConcurrency 5 and the second child started", r, len(d.NewTasks))
 	}
-	d = step(Event{Kind: EventStop}, t2)
+	d = step(event{Kind: evStop}, t2)
 	if r := one(d); r.Status != MapRunAborted || !r.StopDate.Equal(t2) || len(d.CloseTasks) != 2 {
 		t.Errorf("stopped execution's run = %+v, %d tasks closed; want ABORTED at %v, 2 children's tasks closed", r, len(d.CloseTasks), t2)
 	}
 
 	// A sibling branch fails: the run is aborted in the decision that
 	// started it.
-	d = run(map[string]any{"items": []any{int64(1)}, "fail": true})(Event{Kind: EventStart}, t1)
+	d = run(map[string]any{"items": []any{int64(1)}, "fail": true})(event{Kind: evStart}, t1)
 	if r := one(d); r.Status != MapRunAborted || !r.StartDate.Equal(t1) || !d.Terminal {
 		t.Errorf("run beside a failed branch = %+v, terminal %v; want ABORTED, started at %v", r, d.Terminal, t1)
 	}

@@ -41,7 +41,7 @@ const (
 )
 
 // mark notes that frame id (present or deleted) may have changed.
-func (st *State) mark(id int64, how uint8) {
+func (st *execState) mark(id int64, how uint8) {
 	if st.dirty == nil {
 		st.dirty = map[int64]uint8{}
 	}
@@ -58,7 +58,7 @@ const smallState = 64
 // few frames, small Parallels and Maps) is written whole in the row, where
 // rewriting it costs less than rows of parts; a bigger one in parts, so
 // that a step of a wide Map writes what it changed. It clears the marks.
-func (st *State) write() (head []byte, parts []StatePart, drop []int64, dropAll bool) {
+func (st *execState) write() (head []byte, parts []StatePart, drop []int64, dropAll bool) {
 	small := len(st.Frames) <= smallState
 	if small {
 		for _, f := range st.Frames {
@@ -82,7 +82,7 @@ func (st *State) write() (head []byte, parts []StatePart, drop []int64, dropAll 
 	case !st.inParts:
 		st.inParts = true
 		clear(st.dirty)
-		head, parts = EncodeState(st)
+		head, parts = encodeState(st)
 		for _, f := range st.Frames {
 			if f.Kids != nil {
 				f.Kids.fresh = nil
@@ -100,9 +100,9 @@ func (st *State) write() (head []byte, parts []StatePart, drop []int64, dropAll 
 	return head, parts, drop, false
 }
 
-// EncodeState writes a whole State: the execution row's JSON and every
+// encodeState writes a whole State: the execution row's JSON and every
 // part.
-func EncodeState(st *State) ([]byte, []StatePart) {
+func encodeState(st *execState) ([]byte, []StatePart) {
 	var parts []StatePart
 	for _, id := range slices.Sorted(maps.Keys(st.Frames)) {
 		parts = appendFrame(parts, st.Frames[id], true)
@@ -113,7 +113,7 @@ func EncodeState(st *State) ([]byte, []StatePart) {
 // delta is what changed since the state was last written: its row's JSON,
 // the parts to write and the frames whose parts are deleted first. It
 // clears the marks.
-func (st *State) delta() (head []byte, parts []StatePart, drop []int64) {
+func (st *execState) delta() (head []byte, parts []StatePart, drop []int64) {
 	for _, id := range slices.Sorted(maps.Keys(st.dirty)) {
 		how := st.dirty[id]
 		f := st.Frames[id]
@@ -155,7 +155,7 @@ func (st *State) delta() (head []byte, parts []StatePart, drop []int64) {
 // checkDelta, in test binaries, applies a delta to the parts as last
 // written and panics unless they equal a whole encoding of the state: a
 // change the decider did not mark would be lost on the next load.
-func (st *State) checkDelta(parts []StatePart, drop []int64) {
+func (st *execState) checkDelta(parts []StatePart, drop []int64) {
 	if st.shadow == nil {
 		st.shadow = map[partKey]string{}
 	}
@@ -169,7 +169,7 @@ func (st *State) checkDelta(parts []StatePart, drop []int64) {
 	for _, p := range parts {
 		st.shadow[partKey{p.Frame, p.Slot}] = p.Data
 	}
-	_, all := EncodeState(st)
+	_, all := encodeState(st)
 	want := make(map[partKey]string, len(all))
 	for _, p := range all {
 		want[partKey{p.Frame, p.Slot}] = p.Data
@@ -186,7 +186,7 @@ func (st *State) checkDelta(parts []StatePart, drop []int64) {
 	}
 }
 
-func encodeHead(st *State) []byte {
+func encodeHead(st *execState) []byte {
 	h := *st
 	h.Frames = nil
 	return mustJSON(&h)
@@ -194,9 +194,9 @@ func encodeHead(st *State) []byte {
 
 // appendFrame appends a frame's part and, when all, its input, variables,
 // kids' inputs and the results set so far.
-func appendFrame(parts []StatePart, f *Frame, all bool) []StatePart {
+func appendFrame(parts []StatePart, f *frame, all bool) []StatePart {
 	g := *f
-	g.Input, g.Vars = Value{}, nil
+	g.Input, g.Vars = jsonValue{}, nil
 	if k := f.Kids; k != nil {
 		c := *k
 		c.Inputs, c.Results, c.Running, c.fresh = nil, nil, nil, nil
@@ -231,10 +231,10 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-// DecodeState reads a State from its execution row's JSON and its parts
+// decodeState reads a State from its execution row's JSON and its parts
 // (in any order).
-func DecodeState(head []byte, parts []StatePart) (*State, error) {
-	st := &State{}
+func decodeState(head []byte, parts []StatePart) (*execState, error) {
+	st := &execState{}
 	if len(head) > 0 {
 		if err := json.Unmarshal(head, st); err != nil {
 			return nil, fmt.Errorf("decode execution state: %w", err)
@@ -249,7 +249,7 @@ func DecodeState(head []byte, parts []StatePart) (*State, error) {
 		}
 		return st, nil
 	}
-	st.Frames, st.inParts = map[int64]*Frame{}, true
+	st.Frames, st.inParts = map[int64]*frame{}, true
 	if testing.Testing() {
 		st.shadow = make(map[partKey]string, len(parts))
 		for _, p := range parts {
@@ -260,7 +260,7 @@ func DecodeState(head []byte, parts []StatePart) (*State, error) {
 		if p.Slot != PartFrame {
 			continue
 		}
-		f := &Frame{}
+		f := &frame{}
 		if err := json.Unmarshal([]byte(p.Data), f); err != nil {
 			return nil, fmt.Errorf("decode frame %d of execution state: %w", p.Frame, err)
 		}
@@ -281,9 +281,9 @@ func DecodeState(head []byte, parts []StatePart) (*State, error) {
 				return nil, fmt.Errorf("decode part %d of frame %d of execution state: %w", p.Slot, p.Frame, err)
 			}
 			if p.Slot == PartInput {
-				f.Input = Value{v}
+				f.Input = jsonValue{v}
 			} else {
-				f.Vars = &Value{v}
+				f.Vars = &jsonValue{v}
 			}
 			continue
 		}
@@ -306,7 +306,7 @@ func DecodeState(head []byte, parts []StatePart) (*State, error) {
 	for _, f := range st.Frames {
 		if k := f.Kids; k != nil {
 			if len(k.Results) < len(k.Inputs) {
-				k.Results = append(k.Results, make([]Value, len(k.Inputs)-len(k.Results))...)
+				k.Results = append(k.Results, make([]jsonValue, len(k.Inputs)-len(k.Results))...)
 			}
 			k.fresh = nil
 		}
@@ -322,11 +322,11 @@ func DecodeState(head []byte, parts []StatePart) (*State, error) {
 
 // result sets the result of kid i, growing Results if needed, and notes it
 // for the next delta.
-func (k *Kids) result(i int, v any) {
+func (k *frameKids) result(i int, v any) {
 	if i >= len(k.Results) {
-		k.Results = append(k.Results, make([]Value, i+1-len(k.Results))...)
+		k.Results = append(k.Results, make([]jsonValue, i+1-len(k.Results))...)
 	}
-	k.Results[i] = Value{v}
+	k.Results[i] = jsonValue{v}
 	if i >= len(k.isDone) {
 		k.isDone = append(k.isDone, make([]bool, i+1-len(k.isDone))...)
 	}
@@ -335,11 +335,11 @@ func (k *Kids) result(i int, v any) {
 }
 
 // done reports whether kid i has a result.
-func (k *Kids) done(i int) bool { return i < len(k.isDone) && k.isDone[i] }
+func (k *frameKids) done(i int) bool { return i < len(k.isDone) && k.isDone[i] }
 
 // setDone marks the results of a state written whole as set: those of
 // every kid launched (a running or failed kid's is null until then).
-func (k *Kids) setDone() {
+func (k *frameKids) setDone() {
 	k.isDone = make([]bool, len(k.Results))
 	for i, r := range k.Results {
 		k.isDone[i] = r.V != nil || i < k.Next

@@ -17,7 +17,7 @@ type partStore struct {
 }
 
 // write applies the state's delta and returns the bytes it wrote.
-func (s *partStore) write(st *State) int {
+func (s *partStore) write(st *execState) int {
 	head, parts, drop := st.delta()
 	s.head = head
 	for _, id := range drop {
@@ -35,13 +35,13 @@ func (s *partStore) write(st *State) int {
 	return n
 }
 
-func (s *partStore) load(t *testing.T) *State {
+func (s *partStore) load(t *testing.T) *execState {
 	t.Helper()
 	var ps []StatePart
 	for k, v := range s.parts {
 		ps = append(ps, StatePart{Frame: k.frame, Slot: k.slot, Data: v})
 	}
-	st, err := DecodeState(s.head, ps)
+	st, err := decodeState(s.head, ps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,11 +66,11 @@ func TestStatePartsFlat(t *testing.T) {
 		for i := range items {
 			items[i] = int64(i)
 		}
-		x := Exec{ID: 1, ARN: "arn:x", Name: "x", Input: items, StartTime: t0, Region: "us-east-1"}
+		x := execFacts{ID: 1, ARN: "arn:x", Name: "x", Input: items, StartTime: t0, Region: "us-east-1"}
 		s := &partStore{parts: map[partKey]string{}}
-		st := &State{}
-		lim := Limits{MaxStates: 10 * n} // the whole Map in the first decision
-		d, err := Decide(m, x, st, Event{Kind: EventStart}, t0, env, lim)
+		st := &execState{}
+		lim := decisionLimits{MaxStates: 10 * n} // the whole Map in the first decision
+		d, err := decideEvent(m, x, st, event{Kind: evStart}, t0, env, lim)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestStatePartsFlat(t *testing.T) {
 			if reload {
 				st = s.load(t)
 			}
-			d, err := Decide(m, x, st, Event{Kind: EventTaskSucceeded, Token: task.Token,
+			d, err := decideEvent(m, x, st, event{Kind: evTaskSucceeded, Token: task.Token,
 				Output: fmt.Sprint("r", task.Input)}, t0, env, lim)
 			if err != nil {
 				t.Fatal(err)
@@ -127,7 +127,7 @@ func TestStatePartsWhole(t *testing.T) {
 			"kids":{"map":true,"inputs":[null,2],"results":[10,null],"next":2,"running":[2],"tol_count":-1,"tol_pct":-1}},
 		"2":{"id":2,"parent":0,"index":1,"loc":[{"s":"M","b":-1}],"state":"T","input":2,"entered":8,"entered_at":"2026-01-01T00:00:00Z",
 			"wait":"task","token":"tok","resource":"arn:aws:states:::lambda:invoke"}}}`
-	st, err := DecodeState([]byte(old), nil)
+	st, err := decodeState([]byte(old), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

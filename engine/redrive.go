@@ -25,7 +25,7 @@ import (
 // execution has no state parts; the maintenance loop drops them once the
 // 14-day redrive window has passed (Store.ExpireRedrives).
 //
-// RedriveExecution is an event of the execution (EventRedrive) decided
+// RedriveExecution is an event of the execution (evRedrive) decided
 // and committed like any other, in one Mutation: ExecutionRedriven, then
 // every kept leaf frame enters its state again (its retry counters start
 // over), and every kept Parallel or Map waits for its kept branches and
@@ -140,18 +140,18 @@ type RedriveStore interface {
 
 // bury keeps a frame this decision ends without success, as it is, for
 // a redrive should the execution end unsuccessfully.
-func (d *decider) bury(f *Frame) {
+func (d *decider) bury(f *frame) {
 	if d.lost == nil {
-		d.lost = map[int64]*Frame{}
+		d.lost = map[int64]*frame{}
 	}
 	d.lost[f.ID] = f
 }
 
 // keepKids keeps the kids of a Parallel or Map state that fails, which
 // the state's frame drops.
-func (d *decider) keepKids(p *Frame, k *Kids) {
+func (d *decider) keepKids(p *frame, k *frameKids) {
 	if d.lostKids == nil {
-		d.lostKids = map[int64]*Kids{}
+		d.lostKids = map[int64]*frameKids{}
 	}
 	d.lostKids[p.ID] = k
 }
@@ -185,10 +185,10 @@ func (d *decider) forget(id int64) {
 // keep is the frames an unsuccessful end keeps for a redrive: the
 // frames still running (a stop, a timeout) and those this decision ended
 // without success, from the top level down, ready to be entered again.
-func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
+func (d *decider) keep(running map[int64]*frame) map[int64]*frame {
 	all := maps.Clone(running)
 	if all == nil {
-		all = map[int64]*Frame{}
+		all = map[int64]*frame{}
 	}
 	for id, f := range d.lost {
 		if all[id] == nil {
@@ -200,9 +200,9 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 			f.Kids = k
 		}
 	}
-	kept := map[int64]*Frame{}
-	var in func(f *Frame) bool
-	in = func(f *Frame) bool {
+	kept := map[int64]*frame{}
+	var in func(f *frame) bool
+	in = func(f *frame) bool {
 		if f.Parent < 0 {
 			return true
 		}
@@ -217,7 +217,7 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 	if len(kept) == 0 {
 		return nil
 	}
-	kids := map[int64][]*Frame{}
+	kids := map[int64][]*frame{}
 	for _, id := range slices.Sorted(maps.Keys(kept)) {
 		f := kept[id]
 		if f.Parent >= 0 {
@@ -259,7 +259,7 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 		k.Redo = append(k.Redo[:0], slices.Sorted(maps.Keys(redo))...)
 		for _, i := range k.Redo {
 			if i < len(k.Results) {
-				k.Results[i] = Value{}
+				k.Results[i] = jsonValue{}
 			}
 		}
 		k.Lost, k.Abort, k.First, k.Failed = nil, nil, nil, 0
@@ -270,7 +270,7 @@ func (d *decider) keep(running map[int64]*Frame) map[int64]*Frame {
 // redrive applies RedriveExecution: an unsuccessful execution that kept
 // its frames goes on from them. A client token of one of the last
 // redrives answers with that redrive and changes nothing.
-func (d *decider) redrive(ev Event) {
+func (d *decider) redrive(ev event) {
 	r := d.st.Redrive
 	if ev.ClientToken != "" && r != nil {
 		for _, t := range r.Tokens {
@@ -313,7 +313,7 @@ func (d *decider) redrive(ev Event) {
 		d.st.Deadline = d.now.Add(time.Duration(d.top.TimeoutSeconds) * time.Second)
 		d.timer(timerExecutionTimeout, d.st.Deadline)
 	}
-	var leaves []*Frame
+	var leaves []*frame
 	for _, id := range slices.Sorted(maps.Keys(d.st.Frames)) {
 		f := d.st.Frames[id]
 		d.st.mark(id, dirtyKids)
@@ -335,7 +335,7 @@ func (d *decider) redrive(ev Event) {
 
 // endState is the execution row's state of an execution that ended: its
 // counters, and the frames it keeps for a redrive, written whole.
-func endState(st *State) []byte {
+func endState(st *execState) []byte {
 	clear(st.dirty)
 	if len(st.Frames) == 0 {
 		return encodeHead(st)
@@ -347,7 +347,7 @@ func endState(st *State) []byte {
 // redriveRow is what mutation m of a decision that ended (end) or redrove
 // (redrove, for a new parentToken if set) the execution writes to its
 // redrive columns; nil: nothing.
-func redriveRow(st *State, end *Decision, redrove bool, parentToken string, now time.Time) *RedriveRow {
+func redriveRow(st *execState, end *decision, redrove bool, parentToken string, now time.Time) *RedriveRow {
 	var r *RedriveRow
 	switch {
 	case end != nil && len(st.Frames) > 0:
@@ -412,7 +412,7 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn, clientToken string) 
 	}
 	// Not redrivable but with a client token: the decider answers a
 	// token of a recent redrive, or says why not.
-	dec, err := e.apply(ctx, x.ID, Event{Kind: EventRedrive, ClientToken: clientToken})
+	dec, err := e.apply(ctx, x.ID, event{Kind: evRedrive, ClientToken: clientToken})
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -430,4 +430,4 @@ func (e *Engine) expireRedrives(ctx context.Context) (int, error) {
 
 // isRedrive: o is a RedriveExecution, which applies to an ended
 // execution.
-func isRedrive(o *op) bool { return o.kind == opEvent && o.ev.Kind == EventRedrive }
+func isRedrive(o *op) bool { return o.kind == opEvent && o.ev.Kind == evRedrive }

@@ -17,7 +17,7 @@ import (
 type row struct {
 	t     *testing.T
 	m     *statelang.Machine
-	x     Exec
+	x     execFacts
 	env   *statelang.Env
 	head  []byte
 	parts map[partKey]string
@@ -32,21 +32,21 @@ func newRow(t *testing.T, def string, input any) *row {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	return &row{t: t, m: m, env: &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }},
-		x: Exec{ID: 7, ARN: "arn:x", Name: "x", Input: input, StartTime: t0, Region: "us-east-1"}, parts: map[partKey]string{}}
+		x: execFacts{ID: 7, ARN: "arn:x", Name: "x", Input: input, StartTime: t0, Region: "us-east-1"}, parts: map[partKey]string{}}
 }
 
 // step decides ev at now on the decoded row and writes the merged mutation.
-func (r *row) step(ev Event, now time.Time) *Decision {
+func (r *row) step(ev event, now time.Time) *decision {
 	r.t.Helper()
 	var ps []StatePart
 	for _, k := range slices.SortedFunc(maps.Keys(r.parts), func(a, b partKey) int { return int(a.frame - b.frame) }) {
 		ps = append(ps, StatePart{Frame: k.frame, Slot: k.slot, Data: r.parts[k]})
 	}
-	st, err := DecodeState(r.head, ps)
+	st, err := decodeState(r.head, ps)
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	d, err := Decide(r.m, r.x, st, ev, now, r.env, Limits{})
+	d, err := decideEvent(r.m, r.x, st, ev, now, r.env, decisionLimits{})
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func (r *row) step(ev Event, now time.Time) *Decision {
 	return d
 }
 
-func types(d *Decision) string {
+func types(d *decision) string {
 	var s []string
 	for _, e := range d.Events {
 		s = append(s, string(e.Type))
@@ -86,7 +86,7 @@ func types(d *Decision) string {
 }
 
 // taskOf returns the one new task of d whose input contains sub.
-func taskOf(t *testing.T, d *Decision, sub string) Task {
+func taskOf(t *testing.T, d *decision, sub string) Task {
 	t.Helper()
 	for _, k := range d.NewTasks {
 		if strings.Contains(k.Input, sub) {
@@ -98,7 +98,7 @@ func taskOf(t *testing.T, d *Decision, sub string) Task {
 }
 
 // retryTimer is the key of d's one retry timer.
-func retryTimer(t *testing.T, d *Decision) string {
+func retryTimer(t *testing.T, d *decision) string {
 	t.Helper()
 	for _, tm := range d.NewTimers {
 		if strings.HasPrefix(tm.Key, "r:") {
@@ -121,15 +121,15 @@ func TestRedriveTask(t *testing.T) {
 		"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:a",
 			"Parameters":{"n.$":"$.n","v.$":"$v","rc.$":"$$.Execution.RedriveCount","rt.$":"$$.Execution"},
 			"Retry":[{"ErrorEquals":["E"],"MaxAttempts":1,"IntervalSeconds":1}],"End":true}}}`, map[string]any{})
-	d := r.step(Event{Kind: EventStart}, t0)
+	d := r.step(event{Kind: evStart}, t0)
 	tk := taskOf(t, d, `"rc":0`)
 	if !strings.Contains(tk.Input, `"v":"kept"`) || strings.Contains(tk.Input, "RedriveTime") {
 		t.Fatalf("first task input = %s; want v kept and no RedriveTime", tk.Input)
 	}
-	d = r.step(Event{Kind: EventTaskFailed, Token: tk.Token, Error: "E"}, t0.Add(time.Second))
-	d = r.step(Event{Kind: EventTimer, TimerKey: retryTimer(t, d)}, t0.Add(2*time.Second))
+	d = r.step(event{Kind: evTaskFailed, Token: tk.Token, Error: "E"}, t0.Add(time.Second))
+	d = r.step(event{Kind: evTimer, TimerKey: retryTimer(t, d)}, t0.Add(2*time.Second))
 	tk = taskOf(t, d, `"rc":0`) // retried once
-	d = r.step(Event{Kind: EventTaskFailed, Token: tk.Token, Error: "E", Cause: "c"}, t0.Add(2*time.Second))
+	d = r.step(event{Kind: evTaskFailed, Token: tk.Token, Error: "E", Cause: "c"}, t0.Add(2*time.Second))
 	if d.Status != StatusFailed {
 		t.Fatalf("after the retry: %s; want FAILED", d.Status)
 	}
@@ -137,7 +137,7 @@ func TestRedriveTask(t *testing.T) {
 		t.Fatalf("terminal mutation Redrive = %+v, %d parts; want the window's end and no parts", m.Redrive, len(r.parts))
 	}
 	t1 := t0.Add(time.Hour)
-	d = r.step(Event{Kind: EventRedrive, ClientToken: "tok"}, t1)
+	d = r.step(event{Kind: evRedrive, ClientToken: "tok"}, t1)
 	if !d.Redriven.Equal(t1) || d.Status != StatusRunning {
 		t.Fatalf("redrive: Redriven %v status %s (%s); want %v RUNNING", d.Redriven, d.Status, d.NotRedrivable, t1)
 	}
@@ -157,21 +157,21 @@ func TestRedriveTask(t *testing.T) {
 	if !strings.Contains(tk.Input, `"v":"kept"`) || !strings.Contains(tk.Input, `"RedriveTime":"2026-01-01T01:00:00`) {
 		t.Errorf("redriven task input = %s; want the variable and RedriveTime", tk.Input)
 	}
-	if again := r.step(Event{Kind: EventRedrive, ClientToken: "tok"}, t1.Add(time.Minute)); again.Changed || !again.Redriven.Equal(t1) {
+	if again := r.step(event{Kind: evRedrive, ClientToken: "tok"}, t1.Add(time.Minute)); again.Changed || !again.Redriven.Equal(t1) {
 		t.Errorf("same client token: changed %v, Redriven %v; want no change and %v", again.Changed, again.Redriven, t1)
 	}
-	if other := r.step(Event{Kind: EventRedrive, ClientToken: "other"}, t1.Add(time.Minute)); other.Changed || other.NotRedrivable != reasonRunning {
+	if other := r.step(event{Kind: evRedrive, ClientToken: "other"}, t1.Add(time.Minute)); other.Changed || other.NotRedrivable != reasonRunning {
 		t.Errorf("another token while RUNNING: changed %v, reason %q; want %q", other.Changed, other.NotRedrivable, reasonRunning)
 	}
 	// The retry counter started over: one failure is retried again.
-	d = r.step(Event{Kind: EventTaskFailed, Token: tk.Token, Error: "E"}, t1.Add(time.Second))
-	d = r.step(Event{Kind: EventTimer, TimerKey: retryTimer(t, d)}, t1.Add(2*time.Second))
+	d = r.step(event{Kind: evTaskFailed, Token: tk.Token, Error: "E"}, t1.Add(time.Second))
+	d = r.step(event{Kind: evTimer, TimerKey: retryTimer(t, d)}, t1.Add(2*time.Second))
 	tk = taskOf(t, d, `"rc":1`)
-	d = r.step(Event{Kind: EventTaskSucceeded, Token: tk.Token, Output: "done"}, t1.Add(2*time.Second))
+	d = r.step(event{Kind: evTaskSucceeded, Token: tk.Token, Output: "done"}, t1.Add(2*time.Second))
 	if d.Status != StatusSucceeded || d.Output != "done" {
 		t.Fatalf("after the redrive: %s %v; want SUCCEEDED done", d.Status, d.Output)
 	}
-	if d := r.step(Event{Kind: EventRedrive}, t1.Add(time.Minute)); d.Changed || d.NotRedrivable != reasonSucceeded {
+	if d := r.step(event{Kind: evRedrive}, t1.Add(time.Minute)); d.Changed || d.NotRedrivable != reasonSucceeded {
 		t.Errorf("redrive of a SUCCEEDED execution: changed %v, reason %q; want %q", d.Changed, d.NotRedrivable, reasonSucceeded)
 	}
 }
@@ -185,13 +185,13 @@ func TestRedriveParallel(t *testing.T) {
 			n, n, n, n, n, n)
 	}
 	r := newRow(t, `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[`+branch(1)+`,`+branch(2)+`],"End":true}}}`, map[string]any{})
-	d := r.step(Event{Kind: EventStart}, t0)
+	d := r.step(event{Kind: evStart}, t0)
 	t1, t2 := taskOf(t, d, `"b":1`), taskOf(t, d, `"b":2`)
-	r.step(Event{Kind: EventTaskSucceeded, Token: t1.Token, Output: "one"}, t0.Add(time.Second))
-	if d = r.step(Event{Kind: EventTaskFailed, Token: t2.Token, Error: "E"}, t0.Add(2*time.Second)); d.Status != StatusFailed {
+	r.step(event{Kind: evTaskSucceeded, Token: t1.Token, Output: "one"}, t0.Add(time.Second))
+	if d = r.step(event{Kind: evTaskFailed, Token: t2.Token, Error: "E"}, t0.Add(2*time.Second)); d.Status != StatusFailed {
 		t.Fatalf("branch 2 failed: %s; want FAILED", d.Status)
 	}
-	d = r.step(Event{Kind: EventRedrive}, t0.Add(time.Hour))
+	d = r.step(event{Kind: evRedrive}, t0.Add(time.Hour))
 	if got, want := types(d), "ExecutionRedriven TaskStateEntered ActivityScheduled"; got != want {
 		t.Errorf("redrive events = %s; want %s (only branch 2's task)", got, want)
 	}
@@ -199,7 +199,7 @@ func TestRedriveParallel(t *testing.T) {
 	if !strings.Contains(t2.Input, `"in":2`) {
 		t.Errorf("redriven task input = %s; want the failed state's input 2", t2.Input)
 	}
-	d = r.step(Event{Kind: EventTaskSucceeded, Token: t2.Token, Output: "two"}, t0.Add(time.Hour+time.Second))
+	d = r.step(event{Kind: evTaskSucceeded, Token: t2.Token, Output: "two"}, t0.Add(time.Hour+time.Second))
 	if d.Status != StatusSucceeded || statelang.MarshalString(d.Output) != `["one","two"]` {
 		t.Fatalf("after the redrive: %s %s; want SUCCEEDED [\"one\",\"two\"]", d.Status, statelang.MarshalString(d.Output))
 	}
@@ -226,7 +226,7 @@ func TestRedriveMap(t *testing.T) {
 					"U":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:b","Parameters":{"u.$":"$"},"End":true}}}}}}`,
 				map[string]any{})
 			r.x.Input = items
-			d := r.step(Event{Kind: EventStart}, t0)
+			d := r.step(event{Kind: evStart}, t0)
 			if len(d.NewTasks) != n {
 				t.Fatalf("start: %d tasks; want %d", len(d.NewTasks), n)
 			}
@@ -238,19 +238,19 @@ func TestRedriveMap(t *testing.T) {
 			next := func() time.Time { at = at.Add(time.Second); return at }
 			// Iteration 0 fails at T (tolerated); 2 and the wide ones succeed;
 			// 1 goes on to U and fails there; 3 is still at T.
-			r.step(Event{Kind: EventTaskFailed, Token: tok[0], Error: "E"}, next())
+			r.step(event{Kind: evTaskFailed, Token: tok[0], Error: "E"}, next())
 			for i := 4; i < n; i++ {
-				d = r.step(Event{Kind: EventTaskSucceeded, Token: tok[i], Output: int64(10 * i)}, next())
-				r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d, fmt.Sprintf(`{"u":%d}`, 10*i)).Token, Output: int64(i)}, next())
+				d = r.step(event{Kind: evTaskSucceeded, Token: tok[i], Output: int64(10 * i)}, next())
+				r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d, fmt.Sprintf(`{"u":%d}`, 10*i)).Token, Output: int64(i)}, next())
 			}
-			d = r.step(Event{Kind: EventTaskSucceeded, Token: tok[2], Output: int64(20)}, next())
-			r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d, `{"u":20}`).Token, Output: "two"}, next())
-			d = r.step(Event{Kind: EventTaskSucceeded, Token: tok[1], Output: int64(10)}, next())
-			d = r.step(Event{Kind: EventTaskFailed, Token: taskOf(t, d, `{"u":10}`).Token, Error: "E"}, next())
+			d = r.step(event{Kind: evTaskSucceeded, Token: tok[2], Output: int64(20)}, next())
+			r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d, `{"u":20}`).Token, Output: "two"}, next())
+			d = r.step(event{Kind: evTaskSucceeded, Token: tok[1], Output: int64(10)}, next())
+			d = r.step(event{Kind: evTaskFailed, Token: taskOf(t, d, `{"u":10}`).Token, Error: "E"}, next())
 			if d.Status != StatusFailed || d.Failure.Name != statelang.ErrExceedToleratedFailureThresh {
 				t.Fatalf("second failure: %s %v; want FAILED %s", d.Status, d.Failure, statelang.ErrExceedToleratedFailureThresh)
 			}
-			d = r.step(Event{Kind: EventRedrive}, next())
+			d = r.step(event{Kind: evRedrive}, next())
 			var got []string
 			for _, k := range d.NewTasks {
 				got = append(got, k.Input)
@@ -262,11 +262,11 @@ func TestRedriveMap(t *testing.T) {
 			if c := strings.Count(types(d), "MapIterationStarted"); c != 1 {
 				t.Errorf("redrive events = %s; want one MapIterationStarted (iteration 0 from its start)", types(d))
 			}
-			r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d, `{"u":10}`).Token, Output: "one"}, next())
-			d0 := r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d, `{"i":0}`).Token, Output: int64(0)}, next())
-			d3 := r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d, `{"i":3}`).Token, Output: int64(30)}, next())
-			r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d0, `{"u":0}`).Token, Output: "zero"}, next())
-			d = r.step(Event{Kind: EventTaskSucceeded, Token: taskOf(t, d3, `{"u":30}`).Token, Output: "three"}, next())
+			r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d, `{"u":10}`).Token, Output: "one"}, next())
+			d0 := r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d, `{"i":0}`).Token, Output: int64(0)}, next())
+			d3 := r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d, `{"i":3}`).Token, Output: int64(30)}, next())
+			r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d0, `{"u":0}`).Token, Output: "zero"}, next())
+			d = r.step(event{Kind: evTaskSucceeded, Token: taskOf(t, d3, `{"u":30}`).Token, Output: "three"}, next())
 			if d.Status != StatusSucceeded {
 				t.Fatalf("after the redrive: %s %v; want SUCCEEDED", d.Status, d.Failure)
 			}
@@ -286,16 +286,16 @@ func TestRedriveTimedOutAborted(t *testing.T) {
 		"T":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:a","End":true}}}`
 	t.Run("TIMED_OUT", func(t *testing.T) {
 		r := newRow(t, def, map[string]any{"k": "v"})
-		d := r.step(Event{Kind: EventStart}, t0)
-		d = r.step(Event{Kind: EventTimer, TimerKey: d.NewTimers[1].Key}, t0.Add(5*time.Second))
+		d := r.step(event{Kind: evStart}, t0)
+		d = r.step(event{Kind: evTimer, TimerKey: d.NewTimers[1].Key}, t0.Add(5*time.Second))
 		if len(d.NewTasks) != 1 {
 			t.Fatalf("after the Wait: %d tasks; want 1", len(d.NewTasks))
 		}
-		if d = r.step(Event{Kind: EventTimer, TimerKey: timerExecutionTimeout}, t0.Add(10*time.Second)); d.Status != StatusTimedOut {
+		if d = r.step(event{Kind: evTimer, TimerKey: timerExecutionTimeout}, t0.Add(10*time.Second)); d.Status != StatusTimedOut {
 			t.Fatalf("timeout: %s; want TIMED_OUT", d.Status)
 		}
 		t1 := t0.Add(time.Hour)
-		d = r.step(Event{Kind: EventRedrive}, t1)
+		d = r.step(event{Kind: evRedrive}, t1)
 		if got, want := types(d), "ExecutionRedriven TaskStateEntered ActivityScheduled"; got != want {
 			t.Errorf("redrive events = %s; want %s", got, want)
 		}
@@ -308,19 +308,19 @@ func TestRedriveTimedOutAborted(t *testing.T) {
 		if timeout == nil || !timeout.FireAt.Equal(t1.Add(10*time.Second)) {
 			t.Errorf("redrive timers = %+v; want the execution timeout at %v", d.NewTimers, t1.Add(10*time.Second))
 		}
-		d = r.step(Event{Kind: EventTaskSucceeded, Token: d.NewTasks[0].Token, Output: "ok"}, t1.Add(time.Second))
+		d = r.step(event{Kind: evTaskSucceeded, Token: d.NewTasks[0].Token, Output: "ok"}, t1.Add(time.Second))
 		if d.Status != StatusSucceeded {
 			t.Errorf("after the redrive: %s; want SUCCEEDED", d.Status)
 		}
 	})
 	t.Run("ABORTED", func(t *testing.T) {
 		r := newRow(t, def, map[string]any{"k": "v"})
-		r.step(Event{Kind: EventStart}, t0)
-		if d := r.step(Event{Kind: EventStop, Error: "e"}, t0.Add(time.Second)); d.Status != StatusAborted {
+		r.step(event{Kind: evStart}, t0)
+		if d := r.step(event{Kind: evStop, Error: "e"}, t0.Add(time.Second)); d.Status != StatusAborted {
 			t.Fatalf("stop: %s; want ABORTED", d.Status)
 		}
 		t1 := t0.Add(time.Hour)
-		d := r.step(Event{Kind: EventRedrive}, t1)
+		d := r.step(event{Kind: evRedrive}, t1)
 		if got, want := types(d), "ExecutionRedriven WaitStateEntered"; got != want {
 			t.Errorf("redrive events = %s; want %s", got, want)
 		}
@@ -346,10 +346,10 @@ func TestRedriveCaught(t *testing.T) {
 		{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"X"}}}],
 		"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Boom"}],"Next":"Boom"},
 		"Boom":{"Type":"Fail","Error":"Final"}}}`, map[string]any{})
-	if d := r.step(Event{Kind: EventStart}, t0); d.Status != StatusFailed || d.Failure.Name != "Final" {
+	if d := r.step(event{Kind: evStart}, t0); d.Status != StatusFailed || d.Failure.Name != "Final" {
 		t.Fatalf("start: %s %v; want FAILED Final", d.Status, d.Failure)
 	}
-	d := r.step(Event{Kind: EventRedrive}, t0.Add(time.Hour))
+	d := r.step(event{Kind: evRedrive}, t0.Add(time.Hour))
 	if got, want := types(d), "ExecutionRedriven FailStateEntered ExecutionFailed"; got != want {
 		t.Errorf("redrive events = %s; want %s", got, want)
 	}
@@ -374,23 +374,23 @@ func TestRedriveDistributedMap(t *testing.T) {
 		n, _ := v.(map[string]any)["Name"].(string)
 		return n
 	}
-	d := r.step(Event{Kind: EventStart}, next())
+	d := r.step(event{Kind: evStart}, next())
 	run := d.MapRuns[0].ARN
 	if len(d.NewTasks) != 2 || name(d.NewTasks[0]) != mapChildName(run, 0) || name(d.NewTasks[1]) != mapChildName(run, 1) {
 		t.Fatalf("start: tasks %+v; want the children of items 0 and 1, named after the run", d.NewTasks)
 	}
 	first, second := d.NewTasks[0].Token, d.NewTasks[1].Token
-	d = r.step(Event{Kind: EventTaskSucceeded, Token: first, Output: map[string]any{"Output": "zero"}}, next())
+	d = r.step(event{Kind: evTaskSucceeded, Token: first, Output: map[string]any{"Output": "zero"}}, next())
 	if len(d.NewTasks) != 1 || name(d.NewTasks[0]) != mapChildName(run, 2) {
 		t.Fatalf("after item 0: tasks %+v; want item 2's child", d.NewTasks)
 	}
-	d = r.step(Event{Kind: EventTaskFailed, Token: second, Error: statelang.ErrTaskFailed, Cause: `{"Status":"FAILED","Error":"E"}`}, next())
+	d = r.step(event{Kind: evTaskFailed, Token: second, Error: statelang.ErrTaskFailed, Cause: `{"Status":"FAILED","Error":"E"}`}, next())
 	if d.Status != StatusFailed || len(d.CloseTasks) != 2 || d.MapRuns[0].Status != MapRunFailed {
 		t.Fatalf("item 1 failed: %s, %d tasks closed, run %+v; want FAILED, item 2's task closed, run FAILED", d.Status, len(d.CloseTasks), d.MapRuns)
 	}
 
 	when := next()
-	d = r.step(Event{Kind: EventRedrive}, when)
+	d = r.step(event{Kind: evRedrive}, when)
 	if got := types(d); got != "ExecutionRedriven MapRunRedriven" || d.Events[1].Details["mapRunArn"] != run || d.Events[1].Details["redriveCount"] != int64(1) {
 		t.Errorf("redrive events = %s %v; want ExecutionRedriven, MapRunRedriven of the run (redriveCount 1)", got, d.Events)
 	}
@@ -407,7 +407,7 @@ func TestRedriveDistributedMap(t *testing.T) {
 	for len(pending) > 0 {
 		tok := pending[0]
 		pending = pending[1:]
-		d = r.step(Event{Kind: EventTaskSucceeded, Token: tok, Output: map[string]any{"Output": outs[names[tok]]}}, next())
+		d = r.step(event{Kind: evTaskSucceeded, Token: tok, Output: map[string]any{"Output": outs[names[tok]]}}, next())
 		for _, k := range d.NewTasks {
 			pending, names[k.Token] = append(pending, k.Token), name(k)
 		}
@@ -421,8 +421,8 @@ func TestRedriveDistributedMap(t *testing.T) {
 
 	// A child redriven for its iteration's new task.
 	c := newRow(t, `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}}`, map[string]any{})
-	c.step(Event{Kind: EventStart}, t0)
-	if d := c.step(Event{Kind: EventRedrive, ParentToken: "new-task"}, next()); d.ParentToken != "new-task" || d.Status != StatusFailed {
+	c.step(event{Kind: evStart}, t0)
+	if d := c.step(event{Kind: evRedrive, ParentToken: "new-task"}, next()); d.ParentToken != "new-task" || d.Status != StatusFailed {
 		t.Errorf("child's redrive: parent token %q, %s; want new-task, FAILED again", d.ParentToken, d.Status)
 	}
 	if m := c.muts[len(c.muts)-1]; m.Redrive == nil || m.Redrive.ParentToken != "new-task" || m.Redrive.Count != 1 {

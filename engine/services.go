@@ -88,7 +88,7 @@ func (e *Engine) runService(ctx context.Context, svc Service, t Task) {
 			// Items are not bound by the payload limit of task outputs.
 			var v any
 			if v, err = statelang.ParseJSON([]byte(out)); err == nil {
-				err = e.taskEvent(ctx, t.Token, Event{Kind: EventTaskSucceeded, Token: t.Token, Output: v, OutputSize: len(out)})
+				err = e.taskEvent(ctx, t.Token, event{Kind: evTaskSucceeded, Token: t.Token, Output: v, OutputSize: len(out)})
 			}
 		case err == nil:
 			err = e.SendTaskSuccess(ctx, t.Token, out)

@@ -7,16 +7,16 @@ import (
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
-// Value is a JSON value of statelang's value model that survives a JSON
+// jsonValue is a JSON value of statelang's value model that survives a JSON
 // round trip with its exact types (integers stay integers, 1.0 stays a
 // float): it is stored as the text statelang.MarshalJSON writes.
-type Value struct{ V any }
+type jsonValue struct{ V any }
 
 // MarshalJSON implements json.Marshaler.
-func (v Value) MarshalJSON() ([]byte, error) { return statelang.MarshalJSON(v.V), nil }
+func (v jsonValue) MarshalJSON() ([]byte, error) { return statelang.MarshalJSON(v.V), nil }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (v *Value) UnmarshalJSON(b []byte) error {
+func (v *jsonValue) UnmarshalJSON(b []byte) error {
 	x, err := statelang.ParseJSON(b)
 	if err != nil {
 		return err
@@ -25,18 +25,18 @@ func (v *Value) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// State is the decider's persisted view of one execution: its frames (the
+// execState is the decider's persisted view of one execution: its frames (the
 // top-level machine and every running Parallel branch and Map iteration) and
 // counters. It is stored in parts (see StatePart): the counters as JSON in
 // the execution row, each frame, each Parallel's or Map's inputs and each of
 // their results as a row of its own, so that a step writes what it changed
 // and not the whole execution.
-type State struct {
+type execState struct {
 	Status      string `json:"status"`
 	LastEventID int64  `json:"last_event_id"`
 	// Frames are stored as parts; a state written whole in the execution
 	// row (by an engine of an older build) still decodes.
-	Frames    map[int64]*Frame `json:"frames,omitempty"`
+	Frames    map[int64]*frame `json:"frames,omitempty"`
 	NextFrame int64            `json:"next_frame"`
 	NextTask  int64            `json:"next_task"`
 	// Secret keys the execution's task tokens (see taskToken); drawn
@@ -75,22 +75,22 @@ const (
 	waitCont  = "cont"  // paused by the decision's work budget until State.Cont fires
 )
 
-// Frame is one running machine: the top level (ID 0), a Parallel branch or a
+// frame is one running machine: the top level (ID 0), a Parallel branch or a
 // Map iteration.
-type Frame struct {
+type frame struct {
 	ID     int64 `json:"id"`
 	Parent int64 `json:"parent"` // -1 for the top level
 	Index  int64 `json:"index"`  // branch or item index within the parent
 	// Loc finds the frame's machine from the top level: one element per
 	// nesting level, the state name and branch index (-1: Map processor).
-	Loc   []Loc `json:"loc,omitempty"`
-	Quiet bool  `json:"quiet,omitempty"` // distributed Map iteration: no events
+	Loc   []frameLoc `json:"loc,omitempty"`
+	Quiet bool       `json:"quiet,omitempty"` // distributed Map iteration: no events
 	// Child: the frame is an iteration of a distributed Map, run as a
 	// child execution; it only waits on that child's task (mapruns.go).
 	Child bool `json:"child,omitempty"`
 
 	State     string    `json:"state"`
-	Input     Value     `json:"input"`
+	Input     jsonValue `json:"input"`
 	Entered   int64     `json:"entered"`
 	EnteredAt time.Time `json:"entered_at"`
 	Attempts  []int64   `json:"attempts,omitempty"`
@@ -106,28 +106,28 @@ type Frame struct {
 	Started  bool   `json:"started,omitempty"`
 	TimerKey string `json:"timer,omitempty"`
 	// Pending is the step a Wait state resumes with when its timer fires.
-	PendingNext   string `json:"pending_next,omitempty"`
-	PendingEnd    bool   `json:"pending_end,omitempty"`
-	PendingOutput *Value `json:"pending_output,omitempty"`
+	PendingNext   string     `json:"pending_next,omitempty"`
+	PendingEnd    bool       `json:"pending_end,omitempty"`
+	PendingOutput *jsonValue `json:"pending_output,omitempty"`
 	// PendingAssign is what the Wait state assigns when its timer fires.
-	PendingAssign *Value `json:"pending_assign,omitempty"`
+	PendingAssign *jsonValue `json:"pending_assign,omitempty"`
 
 	// Vars is the frame's own scope of workflow variables (an object);
 	// the scopes around it are its ancestors' (none for a distributed Map
 	// iteration). It is dropped with the frame.
-	Vars *Value `json:"vars,omitempty"`
+	Vars *jsonValue `json:"vars,omitempty"`
 
-	Kids *Kids `json:"kids,omitempty"`
+	Kids *frameKids `json:"kids,omitempty"`
 }
 
-// Loc is one step from a machine to a nested one.
-type Loc struct {
+// frameLoc is one step from a machine to a nested one.
+type frameLoc struct {
 	State  string `json:"s"`
 	Branch int    `json:"b"`
 }
 
-// Kids tracks the branches of a Parallel or the iterations of a Map.
-type Kids struct {
+// frameKids tracks the branches of a Parallel or the iterations of a Map.
+type frameKids struct {
 	Map         bool `json:"map,omitempty"`
 	Distributed bool `json:"distributed,omitempty"`
 	// Run is a distributed Map's Map Run ARN.
@@ -135,18 +135,18 @@ type Kids struct {
 	// Inputs and Results are parts of their own (written once each), and
 	// Running is rebuilt from the frames when the state is read: a frame's
 	// part holds only the counters.
-	Inputs  []Value `json:"inputs,omitempty"`
-	Results []Value `json:"results,omitempty"`
-	Next    int     `json:"next"` // next index to launch
-	Running []int64 `json:"running,omitempty"`
-	Failed  int     `json:"failed,omitempty"`
-	First   *Fail   `json:"first,omitempty"`
+	Inputs  []jsonValue `json:"inputs,omitempty"`
+	Results []jsonValue `json:"results,omitempty"`
+	Next    int         `json:"next"` // next index to launch
+	Running []int64     `json:"running,omitempty"`
+	Failed  int         `json:"failed,omitempty"`
+	First   *frameFail  `json:"first,omitempty"`
 	// Abort is set when the state must fail (first branch failure, or the
 	// Map's tolerance exceeded).
-	Abort          *Fail   `json:"abort,omitempty"`
-	MaxConcurrency int64   `json:"max,omitempty"`
-	TolCount       int64   `json:"tol_count"`
-	TolPct         float64 `json:"tol_pct"`
+	Abort          *frameFail `json:"abort,omitempty"`
+	MaxConcurrency int64      `json:"max,omitempty"`
+	TolCount       int64      `json:"tol_count"`
+	TolPct         float64    `json:"tol_pct"`
 	// Total is a distributed Map's number of children once they are
 	// done and its results are being written (Inputs are dropped then).
 	Total int64 `json:"total,omitempty"`
@@ -163,19 +163,19 @@ type Kids struct {
 	fresh  []int  // Results set since the state was last written
 }
 
-// Fail is a statelang.Failure as stored.
-type Fail struct {
+// frameFail is a statelang.Failure as stored.
+type frameFail struct {
 	Name  string `json:"error"`
 	Cause string `json:"cause,omitempty"`
 }
 
-func toFail(f *statelang.Failure) *Fail { return &Fail{Name: f.Name, Cause: f.Cause} }
-func (f *Fail) failure() *statelang.Failure {
+func toFail(f *statelang.Failure) *frameFail { return &frameFail{Name: f.Name, Cause: f.Cause} }
+func (f *frameFail) failure() *statelang.Failure {
 	return &statelang.Failure{Name: f.Name, Cause: f.Cause}
 }
 
 // machineAt resolves a frame's machine.
-func machineAt(top *statelang.Machine, loc []Loc) (*statelang.Machine, error) {
+func machineAt(top *statelang.Machine, loc []frameLoc) (*statelang.Machine, error) {
 	m := top
 	for _, l := range loc {
 		s := m.States[l.State]

@@ -94,10 +94,10 @@ func (e *Engine) SendTaskSuccess(ctx context.Context, token, output string) erro
 
 // SendTaskFailure reports a task's failure with an ASL error name and cause.
 func (e *Engine) SendTaskFailure(ctx context.Context, token, errName, cause string) error {
-	return e.taskEvent(ctx, token, Event{Kind: EventTaskFailed, Token: token, Error: errName, Cause: cause})
+	return e.taskEvent(ctx, token, event{Kind: evTaskFailed, Token: token, Error: errName, Cause: cause})
 }
 
-func (e *Engine) taskEvent(ctx context.Context, token string, ev Event) error {
+func (e *Engine) taskEvent(ctx context.Context, token string, ev event) error {
 	if r, ok, err := e.expressRunOf(token); ok {
 		if err != nil {
 			return err

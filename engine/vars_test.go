@@ -32,21 +32,21 @@ func TestDecideVariables(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
-	x := Exec{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{}, StartTime: t0, Region: "us-east-1"}
+	x := execFacts{ID: 7, ARN: "arn:x", Name: "x", Input: map[string]any{}, StartTime: t0, Region: "us-east-1"}
 	step := stepper(t, m, x, env)
-	d := step(Event{Kind: EventStart}, t0)
+	d := step(event{Kind: evStart}, t0)
 	if len(d.NewTimers) != 1 {
 		t.Fatalf("start: timers = %+v; want the Wait's", d.NewTimers)
 	}
-	d = step(Event{Kind: EventTimer, TimerKey: d.NewTimers[0].Key}, t0.Add(5*time.Second))
+	d = step(event{Kind: evTimer, TimerKey: d.NewTimers[0].Key}, t0.Add(5*time.Second))
 	if len(d.NewTasks) != 1 || d.NewTasks[0].Input != `{"sum":33}` {
 		t.Fatalf("after the Map: tasks = %+v; want one with sum 11+22", d.NewTasks)
 	}
-	d = step(Event{Kind: EventTaskSucceeded, Token: d.NewTasks[0].Token, Output: map[string]any{"x": "rx"}}, t0.Add(6*time.Second))
+	d = step(event{Kind: evTaskSucceeded, Token: d.NewTasks[0].Token, Output: map[string]any{"x": "rx"}}, t0.Add(6*time.Second))
 	if len(d.NewTasks) != 1 || d.NewTasks[0].Input != `{"r":"rx"}` {
 		t.Fatalf("after T: tasks = %+v; want one with r from $states.result", d.NewTasks)
 	}
-	d = step(Event{Kind: EventTaskFailed, Token: d.NewTasks[0].Token, Error: "Boom"}, t0.Add(7*time.Second))
+	d = step(event{Kind: evTaskFailed, Token: d.NewTasks[0].Token, Error: "Boom"}, t0.Add(7*time.Second))
 	if !d.Terminal || d.Status != StatusSucceeded {
 		t.Fatalf("after T2: %+v; want SUCCEEDED", d)
 	}
@@ -65,7 +65,7 @@ func TestDecideEvaluationFailed(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
-	d, err := Decide(m, Exec{ID: 1, Input: map[string]any{}, StartTime: t0}, &State{}, Event{Kind: EventStart}, t0, env, Limits{})
+	d, err := decideEvent(m, execFacts{ID: 1, Input: map[string]any{}, StartTime: t0}, &execState{}, event{Kind: evStart}, t0, env, decisionLimits{})
 	if err != nil {
 		t.Fatal(err)
 	}
