@@ -121,7 +121,9 @@ func TracingEnabled() bool {
 
 // NewOTLPTracer returns a Tracer exporting over OTLP/HTTP (protobuf) as
 // the standard OTEL_EXPORTER_OTLP_* variables say (endpoint, headers,
-// timeout, compression, certificates), with the service name
+// timeout, compression, certificates; see [otlpExporter], which writes
+// the protobuf without the SDK exporter's proto messages; with
+// OTEL_EXPORTER_OTLP_PROTOCOL=http/json, the SDK's exporter), with the service name
 // OTEL_SERVICE_NAME (default service), and the provider it made, for the
 // process's other spans (the worker SDK's, when workers run in the
 // process). It returns nil, nil when TracingEnabled is false. Shutdown
@@ -130,7 +132,13 @@ func NewOTLPTracer(ctx context.Context, service string) (*Tracer, *sdktrace.Trac
 	if !TracingEnabled() {
 		return nil, nil, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	var exp sdktrace.SpanExporter
+	var err error
+	if v, _ := otlpEnv("PROTOCOL"); v == "http/json" {
+		exp, err = otlptracehttp.New(ctx) // the SDK's, which speaks JSON
+	} else {
+		exp, err = newOTLPExporter()
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("otlp trace exporter: %w", err)
 	}
