@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -107,5 +108,72 @@ func TestOTLPEncoding(t *testing.T) {
 	}
 	if !proto.Equal(&got, &want) {
 		t.Errorf("otlpEncoder.request =\n%v\nwant (the SDK exporter's)\n%v", &got, &want)
+	}
+}
+
+// TestOTLPExporterEnv checks the exporter against what the standard
+// variables ask: the base endpoint with /v1/traces appended, headers,
+// gzip, and a 503 retried.
+func TestOTLPExporterEnv(t *testing.T) {
+	type got struct {
+		path, auth, tenant, encoding string
+		body                         []byte
+	}
+	reqs := make(chan got, 4)
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		var body io.Reader = r.Body
+		if r.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				t.Errorf("gzip: %v", err)
+				return
+			}
+			body = zr
+		}
+		b, _ := io.ReadAll(body)
+		reqs <- got{r.URL.Path, r.Header.Get("Authorization"), r.Header.Get("X-Tenant"), r.Header.Get("Content-Encoding"), b}
+		if calls == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL+"/base")
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer%20abc, X-Tenant = t1,broken")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "gzip")
+	e, err := newOTLPExporter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := tracetest.SpanStub{Name: "s", SpanContext: trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}, TraceFlags: trace.FlagsSampled})}.Snapshot()
+	if err := e.ExportSpans(context.Background(), []sdktrace.ReadOnlySpan{span}); err != nil {
+		t.Fatalf("ExportSpans = %v; want nil after one retry", err)
+	}
+	for i := range 2 {
+		r := <-reqs
+		var req collectortrace.ExportTraceServiceRequest
+		if err := proto.Unmarshal(r.body, &req); err != nil || len(req.ResourceSpans) != 1 {
+			t.Errorf("request %d: %v, %d resource spans; want one", i, err, len(req.ResourceSpans))
+		}
+		if r.path != "/base/v1/traces" || r.auth != "Bearer abc" || r.tenant != "t1" || r.encoding != "gzip" {
+			t.Errorf("request %d = %s, Authorization %q, X-Tenant %q, Content-Encoding %q; want /base/v1/traces, Bearer abc, t1, gzip",
+				i, r.path, r.auth, r.tenant, r.encoding)
+		}
+	}
+	if err := e.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ExportSpans(context.Background(), []sdktrace.ReadOnlySpan{span}); err != nil || len(reqs) != 0 {
+		t.Errorf("ExportSpans after Shutdown = %v, %d requests; want nil, none", err, len(reqs))
+	}
+
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", srv.URL+"/custom")
+	if e, err := newOTLPExporter(); err != nil {
+		t.Errorf("newOTLPExporter with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: %v", err)
+	} else if e.url != srv.URL+"/custom" {
+		t.Errorf("newOTLPExporter with OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url %q; want %q, as it is", e.url, srv.URL+"/custom")
 	}
 }
