@@ -53,7 +53,7 @@ import (
 // an attribute set deduplicated per call, a snapshot copied at the end):
 // each is one record of this package, written as the commits come and
 // handed to the batch span processor as it is when it ends (see [span]).
-// They cost about a third of what the SDK's spans did (docs/performance.md).
+// They cost less than half of what the SDK's spans did (docs/performance.md).
 //
 // The spans of an execution live in this process's memory from its start
 // to its end: an execution started by another replica, or before a
