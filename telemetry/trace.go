@@ -13,12 +13,14 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 
 // Tracer makes OpenTelemetry spans of executions, states and task
@@ -44,52 +46,67 @@ import (
 // for a failure, error.type (the ASL error name) with the cause as the
 // status description.
 //
+// The execution's span is an SDK span: its start asks the provider's
+// sampler, and a sampled-out execution gets no other span. The state and
+// task spans, whose start and end are both read from commits, are not
+// made with the SDK's Tracer.Start and Span.End (a span processor chain,
+// an attribute set deduplicated per call, a snapshot copied at the end):
+// each is one record of this package, written as the commits come and
+// handed to the batch span processor as it is when it ends (see [span]).
+// They cost less than half of what the SDK's spans did (docs/performance.md).
+//
 // The spans of an execution live in this process's memory from its start
 // to its end: an execution started by another replica, or before a
 // restart, is not traced by this process, and at most
 // MaxTracedExecutions are followed at once.
 type Tracer struct {
-	tp     trace.TracerProvider
-	tracer trace.Tracer
+	tracer trace.Tracer           // the execution spans
+	out    sdktrace.SpanProcessor // where state and task spans go when they end
 	close  func(context.Context) error
 
 	mu    sync.Mutex
 	execs map[int64]*execSpans
-	tasks map[string]*taskSpan // open task attempts by token
+	tasks map[string]*span      // open task attempts by token
+	names map[string]*[2]string // span names "state <name>", "task <name>" by state name
 }
 
 // MaxTracedExecutions bounds the executions a Tracer follows at once; past
 // it, starting to follow one drops another (its spans end there).
 const MaxTracedExecutions = 100_000
 
+// maxSpanNames bounds Tracer.names; past it, it starts again.
+const maxSpanNames = 10_000
+
+// scopeName is the instrumentation scope of the engine's spans.
+const scopeName = "github.com/stepwise-dev/stepwise/engine"
+
 type execSpans struct {
-	ctx     context.Context // carries the execution's span
-	span    trace.Span
-	machine string
-	arn     string
-	states  map[string][]stateSpan // open states by name, oldest first
-	tasks   map[string]bool        // tokens of its open task spans
+	span  trace.Span        // the SDK's
+	sc    trace.SpanContext // span's
+	state string            // sc's tracestate header ("" mostly)
+	// The attributes every state and task span repeats.
+	machine, arn attribute.KeyValue
+	// res and scope are the execution span's, for the others.
+	res   *resource.Resource
+	scope instrumentation.Scope
+	// states are the open state spans by name, each a queue oldest
+	// first (span.next); tasks are the open task spans (span.prev, next).
+	states map[string]stateQueue
+	tasks  *span
 }
 
-type stateSpan struct {
-	ctx  context.Context
-	span trace.Span
-}
+type stateQueue struct{ head, tail *span }
 
-type taskSpan struct {
-	x    *execSpans
-	span trace.Span
-	sc   trace.SpanContext
-}
-
-// NewTracer returns a Tracer that exports its spans with tp, or nil when
-// tp is nil. Shutdown does not shut tp down.
-func NewTracer(tp trace.TracerProvider) *Tracer {
-	if tp == nil {
-		return nil
-	}
-	return &Tracer{tp: tp, tracer: tp.Tracer("github.com/stepwise-dev/stepwise/engine"),
-		execs: map[int64]*execSpans{}, tasks: map[string]*taskSpan{}}
+// NewTracer returns a Tracer whose spans go to exp through a batch span
+// processor (configured by the OTEL_BSP_* variables), and the provider of
+// that pipeline for the process's other spans (the worker SDK's, when
+// workers run in the process); opts configure it (resource, sampler).
+// Shutdown ends the open spans, then flushes and stops both.
+func NewTracer(exp sdktrace.SpanExporter, opts ...sdktrace.TracerProviderOption) (*Tracer, *sdktrace.TracerProvider) {
+	bsp := sdktrace.NewBatchSpanProcessor(exp)
+	tp := sdktrace.NewTracerProvider(append(opts[:len(opts):len(opts)], sdktrace.WithSpanProcessor(bsp))...)
+	return &Tracer{tracer: tp.Tracer(scopeName), out: bsp, close: tp.Shutdown,
+		execs: map[int64]*execSpans{}, tasks: map[string]*span{}, names: map[string]*[2]string{}}, tp
 }
 
 // TracingEnabled reports whether the environment asks for OTLP trace
@@ -104,7 +121,9 @@ func TracingEnabled() bool {
 
 // NewOTLPTracer returns a Tracer exporting over OTLP/HTTP (protobuf) as
 // the standard OTEL_EXPORTER_OTLP_* variables say (endpoint, headers,
-// timeout, compression, certificates), with the service name
+// timeout, compression, certificates; see [otlpExporter], which writes
+// the protobuf without the SDK exporter's proto messages; with
+// OTEL_EXPORTER_OTLP_PROTOCOL=http/json, the SDK's exporter), with the service name
 // OTEL_SERVICE_NAME (default service), and the provider it made, for the
 // process's other spans (the worker SDK's, when workers run in the
 // process). It returns nil, nil when TracingEnabled is false. Shutdown
@@ -113,7 +132,13 @@ func NewOTLPTracer(ctx context.Context, service string) (*Tracer, *sdktrace.Trac
 	if !TracingEnabled() {
 		return nil, nil, nil
 	}
-	exp, err := otlptracehttp.New(ctx)
+	var exp sdktrace.SpanExporter
+	var err error
+	if v, _ := otlpEnv("PROTOCOL"); v == "http/json" {
+		exp, err = otlptracehttp.New(ctx) // the SDK's, which speaks JSON
+	} else {
+		exp, err = newOTLPExporter()
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("otlp trace exporter: %w", err)
 	}
@@ -124,15 +149,13 @@ func NewOTLPTracer(ctx context.Context, service string) (*Tracer, *sdktrace.Trac
 	if err != nil {
 		res = resource.Default()
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
-	t := NewTracer(tp)
-	t.close = tp.Shutdown
+	t, tp := NewTracer(exp, sdktrace.WithResource(res))
 	return t, tp, nil
 }
 
 // Shutdown ends the spans still open (executions still running, as
-// seen by this process, are marked so) and, for a NewOTLPTracer, flushes
-// and stops the exporter.
+// seen by this process, are marked so), then flushes and stops the span
+// processor and the exporter.
 func (t *Tracer) Shutdown(ctx context.Context) error {
 	if t == nil {
 		return nil
@@ -152,21 +175,25 @@ var traceContext = propagation.TraceContext{}
 
 // TaskTrace returns the W3C trace context (traceparent, tracestate) of an
 // open task attempt's span, for the task message's headers; "" when the
-// attempt is not traced.
+// attempt is not traced. The header is made once, when the span starts.
 func (t *Tracer) TaskTrace(token string) (parent, state string) {
 	if t == nil {
 		return "", ""
 	}
 	t.mu.Lock()
-	ts := t.tasks[token]
-	t.mu.Unlock()
-	if ts == nil {
-		return "", ""
+	defer t.mu.Unlock()
+	if ts := t.tasks[token]; ts != nil {
+		return ts.header, ts.x.state
 	}
-	c := propagation.MapCarrier{}
-	traceContext.Inject(trace.ContextWithSpanContext(context.Background(), ts.sc), c)
-	return c["traceparent"], c["tracestate"]
+	return "", ""
 }
+
+// The attributes of the links Tracer adds, shared (read only).
+var (
+	resultLink   = []attribute.KeyValue{attribute.String("stepwise.link", "worker result")}
+	callbackLink = []attribute.KeyValue{attribute.String("stepwise.link", "callback")}
+	startLink    = []attribute.KeyValue{attribute.String("stepwise.link", "start")}
+)
 
 // ResultTrace links a task attempt's span to the span a worker's result
 // names (its traceparent header, the worker's handler span).
@@ -174,14 +201,14 @@ func (t *Tracer) ResultTrace(token, parent string) {
 	if t == nil || parent == "" {
 		return
 	}
-	sc := trace.SpanContextFromContext(traceContext.Extract(context.Background(), propagation.MapCarrier{"traceparent": parent}))
-	if !sc.IsValid() {
+	sc, ok := wire.TraceContext{Parent: parent}.SpanContext()
+	if !ok {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if ts := t.tasks[token]; ts != nil {
-		ts.span.AddLink(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{attribute.String("stepwise.link", "worker result")}})
+		ts.links = append(ts.links, sdktrace.Link{SpanContext: sc, Attributes: resultLink})
 	}
 }
 
@@ -199,7 +226,7 @@ func (t *Tracer) Callback(ctx context.Context, token string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if ts := t.tasks[token]; ts != nil {
-		ts.span.AddLink(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{attribute.String("stepwise.link", "callback")}})
+		ts.links = append(ts.links, sdktrace.Link{SpanContext: sc, Attributes: callbackLink})
 	}
 }
 
@@ -239,7 +266,7 @@ func LinkStart(ctx context.Context, executionID int64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if x := t.execs[executionID]; x != nil {
-		x.span.AddLink(trace.Link{SpanContext: sc, Attributes: []attribute.KeyValue{attribute.String("stepwise.link", "start")}})
+		x.span.AddLink(trace.Link{SpanContext: sc, Attributes: startLink})
 	}
 }
 
@@ -267,16 +294,15 @@ func (t *Tracer) committed(c *committed) {
 		var failures []map[string]any // failure details of this mutation's task events, in order
 		for i := range m.Events {
 			ev := &m.Events[i]
-			switch {
-			case strings.HasSuffix(string(ev.Type), "StateEntered"):
+			if typ, ok := strings.CutSuffix(string(ev.Type), "StateEntered"); ok {
 				if x != nil {
-					x.enterState(t.tracer, ev.Details, strings.TrimSuffix(string(ev.Type), "StateEntered"), ev.Timestamp)
+					t.enterState(x, str(ev.Details, "name"), typ, ev.Timestamp)
 				}
-			case strings.HasSuffix(string(ev.Type), "StateExited"):
+			} else if strings.HasSuffix(string(ev.Type), "StateExited") {
 				if x != nil {
-					x.exitState(ev.Details, ev.Timestamp)
+					t.exitState(x, str(ev.Details, "name"), ev.Timestamp)
 				}
-			case strings.HasSuffix(string(ev.Type), "Failed") || strings.HasSuffix(string(ev.Type), "TimedOut"):
+			} else if strings.HasSuffix(string(ev.Type), "Failed") || strings.HasSuffix(string(ev.Type), "TimedOut") {
 				if _, ok := ev.Details["error"]; ok && !strings.HasPrefix(string(ev.Type), "Execution") {
 					failures = append(failures, ev.Details)
 				}
@@ -294,16 +320,15 @@ func (t *Tracer) committed(c *committed) {
 				continue
 			}
 			delete(t.tasks, u.Token)
-			delete(x.tasks, u.Token)
-			ts.span.SetAttributes(attribute.String("stepwise.task.status", u.Status))
+			ts.attr(attribute.String("stepwise.task.status", u.Status))
 			if u.Status == engine.TaskFailed || u.Status == engine.TaskTimedOut {
 				var d map[string]any
 				if len(failures) > 0 {
 					d, failures = failures[0], failures[1:]
 				}
-				setError(ts.span, str(d, "error"), str(d, "cause"))
+				ts.fail(str(d, "error"), str(d, "cause"))
 			}
-			ts.span.End(trace.WithTimestamp(now))
+			t.endTask(ts, now)
 		}
 		if m.Terminal {
 			x.span.SetAttributes(attribute.String("stepwise.status", m.Status))
@@ -322,13 +347,17 @@ func (t *Tracer) drop(id int64, at time.Time, why string) {
 	if x == nil {
 		return
 	}
-	for tok := range x.tasks {
-		t.tasks[tok].span.End(trace.WithTimestamp(at))
-		delete(t.tasks, tok)
+	for x.tasks != nil {
+		ts := x.tasks
+		delete(t.tasks, ts.token)
+		t.endTask(ts, at)
 	}
-	for name, open := range x.states {
-		for _, s := range open {
-			s.span.End(trace.WithTimestamp(at))
+	for name, q := range x.states {
+		for s := q.head; s != nil; {
+			next := s.next
+			s.next = nil
+			t.end(s, at)
+			s = next
 		}
 		delete(x.states, name)
 	}
@@ -346,70 +375,121 @@ func (t *Tracer) startExecution(id int64, row *engine.Execution) *execSpans {
 			break
 		}
 	}
-	ctx, span := t.tracer.Start(context.Background(), "execution "+row.StateMachine,
+	machine := attribute.String("stepwise.state_machine", row.StateMachine)
+	arn := attribute.String("stepwise.execution_arn", row.ARN)
+	_, sp := t.tracer.Start(context.Background(), "execution "+row.StateMachine,
 		trace.WithNewRoot(), trace.WithSpanKind(trace.SpanKindInternal), trace.WithTimestamp(row.StartDate),
-		trace.WithAttributes(attribute.String("stepwise.state_machine", row.StateMachine),
-			attribute.String("stepwise.execution_arn", row.ARN),
-			attribute.String("stepwise.execution_name", row.Name)))
-	if !span.IsRecording() {
+		trace.WithAttributes(machine, arn, attribute.String("stepwise.execution_name", row.Name)))
+	if !sp.IsRecording() {
 		return nil // sampled out: no state or task spans, no trace headers
 	}
-	x := &execSpans{ctx: ctx, span: span, machine: row.StateMachine, arn: row.ARN,
-		states: map[string][]stateSpan{}, tasks: map[string]bool{}}
+	x := &execSpans{span: sp, sc: sp.SpanContext(), machine: machine, arn: arn, states: map[string]stateQueue{}}
+	if ts := x.sc.TraceState(); ts.Len() > 0 {
+		x.state = ts.String()
+	}
+	if ro, ok := sp.(sdktrace.ReadOnlySpan); ok {
+		x.res, x.scope = ro.Resource(), ro.InstrumentationScope()
+	} else {
+		x.scope = instrumentation.Scope{Name: scopeName}
+	}
 	t.execs[id] = x
 	return x
 }
 
-func (x *execSpans) enterState(tr trace.Tracer, d map[string]any, typ string, at time.Time) {
-	name := str(d, "name")
-	ctx, span := tr.Start(x.ctx, "state "+name, trace.WithTimestamp(at),
-		trace.WithAttributes(attribute.String("stepwise.state_machine", x.machine),
-			attribute.String("stepwise.execution_arn", x.arn),
-			attribute.String("stepwise.state_name", name),
-			attribute.String("stepwise.state_type", typ)))
-	x.states[name] = append(x.states[name], stateSpan{ctx, span})
+// spanNames returns the names of a state's span and of its tasks' spans.
+func (t *Tracer) spanNames(state string) *[2]string {
+	if n := t.names[state]; n != nil {
+		return n
+	}
+	if len(t.names) >= maxSpanNames {
+		clear(t.names)
+	}
+	n := &[2]string{"state " + state, "task " + state}
+	t.names[state] = n
+	return n
 }
 
-func (x *execSpans) exitState(d map[string]any, at time.Time) {
-	name := str(d, "name")
-	open := x.states[name]
-	if len(open) == 0 {
+func (t *Tracer) enterState(x *execSpans, name, typ string, at time.Time) {
+	s := x.newSpan(t.spanNames(name)[0], x.sc, trace.SpanKindInternal, at)
+	s.attr(x.machine, x.arn, attribute.String("stepwise.state_name", name), attribute.String("stepwise.state_type", typ))
+	q := x.states[name]
+	if q.head == nil {
+		q.head = s
+	} else {
+		q.tail.next = s
+	}
+	q.tail = s
+	x.states[name] = q
+}
+
+func (t *Tracer) exitState(x *execSpans, name string, at time.Time) {
+	q, ok := x.states[name]
+	if !ok {
 		return
 	}
-	open[0].span.End(trace.WithTimestamp(at))
-	if len(open) == 1 {
+	s := q.head
+	if q.head = s.next; q.head == nil {
 		delete(x.states, name)
 	} else {
-		x.states[name] = open[1:]
+		x.states[name] = q
 	}
+	s.next = nil
+	t.end(s, at)
 }
 
 func (t *Tracer) startTask(x *execSpans, tk *engine.Task, now time.Time) {
-	opts := []trace.SpanStartOption{trace.WithTimestamp(now), trace.WithSpanKind(trace.SpanKindProducer)}
-	attrs := []attribute.KeyValue{attribute.String("stepwise.execution_arn", tk.ExecutionARN),
-		attribute.String("stepwise.state_name", tk.StateName),
+	parent := x.sc
+	if q := x.states[tk.StateName]; q.tail != nil {
+		parent = q.tail.sc // the newest open state of that name
+	}
+	s := x.newSpan(t.spanNames(tk.StateName)[1], parent, trace.SpanKindProducer, now)
+	s.attr(x.arn, attribute.String("stepwise.state_name", tk.StateName),
 		attribute.Int64("stepwise.task.attempt", tk.Attempt+1),
 		attribute.String("stepwise.task.resource", tk.Resource),
-		attribute.String("stepwise.task.ref", engine.TaskRef(tk.Token))}
-	attrs = append(attrs, attribute.String("stepwise.state_machine", x.machine))
-	parent := x.ctx
-	if open := x.states[tk.StateName]; len(open) > 0 {
-		parent = open[len(open)-1].ctx
+		attribute.String("stepwise.task.ref", engine.TaskRef(tk.Token)), x.machine)
+	s.token = tk.Token
+	s.header = wire.TraceContextOf(s.sc).Parent
+	if s.next = x.tasks; s.next != nil {
+		s.next.prev = s
 	}
-	_, span := t.tracer.Start(parent, "task "+tk.StateName, append(opts, trace.WithAttributes(attrs...))...)
-	t.tasks[tk.Token] = &taskSpan{x: x, span: span, sc: span.SpanContext()}
-	x.tasks[tk.Token] = true
+	x.tasks = s
+	t.tasks[tk.Token] = s
+}
+
+// endTask unlinks an open task span from its execution's and ends it.
+func (t *Tracer) endTask(s *span, at time.Time) {
+	x := s.x
+	if s.prev != nil {
+		s.prev.next = s.next
+	} else {
+		x.tasks = s.next
+	}
+	if s.next != nil {
+		s.next.prev = s.prev
+	}
+	s.prev, s.next = nil, nil
+	t.end(s, at)
+}
+
+// end ends a state or task span at at and hands it to the span
+// processor; it is not changed after.
+func (t *Tracer) end(s *span, at time.Time) {
+	s.endTime = at
+	t.out.OnEnd(s)
 }
 
 func setError(span trace.Span, name, cause string) {
 	if name != "" {
 		span.SetAttributes(attribute.String("error.type", name))
 	}
-	desc := name
+	span.SetStatus(codes.Error, errorDescription(name, cause))
+}
+
+func errorDescription(name, cause string) string {
 	if cause != "" {
-		desc = name + ": " + cause
+		return name + ": " + cause
 	}
-	span.SetStatus(codes.Error, desc)
+	return name
 }
 
 func str(d map[string]any, k string) string {

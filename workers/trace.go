@@ -6,27 +6,27 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 
-var traceContext = propagation.TraceContext{}
+var natsSystem = attribute.String("messaging.system", "nats")
 
 // startSpan starts the handler span of a task whose message carries the
 // trace context tc, as a child of the engine's task attempt span.
 func (w *Worker) startSpan(ctx context.Context, tc wire.TraceContext, name string, t *wire.Task, delivery int) (context.Context, trace.Span) {
-	ctx = traceContext.Extract(ctx, propagation.MapCarrier{wire.TraceParentHeader: tc.Parent, wire.TraceStateHeader: tc.State})
-	return w.cfg.TracerProvider.Tracer("github.com/stepwise-dev/stepwise/workers").Start(ctx, "handle "+name,
+	if sc, ok := tc.SpanContext(); ok {
+		ctx = trace.ContextWithRemoteSpanContext(ctx, sc)
+	}
+	return w.tracer.Start(ctx, "handle "+name,
 		trace.WithSpanKind(trace.SpanKindConsumer),
 		trace.WithAttributes(attribute.String("stepwise.task.name", name),
 			attribute.String("stepwise.execution_arn", t.Execution),
 			attribute.String("stepwise.state_name", t.State),
 			attribute.Int("stepwise.task.attempt", t.Attempt),
 			attribute.Int("messaging.delivery", delivery),
-			attribute.String("messaging.system", "nats"),
-			attribute.String("stepwise.worker", w.cfg.ID)))
+			natsSystem, w.workerAttr))
 }
 
 // endSpan ends a handler span with the result it produced (nil: none was
@@ -36,12 +36,16 @@ func endSpan(span trace.Span, res *wire.Result) {
 		return
 	}
 	if res != nil {
-		res.Trace = traceOf(trace.ContextWithSpan(context.Background(), span))
+		res.Trace = wire.TraceContextOf(span.SpanContext())
+		attrs := [3]attribute.KeyValue{attribute.String("stepwise.result", string(res.Kind)),
+			attribute.String("stepwise.output_bytes", strconv.Itoa(len(res.Output)))}
+		n := 2
 		if res.Kind == wire.KindFailure {
-			span.SetAttributes(attribute.String("error.type", res.Error))
+			attrs[n] = attribute.String("error.type", res.Error)
+			n++
 			span.SetStatus(codes.Error, res.Error+": "+res.Cause)
 		}
-		span.SetAttributes(attribute.String("stepwise.result", string(res.Kind)), attribute.String("stepwise.output_bytes", strconv.Itoa(len(res.Output))))
+		span.SetAttributes(attrs[:n]...)
 	}
 	span.End()
 }
@@ -49,10 +53,5 @@ func endSpan(span trace.Span, res *wire.Result) {
 // traceOf is the trace context of ctx's span, for a callback's headers:
 // the engine links the callback to the task attempt's span.
 func traceOf(ctx context.Context) wire.TraceContext {
-	if !trace.SpanContextFromContext(ctx).IsValid() {
-		return wire.TraceContext{}
-	}
-	c := propagation.MapCarrier{}
-	traceContext.Inject(ctx, c)
-	return wire.TraceContext{Parent: c[wire.TraceParentHeader], State: c[wire.TraceStateHeader]}
+	return wire.TraceContextOf(trace.SpanContextFromContext(ctx))
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/stepwise-dev/stepwise/workers/wire"
 )
@@ -27,6 +29,11 @@ type Worker struct {
 	ns  wire.Namespace
 	cfg Config
 	log *slog.Logger
+	// tracer makes the handler spans (of cfg.TracerProvider, got once:
+	// a provider's Tracer takes a lock), and workerAttr is their
+	// stepwise.worker attribute.
+	tracer     trace.Tracer
+	workerAttr attribute.KeyValue
 
 	// slots is the concurrency semaphore: a poller puts a token in before
 	// it pulls, the task's goroutine takes it out when it ends.
@@ -72,17 +79,19 @@ func New(nc *nats.Conn, cfg *Config) (*Worker, error) {
 		return nil, fmt.Errorf("workers: %w", err)
 	}
 	return &Worker{
-		nc:       nc,
-		js:       js,
-		ns:       wire.Namespace(c.Namespace),
-		cfg:      c,
-		log:      c.Logger.With("worker_id", c.ID, "namespace", c.Namespace),
-		slots:    make(chan struct{}, c.MaxConcurrency),
-		stop:     make(chan struct{}),
-		done:     make(chan struct{}),
-		handlers: make(map[string]Handler),
-		running:  make(map[string]map[*task]struct{}),
-		results:  newResultCache(c.ResultCacheBytes),
+		nc:         nc,
+		js:         js,
+		ns:         wire.Namespace(c.Namespace),
+		cfg:        c,
+		tracer:     c.TracerProvider.Tracer("github.com/stepwise-dev/stepwise/workers"),
+		workerAttr: attribute.String("stepwise.worker", c.ID),
+		log:        c.Logger.With("worker_id", c.ID, "namespace", c.Namespace),
+		slots:      make(chan struct{}, c.MaxConcurrency),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		handlers:   make(map[string]Handler),
+		running:    make(map[string]map[*task]struct{}),
+		results:    newResultCache(c.ResultCacheBytes),
 	}, nil
 }
 

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime"
@@ -70,6 +73,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	dmapConc := fs.Int("dmap-concurrency", 1000, "dmap: the distributed Map's MaxConcurrency")
 	observe := fs.Bool("telemetry", false, "in process: observe the engine as the server does (metrics; traces too when OTEL_EXPORTER_OTLP_ENDPOINT is set, the worker's handler spans included), to measure their cost")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
+	otlpSink := fs.String("otlp-sink", "", "serve only an OTLP/HTTP trace endpoint on this address (e.g. 127.0.0.1:4318) that discards what it receives, until interrupted: point a traced bench run's OTEL_EXPORTER_OTLP_ENDPOINT at it (docs/performance.md)")
 	memProfile := fs.String("memprofile", "", "write a heap profile of this process to this file after the last run, before the engine stops (go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -77,6 +81,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return 2
+	}
+	if *otlpSink != "" {
+		return serveOTLPSink(*otlpSink, stdout, stderr)
 	}
 	dbSet := false
 	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
@@ -276,6 +283,29 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
+	return 0
+}
+
+// serveOTLPSink serves a bench.OTLPSink on addr until SIGINT or SIGTERM,
+// then prints what it received.
+func serveOTLPSink(addr string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "stepwise bench: --otlp-sink: %v\n", err)
+		return 1
+	}
+	sink := &bench.OTLPSink{}
+	srv := &http.Server{Handler: sink, ReadHeaderTimeout: 10 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	fmt.Fprintf(stdout, "stepwise bench: OTLP/HTTP sink on http://%s (discarding)\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "stepwise bench: --otlp-sink: %v\n", err)
+		return 1
+	}
+	n, b := sink.Received()
+	fmt.Fprintf(stdout, "stepwise bench: OTLP/HTTP sink received %d exports, %d bytes\n", n, b)
 	return 0
 }
 

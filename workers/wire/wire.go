@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Consumer names. A consumer belongs to its stream, so these are the same
@@ -222,4 +226,77 @@ func TaskMsgID(token string, attempt int) string {
 // by the stream. Heartbeats carry no message id.
 func ResultMsgID(token string, attempt int) string {
 	return token + ":" + strconv.Itoa(attempt) + ":final"
+}
+
+var traceContext = propagation.TraceContext{}
+
+// SpanContext returns the remote span context tc names, as the W3C
+// TraceContext propagator reads it (the usual version-00 traceparent is
+// parsed here without its allocations); false when tc names none.
+func (tc TraceContext) SpanContext() (trace.SpanContext, bool) {
+	if tc.Parent == "" {
+		return trace.SpanContext{}, false
+	}
+	if sc, ok := parseParent(tc.Parent); ok {
+		if tc.State != "" {
+			ts, err := trace.ParseTraceState(tc.State)
+			if err == nil {
+				sc = sc.WithTraceState(ts)
+			}
+		}
+		return sc, true
+	}
+	c := propagation.MapCarrier{TraceParentHeader: tc.Parent, TraceStateHeader: tc.State}
+	sc := trace.SpanContextFromContext(traceContext.Extract(context.Background(), c))
+	return sc, sc.IsValid()
+}
+
+// parseParent reads a version-00 traceparent, "00-<trace id>-<span
+// id>-<flags>", all lowercase hex; false for anything else (the
+// propagator decides those).
+func parseParent(s string) (trace.SpanContext, bool) {
+	if len(s) != 55 || s[0] != '0' || s[1] != '0' || s[2] != '-' || s[35] != '-' || s[52] != '-' {
+		return trace.SpanContext{}, false
+	}
+	for i := 3; i < 55; i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') && i != 35 && i != 52 {
+			return trace.SpanContext{}, false
+		}
+	}
+	tid, err1 := trace.TraceIDFromHex(s[3:35])
+	sid, err2 := trace.SpanIDFromHex(s[36:52])
+	if err1 != nil || err2 != nil {
+		return trace.SpanContext{}, false
+	}
+	flags := trace.TraceFlags(fromHex(s[53])<<4|fromHex(s[54])) & (trace.FlagsSampled | trace.FlagsRandom)
+	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: flags, Remote: true})
+	return sc, sc.IsValid()
+}
+
+func fromHex(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
+// TraceContextOf returns the W3C trace context of sc (what the
+// TraceContext propagator injects); empty when sc is not valid.
+func TraceContextOf(sc trace.SpanContext) TraceContext {
+	if !sc.IsValid() {
+		return TraceContext{}
+	}
+	var b [55]byte
+	b[0], b[1], b[2] = '0', '0', '-'
+	tid, sid := sc.TraceID(), sc.SpanID()
+	hex.Encode(b[3:35], tid[:])
+	b[35] = '-'
+	hex.Encode(b[36:52], sid[:])
+	b[52] = '-'
+	hex.Encode(b[53:55], []byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))})
+	tc := TraceContext{Parent: string(b[:])}
+	if ts := sc.TraceState(); ts.Len() > 0 {
+		tc.State = ts.String()
+	}
+	return tc
 }
