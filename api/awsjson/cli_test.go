@@ -105,7 +105,10 @@ func runCLI(cli string, env []string, endpoint string, args ...string) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v\n%s", cli, strings.Join(args, " "), err, stderr.String())
 	}
-	var m map[string]any
+	m := map[string]any{}
+	if len(strings.TrimSpace(string(out))) == 0 { // an empty answer prints nothing
+		return m, nil
+	}
 	if err := json.Unmarshal(out, &m); err != nil {
 		return nil, fmt.Errorf("%s %s printed %q: %v", cli, args[1], out, err)
 	}
