@@ -1,7 +1,6 @@
 package awsjson_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -13,8 +12,6 @@ import (
 	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/stepwise-dev/stepwise/internal/testserver"
 )
@@ -444,33 +441,6 @@ func cliExpress(t *testing.T, r *cliRunner) {
 	r.aws(t, "ExecutionDoesNotExist", "describe-execution", "--execution-arn", "arn:aws:states:us-east-1:111111111111:execution:cli-quick:none")
 	r.aws(t, "InvalidArn", "get-execution-history", "--execution-arn", "not-an-arn")
 	r.aws(t, "InvalidToken", "send-task-failure", "--task-token", "garbage")
-}
-
-// nthTaskToken waits for the nth TaskScheduled event of a
-// .waitForTaskToken task (callbackDefinition) and returns its token.
-func nthTaskToken(t *testing.T, c *sfn.Client, execution string, n int) string {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		h, err := c.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execution)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen := 0
-		for _, e := range h.Events {
-			if e.Type != types.HistoryEventTypeTaskScheduled {
-				continue
-			}
-			if seen++; seen == n {
-				var p struct{ MessageBody struct{ Token string } }
-				if err := json.Unmarshal([]byte(aws.ToString(e.TaskScheduledEventDetails.Parameters)), &p); err != nil || p.MessageBody.Token == "" {
-					t.Fatalf("TaskScheduled parameters %q carry no token: %v", aws.ToString(e.TaskScheduledEventDetails.Parameters), err)
-				}
-				return p.MessageBody.Token
-			}
-		}
-	}
-	t.Fatalf("no TaskScheduled event %d in %s", n, execution)
-	return ""
 }
 
 // listed is field of each item of out[list].
