@@ -1,8 +1,10 @@
 package awsjson_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -198,6 +200,25 @@ func TestAWSCLIEveryOperation(t *testing.T) {
 		t.Logf("%-32s aws stepfunctions %s", o.op, line)
 	}
 	t.Logf("%d of %d operations in %d AWS CLI calls, %v", len(r.ran), len(cliOperations), r.calls, time.Since(began).Round(time.Second))
+}
+
+// TestBoto3EveryOperation runs testdata/boto3_every_operation.py: all 37
+// operations through boto3 (client-side paging with its paginators, the
+// host prefix off with inject_host_prefix=False), with the `python3` on
+// PATH. It skips when that Python has no boto3.
+func TestBoto3EveryOperation(t *testing.T) {
+	t.Parallel()
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		t.Skipf("python3 -c 'import boto3': %v", err)
+	}
+	ts, _ := newServer(t)
+	cmd := exec.Command("python3", "testdata/boto3_every_operation.py", ts.URL)
+	cmd.Env = cliEnv(t, pathEnv()...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("boto3_every_operation.py: %v\n%s", err, out)
+	}
+	t.Logf("boto3: %s", bytes.TrimSpace(out))
 }
 
 // kebab is the CLI's name of an operation: DescribeMapRun → describe-map-run.
