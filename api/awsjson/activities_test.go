@@ -33,9 +33,15 @@ func TestSDKActivities(t *testing.T) {
 		}
 		arns[name] = *out.ActivityArn
 	}
-	again, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a1")})
+	// Idempotent on the name; other tags are ignored, not applied (AWS).
+	again, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("a1"),
+		Tags: []types.Tag{{Key: aws.String("name"), Value: aws.String("other")}, {Key: aws.String("extra"), Value: aws.String("x")}}})
 	if err != nil || aws.ToString(again.ActivityArn) != arns["a1"] {
 		t.Errorf("CreateActivity(a1 again) = %+v, %v; want the same ARN", again, err)
+	}
+	if tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: aws.String(arns["a1"])}); err != nil ||
+		len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Value) != "a1" {
+		t.Errorf("ListTagsForResource(a1) after a second create with other tags = %+v, %v; want name=a1 alone", tags, err)
 	}
 	d, err := c.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(arns["a2"])})
 	if err != nil || aws.ToString(d.Name) != "a2" || aws.ToString(d.ActivityArn) != arns["a2"] || d.CreationDate == nil {

@@ -169,12 +169,15 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkNewTags(arn, in.Tags); err != nil {
 		return nil, err
 	}
+	// An idempotent create ignores its tags, as AWS does.
+	_, err := h.eng.DescribeStateMachine(ctx, *in.Name, 0)
+	existed := err == nil
 	sm, err := h.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: *in.Name, Definition: *in.Definition, RoleARN: *in.RoleArn,
 		Type: deref(in.Type), Logging: engineLogging(in.LoggingConfiguration)})
 	if err != nil {
 		return nil, machineError(err, arn)
 	}
-	if len(in.Tags) > 0 {
+	if len(in.Tags) > 0 && !existed {
 		if err := h.tag(ctx, sm.ARN, in.Tags); err != nil {
 			return nil, err
 		}

@@ -149,6 +149,17 @@ func TestSDK(t *testing.T) {
 		t.Errorf("DescribeStateMachineForExecution after update = %v, %v", forx, err)
 	}
 
+	// The same create again is idempotent; its other role and tags are
+	// ignored (AWS).
+	if _, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("hello"), Definition: aws.String(newDef), RoleArn: aws.String(role + "-other"),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("other")}, {Key: aws.String("extra"), Value: aws.String("x")}},
+	}); err != nil {
+		t.Errorf("CreateStateMachine(the same again, other tags) = %v; want it idempotent", err)
+	}
+	if desc, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn}); err != nil || aws.ToString(desc.RoleArn) != role {
+		t.Errorf("DescribeStateMachine after an idempotent create with another role = %v, %v; want the role %s", desc, err, role)
+	}
 	tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: sm.StateMachineArn})
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "team" {
 		t.Errorf("ListTagsForResource = %+v, %v", tags, err)
