@@ -65,11 +65,14 @@ func (h *handler) createActivity(ctx context.Context, in *createActivityInput) (
 	if err := checkNewTags(h.activityARN(*in.Name), in.Tags); err != nil {
 		return nil, err
 	}
+	// An idempotent create ignores its tags, as AWS does.
+	_, err = acts.DescribeActivity(ctx, h.activityARN(*in.Name))
+	existed := err == nil
 	a, err := acts.CreateActivity(ctx, *in.Name)
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Tags) > 0 {
+	if len(in.Tags) > 0 && !existed {
 		if err := h.tag(ctx, a.ARN, in.Tags); err != nil {
 			return nil, err
 		}

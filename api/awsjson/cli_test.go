@@ -92,6 +92,19 @@ func cliEnv(t *testing.T, extra ...string) []string {
 	}, extra...)
 }
 
+// pathEnv is PATH and PYENV_ROOT, for a command found on PATH that may
+// be a pyenv shim (which finds its Python under PYENV_ROOT, ~/.pyenv when
+// unset, and cliEnv's HOME is not the user's).
+func pathEnv() []string {
+	env := []string{"PATH=" + os.Getenv("PATH")}
+	if root := os.Getenv("PYENV_ROOT"); root != "" {
+		env = append(env, "PYENV_ROOT="+root)
+	} else if home, err := os.UserHomeDir(); err == nil {
+		env = append(env, "PYENV_ROOT="+filepath.Join(home, ".pyenv"))
+	}
+	return env
+}
+
 // runCLI runs `cli stepfunctions args... --endpoint-url endpoint` and
 // decodes what it prints.
 func runCLI(cli string, env []string, endpoint string, args ...string) (map[string]any, error) {
@@ -105,7 +118,10 @@ func runCLI(cli string, env []string, endpoint string, args ...string) (map[stri
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %v\n%s", cli, strings.Join(args, " "), err, stderr.String())
 	}
-	var m map[string]any
+	m := map[string]any{}
+	if len(strings.TrimSpace(string(out))) == 0 { // an empty answer prints nothing
+		return m, nil
+	}
 	if err := json.Unmarshal(out, &m); err != nil {
 		return nil, fmt.Errorf("%s %s printed %q: %v", cli, args[1], out, err)
 	}
@@ -125,13 +141,7 @@ func TestAWSCLITestState(t *testing.T) {
 	t.Parallel()
 	needAWSCLI(t)
 	ts := testStateServer(t)
-	extra := []string{"PATH=" + os.Getenv("PATH")}
-	if root := os.Getenv("PYENV_ROOT"); root != "" {
-		extra = append(extra, "PYENV_ROOT="+root)
-	} else if home, err := os.UserHomeDir(); err == nil {
-		extra = append(extra, "PYENV_ROOT="+filepath.Join(home, ".pyenv")) // a pyenv shim finds its Python there
-	}
-	env := cliEnv(t, extra...)
+	env := cliEnv(t, pathEnv()...)
 	def := `{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"Payload.$":"$"},"ResultSelector":{"r.$":"$.Payload"},"End":true}`
 	args := []string{"test-state", "--definition", def, "--input", `{"n":1}`, "--inspection-level", "DEBUG", "--mock", `{"result":"{\"Payload\":42}"}`}
 	var cli string

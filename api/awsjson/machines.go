@@ -169,12 +169,15 @@ func (h *handler) createStateMachine(ctx context.Context, in *createStateMachine
 	if err := checkNewTags(arn, in.Tags); err != nil {
 		return nil, err
 	}
+	// An idempotent create ignores its tags, as AWS does.
+	_, err := h.eng.DescribeStateMachine(ctx, *in.Name, 0)
+	existed := err == nil
 	sm, err := h.eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: *in.Name, Definition: *in.Definition, RoleARN: *in.RoleArn,
 		Type: deref(in.Type), Logging: engineLogging(in.LoggingConfiguration)})
 	if err != nil {
 		return nil, machineError(err, arn)
 	}
-	if len(in.Tags) > 0 {
+	if len(in.Tags) > 0 && !existed {
 		if err := h.tag(ctx, sm.ARN, in.Tags); err != nil {
 			return nil, err
 		}
@@ -216,6 +219,13 @@ type describeStateMachineOutput struct {
 
 // describeStateMachine describes a machine at its latest revision, or one
 // of its versions by version ARN.
+// errMapStateMachineARN answers a Describe or DeleteStateMachine of the ARN
+// of a distributed Map's children (`…:stateMachine:<machine>/<label>`):
+// AWS's code, Stepwise's message (AWS's is not known here).
+func errMapStateMachineARN(arn string) *APIError {
+	return apiErr("ValidationException", "The state machine ARN refers to a Distributed Map state, not a state machine: "+arn)
+}
+
 func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnInput) (*describeStateMachineOutput, error) {
 	var v violations
 	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
@@ -226,6 +236,9 @@ func (h *handler) describeStateMachine(ctx context.Context, in *stateMachineArnI
 	t, err := h.target(*in.StateMachineArn)
 	if err != nil {
 		return nil, err
+	}
+	if strings.Contains(t.Name, "/") {
+		return nil, errMapStateMachineARN(*in.StateMachineArn)
 	}
 	if t.Alias != "" {
 		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
@@ -331,6 +344,9 @@ func (h *handler) deleteStateMachine(ctx context.Context, in *stateMachineArnInp
 	a, err := parseARN(*in.StateMachineArn, "stateMachine")
 	if err != nil {
 		return nil, err
+	}
+	if strings.Contains(a.Name, "/") {
+		return nil, errMapStateMachineARN(*in.StateMachineArn)
 	}
 	if !h.local(a) || a.Qualifier != "" {
 		return &empty{}, nil // AWS: deleting what does not exist succeeds

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/aws/smithy-go"
 )
 
 // distributedMap is a machine whose distributed Map (label Items) runs
@@ -55,6 +56,23 @@ func TestSDKMapRuns(t *testing.T) {
 		aws.ToString(item.StateMachineArn) != "arn:aws:states:us-east-1:111111111111:stateMachine:fast/Items" ||
 		!strings.HasPrefix(aws.ToString(item.MapRunArn), "arn:aws:states:us-east-1:111111111111:mapRun:fast/Items:") {
 		t.Errorf("ListMapRuns item = %+v", item)
+	}
+	// The ARN of the Map's children is no state machine to describe or
+	// delete (AWS: ValidationException).
+	for op, call := range map[string]func() error{
+		"DescribeStateMachine": func() error {
+			_, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: item.StateMachineArn})
+			return err
+		},
+		"DeleteStateMachine": func() error {
+			_, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: item.StateMachineArn})
+			return err
+		},
+	} {
+		var apiErr smithy.APIError
+		if err := call(); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "ValidationException" {
+			t.Errorf("%s(%s) = %v; want ValidationException", op, aws.ToString(item.StateMachineArn), err)
+		}
 	}
 	run := item.MapRunArn
 	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})

@@ -149,6 +149,17 @@ func TestSDK(t *testing.T) {
 		t.Errorf("DescribeStateMachineForExecution after update = %v, %v", forx, err)
 	}
 
+	// The same create again is idempotent; its other role and tags are
+	// ignored (AWS).
+	if _, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String("hello"), Definition: aws.String(newDef), RoleArn: aws.String(role + "-other"),
+		Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("other")}, {Key: aws.String("extra"), Value: aws.String("x")}},
+	}); err != nil {
+		t.Errorf("CreateStateMachine(the same again, other tags) = %v; want it idempotent", err)
+	}
+	if desc, err := c.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn}); err != nil || aws.ToString(desc.RoleArn) != role {
+		t.Errorf("DescribeStateMachine after an idempotent create with another role = %v, %v; want the role %s", desc, err, role)
+	}
 	tags, err := c.ListTagsForResource(ctx, &sfn.ListTagsForResourceInput{ResourceArn: sm.StateMachineArn})
 	if err != nil || len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "team" {
 		t.Errorf("ListTagsForResource = %+v, %v", tags, err)
@@ -197,28 +208,7 @@ func TestSDKCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := func(arn *string) string {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			h, err := c.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: arn})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, e := range h.Events {
-				if e.Type == types.HistoryEventTypeTaskScheduled {
-					var p struct{ MessageBody struct{ Token string } }
-					if err := json.Unmarshal([]byte(aws.ToString(e.TaskScheduledEventDetails.Parameters)), &p); err != nil || p.MessageBody.Token == "" {
-						t.Fatalf("TaskScheduled parameters %q carry no token: %v", aws.ToString(e.TaskScheduledEventDetails.Parameters), err)
-					}
-					return p.MessageBody.Token
-				}
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		t.Fatal("no TaskScheduled event")
-		return ""
-	}
+	token := func(arn *string) string { t.Helper(); return nthTaskToken(t, c, *arn, 1) }
 
 	x1, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
 	if err != nil {
@@ -269,6 +259,33 @@ func TestSDKCallbacks(t *testing.T) {
 	if d := waitDone(t, c, x3.ExecutionArn); d.Status != types.ExecutionStatusAborted {
 		t.Errorf("after StopExecution: %s; want ABORTED", d.Status)
 	}
+}
+
+// nthTaskToken waits for the nth TaskScheduled event of a
+// .waitForTaskToken task (callbackDefinition) and returns its token.
+func nthTaskToken(t *testing.T, c *sfn.Client, execution string, n int) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		h, err := c.GetExecutionHistory(context.Background(), &sfn.GetExecutionHistoryInput{ExecutionArn: aws.String(execution)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, e := range h.Events {
+			if e.Type != types.HistoryEventTypeTaskScheduled {
+				continue
+			}
+			if seen++; seen == n {
+				var p struct{ MessageBody struct{ Token string } }
+				if err := json.Unmarshal([]byte(aws.ToString(e.TaskScheduledEventDetails.Parameters)), &p); err != nil || p.MessageBody.Token == "" {
+					t.Fatalf("TaskScheduled parameters %q carry no token: %v", aws.ToString(e.TaskScheduledEventDetails.Parameters), err)
+				}
+				return p.MessageBody.Token
+			}
+		}
+	}
+	t.Fatalf("no TaskScheduled event %d in %s", n, execution)
+	return ""
 }
 
 // TestSDKErrors checks that AWS's errors arrive as the SDK's typed errors.

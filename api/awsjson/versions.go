@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -219,22 +220,26 @@ type listVersionsOutput struct {
 }
 
 // listTarget checks a listing's request and returns the machine's name.
-func (h *handler) listTarget(in *listVersionsInput) (string, error) {
+func (h *handler) listTarget(in *listVersionsInput) (machineTarget, error) {
 	var v violations
 	v.length(in.StateMachineArn, "stateMachineArn", 1, 256, true)
 	v.maxResults(in.MaxResults, "maxResults", 1000)
 	v.length(in.NextToken, "nextToken", 1, 1024, false)
 	if err := v.err(); err != nil {
-		return "", err
+		return machineTarget{}, err
 	}
-	return h.unqualified(*in.StateMachineArn)
+	return h.target(*in.StateMachineArn)
 }
 
 func (h *handler) listStateMachineVersions(ctx context.Context, in *listVersionsInput) (*listVersionsOutput, error) {
-	name, err := h.listTarget(in)
+	t, err := h.listTarget(in)
 	if err != nil {
 		return nil, err
 	}
+	if t.Version > 0 || t.Alias != "" {
+		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	name := t.Name
 	out := &listVersionsOutput{StateMachineVersions: []versionOutput{}}
 	vs, next, err := h.eng.ListStateMachineVersions(ctx, name, deref(in.MaxResults), deref(in.NextToken))
 	switch {
@@ -487,12 +492,44 @@ type listAliasesOutput struct {
 	NextToken           string        `json:"nextToken,omitempty"`
 }
 
+// aliasesRoutingTo is a page of machine's aliases, only those that route
+// to version when it is not 0 (AWS lists them for a version ARN). The
+// engine's pages are asked no larger than what is still wanted, so that
+// its next token is always the right one.
+func (h *handler) aliasesRoutingTo(ctx context.Context, machine string, version, maxResults int, token string) ([]engine.Alias, string, error) {
+	if version == 0 {
+		return h.eng.ListStateMachineAliases(ctx, machine, maxResults, token)
+	}
+	if maxResults <= 0 {
+		maxResults = 1000 // as the engine's pages
+	}
+	var out []engine.Alias
+	for {
+		as, next, err := h.eng.ListStateMachineAliases(ctx, machine, maxResults-len(out), token)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, a := range as {
+			if slices.ContainsFunc(a.Routes, func(r engine.Route) bool { return r.Version == version }) {
+				out = append(out, a)
+			}
+		}
+		if token = next; next == "" || len(out) == maxResults {
+			return out, next, nil
+		}
+	}
+}
+
 func (h *handler) listStateMachineAliases(ctx context.Context, in *listVersionsInput) (*listAliasesOutput, error) {
-	name, err := h.listTarget(in)
+	t, err := h.listTarget(in)
 	if err != nil {
 		return nil, err
 	}
-	as, next, err := h.eng.ListStateMachineAliases(ctx, name, deref(in.MaxResults), deref(in.NextToken))
+	if t.Alias != "" {
+		return nil, errStateMachineDoesNotExist(*in.StateMachineArn)
+	}
+	name := t.Name
+	as, next, err := h.aliasesRoutingTo(ctx, name, t.Version, deref(in.MaxResults), deref(in.NextToken))
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		return nil, errResourceNotFound(*in.StateMachineArn)

@@ -373,3 +373,48 @@ func TestSDKVersionsAndAliases(t *testing.T) {
 		t.Errorf("DeleteStateMachineVersion(no longer routed to) = %v", err)
 	}
 }
+
+// TestAliasesOfAVersion: ListStateMachineAliases of a version ARN lists
+// the aliases that route to that version (AWS), a page at a time.
+func TestAliasesOfAVersion(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	u := ts.URL
+	arn := machineARN + "alv"
+	wantOK(t, u, "CreateStateMachine", map[string]any{"name": "alv", "definition": pass("one"), "roleArn": role, "publish": true})
+	for _, def := range []string{pass("two"), pass("three")} {
+		wantOK(t, u, "UpdateStateMachine", map[string]any{"stateMachineArn": arn, "definition": def, "publish": true})
+	}
+	for name, routes := range map[string][]map[string]any{
+		"a": {{"stateMachineVersionArn": arn + ":1", "weight": 100}},
+		"b": {{"stateMachineVersionArn": arn + ":2", "weight": 50}, {"stateMachineVersionArn": arn + ":1", "weight": 50}},
+		"c": {{"stateMachineVersionArn": arn + ":2", "weight": 100}},
+		"d": {{"stateMachineVersionArn": arn + ":1", "weight": 100}},
+	} {
+		wantOK(t, u, "CreateStateMachineAlias", map[string]any{"name": name, "routingConfiguration": routes})
+	}
+	names := func(page map[string]any) string {
+		var got []string
+		as, _ := page["stateMachineAliases"].([]any)
+		for _, a := range as {
+			got = append(got, strings.TrimPrefix(a.(map[string]any)["stateMachineAliasArn"].(string), arn+":"))
+		}
+		return strings.Join(got, ",")
+	}
+	page := wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":1", "maxResults": 2})
+	if names(page) != "a,b" || page["nextToken"] == nil {
+		t.Fatalf("ListStateMachineAliases(version 1, maxResults 2) = %v; want a and b, and a next token", page)
+	}
+	page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":1", "maxResults": 2, "nextToken": page["nextToken"]})
+	if names(page) != "d" || page["nextToken"] != nil {
+		t.Errorf("ListStateMachineAliases(version 1, page 2) = %v; want d alone", page)
+	}
+	if page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":2"}); names(page) != "b,c" {
+		t.Errorf("ListStateMachineAliases(version 2) = %v; want b and c", page)
+	}
+	if page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":3"}); names(page) != "" || page["nextToken"] != nil {
+		t.Errorf("ListStateMachineAliases(version 3) = %v; want none", page)
+	}
+	status, body := call(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":a"})
+	wantError(t, "ListStateMachineAliases(an alias ARN)", status, body, "StateMachineDoesNotExist", "")
+}
