@@ -241,6 +241,11 @@ func (d *decider) record(v any) string {
 // continuation timer fires, setting that timer (due now) if it is not set.
 func (d *decider) pause(f *frame) {
 	f.Wait = waitCont
+	d.cont()
+}
+
+// cont sets the execution's continuation timer (due now) unless it is set.
+func (d *decider) cont() {
 	if d.st.Cont == "" {
 		d.st.Cont = fmt.Sprintf("c:%d", d.seq())
 		d.timer(d.st.Cont, d.now)
@@ -248,16 +253,20 @@ func (d *decider) pause(f *frame) {
 }
 
 // resume runs on the frames paused by an earlier decision's budget, in
-// the order they were made.
+// the order they were made, then launches the branches or iterations a
+// budget held back (settle).
 func (d *decider) resume(key string) {
 	if key != d.st.Cont {
 		return // stale
 	}
 	d.st.Cont = ""
-	var paused []*frame
+	var paused, held []*frame
 	for _, f := range d.st.Frames {
-		if f.Wait == waitCont {
+		switch {
+		case f.Wait == waitCont:
 			paused = append(paused, f)
+		case f.Wait == waitKids && f.Kids != nil && (f.Kids.Next < len(f.Kids.Inputs) || len(f.Kids.Redo) > 0):
+			held = append(held, f)
 		}
 	}
 	sort.Slice(paused, func(i, j int) bool { return paused[i].ID < paused[j].ID })
@@ -268,6 +277,11 @@ func (d *decider) resume(key string) {
 		f.Wait = waitNone
 		d.st.mark(f.ID, dirtyFrame)
 		d.run(f)
+		d.drain()
+	}
+	sort.Slice(held, func(i, j int) bool { return held[i].ID < held[j].ID })
+	for _, f := range held {
+		d.dirty = append(d.dirty, f.ID)
 		d.drain()
 	}
 }
@@ -767,6 +781,12 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		if d.ended || d.err != nil {
 			return
 		}
+		if d.spent() {
+			// The rest are launched by a later decision (resume), so
+			// that a kid's frame is written once, when it first runs.
+			d.cont()
+			break
+		}
 		i := k.Next
 		if len(k.Redo) > 0 { // a redrive's unsuccessful kids first
 			i, k.Redo = k.Redo[0], k.Redo[1:]
@@ -853,7 +873,8 @@ func (d *decider) finish(f *frame, out any, fl *statelang.Failure) {
 		return
 	}
 	k := p.Kids
-	d.st.mark(p.ID, dirtyFrame)
+	// Running is not in the frame's part (rebuilt on load): the part
+	// changes only when a kid fails.
 	for i, id := range k.Running {
 		if id == f.ID {
 			k.Running = append(k.Running[:i], k.Running[i+1:]...)
@@ -878,6 +899,7 @@ func (d *decider) finish(f *frame, out any, fl *statelang.Failure) {
 		if !k.Distributed {
 			d.emit(p, statelang.EventTypeMapIterationFailed, it)
 		}
+		d.st.mark(p.ID, dirtyFrame)
 		k.Lost = append(k.Lost, int(f.Index))
 		k.Failed++
 		if k.First == nil {
@@ -892,6 +914,7 @@ func (d *decider) finish(f *frame, out any, fl *statelang.Failure) {
 			k.Abort = a
 		}
 	default:
+		d.st.mark(p.ID, dirtyFrame)
 		k.Lost = append(k.Lost, int(f.Index))
 		if k.Abort == nil {
 			k.Abort = toFail(fl)

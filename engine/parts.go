@@ -127,7 +127,9 @@ func (st *execState) delta() (head []byte, parts []StatePart, drop []int64) {
 			parts = appendFrame(parts, f, true)
 			continue
 		}
-		parts = appendFrame(parts, f, false)
+		if how&dirtyFrame != 0 {
+			parts = appendFrame(parts, f, false)
+		}
 		if how&dirtyInput != 0 {
 			parts = append(parts, StatePart{Frame: id, Slot: PartInput, Data: statelang.MarshalString(f.Input.V)})
 		}
