@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -948,7 +950,9 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.ended = true
 	d.st.Status = status
 	frames := d.st.Frames
-	for _, f := range d.st.Frames {
+	ids := slices.Sorted(maps.Keys(frames)) // in order: a MapRunAborted event each
+	for _, id := range ids {
+		f := frames[id]
 		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
 			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled, Resource: f.Resource})
 		}

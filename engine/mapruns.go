@@ -123,9 +123,10 @@ func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 }
 
 // endMapRun ends the Map Run of frame f's kids k, if k are a distributed
-// Map's: with its MapRunSucceeded or MapRunFailed event (fl), or aborted
-// without an event (the parent ended or left the state; the children are
-// stopped with their tasks).
+// Map's: with its MapRunSucceeded or MapRunFailed event (fl), or its
+// MapRunAborted event when the parent ended or left the state first (a
+// stop, a timeout, a failing sibling branch: the children are stopped
+// with their tasks). AWS's MapRunAborted carries no details.
 func (d *decider) endMapRun(f *frame, k *frameKids, status string, fl *statelang.Failure) {
 	if k == nil || !k.Distributed || k.Run == "" {
 		return
@@ -135,6 +136,8 @@ func (d *decider) endMapRun(f *frame, k *frameKids, status string, fl *statelang
 		d.emit(f, statelang.EventTypeMapRunSucceeded, nil)
 	case MapRunFailed:
 		d.emit(f, statelang.EventTypeMapRunFailed, failureDetails(fl))
+	case MapRunAborted:
+		d.emit(f, statelang.EventTypeMapRunAborted, nil)
 	}
 	d.mapRunRow(f, k, status)
 }
