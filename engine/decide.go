@@ -781,6 +781,20 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		return
 	}
 	if k.Abort != nil {
+		if k.Distributed && s.Writer != nil {
+			// As on AWS, a failed Map Run's results are written too; the
+			// Map fails once they are (resultsWritten). The children
+			// stopped with it did not succeed: a redrive runs them again.
+			for _, id := range k.Running {
+				if c := d.st.Frames[id]; c != nil {
+					k.Lost = append(k.Lost, int(c.Index))
+				}
+				d.cancelFrame(id)
+			}
+			k.Running = nil
+			d.writeResults(p, s, k)
+			return
+		}
 		for _, id := range k.Running {
 			d.cancelFrame(id)
 		}

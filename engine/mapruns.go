@@ -116,7 +116,7 @@ func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 	if status != MapRunRunning {
 		r.StopDate = d.now
 	}
-	if status == MapRunSucceeded && f.Resource == resultWriterResource {
+	if k.written {
 		r.ResultsWritten = total
 	}
 	d.out.MapRuns = mergeMapRuns(d.out.MapRuns, []MapRun{r})
@@ -459,11 +459,15 @@ func (d *decider) itemsRead(f *frame, ev event) {
 const ResultWriterResource = "stepwise:resultWriter"
 
 // writeResults ends Map s's iterations with the write of their results:
-// frame p waits on the writer's task.
+// frame p waits on the writer's task. A Map Run that failed (k.Abort)
+// keeps its kids meanwhile, for a redrive once the Map has failed.
 func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	d.st.mark(p.ID, dirtyKids)
 	wc, fl := s.WriteCall(p.Input.V, d.ctx(p, s), d.env)
 	if fl != nil {
+		if k.Abort != nil {
+			d.keepKids(p, k)
+		}
 		d.endMapRun(p, k, MapRunFailed, fl)
 		p.Kids, p.Wait = nil, waitNone
 		d.recoverKids(p, s, fl, true)
@@ -474,8 +478,11 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
 		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
 	})
-	p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
-		MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs))}
+	if k.Abort == nil {
+		p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
+			MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs)),
+			Redrives: k.Redrives, RedrivenAt: k.RedrivenAt}
+	}
 	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, resultWriterResource, true
 	if d.st.tasks != nil {
 		d.st.tasks[token] = p.ID
@@ -483,7 +490,9 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 }
 
 // resultsWritten completes Map frame f once its writer answered: its
-// result is the Map Run's ARN and the manifest's place.
+// result is the Map Run's ARN and the manifest's place. A Map Run that
+// failed fails the Map now, with the failure that ended it (or the
+// writer's, if the write failed too).
 func (d *decider) resultsWritten(f *frame, ev event) {
 	s := d.stateOf(f)
 	if s == nil {
@@ -492,8 +501,21 @@ func (d *decider) resultsWritten(f *frame, ev event) {
 	k := f.Kids
 	f.Kids = nil
 	d.st.mark(f.ID, dirtyKids)
-	if ev.Kind == evTaskSucceeded {
+	if k.Abort != nil {
+		fl := k.Abort.failure()
+		if ev.Kind == evTaskSucceeded {
+			d.closeTask(f, TaskSucceeded)
+			k.written = true
+		} else {
+			d.closeTask(f, TaskFailed)
+			fl = &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+		}
+		d.keepKids(f, k)
+		d.endMapRun(f, k, MapRunFailed, fl)
+		d.recoverKids(f, s, fl, true)
+	} else if ev.Kind == evTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
+		k.written = true
 		d.endMapRun(f, k, MapRunSucceeded, nil)
 		d.emit(f, statelang.EventTypeMapStateSucceeded, nil)
 		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}

@@ -204,3 +204,84 @@ func get(t *testing.T, st objects.Store, bucket, key string) string {
 	}
 	return string(b)
 }
+
+// TestEngineResultWriterFailedRun runs a distributed Map whose Map Run
+// fails (its tolerance exceeded) with a ResultWriter: as on AWS, the
+// results are written before the Map fails, the child stopped with the
+// run written ABORTED among the FAILED ones, and the Map's failure is the
+// run's, which its Catch sees.
+func TestEngineResultWriterFailedRun(t *testing.T) {
+	t.Parallel()
+	eachS3Server(t, testEngineResultWriterFailedRun)
+}
+
+func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3) {
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	eng := runEngine(t, objects.NewWriterService(st))
+	// Two at once: "ok" ends and "fail" starts while "slow" waits; "fail"
+	// fails the run, which stops "slow".
+	create(t, eng, "fails", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"failed"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$","StringEquals":"fail","Next":"F"},{"Variable":"$","StringEquals":"slow","Next":"W"}],"Default":"P"},
+			"W":{"Type":"Wait","Seconds":600,"Next":"P"},
+			"F":{"Type":"Fail","Error":"Refused","Cause":"no"},
+			"P":{"Type":"Pass","End":true}}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"Next":"Done"},
+		"Done":{"Type":"Pass","End":true}}}`)
+	x := runToEnd(t, eng, "fails", `{"items":["ok","slow","fail"]}`)
+	if x.Status != engine.StatusFailed && x.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
+	}
+	var out struct{ Error struct{ Error, Cause string } }
+	_ = json.Unmarshal([]byte(x.Output), &out)
+	if x.Status != engine.StatusSucceeded || out.Error.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("execution %s %s %s, output %s; want the Map's States.ExceedToleratedFailureThreshold caught", x.Status, x.Error, x.Cause, x.Output)
+	}
+	runs, _, err := eng.ListMapRuns(ctx, x.ARN, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListMapRuns = %v, %v", runs, err)
+	}
+	run := runs[0].ARN
+	if r, err := eng.DescribeMapRun(ctx, run); err != nil || r.Status != engine.MapRunFailed || r.ResultsWritten != 3 ||
+		r.Children[engine.StatusSucceeded] != 1 || r.Children[engine.StatusFailed] != 1 || r.Children[engine.StatusAborted] != 1 {
+		t.Errorf("DescribeMapRun = %+v, %v; want FAILED, 3 results written, children 1 succeeded, 1 failed, 1 aborted", r, err)
+	}
+	evs, _, err := eng.GetExecutionHistory(ctx, x.ARN, engine.HistoryInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, string(e.Type))
+	}
+	if h := strings.Join(types, " "); !strings.Contains(h, "MapRunStarted MapRunFailed MapStateFailed") {
+		t.Errorf("history %s; want MapRunStarted MapRunFailed MapStateFailed", h)
+	}
+	runID := run[strings.LastIndex(run, ":")+1:]
+	var manifest struct {
+		DestinationBucket, MapRunArn string
+		ResultFiles                  map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(get(t, st, "out", "failed/"+runID+"/manifest.json")), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if manifest.MapRunArn != run || len(manifest.ResultFiles["SUCCEEDED"]) != 1 || len(manifest.ResultFiles["FAILED"]) != 1 ||
+		len(manifest.ResultFiles["PENDING"]) != 0 {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	var failed []struct{ Input, Status, Error string }
+	if err := json.Unmarshal([]byte(get(t, st, "out", manifest.ResultFiles["FAILED"][0].Key)), &failed); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range failed {
+		got[f.Input] = f.Status + " " + f.Error
+	}
+	if len(failed) != 2 || got[`"fail"`] != "FAILED Refused" || got[`"slow"`] != "ABORTED " {
+		t.Errorf("FAILED file %+v; want fail FAILED Refused and slow ABORTED", failed)
+	}
+}
