@@ -268,6 +268,11 @@ func mapChildName(run string, index int64) string {
 	return childName(run + "#" + strconv.FormatInt(index, 10))
 }
 
+// MapRunChildName is the name of the child execution that runs the item
+// of index index (from 0, in the order of the Map's items or batches) of
+// the Map Run of ARN run.
+func MapRunChildName(run string, index int64) string { return mapChildName(run, index) }
+
 // redriveChild answers task t, of an iteration a Map Run's redrive runs
 // again, whose child x ran before (the same name, mapChildName): x is
 // redriven for t (stopped first if it still runs for its old task), or,
@@ -453,9 +458,12 @@ func (d *decider) itemsRead(f *frame, ev event) {
 
 // ResultWriterResource is the resource of the task that writes a Map
 // Run's results (its ResultWriter): a Service serving it
-// (services/objects) gets {"MapRunArn", "Parameters": {"Bucket",
-// "Prefix"}}, reads the run's children page by page
-// (Engine.MapRunChildren), writes them and answers with the manifest's {"Bucket", "Key"}.
+// (services/objects) gets {"MapRunArn", "Resource", "Parameters":
+// {"Bucket", "Prefix"}, "WriterConfig": {"Transformation", "OutputType"}},
+// reads the run's children page by page (Engine.MapRunChildren), writes
+// them and answers with the manifest's {"Bucket", "Key"}; or, when the
+// Resource is "" (a WriterConfig alone), answers with the results, which
+// are the Map's result.
 const ResultWriterResource = "stepwise:resultWriter"
 
 // writeResults ends Map s's iterations with the write of their results:
@@ -476,7 +484,9 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	token := d.tokenAt(d.seq())
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
-		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
+		Input: d.record(map[string]any{"MapRunArn": k.Run, "Resource": wc.Resource, "Parameters": wc.Parameters,
+			"WriterConfig": map[string]any{"Transformation": wc.Transformation, "OutputType": wc.OutputType}}),
+		CreatedAt: d.now,
 	})
 	if k.Abort == nil {
 		p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
@@ -518,7 +528,10 @@ func (d *decider) resultsWritten(f *frame, ev event) {
 		k.written = true
 		d.endMapRun(f, k, MapRunSucceeded, nil)
 		d.emit(f, statelang.EventTypeMapStateSucceeded, nil)
-		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
+		var result any = map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
+		if s.Writer.Resource == "" {
+			result = ev.Output // a WriterConfig alone: the results themselves
+		}
 		d.handle(f, s, s.Complete(f.Input.V, result, d.ctx(f, s), d.env))
 	} else {
 		d.closeTask(f, TaskFailed)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -283,5 +285,90 @@ func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3) {
 	}
 	if len(failed) != 2 || got[`"fail"`] != "FAILED Refused" || got[`"slow"`] != "ABORTED " {
 		t.Errorf("FAILED file %+v; want fail FAILED Refused and slow ABORTED", failed)
+	}
+}
+
+// TestEngineResultWriterConfig runs distributed Maps with a WriterConfig
+// through a real engine on Postgres: exported FLATTEN as JSON Lines, and
+// without a Resource the results as the Map's result, COMPACT, FLATTEN or
+// NONE, in the items' order, the failed child as its record in each.
+func TestEngineResultWriterConfig(t *testing.T) {
+	t.Parallel()
+	eachS3Server(t, testEngineResultWriterConfig)
+}
+
+func testEngineResultWriterConfig(t *testing.T, st *objects.S3) {
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	eng := runEngine(t, objects.NewWriterService(st))
+	// Each number n gives [n, n]; "x" fails, which one tolerated failure allows.
+	machine := func(name, writer string) {
+		create(t, eng, name, `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ResultWriter":`+writer+`,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$","IsNumeric":false,"Next":"F"}],"Default":"P"},
+				"F":{"Type":"Fail","Error":"NotANumber"},
+				"P":{"Type":"Pass","Parameters":{"v.$":"States.Array($, $)"},"OutputPath":"$.v","End":true}}},
+			"End":true}}}`)
+	}
+	const items = `[1,"x",3]`
+
+	machine("export", `{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"flat"},
+		"WriterConfig":{"Transformation":"FLATTEN","OutputType":"JSONL"}}`)
+	x := runToEnd(t, eng, "export", items)
+	var out struct {
+		MapRunArn           string
+		ResultWriterDetails struct{ Bucket, Key string }
+	}
+	if err := json.Unmarshal([]byte(x.Output), &out); x.Status != engine.StatusSucceeded || err != nil {
+		t.Fatalf("export: %s %s %s", x.Status, x.Error, x.Output)
+	}
+	var manifest struct {
+		ResultFiles map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(get(t, st, "out", out.ResultWriterDetails.Key)), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest.ResultFiles["SUCCEEDED"]) != 1 || len(manifest.ResultFiles["FAILED"]) != 1 {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	lines := strings.Split(get(t, st, "out", manifest.ResultFiles["SUCCEEDED"][0].Key), "\n")
+	slices.Sort(lines)
+	if got := strings.Join(lines, ","); got != ",1,1,3,3" { // the last line ends with "\n" too
+		t.Errorf("SUCCEEDED lines %q; want 1, 1, 3, 3", lines)
+	}
+	failed := get(t, st, "out", manifest.ResultFiles["FAILED"][0].Key)
+	if strings.Count(failed, "\n") != 1 || !strings.Contains(failed, `"Error":"NotANumber"`) {
+		t.Errorf("FAILED file %q; want the failed child's record, a line", failed)
+	}
+
+	// Without a Resource: the Map's result.
+	for _, tt := range []struct {
+		name, config string
+		want         []any // a number, an array, or a record's Input
+	}{
+		{"compact", `{}`, []any{[]any{1.0, 1.0}, `"x"`, []any{3.0, 3.0}}},
+		{"flatten", `{"Transformation":"FLATTEN"}`, []any{1.0, 1.0, `"x"`, 3.0, 3.0}},
+		{"none", `{"Transformation":"NONE","OutputType":"JSONL"}`, []any{"1", `"x"`, "3"}},
+	} {
+		machine(tt.name, `{"WriterConfig":`+tt.config+`}`)
+		x := runToEnd(t, eng, tt.name, items)
+		var got []any
+		if err := json.Unmarshal([]byte(x.Output), &got); x.Status != engine.StatusSucceeded || err != nil || len(got) != len(tt.want) {
+			t.Errorf("%s: %s %s %s; want %d results", tt.name, x.Status, x.Error, x.Output, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			rec, isRecord := got[i].(map[string]any)
+			switch {
+			case isRecord && rec["Input"] == w && rec["ExecutionArn"] != nil:
+				if (w == `"x"`) != (rec["Status"] == "FAILED" && rec["Error"] == "NotANumber") {
+					t.Errorf("%s: result %d = %v; want FAILED only for \"x\"", tt.name, i, rec)
+				}
+			case isRecord || !reflect.DeepEqual(got[i], w):
+				t.Errorf("%s: result %d = %v; want %v", tt.name, i, got[i], w)
+			}
+		}
 	}
 }
