@@ -781,10 +781,12 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		return
 	}
 	if k.Abort != nil {
-		if k.Distributed && s.Writer != nil {
-			// As on AWS, a failed Map Run's results are written too; the
+		if k.Distributed && s.Writer != nil && s.Writer.Resource != "" {
+			// As on AWS, a failed Map Run's results are exported too; the
 			// Map fails once they are (resultsWritten). The children
 			// stopped with it did not succeed: a redrive runs them again.
+			// (A WriterConfig alone makes a result, which a failed Map
+			// has none of.)
 			for _, id := range k.Running {
 				if c := d.st.Frames[id]; c != nil {
 					k.Lost = append(k.Lost, int(c.Index))

@@ -371,4 +371,8 @@ func testEngineResultWriterConfig(t *testing.T, st *objects.S3) {
 			}
 		}
 	}
+	// A run that fails has no result to give: the Map fails with its error.
+	if x := runToEnd(t, eng, "compact", `["x","y"]`); x.Status != engine.StatusFailed || x.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Errorf("failed run with a WriterConfig alone: %s %s %s; want FAILED States.ExceedToleratedFailureThreshold", x.Status, x.Error, x.Cause)
+	}
 }
