@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -799,6 +801,22 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		return
 	}
 	if k.Abort != nil {
+		if k.Distributed && s.Writer != nil && s.Writer.Resource != "" {
+			// As on AWS, a failed Map Run's results are exported too; the
+			// Map fails once they are (resultsWritten). The children
+			// stopped with it did not succeed: a redrive runs them again.
+			// (A WriterConfig alone makes a result, which a failed Map
+			// has none of.)
+			for _, id := range k.Running {
+				if c := d.st.Frames[id]; c != nil {
+					k.Lost = append(k.Lost, int(c.Index))
+				}
+				d.cancelFrame(id)
+			}
+			k.Running = nil
+			d.writeResults(p, s, k)
+			return
+		}
 		for _, id := range k.Running {
 			d.cancelFrame(id)
 		}
@@ -971,7 +989,9 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.ended = true
 	d.st.Status = status
 	frames := d.st.Frames
-	for _, f := range d.st.Frames {
+	ids := slices.Sorted(maps.Keys(frames)) // in order: a MapRunAborted event each
+	for _, id := range ids {
+		f := frames[id]
 		if f.Wait == waitTask && f.Token != "" { // cancelled with the execution
 			d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: TaskCancelled, Resource: f.Resource})
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -442,9 +443,26 @@ func (e *Engine) afterCommit(ctx context.Context, d *decision) {
 	if d == nil {
 		return
 	}
-	e.dispatch(ctx, d.NewTasks)
+	// A failed Map Run's results are written once the children stopped
+	// with it are (cancelTasks stops them), so that they are written
+	// ABORTED rather than still running.
+	now, later := d.NewTasks, []Task(nil)
+	if len(d.CloseTasks) > 0 && slices.ContainsFunc(now, isWriterTask) {
+		now, later = nil, nil
+		for _, t := range d.NewTasks {
+			if isWriterTask(t) {
+				later = append(later, t)
+			} else {
+				now = append(now, t)
+			}
+		}
+	}
+	e.dispatch(ctx, now)
 	e.cancelTasks(ctx, d.CloseTasks)
+	e.dispatch(ctx, later)
 }
+
+func isWriterTask(t Task) bool { return t.Resource == ResultWriterResource }
 
 func (e *Engine) dispatch(ctx context.Context, tasks []Task) { e.dispatchTasks(ctx, tasks, nil) }
 

@@ -116,16 +116,17 @@ func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 	if status != MapRunRunning {
 		r.StopDate = d.now
 	}
-	if status == MapRunSucceeded && f.Resource == resultWriterResource {
+	if k.written {
 		r.ResultsWritten = total
 	}
 	d.out.MapRuns = mergeMapRuns(d.out.MapRuns, []MapRun{r})
 }
 
 // endMapRun ends the Map Run of frame f's kids k, if k are a distributed
-// Map's: with its MapRunSucceeded or MapRunFailed event (fl), or aborted
-// without an event (the parent ended or left the state; the children are
-// stopped with their tasks).
+// Map's: with its MapRunSucceeded or MapRunFailed event (fl), or its
+// MapRunAborted event when the parent ended or left the state first (a
+// stop, a timeout, a failing sibling branch: the children are stopped
+// with their tasks). AWS's MapRunAborted carries no details.
 func (d *decider) endMapRun(f *frame, k *frameKids, status string, fl *statelang.Failure) {
 	if k == nil || !k.Distributed || k.Run == "" {
 		return
@@ -135,6 +136,8 @@ func (d *decider) endMapRun(f *frame, k *frameKids, status string, fl *statelang
 		d.emit(f, statelang.EventTypeMapRunSucceeded, nil)
 	case MapRunFailed:
 		d.emit(f, statelang.EventTypeMapRunFailed, failureDetails(fl))
+	case MapRunAborted:
+		d.emit(f, statelang.EventTypeMapRunAborted, nil)
 	}
 	d.mapRunRow(f, k, status)
 }
@@ -264,6 +267,11 @@ func isMapChild(x *Execution) bool {
 func mapChildName(run string, index int64) string {
 	return childName(run + "#" + strconv.FormatInt(index, 10))
 }
+
+// MapRunChildName is the name of the child execution that runs the item
+// of index index (from 0, in the order of the Map's items or batches) of
+// the Map Run of ARN run.
+func MapRunChildName(run string, index int64) string { return mapChildName(run, index) }
 
 // redriveChild answers task t, of an iteration a Map Run's redrive runs
 // again, whose child x ran before (the same name, mapChildName): x is
@@ -450,17 +458,24 @@ func (d *decider) itemsRead(f *frame, ev event) {
 
 // ResultWriterResource is the resource of the task that writes a Map
 // Run's results (its ResultWriter): a Service serving it
-// (services/objects) gets {"MapRunArn", "Parameters": {"Bucket",
-// "Prefix"}}, reads the run's children page by page
-// (Engine.MapRunChildren), writes them and answers with the manifest's {"Bucket", "Key"}.
+// (services/objects) gets {"MapRunArn", "Resource", "Parameters":
+// {"Bucket", "Prefix"}, "WriterConfig": {"Transformation", "OutputType"}},
+// reads the run's children page by page (Engine.MapRunChildren), writes
+// them and answers with the manifest's {"Bucket", "Key"}; or, when the
+// Resource is "" (a WriterConfig alone), answers with the results, which
+// are the Map's result.
 const ResultWriterResource = "stepwise:resultWriter"
 
 // writeResults ends Map s's iterations with the write of their results:
-// frame p waits on the writer's task.
+// frame p waits on the writer's task. A Map Run that failed (k.Abort)
+// keeps its kids meanwhile, for a redrive once the Map has failed.
 func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	d.st.mark(p.ID, dirtyKids)
 	wc, fl := s.WriteCall(p.Input.V, d.ctx(p, s), d.env)
 	if fl != nil {
+		if k.Abort != nil {
+			d.keepKids(p, k)
+		}
 		d.endMapRun(p, k, MapRunFailed, fl)
 		p.Kids, p.Wait = nil, waitNone
 		d.recoverKids(p, s, fl, true)
@@ -469,10 +484,15 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	token := d.tokenAt(d.seq())
 	d.out.NewTasks = append(d.out.NewTasks, Task{
 		Token: token, ExecutionID: d.x.ID, ExecutionARN: d.x.ARN, StateName: s.Name, Resource: ResultWriterResource,
-		Input: d.record(map[string]any{"MapRunArn": k.Run, "Parameters": wc.Parameters}), CreatedAt: d.now,
+		Input: d.record(map[string]any{"MapRunArn": k.Run, "Resource": wc.Resource, "Parameters": wc.Parameters,
+			"WriterConfig": map[string]any{"Transformation": wc.Transformation, "OutputType": wc.OutputType}}),
+		CreatedAt: d.now,
 	})
-	p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
-		MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs))}
+	if k.Abort == nil {
+		p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
+			MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs)),
+			Redrives: k.Redrives, RedrivenAt: k.RedrivenAt}
+	}
 	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, resultWriterResource, true
 	if d.st.tasks != nil {
 		d.st.tasks[token] = p.ID
@@ -480,7 +500,9 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 }
 
 // resultsWritten completes Map frame f once its writer answered: its
-// result is the Map Run's ARN and the manifest's place.
+// result is the Map Run's ARN and the manifest's place. A Map Run that
+// failed fails the Map now, with the failure that ended it (or the
+// writer's, if the write failed too).
 func (d *decider) resultsWritten(f *frame, ev event) {
 	s := d.stateOf(f)
 	if s == nil {
@@ -489,11 +511,27 @@ func (d *decider) resultsWritten(f *frame, ev event) {
 	k := f.Kids
 	f.Kids = nil
 	d.st.mark(f.ID, dirtyKids)
-	if ev.Kind == evTaskSucceeded {
+	if k.Abort != nil {
+		fl := k.Abort.failure()
+		if ev.Kind == evTaskSucceeded {
+			d.closeTask(f, TaskSucceeded)
+			k.written = true
+		} else {
+			d.closeTask(f, TaskFailed)
+			fl = &statelang.Failure{Name: ev.Error, Cause: ev.Cause}
+		}
+		d.keepKids(f, k)
+		d.endMapRun(f, k, MapRunFailed, fl)
+		d.recoverKids(f, s, fl, true)
+	} else if ev.Kind == evTaskSucceeded {
 		d.closeTask(f, TaskSucceeded)
+		k.written = true
 		d.endMapRun(f, k, MapRunSucceeded, nil)
 		d.emit(f, statelang.EventTypeMapStateSucceeded, nil)
-		result := map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
+		var result any = map[string]any{"MapRunArn": k.Run, "ResultWriterDetails": ev.Output}
+		if s.Writer.Resource == "" {
+			result = ev.Output // a WriterConfig alone: the results themselves
+		}
 		d.handle(f, s, s.Complete(f.Input.V, result, d.ctx(f, s), d.env))
 	} else {
 		d.closeTask(f, TaskFailed)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -9,9 +10,9 @@ import (
 
 // TestDecideMapRunRows: the decider writes a Map Run's row when the run
 // starts, when UpdateMapRun changes it (launching the children a higher
-// MaxConcurrency allows) and when it ends, ABORTED when the execution
-// stops or a sibling branch fails; rows of one decision merge into one
-// per run that keeps the run's start date.
+// MaxConcurrency allows) and when it ends, ABORTED (with a MapRunAborted
+// event) when the execution stops or a sibling branch fails; rows of one
+// decision merge into one per run that keeps the run's start date.
 func TestDecideMapRunRows(t *testing.T) {
 	m, err := statelang.Parse([]byte(`{"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
 		{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,
@@ -64,6 +65,9 @@ func TestDecideMapRunRows(t *testing.T) {
 	if r := one(d); r.Status != MapRunAborted || !r.StopDate.Equal(t2) || len(d.CloseTasks) != 2 {
 		t.Errorf("stopped execution's run = %+v, %d tasks closed; want ABORTED at %v, 2 children's tasks closed", r, len(d.CloseTasks), t2)
 	}
+	if got := eventTypes(d); len(got) != 2 || got[0] != statelang.EventTypeMapRunAborted || got[1] != statelang.EventTypeExecutionAborted {
+		t.Errorf("stop's events = %v; want MapRunAborted, ExecutionAborted", got)
+	}
 
 	// A sibling branch fails: the run is aborted in the decision that
 	// started it.
@@ -71,4 +75,15 @@ func TestDecideMapRunRows(t *testing.T) {
 	if r := one(d); r.Status != MapRunAborted || !r.StartDate.Equal(t1) || !d.Terminal {
 		t.Errorf("run beside a failed branch = %+v, terminal %v; want ABORTED, started at %v", r, d.Terminal, t1)
 	}
+	if got := eventTypes(d); !slices.Contains(got, statelang.EventTypeMapRunAborted) {
+		t.Errorf("events beside a failed branch = %v; want a MapRunAborted", got)
+	}
+}
+
+func eventTypes(d *decision) []statelang.EventType {
+	var ts []statelang.EventType
+	for _, e := range d.Events {
+		ts = append(ts, e.Type)
+	}
+	return ts
 }

@@ -159,8 +159,9 @@ type frameKids struct {
 	Redrives   int64     `json:"redrives,omitempty"`
 	RedrivenAt time.Time `json:"redriven_at,omitzero"`
 
-	isDone []bool // which Results are set (see result)
-	fresh  []int  // Results set since the state was last written
+	isDone  []bool // which Results are set (see result)
+	written bool   // a ResultWriter wrote the Map Run's results (its row's ResultsWritten)
+	fresh   []int  // Results set since the state was last written
 }
 
 // frameFail is a statelang.Failure as stored.

@@ -15,6 +15,10 @@ func TestParseStricter(t *testing.T) {
 	mapOf := func(fields string) string {
 		return `{"StartAt":"M","States":{"M":{"Type":"Map",` + fields + `,"ItemProcessor":` + branch(pass("I"), "I") + `,"End":true}}}`
 	}
+	dmapOf := func(fields string) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map",` + fields +
+			`,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{` + pass("I") + `}},"End":true}}}`
+	}
 	tests := []struct {
 		name, def          string
 		code, at, fragment string
@@ -58,6 +62,23 @@ func TestParseStricter(t *testing.T) {
 		{"JSONata Items an object", `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","Items":{"a":1},"ItemProcessor":` +
 			branch(pass("I"), "I") + `,"End":true}}}`,
 			"SCHEMA_VALIDATION_FAILED", "/States/M/Items", "must be a JSON array or a JSONata expression"},
+		{"ResultWriter empty", dmapOf(`"ResultWriter":{}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter", "needs the field 'WriterConfig', or the fields 'Resource' and 'Parameters'"},
+		{"ResultWriter Parameters without Resource", dmapOf(`"ResultWriter":{"Parameters":{"Bucket":"b"},"WriterConfig":{}}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/Parameters", "needs the field 'Resource'"},
+		{"ResultWriter Arguments without Resource", `{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",` +
+			`"ResultWriter":{"Arguments":{"Bucket":"b"}},"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`,
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter", "needs the field 'WriterConfig', or the fields 'Resource' and 'Arguments'"},
+		{"WriterConfig Transformation", dmapOf(`"ResultWriter":{"WriterConfig":{"Transformation":"SQUASH"}}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/WriterConfig/Transformation", "must be one of NONE, COMPACT, FLATTEN"},
+		{"WriterConfig OutputType", dmapOf(`"ResultWriter":{"WriterConfig":{"OutputType":"CSV"}}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/WriterConfig/OutputType", "must be one of JSON, JSONL"},
+		{"WriterConfig OutputType not a string", dmapOf(`"ResultWriter":{"WriterConfig":{"OutputType":1}}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/WriterConfig/OutputType", "Expected value of type: String"},
+		{"WriterConfig unknown field", dmapOf(`"ResultWriter":{"WriterConfig":{"Compression":"GZIP"}}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/WriterConfig/Compression", "is not supported by WriterConfig"},
+		{"WriterConfig not an object", dmapOf(`"ResultWriter":{"WriterConfig":"JSONL"}`),
+			"SCHEMA_VALIDATION_FAILED", "/States/M/ResultWriter/WriterConfig", "Expected value of type: Object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +111,15 @@ func TestParseStricterAccepts(t *testing.T) {
 		`{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"States":{"x":1,"x":2}},"End":true}}}`,
 		// a Fail state alone ends the machine
 		`{"StartAt":"A","States":{"A":{"Type":"Fail"}}}`,
+		// a ResultWriter: a WriterConfig alone, a Resource and its
+		// Parameters alone, or all three (Arguments in JSONata)
+		`{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"WriterConfig":{"Transformation":"FLATTEN","OutputType":"JSON"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`,
+		`{"StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"b","Prefix":"p"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`,
+		`{"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map","ResultWriter":{"Resource":"arn:aws:states:::s3:putObject",` +
+			`"Arguments":{"Bucket":"b","Prefix":"p"},"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}},` +
+			`"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"I","States":{"I":{"Type":"Pass","End":true}}},"End":true}}}`,
 	} {
 		if _, err := Parse([]byte(def)); err != nil {
 			t.Errorf("Parse(%s) = %v; want it accepted", def, err)

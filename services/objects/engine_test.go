@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +205,174 @@ func get(t *testing.T, st objects.Store, bucket, key string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestEngineResultWriterFailedRun runs a distributed Map whose Map Run
+// fails (its tolerance exceeded) with a ResultWriter: as on AWS, the
+// results are written before the Map fails, the child stopped with the
+// run written ABORTED among the FAILED ones, and the Map's failure is the
+// run's, which its Catch sees.
+func TestEngineResultWriterFailedRun(t *testing.T) {
+	t.Parallel()
+	eachS3Server(t, testEngineResultWriterFailedRun)
+}
+
+func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3) {
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	eng := runEngine(t, objects.NewWriterService(st))
+	// Two at once: "ok" ends and "fail" starts while "slow" waits; "fail"
+	// fails the run, which stops "slow".
+	create(t, eng, "fails", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"failed"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$","StringEquals":"fail","Next":"F"},{"Variable":"$","StringEquals":"slow","Next":"W"}],"Default":"P"},
+			"W":{"Type":"Wait","Seconds":600,"Next":"P"},
+			"F":{"Type":"Fail","Error":"Refused","Cause":"no"},
+			"P":{"Type":"Pass","End":true}}},
+		"Catch":[{"ErrorEquals":["States.ALL"],"ResultPath":"$.error","Next":"Done"}],"Next":"Done"},
+		"Done":{"Type":"Pass","End":true}}}`)
+	x := runToEnd(t, eng, "fails", `{"items":["ok","slow","fail"]}`)
+	if x.Status != engine.StatusFailed && x.Status != engine.StatusSucceeded {
+		t.Fatalf("%s %s %s", x.Status, x.Error, x.Cause)
+	}
+	var out struct{ Error struct{ Error, Cause string } }
+	_ = json.Unmarshal([]byte(x.Output), &out)
+	if x.Status != engine.StatusSucceeded || out.Error.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("execution %s %s %s, output %s; want the Map's States.ExceedToleratedFailureThreshold caught", x.Status, x.Error, x.Cause, x.Output)
+	}
+	runs, _, err := eng.ListMapRuns(ctx, x.ARN, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListMapRuns = %v, %v", runs, err)
+	}
+	run := runs[0].ARN
+	if r, err := eng.DescribeMapRun(ctx, run); err != nil || r.Status != engine.MapRunFailed || r.ResultsWritten != 3 ||
+		r.Children[engine.StatusSucceeded] != 1 || r.Children[engine.StatusFailed] != 1 || r.Children[engine.StatusAborted] != 1 {
+		t.Errorf("DescribeMapRun = %+v, %v; want FAILED, 3 results written, children 1 succeeded, 1 failed, 1 aborted", r, err)
+	}
+	evs, _, err := eng.GetExecutionHistory(ctx, x.ARN, engine.HistoryInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, string(e.Type))
+	}
+	if h := strings.Join(types, " "); !strings.Contains(h, "MapRunStarted MapRunFailed MapStateFailed") {
+		t.Errorf("history %s; want MapRunStarted MapRunFailed MapStateFailed", h)
+	}
+	runID := run[strings.LastIndex(run, ":")+1:]
+	var manifest struct {
+		DestinationBucket, MapRunArn string
+		ResultFiles                  map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(get(t, st, "out", "failed/"+runID+"/manifest.json")), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if manifest.MapRunArn != run || len(manifest.ResultFiles["SUCCEEDED"]) != 1 || len(manifest.ResultFiles["FAILED"]) != 1 ||
+		len(manifest.ResultFiles["PENDING"]) != 0 {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	var failed []struct{ Input, Status, Error string }
+	if err := json.Unmarshal([]byte(get(t, st, "out", manifest.ResultFiles["FAILED"][0].Key)), &failed); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range failed {
+		got[f.Input] = f.Status + " " + f.Error
+	}
+	if len(failed) != 2 || got[`"fail"`] != "FAILED Refused" || got[`"slow"`] != "ABORTED " {
+		t.Errorf("FAILED file %+v; want fail FAILED Refused and slow ABORTED", failed)
+	}
+}
+
+// TestEngineResultWriterConfig runs distributed Maps with a WriterConfig
+// through a real engine on Postgres: exported FLATTEN as JSON Lines, and
+// without a Resource the results as the Map's result, COMPACT, FLATTEN or
+// NONE, in the items' order, the failed child as its record in each.
+func TestEngineResultWriterConfig(t *testing.T) {
+	t.Parallel()
+	eachS3Server(t, testEngineResultWriterConfig)
+}
+
+func testEngineResultWriterConfig(t *testing.T, st *objects.S3) {
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	eng := runEngine(t, objects.NewWriterService(st))
+	// Each number n gives [n, n]; "x" fails, which one tolerated failure allows.
+	machine := func(name, writer string) {
+		create(t, eng, name, `{"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailureCount":1,"ResultWriter":`+writer+`,
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+				"C":{"Type":"Choice","Choices":[{"Variable":"$","IsNumeric":false,"Next":"F"}],"Default":"P"},
+				"F":{"Type":"Fail","Error":"NotANumber"},
+				"P":{"Type":"Pass","Parameters":{"v.$":"States.Array($, $)"},"OutputPath":"$.v","End":true}}},
+			"End":true}}}`)
+	}
+	const items = `[1,"x",3]`
+
+	machine("export", `{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"flat"},
+		"WriterConfig":{"Transformation":"FLATTEN","OutputType":"JSONL"}}`)
+	x := runToEnd(t, eng, "export", items)
+	var out struct {
+		MapRunArn           string
+		ResultWriterDetails struct{ Bucket, Key string }
+	}
+	if err := json.Unmarshal([]byte(x.Output), &out); x.Status != engine.StatusSucceeded || err != nil {
+		t.Fatalf("export: %s %s %s", x.Status, x.Error, x.Output)
+	}
+	var manifest struct {
+		ResultFiles map[string][]struct{ Key string }
+	}
+	if err := json.Unmarshal([]byte(get(t, st, "out", out.ResultWriterDetails.Key)), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if len(manifest.ResultFiles["SUCCEEDED"]) != 1 || len(manifest.ResultFiles["FAILED"]) != 1 {
+		t.Fatalf("manifest %+v", manifest)
+	}
+	lines := strings.Split(get(t, st, "out", manifest.ResultFiles["SUCCEEDED"][0].Key), "\n")
+	slices.Sort(lines)
+	if got := strings.Join(lines, ","); got != ",1,1,3,3" { // the last line ends with "\n" too
+		t.Errorf("SUCCEEDED lines %q; want 1, 1, 3, 3", lines)
+	}
+	failed := get(t, st, "out", manifest.ResultFiles["FAILED"][0].Key)
+	if strings.Count(failed, "\n") != 1 || !strings.Contains(failed, `"Error":"NotANumber"`) {
+		t.Errorf("FAILED file %q; want the failed child's record, a line", failed)
+	}
+
+	// Without a Resource: the Map's result.
+	for _, tt := range []struct {
+		name, config string
+		want         []any // a number, an array, or a record's Input
+	}{
+		{"compact", `{}`, []any{[]any{1.0, 1.0}, `"x"`, []any{3.0, 3.0}}},
+		{"flatten", `{"Transformation":"FLATTEN"}`, []any{1.0, 1.0, `"x"`, 3.0, 3.0}},
+		{"none", `{"Transformation":"NONE","OutputType":"JSONL"}`, []any{"1", `"x"`, "3"}},
+	} {
+		machine(tt.name, `{"WriterConfig":`+tt.config+`}`)
+		x := runToEnd(t, eng, tt.name, items)
+		var got []any
+		if err := json.Unmarshal([]byte(x.Output), &got); x.Status != engine.StatusSucceeded || err != nil || len(got) != len(tt.want) {
+			t.Errorf("%s: %s %s %s; want %d results", tt.name, x.Status, x.Error, x.Output, len(tt.want))
+			continue
+		}
+		for i, w := range tt.want {
+			rec, isRecord := got[i].(map[string]any)
+			switch {
+			case isRecord && rec["Input"] == w && rec["ExecutionArn"] != nil:
+				if (w == `"x"`) != (rec["Status"] == "FAILED" && rec["Error"] == "NotANumber") {
+					t.Errorf("%s: result %d = %v; want FAILED only for \"x\"", tt.name, i, rec)
+				}
+			case isRecord || !reflect.DeepEqual(got[i], w):
+				t.Errorf("%s: result %d = %v; want %v", tt.name, i, got[i], w)
+			}
+		}
+	}
+	// A run that fails has no result to give: the Map fails with its error.
+	if x := runToEnd(t, eng, "compact", `["x","y"]`); x.Status != engine.StatusFailed || x.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Errorf("failed run with a WriterConfig alone: %s %s %s; want FAILED States.ExceedToleratedFailureThreshold", x.Status, x.Error, x.Cause)
+	}
 }

@@ -52,9 +52,12 @@ func (s *ReaderService) Invoke(ctx context.Context, t engine.Task) (string, erro
 
 // WriterService writes the results of distributed Maps' ResultWriters for
 // the engine: it serves engine.ResultWriterResource, whose task input is
-// {"MapRunArn", "Parameters": {"Bucket", "Prefix"}}, reads the Map Run's
+// {"MapRunArn", "Resource", "Parameters": {"Bucket", "Prefix"},
+// "WriterConfig": {"Transformation", "OutputType"}}, reads the Map Run's
 // children from the engine it is bound to, writes them (WriteResults) and
-// answers with the manifest's {"Bucket", "Key"}.
+// answers with the manifest's {"Bucket", "Key"}. With an empty Resource (a
+// ResultWriter with only a WriterConfig) it writes nothing and answers
+// with the transformed results themselves (InlineResults).
 type WriterService struct {
 	store Store
 	eng   *engine.Engine
@@ -97,10 +100,9 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 		return "", failed("the ResultWriter service is not bound to an engine")
 	}
 	params, _ := in["Parameters"].(map[string]any)
+	wc, _ := in["WriterConfig"].(map[string]any) // none in a task of an older build: NONE, JSON
+	cfg := WriterConfig{Transformation: str(wc["Transformation"]), OutputType: str(wc["OutputType"])}
 	bucket, prefix, run := str(params["Bucket"]), str(params["Prefix"]), str(in["MapRunArn"])
-	if bucket == "" {
-		return "", failed("the ResultWriter's Parameters have no Bucket")
-	}
 	children := func(group string, each func(ChildResult) error) error {
 		for _, status := range groupStatuses[group] {
 			err := s.eng.MapRunChildren(ctx, run, status, func(xs []*engine.Execution) error {
@@ -119,7 +121,21 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 		}
 		return nil
 	}
-	key, _, err := WriteResults(ctx, s.store, bucket, prefix, run, children)
+	if resource, ok := in["Resource"]; ok && str(resource) == "" {
+		out, err := InlineResults(ctx, s.eng, run, cfg, children)
+		if err != nil {
+			var f *engine.TaskFailure
+			if errors.As(err, &f) {
+				return "", err
+			}
+			return "", failed(err.Error())
+		}
+		return out, nil
+	}
+	if bucket == "" {
+		return "", failed("the ResultWriter's Parameters have no Bucket")
+	}
+	key, _, err := WriteResults(ctx, s.store, bucket, prefix, run, cfg, children)
 	if err != nil {
 		var f *engine.TaskFailure
 		if errors.As(err, &f) {

@@ -84,19 +84,29 @@ func ChildrenOf(results []ChildResult) Children {
 	}
 }
 
+// WriterConfig is a ResultWriter's WriterConfig: Transformation NONE
+// (or ""), COMPACT or FLATTEN, and OutputType JSON (or "") or JSONL
+// (statelang.TransformNONE ...).
+type WriterConfig struct {
+	Transformation, OutputType string
+}
+
 // WriteResults writes a map run's results as Step Functions' ResultWriter
 // lays them out: under <prefix>/<map run id>/ (the map run id is the last
 // part of mapRunARN), SUCCEEDED_<n>.json, FAILED_<n>.json and
-// PENDING_<n>.json, each a JSON array of executions ({ExecutionArn, Input,
+// PENDING_<n>.json, then manifest.json, written last so that its presence
+// means the export is whole. Each file is a JSON array of entries, or with
+// OutputType JSONL an entry a line; an entry is as cfg's Transformation
+// says (see entries): with NONE, the execution ({ExecutionArn, Input,
 // InputDetails, Name, Output | Error and Cause, OutputDetails,
 // RedriveCount, RedriveStatus, RedriveStatusReason, StartDate,
-// StateMachineArn, Status, StopDate}), then manifest.json, written last so
-// that its presence means the export is whole. It holds one file at a time
-// in memory. It returns the manifest's key, the ResultWriterDetails' Key
-// of the Map state's output, and the manifest. A failure is the S3 error
-// as Service names it, or children's; the engine reports it as
+// StateMachineArn, Status, StopDate}). It holds one file at a time in
+// memory. It returns the manifest's key, the ResultWriterDetails' Key of
+// the Map state's output, and the manifest. A failure is the S3 error as
+// Service names it, or children's; the engine reports it as
 // States.ResultWriterFailed.
-func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN string, children Children) (string, Manifest, error) {
+func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN string, cfg WriterConfig, children Children) (string, Manifest, error) {
+	lines := cfg.OutputType == statelang.OutputJSONL
 	id := mapRunARN[strings.LastIndex(mapRunARN, ":")+1:]
 	dir := id + "/"
 	if prefix != "" {
@@ -111,7 +121,9 @@ func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN strin
 			if buf.Len() == 0 {
 				return nil
 			}
-			buf.WriteByte(']')
+			if !lines {
+				buf.WriteByte(']')
+			}
 			key := dir + g + "_" + strconv.Itoa(n) + ".json"
 			size := int64(buf.Len())
 			if _, err := st.Put(ctx, PutInput{Bucket: bucket, Key: key, Body: bytes.NewReader(buf.Bytes()), Size: size, ContentType: "application/json"}); err != nil {
@@ -123,19 +135,25 @@ func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN strin
 			return nil
 		}
 		err := children(g, func(r ChildResult) error {
-			entry := statelang.MarshalJSON(resultEntry(r))
-			if buf.Len() > 0 && buf.Len()+len(entry)+2 > MaxResultFileBytes {
-				if err := flush(); err != nil {
-					return err
+			return entries(r, cfg.Transformation, func(entry []byte) error {
+				if buf.Len() > 0 && buf.Len()+len(entry)+2 > MaxResultFileBytes {
+					if err := flush(); err != nil {
+						return err
+					}
 				}
-			}
-			if buf.Len() == 0 {
-				buf.WriteByte('[')
-			} else {
-				buf.WriteByte(',')
-			}
-			buf.Write(entry)
-			return nil
+				switch {
+				case lines:
+				case buf.Len() == 0:
+					buf.WriteByte('[')
+				default:
+					buf.WriteByte(',')
+				}
+				buf.Write(entry)
+				if lines {
+					buf.WriteByte('\n')
+				}
+				return nil
+			})
 		})
 		if err == nil {
 			err = flush()
@@ -158,6 +176,35 @@ func WriteResults(ctx context.Context, st Store, bucket, prefix, mapRunARN strin
 		return "", Manifest{}, taskFailure(err)
 	}
 	return key, m, nil
+}
+
+// entries passes each to the entries (JSON text) of child r in results
+// transformed as transformation says: NONE (or ""), the execution's record
+// (resultEntry); COMPACT, a succeeded child's output; FLATTEN, as COMPACT,
+// an output that is an array giving each of its elements. As on AWS, a
+// child that did not succeed is its record whatever the transformation.
+func entries(r ChildResult, transformation string, each func([]byte) error) error {
+	if r.Status != "SUCCEEDED" || transformation == "" || transformation == statelang.TransformNONE {
+		return each(statelang.MarshalJSON(resultEntry(r)))
+	}
+	out := strings.TrimSpace(r.Output)
+	if out == "" {
+		out = "null"
+	}
+	if transformation != statelang.TransformFLATTEN || !strings.HasPrefix(out, "[") {
+		return each([]byte(out))
+	}
+	v, err := statelang.ParseJSON([]byte(out))
+	a, ok := v.([]any)
+	if err != nil || !ok {
+		return each([]byte(out))
+	}
+	for _, e := range a {
+		if err := each(statelang.MarshalJSON(e)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resultTime is a timestamp in the results files.

@@ -3,6 +3,8 @@ package objects_test
 import (
 	"context"
 	"io"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +26,7 @@ func TestWriteResults(t *testing.T) {
 		{ExecutionARN: run + ":2", Name: "2", Status: "FAILED", Input: `"b"`, Error: "Boom", Cause: "it broke", StartDate: at, StopDate: at},
 		{ExecutionARN: run + ":3", Name: "3", Status: "SUCCEEDED", Input: `"c"`, Output: `"C"`, StartDate: at, StopDate: at},
 	}
-	key, m, err := objects.WriteResults(ctx, st, "out", "jobs/", run, objects.ChildrenOf(results))
+	key, m, err := objects.WriteResults(ctx, st, "out", "jobs/", run, objects.WriterConfig{}, objects.ChildrenOf(results))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,63 @@ func TestWriteResults(t *testing.T) {
 	if failed["Error"] != "Boom" || failed["Cause"] != "it broke" || failed["Output"] != nil {
 		t.Errorf("FAILED_0.json[0] = %v", failed)
 	}
-	if _, _, err := objects.WriteResults(ctx, st, "nobucket", "", run, objects.ChildrenOf(results)); failure(err) != "S3.NoSuchBucketException" {
+	if _, _, err := objects.WriteResults(ctx, st, "nobucket", "", run, objects.WriterConfig{}, objects.ChildrenOf(results)); failure(err) != "S3.NoSuchBucketException" {
 		t.Errorf("WriteResults(missing bucket) = %v", err)
+	}
+}
+
+// TestWriteResultsWriterConfig: a WriterConfig's Transformation makes a
+// succeeded child's entry its output (COMPACT) or the elements of an
+// array output (FLATTEN), a failed child's its record still; OutputType
+// JSONL writes an entry a line.
+func TestWriteResultsWriterConfig(t *testing.T) {
+	t.Parallel()
+	st, _, _ := endpoint(t)
+	ctx := context.Background()
+	if err := st.CreateBucket(ctx, "out"); err != nil {
+		t.Fatal(err)
+	}
+	run := "arn:aws:states:us-east-1:111111111111:mapRun:sm/Map:0d4b8c1e-7a55-4f0e-9c3b-2f6a1d9e8b70"
+	results := []objects.ChildResult{
+		{ExecutionARN: run + ":1", Name: "1", Status: "SUCCEEDED", Input: `1`, Output: `[{"a":1},{"a":2}]`},
+		{ExecutionARN: run + ":2", Name: "2", Status: "SUCCEEDED", Input: `2`, Output: `{"b":2}`},
+		{ExecutionARN: run + ":3", Name: "3", Status: "SUCCEEDED", Input: `3`, Output: `[]`},
+		{ExecutionARN: run + ":4", Name: "4", Status: "FAILED", Input: `4`, Error: "Boom"},
+	}
+	body := func(key string) string {
+		t.Helper()
+		o, err := st.Get(ctx, objects.GetInput{Bucket: "out", Key: key})
+		if err != nil {
+			t.Fatalf("Get(%s) = %v", key, err)
+		}
+		defer o.Body.Close()
+		b, _ := io.ReadAll(o.Body)
+		return string(b)
+	}
+	tests := []struct {
+		cfg             objects.WriterConfig
+		succeeded, fail string
+	}{
+		{objects.WriterConfig{Transformation: "COMPACT"}, `[[{"a":1},{"a":2}],{"b":2},[]]`, `[{`},
+		{objects.WriterConfig{Transformation: "FLATTEN"}, `[{"a":1},{"a":2},{"b":2}]`, `[{`},
+		{objects.WriterConfig{Transformation: "FLATTEN", OutputType: "JSONL"}, "{\"a\":1}\n{\"a\":2}\n{\"b\":2}\n", `{`},
+		{objects.WriterConfig{Transformation: "COMPACT", OutputType: "JSONL"}, "[{\"a\":1},{\"a\":2}]\n{\"b\":2}\n[]\n", `{`},
+	}
+	for i, tt := range tests {
+		prefix := "cfg" + strconv.Itoa(i)
+		_, m, err := objects.WriteResults(ctx, st, "out", prefix, run, tt.cfg, objects.ChildrenOf(results))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := body(m.ResultFiles["SUCCEEDED"][0].Key); got != tt.succeeded {
+			t.Errorf("%+v: SUCCEEDED_0.json = %s; want %s", tt.cfg, got, tt.succeeded)
+		}
+		got := body(m.ResultFiles["FAILED"][0].Key)
+		if !strings.HasPrefix(got, tt.fail) || !strings.Contains(got, `"Error":"Boom"`) || !strings.Contains(got, `"ExecutionArn":"`+run+`:4"`) {
+			t.Errorf("%+v: FAILED_0.json = %s; want the failed child's record", tt.cfg, got)
+		}
+		if tt.cfg.OutputType == "JSONL" && strings.Count(got, "\n") != 1 {
+			t.Errorf("%+v: FAILED_0.json = %q; want one line", tt.cfg, got)
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // write (status, settings, dates), whose children are counted and listed
 // by parent; UpdateMapRun changes the running Map at once (more children
 // launched, a lower tolerance failing it); a Map Run whose parent stops
-// is ABORTED with its children.
+// is ABORTED with its children, and recorded so (MapRunAborted).
 func testMapRuns(t *testing.T, newStore NewStore) {
 	h := newHarness(t, newStore, nil)
 	h.machine("dm", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","MaxConcurrency":1,"ToleratedFailureCount":5,
@@ -115,6 +115,15 @@ func testMapRuns(t *testing.T, newStore NewStore) {
 	h.pump(func() bool { return h.mapRun(run).Children[engine.StatusRunning] == 0 }, nil)
 	if r := h.mapRun(run); r.Status != engine.MapRunAborted || r.StopDate.IsZero() || r.Children[engine.StatusAborted] != 1 || r.Total != 2 {
 		t.Errorf("Map Run of a stopped parent = %+v; want ABORTED with its child", r)
+	}
+	// As on AWS, the parent's history records the run's end: MapRunAborted
+	// (no details), then ExecutionAborted.
+	var types []statelang.EventType
+	for _, e := range h.history(z.ARN) {
+		types = append(types, e.Type)
+	}
+	if n := len(types); n < 2 || types[n-2] != statelang.EventTypeMapRunAborted || types[n-1] != statelang.EventTypeExecutionAborted {
+		t.Errorf("history of a stopped parent ends %v; want MapRunAborted, ExecutionAborted", types)
 	}
 	if _, _, err := h.eng.ListMapRuns(h.ctx, z.ARN+"-none", 0, ""); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("ListMapRuns(unknown execution) = %v; want ErrNotFound", err)
