@@ -125,6 +125,9 @@ func (st *execState) delta() (head []byte, parts []StatePart, drop []int64) {
 		}
 		if how&dirtyKids != 0 {
 			parts = appendFrame(parts, f, true)
+			if f.Kids != nil {
+				f.Kids.fresh = nil
+			}
 			continue
 		}
 		if how&dirtyFrame != 0 {
@@ -140,11 +143,7 @@ func (st *execState) delta() (head []byte, parts []StatePart, drop []int64) {
 			for _, i := range k.fresh {
 				parts = append(parts, StatePart{Frame: id, Slot: int64(i), Data: statelang.MarshalString(k.Results[i].V)})
 			}
-		}
-	}
-	for _, f := range st.Frames {
-		if f.Kids != nil {
-			f.Kids.fresh = nil
+			k.fresh = nil // only Kids.result sets it, and marks the frame
 		}
 	}
 	clear(st.dirty)
