@@ -279,7 +279,9 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 		StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
 		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause),
 	}
-	h.describeRedrive(out, x)
+	if err := h.describeRedrive(ctx, out, x); err != nil {
+		return nil, err
+	}
 	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 		return nil, err
 	}
