@@ -31,7 +31,8 @@ func serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 // restJSON is the REST gateway's JSON: protojson as the gateway's default
 // (unpopulated fields written, unknown fields ignored), except that a
 // stepwise.v1.Time is written as its RFC 3339 text ("2026-11-26T01:02:03.456Z",
-// null when unset) rather than as an object {"rfc3339": ...}.
+// null when unset) rather than as an object {"rfc3339": ...}, and that
+// requests may name enum values as AWS does (restenum.go).
 //
 // Why not google.protobuf.Timestamp in the .proto files: the gRPC API keeps
 // its wire types (existing gRPC clients and the CLI read Time.rfc3339), and

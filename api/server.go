@@ -175,9 +175,12 @@ func (s *Server) HTTPHandler(ctx context.Context) (http.Handler, error) {
 	// legacy default split the unescaped path, so such an ARN matched no
 	// route. Parameters without '/' read as they did: a plain ':' or a
 	// %3A both give ':'.
-	gw := runtime.NewServeMux(runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler),
+	//
+	// Enum values may be named as AWS names them (RUNNING) in bodies and
+	// queries alike (restenum.go).
+	gw := runtime.NewServeMux(append([]runtime.ServeMuxOption{runtime.WithErrorHandler(runtime.DefaultHTTPErrorHandler),
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, newRESTJSON()),
-		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved))
+		runtime.WithUnescapingMode(runtime.UnescapingModeAllExceptReserved)}, queryParserOption()...)...)
 	if err := s.schedules.RegisterGateway(ctx, gw); err != nil {
 		return nil, err
 	}

@@ -119,11 +119,16 @@ func (e *Engine) DeleteStateMachine(ctx context.Context, name string) error {
 }
 
 // DescribeStateMachineForExecution returns the version of the state
-// machine an execution runs (even when the machine was deleted since).
+// machine an execution runs (even when the machine was deleted since);
+// for a distributed Map's child, the machine of its Map Run
+// (mapChildMachine).
 func (e *Engine) DescribeStateMachineForExecution(ctx context.Context, executionARN string) (StateMachine, error) {
 	x, err := e.store.GetExecutionByARN(ctx, executionARN)
 	if err != nil {
 		return StateMachine{}, err
+	}
+	if parent, label, ok := splitMapMachine(x.StateMachine); ok {
+		return e.mapChildMachine(ctx, parent, label, x.StateMachineVersion)
 	}
 	return e.store.GetStateMachine(ctx, x.StateMachine, x.StateMachineVersion)
 }

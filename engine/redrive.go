@@ -69,6 +69,8 @@ const (
 	reasonTooOld    = "Execution was started before the launch of RedriveExecution"
 	reasonEvents    = "Execution history event limit exceeded"
 	reasonExpired   = "Execution redrivable period exceeded"
+	reasonMaxTime   = "Execution has exceeded the max execution time"
+	reasonDeleting  = "State machine is in DELETING status"
 	reasonByRun     = "Execution is part of a Map Run and can only be redriven by redriving its parent execution"
 )
 
@@ -386,6 +388,8 @@ func (e *Engine) redriveBlocked(x *Execution, now time.Time) string {
 	switch {
 	case !x.StopDate.IsZero() && now.After(x.StopDate.Add(RedriveWindow)):
 		return reasonExpired
+	case now.After(x.StartDate.Add(MaxExecutionTime)):
+		return reasonMaxTime
 	case x.RedriveUntil.IsZero():
 		return reasonTooOld
 	case x.LastEventID+1 >= e.cfg.MaxHistoryEvents:
@@ -404,10 +408,15 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn, clientToken string) 
 	if err != nil {
 		return time.Time{}, err
 	}
-	switch status, reason := e.RedriveStatus(x); {
+	status, reason, err := e.ExecutionRedriveStatus(ctx, x)
+	if err != nil {
+		return time.Time{}, err
+	}
+	switch {
 	case status == RedriveRedrivableByRun:
 		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reasonByRun}
-	case reason == reasonExpired, status != RedriveRedrivable && clientToken == "":
+	case reason == reasonExpired || reason == reasonMaxTime || reason == reasonDeleting,
+		status != RedriveRedrivable && clientToken == "":
 		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reason}
 	}
 	// Not redrivable but with a client token: the decider answers a

@@ -54,6 +54,14 @@ type Alias struct {
 	UpdatedAt    time.Time
 }
 
+// AliasKey is an alias's place in a listing of a machine's aliases,
+// newest first: its creation time, then its name (the later name first
+// among aliases created at the same time).
+type AliasKey struct {
+	CreatedAt time.Time
+	Name      string
+}
+
 // VersionStore is the part of Store that keeps revisions' roles, published
 // versions and aliases.
 type VersionStore interface {
@@ -93,9 +101,10 @@ type VersionStore interface {
 	// UpdatedAt; ErrNotFound when it does not exist.
 	UpdateAlias(ctx context.Context, a Alias) error
 	GetAlias(ctx context.Context, machine, name string) (Alias, error)
-	// ListAliases returns up to limit aliases with names after afterName,
-	// by name.
-	ListAliases(ctx context.Context, machine, afterName string, limit int) ([]Alias, error)
+	// ListAliases returns up to limit aliases, newest first (by CreatedAt
+	// descending, then by Name descending), those after the alias before
+	// names in that order (all when before is zero).
+	ListAliases(ctx context.Context, machine string, before AliasKey, limit int) ([]Alias, error)
 	// DeleteAlias deletes an alias; deleting one that does not exist is
 	// not an error.
 	DeleteAlias(ctx context.Context, machine, name string) error
@@ -375,16 +384,39 @@ func (e *Engine) DeleteStateMachineAlias(ctx context.Context, machine, name stri
 	return e.store.DeleteAlias(ctx, machine, name)
 }
 
-// ListStateMachineAliases lists a machine's aliases by name, a page at a
-// time; the returned token is "" on the last page.
+// ListStateMachineAliases lists a machine's aliases newest first, as AWS
+// does, a page at a time; the returned token is "" on the last page. A
+// token names the last alias of its page by creation time and name, so an
+// alias created or deleted meanwhile neither repeats nor skips another.
 func (e *Engine) ListStateMachineAliases(ctx context.Context, machine string, maxResults int, nextToken string) ([]Alias, string, error) {
-	after, err := decodeToken(nextToken)
+	key, err := decodeToken(nextToken)
 	if err != nil {
 		return nil, "", err
 	}
+	var before AliasKey
+	if key != "" {
+		if before, err = parseAliasKey(key); err != nil {
+			return nil, "", err
+		}
+	}
 	return listPage(ctx, e, machine, maxResults, func(limit int) ([]Alias, error) {
-		return e.store.ListAliases(ctx, machine, after, limit)
-	}, func(a Alias) string { return a.Name })
+		return e.store.ListAliases(ctx, machine, before, limit)
+	}, func(a Alias) string { return aliasKey(a) })
+}
+
+// aliasKey is the key of a next token naming alias a: its creation time
+// in Unix nanoseconds, a space, its name (alias names have no spaces).
+func aliasKey(a Alias) string {
+	return strconv.FormatInt(a.CreatedAt.UnixNano(), 10) + " " + a.Name
+}
+
+func parseAliasKey(key string) (AliasKey, error) {
+	ns, name, ok := strings.Cut(key, " ")
+	n, err := strconv.ParseInt(ns, 10, 64)
+	if !ok || err != nil || name == "" {
+		return AliasKey{}, fmt.Errorf("%w: invalid next token", ErrInvalidInput)
+	}
+	return AliasKey{CreatedAt: time.Unix(0, n).UTC(), Name: name}, nil
 }
 
 // StartTarget resolves what StartExecution runs for a qualifier of a

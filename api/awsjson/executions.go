@@ -279,7 +279,9 @@ func (h *handler) describeExecution(ctx context.Context, in *executionArnInput) 
 		StartDate: timePtr(x.StartDate), StopDate: timePtr(x.StopDate),
 		Error: nonEmpty(x.Error), Cause: nonEmpty(x.Cause),
 	}
-	h.describeRedrive(out, x)
+	if err := h.describeRedrive(ctx, out, x); err != nil {
+		return nil, err
+	}
 	if out.StateMachineVersionArn, out.StateMachineAliasArn, err = h.routeARNs(ctx, x); err != nil {
 		return nil, err
 	}
@@ -503,6 +505,10 @@ type describeStateMachineForExecutionOutput struct {
 	LoggingConfiguration *loggingConfiguration `json:"loggingConfiguration"`
 	TracingConfiguration *tracingConfiguration `json:"tracingConfiguration"`
 	RevisionID           string                `json:"revisionId,omitempty"`
+	// MapRunArn and Label: of a distributed Map's child, the Map Run that
+	// started it and the Map's label (the machine is the Map Run's).
+	MapRunArn string `json:"mapRunArn,omitempty"`
+	Label     string `json:"label,omitempty"`
 }
 
 func (h *handler) describeStateMachineForExecution(ctx context.Context, in *executionArnInput) (*describeStateMachineForExecutionOutput, error) {
@@ -523,6 +529,16 @@ func (h *handler) describeStateMachineForExecution(ctx context.Context, in *exec
 		StateMachineArn: h.stateMachineARN(sm.Name), Name: sm.Name, Definition: sm.Definition, RoleArn: sm.RoleARN,
 		UpdateDate: timePtr(sm.CreatedAt), LoggingConfiguration: loggingOff, TracingConfiguration: tracingOff,
 		RevisionID: itoa(sm.Version),
+	}
+	if i := strings.LastIndexByte(sm.Name, '/'); i >= 0 { // a distributed Map's child: its Map Run's machine
+		out.Label = sm.Name[i+1:]
+		x, err := h.eng.DescribeExecution(ctx, *in.ExecutionArn)
+		if err != nil {
+			return nil, executionError(err, *in.ExecutionArn)
+		}
+		if _, out.MapRunArn, err = h.eng.ParentOf(ctx, x); err != nil && !errors.Is(err, engine.ErrNotFound) {
+			return nil, err
+		}
 	}
 	if in.IncludedData != nil && *in.IncludedData == "METADATA_ONLY" {
 		out.Definition = ""

@@ -23,9 +23,20 @@ import (
 // the callback operations.
 func newServer(t *testing.T) (*httptest.Server, *engine.Engine) {
 	t.Helper()
+	return newServerWith(t, nil)
+}
+
+// newServerWith is newServer with the engine's Config changed by set
+// (nil: unchanged) before the engine is made.
+func newServerWith(t *testing.T, set func(*engine.Config)) (*httptest.Server, *engine.Engine) {
+	t.Helper()
 	ctx := context.Background()
 	st, _ := pgtest.Store(t)
-	eng, err := engine.New(engine.Config{Store: st, PollInterval: 20 * time.Millisecond})
+	cfg := engine.Config{Store: st, PollInterval: 20 * time.Millisecond}
+	if set != nil {
+		set(&cfg)
+	}
+	eng, err := engine.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -325,3 +325,65 @@ func TestSDKMapRunRedrive(t *testing.T) {
 		t.Errorf("ListExecutions(mapRunArn, REDRIVEN) = %+v, %v; want the redriven child", only, err)
 	}
 }
+
+// TestSDKDescribeStateMachineForMapRunChild: DescribeStateMachineForExecution
+// of a distributed Map's child answers, as AWS does, the Map Run's state
+// machine (…:stateMachine:<machine>/<label>, its definition the Map's
+// ItemProcessor) with the Map Run's ARN and the Map's label; also for a
+// Map without a Label inside a Parallel branch.
+func TestSDKDescribeStateMachineForMapRunChild(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+	const labelled = `{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	const unlabelled = `{"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "Q", "States": {"Q": {"Type": "Pass", "Result": 1, "End": true}}}`
+	def := `{"StartAt":"M","States":{
+		"M":{"Type":"Map","Label":"Items","ItemProcessor":` + labelled + `,"Next":"Both"},
+		"Both":{"Type":"Parallel","End":true,"Branches":[{"StartAt":"Inner","States":{
+			"Inner":{"Type":"Map","ItemsPath":"$$.Execution.Input","ItemProcessor":` + unlabelled + `,"End":true}}}]}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("dsmfe"), Definition: aws.String(def), RoleArn: aws.String(role)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusSucceeded {
+		t.Fatalf("execution = %s %s", d.Status, aws.ToString(d.Cause))
+	}
+	parent, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: x.ExecutionArn})
+	if err != nil || aws.ToString(parent.Definition) != def || parent.MapRunArn != nil || parent.Label != nil {
+		t.Errorf("DescribeStateMachineForExecution(parent) = %+v, %v; want its machine, no mapRunArn or label", parent, err)
+	}
+
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: x.ExecutionArn})
+	if err != nil || len(runs.MapRuns) != 2 {
+		t.Fatalf("ListMapRuns = %+v, %v; want two runs", runs, err)
+	}
+	for _, run := range runs.MapRuns {
+		machine := aws.ToString(run.StateMachineArn)
+		label := machine[strings.LastIndexByte(machine, '/')+1:]
+		want := unlabelled
+		if label == "Items" {
+			want = labelled
+		}
+		kids, err := c.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: run.MapRunArn})
+		if err != nil || len(kids.Executions) != 2 {
+			t.Fatalf("ListExecutions(%s) = %+v, %v; want two children", aws.ToString(run.MapRunArn), kids, err)
+		}
+		child := kids.Executions[0].ExecutionArn
+		got, err := c.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: child})
+		if err != nil {
+			t.Fatalf("DescribeStateMachineForExecution(child %s) = %v", aws.ToString(child), err)
+		}
+		if aws.ToString(got.StateMachineArn) != machine || aws.ToString(got.Name) != "dsmfe/"+label ||
+			aws.ToString(got.Definition) != want || aws.ToString(got.RoleArn) != role ||
+			aws.ToString(got.MapRunArn) != aws.ToString(run.MapRunArn) || aws.ToString(got.Label) != label || got.UpdateDate == nil {
+			t.Errorf("DescribeStateMachineForExecution(child of %s) = arn %s name %s definition %s role %s mapRunArn %s label %s updateDate %v; want %s, dsmfe/%s, %s, %s, %s, %s",
+				label, aws.ToString(got.StateMachineArn), aws.ToString(got.Name), aws.ToString(got.Definition), aws.ToString(got.RoleArn),
+				aws.ToString(got.MapRunArn), aws.ToString(got.Label), got.UpdateDate, machine, label, want, role, aws.ToString(run.MapRunArn), label)
+		}
+	}
+}

@@ -32,8 +32,8 @@ func (h *handler) redriveExecution(ctx context.Context, in *redriveExecutionInpu
 	date, err := h.eng.RedriveExecution(ctx, *in.ExecutionArn, deref(in.ClientToken))
 	var nr *engine.NotRedrivableError
 	if errors.As(err, &nr) {
-		// AWS's message for this error is not documented: the reason, in
-		// the words of redriveStatusReason.
+		// AWS's message for this error is neither documented nor
+		// recorded: the reason, in the words of redriveStatusReason.
 		return nil, apiErr("ExecutionNotRedrivable", nr.Reason)
 	}
 	if err != nil {
@@ -43,11 +43,12 @@ func (h *handler) redriveExecution(ctx context.Context, in *redriveExecutionInpu
 }
 
 // describeRedrive sets DescribeExecution's redrive fields.
-func (h *handler) describeRedrive(out *describeExecutionOutput, x *engine.Execution) {
+func (h *handler) describeRedrive(ctx context.Context, out *describeExecutionOutput, x *engine.Execution) error {
 	out.RedriveCount = int(x.RedriveCount)
 	out.RedriveDate = timePtr(x.RedriveDate)
-	status, reason := h.eng.RedriveStatus(x)
+	status, reason, err := h.eng.ExecutionRedriveStatus(ctx, x)
 	out.RedriveStatus, out.RedriveStatusReason = status, nonEmpty(reason)
+	return err
 }
 
 // listRedrive sets an ExecutionListItem's redrive fields.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/stepwise-dev/stepwise/engine"
 )
 
 // TestSDKRedrive drives RedriveExecution with the AWS SDK for Go v2: an
@@ -138,4 +142,82 @@ func TestSDKRedrive(t *testing.T) {
 	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: aws.String("arn:nope")}); !errors.As(err, &badARN) {
 		t.Errorf("RedriveExecution(arn:nope) = %v; want InvalidArn", err)
 	}
+}
+
+// TestSDKRedriveReasons: for each case AWS documents, DescribeExecution's
+// redriveStatusReason and RedriveExecution's ExecutionNotRedrivable
+// message are AWS's words: an execution SUCCEEDED or RUNNING, one of a
+// deleted state machine, one past its 14-day redrive period, and one
+// that ended more than a year after it started (the engine's clock is
+// moved forward).
+func TestSDKRedriveReasons(t *testing.T) {
+	t.Parallel()
+	var ahead atomic.Int64 // how far the engine's clock is ahead
+	ts, _ := newServerWith(t, func(c *engine.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	})
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+	machine := func(name, def string) *string {
+		t.Helper()
+		sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String(name), RoleArn: aws.String(role), Definition: aws.String(def)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sm.StateMachineArn
+	}
+	start := func(machine *string, name string) *string {
+		t.Helper()
+		x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: machine, Name: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.ExecutionArn
+	}
+	want := func(what string, x *string, reason string) {
+		t.Helper()
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: x})
+		if err != nil || d.RedriveStatus != types.ExecutionRedriveStatusNotRedrivable || aws.ToString(d.RedriveStatusReason) != reason {
+			t.Errorf("DescribeExecution(%s) = %s %q, %v; want NOT_REDRIVABLE %q", what, d.RedriveStatus, aws.ToString(d.RedriveStatusReason), err, reason)
+		}
+		var nr *types.ExecutionNotRedrivable
+		_, err = c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: x})
+		if !errors.As(err, &nr) || nr.ErrorMessage() != reason {
+			t.Errorf("RedriveExecution(%s) = %v; want ExecutionNotRedrivable %q", what, err, reason)
+		}
+	}
+	const fail = `{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Boom"}}}`
+
+	succeeded := start(machine("reasons-pass", passDefinition), "ok")
+	waitDone(t, c, succeeded)
+	want("SUCCEEDED", succeeded, "Execution is SUCCEEDED and cannot be redriven")
+
+	running := start(machine("reasons-wait", callbackDefinition), "long")
+	want("RUNNING", running, "Execution is RUNNING and cannot be redriven")
+
+	goneARN := machine("reasons-gone", fail)
+	gone := start(goneARN, "failed")
+	if d := waitDone(t, c, gone); d.RedriveStatus != types.ExecutionRedriveStatusRedrivable {
+		t.Fatalf("failed execution: %s; want REDRIVABLE", d.RedriveStatus)
+	}
+	if _, err := c.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: goneARN}); err != nil {
+		t.Fatal(err)
+	}
+	want("its machine deleted", gone, "State machine is in DELETING status")
+	machine("reasons-gone", fail) // created again: the execution's machine is still the deleted one
+	want("its machine deleted and created again", gone, "State machine is in DELETING status")
+
+	late := start(machine("reasons-late", fail), "failed")
+	waitDone(t, c, late)
+	ahead.Store(int64(engine.RedriveWindow + time.Hour))
+	want("15 days after it failed", late, "Execution redrivable period exceeded")
+
+	ahead.Store(int64(engine.MaxExecutionTime + time.Hour))
+	if _, err := c.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: running}); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDone(t, c, running); d.Status != types.ExecutionStatusAborted {
+		t.Fatalf("stopped execution: %s; want ABORTED", d.Status)
+	}
+	want("stopped a year after its start", running, "Execution has exceeded the max execution time")
 }

@@ -385,13 +385,16 @@ func TestAliasesOfAVersion(t *testing.T) {
 	for _, def := range []string{pass("two"), pass("three")} {
 		wantOK(t, u, "UpdateStateMachine", map[string]any{"stateMachineArn": arn, "definition": def, "publish": true})
 	}
-	for name, routes := range map[string][]map[string]any{
-		"a": {{"stateMachineVersionArn": arn + ":1", "weight": 100}},
-		"b": {{"stateMachineVersionArn": arn + ":2", "weight": 50}, {"stateMachineVersionArn": arn + ":1", "weight": 50}},
-		"c": {{"stateMachineVersionArn": arn + ":2", "weight": 100}},
-		"d": {{"stateMachineVersionArn": arn + ":1", "weight": 100}},
+	for _, a := range []struct {
+		name   string
+		routes []map[string]any
+	}{
+		{"a", []map[string]any{{"stateMachineVersionArn": arn + ":1", "weight": 100}}},
+		{"b", []map[string]any{{"stateMachineVersionArn": arn + ":2", "weight": 50}, {"stateMachineVersionArn": arn + ":1", "weight": 50}}},
+		{"c", []map[string]any{{"stateMachineVersionArn": arn + ":2", "weight": 100}}},
+		{"d", []map[string]any{{"stateMachineVersionArn": arn + ":1", "weight": 100}}},
 	} {
-		wantOK(t, u, "CreateStateMachineAlias", map[string]any{"name": name, "routingConfiguration": routes})
+		wantOK(t, u, "CreateStateMachineAlias", map[string]any{"name": a.name, "routingConfiguration": a.routes})
 	}
 	names := func(page map[string]any) string {
 		var got []string
@@ -402,19 +405,82 @@ func TestAliasesOfAVersion(t *testing.T) {
 		return strings.Join(got, ",")
 	}
 	page := wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":1", "maxResults": 2})
-	if names(page) != "a,b" || page["nextToken"] == nil {
-		t.Fatalf("ListStateMachineAliases(version 1, maxResults 2) = %v; want a and b, and a next token", page)
+	if names(page) != "d,b" || page["nextToken"] == nil {
+		t.Fatalf("ListStateMachineAliases(version 1, maxResults 2) = %v; want d and b (newest first), and a next token", page)
 	}
 	page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":1", "maxResults": 2, "nextToken": page["nextToken"]})
-	if names(page) != "d" || page["nextToken"] != nil {
-		t.Errorf("ListStateMachineAliases(version 1, page 2) = %v; want d alone", page)
+	if names(page) != "a" || page["nextToken"] != nil {
+		t.Errorf("ListStateMachineAliases(version 1, page 2) = %v; want a alone", page)
 	}
-	if page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":2"}); names(page) != "b,c" {
-		t.Errorf("ListStateMachineAliases(version 2) = %v; want b and c", page)
+	if page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":2"}); names(page) != "c,b" {
+		t.Errorf("ListStateMachineAliases(version 2) = %v; want c and b", page)
 	}
 	if page = wantOK(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":3"}); names(page) != "" || page["nextToken"] != nil {
 		t.Errorf("ListStateMachineAliases(version 3) = %v; want none", page)
 	}
 	status, body := call(t, u, "ListStateMachineAliases", map[string]any{"stateMachineArn": arn + ":a"})
 	wantError(t, "ListStateMachineAliases(an alias ARN)", status, body, "StateMachineDoesNotExist", "")
+}
+
+// TestSDKAliasesNewestFirst: ListStateMachineAliases lists the newest
+// alias first, as AWS does (by creationDate), and a next token keeps its
+// place when aliases are created or deleted between pages.
+func TestSDKAliasesNewestFirst(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("newest"), Definition: aws.String(passDefinition),
+		RoleArn: aws.String(role), Publish: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(name string) {
+		t.Helper()
+		if _, err := c.CreateStateMachineAlias(ctx, &sfn.CreateStateMachineAliasInput{Name: aws.String(name), RoutingConfiguration: []types.RoutingConfigurationListItem{
+			{StateMachineVersionArn: sm.StateMachineVersionArn, Weight: 100}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Names in no order, so that an order by name would show.
+	for _, n := range []string{"m", "z", "a", "q", "b"} {
+		create(n)
+	}
+	list := func(token *string) (names []string, dates []time.Time) {
+		t.Helper()
+		for {
+			out, err := c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2, NextToken: token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range out.StateMachineAliases {
+				names = append(names, strings.TrimPrefix(aws.ToString(a.StateMachineAliasArn), machineARN+"newest:"))
+				dates = append(dates, aws.ToTime(a.CreationDate))
+			}
+			if token = out.NextToken; token == nil {
+				return names, dates
+			}
+		}
+	}
+	names, dates := list(nil)
+	if got := strings.Join(names, ","); got != "b,q,a,z,m" {
+		t.Errorf("ListStateMachineAliases pages = %s; want b,q,a,z,m (newest first)", got)
+	}
+	for i := 1; i < len(dates); i++ {
+		if dates[i].After(dates[i-1]) {
+			t.Errorf("ListStateMachineAliases: %s (created %v) after %s (created %v); want creationDate descending", names[i], dates[i], names[i-1], dates[i-1])
+		}
+	}
+
+	first, err := c.ListStateMachineAliases(ctx, &sfn.ListStateMachineAliasesInput{StateMachineArn: sm.StateMachineArn, MaxResults: 2})
+	if err != nil || first.NextToken == nil {
+		t.Fatalf("ListStateMachineAliases(maxResults 2) = %+v, %v; want a next token", first, err)
+	}
+	create("new")
+	if _, err := c.DeleteStateMachineAlias(ctx, &sfn.DeleteStateMachineAliasInput{StateMachineAliasArn: aws.String(machineARN + "newest:q")}); err != nil {
+		t.Fatal(err)
+	}
+	if names, _ := list(first.NextToken); strings.Join(names, ",") != "a,z,m" {
+		t.Errorf("ListStateMachineAliases(the next pages after a create and a delete) = %v; want a,z,m", names)
+	}
 }

@@ -33,11 +33,16 @@ func (s *Services) describe(ctx context.Context, x *engine.Execution) (*stepwise
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		return nil, Status(err)
 	}
-	s.setRedriveStatus(out, x)
+	st, reason, err := s.eng.ExecutionRedriveStatus(ctx, x)
+	if err != nil {
+		return nil, Status(err)
+	}
+	out.RedriveStatus, out.RedriveStatusReason = redriveToProto[st], reason
 	return out, nil
 }
 
-// setRedriveStatus sets out's redrive status and reason from x's.
+// setRedriveStatus sets out's redrive status and reason from x's, as a
+// listing shows them (without the store's check of a deleted machine).
 func (s *Services) setRedriveStatus(out *stepwisev1.Execution, x *engine.Execution) {
 	st, reason := s.eng.RedriveStatus(x)
 	out.RedriveStatus, out.RedriveStatusReason = redriveToProto[st], reason

@@ -373,8 +373,12 @@ func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alia
 }
 
 // ListAliases implements engine.Store.
-func (s *Store) ListAliases(ctx context.Context, machine, afterName string, limit int) ([]engine.Alias, error) {
-	rows, err := s.pool.Query(ctx, q("ListAliases"), machine, afterName, limit)
+func (s *Store) ListAliases(ctx context.Context, machine string, before engine.AliasKey, limit int) ([]engine.Alias, error) {
+	var at any // NULL: from the newest
+	if !before.CreatedAt.IsZero() {
+		at = before.CreatedAt
+	}
+	rows, err := s.pool.Query(ctx, q("ListAliases"), machine, at, before.Name, limit)
 	if err != nil {
 		return nil, translate(err)
 	}

@@ -417,8 +417,8 @@ func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alia
 }
 
 // ListAliases implements engine.Store.
-func (s *Store) ListAliases(ctx context.Context, machine, afterName string, limit int) ([]engine.Alias, error) {
-	rows, err := s.r.QueryContext(ctx, q("ListAliases"), machine, afterName, limit)
+func (s *Store) ListAliases(ctx context.Context, machine string, before engine.AliasKey, limit int) ([]engine.Alias, error) {
+	rows, err := s.r.QueryContext(ctx, q("ListAliases"), machine, nullMicros(before.CreatedAt), before.Name, limit)
 	return collect(rows, err, func(r row) (engine.Alias, error) { return scanAlias(machine, r) })
 }
 

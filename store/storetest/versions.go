@@ -202,27 +202,51 @@ func testAliases(t *testing.T, newStore NewStore) {
 		t.Errorf("UpdateStateMachineAlias(no such alias) = %v; want ErrNotFound", err)
 	}
 
-	for _, n := range []string{"a-1", "b-2"} {
+	// Newest first, as AWS lists them: a-1 and b-2 are created at the
+	// same time (the later name first), c-0 after them.
+	h.clock.Add(time.Minute)
+	create := func(n string) {
+		t.Helper()
 		if _, err := h.eng.CreateStateMachineAlias(ctx, engine.Alias{StateMachine: "m", Name: n, Routes: []engine.Route{{Version: 2, Weight: 100}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var names []string
-	token := ""
-	for page := 0; page < 5; page++ {
-		as, next, err := h.eng.ListStateMachineAliases(ctx, "m", 2, token)
-		if err != nil {
-			t.Fatal(err)
+	create("a-1")
+	create("b-2")
+	h.clock.Add(time.Minute)
+	create("c-0")
+	list := func(token string) (names []string) {
+		t.Helper()
+		for page := 0; page < 5; page++ {
+			as, next, err := h.eng.ListStateMachineAliases(ctx, "m", 2, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range as {
+				names = append(names, a.Name)
+			}
+			if token = next; token == "" {
+				break
+			}
 		}
-		for _, a := range as {
-			names = append(names, a.Name)
-		}
-		if token = next; token == "" {
-			break
-		}
+		return names
 	}
-	if want := []string{"a-1", "b-2", "prod"}; !reflect.DeepEqual(names, want) {
-		t.Errorf("ListStateMachineAliases pages = %v; want %v", names, want)
+	if got, want := list(""), []string{"c-0", "b-2", "a-1", "prod"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ListStateMachineAliases pages = %v; want %v", got, want)
+	}
+	// A next token names its place: an alias created, or one of the first
+	// page deleted, before the next page is read changes nothing after it.
+	_, token, err := h.eng.ListStateMachineAliases(ctx, "m", 2, "")
+	if err != nil || token == "" {
+		t.Fatalf("ListStateMachineAliases(2) = token %q, %v; want a next token", token, err)
+	}
+	h.clock.Add(time.Minute)
+	create("d-new")
+	if err := h.eng.DeleteStateMachineAlias(ctx, "m", "b-2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := list(token), []string{"a-1", "prod"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ListStateMachineAliases(next page after a create and a delete) = %v; want %v", got, want)
 	}
 
 	if err := h.eng.DeleteStateMachineAlias(ctx, "m", "a-1"); err != nil {

@@ -146,11 +146,14 @@ SELECT name, description, version1, weight1, version2, weight2, created_at, upda
  WHERE state_machine = $1 AND name = $2;
 
 -- name: ListAliases
+-- Newest first; $2 and $3 (NULL: from the newest) are the creation time
+-- and name of the last alias of the previous page.
 SELECT name, description, version1, weight1, version2, weight2, created_at, updated_at
   FROM state_machine_aliases
- WHERE state_machine = $1 AND name > $2
- ORDER BY name
- LIMIT $3;
+ WHERE state_machine = $1
+   AND ($2::timestamptz IS NULL OR (created_at, name) < ($2::timestamptz, $3::text))
+ ORDER BY created_at DESC, name DESC
+ LIMIT $4;
 
 -- name: DeleteAlias
 DELETE FROM state_machine_aliases WHERE state_machine = $1 AND name = $2;

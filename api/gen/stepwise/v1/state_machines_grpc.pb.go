@@ -78,8 +78,8 @@ type StateMachineServiceClient interface {
 	DescribeStateMachineAlias(ctx context.Context, in *DescribeStateMachineAliasRequest, opts ...grpc.CallOption) (*DescribeStateMachineAliasResponse, error)
 	// UpdateStateMachineAlias changes an alias's description and/or routing.
 	UpdateStateMachineAlias(ctx context.Context, in *UpdateStateMachineAliasRequest, opts ...grpc.CallOption) (*UpdateStateMachineAliasResponse, error)
-	// ListStateMachineAliases lists a machine's aliases by name, with their
-	// routing, paginated.
+	// ListStateMachineAliases lists a machine's aliases, newest first (as
+	// AWS), with their routing, paginated.
 	ListStateMachineAliases(ctx context.Context, in *ListStateMachineAliasesRequest, opts ...grpc.CallOption) (*ListStateMachineAliasesResponse, error)
 	// DeleteStateMachineAlias deletes an alias; deleting one that does not
 	// exist succeeds, as on AWS.
@@ -286,8 +286,8 @@ type StateMachineServiceServer interface {
 	DescribeStateMachineAlias(context.Context, *DescribeStateMachineAliasRequest) (*DescribeStateMachineAliasResponse, error)
 	// UpdateStateMachineAlias changes an alias's description and/or routing.
 	UpdateStateMachineAlias(context.Context, *UpdateStateMachineAliasRequest) (*UpdateStateMachineAliasResponse, error)
-	// ListStateMachineAliases lists a machine's aliases by name, with their
-	// routing, paginated.
+	// ListStateMachineAliases lists a machine's aliases, newest first (as
+	// AWS), with their routing, paginated.
 	ListStateMachineAliases(context.Context, *ListStateMachineAliasesRequest) (*ListStateMachineAliasesResponse, error)
 	// DeleteStateMachineAlias deletes an alias; deleting one that does not
 	// exist succeeds, as on AWS.
