@@ -78,7 +78,7 @@ func (s *Store) apply(m *engine.Mutation) {
 	r.State, r.LastEventID = append([]byte{}, m.State...), m.LastEventID
 	r.Output, r.Error, r.Cause, r.StopDate = m.Output, m.Error, m.Cause, ts(m.StopDate)
 	if n := len(m.Events); n > 0 {
-		x.addChunk(chunk{first: m.Events[0].ID, last: m.Events[n-1].ID, data: histchunk.Encode(m.Events)})
+		x.addChunk(chunk{first: m.Events[0].ID, last: m.Events[n-1].ID, data: histchunk.EncodeRaw(m.Events)})
 	}
 	for _, t := range m.NewTasks {
 		t.ExecutionID, t.ExecutionARN = m.ExecutionID, ""

@@ -11,11 +11,13 @@
 // storetest.RunSchedules) and keeps their semantics, read from their named
 // queries: the version-checked Commit (engine.ErrConflict), CommitGroup
 // all or nothing, leased claims of timers, undispatched tasks and due
-// schedules, history kept in chunks (store/internal/histchunk) and read
-// page by page as the SQL stores read it, tags limits, revisions, published
-// versions and aliases, Map Runs with their children counted when read,
-// redrive windows, activities and their task claims. Times are kept at
-// microsecond precision in UTC, as the SQL stores keep them.
+// schedules, history kept in chunks (store/internal/histchunk, not
+// compressed: in memory the DEFLATE cost more time than its bytes are
+// worth) and read page by page as the SQL stores read it, tags limits,
+// revisions, published versions and aliases, Map Runs with their children
+// counted when read, redrive windows, activities and their task claims.
+// Times are kept at microsecond precision in UTC, as the SQL stores keep
+// them.
 //
 // Nothing aliases the caller: byte slices, states and parts are copied on
 // the way in and out, and every returned *engine.Execution is a copy.
