@@ -104,7 +104,7 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // runDev wires dev mode: the data dir's lock, the ports, store, NATS,
 // dispatcher, engine, APIs, workers. Everything it starts stops when ctx
 // ends, within shutdownBudget; the data dir keeps the executions for the
-// next run.
+// next run (but for --db memory: they end with the process).
 func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
 	if cfg.DB != "" && cfg.DB != memoryDB && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
