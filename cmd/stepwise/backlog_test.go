@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,8 +19,8 @@ import (
 // TestMetricsBacklog: the real binary finds Backlog on its store and
 // /metrics shows the backlog gauges (stepwise_tasks_open,
 // stepwise_executions_running): `stepwise server` on Postgres and
-// `stepwise dev` on SQLite, each with one execution waiting on a task no
-// worker takes and one that ended.
+// `stepwise dev` on SQLite and in memory, each with one execution waiting
+// on a task no worker takes and one that ended.
 func TestMetricsBacklog(t *testing.T) {
 	t.Parallel()
 	bin := buildStepwise(t)
@@ -48,6 +50,18 @@ func TestMetricsBacklog(t *testing.T) {
 	t.Run("dev", func(t *testing.T) {
 		t.Parallel()
 		checkBacklogGauges(t, startDev(t, bin, t.TempDir(), testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t)))
+	})
+	t.Run("dev memory", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		p := startDev(t, bin, dir, testserver.FreeAddr(t), testserver.FreeAddr(t), testserver.FreeAddr(t), "--db", "memory")
+		if !strings.Contains(p.out.String(), "store:   memory (not durable") {
+			t.Errorf("stepwise dev --db memory printed %q; want it to show the memory store", p.out)
+		}
+		checkBacklogGauges(t, p)
+		if _, err := os.Stat(filepath.Join(dir, "stepwise.db")); !os.IsNotExist(err) {
+			t.Errorf("stepwise dev --db memory made a SQLite file (%v)", err)
+		}
 	})
 }
 

@@ -23,9 +23,14 @@ import (
 	"github.com/stepwise-dev/stepwise/api/cwlogs"
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/memory"
 	"github.com/stepwise-dev/stepwise/store/sqlite"
 	"github.com/stepwise-dev/stepwise/workers"
 )
+
+// memoryDB is the --db of `stepwise dev` that keeps everything in the
+// process's memory (store/memory).
+const memoryDB = "memory"
 
 // devConfig is every setting of `stepwise dev`.
 type devConfig struct {
@@ -33,7 +38,7 @@ type devConfig struct {
 	HTTPAddr   string
 	GRPCAddr   string
 	NATSListen string
-	DB         string // "": SQLite in DataDir
+	DB         string // "": SQLite in DataDir; memoryDB: store/memory
 	NATS       string // "": an embedded nats-server
 	Namespace  string // "": see natsNamespace
 	Workers    bool
@@ -55,7 +60,7 @@ func devFlags(fs *flag.FlagSet) *devConfig {
 	fs.StringVar(&c.HTTPAddr, "http", env("STEPWISE_HTTP_ADDR", "localhost:8080"), "HTTP address: REST /v1/, AWS endpoint, UI (STEPWISE_HTTP_ADDR)")
 	fs.StringVar(&c.GRPCAddr, "grpc", env("STEPWISE_GRPC_ADDR", "localhost:9090"), "gRPC address (STEPWISE_GRPC_ADDR)")
 	fs.StringVar(&c.NATSListen, "nats-listen", env("STEPWISE_NATS_LISTEN", "localhost:4222"), "address of the embedded NATS server, for workers in other processes (STEPWISE_NATS_LISTEN)")
-	fs.StringVar(&c.DB, "db", env("STEPWISE_DEV_DB", ""), "a postgres:// URL to use PostgreSQL instead of SQLite in the data dir (STEPWISE_DEV_DB)")
+	fs.StringVar(&c.DB, "db", env("STEPWISE_DEV_DB", ""), "a postgres:// URL to use PostgreSQL instead of SQLite in the data dir, or \"memory\" to keep everything in this process's memory: nothing is kept, every execution is lost on exit (STEPWISE_DEV_DB)")
 	fs.StringVar(&c.NATS, "nats", env("STEPWISE_DEV_NATS_URL", ""), "a nats:// URL to use that NATS (with JetStream) instead of the embedded one (STEPWISE_DEV_NATS_URL)")
 	fs.StringVar(&c.Namespace, "namespace", env("STEPWISE_NAMESPACE", ""), "namespace of this installation on NATS, given to its workers as STEPWISE_NAMESPACE; default: \"default\" on the embedded NATS, else derived from the database (STEPWISE_NAMESPACE)")
 	fs.BoolVar(&c.Workers, "workers", envBool("STEPWISE_DEV_WORKERS", true), "run the example workers in this process (STEPWISE_DEV_WORKERS)")
@@ -99,11 +104,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 // runDev wires dev mode: the data dir's lock, the ports, store, NATS,
 // dispatcher, engine, APIs, workers. Everything it starts stops when ctx
 // ends, within shutdownBudget; the data dir keeps the executions for the
-// next run.
+// next run (but for --db memory: they end with the process).
 func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
-	if cfg.DB != "" && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
-		return fmt.Errorf("--db %q: want a postgres:// URL (leave it empty for SQLite)", cfg.DB)
+	if cfg.DB != "" && cfg.DB != memoryDB && !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+		return fmt.Errorf("--db %q: want a postgres:// URL, or %q (leave it empty for SQLite)", cfg.DB, memoryDB)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -153,17 +158,20 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		}
 	}
 
-	// The store: SQLite in the data dir, or Postgres.
+	// The store: SQLite in the data dir, Postgres, or memory.
 	var st engine.Store
 	storeDesc := ""
-	if cfg.DB != "" {
+	switch {
+	case cfg.DB == memoryDB:
+		st, storeDesc = memory.New(), "memory (not durable: every execution is lost when this process exits)"
+	case cfg.DB != "":
 		pg, pool, err := openStore(ctx, cfg.DB, true)
 		if err != nil {
 			return err
 		}
 		cl.add("database pool", pool.Close)
 		st, storeDesc = pg, "PostgreSQL "+redactURL(cfg.DB)
-	} else {
+	default:
 		path := filepath.Join(cfg.DataDir, "stepwise.db")
 		lite, err := sqlite.Open(sqlite.Config{Path: path})
 		if err != nil {
@@ -176,16 +184,28 @@ func runDev(ctx context.Context, cfg *devConfig, stdout, stderr io.Writer) error
 		st, storeDesc = lite, "SQLite "+path
 	}
 
-	// NATS: embedded (JetStream in the data dir), or external.
+	// NATS: embedded (JetStream in the data dir), or external. With the
+	// memory store the embedded JetStream is as short-lived as the store,
+	// in a temporary directory: tasks kept from an earlier run would name
+	// executions this one never had.
 	natsURL, natsDesc := cfg.NATS, ""
 	if natsURL == "" {
-		ns, err := startEmbeddedNATS(cfg.NATSListen, filepath.Join(cfg.DataDir, "nats"), log)
+		jsDir := filepath.Join(cfg.DataDir, "nats")
+		if cfg.DB == memoryDB {
+			tmp, err := os.MkdirTemp("", "stepwise-dev-nats-")
+			if err != nil {
+				return err
+			}
+			cl.add("temporary JetStream store", func() { _ = os.RemoveAll(tmp) })
+			jsDir = tmp
+		}
+		ns, err := startEmbeddedNATS(cfg.NATSListen, jsDir, log)
 		if err != nil {
 			return err
 		}
 		cl.add("embedded NATS", func() { ns.Shutdown(); ns.WaitForShutdown() })
 		natsURL = ns.ClientURL()
-		natsDesc = natsURL + " (embedded, JetStream in " + filepath.Join(cfg.DataDir, "nats") + ")"
+		natsDesc = natsURL + " (embedded, JetStream in " + jsDir + ")"
 	} else {
 		natsDesc = redactURL(natsURL)
 	}

@@ -38,10 +38,11 @@ func buildStepwise(t *testing.T) string {
 	return bin
 }
 
-// startDev starts `stepwise dev` on dataDir and waits for "ready".
-func startDev(t *testing.T, bin, dataDir, httpAddr, grpcAddr, natsAddr string) *devProc {
+// startDev starts `stepwise dev` on dataDir, with extra flags, and waits
+// for "ready".
+func startDev(t *testing.T, bin, dataDir, httpAddr, grpcAddr, natsAddr string, extra ...string) *devProc {
 	t.Helper()
-	cmd := exec.Command(bin, "dev", "--data-dir", dataDir, "--http", httpAddr, "--grpc", grpcAddr, "--nats-listen", natsAddr, "--poll", "50ms")
+	cmd := exec.Command(bin, append([]string{"dev", "--data-dir", dataDir, "--http", httpAddr, "--grpc", grpcAddr, "--nats-listen", natsAddr, "--poll", "50ms"}, extra...)...)
 	cmd.Env = append(os.Environ(), "STEPWISE_DEV_DB=", "STEPWISE_DEV_NATS_URL=")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

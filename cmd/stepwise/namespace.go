@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -16,7 +18,8 @@ import (
 // mode on its own embedded NATS (so that workers given no namespace find
 // it), and one derived from the database's identity everywhere else: the
 // PostgreSQL database at dsn (its system identifier and schema), or the
-// SQLite file at sqlitePath (its absolute path).
+// SQLite file at sqlitePath (its absolute path); with the memory store
+// (dsn memoryDB), one of this process alone, as its store is.
 func natsNamespace(ctx context.Context, asked string, embeddedNATS bool, dsn, sqlitePath string) (string, error) {
 	switch {
 	case asked != "":
@@ -26,6 +29,9 @@ func natsNamespace(ctx context.Context, asked string, embeddedNATS bool, dsn, sq
 		return asked, nil
 	case embeddedNATS:
 		return string(wire.DefaultNamespace), nil
+	case dsn == memoryDB:
+		host, _ := os.Hostname()
+		return string(natsdispatch.NamespaceFor("memory", fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()))), nil
 	case dsn != "":
 		id, err := postgresIdentity(ctx, dsn)
 		if err != nil {

@@ -119,8 +119,31 @@ var writers = sync.Pool{New: func() any {
 
 var readers = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dictionary) }}
 
-// Encode returns the chunk of evs, which must have consecutive ids.
+// Encode returns the chunk of evs, which must have consecutive ids,
+// compressed when it is over 64 bytes and that makes it smaller.
 func Encode(evs []statelang.HistoryEvent) []byte {
+	b := EncodeRaw(evs)
+	if len(b) <= compressAbove {
+		return b
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) / 3)
+	out.WriteByte(formatDeflate)
+	w := writers.Get().(*flate.Writer)
+	w.Reset(&out)
+	w.Write(b[1:]) //nolint:errcheck // a bytes.Buffer does not fail
+	w.Close()      //nolint:errcheck
+	writers.Put(w)
+	if out.Len() >= len(b) {
+		return b
+	}
+	return out.Bytes()
+}
+
+// EncodeRaw returns the chunk of evs uncompressed: for a store that keeps
+// its chunks in memory (store/memory), where compressing costs more time
+// than the bytes it saves are worth. Decode reads both.
+func EncodeRaw(evs []statelang.HistoryEvent) []byte {
 	b := make([]byte, 1, 64*len(evs)+16)
 	b[0] = formatRaw
 	b = binary.AppendUvarint(b, uint64(len(evs)))
@@ -151,21 +174,7 @@ func Encode(evs []statelang.HistoryEvent) []byte {
 		b = binary.AppendUvarint(b, uint64(len(d))+1)
 		b = append(b, d...)
 	}
-	if len(b) <= compressAbove {
-		return b
-	}
-	var out bytes.Buffer
-	out.Grow(len(b) / 3)
-	out.WriteByte(formatDeflate)
-	w := writers.Get().(*flate.Writer)
-	w.Reset(&out)
-	w.Write(b[1:]) //nolint:errcheck // a bytes.Buffer does not fail
-	w.Close()      //nolint:errcheck
-	writers.Put(w)
-	if out.Len() >= len(b) {
-		return b
-	}
-	return out.Bytes()
+	return b
 }
 
 // Decode returns the events of a chunk.

@@ -41,6 +41,10 @@ func TestRoundTrip(t *testing.T) {
 		if n == 200 && chunk[0] != formatDeflate {
 			t.Errorf("a %d-event chunk was not compressed", n)
 		}
+		raw := EncodeRaw(evs)
+		if got, err := Decode(raw); err != nil || raw[0] != formatRaw || !reflect.DeepEqual(got, evs) {
+			t.Fatalf("%d events, raw (format %d): decoded %v, %v", n, raw[0], got, err)
+		}
 		t.Logf("%d events: %d bytes", n, len(chunk))
 	}
 }
