@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzIntrinsic$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzChoiceRule$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzTestState$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./statelang -run '^$$' -fuzz '^FuzzMarshalString$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./statelang/jsonata -run '^$$' -fuzz '^FuzzJSONata$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./store/internal/histchunk -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./api/cwlogs -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME)

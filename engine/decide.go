@@ -73,6 +73,10 @@ type execFacts struct {
 	Sync bool
 }
 
+// whole is the inputDetails or outputDetails of an event whose payload is
+// not truncated (none is). One map for all events: never modify it.
+var whole = map[string]any{"truncated": false}
+
 // decisionLimits bound a decision.
 //
 // MaxStates, MaxBytes and MaxTime are the decision's work budget: the
@@ -311,7 +315,7 @@ func (d *decider) start() {
 	d.st.Status = StatusRunning
 	d.emit(nil, statelang.EventTypeExecutionStarted, map[string]any{
 		"input":        statelang.MarshalString(d.x.Input),
-		"inputDetails": map[string]any{"truncated": false},
+		"inputDetails": whole,
 		"roleArn":      d.x.RoleARN,
 	})
 	if d.top.TimeoutSeconds > 0 {
@@ -606,7 +610,7 @@ func (d *decider) run(f *frame) {
 				return
 			}
 			f.Entered = d.emit(f, statelang.EnteredEventType(s.Type), map[string]any{
-				"name": s.Name, "input": d.record(f.Input.V), "inputDetails": map[string]any{"truncated": false}})
+				"name": s.Name, "input": d.record(f.Input.V), "inputDetails": whole})
 			f.EnteredAt, f.Attempts, f.Retries, f.Fresh = d.now, nil, 0, false
 		}
 		c := d.ctx(f, s)
@@ -698,7 +702,7 @@ func (d *decider) handle(f *frame, s *statelang.State, step statelang.Step) {
 
 func (d *decider) goOn(f *frame, s *statelang.State, out any, next string, end bool) {
 	d.emit(f, statelang.ExitedEventType(s.Type), map[string]any{
-		"name": s.Name, "output": d.record(out), "outputDetails": map[string]any{"truncated": false}})
+		"name": s.Name, "output": d.record(out), "outputDetails": whole})
 	if end {
 		d.finish(f, out, nil)
 		return
@@ -1004,7 +1008,7 @@ func (d *decider) end(status string, out any, fl *statelang.Failure) {
 	d.out.Terminal, d.out.Output, d.out.Failure = true, out, fl
 	switch status {
 	case StatusSucceeded:
-		d.emit(nil, statelang.EventTypeExecutionSucceeded, map[string]any{"output": statelang.MarshalString(out), "outputDetails": map[string]any{"truncated": false}})
+		d.emit(nil, statelang.EventTypeExecutionSucceeded, map[string]any{"output": statelang.MarshalString(out), "outputDetails": whole})
 	case StatusFailed:
 		d.emit(nil, statelang.EventTypeExecutionFailed, failureDetails(fl))
 	case StatusTimedOut:

@@ -164,7 +164,11 @@ func (r *localRun) decide(ev event) {
 		r.fail(err)
 		return
 	}
-	r.res.Events = append(r.res.Events, d.Events...)
+	if r.res.Events == nil {
+		r.res.Events = d.Events // the first decision's events: no copy
+	} else {
+		r.res.Events = append(r.res.Events, d.Events...)
+	}
 	for _, k := range d.DeleteTimers {
 		delete(r.timer, k)
 	}

@@ -44,11 +44,30 @@ func StateEventPrefix(t StateType) string { return string(t) + "State" }
 
 // EnteredEventType is the type of the event recorded when a state of type
 // t is entered (FailStateEntered for Fail, and so on).
-func EnteredEventType(t StateType) EventType { return EventType(StateEventPrefix(t) + "Entered") }
+func EnteredEventType(t StateType) EventType { return stateEvent(enteredTypes, t, "Entered") }
 
 // ExitedEventType is the type of the event recorded when a state of type t
 // is left. Fail states are never exited.
-func ExitedEventType(t StateType) EventType { return EventType(StateEventPrefix(t) + "Exited") }
+func ExitedEventType(t StateType) EventType { return stateEvent(exitedTypes, t, "Exited") }
+
+// The Entered and Exited types of the state types, made once: a state's
+// events are the most frequent the decider records.
+var enteredTypes, exitedTypes = stateEvents("Entered"), stateEvents("Exited")
+
+func stateEvents(suffix string) map[StateType]EventType {
+	m := map[StateType]EventType{}
+	for _, t := range []StateType{TypePass, TypeTask, TypeChoice, TypeWait, TypeSucceed, TypeFail, TypeParallel, TypeMap} {
+		m[t] = EventType(StateEventPrefix(t) + suffix)
+	}
+	return m
+}
+
+func stateEvent(made map[StateType]EventType, t StateType, suffix string) EventType {
+	if e, ok := made[t]; ok {
+		return e
+	}
+	return EventType(StateEventPrefix(t) + suffix)
+}
 
 // FailedEventType is the type of the event a Map or Parallel state records
 // when a branch or iteration failed it (MapStateFailed, ParallelStateFailed).

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -118,14 +118,14 @@ func fromStd(v any) any {
 // MarshalJSON encodes a value of the value model as compact JSON. Object keys
 // are written in sorted order, integers without a fraction and floats always
 // with one (1.0 stays 1.0), the way Step Functions prints them.
-func MarshalJSON(v any) []byte {
-	var sb strings.Builder
-	writeJSON(&sb, v)
-	return []byte(sb.String())
-}
+func MarshalJSON(v any) []byte { return []byte(MarshalString(v)) }
 
 // MarshalString is MarshalJSON as a string.
-func MarshalString(v any) string { return string(MarshalJSON(v)) }
+func MarshalString(v any) string {
+	var sb strings.Builder
+	writeJSON(&sb, v)
+	return sb.String()
+}
 
 // JSONText is a value kept as the compact JSON text MarshalJSON wrote,
 // which MarshalJSON writes as it is: a value that is only passed on (a
@@ -144,9 +144,11 @@ func writeJSON(sb *strings.Builder, v any) {
 			sb.WriteString("false")
 		}
 	case int64:
-		sb.WriteString(strconv.FormatInt(t, 10))
+		var b [20]byte
+		sb.Write(strconv.AppendInt(b[:0], t, 10))
 	case int:
-		sb.WriteString(strconv.Itoa(t))
+		var b [20]byte
+		sb.Write(strconv.AppendInt(b[:0], int64(t), 10))
 	case float64:
 		sb.WriteString(formatFloat(t))
 	case json.Number:
@@ -165,11 +167,12 @@ func writeJSON(sb *strings.Builder, v any) {
 		}
 		sb.WriteByte(']')
 	case map[string]any:
-		keys := make([]string, 0, len(t))
+		var small [8]string // most objects: no allocation for the keys
+		keys := small[:0]
 		for k := range t {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		sb.WriteByte('{')
 		for i, k := range keys {
 			if i > 0 {
@@ -222,7 +225,29 @@ func formatFloat(f float64) string {
 func writeString(sb *strings.Builder, s string) {
 	const hex = "0123456789abcdef"
 	sb.WriteByte('"')
-	for _, r := range s {
+	// Runs of bytes written as they are (printable ASCII but '"' and '\\',
+	// and valid UTF-8 sequences) are copied at once.
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) {
+			if c := s[n]; c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(s[n:])
+				if r == utf8.RuneError && size == 1 {
+					break
+				}
+				n += size
+			} else if c >= 0x20 && c != '"' && c != '\\' {
+				n++
+			} else {
+				break
+			}
+		}
+		sb.WriteString(s[:n])
+		if n == len(s) {
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[n:])
+		s = s[n+size:]
 		switch {
 		case r == '"':
 			sb.WriteString(`\"`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
@@ -416,19 +417,41 @@ func (s *Store) GetAlias(_ context.Context, machine, name string) (engine.Alias,
 }
 
 // ListAliases implements engine.VersionStore.
-func (s *Store) ListAliases(_ context.Context, machine, afterName string, limit int) ([]engine.Alias, error) {
+func (s *Store) ListAliases(_ context.Context, machine string, before engine.AliasKey, limit int) ([]engine.Alias, error) {
 	var out []engine.Alias
 	err := s.read(func() error {
 		m := s.machines[machine]
 		if m == nil {
 			return nil
 		}
-		for _, n := range after(sortedKeys(m.aliases), "", afterName, limit) {
-			out = append(out, alias(m.aliases[n]))
+		for _, a := range m.aliases {
+			if before.CreatedAt.IsZero() || aliasBefore(engine.AliasKey{CreatedAt: a.CreatedAt, Name: a.Name}, before) {
+				out = append(out, alias(a))
+			}
+		}
+		slices.SortFunc(out, func(a, b engine.Alias) int {
+			if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(b.Name, a.Name)
+		})
+		if limit >= 0 && len(out) > limit {
+			out = out[:limit]
 		}
 		return nil
 	})
 	return out, err
+}
+
+// aliasBefore reports whether an alias at key k comes after the alias at
+// key before in a newest-first listing (created earlier, or at the same
+// time with a smaller name).
+func aliasBefore(k, before engine.AliasKey) bool {
+	before.CreatedAt = ts(before.CreatedAt)
+	if c := k.CreatedAt.Compare(before.CreatedAt); c != 0 {
+		return c < 0
+	}
+	return k.Name < before.Name
 }
 
 // DeleteAlias implements engine.VersionStore.
