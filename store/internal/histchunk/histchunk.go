@@ -33,6 +33,8 @@ import (
 	"sync"
 	"time"
 
+	kflate "github.com/klauspost/compress/flate"
+
 	"github.com/stepwise-dev/stepwise/statelang"
 )
 
@@ -106,14 +108,17 @@ var dictionary = []byte(`"States.Runtime""States.Timeout""States.TaskFailed""Sta
 	`"resource":"arn:aws:lambda:us-east-1:function:` +
 	`{"input":"{\"","inputDetails":{"truncated":false},"name":"`)
 
-// level is the DEFLATE level of chunks: on the chunks of a Map step, level
-// 2 compresses as small as the default level (150 bytes instead of 149) in
-// half the time (29 µs instead of 57); BestSpeed is faster still but 27 %
-// bigger. A chunk's reader does not depend on it.
-const level = 2
+// level is the DEFLATE level of chunks, written with klauspost/compress's
+// encoder: its levels 1 to 6 reset in constant time and still use the
+// dictionary, where the standard library clears 640 KB of hash tables for
+// every chunk at the levels that do (2 and up). On the chunks of a Map
+// step, level 4 writes 147 bytes where the standard library's level 2
+// wrote 150, in about half the time (15–17 µs instead of 31). Any DEFLATE
+// reader reads them: Decode uses the standard library's.
+const level = 4
 
 var writers = sync.Pool{New: func() any {
-	w, _ := flate.NewWriterDict(nil, level, dictionary)
+	w, _ := kflate.NewWriterDict(nil, level, dictionary)
 	return w
 }}
 
@@ -129,7 +134,7 @@ func Encode(evs []statelang.HistoryEvent) []byte {
 	var out bytes.Buffer
 	out.Grow(len(b) / 3)
 	out.WriteByte(formatDeflate)
-	w := writers.Get().(*flate.Writer)
+	w := writers.Get().(*kflate.Writer)
 	w.Reset(&out)
 	w.Write(b[1:]) //nolint:errcheck // a bytes.Buffer does not fail
 	w.Close()      //nolint:errcheck
