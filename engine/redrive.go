@@ -246,6 +246,9 @@ func (d *decider) keep(running map[int64]*frame) map[int64]*frame {
 			again[int(c.Index)] = true
 		}
 		redo := map[int]bool{}
+		for _, i := range k.Redo { // a redrive's kids that had not run again when the state failed
+			redo[i] = true
+		}
 		for _, i := range k.Lost {
 			if !again[i] && i < k.Next {
 				redo[i] = true
