@@ -783,6 +783,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 	if k == nil || p.Wait != waitKids {
 		return
 	}
+	redo := len(k.Redo)
 	for k.Abort == nil && (len(k.Redo) > 0 || k.Next < len(k.Inputs)) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
 		if d.ended || d.err != nil {
 			return
@@ -803,6 +804,9 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 	}
 	if d.ended || d.err != nil {
 		return
+	}
+	if k.Distributed && len(k.Redo) != redo && k.Abort == nil {
+		d.mapRunRow(p, k, MapRunRunning) // fewer children wait to be redriven
 	}
 	if k.Abort != nil {
 		if k.Distributed && s.Writer != nil && s.Writer.Resource != "" {

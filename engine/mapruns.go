@@ -102,7 +102,8 @@ func (d *decider) startMapRun(f *frame, s *statelang.State, k *frameKids) {
 
 // mapRunRow writes the row of the Map Run of frame f's kids k with status
 // (Mutation.MapRuns; a later row of the same run in the decision replaces
-// it). The store keeps a run's start date from its first row: that of
+// it). A running run's PendingRedrive is the children its redrive has yet
+// to run again (k.Redo): settle writes the row again as it runs them. The store keeps a run's start date from its first row: that of
 // startMapRun, or, for a run started by a build that wrote no rows, the
 // execution's start, the earliest its children can have started.
 func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
@@ -115,6 +116,8 @@ func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 		RedriveCount: k.Redrives, RedriveDate: k.RedrivenAt}
 	if status != MapRunRunning {
 		r.StopDate = d.now
+	} else {
+		r.PendingRedrive = int64(len(k.Redo))
 	}
 	if k.written {
 		r.ResultsWritten = total
@@ -610,7 +613,44 @@ func (e *Engine) DescribeMapRun(ctx context.Context, arn string) (MapRun, error)
 	if _, ok := MapRunExecutionID(arn); !ok {
 		return MapRun{}, ErrNotFound
 	}
-	return e.store.GetMapRun(ctx, arn)
+	r, err := e.store.GetMapRun(ctx, arn)
+	if err != nil {
+		return r, err
+	}
+	r.NotRedrivable, err = e.notRedrivable(ctx, r)
+	return r, err
+}
+
+// notRedrivable counts the children of Map Run r that ended FAILED,
+// TIMED_OUT or ABORTED and cannot be redriven (RedriveStatus: their
+// history is full, their redrive window or the longest execution time has
+// passed, or they kept nothing to go on from): a redrive of the run
+// leaves them as they ended (redriveChild). It reads the unsuccessful
+// children only, a page at a time.
+func (e *Engine) notRedrivable(ctx context.Context, r MapRun) (int64, error) {
+	if r.Children[StatusFailed]+r.Children[StatusTimedOut]+r.Children[StatusAborted] == 0 {
+		return 0, nil
+	}
+	f := mapRunFilter(r, "")
+	f.Conditions = append(f.Conditions, Condition{Field: FieldStatus, Op: OpIn,
+		Value: []string{StatusFailed, StatusTimedOut, StatusAborted}})
+	f.Limit = 1000
+	var n int64
+	for {
+		xs, err := e.store.ListExecutions(ctx, f)
+		if err != nil {
+			return 0, err
+		}
+		for _, x := range xs {
+			if status, _ := e.RedriveStatus(x); status == RedriveNotRedrivable {
+				n++
+			}
+		}
+		if len(xs) < f.Limit {
+			return n, nil
+		}
+		f.BeforeID = xs[len(xs)-1].ID
+	}
 }
 
 // ListMapRuns returns a page of the Map Runs an execution started, oldest

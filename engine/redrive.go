@@ -246,6 +246,9 @@ func (d *decider) keep(running map[int64]*frame) map[int64]*frame {
 			again[int(c.Index)] = true
 		}
 		redo := map[int]bool{}
+		for _, i := range k.Redo { // a redrive's kids that had not run again when the state failed
+			redo[i] = true
+		}
 		for _, i := range k.Lost {
 			if !again[i] && i < k.Next {
 				redo[i] = true
@@ -373,11 +376,11 @@ func (e *Engine) RedriveStatus(x *Execution) (status, reason string) {
 	case StatusSucceeded:
 		return RedriveNotRedrivable, reasonSucceeded
 	}
-	if _, _, ok := splitMapMachine(x.StateMachine); ok && x.ParentID != 0 {
-		return RedriveRedrivableByRun, "" // a distributed Map's child: its parent's redrive redrives it
-	}
 	if reason := e.redriveBlocked(x, now); reason != "" {
-		return RedriveNotRedrivable, reason
+		return RedriveNotRedrivable, reason // a distributed Map's child too: its parent's redrive leaves it as it ended
+	}
+	if isMapChild(x) {
+		return RedriveRedrivableByRun, "" // a distributed Map's child: its parent's redrive redrives it
 	}
 	return RedriveRedrivable, ""
 }
@@ -415,6 +418,8 @@ func (e *Engine) RedriveExecution(ctx context.Context, arn, clientToken string) 
 	switch {
 	case status == RedriveRedrivableByRun:
 		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reasonByRun}
+	case isMapChild(x) && status != RedriveRedrivable: // only its run's redrive could, and cannot either
+		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reason}
 	case reason == reasonExpired || reason == reasonMaxTime || reason == reasonDeleting,
 		status != RedriveRedrivable && clientToken == "":
 		return time.Time{}, &NotRedrivableError{ARN: arn, Reason: reason}

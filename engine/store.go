@@ -274,15 +274,26 @@ type MapRun struct {
 	// dates the last one (zero: never redriven).
 	RedriveCount int64
 	RedriveDate  time.Time
+	// PendingRedrive is the number of unsuccessful children the run's
+	// last redrive has yet to run again (0 once the run has ended).
+	PendingRedrive int64
 	// Children counts the run's child executions by status (read, not
 	// written).
 	Children map[string]int64
+	// NotRedrivable counts its FAILED, TIMED_OUT and ABORTED children
+	// that cannot be redriven (Engine.DescribeMapRun sets it; read, not
+	// written).
+	NotRedrivable int64
 }
 
 // MapRunCounts are a Map Run's child executions by status, as AWS counts
 // them: Pending have not started; Total is Pending plus the others.
+// PendingRedrive and FailuresNotRedrivable are among the unsuccessful
+// ones: those a redrive of the run is yet to run again, and those no
+// redrive can run again.
 type MapRunCounts struct {
 	Pending, Running, Succeeded, Failed, TimedOut, Aborted, Total int64
+	PendingRedrive, FailuresNotRedrivable                         int64
 }
 
 // Counts counts the run's children (Children) against its Total.
@@ -292,6 +303,7 @@ func (r MapRun) Counts() MapRunCounts {
 	started := c.Running + c.Succeeded + c.Failed + c.TimedOut + c.Aborted
 	c.Total = max(r.Total, started)
 	c.Pending = c.Total - started
+	c.PendingRedrive, c.FailuresNotRedrivable = r.PendingRedrive, r.NotRedrivable
 	return c
 }
 

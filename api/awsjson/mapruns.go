@@ -52,7 +52,8 @@ type mapRunCounts struct {
 func countsOf(r engine.MapRun) mapRunCounts {
 	c := r.Counts()
 	return mapRunCounts{Pending: c.Pending, Running: c.Running, Succeeded: c.Succeeded, Failed: c.Failed,
-		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: r.ResultsWritten}
+		TimedOut: c.TimedOut, Aborted: c.Aborted, Total: c.Total, ResultsWritten: r.ResultsWritten,
+		FailuresNotRedrivable: c.FailuresNotRedrivable, PendingRedrive: c.PendingRedrive}
 }
 
 type describeMapRunOutput struct {

@@ -241,26 +241,7 @@ func TestSDKMapRunRedrive(t *testing.T) {
 	var seen []string
 	work := func(failing bool) {
 		t.Helper()
-		for range 20 {
-			tk, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: act.ActivityArn})
-			if err != nil {
-				t.Fatalf("GetActivityTask: %v", err)
-			}
-			if tk.TaskToken == nil {
-				continue
-			}
-			seen = append(seen, aws.ToString(tk.Input))
-			if failing && aws.ToString(tk.Input) == "2" {
-				_, err = c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: tk.TaskToken, Error: aws.String("Two")})
-			} else {
-				_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: tk.TaskToken, Output: tk.Input})
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			return
-		}
-		t.Fatal("no activity task")
+		seen = append(seen, workActivity(t, c, act.ActivityArn, func(in string) bool { return failing && in == "2" }))
 	}
 	work(true)
 	work(true)
@@ -386,4 +367,108 @@ func TestSDKDescribeStateMachineForMapRunChild(t *testing.T) {
 				aws.ToString(got.MapRunArn), aws.ToString(got.Label), got.UpdateDate, machine, label, want, role, aws.ToString(run.MapRunArn), label)
 		}
 	}
+}
+
+// TestSDKMapRunPendingRedrive: DescribeMapRun's pendingRedrive, in
+// executionCounts and itemCounts, counts the failed children a redrive
+// has not run again yet: with MaxConcurrency 1 and two failed children,
+// 1 while the first runs again, 0 once the second does.
+func TestSDKMapRunPendingRedrive(t *testing.T) {
+	t.Parallel()
+	ts, _ := newServer(t)
+	c := sdkClient(ts.URL)
+	ctx := context.Background()
+	act, err := c.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("mr-pending-work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"ToleratedFailureCount":1,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"P","States":{
+			"P":{"Type":"Task","Resource":"` + aws.ToString(act.ActivityArn) + `","End":true}}},"End":true}}}`
+	sm, err := c.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("mr-pending"), RoleArn: aws.String(role),
+		Definition: aws.String(def)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn, Input: aws.String(`[1,2,3]`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := func(failing bool) {
+		t.Helper()
+		workActivity(t, c, act.ActivityArn, func(string) bool { return failing })
+	}
+	work(true) // items 1 and 2 fail; item 3 never starts
+	work(true)
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusFailed {
+		t.Fatalf("first run: %s; want FAILED", d.Status)
+	}
+	run := onlyMapRun(t, c, x.ExecutionArn).MapRunArn
+	// counts waits until the run has running and succeeded children and
+	// returns its counts.
+	counts := func(running, succeeded int64) *sfn.DescribeMapRunOutput {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.ExecutionCounts.Running == running && d.ExecutionCounts.Succeeded == succeeded || time.Now().After(deadline) {
+				return d
+			}
+		}
+	}
+	pending := func(d *sfn.DescribeMapRunOutput) [2]int64 {
+		return [2]int64{aws.ToInt64(d.ExecutionCounts.PendingRedrive), aws.ToInt64(d.ItemCounts.PendingRedrive)}
+	}
+	if d := counts(0, 0); pending(d) != [2]int64{} || d.ExecutionCounts.Failed != 2 ||
+		aws.ToInt64(d.ExecutionCounts.FailuresNotRedrivable) != 0 {
+		t.Fatalf("DescribeMapRun before the redrive = %+v; want 2 failed, none pending redrive nor not redrivable", d.ExecutionCounts)
+	}
+	if _, err := c.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: x.ExecutionArn}); err != nil {
+		t.Fatalf("RedriveExecution = %v", err)
+	}
+	if d := counts(1, 0); pending(d) != [2]int64{1, 1} || d.ExecutionCounts.Failed != 1 || d.ExecutionCounts.Pending != 1 {
+		t.Errorf("DescribeMapRun while item 1 runs again = %+v; want pendingRedrive 1 (item 2), 1 failed, 1 pending", d.ExecutionCounts)
+	}
+	work(false)
+	if d := counts(1, 1); pending(d) != [2]int64{} || d.ExecutionCounts.Failed != 0 || d.ExecutionCounts.Pending != 1 {
+		t.Errorf("DescribeMapRun while item 2 runs again = %+v; want pendingRedrive 0, none failed, 1 pending", d.ExecutionCounts)
+	}
+	work(false)
+	work(false)
+	if d := waitDone(t, c, x.ExecutionArn); d.Status != types.ExecutionStatusSucceeded || aws.ToString(d.Output) != "[1,2,3]" {
+		t.Fatalf("after the redrive: %s %s; want SUCCEEDED [1,2,3]", d.Status, aws.ToString(d.Output))
+	}
+	if d := counts(0, 3); pending(d) != [2]int64{} || d.Status != types.MapRunStatusSucceeded {
+		t.Errorf("DescribeMapRun at the end = %s %+v; want SUCCEEDED, pendingRedrive 0", d.Status, d.ExecutionCounts)
+	}
+}
+
+// workActivity answers the next task of activity arn, with its input, or
+// with a failure when fail says so of its input, and returns the input.
+func workActivity(t *testing.T, c *sfn.Client, arn *string, fail func(input string) bool) string {
+	t.Helper()
+	ctx := context.Background()
+	for range 20 {
+		tk, err := c.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: arn})
+		if err != nil {
+			t.Fatalf("GetActivityTask: %v", err)
+		}
+		if tk.TaskToken == nil {
+			continue
+		}
+		in := aws.ToString(tk.Input)
+		if fail(in) {
+			_, err = c.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: tk.TaskToken, Error: aws.String("Boom")})
+		} else {
+			_, err = c.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: tk.TaskToken, Output: tk.Input})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return in
+	}
+	t.Fatal("no activity task")
+	return ""
 }

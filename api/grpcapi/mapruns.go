@@ -39,7 +39,8 @@ func toMapRun(r engine.MapRun, withCounts bool) *stepwisev1.MapRun {
 	if withCounts {
 		n := r.Counts()
 		c := &stepwisev1.MapRunCounts{Pending: n.Pending, Running: n.Running, Succeeded: n.Succeeded, Failed: n.Failed,
-			TimedOut: n.TimedOut, Aborted: n.Aborted, Total: n.Total, ResultsWritten: r.ResultsWritten}
+			TimedOut: n.TimedOut, Aborted: n.Aborted, Total: n.Total, ResultsWritten: r.ResultsWritten,
+			PendingRedrive: n.PendingRedrive, FailuresNotRedrivable: n.FailuresNotRedrivable}
 		out.ExecutionCounts, out.ItemCounts = c, c
 	}
 	return out

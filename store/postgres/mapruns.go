@@ -20,7 +20,7 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 		tolPct             []float64
 		start              []time.Time
 		stop, redriven     []pgtype.Timestamptz
-		redrives           []int64
+		redrives, pending  []int64
 	}
 	for _, m := range ms {
 		for _, mr := range m.MapRuns {
@@ -29,11 +29,12 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 			r.total, r.written = append(r.total, mr.Total), append(r.written, mr.ResultsWritten)
 			r.start, r.stop = append(r.start, mr.StartDate), append(r.stop, pgtype.Timestamptz{Time: mr.StopDate, Valid: !mr.StopDate.IsZero()})
 			r.redrives, r.redriven = append(r.redrives, mr.RedriveCount), append(r.redriven, pgtype.Timestamptz{Time: mr.RedriveDate, Valid: !mr.RedriveDate.IsZero()})
+			r.pending = append(r.pending, mr.PendingRedrive)
 		}
 	}
 	if len(r.arn) > 0 {
 		g.exec(q("UpsertMapRunsGroup"), r.arn, r.x, r.state, r.status, r.max, r.tolCount, r.tolPct, r.total, r.written, r.start, r.stop,
-			r.redrives, r.redriven)
+			r.redrives, r.redriven, r.pending)
 	}
 }
 
@@ -41,7 +42,8 @@ func scanMapRun(row pgx.Row) (engine.MapRun, error) {
 	var r engine.MapRun
 	var stop, redriven pgtype.Timestamptz
 	err := row.Scan(&r.ARN, &r.ExecutionID, &r.ExecutionARN, &r.StateName, &r.Status, &r.MaxConcurrency, &r.ToleratedFailureCount,
-		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &r.StartDate, &stop, &r.RedriveCount, &redriven)
+		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &r.StartDate, &stop, &r.RedriveCount, &redriven,
+		&r.PendingRedrive)
 	if stop.Valid {
 		r.StopDate = stop.Time
 	}

@@ -12,7 +12,7 @@ func upsertMapRuns(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 	for _, r := range m.MapRuns {
 		if _, err := tx.ExecContext(ctx, q("UpsertMapRun"), r.ARN, m.ExecutionID, r.StateName, r.Status, r.MaxConcurrency,
 			r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Total, r.ResultsWritten, micros(r.StartDate), nullMicros(r.StopDate),
-			r.RedriveCount, nullMicros(r.RedriveDate)); err != nil {
+			r.RedriveCount, nullMicros(r.RedriveDate), r.PendingRedrive); err != nil {
 			return err
 		}
 	}
@@ -24,7 +24,7 @@ func scanMapRun(row row) (engine.MapRun, error) {
 	var start int64
 	var stop, redriven sql.NullInt64
 	err := row.Scan(&r.ARN, &r.ExecutionID, &r.ExecutionARN, &r.StateName, &r.Status, &r.MaxConcurrency, &r.ToleratedFailureCount,
-		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &start, &stop, &r.RedriveCount, &redriven)
+		&r.ToleratedFailurePercentage, &r.Total, &r.ResultsWritten, &start, &stop, &r.RedriveCount, &redriven, &r.PendingRedrive)
 	r.StartDate = fromMicros(start)
 	if stop.Valid {
 		r.StopDate = fromMicros(stop.Int64)

@@ -72,6 +72,8 @@ var scenarios = []struct {
 	{"StandardLogging", testStandardLogging},
 	{"Redrive", testRedrive},
 	{"MapRunRedrive", testMapRunRedrive},
+	{"MapRunPendingRedrive", testMapRunPendingRedrive},
+	{"MapRunFailuresNotRedrivable", testMapRunFailuresNotRedrivable},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},
 }

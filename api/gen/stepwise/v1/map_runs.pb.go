@@ -79,7 +79,8 @@ func (MapRunStatus) EnumDescriptor() ([]byte, []int) {
 
 // MapRunCounts counts a Map Run's child executions (or items) by status.
 // pending are those not started yet; total is pending plus every other
-// count but results_written.
+// count but results_written, pending_redrive and failures_not_redrivable
+// (which count among failed, timed_out and aborted).
 type MapRunCounts struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Pending   int64                  `protobuf:"varint,1,opt,name=pending,proto3" json:"pending,omitempty"`
@@ -91,8 +92,14 @@ type MapRunCounts struct {
 	Total     int64                  `protobuf:"varint,7,opt,name=total,proto3" json:"total,omitempty"`
 	// The results its ResultWriter wrote.
 	ResultsWritten int64 `protobuf:"varint,8,opt,name=results_written,json=resultsWritten,proto3" json:"results_written,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The unsuccessful children its parent's last redrive has not run again
+	// yet (0 once the run has ended).
+	PendingRedrive int64 `protobuf:"varint,9,opt,name=pending_redrive,json=pendingRedrive,proto3" json:"pending_redrive,omitempty"`
+	// The FAILED, TIMED_OUT and ABORTED children that cannot be redriven
+	// (their own redrive status is NOT_REDRIVABLE).
+	FailuresNotRedrivable int64 `protobuf:"varint,10,opt,name=failures_not_redrivable,json=failuresNotRedrivable,proto3" json:"failures_not_redrivable,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *MapRunCounts) Reset() {
@@ -177,6 +184,20 @@ func (x *MapRunCounts) GetTotal() int64 {
 func (x *MapRunCounts) GetResultsWritten() int64 {
 	if x != nil {
 		return x.ResultsWritten
+	}
+	return 0
+}
+
+func (x *MapRunCounts) GetPendingRedrive() int64 {
+	if x != nil {
+		return x.PendingRedrive
+	}
+	return 0
+}
+
+func (x *MapRunCounts) GetFailuresNotRedrivable() int64 {
+	if x != nil {
+		return x.FailuresNotRedrivable
 	}
 	return 0
 }
@@ -801,7 +822,7 @@ var File_stepwise_v1_map_runs_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_map_runs_proto_rawDesc = "" +
 	"\n" +
-	"\x1astepwise/v1/map_runs.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a\x1cstepwise/v1/executions.proto\"\xee\x01\n" +
+	"\x1astepwise/v1/map_runs.proto\x12\vstepwise.v1\x1a\x18stepwise/v1/common.proto\x1a\x1cstepwise/v1/executions.proto\"\xcf\x02\n" +
 	"\fMapRunCounts\x12\x18\n" +
 	"\apending\x18\x01 \x01(\x03R\apending\x12\x18\n" +
 	"\arunning\x18\x02 \x01(\x03R\arunning\x12\x1c\n" +
@@ -810,7 +831,10 @@ const file_stepwise_v1_map_runs_proto_rawDesc = "" +
 	"\ttimed_out\x18\x05 \x01(\x03R\btimedOut\x12\x18\n" +
 	"\aaborted\x18\x06 \x01(\x03R\aaborted\x12\x14\n" +
 	"\x05total\x18\a \x01(\x03R\x05total\x12'\n" +
-	"\x0fresults_written\x18\b \x01(\x03R\x0eresultsWritten\"\xb7\x05\n" +
+	"\x0fresults_written\x18\b \x01(\x03R\x0eresultsWritten\x12'\n" +
+	"\x0fpending_redrive\x18\t \x01(\x03R\x0ependingRedrive\x126\n" +
+	"\x17failures_not_redrivable\x18\n" +
+	" \x01(\x03R\x15failuresNotRedrivable\"\xb7\x05\n" +
 	"\x06MapRun\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\x12#\n" +
 	"\rexecution_arn\x18\x02 \x01(\tR\fexecutionArn\x12\x1d\n" +
