@@ -794,6 +794,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 			d.cont()
 			break
 		}
+		d.st.mark(p.ID, dirtyFrame) // Next or Redo moves
 		i := k.Next
 		if len(k.Redo) > 0 { // a redrive's unsuccessful kids first
 			i, k.Redo = k.Redo[0], k.Redo[1:]
@@ -986,7 +987,9 @@ func (d *decider) drain() {
 			return
 		}
 		d.settle(p, s)
-		d.run(p)
+		if p.Wait == waitNone { // it left the state: run on (run marks it)
+			d.run(p)
+		}
 	}
 }
 

@@ -143,3 +143,73 @@ func TestStatePartsWhole(t *testing.T) {
 		t.Errorf("read back from parts: %v", s.parts)
 	}
 }
+
+// TestStatePartsKidsWrittenOnce: a Map of 300 Task iterations launched
+// over several decisions (at most 40 states each) writes each iteration's
+// frame once, when it first runs, and its results do not rewrite the
+// Map's own frame part; every result arrives and the output is in order.
+func TestStatePartsKidsWrittenOnce(t *testing.T) {
+	m, err := statelang.Parse([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","OutputPath":"$.Payload","End":true}}},"End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 300
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
+	items := make([]any, n)
+	for i := range items {
+		items[i] = int64(i)
+	}
+	x := execFacts{ID: 1, ARN: "arn:x", Name: "x", Input: items, StartTime: t0, Region: "us-east-1"}
+	lim := decisionLimits{MaxStates: 40, MaxTime: time.Hour}
+	st := &execState{}
+	writes := map[partKey]int{}
+	var tokens []string
+	var out any
+	pending := []event{{Kind: evStart}}
+	for len(pending) > 0 && out == nil {
+		ev := pending[0]
+		pending = pending[1:]
+		d, err := decideEvent(m, x, st, ev, t0, env, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, parts, _ := st.delta()
+		for _, p := range parts {
+			writes[partKey{p.Frame, p.Slot}]++
+		}
+		for _, tk := range d.NewTasks {
+			tokens = append(tokens, tk.Token)
+			pending = append(pending, event{Kind: evTaskSucceeded, Token: tk.Token, Output: fmt.Sprint("r", tk.Input)})
+		}
+		for _, tm := range d.NewTimers {
+			pending = append(pending, event{Kind: evTimer, TimerKey: tm.Key})
+		}
+		if d.Terminal {
+			out = d.Output
+		}
+	}
+	if len(tokens) != n {
+		t.Fatalf("%d tasks scheduled; want %d", len(tokens), n)
+	}
+	var want []string
+	for i := range n {
+		want = append(want, fmt.Sprintf("r%d", i))
+	}
+	if got := statelang.MarshalString(out); got != `["`+strings.Join(want, `","`)+`"]` {
+		t.Fatalf("output %.80s…; want every result in order", got)
+	}
+	mapWrites := 0
+	for k, c := range writes {
+		switch {
+		case k.frame == 0 && k.slot == PartFrame:
+			mapWrites = c
+		case k.frame > 0 && k.slot == PartFrame && c != 1:
+			t.Errorf("iteration frame %d written %d times; want once", k.frame, c)
+		}
+	}
+	if decisions := n/40 + 1; mapWrites > decisions {
+		t.Errorf("the Map's frame part written %d times for %d results; want at most one per launching decision (%d)", mapWrites, n, decisions)
+	}
+}
