@@ -10,31 +10,14 @@ import (
 	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/internal/rowmap"
 	"github.com/stepwise-dev/stepwise/store/internal/versioning"
 )
 
 // ListStateMachines implements engine.Store.
 func (s *Store) ListStateMachines(ctx context.Context, afterName string, limit int) ([]engine.StateMachine, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListStateMachines"), afterName, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.StateMachine
-	for rows.Next() {
-		var sm engine.StateMachine
-		var created int64
-		var logging string
-		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted, &sm.Type, &logging); err != nil {
-			return nil, translate(err)
-		}
-		if sm.Logging, err = engine.DecodeLogging(logging); err != nil {
-			return nil, err
-		}
-		sm.CreatedAt = fromMicros(created)
-		out = append(out, sm)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.StateMachine)
 }
 
 // DeleteStateMachine implements engine.Store.
@@ -96,19 +79,7 @@ func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) er
 // ListTags implements engine.Store.
 func (s *Store) ListTags(ctx context.Context, arn string) ([]engine.Tag, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListTags"), arn)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Tag
-	for rows.Next() {
-		var t engine.Tag
-		if err := rows.Scan(&t.Key, &t.Value); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Tag)
 }
 
 // columns maps the fields a condition may test to their columns; only
@@ -209,35 +180,10 @@ func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*eng
 	return queryExecutions(s.r.QueryContext(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
 }
 
-// row is what QueryRowContext and Rows give to scan.
-type row interface{ Scan(dest ...any) error }
-
-// collect scans every row of a query (rows and err as QueryContext
-// returns them) and closes it.
-func collect[T any](rows *sql.Rows, err error, scan func(row) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, v)
-	}
-	return out, translate(rows.Err())
-}
-
 // latestRevision reads a live machine's latest revision (inside a write
 // transaction, which is the lock).
 func latestRevision(ctx context.Context, tx *sql.Tx, name string) (engine.StateMachine, error) {
-	sm := engine.StateMachine{Name: name}
-	var created int64
-	err := tx.QueryRowContext(ctx, q("LockLatestRevision"), name).Scan(&sm.Version, &sm.Definition, &sm.RoleARN, &sm.ARN, &created)
-	sm.CreatedAt = fromMicros(created)
-	return sm, err
+	return scan.LatestRevision(name, tx.QueryRowContext(ctx, q("LockLatestRevision"), name))
 }
 
 // ReviseStateMachine implements engine.Store.
@@ -282,19 +228,9 @@ func (s *Store) SetStateMachineLogging(ctx context.Context, name string, logging
 
 // StateMachineCreatedAt implements engine.Store.
 func (s *Store) StateMachineCreatedAt(ctx context.Context, name string) (time.Time, error) {
-	var t int64
-	if err := s.r.QueryRowContext(ctx, q("StateMachineCreatedAt"), name).Scan(&t); err != nil {
-		return time.Time{}, translate(err)
-	}
-	return fromMicros(t), nil
-}
-
-func scanVersion(name string, r row) (engine.Version, error) {
-	v := engine.Version{StateMachine: name}
-	var created int64
-	err := r.Scan(&v.Number, &v.Revision, &v.RoleARN, &v.Description, &created)
-	v.CreatedAt = fromMicros(created)
-	return v, err
+	var t time.Time
+	err := s.r.QueryRowContext(ctx, q("StateMachineCreatedAt"), name).Scan(scanTime(&t))
+	return t, translate(err)
 }
 
 // PublishVersion implements engine.Store.
@@ -308,11 +244,11 @@ func (s *Store) PublishVersion(ctx context.Context, name string, revision int, d
 		if sm.Version != revision {
 			return engine.ErrConflict
 		}
-		v, err = scanVersion(name, tx.QueryRowContext(ctx, q("NewestVersion"), name))
+		v, err = scan.Version(name, tx.QueryRowContext(ctx, q("NewestVersion"), name))
 		if err == nil && v.Revision == revision {
 			return nil // already published
 		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		if err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err
 		}
 		v = engine.Version{StateMachine: name, Revision: revision, RoleARN: sm.RoleARN, Description: description, CreatedAt: now}
@@ -323,20 +259,18 @@ func (s *Store) PublishVersion(ctx context.Context, name string, revision int, d
 
 // GetVersion implements engine.Store.
 func (s *Store) GetVersion(ctx context.Context, name string, number int) (engine.Version, error) {
-	v, err := scanVersion(name, s.r.QueryRowContext(ctx, q("GetVersion"), name, number))
-	return v, translate(err)
+	return scan.Version(name, s.r.QueryRowContext(ctx, q("GetVersion"), name, number))
 }
 
 // VersionOfRevision implements engine.Store.
 func (s *Store) VersionOfRevision(ctx context.Context, name string, revision int) (engine.Version, error) {
-	v, err := scanVersion(name, s.r.QueryRowContext(ctx, q("VersionOfRevision"), name, revision))
-	return v, translate(err)
+	return scan.Version(name, s.r.QueryRowContext(ctx, q("VersionOfRevision"), name, revision))
 }
 
 // ListVersions implements engine.Store.
 func (s *Store) ListVersions(ctx context.Context, name string, before, limit int) ([]engine.Version, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListVersions"), name, before, limit)
-	return collect(rows, err, func(r row) (engine.Version, error) { return scanVersion(name, r) })
+	return collect(rows, err, func(r rowmap.Row) (engine.Version, error) { return scan.Version(name, r) })
 }
 
 // DeleteVersion implements engine.Store.
@@ -344,7 +278,7 @@ func (s *Store) DeleteVersion(ctx context.Context, name string, number int, now 
 	var aliases []string
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q("AliasesOfVersion"), name, number)
-		aliases, err = collect(rows, err, func(r row) (a string, err error) { return a, r.Scan(&a) })
+		aliases, err = collect(rows, err, func(r rowmap.Row) (a string, err error) { return a, r.Scan(&a) })
 		if err != nil || len(aliases) > 0 {
 			return err
 		}
@@ -401,25 +335,15 @@ func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, no
 	return translate(err)
 }
 
-func scanAlias(machine string, r row) (engine.Alias, error) {
-	a := engine.Alias{StateMachine: machine}
-	var rs versioning.Scanned
-	var created, updated int64
-	err := r.Scan(append(append([]any{&a.Name, &a.Description}, rs.Dest()...), &created, &updated)...)
-	a.CreatedAt, a.UpdatedAt, a.Routes = fromMicros(created), fromMicros(updated), rs.Routes()
-	return a, err
-}
-
 // GetAlias implements engine.Store.
 func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alias, error) {
-	a, err := scanAlias(machine, s.r.QueryRowContext(ctx, q("GetAlias"), machine, name))
-	return a, translate(err)
+	return scan.Alias(machine, s.r.QueryRowContext(ctx, q("GetAlias"), machine, name))
 }
 
 // ListAliases implements engine.Store.
 func (s *Store) ListAliases(ctx context.Context, machine string, before engine.AliasKey, limit int) ([]engine.Alias, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListAliases"), machine, nullMicros(before.CreatedAt), before.Name, limit)
-	return collect(rows, err, func(r row) (engine.Alias, error) { return scanAlias(machine, r) })
+	return collect(rows, err, func(r rowmap.Row) (engine.Alias, error) { return scan.Alias(machine, r) })
 }
 
 // DeleteAlias implements engine.Store.
