@@ -3,18 +3,22 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/stepwise-dev/stepwise/store/internal/filter"
 	"github.com/stepwise-dev/stepwise/store/internal/rowmap"
 )
 
 // This file holds what is Postgres's own on the Go side: how errors,
-// times and rows cross pgx. Rows are mapped to engine values by
-// store/internal/rowmap, with these hooks, as store/sqlite maps them.
+// times and rows cross pgx, and how ListExecutions' conditions are
+// spelt. Rows are mapped to engine values by store/internal/rowmap and
+// conditions rendered by store/internal/filter, with these hooks, as
+// store/sqlite does with its own.
 
 // scan maps rows (store/internal/rowmap) with pgx's timestamptz and
 // errors.
@@ -76,4 +80,20 @@ func collect[T any](rows pgx.Rows, err error, one func(rowmap.Row) (T, error)) (
 	}
 	defer rows.Close()
 	return rowmap.All(scan, rows, one)
+}
+
+// listSQL renders ListExecutions' conditions: numbered parameters,
+// starts_with, and = ANY of a text array.
+var listSQL = filter.Dialect{
+	Param: func(args *[]any, v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	},
+	Time: func(t time.Time) any { return t },
+	Prefix: func(col, p string, param func(any) string) string {
+		return "starts_with(" + col + ", " + param(p) + ")"
+	},
+	In: func(col string, vs []string, param func(any) string) string {
+		return col + " = ANY(" + param(vs) + "::text[])"
+	},
 }

@@ -3,15 +3,13 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/internal/filter"
 	"github.com/stepwise-dev/stepwise/store/internal/rowmap"
 	"github.com/stepwise-dev/stepwise/store/internal/versioning"
 )
@@ -75,94 +73,13 @@ func (s *Store) ListTags(ctx context.Context, arn string) ([]engine.Tag, error) 
 	return collect(rows, err, scan.Tag)
 }
 
-// columns maps the fields a condition may test to their columns; only
-// these names ever reach the SQL text.
-var columns = map[engine.Field]string{
-	engine.FieldName:         "name",
-	engine.FieldStatus:       "status",
-	engine.FieldStateMachine: "state_machine",
-	engine.FieldStartTime:    "start_date",
-	engine.FieldStopTime:     "stop_date",
-}
-
-// comparisons maps condition operators to SQL; only these reach the SQL
-// text.
-var comparisons = map[engine.Op]string{
-	engine.OpEq: "=", engine.OpNe: "<>", engine.OpLt: "<", engine.OpLe: "<=", engine.OpGt: ">", engine.OpGe: ">=",
-}
-
-// conditionsSQL renders conditions as " AND column op $n" clauses whose
-// values are appended to args (parameters start at len(args)+1).
-func conditionsSQL(conds []engine.Condition, args []any) (string, []any, error) {
-	var sb strings.Builder
-	param := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	for _, c := range conds {
-		col, ok := columns[c.Field]
-		if !ok {
-			return "", nil, fmt.Errorf("%w: cannot filter on %q", engine.ErrInvalidInput, c.Field)
-		}
-		isTime := c.Field == engine.FieldStartTime || c.Field == engine.FieldStopTime
-		bad := fmt.Errorf("%w: bad condition %s %s %T", engine.ErrInvalidInput, c.Field, c.Op, c.Value)
-		switch v := c.Value.(type) {
-		case time.Time:
-			op, ok := comparisons[c.Op]
-			if !isTime || !ok {
-				return "", nil, bad
-			}
-			sb.WriteString(" AND " + col + " " + op + " " + param(v))
-		case string:
-			if isTime {
-				return "", nil, bad
-			}
-			switch c.Op {
-			case engine.OpEq, engine.OpNe:
-				sb.WriteString(" AND " + col + " " + comparisons[c.Op] + " " + param(v))
-			case engine.OpPrefix:
-				sb.WriteString(" AND starts_with(" + col + ", " + param(v) + ")")
-			default:
-				return "", nil, bad
-			}
-		case []string:
-			if isTime || c.Op != engine.OpIn {
-				return "", nil, bad
-			}
-			sb.WriteString(" AND " + col + " = ANY(" + param(v) + "::text[])")
-		default:
-			return "", nil, bad
-		}
-	}
-	return sb.String(), args, nil
-}
-
 // ListExecutions implements engine.Store.
 func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*engine.Execution, error) {
-	before := f.BeforeID
-	if before <= 0 {
-		before = math.MaxInt64
-	}
-	conds := f.Conditions
-	if f.StateMachine != "" || f.Status != "" {
-		conds = append([]engine.Condition(nil), conds...)
-		if f.StateMachine != "" {
-			conds = append(conds, engine.Condition{Field: engine.FieldStateMachine, Op: engine.OpEq, Value: f.StateMachine})
-		}
-		if f.Status != "" {
-			conds = append(conds, engine.Condition{Field: engine.FieldStatus, Op: engine.OpEq, Value: f.Status})
-		}
-	}
-	where, args, err := conditionsSQL(conds, []any{before, f.Limit})
+	where, args, err := listSQL.Where(f, []any{filter.Before(f), f.Limit})
 	if err != nil {
 		return nil, err
 	}
-	if f.ParentID != 0 { // executions_by_parent
-		args = append(args, f.ParentID)
-		where += " AND parent_id = $" + strconv.Itoa(len(args))
-	}
-	sql := strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1)
-	return queryExecutions(s.pool.Query(ctx, sql, args...))
+	return queryExecutions(s.pool.Query(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
 }
 
 // lockLatestRevision locks a live machine's row and reads its latest

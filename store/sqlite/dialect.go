@@ -4,17 +4,21 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/stepwise-dev/stepwise/store/internal/filter"
 	"github.com/stepwise-dev/stepwise/store/internal/rowmap"
 )
 
 // This file holds what is SQLite's own on the Go side: how errors, times
-// and rows cross database/sql. Rows are mapped to engine values by
-// store/internal/rowmap, with these hooks, as store/postgres maps them.
+// and rows cross database/sql, and how ListExecutions' conditions are
+// spelt. Rows are mapped to engine values by store/internal/rowmap and
+// conditions rendered by store/internal/filter, with these hooks, as
+// store/postgres does with its own.
 
 // scan maps rows (store/internal/rowmap) with times stored as
 // microseconds and SQLite's errors.
@@ -75,4 +79,28 @@ func collect[T any](rows *sql.Rows, err error, one func(rowmap.Row) (T, error)) 
 	}
 	defer rows.Close()
 	return rowmap.All(scan, rows, one)
+}
+
+// listSQL renders ListExecutions' conditions: positional parameters (in
+// the order of the text), times as microseconds, a prefix by substr
+// (which counts characters, as Postgres's starts_with does) and IN lists.
+var listSQL = filter.Dialect{
+	Param: func(args *[]any, v any) string {
+		*args = append(*args, v)
+		return "?"
+	},
+	Time: func(t time.Time) any { return micros(t) },
+	Prefix: func(col, p string, param func(any) string) string {
+		return "substr(" + col + ", 1, length(" + param(p) + ")) = " + param(p)
+	},
+	In: func(col string, vs []string, param func(any) string) string {
+		if len(vs) == 0 {
+			return "0"
+		}
+		ps := make([]string, len(vs))
+		for i, v := range vs {
+			ps[i] = param(v)
+		}
+		return col + " IN (" + strings.Join(ps, ", ") + ")"
+	},
 }
