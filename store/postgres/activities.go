@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/stepwise-dev/stepwise/engine"
 )
 
@@ -19,7 +17,7 @@ func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.A
 		return engine.Activity{}, translate(err)
 	}
 	if tag.RowsAffected() == 0 {
-		old, err := scanActivity(s.pool.QueryRow(ctx, q("GetActivityByName"), a.Name))
+		old, err := scan.Activity(s.pool.QueryRow(ctx, q("GetActivityByName"), a.Name))
 		if err != nil {
 			return engine.Activity{}, err
 		}
@@ -28,15 +26,9 @@ func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.A
 	return a, nil
 }
 
-func scanActivity(row pgx.Row) (engine.Activity, error) {
-	var a engine.Activity
-	err := row.Scan(&a.Name, &a.ARN, &a.CreationDate)
-	return a, translate(err)
-}
-
 // GetActivity implements engine.TaskStore.
 func (s *Store) GetActivity(ctx context.Context, arn string) (engine.Activity, error) {
-	return scanActivity(s.pool.QueryRow(ctx, q("GetActivity"), arn))
+	return scan.Activity(s.pool.QueryRow(ctx, q("GetActivity"), arn))
 }
 
 // DeleteActivity implements engine.TaskStore.
@@ -48,24 +40,12 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 // ListActivities implements engine.TaskStore.
 func (s *Store) ListActivities(ctx context.Context, afterName string, limit int) ([]engine.Activity, error) {
 	rows, err := s.pool.Query(ctx, q("ListActivities"), afterName, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Activity)
 }
 
 // ClaimActivityTask implements engine.TaskStore.
 func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time.Time) (engine.Task, error) {
-	t, err := scanTask(s.pool.QueryRow(ctx, q("ClaimActivityTask"), resource, now), nil)
+	t, err := scan.Task(s.pool.QueryRow(ctx, q("ClaimActivityTask"), resource, now))
 	if errors.Is(err, engine.ErrNotFound) {
 		return engine.Task{}, engine.ErrNotFound
 	}

@@ -326,7 +326,7 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 				return err
 			}
 			for rows.Next() {
-				x, err := scanExecution(rows)
+				x, err := scan.Execution(rows)
 				if err != nil {
 					rows.Close()
 					return err
@@ -370,7 +370,7 @@ func (s *Store) readGroup(ctx context.Context, conn *pgxpool.Conn, grp *engine.G
 	// Names taken: read the executions that hold them.
 	grp.Taken = map[int]*engine.Execution{}
 	for k, i := range pending {
-		x, err := scanExecution(conn.QueryRow(ctx, q("GetExecutionByName"), k.sm, k.name))
+		x, err := scan.Execution(conn.QueryRow(ctx, q("GetExecutionByName"), k.sm, k.name))
 		if err != nil {
 			return err
 		}

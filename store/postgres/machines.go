@@ -3,38 +3,21 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/store/internal/filter"
+	"github.com/stepwise-dev/stepwise/store/internal/rowmap"
 	"github.com/stepwise-dev/stepwise/store/internal/versioning"
 )
 
 // ListStateMachines implements engine.Store.
 func (s *Store) ListStateMachines(ctx context.Context, afterName string, limit int) ([]engine.StateMachine, error) {
 	rows, err := s.pool.Query(ctx, q("ListStateMachines"), afterName, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.StateMachine
-	for rows.Next() {
-		var sm engine.StateMachine
-		var logging string
-		if err := rows.Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted, &sm.Type, &logging); err != nil {
-			return nil, translate(err)
-		}
-		if sm.Logging, err = engine.DecodeLogging(logging); err != nil {
-			return nil, err
-		}
-		out = append(out, sm)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.StateMachine)
 }
 
 // DeleteStateMachine implements engine.Store.
@@ -87,117 +70,22 @@ func (s *Store) UntagResource(ctx context.Context, arn string, keys []string) er
 // ListTags implements engine.Store.
 func (s *Store) ListTags(ctx context.Context, arn string) ([]engine.Tag, error) {
 	rows, err := s.pool.Query(ctx, q("ListTags"), arn)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Tag
-	for rows.Next() {
-		var t engine.Tag
-		if err := rows.Scan(&t.Key, &t.Value); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
-}
-
-// columns maps the fields a condition may test to their columns; only
-// these names ever reach the SQL text.
-var columns = map[engine.Field]string{
-	engine.FieldName:         "name",
-	engine.FieldStatus:       "status",
-	engine.FieldStateMachine: "state_machine",
-	engine.FieldStartTime:    "start_date",
-	engine.FieldStopTime:     "stop_date",
-}
-
-// comparisons maps condition operators to SQL; only these reach the SQL
-// text.
-var comparisons = map[engine.Op]string{
-	engine.OpEq: "=", engine.OpNe: "<>", engine.OpLt: "<", engine.OpLe: "<=", engine.OpGt: ">", engine.OpGe: ">=",
-}
-
-// conditionsSQL renders conditions as " AND column op $n" clauses whose
-// values are appended to args (parameters start at len(args)+1).
-func conditionsSQL(conds []engine.Condition, args []any) (string, []any, error) {
-	var sb strings.Builder
-	param := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	for _, c := range conds {
-		col, ok := columns[c.Field]
-		if !ok {
-			return "", nil, fmt.Errorf("%w: cannot filter on %q", engine.ErrInvalidInput, c.Field)
-		}
-		isTime := c.Field == engine.FieldStartTime || c.Field == engine.FieldStopTime
-		bad := fmt.Errorf("%w: bad condition %s %s %T", engine.ErrInvalidInput, c.Field, c.Op, c.Value)
-		switch v := c.Value.(type) {
-		case time.Time:
-			op, ok := comparisons[c.Op]
-			if !isTime || !ok {
-				return "", nil, bad
-			}
-			sb.WriteString(" AND " + col + " " + op + " " + param(v))
-		case string:
-			if isTime {
-				return "", nil, bad
-			}
-			switch c.Op {
-			case engine.OpEq, engine.OpNe:
-				sb.WriteString(" AND " + col + " " + comparisons[c.Op] + " " + param(v))
-			case engine.OpPrefix:
-				sb.WriteString(" AND starts_with(" + col + ", " + param(v) + ")")
-			default:
-				return "", nil, bad
-			}
-		case []string:
-			if isTime || c.Op != engine.OpIn {
-				return "", nil, bad
-			}
-			sb.WriteString(" AND " + col + " = ANY(" + param(v) + "::text[])")
-		default:
-			return "", nil, bad
-		}
-	}
-	return sb.String(), args, nil
+	return collect(rows, err, scan.Tag)
 }
 
 // ListExecutions implements engine.Store.
 func (s *Store) ListExecutions(ctx context.Context, f engine.ListFilter) ([]*engine.Execution, error) {
-	before := f.BeforeID
-	if before <= 0 {
-		before = math.MaxInt64
-	}
-	conds := f.Conditions
-	if f.StateMachine != "" || f.Status != "" {
-		conds = append([]engine.Condition(nil), conds...)
-		if f.StateMachine != "" {
-			conds = append(conds, engine.Condition{Field: engine.FieldStateMachine, Op: engine.OpEq, Value: f.StateMachine})
-		}
-		if f.Status != "" {
-			conds = append(conds, engine.Condition{Field: engine.FieldStatus, Op: engine.OpEq, Value: f.Status})
-		}
-	}
-	where, args, err := conditionsSQL(conds, []any{before, f.Limit})
+	where, args, err := listSQL.Where(f, []any{filter.Before(f), f.Limit})
 	if err != nil {
 		return nil, err
 	}
-	if f.ParentID != 0 { // executions_by_parent
-		args = append(args, f.ParentID)
-		where += " AND parent_id = $" + strconv.Itoa(len(args))
-	}
-	sql := strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1)
-	return queryExecutions(s.pool.Query(ctx, sql, args...))
+	return queryExecutions(s.pool.Query(ctx, strings.Replace(q("FilterExecutions"), "/*conditions*/", where, 1), args...))
 }
 
 // lockLatestRevision locks a live machine's row and reads its latest
 // revision.
 func lockLatestRevision(ctx context.Context, tx pgx.Tx, name string) (engine.StateMachine, error) {
-	sm := engine.StateMachine{Name: name}
-	err := tx.QueryRow(ctx, q("LockLatestRevision"), name).Scan(&sm.Version, &sm.Definition, &sm.RoleARN, &sm.ARN, &sm.CreatedAt)
-	return sm, err
+	return scan.LatestRevision(name, tx.QueryRow(ctx, q("LockLatestRevision"), name))
 }
 
 // ReviseStateMachine implements engine.Store.
@@ -235,14 +123,8 @@ func (s *Store) SetStateMachineLogging(ctx context.Context, name string, logging
 // StateMachineCreatedAt implements engine.Store.
 func (s *Store) StateMachineCreatedAt(ctx context.Context, name string) (time.Time, error) {
 	var t time.Time
-	err := s.pool.QueryRow(ctx, q("StateMachineCreatedAt"), name).Scan(&t)
+	err := s.pool.QueryRow(ctx, q("StateMachineCreatedAt"), name).Scan(scanTime(&t))
 	return t, translate(err)
-}
-
-func scanVersion(name string, row pgx.Row) (engine.Version, error) {
-	v := engine.Version{StateMachine: name}
-	err := row.Scan(&v.Number, &v.Revision, &v.RoleARN, &v.Description, &v.CreatedAt)
-	return v, err
 }
 
 // PublishVersion implements engine.Store.
@@ -256,11 +138,11 @@ func (s *Store) PublishVersion(ctx context.Context, name string, revision int, d
 		if sm.Version != revision {
 			return engine.ErrConflict
 		}
-		v, err = scanVersion(name, tx.QueryRow(ctx, q("NewestVersion"), name))
+		v, err = scan.Version(name, tx.QueryRow(ctx, q("NewestVersion"), name))
 		if err == nil && v.Revision == revision {
 			return nil // already published
 		}
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !errors.Is(err, engine.ErrNotFound) {
 			return err
 		}
 		v = engine.Version{StateMachine: name, Revision: revision, RoleARN: sm.RoleARN, Description: description, CreatedAt: now}
@@ -271,24 +153,18 @@ func (s *Store) PublishVersion(ctx context.Context, name string, revision int, d
 
 // GetVersion implements engine.Store.
 func (s *Store) GetVersion(ctx context.Context, name string, number int) (engine.Version, error) {
-	v, err := scanVersion(name, s.pool.QueryRow(ctx, q("GetVersion"), name, number))
-	return v, translate(err)
+	return scan.Version(name, s.pool.QueryRow(ctx, q("GetVersion"), name, number))
 }
 
 // VersionOfRevision implements engine.Store.
 func (s *Store) VersionOfRevision(ctx context.Context, name string, revision int) (engine.Version, error) {
-	v, err := scanVersion(name, s.pool.QueryRow(ctx, q("VersionOfRevision"), name, revision))
-	return v, translate(err)
+	return scan.Version(name, s.pool.QueryRow(ctx, q("VersionOfRevision"), name, revision))
 }
 
 // ListVersions implements engine.Store.
 func (s *Store) ListVersions(ctx context.Context, name string, before, limit int) ([]engine.Version, error) {
 	rows, err := s.pool.Query(ctx, q("ListVersions"), name, before, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (engine.Version, error) { return scanVersion(name, r) })
-	return out, translate(err)
+	return collect(rows, err, func(r rowmap.Row) (engine.Version, error) { return scan.Version(name, r) })
 }
 
 // DeleteVersion implements engine.Store.
@@ -358,18 +234,9 @@ func (s *Store) writeAlias(ctx context.Context, a engine.Alias, query string, no
 	return translate(err)
 }
 
-func scanAlias(machine string, row pgx.Row) (engine.Alias, error) {
-	a := engine.Alias{StateMachine: machine}
-	var r versioning.Scanned
-	err := row.Scan(append(append([]any{&a.Name, &a.Description}, r.Dest()...), &a.CreatedAt, &a.UpdatedAt)...)
-	a.Routes = r.Routes()
-	return a, err
-}
-
 // GetAlias implements engine.Store.
 func (s *Store) GetAlias(ctx context.Context, machine, name string) (engine.Alias, error) {
-	a, err := scanAlias(machine, s.pool.QueryRow(ctx, q("GetAlias"), machine, name))
-	return a, translate(err)
+	return scan.Alias(machine, s.pool.QueryRow(ctx, q("GetAlias"), machine, name))
 }
 
 // ListAliases implements engine.Store.
@@ -379,11 +246,7 @@ func (s *Store) ListAliases(ctx context.Context, machine string, before engine.A
 		at = before.CreatedAt
 	}
 	rows, err := s.pool.Query(ctx, q("ListAliases"), machine, at, before.Name, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (engine.Alias, error) { return scanAlias(machine, r) })
-	return out, translate(err)
+	return collect(rows, err, func(r rowmap.Row) (engine.Alias, error) { return scan.Alias(machine, r) })
 }
 
 // DeleteAlias implements engine.Store.

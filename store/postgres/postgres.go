@@ -3,9 +3,10 @@
 //
 // The schema lives in embedded, numbered migrations (migrations/NNNN_*.sql)
 // applied by [Store.Migrate] under a Postgres advisory lock; every query is a
-// named query in queries.sql. Rows are mapped to engine types in this file
-// only, and pgx errors are translated to engine.ErrNotFound and
-// engine.ErrConflict here.
+// named query in queries/*.sql. Rows are mapped to engine types by
+// store/internal/rowmap, which store/sqlite shares, with the hooks of
+// dialect.go: what is Postgres's own on the Go side (reading timestamptz,
+// translating pgx errors to engine.ErrNotFound and engine.ErrConflict).
 //
 // A transition (engine.Mutation) is written with one pgx batch: the batch
 // runs as one implicit transaction, its first statement (stepwise_advance)
@@ -30,7 +31,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stepwise-dev/stepwise/engine"
@@ -196,24 +196,6 @@ func moveHistoryToChunks(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-// translate maps pgx errors to the engine's sentinels.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return engine.ErrNotFound
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		switch pe.Code {
-		case "40001", "40P01", "23505": // serialization_failure, deadlock_detected (task bookkeeping of two replicas' groups), unique_violation
-			return fmt.Errorf("%w: %s", engine.ErrConflict, pe.Message)
-		}
-	}
-	return err
-}
-
 // CreateStateMachine implements engine.Store.
 func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
 	err := s.pool.QueryRow(ctx, q("CreateStateMachine"), sm.Name, sm.ARN, sm.RoleARN, sm.Definition, sm.CreatedAt,
@@ -236,43 +218,7 @@ func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition str
 
 // GetStateMachine implements engine.Store.
 func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
-	var sm engine.StateMachine
-	var logging string
-	err := s.pool.QueryRow(ctx, q("GetStateMachine"), name, version).
-		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &sm.CreatedAt, &sm.Deleted, &sm.Type, &logging)
-	if err != nil {
-		return sm, translate(err)
-	}
-	sm.Logging, err = engine.DecodeLogging(logging)
-	return sm, err
-}
-
-func scanExecution(row pgx.Row) (*engine.Execution, error) {
-	x := &engine.Execution{}
-	var stop *time.Time
-	var state string
-	var parent *int64
-	var rdate, runtil *time.Time
-	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &x.StartDate, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken,
-		&x.RedriveCount, &rdate, &runtil)
-	if err != nil {
-		return nil, translate(err)
-	}
-	if rdate != nil {
-		x.RedriveDate = *rdate
-	}
-	if runtil != nil {
-		x.RedriveUntil = *runtil
-	}
-	if stop != nil {
-		x.StopDate = *stop
-	}
-	x.State = []byte(state)
-	if parent != nil {
-		x.ParentID = *parent
-	}
-	return x, nil
+	return scan.StateMachine(s.pool.QueryRow(ctx, q("GetStateMachine"), name, version))
 }
 
 // CreateExecution implements engine.Store.
@@ -283,7 +229,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 		err := tx.QueryRow(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
 			e.Name, e.Status, e.Input, e.StartDate, string(e.State), e.ParentID, e.ParentToken).Scan(&id)
 		if errors.Is(err, pgx.ErrNoRows) {
-			old, gerr := scanExecution(tx.QueryRow(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+			old, gerr := scan.Execution(tx.QueryRow(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
 			if gerr != nil {
 				return gerr
 			}
@@ -318,12 +264,12 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 
 // GetExecution implements engine.Store.
 func (s *Store) GetExecution(ctx context.Context, id int64) (*engine.Execution, error) {
-	return scanExecution(s.pool.QueryRow(ctx, q("GetExecution"), id))
+	return scan.Execution(s.pool.QueryRow(ctx, q("GetExecution"), id))
 }
 
 // GetExecutionByARN implements engine.Store.
 func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Execution, error) {
-	return scanExecution(s.pool.QueryRow(ctx, q("GetExecutionByARN"), arn))
+	return scan.Execution(s.pool.QueryRow(ctx, q("GetExecutionByARN"), arn))
 }
 
 // History implements engine.Store: the chunks that hold the page, decoded
@@ -377,54 +323,18 @@ func (s *Store) Commit(ctx context.Context, m *engine.Mutation) error {
 // ClaimDueTimers implements engine.Store.
 func (s *Store) ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Timer, error) {
 	rows, err := s.pool.Query(ctx, q("ClaimDueTimers"), now, now.Add(lease), limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Timer
-	for rows.Next() {
-		var t engine.Timer
-		if err := rows.Scan(&t.ExecutionID, &t.Key); err != nil {
-			return nil, translate(err)
-		}
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
-}
-
-func scanTask(row pgx.Row, status *string) (engine.Task, error) {
-	var t engine.Task
-	dest := []any{&t.Token, &t.ExecutionID, &t.ExecutionARN, &t.StateName, &t.Attempt, &t.Resource, &t.Input,
-		&t.TimeoutSeconds, &t.HeartbeatSeconds, &t.CreatedAt, &t.DispatchAfter}
-	if status != nil {
-		dest = append(dest, status)
-	}
-	return t, translate(row.Scan(dest...))
+	return collect(rows, err, scan.Timer)
 }
 
 // ClaimUndispatched implements engine.Store.
 func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error) {
 	rows, err := s.pool.Query(ctx, q("ClaimUndispatched"), now, now.Add(lease), limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Task
-	for rows.Next() {
-		t, err := scanTask(rows, nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Task)
 }
 
 // GetTask implements engine.Store.
 func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
-	var status string
-	t, err := scanTask(s.pool.QueryRow(ctx, q("GetTask"), token), &status)
-	return t, status, err
+	return scan.TaskStatus(s.pool.QueryRow(ctx, q("GetTask"), token))
 }
 
 // EndedChildren implements engine.Store.
@@ -439,18 +349,5 @@ func (s *Store) StrandedChildren(ctx context.Context, limit int) ([]*engine.Exec
 
 // queryExecutions reads the executions a query returns (State not loaded).
 func queryExecutions(rows pgx.Rows, err error) ([]*engine.Execution, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []*engine.Execution
-	for rows.Next() {
-		x, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		x.State = nil
-		out = append(out, x)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.ListedExecution)
 }

@@ -19,8 +19,7 @@ func queueRedrives(g *groupBatch, ms []*engine.Mutation) {
 	for _, m := range ms {
 		if r := m.Redrive; r != nil {
 			ids, counts, parents = append(ids, m.ExecutionID), append(counts, int32(r.Count)), append(parents, r.ParentToken)
-			dates = append(dates, pgtype.Timestamptz{Time: r.Date, Valid: !r.Date.IsZero()})
-			until = append(until, pgtype.Timestamptz{Time: r.Until, Valid: !r.Until.IsZero()})
+			dates, until = append(dates, nullStamp(r.Date)), append(until, nullStamp(r.Until))
 		}
 	}
 	if len(ids) > 0 {

@@ -32,16 +32,9 @@ func (s *Store) execOne(ctx context.Context, none error, query string, args ...a
 	return nil
 }
 
-func scanGroup(row pgx.Row) (schedule.Group, error) {
-	var g schedule.Group
-	err := row.Scan(&g.Name, &g.Created, &g.Modified)
-	g.Created, g.Modified = g.Created.UTC(), g.Modified.UTC()
-	return g, translate(err)
-}
-
 // GetScheduleGroup implements schedule.Store.
 func (s *Store) GetScheduleGroup(ctx context.Context, name string) (schedule.Group, error) {
-	return scanGroup(s.pool.QueryRow(ctx, q("GetScheduleGroup"), name))
+	return scan.ScheduleGroup(s.pool.QueryRow(ctx, q("GetScheduleGroup"), name))
 }
 
 // DeleteScheduleGroup implements schedule.Store.
@@ -52,27 +45,7 @@ func (s *Store) DeleteScheduleGroup(ctx context.Context, name string) error {
 // ListScheduleGroups implements schedule.Store.
 func (s *Store) ListScheduleGroups(ctx context.Context, namePrefix, afterName string, limit int) ([]schedule.Group, error) {
 	rows, err := s.pool.Query(ctx, q("ListScheduleGroups"), afterName, namePrefix, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, translate(rows.Err())
-}
-
-// nullTime is NULL for the zero time.
-func nullTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
+	return collect(rows, err, scan.ScheduleGroup)
 }
 
 // CreateSchedule implements schedule.Store.
@@ -109,25 +82,9 @@ func (s *Store) UpdateSchedule(ctx context.Context, r schedule.Record) error {
 		nullTime(r.NextTick), nullTime(r.DueAt), r.Attempts)
 }
 
-func scanSchedule(row pgx.Row) (schedule.Record, error) {
-	var r schedule.Record
-	var spec []byte
-	var next, due *time.Time
-	if err := row.Scan(&spec, &next, &due, &r.Attempts, &r.Version); err != nil {
-		return r, translate(err)
-	}
-	if next != nil {
-		r.NextTick = next.UTC()
-	}
-	if due != nil {
-		r.DueAt = due.UTC()
-	}
-	return r, json.Unmarshal(spec, &r.Schedule)
-}
-
 // GetSchedule implements schedule.Store.
 func (s *Store) GetSchedule(ctx context.Context, group, name string) (schedule.Record, error) {
-	return scanSchedule(s.pool.QueryRow(ctx, q("GetSchedule"), group, name))
+	return scan.Schedule(s.pool.QueryRow(ctx, q("GetSchedule"), group, name))
 }
 
 // DeleteSchedule implements schedule.Store.
@@ -135,30 +92,16 @@ func (s *Store) DeleteSchedule(ctx context.Context, group, name string) error {
 	return s.execOne(ctx, engine.ErrNotFound, q("DeleteSchedule"), group, name)
 }
 
-func (s *Store) scanSchedules(rows pgx.Rows, err error) ([]schedule.Record, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Record
-	for rows.Next() {
-		r, err := scanSchedule(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
-}
-
 // ListSchedules implements schedule.Store.
 func (s *Store) ListSchedules(ctx context.Context, f schedule.ListFilter) ([]schedule.Record, error) {
-	return s.scanSchedules(s.pool.Query(ctx, q("ListSchedules"), f.Group, f.NamePrefix, f.State, f.AfterGroup, f.AfterName, f.Limit))
+	rows, err := s.pool.Query(ctx, q("ListSchedules"), f.Group, f.NamePrefix, f.State, f.AfterGroup, f.AfterName, f.Limit)
+	return collect(rows, err, scan.Schedule)
 }
 
 // ClaimDueSchedules implements schedule.Store.
 func (s *Store) ClaimDueSchedules(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]schedule.Record, error) {
-	return s.scanSchedules(s.pool.Query(ctx, q("ClaimDueSchedules"), now, now.Add(lease), limit))
+	rows, err := s.pool.Query(ctx, q("ClaimDueSchedules"), now, now.Add(lease), limit)
+	return collect(rows, err, scan.Schedule)
 }
 
 // AdvanceSchedule implements schedule.Store.
@@ -196,18 +139,5 @@ func (s *Store) AdvanceSchedule(ctx context.Context, r schedule.Record, fired *s
 // ListTicks implements schedule.Store.
 func (s *Store) ListTicks(ctx context.Context, group, name string, limit int) ([]schedule.Tick, error) {
 	rows, err := s.pool.Query(ctx, q("ListTicks"), group, name, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Tick
-	for rows.Next() {
-		var t schedule.Tick
-		if err := rows.Scan(&t.Group, &t.Name, &t.Time, &t.ExecutionARN, &t.Error, &t.Attempts, &t.Fired); err != nil {
-			return nil, translate(err)
-		}
-		t.Time, t.Fired = t.Time.UTC(), t.Fired.UTC()
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Tick)
 }

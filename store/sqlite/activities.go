@@ -22,7 +22,7 @@ func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.A
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			if out, err = scanActivity(tx.QueryRowContext(ctx, q("GetActivityByName"), a.Name)); err != nil {
+			if out, err = scan.Activity(tx.QueryRowContext(ctx, q("GetActivityByName"), a.Name)); err != nil {
 				return err
 			}
 			return engine.ErrConflict
@@ -39,19 +39,9 @@ func (s *Store) CreateActivity(ctx context.Context, a engine.Activity) (engine.A
 	return out, nil
 }
 
-func scanActivity(row scanner) (engine.Activity, error) {
-	var a engine.Activity
-	var created int64
-	if err := row.Scan(&a.Name, &a.ARN, &created); err != nil {
-		return engine.Activity{}, translate(err)
-	}
-	a.CreationDate = fromMicros(created)
-	return a, nil
-}
-
 // GetActivity implements engine.TaskStore.
 func (s *Store) GetActivity(ctx context.Context, arn string) (engine.Activity, error) {
-	return scanActivity(s.r.QueryRowContext(ctx, q("GetActivity"), arn))
+	return scan.Activity(s.r.QueryRowContext(ctx, q("GetActivity"), arn))
 }
 
 // DeleteActivity implements engine.TaskStore.
@@ -63,19 +53,7 @@ func (s *Store) DeleteActivity(ctx context.Context, arn string) error {
 // ListActivities implements engine.TaskStore.
 func (s *Store) ListActivities(ctx context.Context, afterName string, limit int) ([]engine.Activity, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListActivities"), afterName, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Activity)
 }
 
 // ClaimActivityTask implements engine.TaskStore: one write transaction
@@ -84,7 +62,7 @@ func (s *Store) ClaimActivityTask(ctx context.Context, resource string, now time
 	var t engine.Task
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if t, err = scanTask(tx.QueryRowContext(ctx, q("ClaimActivityTask"), resource), nil); err != nil {
+		if t, err = scan.Task(tx.QueryRowContext(ctx, q("ClaimActivityTask"), resource)); err != nil {
 			return err
 		}
 		if t.HeartbeatSeconds > 0 {

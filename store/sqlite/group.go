@@ -21,7 +21,7 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 			err := tx.QueryRowContext(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
 				e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State), e.ParentID, e.ParentToken).Scan(&e.ID)
 			if errors.Is(err, sql.ErrNoRows) {
-				old, gerr := scanExecution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+				old, gerr := scan.Execution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
 				if gerr != nil {
 					return gerr
 				}
@@ -37,7 +37,7 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 		}
 		xs := make(map[int64]*engine.Execution, len(grp.IDs))
 		for _, id := range grp.IDs {
-			x, err := scanExecution(tx.QueryRowContext(ctx, q("GetExecution"), id))
+			x, err := scan.Execution(tx.QueryRowContext(ctx, q("GetExecution"), id))
 			if errors.Is(err, engine.ErrNotFound) {
 				continue
 			}

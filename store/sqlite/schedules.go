@@ -18,19 +18,9 @@ func (s *Store) CreateScheduleGroup(ctx context.Context, g schedule.Group) error
 	return s.execOne(ctx, engine.ErrConflict, q("CreateScheduleGroup"), g.Name, micros(g.Created), micros(g.Modified))
 }
 
-func scanGroup(row scanner) (schedule.Group, error) {
-	var g schedule.Group
-	var created, modified int64
-	if err := row.Scan(&g.Name, &created, &modified); err != nil {
-		return g, translate(err)
-	}
-	g.Created, g.Modified = fromMicros(created), fromMicros(modified)
-	return g, nil
-}
-
 // GetScheduleGroup implements schedule.Store.
 func (s *Store) GetScheduleGroup(ctx context.Context, name string) (schedule.Group, error) {
-	return scanGroup(s.r.QueryRowContext(ctx, q("GetScheduleGroup"), name))
+	return scan.ScheduleGroup(s.r.QueryRowContext(ctx, q("GetScheduleGroup"), name))
 }
 
 // DeleteScheduleGroup implements schedule.Store.
@@ -56,19 +46,7 @@ func (s *Store) execOne(ctx context.Context, none error, query string, args ...a
 // ListScheduleGroups implements schedule.Store.
 func (s *Store) ListScheduleGroups(ctx context.Context, namePrefix, afterName string, limit int) ([]schedule.Group, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListScheduleGroups"), afterName, namePrefix, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.ScheduleGroup)
 }
 
 // CreateSchedule implements schedule.Store.
@@ -111,25 +89,9 @@ func (s *Store) UpdateSchedule(ctx context.Context, r schedule.Record) error {
 		nullMicros(r.NextTick), nullMicros(r.DueAt), r.Attempts)
 }
 
-func scanSchedule(row scanner) (schedule.Record, error) {
-	var r schedule.Record
-	var spec string
-	var next, due sql.NullInt64
-	if err := row.Scan(&spec, &next, &due, &r.Attempts, &r.Version); err != nil {
-		return r, translate(err)
-	}
-	if next.Valid {
-		r.NextTick = fromMicros(next.Int64)
-	}
-	if due.Valid {
-		r.DueAt = fromMicros(due.Int64)
-	}
-	return r, json.Unmarshal([]byte(spec), &r.Schedule)
-}
-
 // GetSchedule implements schedule.Store.
 func (s *Store) GetSchedule(ctx context.Context, group, name string) (schedule.Record, error) {
-	return scanSchedule(s.r.QueryRowContext(ctx, q("GetSchedule"), group, name))
+	return scan.Schedule(s.r.QueryRowContext(ctx, q("GetSchedule"), group, name))
 }
 
 // DeleteSchedule implements schedule.Store.
@@ -137,25 +99,10 @@ func (s *Store) DeleteSchedule(ctx context.Context, group, name string) error {
 	return s.execOne(ctx, engine.ErrNotFound, q("DeleteSchedule"), group, name)
 }
 
-func scanSchedules(rows *sql.Rows, err error) ([]schedule.Record, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Record
-	for rows.Next() {
-		r, err := scanSchedule(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, translate(rows.Err())
-}
-
 // ListSchedules implements schedule.Store.
 func (s *Store) ListSchedules(ctx context.Context, f schedule.ListFilter) ([]schedule.Record, error) {
-	return scanSchedules(s.r.QueryContext(ctx, q("ListSchedules"), f.Group, f.NamePrefix, f.State, f.AfterGroup, f.AfterName, f.Limit))
+	rows, err := s.r.QueryContext(ctx, q("ListSchedules"), f.Group, f.NamePrefix, f.State, f.AfterGroup, f.AfterName, f.Limit)
+	return collect(rows, err, scan.Schedule)
 }
 
 // ClaimDueSchedules implements schedule.Store: one UPDATE … RETURNING on
@@ -163,8 +110,8 @@ func (s *Store) ListSchedules(ctx context.Context, f schedule.ListFilter) ([]sch
 func (s *Store) ClaimDueSchedules(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]schedule.Record, error) {
 	var out []schedule.Record
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		out, err = scanSchedules(tx.QueryContext(ctx, q("ClaimDueSchedules"), micros(now), micros(now.Add(lease)), limit))
+		rows, err := tx.QueryContext(ctx, q("ClaimDueSchedules"), micros(now), micros(now.Add(lease)), limit)
+		out, err = collect(rows, err, scan.Schedule)
 		return err
 	})
 	return out, translate(err)
@@ -207,19 +154,5 @@ func (s *Store) AdvanceSchedule(ctx context.Context, r schedule.Record, fired *s
 // ListTicks implements schedule.Store.
 func (s *Store) ListTicks(ctx context.Context, group, name string, limit int) ([]schedule.Tick, error) {
 	rows, err := s.r.QueryContext(ctx, q("ListTicks"), group, name, limit)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []schedule.Tick
-	for rows.Next() {
-		var t schedule.Tick
-		var tick, fired int64
-		if err := rows.Scan(&t.Group, &t.Name, &tick, &t.ExecutionARN, &t.Error, &t.Attempts, &fired); err != nil {
-			return nil, translate(err)
-		}
-		t.Time, t.Fired = fromMicros(tick), fromMicros(fired)
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.Tick)
 }

@@ -4,9 +4,10 @@
 //
 // It mirrors store/postgres statement for statement: the schema lives in
 // embedded, numbered migrations (migrations/NNNN_*.sql), every query is a
-// named query in queries/*.sql, rows are mapped to engine types in this
-// package only, and SQLite errors are translated to engine.ErrNotFound and
-// engine.ErrConflict here.
+// named query in queries/*.sql, and rows are mapped to engine types by
+// store/internal/rowmap, which store/postgres shares, with the hooks of
+// dialect.go: what is SQLite's own on the Go side (times as microseconds,
+// translating SQLite errors to engine.ErrNotFound and engine.ErrConflict).
 //
 // # Concurrency
 //
@@ -50,9 +51,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	sqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -288,37 +286,6 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// translate maps database/sql and SQLite errors to the engine's sentinels.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return engine.ErrNotFound
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %s", engine.ErrConflict, se.Error())
-		}
-	}
-	return err
-}
-
-// micros and fromMicros convert times to and from the stored integers.
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func fromMicros(n int64) time.Time { return time.UnixMicro(n).UTC() }
-
-// nullMicros is NULL for the zero time.
-func nullMicros(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMicro()
-}
-
 // CreateStateMachine implements engine.Store.
 func (s *Store) CreateStateMachine(ctx context.Context, sm engine.StateMachine) (engine.StateMachine, error) {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -357,46 +324,7 @@ func (s *Store) AddStateMachineVersion(ctx context.Context, name, definition str
 
 // GetStateMachine implements engine.Store.
 func (s *Store) GetStateMachine(ctx context.Context, name string, version int) (engine.StateMachine, error) {
-	var sm engine.StateMachine
-	var created int64
-	var logging string
-	err := s.r.QueryRowContext(ctx, q("GetStateMachine"), name, version).
-		Scan(&sm.Name, &sm.ARN, &sm.RoleARN, &sm.Version, &sm.Definition, &created, &sm.Deleted, &sm.Type, &logging)
-	if err != nil {
-		return engine.StateMachine{}, translate(err)
-	}
-	sm.CreatedAt = fromMicros(created)
-	sm.Logging, err = engine.DecodeLogging(logging)
-	return sm, err
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanExecution(row scanner) (*engine.Execution, error) {
-	x := &engine.Execution{}
-	var start int64
-	var stop sql.NullInt64
-	var state string
-	var parent, rdate, runtil sql.NullInt64
-	err := row.Scan(&x.ID, &x.ARN, &x.Name, &x.StateMachine, &x.StateMachineVersion, &x.StateMachineARN, &x.Status,
-		&x.Input, &x.Output, &x.Error, &x.Cause, &start, &stop, &x.Version, &x.LastEventID, &state, &parent, &x.ParentToken,
-		&x.RedriveCount, &rdate, &runtil)
-	if err != nil {
-		return nil, translate(err)
-	}
-	if rdate.Valid {
-		x.RedriveDate = fromMicros(rdate.Int64)
-	}
-	if runtil.Valid {
-		x.RedriveUntil = fromMicros(runtil.Int64)
-	}
-	x.StartDate = fromMicros(start)
-	if stop.Valid {
-		x.StopDate = fromMicros(stop.Int64)
-	}
-	x.State = []byte(state)
-	x.ParentID = parent.Int64
-	return x, nil
+	return scan.StateMachine(s.r.QueryRowContext(ctx, q("GetStateMachine"), name, version))
 }
 
 // CreateExecution implements engine.Store.
@@ -407,7 +335,7 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 		err := tx.QueryRowContext(ctx, q("InsertExecution"), e.ARN, e.StateMachine, e.StateMachineVersion, e.StateMachineARN,
 			e.Name, e.Status, e.Input, micros(e.StartDate), string(e.State), e.ParentID, e.ParentToken).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			old, gerr := scanExecution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
+			old, gerr := scan.Execution(tx.QueryRowContext(ctx, q("GetExecutionByName"), e.StateMachine, e.Name))
 			if gerr != nil {
 				return gerr
 			}
@@ -442,12 +370,12 @@ func (s *Store) CreateExecution(ctx context.Context, e *engine.Execution, first 
 
 // GetExecution implements engine.Store.
 func (s *Store) GetExecution(ctx context.Context, id int64) (*engine.Execution, error) {
-	return scanExecution(s.r.QueryRowContext(ctx, q("GetExecution"), id))
+	return scan.Execution(s.r.QueryRowContext(ctx, q("GetExecution"), id))
 }
 
 // GetExecutionByARN implements engine.Store.
 func (s *Store) GetExecutionByARN(ctx context.Context, arn string) (*engine.Execution, error) {
-	return scanExecution(s.r.QueryRowContext(ctx, q("GetExecutionByARN"), arn))
+	return scan.Execution(s.r.QueryRowContext(ctx, q("GetExecutionByARN"), arn))
 }
 
 // History implements engine.Store: the chunks that hold the page, decoded
@@ -582,54 +510,19 @@ func (s *Store) Commit(ctx context.Context, m *engine.Mutation) error {
 // ClaimDueTimers implements engine.Store.
 func (s *Store) ClaimDueTimers(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Timer, error) {
 	rows, err := s.w.QueryContext(ctx, q("ClaimDueTimers"), micros(now), micros(now.Add(lease)), limit)
-	if err != nil {
-		return nil, translate(err)
+	out, err := collect(rows, err, scan.Timer)
+	for i := range out {
+		out[i].FireAt = now.Add(lease)
 	}
-	defer rows.Close()
-	var out []engine.Timer
-	for rows.Next() {
-		var t engine.Timer
-		if err := rows.Scan(&t.ExecutionID, &t.Key); err != nil {
-			return nil, translate(err)
-		}
-		t.FireAt = now.Add(lease)
-		out = append(out, t)
-	}
-	return out, translate(rows.Err())
-}
-
-func scanTask(row scanner, status *string) (engine.Task, error) {
-	var t engine.Task
-	var created, after int64
-	dest := []any{&t.Token, &t.ExecutionID, &t.ExecutionARN, &t.StateName, &t.Attempt, &t.Resource, &t.Input,
-		&t.TimeoutSeconds, &t.HeartbeatSeconds, &created, &after}
-	if status != nil {
-		dest = append(dest, status)
-	}
-	if err := row.Scan(dest...); err != nil {
-		return engine.Task{}, translate(err)
-	}
-	t.CreatedAt, t.DispatchAfter = fromMicros(created), fromMicros(after)
-	return t, nil
+	return out, err
 }
 
 // ClaimUndispatched implements engine.Store.
 func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]engine.Task, error) {
 	rows, err := s.w.QueryContext(ctx, q("ClaimUndispatched"), micros(now), micros(now.Add(lease)), limit)
+	out, err := collect(rows, err, scan.Task)
 	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []engine.Task
-	for rows.Next() {
-		t, err := scanTask(rows, nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err)
+		return nil, err
 	}
 	// RETURNING's order is unspecified; hand them out oldest deadline first.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
@@ -638,9 +531,7 @@ func (s *Store) ClaimUndispatched(ctx context.Context, now time.Time, lease time
 
 // GetTask implements engine.Store.
 func (s *Store) GetTask(ctx context.Context, token string) (engine.Task, string, error) {
-	var status string
-	t, err := scanTask(s.r.QueryRowContext(ctx, q("GetTask"), token), &status)
-	return t, status, err
+	return scan.TaskStatus(s.r.QueryRowContext(ctx, q("GetTask"), token))
 }
 
 // EndedChildren implements engine.Store.
@@ -655,18 +546,5 @@ func (s *Store) StrandedChildren(ctx context.Context, limit int) ([]*engine.Exec
 
 // queryExecutions reads the executions a query returns (State not loaded).
 func queryExecutions(rows *sql.Rows, err error) ([]*engine.Execution, error) {
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer rows.Close()
-	var out []*engine.Execution
-	for rows.Next() {
-		x, err := scanExecution(rows)
-		if err != nil {
-			return nil, err
-		}
-		x.State = nil
-		out = append(out, x)
-	}
-	return out, translate(rows.Err())
+	return collect(rows, err, scan.ListedExecution)
 }
