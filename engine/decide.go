@@ -499,7 +499,7 @@ func (d *decider) closeTask(f *frame, status string) {
 	d.out.CloseTasks = append(d.out.CloseTasks, TaskUpdate{Token: f.Token, Status: status, Resource: f.Resource})
 	d.out.DeleteTimers = append(d.out.DeleteTimers, "tt:"+f.Token, "hb:"+f.Token)
 	delete(d.st.tasks, f.Token)
-	f.Wait, f.Token = waitNone, ""
+	f.Wait, f.Token, f.TaskRef = waitNone, "", ""
 }
 
 func (d *decider) machineOf(f *frame) *statelang.Machine {
@@ -771,6 +771,9 @@ func (d *decider) schedule(f *frame, s *statelang.State, call *statelang.TaskCal
 		d.timer("hb:"+token, d.now.Add(time.Duration(call.HeartbeatSeconds)*time.Second))
 	}
 	f.Wait, f.Token, f.Resource = waitTask, token, call.Resource
+	if d.x.ID > 0 { // stored as its ref (frame.TaskRef)
+		f.TaskRef = token[:strings.LastIndexByte(token, '-')]
+	}
 	if d.st.tasks != nil {
 		d.st.tasks[token] = f.ID
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -234,6 +235,27 @@ func mustJSON(v any) []byte {
 
 // decodeState reads a State from its execution row's JSON and its parts
 // (in any order).
+// MarshalJSON writes a frame as stored: with its TaskRef instead of its
+// Token when the token is the ref's (see decodeState).
+func (f *frame) MarshalJSON() ([]byte, error) {
+	type stored frame // without this method
+	if f.TaskRef == "" || !strings.HasPrefix(f.Token, f.TaskRef+"-") {
+		return json.Marshal((*stored)(f))
+	}
+	g := stored(*f)
+	g.Token = ""
+	return json.Marshal(&g)
+}
+
+// signTokens makes again the tokens of the frames stored with a TaskRef.
+func (st *execState) signTokens() {
+	for _, f := range st.Frames {
+		if f.Token == "" && f.TaskRef != "" {
+			f.Token = signedToken(f.TaskRef, st.Secret)
+		}
+	}
+}
+
 func decodeState(head []byte, parts []StatePart) (*execState, error) {
 	st := &execState{}
 	if len(head) > 0 {
@@ -248,6 +270,7 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 			}
 			st.mark(id, dirtyKids)
 		}
+		st.signTokens()
 		return st, nil
 	}
 	st.Frames, st.inParts = map[int64]*frame{}, true
@@ -318,6 +341,7 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 			p.Kids.Running = append(p.Kids.Running, id)
 		}
 	}
+	st.signTokens()
 	return st, nil
 }
 

@@ -213,3 +213,54 @@ func TestStatePartsKidsWrittenOnce(t *testing.T) {
 		t.Errorf("the Map's frame part written %d times for %d results; want at most one per launching decision (%d)", mapWrites, n, decisions)
 	}
 }
+
+// TestStateTaskRef: a frame waiting on a task is stored with the task's
+// ref, not its token (the MAC is not written), in a whole state and in
+// parts; read back, it has its token again, and the task's result is
+// taken.
+func TestStateTaskRef(t *testing.T) {
+	m, err := statelang.Parse([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","OutputPath":"$.Payload","End":true}}},"End":true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	env := &statelang.Env{Random: func() float64 { return 0.5 }, UUID: func() string { return "u" }}
+	for _, n := range []int{3, smallState + 1} { // written whole; in parts
+		items := make([]any, n)
+		for i := range items {
+			items[i] = int64(i)
+		}
+		x := execFacts{ID: 9, ARN: "arn:x", Name: "x", Input: items, StartTime: t0, Region: "us-east-1"}
+		st := &execState{}
+		d, err := decideEvent(m, x, st, event{Kind: evStart}, t0, env, decisionLimits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, parts, _, _ := st.write()
+		stored := string(head)
+		for _, p := range parts {
+			stored += p.Data
+		}
+		tok := d.NewTasks[0].Token
+		mac := tok[strings.LastIndexByte(tok, '-')+1:]
+		if strings.Contains(stored, mac) || !strings.Contains(stored, `"task":"`+TaskRef(tok)+`"`) {
+			t.Fatalf("n=%d: the stored state has the token's MAC or lacks its ref %q:\n%.400s", n, TaskRef(tok), stored)
+		}
+		back, err := decodeState(head, parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range back.Frames {
+			found = found || f.Token == tok
+		}
+		if !found {
+			t.Fatalf("n=%d: no frame has the token %s once read back", n, tok)
+		}
+		d, err = decideEvent(m, x, back, event{Kind: evTaskSucceeded, Token: tok, Output: "r"}, t0, env, decisionLimits{})
+		if err != nil || len(d.Events) == 0 {
+			t.Fatalf("n=%d: the task's result on the state read back: %d events, %v", n, len(d.Events), err)
+		}
+	}
+}

@@ -227,7 +227,7 @@ func (d *decider) keep(running map[int64]*frame) map[int64]*frame {
 		}
 	}
 	for _, f := range kept {
-		f.Wait, f.Token, f.Resource, f.Started, f.TimerKey = waitNone, "", statelang.Resource{}, false, ""
+		f.Wait, f.Token, f.TaskRef, f.Resource, f.Started, f.TimerKey = waitNone, "", "", statelang.Resource{}, false, ""
 		f.PendingNext, f.PendingEnd, f.PendingOutput, f.PendingAssign = "", false, nil, nil
 		f.Attempts, f.Retries = nil, 0
 		k := f.Kids

@@ -35,14 +35,19 @@ func newSecret(env *statelang.Env) string {
 }
 
 func taskToken(id, seq int64, secret string) string {
-	msg := strconv.FormatInt(id, 10) + "-" + strconv.FormatInt(seq, 10)
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(msg))
-	tok := msg + "-" + hex.EncodeToString(m.Sum(nil)[:16])
+	tok := signedToken(strconv.FormatInt(id, 10)+"-"+strconv.FormatInt(seq, 10), secret)
 	if id < 0 {
 		return "x" + tok[1:] // an express run's (express.go): "x<n>-<seq>-<mac>"
 	}
 	return tok
+}
+
+// signedToken is the token of ref ("<execution id>-<task seq>"): ref and
+// its MAC under the execution's secret.
+func signedToken(ref, secret string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ref))
+	return ref + "-" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // TaskRef is what logs may show of a task token: "<execution id>-<task

@@ -24,6 +24,7 @@ WITH t AS (
     UPDATE tasks SET status = 'STARTED'
      WHERE token = (SELECT token FROM tasks
                      WHERE resource = $1 AND status = 'SCHEDULED'
+                       AND resource LIKE 'arn:%:states:%:activity:%' -- tasks_of_activities
                      ORDER BY created_at
                      LIMIT 1
                        FOR UPDATE SKIP LOCKED)

@@ -24,6 +24,7 @@ SELECT name, arn, created_at FROM activities WHERE name > ?1 ORDER BY name LIMIT
 UPDATE tasks SET status = 'STARTED'
  WHERE token = (SELECT token FROM tasks
                  WHERE resource = ?1 AND status = 'SCHEDULED'
+                   AND resource LIKE 'arn:%:states:%:activity:%' -- tasks_of_activities
                  ORDER BY created_at
                  LIMIT 1)
 RETURNING token, execution_id, (SELECT x.arn FROM executions x WHERE x.id = tasks.execution_id),
