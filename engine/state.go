@@ -98,14 +98,14 @@ type frame struct {
 	// Fresh: the state is yet to be entered (no Entered event yet).
 	Fresh bool `json:"fresh,omitempty"`
 
-	Wait     string             `json:"wait,omitempty"`
-	Token    string             `json:"token,omitempty"`
+	Wait  string `json:"wait,omitempty"`
+	Token string `json:"token,omitempty"`
 	// TaskRef is Token without its MAC ("<execution id>-<task seq>") when
 	// the decider made Token from the execution's Secret: the frame is
 	// stored with the ref instead of the token (the MAC is most of what a
 	// waiting frame stores that does not compress), and decodeState signs
 	// it again.
-	TaskRef string `json:"task,omitempty"`
+	TaskRef  string             `json:"task,omitempty"`
 	Resource statelang.Resource `json:"resource,omitzero"`
 	// Started: the task's Started event is recorded (activities record it
 	// when a worker takes the task).
