@@ -220,6 +220,8 @@ type decider struct {
 	states, bytes int
 	// stateAt is when the current state began (Limits.Elapsed).
 	stateAt time.Duration
+	// c is the context ctx returns.
+	c statelang.Context
 	// lost and lostKids are the frames this decision ended without
 	// success and the kids of the Parallel or Map states it failed, which
 	// an unsuccessful end keeps for a redrive (redrive.go).
@@ -531,8 +533,11 @@ func (d *decider) newFrame(parent, index int64, loc []frameLoc, quiet bool, m *s
 	return f
 }
 
+// ctx is the context of frame f in state s. It is the decider's one
+// Context, rewritten whole by each call: every caller hands it to one
+// statelang call, which does not keep it.
 func (d *decider) ctx(f *frame, s *statelang.State) *statelang.Context {
-	return &statelang.Context{
+	d.c = statelang.Context{
 		ExecutionID:        d.x.ARN,
 		ExecutionName:      d.x.Name,
 		ExecutionInput:     d.x.Input,
@@ -550,6 +555,7 @@ func (d *decider) ctx(f *frame, s *statelang.State) *statelang.Context {
 		Retryable:          s.Type == statelang.TypeTask || s.Type == statelang.TypeParallel || s.Type == statelang.TypeMap,
 		Vars:               d.varsOf(f),
 	}
+	return &d.c
 }
 
 // varsOf is the chain of variable scopes a frame's states read: its own,
