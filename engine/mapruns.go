@@ -431,12 +431,9 @@ func (d *decider) itemsRead(f *frame, ev event) {
 		} else if step := s.MapItems(f.Input.V, items, d.ctx(f, s), d.env); step.Kind == statelang.StepFail {
 			fl = step.Failure
 		} else {
-			n := len(step.Inputs)
-			k.Inputs, k.Results = make([]jsonValue, n), make([]jsonValue, n)
-			for i, in := range step.Inputs {
-				// As text: an item is only passed on, as its child's input,
-				// and a parsed item costs ten times its text in memory.
-				k.Inputs[i] = jsonValue{statelang.JSONText(statelang.MarshalJSON(in))}
+			k.Inputs = itemTexts(step.Inputs)
+			if s.Writer == nil { // a ResultWriter reads the results from the children
+				k.Results = make([]jsonValue, len(k.Inputs))
 			}
 		}
 	} else {
@@ -457,6 +454,26 @@ func (d *decider) itemsRead(f *frame, ev event) {
 	}
 	d.run(f)
 	d.drain()
+}
+
+// itemTexts keeps a distributed Map's items as their JSON text, all in
+// one string: an item is only passed on, as its child's input, and a
+// parsed item costs ten times its text in memory (one string per item,
+// twice its text).
+func itemTexts(items []any) []jsonValue {
+	var b strings.Builder
+	ends := make([]int, len(items))
+	for i, in := range items {
+		b.WriteString(statelang.MarshalString(in))
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0
+	texts := make([]jsonValue, len(items))
+	for i, end := range ends {
+		texts[i] = jsonValue{statelang.JSONText(all[start:end])}
+		start = end
+	}
+	return texts
 }
 
 // ResultWriterResource is the resource of the task that writes a Map
