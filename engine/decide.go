@@ -858,7 +858,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 	if k.Map {
 		d.emit(p, statelang.EventTypeMapStateSucceeded, nil)
 	}
-	results := make([]any, len(k.Results))
+	results := make([]any, max(len(k.Inputs), len(k.Results))) // a kid that failed within tolerance has null
 	for i, r := range k.Results {
 		results[i] = r.V
 	}

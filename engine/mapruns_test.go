@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -86,4 +87,37 @@ func eventTypes(d *decision) []statelang.EventType {
 		ts = append(ts, e.Type)
 	}
 	return ts
+}
+
+// TestItemsOf: the reader's answer is split into its items' texts, parsed
+// only for a Map whose ItemSelector needs their values.
+func TestItemsOf(t *testing.T) {
+	v, err := itemsOf(`[{"a": 1}, "x<y", [1.5, null]]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{statelang.JSONText(`{"a":1}`), statelang.JSONText(`"x<y"`), statelang.JSONText(`[1.5,null]`)}
+	if !reflect.DeepEqual(v, want) {
+		t.Errorf("itemsOf = %#v; want %#v", v, want)
+	}
+	if v, err := itemsOf(`{"a":1}`); err != nil || !reflect.DeepEqual(v, map[string]any{"a": int64(1)}) {
+		t.Errorf("itemsOf(object) = %#v, %v; want it parsed", v, err)
+	}
+	for _, c := range []struct {
+		selector string
+		parsed   bool
+	}{{``, false}, {`"ItemSelector":{"v.$":"$$.Map.Item.Value"},`, true}} {
+		m, err := statelang.Parse([]byte(`{"StartAt":"M","States":{"M":{"Type":"Map",` + c.selector + `"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+			"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := []any{statelang.JSONText(`{"a":1}`)}
+		if !parseItems(m.States["M"], items) {
+			t.Fatalf("parseItems(%s) = false", c.selector)
+		}
+		if _, text := items[0].(statelang.JSONText); text == c.parsed {
+			t.Errorf("parseItems(%s): item %#v; want parsed: %v", c.selector, items[0], c.parsed)
+		}
+	}
 }

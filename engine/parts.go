@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -316,7 +317,7 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 			return nil, fmt.Errorf("decode execution state: part %d of frame %d has no frame with kids", p.Slot, p.Frame)
 		}
 		if p.Slot == PartInputs {
-			if err := json.Unmarshal([]byte(p.Data), &k.Inputs); err != nil {
+			if err := decodeInputs(k, p.Data); err != nil {
 				return nil, fmt.Errorf("decode inputs of frame %d of execution state: %w", p.Frame, err)
 			}
 			continue
@@ -329,9 +330,6 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 	}
 	for _, f := range st.Frames {
 		if k := f.Kids; k != nil {
-			if len(k.Results) < len(k.Inputs) {
-				k.Results = append(k.Results, make([]jsonValue, len(k.Inputs)-len(k.Results))...)
-			}
 			k.fresh = nil
 		}
 	}
@@ -343,6 +341,31 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 	}
 	st.signTokens()
 	return st, nil
+}
+
+// decodeInputs sets k's Inputs from their part: a distributed Map's as
+// their text (see itemTexts), the others parsed.
+func decodeInputs(k *frameKids, data string) error {
+	if !k.Distributed {
+		return json.Unmarshal([]byte(data), &k.Inputs)
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal([]byte(data), &raw); err != nil {
+		return err
+	}
+	items := make([]any, len(raw))
+	for i, r := range raw {
+		items[i] = statelang.JSONText(r)
+		if bytes.Contains(r, []byte(`\u00`)) { // json.Marshal escaped <, > or &: the text MarshalJSON writes
+			v, err := statelang.ParseJSON(r)
+			if err != nil {
+				return err
+			}
+			items[i] = statelang.JSONText(statelang.MarshalString(v))
+		}
+	}
+	k.Inputs = itemTexts(items)
+	return nil
 }
 
 // result sets the result of kid i, growing Results if needed, and notes it

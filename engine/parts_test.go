@@ -264,3 +264,30 @@ func TestStateTaskRef(t *testing.T) {
 		}
 	}
 }
+
+// TestDistributedInputsText: a distributed Map's items read back from
+// their part stay JSON text, each as MarshalJSON writes it (json.Marshal's
+// escapes of <, > and & undone), and an inline Map's are parsed.
+func TestDistributedInputsText(t *testing.T) {
+	items := []any{map[string]any{"id": int64(1)}, "a<b&c>", []any{1.5, nil}, int64(7)}
+	for _, distributed := range []bool{true, false} {
+		k := &frameKids{Map: true, Distributed: distributed, Inputs: itemTexts(items)}
+		st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids, Kids: k}}}
+		_, parts := encodeState(st)
+		got, err := decodeState(nil, parts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := got.Frames[0].Kids.Inputs
+		if len(in) != len(items) {
+			t.Fatalf("distributed %v: %d inputs; want %d", distributed, len(in), len(items))
+		}
+		for i, v := range in {
+			want := statelang.MarshalString(items[i])
+			if text, ok := v.V.(statelang.JSONText); ok != distributed || statelang.MarshalString(v.V) != want ||
+				ok && string(text) != want {
+				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v.V, want, distributed)
+			}
+		}
+	}
+}

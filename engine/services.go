@@ -87,7 +87,7 @@ func (e *Engine) runService(ctx context.Context, svc Service, t Task) {
 		case err == nil && t.Resource == ItemReaderResource:
 			// Items are not bound by the payload limit of task outputs.
 			var v any
-			if v, err = statelang.ParseJSON([]byte(out)); err == nil {
+			if v, err = itemsOf(out); err == nil {
 				err = e.taskEvent(ctx, t.Token, event{Kind: evTaskSucceeded, Token: t.Token, Output: v, OutputSize: len(out)})
 			}
 		case err == nil:

@@ -29,9 +29,15 @@ func newResultCache(maxBytes int) *resultCache {
 
 func cacheKey(token string, attempt int) string { return token + ":" + strconv.Itoa(attempt) }
 
+// entryBytes is what an entry holds in memory beside its strings: the
+// cached struct (160 bytes on 64-bit), its list element (48) and its slot
+// in byKey. Counted as 64, the cache held 2.5 times its budget (26 MB for
+// 8 MiB in a heap profile of 60,000 tasks).
+const entryBytes = 256
+
 // cost is roughly what an entry holds in memory.
 func cost(key string, r *wire.Result) int {
-	return len(key) + len(r.Token) + len(r.Output) + len(r.Error) + len(r.Cause) + 64
+	return len(key) + len(r.Token) + len(r.Output) + len(r.Error) + len(r.Cause) + entryBytes
 }
 
 // get returns the result sent for key, if it is still kept.

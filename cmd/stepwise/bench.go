@@ -75,6 +75,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
 	otlpSink := fs.String("otlp-sink", "", "serve only an OTLP/HTTP trace endpoint on this address (e.g. 127.0.0.1:4318) that discards what it receives, until interrupted: point a traced bench run's OTEL_EXPORTER_OTLP_ENDPOINT at it (docs/performance.md)")
 	memProfile := fs.String("memprofile", "", "write a heap profile of this process to this file after the last run, before the engine stops (go tool pprof)")
+	memProfileAt := fs.Duration("memprofile-at", 0, "with --memprofile: write the heap profile this long into the last run instead (e.g. the middle of a dmap run, where its memory peaks)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -220,8 +221,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		defer pprof.StopCPUProfile()
 	}
 	var results []*bench.Result
-	for _, w := range loads {
-		for _, c := range levels {
+	for wi, w := range loads {
+		for ci, c := range levels {
 			if !*quiet {
 				fmt.Fprintf(stderr, "running %s at concurrency %d ...\n", w.Name, c)
 			}
@@ -236,7 +237,18 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 				}
 				bc.Concurrency, bc.Duration, bc.Count, bc.Warmup = 1, 0, 1, -1 // one Map Run, timed whole
 			}
+			var midProfile *time.Timer
+			if *memProfile != "" && *memProfileAt > 0 && wi == len(loads)-1 && ci == len(levels)-1 {
+				midProfile = time.AfterFunc(*memProfileAt, func() {
+					if err := writeHeapProfile(*memProfile); err != nil {
+						fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
+					}
+				})
+			}
 			res, err := bench.Run(ctx, target, bc)
+			if midProfile != nil && midProfile.Stop() {
+				fmt.Fprintf(stderr, "stepwise bench: the last run took less than --memprofile-at %v: no heap profile\n", *memProfileAt)
+			}
 			if err != nil {
 				fmt.Fprintf(stderr, "stepwise bench: %s: %v\n", w.Name, err)
 				return 1
@@ -258,7 +270,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	if *memProfile != "" {
+	if *memProfile != "" && *memProfileAt <= 0 {
 		if err := writeHeapProfile(*memProfile); err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1

@@ -50,6 +50,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	arnpkg "github.com/stepwise-dev/stepwise/internal/arn"
 )
 
 //go:embed workloads/*.asl.json
@@ -395,9 +397,15 @@ type handlerSpan struct {
 	first, last time.Time
 }
 
-// Add records a handler of execution arn that ran from start to end.
+// Add records a handler of execution arn that ran from start to end. A
+// distributed Map's child (its machine is <machine>/<label>) is skipped:
+// the bench waits on its parent, so nothing would take its span, and a
+// dmap run would keep one for every item.
 func (h *HandlerClock) Add(arn string, start, end time.Time) {
 	if h == nil {
+		return
+	}
+	if x, err := arnpkg.ParseExecution(arn); err == nil && strings.Contains(x.Machine, "/") {
 		return
 	}
 	v, _ := h.m.LoadOrStore(arn, &handlerSpan{})
