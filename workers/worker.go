@@ -253,8 +253,13 @@ func (w *Worker) stopped() bool {
 	}
 }
 
-// poll pulls tasks for name, one at a time, while a concurrency slot is
-// free, until Stop or ctx ends.
+// maxPull bounds the tasks one pull request asks for.
+const maxPull = 16
+
+// poll pulls tasks for name while a concurrency slot is free, until Stop
+// or ctx ends. When more slots are free it first asks, without waiting,
+// for as many tasks as there are (up to maxPull), so that under load one
+// request brings several tasks; when none is there it waits for one.
 func (w *Worker) poll(ctx context.Context, name string, cons jetstream.Consumer) {
 	defer w.pollers.Done()
 	log := w.log.With("task_name", name)
@@ -279,17 +284,34 @@ func (w *Worker) poll(ctx context.Context, name string, cons jetstream.Consumer)
 		case <-ctx.Done():
 			return
 		}
-		msg, err := w.fetch(pctx, name, &cons)
-		switch {
-		case msg != nil && (w.stopped() || ctx.Err() != nil):
-			// Brought in while stopping: hand it back at once.
-			_ = msg.Nak()
+		held := 1 + w.moreSlots(maxPull-1)
+		var msgs []jetstream.Msg
+		var err error
+		if held > 1 {
+			msgs, err = w.fetchNoWait(pctx, name, &cons, held)
+		}
+		for ; held > max(len(msgs), 1); held-- { // keep one slot per task, or one to wait with
 			<-w.slots
-			return
-		case msg != nil:
+		}
+		if len(msgs) == 0 && err == nil {
+			var msg jetstream.Msg
+			if msg, err = w.fetch(pctx, name, &cons); msg != nil {
+				msgs = append(msgs, msg)
+			}
+		}
+		if len(msgs) > 0 {
 			backoff.reset()
-			w.tasks.Add(1)
-			go w.run(ctx, name, msg)
+			if w.stopped() || ctx.Err() != nil {
+				for _, msg := range msgs { // brought in while stopping: hand them back at once
+					_ = msg.Nak()
+					<-w.slots
+				}
+				return
+			}
+			for _, msg := range msgs {
+				w.tasks.Add(1)
+				go w.run(ctx, name, msg)
+			}
 			continue
 		}
 		<-w.slots
@@ -314,24 +336,74 @@ func (w *Worker) poll(ctx context.Context, name string, cons jetstream.Consumer)
 	}
 }
 
+// moreSlots takes up to n more free concurrency slots without waiting and
+// returns how many it took.
+func (w *Worker) moreSlots(n int) int {
+	for i := 0; i < n; i++ {
+		select {
+		case w.slots <- struct{}{}:
+		default:
+			return i
+		}
+	}
+	return n
+}
+
+// consumer returns the task consumer for name, creating it (and the
+// streams, when the JetStream store lost them) when *cons is nil.
+func (w *Worker) consumer(ctx context.Context, name string, cons *jetstream.Consumer) error {
+	if *cons != nil {
+		return nil
+	}
+	c, err := w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+	if wire.IsMissing(err) {
+		if err := w.ns.EnsureStreams(ctx, w.js); err != nil {
+			return err
+		}
+		w.log.Warn("recreated the streams: NATS had lost them", "task_name", name)
+		c, err = w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
+	}
+	if err != nil {
+		return err
+	}
+	*cons = c
+	return nil
+}
+
+// fetchNoWait pulls up to n messages that are there now, without waiting
+// for more. On an error it recreates the consumer on the next call.
+func (w *Worker) fetchNoWait(ctx context.Context, name string, cons *jetstream.Consumer, n int) ([]jetstream.Msg, error) {
+	if err := w.consumer(ctx, name, cons); err != nil {
+		return nil, err
+	}
+	batch, err := (*cons).FetchNoWait(n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		*cons = nil
+		return nil, err
+	}
+	var msgs []jetstream.Msg
+	for m := range batch.Messages() {
+		msgs = append(msgs, m)
+	}
+	err = batch.Error()
+	if len(msgs) > 0 || err == nil || ctx.Err() != nil ||
+		errors.Is(err, jetstream.ErrNoMessages) || errors.Is(err, nats.ErrTimeout) {
+		return msgs, nil
+	}
+	*cons = nil
+	return nil, err
+}
+
 // fetch pulls at most one message, waiting up to PollTimeout or until ctx
 // ends. It returns (nil, nil) when none came. On an error it recreates the
 // consumer on the next call, in case the server lost it, and the streams
 // too when they are gone (the JetStream store was lost).
 func (w *Worker) fetch(ctx context.Context, name string, cons *jetstream.Consumer) (jetstream.Msg, error) {
-	if *cons == nil {
-		c, err := w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
-		if wire.IsMissing(err) {
-			if err := w.ns.EnsureStreams(ctx, w.js); err != nil {
-				return nil, err
-			}
-			w.log.Warn("recreated the streams: NATS had lost them", "task_name", name)
-			c, err = w.ns.EnsureTaskConsumer(ctx, w.js, name, w.cfg.AckWait)
-		}
-		if err != nil {
-			return nil, err
-		}
-		*cons = c
+	if err := w.consumer(ctx, name, cons); err != nil {
+		return nil, err
 	}
 	fctx, cancel := context.WithTimeout(ctx, w.cfg.PollTimeout)
 	defer cancel()
