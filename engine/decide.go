@@ -73,9 +73,9 @@ type execFacts struct {
 	Sync bool
 }
 
-// whole is the inputDetails or outputDetails of an event whose payload is
-// not truncated (none is). One map for all events: never modify it.
-var whole = map[string]any{"truncated": false}
+// whole is statelang.NotTruncated: the inputDetails or outputDetails of
+// every event (none is truncated).
+var whole = statelang.NotTruncated
 
 // decisionLimits bound a decision.
 //

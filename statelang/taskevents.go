@@ -28,6 +28,11 @@ const (
 // task (GetActivityTask), so their ActivityStarted comes later.
 func (f TaskFamily) StartedOnSchedule() bool { return f != FamilyActivity }
 
+// NotTruncated is the inputDetails or outputDetails of an event whose
+// payload is not truncated (none is). One map for all events: never modify
+// it.
+var NotTruncated = map[string]any{"truncated": false}
+
 // Scheduled returns the Scheduled event of a task call.
 func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) (EventType, map[string]any) {
 	f := r.Family()
@@ -37,7 +42,7 @@ func (r Resource) Scheduled(region string, input any, timeout, heartbeat int64) 
 		rt, res := r.HistoryResource()
 		d = map[string]any{"resourceType": rt, "resource": res, "region": region, "parameters": MarshalString(input)}
 	default:
-		d = map[string]any{"resource": r.ARN, "input": MarshalString(input), "inputDetails": map[string]any{"truncated": false}}
+		d = map[string]any{"resource": r.ARN, "input": MarshalString(input), "inputDetails": NotTruncated}
 	}
 	if timeout > 0 {
 		d["timeoutInSeconds"] = timeout
@@ -68,7 +73,7 @@ func (r Resource) Started(worker string) (EventType, map[string]any) {
 // Succeeded returns the Succeeded event for the task's output.
 func (r Resource) Succeeded(output any) (EventType, map[string]any) {
 	f := r.Family()
-	d := map[string]any{"output": MarshalString(output), "outputDetails": map[string]any{"truncated": false}}
+	d := map[string]any{"output": MarshalString(output), "outputDetails": NotTruncated}
 	if f == FamilyTask {
 		d["resourceType"], d["resource"] = r.HistoryResource()
 	}
