@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -202,7 +201,7 @@ func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names c
 	out := conformance.Outcome{Status: x.Status, Output: x.Output, Error: x.Error, Cause: x.Cause}
 	if want, ok := sc.Expected["output"]; ok && x.Status == engine.StatusSucceeded {
 		if v, err := statelang.ParseJSON([]byte(x.Output)); err == nil { // keeps 0.0 a float
-			snapshotKeys(want, v, "")
+			conformance.SnapshotKeys(want, v)
 			out.Output = statelang.MarshalString(v)
 		}
 	}
@@ -210,49 +209,4 @@ func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names c
 		out.Events = append(out.Events, string(e.Type))
 	}
 	return conformance.Compare(sc, out, names), conformance.CompareEvents(sc, out.Events)
-}
-
-// snapshotKeys mirrors LocalStack's key-based snapshot transformers, which
-// the corpus applied to the recorded Lambda responses but does not list:
-// where AWS's value under a response-metadata key (Date, X-Amzn-Trace-Id,
-// x-amzn-RequestId, RequestId) was replaced by the key's name (or "date"),
-// the actual value is replaced the same way. Nothing else changes.
-func snapshotKeys(exp, act any, key string) {
-	switch e := exp.(type) {
-	case map[string]any:
-		a, ok := act.(map[string]any)
-		if !ok {
-			return
-		}
-		keys := make([]string, 0, len(e))
-		for k := range e {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if s, ok := e[k].(string); ok && metadataKey(k) && (s == k || s == "date") {
-				if _, present := a[k]; present {
-					a[k] = s
-				}
-				continue
-			}
-			snapshotKeys(e[k], a[k], k)
-		}
-	case []any:
-		a, ok := act.([]any)
-		if !ok || len(a) != len(e) {
-			return
-		}
-		for i := range e {
-			snapshotKeys(e[i], a[i], key)
-		}
-	}
-}
-
-func metadataKey(k string) bool {
-	switch k {
-	case "Date", "X-Amzn-Trace-Id", "x-amzn-RequestId", "RequestId":
-		return true
-	}
-	return false
 }
