@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -391,4 +392,27 @@ func (e *Engine) repairChildren(ctx context.Context) (int, error) {
 		n = max(n, len(cs))
 	}
 	return n, nil
+}
+
+// StartedByKey is the field of an execution's input that names the
+// execution that started it: AWS's console associates a nested workflow
+// with its parent by it, passed as
+// "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" in the
+// Input of the task that starts it. Step Functions adds it to no input; it
+// reaches the child as the parent's definition writes it.
+const StartedByKey = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
+
+// startedBy returns the execution ARN that input (JSON text) names under
+// StartedByKey at its top level, "" when there is none.
+func startedBy(input string) string {
+	if !strings.Contains(input, StartedByKey) {
+		return ""
+	}
+	v, _ := statelang.ParseJSON([]byte(input))
+	m, _ := v.(map[string]any)
+	s, _ := m[StartedByKey].(string)
+	if _, err := arn.ParseExecution(s); err != nil {
+		return ""
+	}
+	return s
 }

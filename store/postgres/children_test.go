@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -133,5 +134,41 @@ func TestNestedExecutionResults(t *testing.T) {
 	}
 	if got := strings.Join(types(evs), " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskFailed ExecutionFailed" {
 		t.Errorf("missing machine: history = %s", got)
+	}
+}
+
+// TestStartedByExecutionID: AWS associates a nested workflow with the
+// execution that started it by AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID
+// in its input, which the parent's definition passes from
+// $$.Execution.Id. The child's input carries it as written, and an
+// execution started otherwise (here through StartExecution) with it has
+// that execution as its parent (ParentOf, DescribeExecution's parent_arn);
+// a value that is not an execution ARN names none.
+func TestStartedByExecutionID(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil, nil)
+	h.machine("kid", `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`)
+	h.machine("starter", `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:111111111111:stateMachine:kid","Name":"nested",
+			"Input":{"v":1,"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$":"$$.Execution.Id"}},"End":true}}}`)
+	p := h.wait(h.start("starter", "parent", `{}`).ARN, 20*time.Second)
+	if p.Status != engine.StatusSucceeded {
+		t.Fatalf("parent: %s %s %s", p.Status, p.Error, p.Cause)
+	}
+	c := h.wait("arn:aws:states:us-east-1:111111111111:execution:kid:nested", 20*time.Second)
+	if want := `{"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":"` + p.ARN + `","v":1}`; c.Input != want {
+		t.Errorf("child input = %s; want %s", c.Input, want)
+	}
+	if got, _, err := h.eng.ParentOf(t.Context(), c); err != nil || got != p.ARN {
+		t.Errorf("ParentOf(child) = %q, %v; want %s", got, err, p.ARN)
+	}
+
+	x := h.start("kid", "by-api", `{"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":"`+p.ARN+`"}`)
+	if got, _, err := h.eng.ParentOf(t.Context(), x); err != nil || got != p.ARN {
+		t.Errorf("ParentOf(started through the API, naming its starter) = %q, %v; want %s", got, err, p.ARN)
+	}
+	x = h.start("kid", "not-an-arn", `{"AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID":"someone"}`)
+	if got, _, err := h.eng.ParentOf(t.Context(), x); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("ParentOf(naming no execution) = %q, %v; want ErrNotFound", got, err)
 	}
 }
