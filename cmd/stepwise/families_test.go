@@ -293,7 +293,7 @@ func newFamilyStack(t *testing.T, lambdas map[string]string) *familyStack {
 	}
 	for name, behaviour := range lambdas {
 		w.Register(name, func(ctx context.Context, in json.RawMessage) (json.RawMessage, error) {
-			return emulateLambda(ctx, behaviour, in)
+			return conformance.EmulateLambda(ctx, name, behaviour, in)
 		})
 	}
 	if err := w.Start(ctx); err != nil {
@@ -307,22 +307,6 @@ func newFamilyStack(t *testing.T, lambdas map[string]string) *familyStack {
 		s3srv.Close()
 	})
 	return &familyStack{url: hs.URL, s3: store}
-}
-
-// emulateLambda stands in for the Python functions of the scenarios.
-func emulateLambda(ctx context.Context, behaviour string, in json.RawMessage) (json.RawMessage, error) {
-	switch {
-	case strings.HasPrefix(behaviour, "identity"):
-		return in, nil
-	case strings.HasPrefix(behaviour, "sleeps 60 s"):
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(60 * time.Second):
-			return in, nil
-		}
-	}
-	return nil, workers.Fail("Emulation.Unknown", "no emulation for "+behaviour)
 }
 
 // call makes one AWS Step Functions JSON 1.0 request.
