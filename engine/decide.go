@@ -784,6 +784,7 @@ func (d *decider) schedule(f *frame, s *statelang.State, call *statelang.TaskCal
 	token := d.tokenAt(d.seq())
 	d.emitTask(f)(call.Resource.Scheduled(d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
 	f.Started = call.Resource.Family().StartedOnSchedule()
+	f.Submitted = false // a retry's job is started again
 	if f.Started {
 		d.emitTask(f)(call.Resource.Started(""))
 	}

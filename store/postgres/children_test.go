@@ -127,6 +127,15 @@ func TestNestedExecutionResults(t *testing.T) {
 	if got := strings.Join(types(evs), " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskFailed ExecutionFailed" {
 		t.Errorf("failing child: history = %s", got)
 	}
+	// Each attempt of a retried task records its own TaskSubmitted.
+	h.machine("retrying", `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.sync",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:111111111111:stateMachine:fails"},
+		"Retry":[{"ErrorEquals":["States.TaskFailed"],"MaxAttempts":1,"IntervalSeconds":1}],"End":true}}}`)
+	x = h.wait(h.start("retrying", "retrying", `{}`).ARN, 20*time.Second)
+	if got := strings.Join(types(h.history(x.ARN)), " "); got != "ExecutionStarted TaskStateEntered "+
+		"TaskScheduled TaskStarted TaskSubmitted TaskFailed TaskScheduled TaskStarted TaskSubmitted TaskFailed ExecutionFailed" {
+		t.Errorf("retried task: history = %s", got)
+	}
 	// No child started (no such machine): no TaskSubmitted.
 	x, evs = run(parent(".sync"), "missing", "nochild")
 	if x.Error != "StepFunctions.StateMachineDoesNotExistException" {
