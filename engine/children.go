@@ -184,18 +184,19 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 	}
 	_ = e.ConfirmDispatch(ctx, t.Token)
 	switch {
-	case mode.callback:
-	case !mode.sync:
+	case !mode.sync && !mode.callback:
 		started := statelang.StartExecutionResult(x.ARN, x.StartDate, NewUUID(), e.cfg.Now())
 		if err := e.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(started)); err != nil && !errors.Is(err, ErrTaskClosed) {
 			e.cfg.Logger.Warn("answering a startExecution task", "execution_id", t.ExecutionID, "error", err)
 		}
-	case x.Status != StatusRunning:
+	case mode.sync && x.Status != StatusRunning:
 		e.notifyParent(ctx, x) // it ended already (at its start, or before a re-dispatch)
 	case parent != nil && !isMapChild(x):
 		// The parent records TaskSubmitted with what StartExecution
-		// returned, as AWS does for a .sync job it started. A child that
-		// ends first reports it with its result (childSubmission). A
+		// returned, as AWS does once the request of a .sync or
+		// .waitForTaskToken integration succeeded. A .sync child that
+		// ends first reports it with its result (childSubmission); a
+		// callback that comes first leaves the task without it. A
 		// distributed Map's iterations record no task events.
 		started := statelang.StartExecutionResult(x.ARN, x.StartDate, NewUUID(), e.cfg.Now())
 		if _, err := e.apply(ctx, t.ExecutionID, event{Kind: evTaskSubmitted, Token: t.Token, Output: started}); err != nil &&

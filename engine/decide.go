@@ -24,7 +24,7 @@ const (
 	evTaskStarted                    // a worker took the task (activities)
 	evUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
 	evRedrive                        // RedriveExecution with ClientToken (redrive.go)
-	evTaskSubmitted                  // a .sync task's job started with Output (children.go)
+	evTaskSubmitted                  // a .sync or callback task's job started with Output (children.go)
 )
 
 // event is one event for decideEvent.
@@ -409,8 +409,8 @@ func (d *decider) started(f *frame, worker string) {
 	d.emitTask(f)(f.Resource.Started(worker))
 }
 
-// submitted records the TaskSubmitted event of f's .sync task once, with
-// output, what starting its job returned.
+// submitted records the TaskSubmitted event of f's .sync or callback task
+// once, with output, what starting its job returned.
 func (d *decider) submitted(f *frame, output any) {
 	if f.Submitted {
 		return

@@ -181,3 +181,37 @@ func TestStartedByExecutionID(t *testing.T) {
 		t.Errorf("ParentOf(naming no execution) = %q, %v; want ErrNotFound", got, err)
 	}
 }
+
+// TestNestedCallbackSubmitted: a states:startExecution.waitForTaskToken
+// task records TaskSubmitted (what StartExecution returned) once its child
+// started, as AWS records it for a callback integration whose request
+// succeeded, and ends with the callback's result.
+func TestNestedCallbackSubmitted(t *testing.T) {
+	t.Parallel()
+	var h *harness
+	h = newHarness(t, map[string]TaskFunc{"answer": func(_ engine.Task, in any) (any, *statelang.Failure) {
+		m, _ := in.(map[string]any)
+		token, _ := m["token"].(string)
+		if err := h.eng.SendTaskSuccess(t.Context(), token, `{"answered":true}`); err != nil {
+			return nil, &statelang.Failure{Name: "Callback.Failed", Cause: err.Error()}
+		}
+		return map[string]any{}, nil
+	}}, nil)
+	h.machine("answering", `{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"Next":"A"},
+		"A":{"Type":"Task","Resource":"arn:aws:states:us-east-1:111111111111:activity:answer","End":true}}}`)
+	h.machine("asking", `{"StartAt":"S","States":{"S":{"Type":"Task","Resource":"arn:aws:states:::states:startExecution.waitForTaskToken",
+		"Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:111111111111:stateMachine:answering","Name":"kid",
+			"Input":{"token.$":"$$.Task.Token"}},"End":true}}}`)
+	x := h.wait(h.start("asking", "asking", `{}`).ARN, 20*time.Second)
+	if x.Status != engine.StatusSucceeded || x.Output != `{"answered":true}` {
+		t.Fatalf("callback: %s %s %s %s", x.Status, x.Output, x.Error, x.Cause)
+	}
+	evs := h.history(x.ARN)
+	if got := strings.Join(types(evs), " "); got != "ExecutionStarted TaskStateEntered TaskScheduled TaskStarted TaskSubmitted TaskSucceeded TaskStateExited ExecutionSucceeded" {
+		t.Fatalf("callback: history = %s", got)
+	}
+	out, _ := evs[4].Details["output"].(string)
+	if !strings.Contains(out, `"ExecutionArn":"arn:aws:states:us-east-1:111111111111:execution:answering:kid"`) {
+		t.Errorf("callback: TaskSubmitted output = %s", out)
+	}
+}
