@@ -35,7 +35,9 @@ import (
 // StartExecution, DescribeExecution, GetExecutionHistory). The objects a
 // scenario read, the state machines it started and its input were made
 // by the LocalStack test that recorded it; familyFixtures holds them, read
-// from those tests. Status, output, error, cause and history event types
+// from those tests (where the stored version lacks a test, inferred from
+// the recording, and said so in the failure's reason). Status, output,
+// error, cause and history event types
 // are compared with what AWS recorded. At least 95 % of the scenarios of
 // the three families together must pass; each failure is logged with
 // its reason.
