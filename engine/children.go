@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/stepwise-dev/stepwise/internal/arn"
 	"github.com/stepwise-dev/stepwise/statelang"
@@ -182,15 +184,52 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 	}
 	_ = e.ConfirmDispatch(ctx, t.Token)
 	switch {
-	case mode.callback:
-	case !mode.sync:
-		out := map[string]any{"ExecutionArn": x.ARN, "StartDate": x.StartDate.UnixMilli()}
-		if err := e.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(out)); err != nil && !errors.Is(err, ErrTaskClosed) {
+	case !mode.sync && !mode.callback:
+		started := statelang.StartExecutionResult(x.ARN, x.StartDate, NewUUID(), e.cfg.Now())
+		if err := e.SendTaskSuccess(ctx, t.Token, statelang.MarshalString(started)); err != nil && !errors.Is(err, ErrTaskClosed) {
 			e.cfg.Logger.Warn("answering a startExecution task", "execution_id", t.ExecutionID, "error", err)
 		}
-	case x.Status != StatusRunning:
+	case mode.sync && x.Status != StatusRunning:
 		e.notifyParent(ctx, x) // it ended already (at its start, or before a re-dispatch)
+	case parent != nil && !isMapChild(x):
+		// The parent records TaskSubmitted with what StartExecution
+		// returned, as AWS does once the request of a .sync or
+		// .waitForTaskToken integration succeeded. A .sync child that
+		// ends first reports it with its result (childSubmission); a
+		// callback that comes first leaves the task without it. A
+		// distributed Map's iterations record no task events.
+		started := statelang.StartExecutionResult(x.ARN, x.StartDate, NewUUID(), e.cfg.Now())
+		if _, err := e.apply(ctx, t.ExecutionID, event{Kind: evTaskSubmitted, Token: t.Token, Output: started}); err != nil &&
+			!errors.Is(err, ErrExecutionNotRunning) {
+			e.cfg.Logger.Warn("recording a child execution's start", "execution_id", t.ExecutionID, "error", err)
+		}
 	}
+}
+
+// childSubmission is the TaskSubmitted output of a .sync states:
+// startExecution task (resource r) that ev, its result, reports: the
+// ended child's description (the output, or the cause of
+// States.TaskFailed) names the child, whose ARN and start date make
+// StartExecutionResult. nil when ev is not such a result (the task failed
+// before a child started, or r is not a .sync startExecution).
+func childSubmission(r statelang.Resource, ev event, uuid func() string, now time.Time) map[string]any {
+	if !childModeOf(r).sync {
+		return nil
+	}
+	desc, _ := ev.Output.(map[string]any)
+	if ev.Kind == evTaskFailed {
+		if ev.Error != statelang.ErrTaskFailed {
+			return nil
+		}
+		v, _ := statelang.ParseJSON([]byte(ev.Cause))
+		desc, _ = v.(map[string]any)
+	}
+	arn, _ := desc["ExecutionArn"].(string)
+	start, ok := desc["StartDate"].(int64)
+	if arn == "" || !ok {
+		return nil
+	}
+	return statelang.StartExecutionResult(arn, time.UnixMilli(start), uuid(), now)
 }
 
 // stopChild stops the child execution of a .sync task its parent closed
@@ -288,6 +327,15 @@ func childDescription(c *Execution, v2 bool) map[string]any {
 	if c.Status == StatusSucceeded {
 		desc["Output"] = jsonOrText(c.Output, v2)
 		desc["OutputDetails"] = map[string]any{"Included": true}
+		if !v2 {
+			// DescribeExecution's redrive fields, which AWS's .sync output
+			// has carried since redrive came (recorded 2024-12 and
+			// 2025-10). The only recordings of a .sync:2 output and of a
+			// failed child's description (2023) have none; they stay so.
+			desc["RedriveCount"] = c.RedriveCount
+			desc["RedriveStatus"] = RedriveNotRedrivable
+			desc["RedriveStatusReason"] = reasonSucceeded
+		}
 		return desc
 	}
 	if c.Error != "" {
@@ -345,4 +393,27 @@ func (e *Engine) repairChildren(ctx context.Context) (int, error) {
 		n = max(n, len(cs))
 	}
 	return n, nil
+}
+
+// StartedByKey is the field of an execution's input that names the
+// execution that started it: AWS's console associates a nested workflow
+// with its parent by it, passed as
+// "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$": "$$.Execution.Id" in the
+// Input of the task that starts it. Step Functions adds it to no input; it
+// reaches the child as the parent's definition writes it.
+const StartedByKey = "AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID"
+
+// startedBy returns the execution ARN that input (JSON text) names under
+// StartedByKey at its top level, "" when there is none.
+func startedBy(input string) string {
+	if !strings.Contains(input, StartedByKey) {
+		return ""
+	}
+	v, _ := statelang.ParseJSON([]byte(input))
+	m, _ := v.(map[string]any)
+	s, _ := m[StartedByKey].(string)
+	if _, err := arn.ParseExecution(s); err != nil {
+		return ""
+	}
+	return s
 }

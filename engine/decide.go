@@ -24,13 +24,14 @@ const (
 	evTaskStarted                    // a worker took the task (activities)
 	evUpdateMapRun                   // UpdateMapRun: MapRun changes the running Map Run Run
 	evRedrive                        // RedriveExecution with ClientToken (redrive.go)
+	evTaskSubmitted                  // a .sync or callback task's job started with Output (children.go)
 )
 
 // event is one event for decideEvent.
 type event struct {
 	Kind     eventKind
 	Token    string // task events
-	Output   any    // evTaskSucceeded
+	Output   any    // evTaskSucceeded, evTaskSubmitted
 	Error    string // evTaskFailed, evStop
 	Cause    string
 	TimerKey string // evTimer
@@ -343,6 +344,10 @@ func (d *decider) apply(ev event) {
 			return
 		}
 		d.started(f, ev.Worker)
+	case evTaskSubmitted:
+		if f := d.frameByToken(ev.Token); f != nil && !f.Child {
+			d.submitted(f, ev.Output)
+		}
 	case evTaskSucceeded, evTaskFailed:
 		f := d.frameByToken(ev.Token)
 		if f == nil {
@@ -351,6 +356,9 @@ func (d *decider) apply(ev event) {
 		if f.Child {
 			d.childEnded(f, ev)
 			return
+		}
+		if out := childSubmission(f.Resource, ev, d.env.UUID, d.now); out != nil {
+			d.submitted(f, out) // the child ended before its start was reported
 		}
 		if f.Resource == itemReaderResource {
 			d.itemsRead(f, ev)
@@ -399,6 +407,20 @@ func (d *decider) emitTask(f *frame) func(statelang.EventType, map[string]any) {
 func (d *decider) started(f *frame, worker string) {
 	f.Started = true
 	d.emitTask(f)(f.Resource.Started(worker))
+}
+
+// submitted records the TaskSubmitted event of f's .sync or callback task
+// once, with output, what starting its job returned.
+func (d *decider) submitted(f *frame, output any) {
+	if f.Submitted {
+		return
+	}
+	if !f.Started {
+		d.started(f, "")
+	}
+	f.Submitted = true
+	d.st.mark(f.ID, dirtyFrame)
+	d.emitTask(f)(f.Resource.Submitted(output))
 }
 
 func (d *decider) timerFired(key string) {
@@ -762,6 +784,7 @@ func (d *decider) schedule(f *frame, s *statelang.State, call *statelang.TaskCal
 	token := d.tokenAt(d.seq())
 	d.emitTask(f)(call.Resource.Scheduled(d.x.Region, call.Input, call.TimeoutSeconds, call.HeartbeatSeconds))
 	f.Started = call.Resource.Family().StartedOnSchedule()
+	f.Submitted = false // a retry's job is started again
 	if f.Started {
 		d.emitTask(f)(call.Resource.Started(""))
 	}

@@ -773,10 +773,17 @@ func (e *Engine) UpdateMapRun(ctx context.Context, arn string, u MapRunUpdate) e
 
 // ParentOf returns the ARN of the execution that started child execution
 // x and, when x runs an item of a distributed Map, the ARN of its Map Run
-// ("" when it is some other child, or when its run wrote no row).
-// ErrNotFound when x is not a child execution.
+// ("" when it is some other child, or when its run wrote no row). An
+// execution started otherwise (through the API, an aws-sdk:sfn task, a
+// Lambda function) whose input names the execution that started it, as
+// AWS documents for associating a nested workflow with its parent
+// (StartedByKey), has that one as its parent. ErrNotFound when x has no
+// parent.
 func (e *Engine) ParentOf(ctx context.Context, x *Execution) (parentARN, mapRunARN string, err error) {
 	if x.ParentID == 0 {
+		if p := startedBy(x.Input); p != "" {
+			return p, "", nil
+		}
 		return "", "", ErrNotFound
 	}
 	p, err := e.store.GetExecution(ctx, x.ParentID)

@@ -109,8 +109,11 @@ type frame struct {
 	Resource statelang.Resource `json:"resource,omitzero"`
 	// Started: the task's Started event is recorded (activities record it
 	// when a worker takes the task).
-	Started  bool   `json:"started,omitempty"`
-	TimerKey string `json:"timer,omitempty"`
+	Started bool `json:"started,omitempty"`
+	// Submitted: the TaskSubmitted event of a .sync or callback task whose
+	// job (a child execution) started is recorded.
+	Submitted bool   `json:"submitted,omitempty"`
+	TimerKey  string `json:"timer,omitempty"`
 	// Pending is the step a Wait state resumes with when its timer fires.
 	PendingNext   string     `json:"pending_next,omitempty"`
 	PendingEnd    bool       `json:"pending_end,omitempty"`

@@ -124,8 +124,10 @@ func (s *State) readCall(eff any, c *Context, ctxObj any, env *Env) (*ReadCall, 
 		if err != nil {
 			return nil, s.pathFailure(c, err, r.MaxItemsPath)
 		}
+		// A negative count is the reader's to refuse, as AWS does: the
+		// Map Run starts and fails with States.ItemReaderFailed.
 		n, ok := asInteger(integerText(v))
-		if !ok || n < 0 {
+		if !ok {
 			return nil, s.runtimeFailure(c, ErrRuntime, fmt.Sprintf(
 				"The MaxItemsPath field refers to value \"%s\" which is not a valid integer: %s", rawText(v), r.MaxItemsPath))
 		}

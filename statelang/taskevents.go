@@ -80,6 +80,16 @@ func (r Resource) Succeeded(output any) (EventType, map[string]any) {
 	return f.event("Succeeded"), d
 }
 
+// Submitted returns the Submitted event of a task of the .sync pattern
+// whose job was started: output is what starting it returned (for
+// states:startExecution.sync, StartExecutionResult). AWS records it
+// between the task's Started and its end.
+func (r Resource) Submitted(output any) (EventType, map[string]any) {
+	d := map[string]any{"output": MarshalString(output), "outputDetails": map[string]any{"truncated": false}}
+	d["resourceType"], d["resource"] = r.HistoryResource()
+	return EventTypeTaskSubmitted, d
+}
+
 // Failed returns the Failed event of a task that failed with fl.
 func (r Resource) Failed(fl *Failure) (EventType, map[string]any) {
 	return r.Family().event("Failed"), r.failure(fl)
@@ -127,38 +137,58 @@ func (r Resource) DataLimitCause() string {
 // SdkResponseMetadata and StatusCode. requestID and date stand for the
 // Lambda request id and the response time.
 func LambdaInvokeResult(payload any, size int, requestID string, date time.Time) map[string]any {
-	length := strconv.Itoa(size)
-	day := date.UTC().Format(time.RFC1123)
-	day = strings.Replace(day, "UTC", "GMT", 1)
 	return map[string]any{
 		"ExecutedVersion": "$LATEST",
 		"Payload":         payload,
-		"SdkHttpMetadata": map[string]any{
-			"AllHttpHeaders": map[string]any{
-				"Connection":                     []any{"keep-alive"},
-				"Content-Length":                 []any{length},
-				"Content-Type":                   []any{"application/json"},
-				"Date":                           []any{day},
-				"X-Amz-Executed-Version":         []any{"$LATEST"},
-				"X-Amzn-Trace-Id":                []any{"Root=1-" + requestID},
-				"x-amzn-Remapped-Content-Length": []any{"0"},
-				"x-amzn-RequestId":               []any{requestID},
-			},
-			"HttpHeaders": map[string]any{
-				"Connection":                     "keep-alive",
-				"Content-Length":                 length,
-				"Content-Type":                   "application/json",
-				"Date":                           day,
-				"X-Amz-Executed-Version":         "$LATEST",
-				"X-Amzn-Trace-Id":                "Root=1-" + requestID,
-				"x-amzn-Remapped-Content-Length": "0",
-				"x-amzn-RequestId":               requestID,
-			},
-			"HttpStatusCode": int64(200),
-		},
+		"SdkHttpMetadata": sdkHTTPMetadata("application/json", size, requestID, date, map[string]string{
+			"Connection":                     "keep-alive",
+			"X-Amz-Executed-Version":         "$LATEST",
+			"X-Amzn-Trace-Id":                "Root=1-" + requestID,
+			"x-amzn-Remapped-Content-Length": "0",
+		}),
 		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
 		"StatusCode":          int64(200),
 	}
+}
+
+// StartExecutionResult is what arn:aws:states:::states:startExecution
+// returns for the execution it started (executionARN, at start): the
+// execution's ARN and start date (Unix milliseconds) with the SDK's HTTP
+// metadata of the StartExecution response, as AWS's integration passes
+// them on. Content-Length is the length of that response's JSON text as
+// the AWS JSON 1.0 endpoint writes it ({"executionArn":...,"startDate":
+// seconds with a millisecond fraction}); requestID and date stand for the
+// request id and the response time. The .sync patterns record it as their
+// TaskSubmitted event's output.
+func StartExecutionResult(executionARN string, start time.Time, requestID string, date time.Time) map[string]any {
+	body := `{"executionArn":` + MarshalString(executionARN) + `,"startDate":` +
+		strconv.FormatFloat(float64(start.UnixMilli())/1000, 'f', 3, 64) + `}`
+	return map[string]any{
+		"ExecutionArn":        executionARN,
+		"StartDate":           start.UnixMilli(),
+		"SdkHttpMetadata":     sdkHTTPMetadata("application/x-amz-json-1.0", len(body), requestID, date, nil),
+		"SdkResponseMetadata": map[string]any{"RequestId": requestID},
+	}
+}
+
+// sdkHTTPMetadata is the SdkHttpMetadata of an AWS response of size
+// bytes: its headers (as lists and as values) and status code 200; extra
+// are headers beside Content-Length, Content-Type, Date, x-amzn-RequestId
+// and the connection header.
+func sdkHTTPMetadata(contentType string, size int, requestID string, date time.Time, extra map[string]string) map[string]any {
+	day := strings.Replace(date.UTC().Format(time.RFC1123), "UTC", "GMT", 1)
+	headers := map[string]string{"Content-Length": strconv.Itoa(size), "Content-Type": contentType, "Date": day, "x-amzn-RequestId": requestID}
+	for k, v := range extra {
+		headers[k] = v
+	}
+	if _, ok := headers["Connection"]; !ok {
+		headers["connection"] = "keep-alive"
+	}
+	all, one := map[string]any{}, map[string]any{}
+	for k, v := range headers {
+		all[k], one[k] = []any{v}, v
+	}
+	return map[string]any{"AllHttpHeaders": all, "HttpHeaders": one, "HttpStatusCode": int64(200)}
 }
 
 // failureDetails are the details of an event that records failure f.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -57,7 +56,7 @@ func TestLambdaConformance(t *testing.T) {
 				mu.Lock()
 				b := behaviour[name]
 				mu.Unlock()
-				return emulate(ctx, name, b, in)
+				return conformance.EmulateLambda(ctx, name, b, in)
 			})
 		}
 	})
@@ -108,74 +107,6 @@ func lambdas(sc *conformance.Scenario) [][2]string {
 	return out
 }
 
-// emulate stands in for the corpus' Python Lambda functions.
-func emulate(ctx context.Context, name, behaviour string, in json.RawMessage) (json.RawMessage, error) {
-	info, _ := workers.TaskInfoFromContext(ctx)
-	compact := strings.HasPrefix(info.Resource, "arn:aws:states:::")
-	switch {
-	case behaviour == "no such function":
-		return nil, workers.Fail("Lambda.ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:111111111111:function:"+name+
-			":$LATEST (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: "+engine.NewUUID()+"; Proxy: null)")
-	case strings.HasPrefix(behaviour, "identity"):
-		return pyJSON(in), nil
-	case strings.HasPrefix(behaviour, "raises Exception"):
-		// Lambda's error payload; the optimized integration passes it on
-		// compact, the function ARN form as Python's json.dumps wrote it.
-		sep, col := ", ", ": "
-		if compact {
-			sep, col = ",", ":"
-		}
-		trace, _ := json.Marshal("  File \"/var/task/handler.py\", line 2, in handler\n    raise Exception(\"Some exception was raised.\")\n")
-		cause := `{"errorMessage"` + col + `"Some exception was raised."` + sep + `"errorType"` + col + `"Exception"` + sep +
-			`"requestId"` + col + `"` + engine.NewUUID() + `"` + sep + `"stackTrace"` + col + `[` + string(trace) + `]}`
-		return nil, workers.Fail("Exception", cause)
-	case strings.HasPrefix(behaviour, "sleeps 60 s"):
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(60 * time.Second):
-			return in, nil
-		}
-	case strings.HasPrefix(behaviour, "returns 257 KiB"):
-		return json.RawMessage(`"` + strings.Repeat("a", 257*1024) + `"`), nil
-	case strings.HasPrefix(behaviour, "returns the bytes"):
-		return json.RawMessage(`"HelloWorld!"`), nil
-	}
-	return nil, workers.Fail("Emulation.Unknown", "no emulation for "+behaviour)
-}
-
-// pyJSON re-encodes JSON the way Python's json.dumps writes it (", " and
-// ": " separators), which is what Lambda returns for a Python function and
-// what its Content-Length counts.
-func pyJSON(in json.RawMessage) json.RawMessage {
-	var b strings.Builder
-	inStr, esc := false, false
-	for _, c := range string(in) {
-		switch {
-		case inStr:
-			b.WriteRune(c)
-			if esc {
-				esc = false
-			} else if c == '\\' {
-				esc = true
-			} else if c == '"' {
-				inStr = false
-			}
-		case c == '"':
-			inStr = true
-			b.WriteRune(c)
-		case c == ',':
-			b.WriteString(", ")
-		case c == ':':
-			b.WriteString(": ")
-		case c == ' ' || c == '\n' || c == '\t' || c == '\r':
-		default:
-			b.WriteRune(c)
-		}
-	}
-	return json.RawMessage(b.String())
-}
-
 func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names conformance.Names) ([]string, string) {
 	ctx := context.Background()
 	if _, err := s.eng.CreateStateMachine(ctx, names.StateMachineName, sc.Definition, names.RoleArn); err != nil {
@@ -202,7 +133,7 @@ func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names c
 	out := conformance.Outcome{Status: x.Status, Output: x.Output, Error: x.Error, Cause: x.Cause}
 	if want, ok := sc.Expected["output"]; ok && x.Status == engine.StatusSucceeded {
 		if v, err := statelang.ParseJSON([]byte(x.Output)); err == nil { // keeps 0.0 a float
-			snapshotKeys(want, v, "")
+			conformance.SnapshotKeys(want, v)
 			out.Output = statelang.MarshalString(v)
 		}
 	}
@@ -210,49 +141,4 @@ func runLambdaScenario(t *testing.T, s *stack, sc *conformance.Scenario, names c
 		out.Events = append(out.Events, string(e.Type))
 	}
 	return conformance.Compare(sc, out, names), conformance.CompareEvents(sc, out.Events)
-}
-
-// snapshotKeys mirrors LocalStack's key-based snapshot transformers, which
-// the corpus applied to the recorded Lambda responses but does not list:
-// where AWS's value under a response-metadata key (Date, X-Amzn-Trace-Id,
-// x-amzn-RequestId, RequestId) was replaced by the key's name (or "date"),
-// the actual value is replaced the same way. Nothing else changes.
-func snapshotKeys(exp, act any, key string) {
-	switch e := exp.(type) {
-	case map[string]any:
-		a, ok := act.(map[string]any)
-		if !ok {
-			return
-		}
-		keys := make([]string, 0, len(e))
-		for k := range e {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if s, ok := e[k].(string); ok && metadataKey(k) && (s == k || s == "date") {
-				if _, present := a[k]; present {
-					a[k] = s
-				}
-				continue
-			}
-			snapshotKeys(e[k], a[k], k)
-		}
-	case []any:
-		a, ok := act.([]any)
-		if !ok || len(a) != len(e) {
-			return
-		}
-		for i := range e {
-			snapshotKeys(e[i], a[i], key)
-		}
-	}
-}
-
-func metadataKey(k string) bool {
-	switch k {
-	case "Date", "X-Amzn-Trace-Id", "x-amzn-RequestId", "RequestId":
-		return true
-	}
-	return false
 }

@@ -695,3 +695,49 @@ func snapshotParse(v any) any {
 	}
 	return m
 }
+
+// SnapshotKeys mirrors LocalStack's key-based snapshot transformers, which
+// the corpus applied to recorded service responses but does not list:
+// where AWS's value under a response-metadata key (Date, X-Amzn-Trace-Id,
+// x-amzn-RequestId, RequestId) was replaced by the key's name (or "date"),
+// the actual value act (a decoded JSON value, changed in place) is
+// replaced the same way. Nothing else changes.
+func SnapshotKeys(exp, act any) {
+	switch e := exp.(type) {
+	case map[string]any:
+		a, ok := act.(map[string]any)
+		if !ok {
+			return
+		}
+		keys := make([]string, 0, len(e))
+		for k := range e {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if s, ok := e[k].(string); ok && metadataKey(k) && (s == k || s == "date") {
+				if _, present := a[k]; present {
+					a[k] = s
+				}
+				continue
+			}
+			SnapshotKeys(e[k], a[k])
+		}
+	case []any:
+		a, ok := act.([]any)
+		if !ok || len(a) != len(e) {
+			return
+		}
+		for i := range e {
+			SnapshotKeys(e[i], a[i])
+		}
+	}
+}
+
+func metadataKey(k string) bool {
+	switch k {
+	case "Date", "X-Amzn-Trace-Id", "x-amzn-RequestId", "RequestId":
+		return true
+	}
+	return false
+}

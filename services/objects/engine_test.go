@@ -376,3 +376,43 @@ func testEngineResultWriterConfig(t *testing.T, st *objects.S3) {
 		t.Errorf("failed run with a WriterConfig alone: %s %s %s; want FAILED States.ExceedToleratedFailureThreshold", x.Status, x.Error, x.Cause)
 	}
 }
+
+// TestEngineItemReaderMaxItemsPath: a MaxItemsPath that gives a negative
+// count starts the Map Run, which fails with States.ItemReaderFailed and
+// AWS's cause, as AWS records it (corpus scenario
+// test_map_item_reader_csv_max_items_paths[-1]); one above the readers'
+// bound reads every item.
+func TestEngineItemReaderMaxItemsPath(t *testing.T) {
+	t.Parallel()
+	st, _, _ := endpoint(t)
+	if err := st.CreateBucket(context.Background(), "items"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, st, "items", "file.csv", "Col1,Col2\nValue1,Value2\nValue3,Value4\n")
+	eng := runEngine(t, objects.NewReaderService(st))
+	create(t, eng, "max", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+		"Parameters":{"Bucket":"items","Key":"file.csv"},"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW","MaxItemsPath":"$.max"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+		"End":true}}}`)
+	x := runToEnd(t, eng, "max", `{"max":-1}`)
+	if x.Status != engine.StatusFailed || x.Error != "States.ItemReaderFailed" || x.Cause != "field MaxItems must be positive" {
+		t.Errorf("MaxItemsPath -1: %s %q %q; want FAILED States.ItemReaderFailed %q", x.Status, x.Error, x.Cause, "field MaxItems must be positive")
+	}
+	evs, _, err := eng.GetExecutionHistory(context.Background(), x.ARN, engine.HistoryInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, string(e.Type))
+	}
+	if got, want := strings.Join(types, " "), "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted MapRunFailed MapStateFailed ExecutionFailed"; got != want {
+		t.Errorf("history = %s; want %s", got, want)
+	}
+	if x := runToEnd(t, eng, "max", `{"max":100000001}`); x.Output != `[{"Col1":"Value1","Col2":"Value2"},{"Col1":"Value3","Col2":"Value4"}]` {
+		t.Errorf("MaxItemsPath 100000001: %s %s %s", x.Status, x.Output, x.Cause)
+	}
+	if x := runToEnd(t, eng, "max", `{"max":1.5}`); x.Status != engine.StatusFailed || x.Error != "States.Runtime" {
+		t.Errorf("MaxItemsPath 1.5: %s %q %q; want FAILED States.Runtime", x.Status, x.Error, x.Cause)
+	}
+}

@@ -241,10 +241,8 @@ func readCSV(r io.Reader, cfg ReaderConfig, limit int64) ([]any, error) {
 		if err != nil {
 			return nil, readerFailed("the CSV object is malformed: %v", err)
 		}
-		if len(row) > len(headers) {
-			line, _ := cr.FieldPos(0)
-			return nil, readerFailed("row %d of the CSV object has %d fields, more than its %d headers", line, len(row), len(headers))
-		}
+		// A row with more fields than headers keeps as many as there are
+		// headers, one with fewer has "" for the rest, as AWS reads them.
 		item := make(map[string]any, len(headers))
 		for i, h := range headers {
 			item[h] = ""
