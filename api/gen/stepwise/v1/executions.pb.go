@@ -21,6 +21,61 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ChildKind selects the child executions ListChildExecutions lists.
+type ChildKind int32
+
+const (
+	// Every child execution.
+	ChildKind_CHILD_KIND_UNSPECIFIED ChildKind = 0
+	// Only the nested executions: those started by Task states on
+	// arn:aws:states:::states:startExecution (.sync, .sync:2,
+	// .waitForTaskToken or none).
+	ChildKind_CHILD_KIND_NESTED ChildKind = 1
+	// Only the children of distributed Maps (each in a Map Run).
+	ChildKind_CHILD_KIND_MAP_RUN ChildKind = 2
+)
+
+// Enum value maps for ChildKind.
+var (
+	ChildKind_name = map[int32]string{
+		0: "CHILD_KIND_UNSPECIFIED",
+		1: "CHILD_KIND_NESTED",
+		2: "CHILD_KIND_MAP_RUN",
+	}
+	ChildKind_value = map[string]int32{
+		"CHILD_KIND_UNSPECIFIED": 0,
+		"CHILD_KIND_NESTED":      1,
+		"CHILD_KIND_MAP_RUN":     2,
+	}
+)
+
+func (x ChildKind) Enum() *ChildKind {
+	p := new(ChildKind)
+	*p = x
+	return p
+}
+
+func (x ChildKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ChildKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_stepwise_v1_executions_proto_enumTypes[0].Descriptor()
+}
+
+func (ChildKind) Type() protoreflect.EnumType {
+	return &file_stepwise_v1_executions_proto_enumTypes[0]
+}
+
+func (x ChildKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ChildKind.Descriptor instead.
+func (ChildKind) EnumDescriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{0}
+}
+
 // Execution is one run of a state machine. JSON payloads travel as text so
 // that integers beyond 2^53 and the int/float distinction survive.
 type Execution struct {
@@ -38,10 +93,11 @@ type Execution struct {
 	Cause               string                 `protobuf:"bytes,11,opt,name=cause,proto3" json:"cause,omitempty"`
 	// The execution that started this one, when it is a child execution
 	// (a distributed Map's item, or states:startExecution). Set by
-	// DescribeExecution only.
+	// DescribeExecution and ListChildExecutions only.
 	ParentArn string `protobuf:"bytes,12,opt,name=parent_arn,json=parentArn,proto3" json:"parent_arn,omitempty"`
 	// The Map Run this child execution belongs to, when it runs an item of
-	// a distributed Map. Set by DescribeExecution only.
+	// a distributed Map. Set by DescribeExecution and ListChildExecutions
+	// only.
 	MapRunArn string `protobuf:"bytes,13,opt,name=map_run_arn,json=mapRunArn,proto3" json:"map_run_arn,omitempty"`
 	// How many times it was redriven, and when last (unset: never).
 	RedriveCount int64 `protobuf:"varint,14,opt,name=redrive_count,json=redriveCount,proto3" json:"redrive_count,omitempty"`
@@ -1132,6 +1188,131 @@ func (x *DescribeStateMachineForExecutionResponse) GetStateMachine() *StateMachi
 	return nil
 }
 
+type ListChildExecutionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The parent execution's ARN.
+	Arn string `protobuf:"bytes,1,opt,name=arn,proto3" json:"arn,omitempty"`
+	// Which children; all when unset.
+	Kind ChildKind `protobuf:"varint,2,opt,name=kind,proto3,enum=stepwise.v1.ChildKind" json:"kind,omitempty"`
+	// At most 1000; defaults to 100.
+	PageSize      int32  `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChildExecutionsRequest) Reset() {
+	*x = ListChildExecutionsRequest{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChildExecutionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChildExecutionsRequest) ProtoMessage() {}
+
+func (x *ListChildExecutionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChildExecutionsRequest.ProtoReflect.Descriptor instead.
+func (*ListChildExecutionsRequest) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListChildExecutionsRequest) GetArn() string {
+	if x != nil {
+		return x.Arn
+	}
+	return ""
+}
+
+func (x *ListChildExecutionsRequest) GetKind() ChildKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ChildKind_CHILD_KIND_UNSPECIFIED
+}
+
+func (x *ListChildExecutionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListChildExecutionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListChildExecutionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first, with parent_arn (and map_run_arn for a distributed
+	// Map's child) set.
+	Executions    []*Execution `protobuf:"bytes,1,rep,name=executions,proto3" json:"executions,omitempty"`
+	NextPageToken string       `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListChildExecutionsResponse) Reset() {
+	*x = ListChildExecutionsResponse{}
+	mi := &file_stepwise_v1_executions_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListChildExecutionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListChildExecutionsResponse) ProtoMessage() {}
+
+func (x *ListChildExecutionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stepwise_v1_executions_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListChildExecutionsResponse.ProtoReflect.Descriptor instead.
+func (*ListChildExecutionsResponse) Descriptor() ([]byte, []int) {
+	return file_stepwise_v1_executions_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListChildExecutionsResponse) GetExecutions() []*Execution {
+	if x != nil {
+		return x.Executions
+	}
+	return nil
+}
+
+func (x *ListChildExecutionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_stepwise_v1_executions_proto protoreflect.FileDescriptor
 
 const file_stepwise_v1_executions_proto_rawDesc = "" +
@@ -1215,7 +1396,22 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"'DescribeStateMachineForExecutionRequest\x12\x10\n" +
 	"\x03arn\x18\x01 \x01(\tR\x03arn\"j\n" +
 	"(DescribeStateMachineForExecutionResponse\x12>\n" +
-	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine2\xc8\x06\n" +
+	"\rstate_machine\x18\x01 \x01(\v2\x19.stepwise.v1.StateMachineR\fstateMachine\"\x96\x01\n" +
+	"\x1aListChildExecutionsRequest\x12\x10\n" +
+	"\x03arn\x18\x01 \x01(\tR\x03arn\x12*\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x16.stepwise.v1.ChildKindR\x04kind\x12\x1b\n" +
+	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tR\tpageToken\"}\n" +
+	"\x1bListChildExecutionsResponse\x126\n" +
+	"\n" +
+	"executions\x18\x01 \x03(\v2\x16.stepwise.v1.ExecutionR\n" +
+	"executions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*V\n" +
+	"\tChildKind\x12\x1a\n" +
+	"\x16CHILD_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11CHILD_KIND_NESTED\x10\x01\x12\x16\n" +
+	"\x12CHILD_KIND_MAP_RUN\x10\x022\xb2\a\n" +
 	"\x10ExecutionService\x12Y\n" +
 	"\x0eStartExecution\x12\".stepwise.v1.StartExecutionRequest\x1a#.stepwise.v1.StartExecutionResponse\x12e\n" +
 	"\x12StartSyncExecution\x12&.stepwise.v1.StartSyncExecutionRequest\x1a'.stepwise.v1.StartSyncExecutionResponse\x12b\n" +
@@ -1224,7 +1420,8 @@ const file_stepwise_v1_executions_proto_rawDesc = "" +
 	"\rStopExecution\x12!.stepwise.v1.StopExecutionRequest\x1a\".stepwise.v1.StopExecutionResponse\x12_\n" +
 	"\x10RedriveExecution\x12$.stepwise.v1.RedriveExecutionRequest\x1a%.stepwise.v1.RedriveExecutionResponse\x12h\n" +
 	"\x13GetExecutionHistory\x12'.stepwise.v1.GetExecutionHistoryRequest\x1a(.stepwise.v1.GetExecutionHistoryResponse\x12\x8f\x01\n" +
-	" DescribeStateMachineForExecution\x124.stepwise.v1.DescribeStateMachineForExecutionRequest\x1a5.stepwise.v1.DescribeStateMachineForExecutionResponseBAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
+	" DescribeStateMachineForExecution\x124.stepwise.v1.DescribeStateMachineForExecutionRequest\x1a5.stepwise.v1.DescribeStateMachineForExecutionResponse\x12h\n" +
+	"\x13ListChildExecutions\x12'.stepwise.v1.ListChildExecutionsRequest\x1a(.stepwise.v1.ListChildExecutionsResponseBAZ?github.com/stepwise-dev/stepwise/api/gen/stepwise/v1;stepwisev1b\x06proto3"
 
 var (
 	file_stepwise_v1_executions_proto_rawDescOnce sync.Once
@@ -1238,68 +1435,76 @@ func file_stepwise_v1_executions_proto_rawDescGZIP() []byte {
 	return file_stepwise_v1_executions_proto_rawDescData
 }
 
-var file_stepwise_v1_executions_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_stepwise_v1_executions_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_stepwise_v1_executions_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_stepwise_v1_executions_proto_goTypes = []any{
-	(*Execution)(nil),                                // 0: stepwise.v1.Execution
-	(*StartExecutionRequest)(nil),                    // 1: stepwise.v1.StartExecutionRequest
-	(*StartExecutionResponse)(nil),                   // 2: stepwise.v1.StartExecutionResponse
-	(*StartSyncExecutionRequest)(nil),                // 3: stepwise.v1.StartSyncExecutionRequest
-	(*StartSyncExecutionResponse)(nil),               // 4: stepwise.v1.StartSyncExecutionResponse
-	(*DescribeExecutionRequest)(nil),                 // 5: stepwise.v1.DescribeExecutionRequest
-	(*DescribeExecutionResponse)(nil),                // 6: stepwise.v1.DescribeExecutionResponse
-	(*ListExecutionsRequest)(nil),                    // 7: stepwise.v1.ListExecutionsRequest
-	(*ListExecutionsResponse)(nil),                   // 8: stepwise.v1.ListExecutionsResponse
-	(*StopExecutionRequest)(nil),                     // 9: stepwise.v1.StopExecutionRequest
-	(*StopExecutionResponse)(nil),                    // 10: stepwise.v1.StopExecutionResponse
-	(*RedriveExecutionRequest)(nil),                  // 11: stepwise.v1.RedriveExecutionRequest
-	(*RedriveExecutionResponse)(nil),                 // 12: stepwise.v1.RedriveExecutionResponse
-	(*HistoryEvent)(nil),                             // 13: stepwise.v1.HistoryEvent
-	(*GetExecutionHistoryRequest)(nil),               // 14: stepwise.v1.GetExecutionHistoryRequest
-	(*GetExecutionHistoryResponse)(nil),              // 15: stepwise.v1.GetExecutionHistoryResponse
-	(*DescribeStateMachineForExecutionRequest)(nil),  // 16: stepwise.v1.DescribeStateMachineForExecutionRequest
-	(*DescribeStateMachineForExecutionResponse)(nil), // 17: stepwise.v1.DescribeStateMachineForExecutionResponse
-	(ExecutionStatus)(0),                             // 18: stepwise.v1.ExecutionStatus
-	(*Time)(nil),                                     // 19: stepwise.v1.Time
-	(RedriveStatus)(0),                               // 20: stepwise.v1.RedriveStatus
-	(*StateMachine)(nil),                             // 21: stepwise.v1.StateMachine
+	(ChildKind)(0),                                   // 0: stepwise.v1.ChildKind
+	(*Execution)(nil),                                // 1: stepwise.v1.Execution
+	(*StartExecutionRequest)(nil),                    // 2: stepwise.v1.StartExecutionRequest
+	(*StartExecutionResponse)(nil),                   // 3: stepwise.v1.StartExecutionResponse
+	(*StartSyncExecutionRequest)(nil),                // 4: stepwise.v1.StartSyncExecutionRequest
+	(*StartSyncExecutionResponse)(nil),               // 5: stepwise.v1.StartSyncExecutionResponse
+	(*DescribeExecutionRequest)(nil),                 // 6: stepwise.v1.DescribeExecutionRequest
+	(*DescribeExecutionResponse)(nil),                // 7: stepwise.v1.DescribeExecutionResponse
+	(*ListExecutionsRequest)(nil),                    // 8: stepwise.v1.ListExecutionsRequest
+	(*ListExecutionsResponse)(nil),                   // 9: stepwise.v1.ListExecutionsResponse
+	(*StopExecutionRequest)(nil),                     // 10: stepwise.v1.StopExecutionRequest
+	(*StopExecutionResponse)(nil),                    // 11: stepwise.v1.StopExecutionResponse
+	(*RedriveExecutionRequest)(nil),                  // 12: stepwise.v1.RedriveExecutionRequest
+	(*RedriveExecutionResponse)(nil),                 // 13: stepwise.v1.RedriveExecutionResponse
+	(*HistoryEvent)(nil),                             // 14: stepwise.v1.HistoryEvent
+	(*GetExecutionHistoryRequest)(nil),               // 15: stepwise.v1.GetExecutionHistoryRequest
+	(*GetExecutionHistoryResponse)(nil),              // 16: stepwise.v1.GetExecutionHistoryResponse
+	(*DescribeStateMachineForExecutionRequest)(nil),  // 17: stepwise.v1.DescribeStateMachineForExecutionRequest
+	(*DescribeStateMachineForExecutionResponse)(nil), // 18: stepwise.v1.DescribeStateMachineForExecutionResponse
+	(*ListChildExecutionsRequest)(nil),               // 19: stepwise.v1.ListChildExecutionsRequest
+	(*ListChildExecutionsResponse)(nil),              // 20: stepwise.v1.ListChildExecutionsResponse
+	(ExecutionStatus)(0),                             // 21: stepwise.v1.ExecutionStatus
+	(*Time)(nil),                                     // 22: stepwise.v1.Time
+	(RedriveStatus)(0),                               // 23: stepwise.v1.RedriveStatus
+	(*StateMachine)(nil),                             // 24: stepwise.v1.StateMachine
 }
 var file_stepwise_v1_executions_proto_depIdxs = []int32{
-	18, // 0: stepwise.v1.Execution.status:type_name -> stepwise.v1.ExecutionStatus
-	19, // 1: stepwise.v1.Execution.start_time:type_name -> stepwise.v1.Time
-	19, // 2: stepwise.v1.Execution.stop_time:type_name -> stepwise.v1.Time
-	19, // 3: stepwise.v1.Execution.redrive_date:type_name -> stepwise.v1.Time
-	20, // 4: stepwise.v1.Execution.redrive_status:type_name -> stepwise.v1.RedriveStatus
-	0,  // 5: stepwise.v1.StartExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	0,  // 6: stepwise.v1.StartSyncExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	0,  // 7: stepwise.v1.DescribeExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	18, // 8: stepwise.v1.ListExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
-	0,  // 9: stepwise.v1.ListExecutionsResponse.executions:type_name -> stepwise.v1.Execution
-	0,  // 10: stepwise.v1.StopExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	0,  // 11: stepwise.v1.RedriveExecutionResponse.execution:type_name -> stepwise.v1.Execution
-	19, // 12: stepwise.v1.HistoryEvent.timestamp:type_name -> stepwise.v1.Time
-	13, // 13: stepwise.v1.GetExecutionHistoryResponse.events:type_name -> stepwise.v1.HistoryEvent
-	21, // 14: stepwise.v1.DescribeStateMachineForExecutionResponse.state_machine:type_name -> stepwise.v1.StateMachine
-	1,  // 15: stepwise.v1.ExecutionService.StartExecution:input_type -> stepwise.v1.StartExecutionRequest
-	3,  // 16: stepwise.v1.ExecutionService.StartSyncExecution:input_type -> stepwise.v1.StartSyncExecutionRequest
-	5,  // 17: stepwise.v1.ExecutionService.DescribeExecution:input_type -> stepwise.v1.DescribeExecutionRequest
-	7,  // 18: stepwise.v1.ExecutionService.ListExecutions:input_type -> stepwise.v1.ListExecutionsRequest
-	9,  // 19: stepwise.v1.ExecutionService.StopExecution:input_type -> stepwise.v1.StopExecutionRequest
-	11, // 20: stepwise.v1.ExecutionService.RedriveExecution:input_type -> stepwise.v1.RedriveExecutionRequest
-	14, // 21: stepwise.v1.ExecutionService.GetExecutionHistory:input_type -> stepwise.v1.GetExecutionHistoryRequest
-	16, // 22: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:input_type -> stepwise.v1.DescribeStateMachineForExecutionRequest
-	2,  // 23: stepwise.v1.ExecutionService.StartExecution:output_type -> stepwise.v1.StartExecutionResponse
-	4,  // 24: stepwise.v1.ExecutionService.StartSyncExecution:output_type -> stepwise.v1.StartSyncExecutionResponse
-	6,  // 25: stepwise.v1.ExecutionService.DescribeExecution:output_type -> stepwise.v1.DescribeExecutionResponse
-	8,  // 26: stepwise.v1.ExecutionService.ListExecutions:output_type -> stepwise.v1.ListExecutionsResponse
-	10, // 27: stepwise.v1.ExecutionService.StopExecution:output_type -> stepwise.v1.StopExecutionResponse
-	12, // 28: stepwise.v1.ExecutionService.RedriveExecution:output_type -> stepwise.v1.RedriveExecutionResponse
-	15, // 29: stepwise.v1.ExecutionService.GetExecutionHistory:output_type -> stepwise.v1.GetExecutionHistoryResponse
-	17, // 30: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:output_type -> stepwise.v1.DescribeStateMachineForExecutionResponse
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	21, // 0: stepwise.v1.Execution.status:type_name -> stepwise.v1.ExecutionStatus
+	22, // 1: stepwise.v1.Execution.start_time:type_name -> stepwise.v1.Time
+	22, // 2: stepwise.v1.Execution.stop_time:type_name -> stepwise.v1.Time
+	22, // 3: stepwise.v1.Execution.redrive_date:type_name -> stepwise.v1.Time
+	23, // 4: stepwise.v1.Execution.redrive_status:type_name -> stepwise.v1.RedriveStatus
+	1,  // 5: stepwise.v1.StartExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	1,  // 6: stepwise.v1.StartSyncExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	1,  // 7: stepwise.v1.DescribeExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	21, // 8: stepwise.v1.ListExecutionsRequest.status:type_name -> stepwise.v1.ExecutionStatus
+	1,  // 9: stepwise.v1.ListExecutionsResponse.executions:type_name -> stepwise.v1.Execution
+	1,  // 10: stepwise.v1.StopExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	1,  // 11: stepwise.v1.RedriveExecutionResponse.execution:type_name -> stepwise.v1.Execution
+	22, // 12: stepwise.v1.HistoryEvent.timestamp:type_name -> stepwise.v1.Time
+	14, // 13: stepwise.v1.GetExecutionHistoryResponse.events:type_name -> stepwise.v1.HistoryEvent
+	24, // 14: stepwise.v1.DescribeStateMachineForExecutionResponse.state_machine:type_name -> stepwise.v1.StateMachine
+	0,  // 15: stepwise.v1.ListChildExecutionsRequest.kind:type_name -> stepwise.v1.ChildKind
+	1,  // 16: stepwise.v1.ListChildExecutionsResponse.executions:type_name -> stepwise.v1.Execution
+	2,  // 17: stepwise.v1.ExecutionService.StartExecution:input_type -> stepwise.v1.StartExecutionRequest
+	4,  // 18: stepwise.v1.ExecutionService.StartSyncExecution:input_type -> stepwise.v1.StartSyncExecutionRequest
+	6,  // 19: stepwise.v1.ExecutionService.DescribeExecution:input_type -> stepwise.v1.DescribeExecutionRequest
+	8,  // 20: stepwise.v1.ExecutionService.ListExecutions:input_type -> stepwise.v1.ListExecutionsRequest
+	10, // 21: stepwise.v1.ExecutionService.StopExecution:input_type -> stepwise.v1.StopExecutionRequest
+	12, // 22: stepwise.v1.ExecutionService.RedriveExecution:input_type -> stepwise.v1.RedriveExecutionRequest
+	15, // 23: stepwise.v1.ExecutionService.GetExecutionHistory:input_type -> stepwise.v1.GetExecutionHistoryRequest
+	17, // 24: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:input_type -> stepwise.v1.DescribeStateMachineForExecutionRequest
+	19, // 25: stepwise.v1.ExecutionService.ListChildExecutions:input_type -> stepwise.v1.ListChildExecutionsRequest
+	3,  // 26: stepwise.v1.ExecutionService.StartExecution:output_type -> stepwise.v1.StartExecutionResponse
+	5,  // 27: stepwise.v1.ExecutionService.StartSyncExecution:output_type -> stepwise.v1.StartSyncExecutionResponse
+	7,  // 28: stepwise.v1.ExecutionService.DescribeExecution:output_type -> stepwise.v1.DescribeExecutionResponse
+	9,  // 29: stepwise.v1.ExecutionService.ListExecutions:output_type -> stepwise.v1.ListExecutionsResponse
+	11, // 30: stepwise.v1.ExecutionService.StopExecution:output_type -> stepwise.v1.StopExecutionResponse
+	13, // 31: stepwise.v1.ExecutionService.RedriveExecution:output_type -> stepwise.v1.RedriveExecutionResponse
+	16, // 32: stepwise.v1.ExecutionService.GetExecutionHistory:output_type -> stepwise.v1.GetExecutionHistoryResponse
+	18, // 33: stepwise.v1.ExecutionService.DescribeStateMachineForExecution:output_type -> stepwise.v1.DescribeStateMachineForExecutionResponse
+	20, // 34: stepwise.v1.ExecutionService.ListChildExecutions:output_type -> stepwise.v1.ListChildExecutionsResponse
+	26, // [26:35] is the sub-list for method output_type
+	17, // [17:26] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_stepwise_v1_executions_proto_init() }
@@ -1314,13 +1519,14 @@ func file_stepwise_v1_executions_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stepwise_v1_executions_proto_rawDesc), len(file_stepwise_v1_executions_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   18,
+			NumEnums:      1,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_stepwise_v1_executions_proto_goTypes,
 		DependencyIndexes: file_stepwise_v1_executions_proto_depIdxs,
+		EnumInfos:         file_stepwise_v1_executions_proto_enumTypes,
 		MessageInfos:      file_stepwise_v1_executions_proto_msgTypes,
 	}.Build()
 	File_stepwise_v1_executions_proto = out.File

@@ -27,6 +27,7 @@ const (
 	ExecutionService_RedriveExecution_FullMethodName                 = "/stepwise.v1.ExecutionService/RedriveExecution"
 	ExecutionService_GetExecutionHistory_FullMethodName              = "/stepwise.v1.ExecutionService/GetExecutionHistory"
 	ExecutionService_DescribeStateMachineForExecution_FullMethodName = "/stepwise.v1.ExecutionService/DescribeStateMachineForExecution"
+	ExecutionService_ListChildExecutions_FullMethodName              = "/stepwise.v1.ExecutionService/ListChildExecutions"
 )
 
 // ExecutionServiceClient is the client API for ExecutionService service.
@@ -60,6 +61,13 @@ type ExecutionServiceClient interface {
 	GetExecutionHistory(ctx context.Context, in *GetExecutionHistoryRequest, opts ...grpc.CallOption) (*GetExecutionHistoryResponse, error)
 	// DescribeStateMachineForExecution returns the version an execution runs.
 	DescribeStateMachineForExecution(ctx context.Context, in *DescribeStateMachineForExecutionRequest, opts ...grpc.CallOption) (*DescribeStateMachineForExecutionResponse, error)
+	// ListChildExecutions lists the child executions an execution started,
+	// newest first: those its Task states on
+	// arn:aws:states:::states:startExecution started (any integration
+	// pattern), and those running the items of its distributed Maps. Each
+	// has parent_arn set and, when it belongs to a Map Run, map_run_arn.
+	// An unknown execution is NOT_FOUND; a malformed ARN INVALID_ARGUMENT.
+	ListChildExecutions(ctx context.Context, in *ListChildExecutionsRequest, opts ...grpc.CallOption) (*ListChildExecutionsResponse, error)
 }
 
 type executionServiceClient struct {
@@ -150,6 +158,16 @@ func (c *executionServiceClient) DescribeStateMachineForExecution(ctx context.Co
 	return out, nil
 }
 
+func (c *executionServiceClient) ListChildExecutions(ctx context.Context, in *ListChildExecutionsRequest, opts ...grpc.CallOption) (*ListChildExecutionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListChildExecutionsResponse)
+	err := c.cc.Invoke(ctx, ExecutionService_ListChildExecutions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ExecutionServiceServer is the server API for ExecutionService service.
 // All implementations must embed UnimplementedExecutionServiceServer
 // for forward compatibility.
@@ -181,6 +199,13 @@ type ExecutionServiceServer interface {
 	GetExecutionHistory(context.Context, *GetExecutionHistoryRequest) (*GetExecutionHistoryResponse, error)
 	// DescribeStateMachineForExecution returns the version an execution runs.
 	DescribeStateMachineForExecution(context.Context, *DescribeStateMachineForExecutionRequest) (*DescribeStateMachineForExecutionResponse, error)
+	// ListChildExecutions lists the child executions an execution started,
+	// newest first: those its Task states on
+	// arn:aws:states:::states:startExecution started (any integration
+	// pattern), and those running the items of its distributed Maps. Each
+	// has parent_arn set and, when it belongs to a Map Run, map_run_arn.
+	// An unknown execution is NOT_FOUND; a malformed ARN INVALID_ARGUMENT.
+	ListChildExecutions(context.Context, *ListChildExecutionsRequest) (*ListChildExecutionsResponse, error)
 	mustEmbedUnimplementedExecutionServiceServer()
 }
 
@@ -214,6 +239,9 @@ func (UnimplementedExecutionServiceServer) GetExecutionHistory(context.Context, 
 }
 func (UnimplementedExecutionServiceServer) DescribeStateMachineForExecution(context.Context, *DescribeStateMachineForExecutionRequest) (*DescribeStateMachineForExecutionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DescribeStateMachineForExecution not implemented")
+}
+func (UnimplementedExecutionServiceServer) ListChildExecutions(context.Context, *ListChildExecutionsRequest) (*ListChildExecutionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListChildExecutions not implemented")
 }
 func (UnimplementedExecutionServiceServer) mustEmbedUnimplementedExecutionServiceServer() {}
 func (UnimplementedExecutionServiceServer) testEmbeddedByValue()                          {}
@@ -380,6 +408,24 @@ func _ExecutionService_DescribeStateMachineForExecution_Handler(srv interface{},
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ExecutionService_ListChildExecutions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListChildExecutionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExecutionServiceServer).ListChildExecutions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExecutionService_ListChildExecutions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExecutionServiceServer).ListChildExecutions(ctx, req.(*ListChildExecutionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ExecutionService_ServiceDesc is the grpc.ServiceDesc for ExecutionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -418,6 +464,10 @@ var ExecutionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DescribeStateMachineForExecution",
 			Handler:    _ExecutionService_DescribeStateMachineForExecution_Handler,
+		},
+		{
+			MethodName: "ListChildExecutions",
+			Handler:    _ExecutionService_ListChildExecutions_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
