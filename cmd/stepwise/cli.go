@@ -1,7 +1,8 @@
 package main
 
 // The client verbs: `stepwise machine ...`, `start`, `describe`, `list`,
-// `history`, `stop`, `redrive` and `task ...` talk to a server over gRPC.
+// `history`, `children`, `stop`, `redrive` and `task ...` talk to a server
+// over gRPC.
 
 import (
 	"context"
@@ -48,6 +49,7 @@ var clientCommands = []clientCommand{
 	{"describe", "<execution-arn> [--json]", "", ignoreName((*cli).describe)},
 	{"list", "[--machine M] [--status S] [--filter CEL] [--limit N] [--page-token T] [--json]", "", ignoreName((*cli).list)},
 	{"history", "<execution-arn> [--reverse] [--json]", "", ignoreName((*cli).history)},
+	{"children", "<execution-arn> [--kind nested|map-run] [--limit N] [--page-token T] [--json]", "the executions it started", ignoreName((*cli).children)},
 	{"stop", "<execution-arn> [--error E] [--cause C]", "", ignoreName((*cli).stop)},
 	{"redrive", "<execution-arn> [--client-token T] [--wait] [--json]", "a FAILED, TIMED_OUT or ABORTED one", ignoreName((*cli).redrive)},
 	{"maprun describe", "<map-run-arn> [--json]", "a distributed Map's run, with its counts", ignoreName((*cli).mapRunDescribe)},
