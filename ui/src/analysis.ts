@@ -28,6 +28,8 @@ export interface Attempt {
   callback?: boolean
   /** The task token found in the parameters of a callback task. */
   token?: string
+  /** The child execution a states:startExecution task started (its ARN, from the task's events). */
+  child?: string
 }
 
 export interface Visit {
@@ -100,6 +102,20 @@ export function findToken(json?: string): string | undefined {
     return undefined
   }
   return found
+}
+
+/**
+ * childExecutionOf returns the ARN of the child execution a task event
+ * names: the ExecutionArn in the output of a TaskSubmitted or TaskSucceeded
+ * event, or in the cause of a TaskFailed event (a .sync child that did not
+ * succeed), of a states:startExecution task.
+ */
+export function childExecutionOf(e: HistoryEvent, d: Record<string, unknown> = details(e)): string | undefined {
+  if (e.type !== 'TaskSubmitted' && e.type !== 'TaskSucceeded' && e.type !== 'TaskFailed') return undefined
+  if (d.resourceType !== 'states' || !String(d.resource ?? '').startsWith('startExecution')) return undefined
+  const v = tryParse(s(e.type === 'TaskFailed' ? d.cause : d.output) ?? '')
+  const arn = v && typeof v === 'object' ? (v as Record<string, unknown>).ExecutionArn : undefined
+  return typeof arn === 'string' && arn.includes(':execution:') ? arn : undefined
 }
 
 export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
@@ -200,6 +216,8 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
     } else if (t === 'TaskStarted' || t === 'TaskSubmitted') {
       const prevState = eventState[i - 1]
       v = open.find((o) => o.state === prevState && o.type === 'Task')
+      const child = t === 'TaskSubmitted' ? childExecutionOf(e, d) : undefined
+      if (v && child && v.attempts.length > 0) v.attempts[v.attempts.length - 1].child = child
     } else if (t === 'TaskSucceeded' || t === 'TaskFailed' || t === 'TaskTimedOut') {
       const res = s(d.resource)
       const cands = open.filter((o) => outstanding(o))
@@ -211,6 +229,7 @@ export function analyse(events: HistoryEvent[], execStatus: Status): Analysis {
       if (v) {
         const a = v.attempts[v.attempts.length - 1]
         a.endedAt = e.timestamp
+        a.child = childExecutionOf(e, d) ?? a.child
         if (t === 'TaskSucceeded') {
           a.result = 'succeeded'
           a.output = s(d.output)

@@ -15,9 +15,9 @@ export interface Execution {
   output: string
   error: string
   cause: string
-  /** The execution that started this child execution (DescribeExecution only). */
+  /** The execution that started this child execution (describeExecution and listChildExecutions only). */
   parentArn: string
-  /** The Map Run of this distributed Map child (DescribeExecution only). */
+  /** The Map Run of this distributed Map child (describeExecution and listChildExecutions only). */
   mapRunArn: string
   /** How many times it was redriven, and when last. */
   redriveCount: number
@@ -510,6 +510,22 @@ export async function listMapRunExecutions(
     'GET',
     '/v1/map-runs/' + enc(arn) + '/executions' +
       query({ status: p.status ? 'EXECUTION_STATUS_' + p.status : undefined, pageSize: p.pageSize, pageToken: p.pageToken }),
+  )
+  return { items: (r.executions ?? []).map(toExecution), next: str(r.nextPageToken) }
+}
+
+/** ChildKind picks the children listChildExecutions lists: all, the states:startExecution ones, or the distributed Maps'. */
+export type ChildKind = 'ALL' | 'NESTED' | 'MAP_RUN'
+
+/** listChildExecutions lists one page of the executions an execution started, newest first. */
+export async function listChildExecutions(
+  arn: string,
+  p: { kind?: ChildKind; pageSize?: number; pageToken?: string },
+): Promise<{ items: Execution[]; next: string }> {
+  const r = await call<Raw>(
+    'GET',
+    '/v1/executions/' + enc(arn) + '/children' +
+      query({ kind: p.kind && p.kind !== 'ALL' ? p.kind : undefined, pageSize: p.pageSize, pageToken: p.pageToken }),
   )
   return { items: (r.executions ?? []).map(toExecution), next: str(r.nextPageToken) }
 }

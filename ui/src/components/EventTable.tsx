@@ -1,6 +1,8 @@
 import { useMemo, useRef, useState } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { HistoryEvent } from '../api'
+import { childExecutionOf } from '../analysis'
+import { Link, paths } from '../router'
 import { fmtDuration, fmtTime } from '../format'
 import { JsonView } from './JsonView'
 
@@ -44,6 +46,7 @@ export function EventTable({
   const parent = useRef<HTMLDivElement>(null)
   const v = useVirtualizer({ count: rows.length, getScrollElement: () => parent.current, estimateSize: () => 30, overscan: 20 })
   const openEvent = open !== undefined ? events[open] : undefined
+  const openChild = openEvent && childExecutionOf(openEvent)
   return (
     <div className="events">
       <div className="filters">
@@ -125,6 +128,14 @@ export function EventTable({
               close
             </button>
           </div>
+          {openChild && (
+            <div className="row">
+              Child execution:{' '}
+              <Link to={paths.execution(openChild)} data-testid="event-child" title={openChild}>
+                {openChild.slice(openChild.lastIndexOf(':') + 1)} ›
+              </Link>
+            </div>
+          )}
           <JsonView text={openEvent.details} label="details" openDepth={3} />
         </div>
       )}

@@ -4,6 +4,7 @@ import { fmtDuration, fmtTime, duration } from '../format'
 import { statusLabel } from './Graph'
 import { CopyButton } from './CopyButton'
 import { JsonView } from './JsonView'
+import { Link, paths } from '../router'
 
 // The selected state: each visit's input, output, error and cause, timing
 // and retries (task attempts).
@@ -11,6 +12,8 @@ export function StatePanel({ name, info, onClose }: { name: string; info?: State
   const [idx, setIdx] = useState(0)
   const visits = info?.visits ?? []
   const v = visits[Math.min(idx, visits.length - 1)]
+  // The child execution a states:startExecution task of this visit started (its last attempt's).
+  const child = v && [...v.attempts].reverse().find((a) => a.child)?.child
   return (
     <div className="state-panel" data-testid="state-panel">
       <div className="row">
@@ -51,6 +54,16 @@ export function StatePanel({ name, info, onClose }: { name: string; info?: State
             <dd>{fmtDuration(duration(v.enteredAt, v.exitedAt))}</dd>
             <dt>Retries</dt>
             <dd data-testid="retry-count">{v.retries}</dd>
+            {child && (
+              <>
+                <dt>Child execution</dt>
+                <dd>
+                  <Link to={paths.execution(child)} data-testid="state-child" title={child}>
+                    {child.slice(child.lastIndexOf(':') + 1)} ›
+                  </Link>
+                </dd>
+              </>
+            )}
             {v.attempts.some((a) => a.token) && (
               <>
                 <dt>Task token</dt>

@@ -3,6 +3,7 @@ import * as api from '../api'
 import { analyse, Iteration, waitingVisits } from '../analysis'
 import { AslScope, parseDefinition, processorOf } from '../asl'
 import { Callbacks } from '../components/Callbacks'
+import { ChildExecutions } from '../components/ChildExecutions'
 import { EventFilter, EventTable } from '../components/EventTable'
 import { Graph, Legend } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
@@ -155,6 +156,13 @@ export function ExecutionPage({ arn }: { arn: string }) {
       live = false
     }
   }, [arn, runsStarted, exec?.status])
+
+  // Events of states:startExecution tasks: when their number changes, the
+  // list of child executions is read again.
+  const childEvents = useMemo(
+    () => events.filter((e) => e.type.startsWith('Task') && e.details.includes('startExecution')).length,
+    [events],
+  )
 
   const definition = useMemo(() => (machine ? parseDefinition(machine.definition) : processor), [machine, processor])
   const analysis = useMemo(() => analyse(events, exec?.status ?? 'RUNNING'), [events, exec?.status])
@@ -343,6 +351,7 @@ export function ExecutionPage({ arn }: { arn: string }) {
           }}
         />
       )}
+      <ChildExecutions arn={arn} mapRuns={mapRuns} version={`${childEvents}:${exec.status}`} />
       <div className="split">
         <div className="graph-pane">
           {definition ? (
