@@ -56,17 +56,9 @@ func (e *Engine) ListChildExecutions(ctx context.Context, parentARN string, in C
 	if a.Express {
 		return nil, "", fmt.Errorf("list the children of %s: %w", parentARN, ErrExpressARN)
 	}
-	limit := in.MaxResults
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	var before int64
-	if in.NextToken != "" {
-		n, err := strconv.ParseInt(in.NextToken, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
-		}
-		before = n
+	limit, before, err := executionPage(in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, "", err
 	}
 	p, err := e.store.GetExecutionByARN(ctx, parentARN)
 	if err != nil {

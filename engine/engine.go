@@ -541,17 +541,9 @@ type ListExecutionsInput struct {
 // ListExecutions lists executions (of one machine, or of all), newest
 // first, a page at a time; the returned token is "" on the last page.
 func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]*Execution, string, error) {
-	limit := in.MaxResults
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
-	var before int64
-	if in.NextToken != "" {
-		n, err := strconv.ParseInt(in.NextToken, 10, 64)
-		if err != nil || n <= 0 {
-			return nil, "", fmt.Errorf("%w: invalid next token", ErrInvalidInput)
-		}
-		before = n
+	limit, before, err := executionPage(in.MaxResults, in.NextToken)
+	if err != nil {
+		return nil, "", err
 	}
 	base := ListFilter{StateMachine: in.StateMachine, Status: in.Status, BeforeID: before}
 	if in.MapRun != "" {
@@ -576,6 +568,24 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 		next = strconv.FormatInt(xs[limit-1].ID, 10)
 	}
 	return xs, next, nil
+}
+
+// executionPage reads the size and token of a page of executions listed
+// newest first: at most 1000 (0 or more: 1000), and the ID the page starts
+// below (0: from the newest).
+func executionPage(maxResults int, token string) (limit int, before int64, err error) {
+	limit = maxResults
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	if token != "" {
+		n, err := strconv.ParseInt(token, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, fmt.Errorf("%w: invalid next token", ErrInvalidInput)
+		}
+		before = n
+	}
+	return limit, before, nil
 }
 
 // HistoryInput are the arguments of GetExecutionHistory.
