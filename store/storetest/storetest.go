@@ -65,6 +65,7 @@ var scenarios = []struct {
 	{"ReopenStarted", testReopenStarted},
 	{"ContinuationWithoutPoll", testContinuationWithoutPoll},
 	{"ChildExecutions", testChildExecutions},
+	{"ChildList", testChildList},
 	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
 	{"Express", testExpress},
