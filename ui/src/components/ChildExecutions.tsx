@@ -14,7 +14,11 @@ const POLL_MS = 3000
 // a page at a time (newest first), and its distributed Maps' children as a
 // count per Map Run with a link to the Map Run's page, which lists them (a
 // Map may have thousands). Nothing when there are none.
-export function ChildExecutions({ arn, mapRuns, version }: { arn: string; mapRuns: api.MapRun[]; version: string }) {
+// nested is false when the execution's definition has no states:startExecution
+// task: then the list is not asked for (a distributed Map's parent with
+// 100,000 children and no nested one would have the server read them all
+// to find none).
+export function ChildExecutions({ arn, nested, mapRuns, version }: { arn: string; nested: boolean; mapRuns: api.MapRun[]; version: string }) {
   const [items, setItems] = useState<api.Execution[]>([])
   const [next, setNext] = useState('')
   // Whether "more" loaded later pages: then a reload keeps their token.
@@ -27,6 +31,7 @@ export function ChildExecutions({ arn, mapRuns, version }: { arn: string; mapRun
   // changed (version) or a child listed is still running (tick): new
   // children come first; those of later pages stay as they were.
   useEffect(() => {
+    if (!nested) return
     let live = true
     api
       .listChildExecutions(arn, { kind: 'NESTED', pageSize: PAGE })
@@ -43,7 +48,7 @@ export function ChildExecutions({ arn, mapRuns, version }: { arn: string; mapRun
     return () => {
       live = false
     }
-  }, [arn, version, tick])
+  }, [arn, nested, version, tick])
 
   const anyRunning = items.some((x) => x.status === 'RUNNING')
   useEffect(() => {

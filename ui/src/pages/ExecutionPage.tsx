@@ -351,7 +351,12 @@ export function ExecutionPage({ arn }: { arn: string }) {
           }}
         />
       )}
-      <ChildExecutions arn={arn} mapRuns={mapRuns} version={`${childEvents}:${exec.status}`} />
+      <ChildExecutions
+        arn={arn}
+        nested={!machine || machine.definition.includes('arn:aws:states:::states:startExecution')}
+        mapRuns={mapRuns}
+        version={`${childEvents}:${exec.status}`}
+      />
       <div className="split">
         <div className="graph-pane">
           {definition ? (
