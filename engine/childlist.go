@@ -69,7 +69,7 @@ func (e *Engine) ListChildExecutions(ctx context.Context, parentARN string, in C
 		return nil, "", err
 	}
 	f := ListFilter{ParentID: p.ID, BeforeID: before, Limit: limit + 1}
-	// The machines the distributed Maps' children run: few (one a Map
+	// The machines the distributed Maps' children run: few (one per Map
 	// label), so a condition each.
 	var machines []string
 	seen := map[string]bool{}
