@@ -60,7 +60,9 @@ func TestBrowserMapRun(t *testing.T) {
 
 	// The Map Run page.
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=state-maprun]`)))
-	waitJS(t, ctx, "the Map Run page", `!!document.querySelector('[data-testid=maprun-counts]') && document.querySelectorAll('[data-child]').length === 4`)
+	// Four rows, each with its child: a row is there (a placeholder) before
+	// its page of children comes.
+	waitJS(t, ctx, "the Map Run page", `!!document.querySelector('[data-testid=maprun-counts]') && document.querySelectorAll('[data-child]').length === 4 && [...document.querySelectorAll('[data-child]')].every(r => r.dataset.status)`)
 	if got := js[string](t, ctx, `location.pathname`); got != "/map-runs/"+urlEscape(run) {
 		t.Errorf("Map Run page path = %q", got)
 	}
