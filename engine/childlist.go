@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"github.com/stepwise-dev/stepwise/internal/arn"
 )
@@ -68,7 +67,7 @@ func (e *Engine) ListChildExecutions(ctx context.Context, parentARN string, in C
 	if err != nil {
 		return nil, "", err
 	}
-	f := ListFilter{ParentID: p.ID, BeforeID: before, Limit: limit + 1}
+	f := ListFilter{ParentID: p.ID, BeforeID: before}
 	// The machines the distributed Maps' children run: few (one per Map
 	// label), so a condition each.
 	var machines []string
@@ -90,14 +89,9 @@ func (e *Engine) ListChildExecutions(ctx context.Context, parentARN string, in C
 		}
 		f.Conditions = append(f.Conditions, Condition{Field: FieldStateMachine, Op: OpIn, Value: machines})
 	}
-	xs, err := e.store.ListExecutions(ctx, f)
+	xs, next, err := e.listPage(ctx, f, limit)
 	if err != nil {
 		return nil, "", err
-	}
-	next := ""
-	if len(xs) > limit {
-		xs = xs[:limit]
-		next = strconv.FormatInt(xs[limit-1].ID, 10)
 	}
 	out := make([]ChildExecution, 0, len(xs))
 	for _, x := range xs {

@@ -557,8 +557,14 @@ func (e *Engine) ListExecutions(ctx context.Context, in ListExecutionsInput) ([]
 	if in.Filter != nil {
 		return e.listFiltered(ctx, base, in.Filter, limit)
 	}
-	base.Limit = limit + 1
-	xs, err := e.store.ListExecutions(ctx, base)
+	return e.listPage(ctx, base, limit)
+}
+
+// listPage lists up to limit executions f selects, newest first, and the
+// token of the next page ("" on the last).
+func (e *Engine) listPage(ctx context.Context, f ListFilter, limit int) ([]*Execution, string, error) {
+	f.Limit = limit + 1
+	xs, err := e.store.ListExecutions(ctx, f)
 	if err != nil {
 		return nil, "", err
 	}
