@@ -16,7 +16,8 @@ import (
 // page lists the nested children with their status and links, and counts
 // the Map's children with a link to its Map Run; the task events and the
 // Task states' panels link to the child each started; a click leads to
-// the child's page, whose Parent link leads back.
+// the child's page, whose Parent link leads back. A parent of 25 nested
+// children shows 20, then all 25 after More.
 func TestBrowserChildExecutions(t *testing.T) {
 	ctx0 := context.Background()
 	eng, url := engineUI(t, nil)
@@ -89,4 +90,28 @@ func TestBrowserChildExecutions(t *testing.T) {
 	waitJS(t, ctx, "the state's child link again", `!!document.querySelector('[data-testid=state-child]')`)
 	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=state-child]`)))
 	waitJS(t, ctx, "the fired child's page", `document.querySelector('[data-testid=exec-name]')?.innerText === 'p1-fired'`)
+
+	// 25 nested children (an inline Map's Tasks start one each): the
+	// section shows 20, and More the other 5.
+	items := strings.TrimSuffix(strings.Repeat("0,", 25), ",")
+	if _, err := eng.CreateStateMachine(ctx0, "many", `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+	  "ItemProcessor": {"StartAt": "Fire", "States": {"Fire": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution",
+	    "Parameters": {"StateMachineArn": "`+kid.ARN+`", "Input": {}}, "End": true}}}}}}`, ""); err != nil {
+		t.Fatal(err)
+	}
+	many, err := eng.StartExecution(ctx0, engine.StartExecutionInput{StateMachine: "many", Name: "many", Input: `{"items": [` + items + `]}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitEnded(t, eng, many.ARN, engine.StatusSucceeded)
+	do(t, ctx, chromedp.Navigate(url+"/executions/"+urlEscape(many.ARN)))
+	waitJS(t, ctx, "a page of 20 children and More", `document.querySelectorAll('[data-child-execution]').length === 20 && !!document.querySelector('[data-testid=child-executions-more]')`)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid=child-executions-more]`)))
+	waitJS(t, ctx, "all 25 children", `document.querySelectorAll('[data-child-execution]').length === 25 && !document.querySelector('[data-testid=child-executions-more]')`)
+	if got := js[int](t, ctx, `new Set([...document.querySelectorAll('[data-child-execution]')].map(r => r.dataset.childExecution)).size`); got != 25 {
+		t.Errorf("distinct children listed = %d; want 25", got)
+	}
+	if got := js[bool](t, ctx, `!!document.querySelector('[data-testid=child-mapruns]')`); got {
+		t.Errorf("an inline Map's parent shows Map Runs; it has none")
+	}
 }
