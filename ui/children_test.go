@@ -57,12 +57,19 @@ func TestBrowserChildExecutions(t *testing.T) {
 	screenshot(t, ctx, "children-parent.png")
 
 	// The task events name their children: the first TaskSucceeded is
-	// Synced's (.sync:2, the child's description).
+	// Synced's (.sync:2, the child's description), and so is the one
+	// TaskSubmitted.
 	waitJS(t, ctx, "the event table", `[...document.querySelectorAll('[data-event-id]')].some(r => r.querySelector('.c-type').innerText === 'TaskSucceeded')`)
 	do(t, ctx, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('[data-event-id]')].find(r => r.querySelector('.c-type').innerText === 'TaskSucceeded').click()`))
 	waitJS(t, ctx, "the event's child link", `!!document.querySelector('[data-testid=event-child]')`)
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=event-child]').getAttribute('href')`); got != "/executions/"+urlEscape(synced) {
 		t.Errorf("event child link = %q; want /executions/%s", got, urlEscape(synced))
+	}
+	// And its TaskSubmitted event, recorded once the child started.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll('[data-event-id]')].find(r => r.querySelector('.c-type').innerText === 'TaskSubmitted').click()`))
+	waitJS(t, ctx, "TaskSubmitted's child link", `(document.querySelector('.event-details strong')?.innerText ?? '').includes('TaskSubmitted') && !!document.querySelector('[data-testid=event-child]')`)
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=event-child]').getAttribute('href')`); got != "/executions/"+urlEscape(synced) {
+		t.Errorf("TaskSubmitted's child link = %q; want /executions/%s", got, urlEscape(synced))
 	}
 	// The Fired state's panel (plain startExecution: the child's ARN).
 	waitJS(t, ctx, "the graph", `!!document.querySelector('.sw-state[data-state=Fired]')`)
