@@ -271,7 +271,8 @@ func TestStateTaskRef(t *testing.T) {
 func TestDistributedInputsText(t *testing.T) {
 	items := []any{map[string]any{"id": int64(1)}, "a<b&c>", []any{1.5, nil}, int64(7)}
 	for _, distributed := range []bool{true, false} {
-		k := &frameKids{Map: true, Distributed: distributed, Inputs: itemTexts(items)}
+		texts, _ := itemTexts(items)
+		k := &frameKids{Map: true, Distributed: distributed, Inputs: texts}
 		st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids, Kids: k}}}
 		_, parts := encodeState(st)
 		got, err := decodeState(nil, parts)
@@ -279,14 +280,14 @@ func TestDistributedInputsText(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := got.Frames[0].Kids.Inputs
-		if len(in) != len(items) {
-			t.Fatalf("distributed %v: %d inputs; want %d", distributed, len(in), len(items))
+		if in.Len() != len(items) {
+			t.Fatalf("distributed %v: %d inputs; want %d", distributed, in.Len(), len(items))
 		}
-		for i, v := range in {
-			want := statelang.MarshalString(items[i])
-			if text, ok := v.V.(statelang.JSONText); ok != distributed || statelang.MarshalString(v.V) != want ||
+		for i := range in.Len() {
+			v, want := in.at(i), statelang.MarshalString(items[i])
+			if text, ok := v.(statelang.JSONText); ok != distributed || statelang.MarshalString(v) != want ||
 				ok && string(text) != want {
-				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v.V, want, distributed)
+				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v, want, distributed)
 			}
 		}
 	}
