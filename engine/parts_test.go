@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -290,5 +291,55 @@ func TestDistributedInputsText(t *testing.T) {
 				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v, want, distributed)
 			}
 		}
+	}
+}
+
+// TestKidInputsJSON: a distributed Map's items kept as texts are written
+// as the JSON array of their values, whole in the execution row (a small
+// state) as in their part; read back whole they are values again, and a
+// frame's part never carries them.
+func TestKidInputsJSON(t *testing.T) {
+	items := []any{map[string]any{"id": int64(1)}, "a<b", []any{1.5, nil}, int64(7), "x"}
+	texts, ok := itemTexts(items)
+	if !ok {
+		t.Fatal("itemTexts failed")
+	}
+	vals := valueInputs(items)
+	for _, in := range []kidInputs{texts, vals} {
+		if in.Len() != len(items) {
+			t.Fatalf("Len() = %d; want %d", in.Len(), len(items))
+		}
+		b, err := json.Marshal(&frameKids{Map: true, Distributed: true, Inputs: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back frameKids
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("Unmarshal(%s): %v", b, err)
+		}
+		if back.Inputs.Len() != len(items) {
+			t.Fatalf("read back from %s: %d inputs; want %d", b, back.Inputs.Len(), len(items))
+		}
+		for i := range items {
+			if got, want := statelang.MarshalString(back.Inputs.at(i)), statelang.MarshalString(items[i]); got != want {
+				t.Errorf("input %d read back from %s = %s; want %s", i, b, got, want)
+			}
+		}
+		st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids,
+			Kids: &frameKids{Map: true, Distributed: true, Inputs: in}}}}
+		_, parts := encodeState(st)
+		for _, p := range parts {
+			if p.Slot == PartFrame && strings.Contains(p.Data, `"inputs"`) {
+				t.Errorf("frame part %s carries the inputs", p.Data)
+			}
+		}
+	}
+	b, err := json.Marshal(&frameKids{})
+	if err != nil || strings.Contains(string(b), "inputs") {
+		t.Errorf("json.Marshal(no inputs) = %s, %v; want no inputs", b, err)
+	}
+	var k frameKids
+	if err := json.Unmarshal([]byte(`{"inputs":{"a":1}}`), &k); err == nil {
+		t.Errorf("Unmarshal of inputs that are no array: no error")
 	}
 }
