@@ -245,7 +245,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					}
 				})
 			}
+			var mem *goMemory
+			if strings.HasPrefix(w.Name, "dmap-") {
+				mem = sampleGoMemory()
+			}
 			res, err := bench.Run(ctx, target, bc)
+			if mem != nil {
+				mem.Stop()
+			}
 			if midProfile != nil && midProfile.Stop() {
 				fmt.Fprintf(stderr, "stepwise bench: the last run took less than --memprofile-at %v: no heap profile\n", *memProfileAt)
 			}
@@ -263,7 +270,8 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					fmt.Fprintf(stderr, "stepwise bench: %s: ResultWriter output: %v\n", w.Name, err)
 					return 1
 				}
-				fmt.Fprintf(stdout, "%s: %s; peak RSS of the bench process (engine, NATS, S3, workers) %.0f MB\n", w.Name, summary, rss)
+				fmt.Fprintf(stdout, "%s: %s; peak RSS of the bench process (engine, NATS, S3, workers) %.0f MB (Go: live heap at most %.0f MB, memory held at most %.0f MB)\n",
+					w.Name, summary, rss, float64(mem.Live)/(1<<20), float64(mem.Held)/(1<<20))
 			}
 			if ctx.Err() != nil {
 				break
