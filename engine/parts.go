@@ -271,6 +271,15 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 		for id, f := range st.Frames {
 			if k := f.Kids; k != nil {
 				k.setDone()
+				if k.Distributed && k.Inputs.vals != nil { // held as texts, as from their part (a Map Run kept for a redrive)
+					vs := make([]any, len(k.Inputs.vals))
+					for i, v := range k.Inputs.vals {
+						vs[i] = v.V
+					}
+					if in, ok := itemTexts(vs); ok {
+						k.Inputs = in
+					}
+				}
 			}
 			st.mark(id, dirtyKids)
 		}

@@ -334,6 +334,20 @@ func TestKidInputsJSON(t *testing.T) {
 			}
 		}
 	}
+	// Written whole (a small state, or a Map Run kept for a redrive), a
+	// distributed Map's items are read back as texts.
+	st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids,
+		Kids: &frameKids{Map: true, Distributed: true, Inputs: vals}}}}
+	back, err := decodeState(mustJSON(st), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := back.Frames[0].Kids.Inputs
+	for i := range items {
+		if text, ok := in.at(i).(statelang.JSONText); !ok || string(text) != statelang.MarshalString(items[i]) {
+			t.Errorf("input %d read back whole = %#v; want the text %s", i, in.at(i), statelang.MarshalString(items[i]))
+		}
+	}
 	b, err := json.Marshal(&frameKids{})
 	if err != nil || strings.Contains(string(b), "inputs") {
 		t.Errorf("json.Marshal(no inputs) = %s, %v; want no inputs", b, err)
