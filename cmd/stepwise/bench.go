@@ -236,6 +236,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					return 2
 				}
 				bc.Concurrency, bc.Duration, bc.Count, bc.Warmup = 1, 0, 1, -1 // one Map Run, timed whole
+				bc.ExecutionTimeout = 30 * time.Minute                         // 100,000 items on a loaded machine take more than the default 5
 			}
 			var midProfile *time.Timer
 			if *memProfile != "" && *memProfileAt > 0 && wi == len(loads)-1 && ci == len(levels)-1 {
