@@ -519,7 +519,11 @@ func itemTexts(items []any) (kidInputs, bool) {
 		}
 		ends[i] = uint32(b.Len())
 	}
-	return kidInputs{text: b.String(), ends: ends}, true
+	text := b.String()
+	if b.Cap() > len(text)+len(text)/8 {
+		text = strings.Clone(text) // held while the Map runs: not the builder's spare room (up to as much again)
+	}
+	return kidInputs{text: text, ends: ends}, true
 }
 
 // ResultWriterResource is the resource of the task that writes a Map
