@@ -274,7 +274,7 @@ func (d *decider) resume(key string) {
 		switch {
 		case f.Wait == waitCont:
 			paused = append(paused, f)
-		case f.Wait == waitKids && f.Kids != nil && (f.Kids.Next < len(f.Kids.Inputs) || len(f.Kids.Redo) > 0):
+		case f.Wait == waitKids && f.Kids != nil && (f.Kids.Next < f.Kids.Inputs.Len() || len(f.Kids.Redo) > 0):
 			held = append(held, f)
 		}
 	}
@@ -698,10 +698,7 @@ func (d *decider) handle(f *frame, s *statelang.State, step statelang.Step) {
 		}
 		k := &frameKids{Map: step.Kind == statelang.StepMap, TolCount: -1, TolPct: -1}
 		n := len(step.Inputs)
-		k.Inputs, k.Results = make([]jsonValue, n), make([]jsonValue, n)
-		for i, in := range step.Inputs {
-			k.Inputs[i] = jsonValue{in}
-		}
+		k.Inputs, k.Results = valueInputs(step.Inputs), make([]jsonValue, n)
 		if k.Map {
 			k.Distributed = s.ProcessorMode == "DISTRIBUTED"
 			k.MaxConcurrency, k.TolCount, k.TolPct = step.MaxConcurrency, step.ToleratedFailureCount, step.ToleratedFailurePercentage
@@ -816,7 +813,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		return
 	}
 	redo := len(k.Redo)
-	for k.Abort == nil && (len(k.Redo) > 0 || k.Next < len(k.Inputs)) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
+	for k.Abort == nil && (len(k.Redo) > 0 || k.Next < k.Inputs.Len()) && (k.MaxConcurrency <= 0 || int64(len(k.Running)) < k.MaxConcurrency) {
 		if d.ended || d.err != nil {
 			return
 		}
@@ -869,7 +866,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 		d.recoverKids(p, s, fl, true)
 		return
 	}
-	if len(k.Running) > 0 || k.Next < len(k.Inputs) || len(k.Redo) > 0 {
+	if len(k.Running) > 0 || k.Next < k.Inputs.Len() || len(k.Redo) > 0 {
 		return
 	}
 	d.forget(p.ID)
@@ -881,7 +878,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 	if k.Map {
 		d.emit(p, statelang.EventTypeMapStateSucceeded, nil)
 	}
-	results := make([]any, max(len(k.Inputs), len(k.Results))) // a kid that failed within tolerance has null
+	results := make([]any, max(k.Inputs.Len(), len(k.Results))) // a kid that failed within tolerance has null
 	for i, r := range k.Results {
 		results[i] = r.V
 	}
@@ -902,7 +899,7 @@ func (d *decider) launch(p *frame, s *statelang.State, k *frameKids, i int) {
 	} else {
 		m = s.Branches[i]
 	}
-	in := k.Inputs[i].V
+	in := k.Inputs.at(i)
 	c := d.newFrame(p.ID, int64(i), loc, p.Quiet || k.Distributed, m, in)
 	k.Running = append(k.Running, c.ID)
 	if k.Distributed {
@@ -965,7 +962,7 @@ func (d *decider) finish(f *frame, out any, fl *statelang.Failure) {
 			k.First = toFail(fl)
 		}
 		tol := statelang.Step{ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct}
-		if !tol.Tolerates(k.Failed, len(k.Inputs)) && k.Abort == nil {
+		if !tol.Tolerates(k.Failed, k.Inputs.Len()) && k.Abort == nil {
 			a := k.First
 			if k.TolCount >= 0 || k.TolPct >= 0 || k.Distributed {
 				a = &frameFail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -109,7 +110,7 @@ func (d *decider) startMapRun(f *frame, s *statelang.State, k *frameKids) {
 // startMapRun, or, for a run started by a build that wrote no rows, the
 // execution's start, the earliest its children can have started.
 func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
-	total := int64(len(k.Inputs))
+	total := int64(k.Inputs.Len())
 	if total == 0 {
 		total = k.Total
 	}
@@ -206,7 +207,7 @@ func (d *decider) updateMapRun(run string, u *MapRunUpdate) {
 		return // reading its items or writing its results
 	}
 	tol := statelang.Step{ToleratedFailureCount: k.TolCount, ToleratedFailurePercentage: k.TolPct}
-	if k.Failed > 0 && k.Abort == nil && !tol.Tolerates(k.Failed, len(k.Inputs)) {
+	if k.Failed > 0 && k.Abort == nil && !tol.Tolerates(k.Failed, k.Inputs.Len()) {
 		k.Abort = &frameFail{Name: statelang.ErrExceedToleratedFailureThresh, Cause: "The specified tolerated failure threshold was exceeded"}
 	}
 	d.dirty = append(d.dirty, f.ID)
@@ -435,11 +436,10 @@ func (d *decider) itemsRead(f *frame, ev event) {
 			fl = &statelang.Failure{Name: statelang.ErrItemReaderFailed, Cause: "The ItemReader did not give an array of items"}
 		} else if step := s.MapItems(f.Input.V, items, d.ctx(f, s), d.env); step.Kind == statelang.StepFail {
 			fl = step.Failure
-		} else {
-			k.Inputs = itemTexts(step.Inputs)
-			if s.Writer == nil { // a ResultWriter reads the results from the children
-				k.Results = make([]jsonValue, len(k.Inputs))
-			}
+		} else if k.Inputs, ok = itemTexts(step.Inputs); !ok {
+			fl = &statelang.Failure{Name: statelang.ErrItemReaderFailed, Cause: "The items exceed 4 GiB"}
+		} else if s.Writer == nil { // a ResultWriter reads the results from the children
+			k.Results = make([]jsonValue, k.Inputs.Len())
 		}
 	} else {
 		d.closeTask(f, TaskFailed)
@@ -506,23 +506,24 @@ func parseItems(s *statelang.State, items []any) bool {
 }
 
 // itemTexts keeps a distributed Map's items as their JSON text, all in
-// one string: an item is only passed on, as its child's input, and a
-// parsed item costs ten times its text in memory (one string per item,
-// twice its text).
-func itemTexts(items []any) []jsonValue {
+// one string (kidInputs): an item is only passed on, as its child's
+// input, and a parsed item costs ten times its text in memory. It reports
+// false when the texts pass 4 GiB, which kidInputs cannot index.
+func itemTexts(items []any) (kidInputs, bool) {
 	var b strings.Builder
-	ends := make([]int, len(items))
+	ends := make([]uint32, len(items))
 	for i, in := range items {
 		b.WriteString(statelang.MarshalString(in))
-		ends[i] = b.Len()
+		if b.Len() > math.MaxUint32 {
+			return kidInputs{}, false
+		}
+		ends[i] = uint32(b.Len())
 	}
-	all, start := b.String(), 0
-	texts := make([]jsonValue, len(items))
-	for i, end := range ends {
-		texts[i] = jsonValue{statelang.JSONText(all[start:end])}
-		start = end
+	text := b.String()
+	if b.Cap() > len(text)+len(text)/8 {
+		text = strings.Clone(text) // held while the Map runs: not the builder's spare room (up to as much again)
 	}
-	return texts
+	return kidInputs{text: text, ends: ends}, true
 }
 
 // ResultWriterResource is the resource of the task that writes a Map
@@ -559,7 +560,7 @@ func (d *decider) writeResults(p *frame, s *statelang.State, k *frameKids) {
 	})
 	if k.Abort == nil {
 		p.Kids = &frameKids{Map: true, Distributed: k.Distributed, Run: k.Run, // the results are written; the rest for the Map Run's row
-			MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(len(k.Inputs)),
+			MaxConcurrency: k.MaxConcurrency, TolCount: k.TolCount, TolPct: k.TolPct, Total: int64(k.Inputs.Len()),
 			Redrives: k.Redrives, RedrivenAt: k.RedrivenAt}
 	}
 	p.Wait, p.Token, p.Resource, p.Started = waitTask, token, resultWriterResource, true

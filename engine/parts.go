@@ -3,8 +3,10 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -64,7 +66,7 @@ func (st *execState) write() (head []byte, parts []StatePart, drop []int64, drop
 	small := len(st.Frames) <= smallState
 	if small {
 		for _, f := range st.Frames {
-			if f.Kids != nil && len(f.Kids.Inputs) > smallState {
+			if f.Kids != nil && f.Kids.Inputs.Len() > smallState {
 				small = false
 				break
 			}
@@ -202,7 +204,7 @@ func appendFrame(parts []StatePart, f *frame, all bool) []StatePart {
 	g.Input, g.Vars = jsonValue{}, nil
 	if k := f.Kids; k != nil {
 		c := *k
-		c.Inputs, c.Results, c.Running, c.fresh = nil, nil, nil, nil
+		c.Inputs, c.Results, c.Running, c.fresh = kidInputs{}, nil, nil, nil
 		g.Kids = &c
 	}
 	parts = append(parts, StatePart{Frame: f.ID, Slot: PartFrame, Data: string(mustJSON(&g))})
@@ -217,7 +219,8 @@ func appendFrame(parts []StatePart, f *frame, all bool) []StatePart {
 	if k == nil {
 		return parts
 	}
-	parts = append(parts, StatePart{Frame: f.ID, Slot: PartInputs, Data: string(mustJSON(k.Inputs))})
+	in, _ := k.Inputs.MarshalJSON() // as texts, without json.Marshal's copy
+	parts = append(parts, StatePart{Frame: f.ID, Slot: PartInputs, Data: string(in)})
 	for i, r := range k.Results {
 		if k.done(i) {
 			parts = append(parts, StatePart{Frame: f.ID, Slot: int64(i), Data: statelang.MarshalString(r.V)})
@@ -268,6 +271,15 @@ func decodeState(head []byte, parts []StatePart) (*execState, error) {
 		for id, f := range st.Frames {
 			if k := f.Kids; k != nil {
 				k.setDone()
+				if k.Distributed && k.Inputs.vals != nil { // held as texts, as from their part (a Map Run kept for a redrive)
+					vs := make([]any, len(k.Inputs.vals))
+					for i, v := range k.Inputs.vals {
+						vs[i] = v.V
+					}
+					if in, ok := itemTexts(vs); ok {
+						k.Inputs = in
+					}
+				}
 			}
 			st.mark(id, dirtyKids)
 		}
@@ -353,18 +365,24 @@ func decodeInputs(k *frameKids, data string) error {
 	if err := json.Unmarshal([]byte(data), &raw); err != nil {
 		return err
 	}
-	items := make([]any, len(raw))
+	var b strings.Builder
+	b.Grow(len(data))
+	ends := make([]uint32, len(raw))
 	for i, r := range raw {
-		items[i] = statelang.JSONText(r)
 		if bytes.Contains(r, []byte(`\u00`)) { // json.Marshal escaped <, > or &: the text MarshalJSON writes
 			v, err := statelang.ParseJSON(r)
 			if err != nil {
 				return err
 			}
-			items[i] = statelang.JSONText(statelang.MarshalString(v))
+			r = []byte(statelang.MarshalString(v))
 		}
+		b.Write(r)
+		if b.Len() > math.MaxUint32 {
+			return errors.New("the items exceed 4 GiB")
+		}
+		ends[i] = uint32(b.Len())
 	}
-	k.Inputs = itemTexts(items)
+	k.Inputs = kidInputs{text: b.String(), ends: ends}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -271,7 +272,8 @@ func TestStateTaskRef(t *testing.T) {
 func TestDistributedInputsText(t *testing.T) {
 	items := []any{map[string]any{"id": int64(1)}, "a<b&c>", []any{1.5, nil}, int64(7)}
 	for _, distributed := range []bool{true, false} {
-		k := &frameKids{Map: true, Distributed: distributed, Inputs: itemTexts(items)}
+		texts, _ := itemTexts(items)
+		k := &frameKids{Map: true, Distributed: distributed, Inputs: texts}
 		st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids, Kids: k}}}
 		_, parts := encodeState(st)
 		got, err := decodeState(nil, parts)
@@ -279,15 +281,79 @@ func TestDistributedInputsText(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := got.Frames[0].Kids.Inputs
-		if len(in) != len(items) {
-			t.Fatalf("distributed %v: %d inputs; want %d", distributed, len(in), len(items))
+		if in.Len() != len(items) {
+			t.Fatalf("distributed %v: %d inputs; want %d", distributed, in.Len(), len(items))
 		}
-		for i, v := range in {
-			want := statelang.MarshalString(items[i])
-			if text, ok := v.V.(statelang.JSONText); ok != distributed || statelang.MarshalString(v.V) != want ||
+		for i := range in.Len() {
+			v, want := in.at(i), statelang.MarshalString(items[i])
+			if text, ok := v.(statelang.JSONText); ok != distributed || statelang.MarshalString(v) != want ||
 				ok && string(text) != want {
-				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v.V, want, distributed)
+				t.Errorf("distributed %v: input %d = %#v; want %s (as text: %v)", distributed, i, v, want, distributed)
 			}
 		}
+	}
+}
+
+// TestKidInputsJSON: a distributed Map's items kept as texts are written
+// as the JSON array of their values, whole in the execution row (a small
+// state) as in their part; read back whole they are values again, and a
+// frame's part never carries them.
+func TestKidInputsJSON(t *testing.T) {
+	items := []any{map[string]any{"id": int64(1)}, "a<b", []any{1.5, nil}, int64(7), "x"}
+	texts, ok := itemTexts(items)
+	if !ok {
+		t.Fatal("itemTexts failed")
+	}
+	vals := valueInputs(items)
+	for _, in := range []kidInputs{texts, vals} {
+		if in.Len() != len(items) {
+			t.Fatalf("Len() = %d; want %d", in.Len(), len(items))
+		}
+		b, err := json.Marshal(&frameKids{Map: true, Distributed: true, Inputs: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back frameKids
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("Unmarshal(%s): %v", b, err)
+		}
+		if back.Inputs.Len() != len(items) {
+			t.Fatalf("read back from %s: %d inputs; want %d", b, back.Inputs.Len(), len(items))
+		}
+		for i := range items {
+			if got, want := statelang.MarshalString(back.Inputs.at(i)), statelang.MarshalString(items[i]); got != want {
+				t.Errorf("input %d read back from %s = %s; want %s", i, b, got, want)
+			}
+		}
+		st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids,
+			Kids: &frameKids{Map: true, Distributed: true, Inputs: in}}}}
+		_, parts := encodeState(st)
+		for _, p := range parts {
+			if p.Slot == PartFrame && strings.Contains(p.Data, `"inputs"`) {
+				t.Errorf("frame part %s carries the inputs", p.Data)
+			}
+		}
+	}
+	// Written whole (a small state, or a Map Run kept for a redrive), a
+	// distributed Map's items are read back as texts.
+	st := &execState{Frames: map[int64]*frame{0: {ID: 0, Parent: -1, State: "M", Wait: waitKids,
+		Kids: &frameKids{Map: true, Distributed: true, Inputs: vals}}}}
+	back, err := decodeState(mustJSON(st), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := back.Frames[0].Kids.Inputs
+	for i := range items {
+		if text, ok := in.at(i).(statelang.JSONText); !ok || string(text) != statelang.MarshalString(items[i]) {
+			t.Errorf("input %d read back whole = %#v; want the text %s", i, in.at(i), statelang.MarshalString(items[i]))
+		}
+	}
+	b, err := json.Marshal(&frameKids{})
+	if err != nil || strings.Contains(string(b), "inputs") {
+		t.Errorf("json.Marshal(no inputs) = %s, %v; want no inputs", b, err)
+	}
+	var k frameKids
+	if err := json.Unmarshal([]byte(`{"inputs":{"a":1}}`), &k); err == nil {
+		t.Errorf("Unmarshal of inputs that are no array: no error")
 	}
 }

@@ -231,7 +231,7 @@ func (d *decider) keep(running map[int64]*frame) map[int64]*frame {
 		f.PendingNext, f.PendingEnd, f.PendingOutput, f.PendingAssign = "", false, nil, nil
 		f.Attempts, f.Retries = nil, 0
 		k := f.Kids
-		if k != nil && k.Distributed && (k.Run == "" || len(k.Inputs) == 0) {
+		if k != nil && k.Distributed && (k.Run == "" || k.Inputs.Len() == 0) {
 			f.Kids, k = nil, nil // reading its items or writing its results: entered again whole, a new Map Run
 		}
 		if k == nil {

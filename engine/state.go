@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -144,7 +145,7 @@ type frameKids struct {
 	// Inputs and Results are parts of their own (written once each), and
 	// Running is rebuilt from the frames when the state is read: a frame's
 	// part holds only the counters.
-	Inputs  []jsonValue `json:"inputs,omitempty"`
+	Inputs  kidInputs   `json:"inputs,omitzero"`
 	Results []jsonValue `json:"results,omitempty"`
 	Next    int         `json:"next"` // next index to launch
 	Running []int64     `json:"running,omitempty"`
@@ -171,6 +172,82 @@ type frameKids struct {
 	isDone  []bool // which Results are set (see result)
 	written bool   // a ResultWriter wrote the Map Run's results (its row's ResultsWritten)
 	fresh   []int  // Results set since the state was last written
+}
+
+// kidInputs are the inputs of a Parallel's branches or a Map's
+// iterations: parsed values, or (a distributed Map's items, which are only
+// passed on, each as a child's input) their JSON texts one after the other
+// in one string, which costs the texts and 4 bytes an item rather than a
+// value, a string header and an interface each. Either way it is stored
+// as a JSON array.
+type kidInputs struct {
+	vals []jsonValue
+	text string   // the texts, when vals is nil
+	ends []uint32 // where each text ends in text
+}
+
+// valueInputs are inputs kept as values.
+func valueInputs(vs []any) kidInputs {
+	in := kidInputs{vals: make([]jsonValue, len(vs))}
+	for i, v := range vs {
+		in.vals[i] = jsonValue{v}
+	}
+	return in
+}
+
+// Len is the number of inputs.
+func (in kidInputs) Len() int {
+	if in.vals != nil {
+		return len(in.vals)
+	}
+	return len(in.ends)
+}
+
+// IsZero (omitzero): no inputs, as an empty slice was omitted.
+func (in kidInputs) IsZero() bool { return in.Len() == 0 }
+
+// at is input i: a value, or a statelang.JSONText.
+func (in kidInputs) at(i int) any {
+	if in.vals != nil {
+		return in.vals[i].V
+	}
+	start := uint32(0)
+	if i > 0 {
+		start = in.ends[i-1]
+	}
+	return statelang.JSONText(in.text[start:in.ends[i]])
+}
+
+// MarshalJSON writes the inputs as a JSON array.
+func (in kidInputs) MarshalJSON() ([]byte, error) {
+	if in.vals != nil {
+		return json.Marshal(in.vals)
+	}
+	b := make([]byte, 0, len(in.text)+len(in.ends)+2)
+	b = append(b, '[')
+	start := uint32(0)
+	for i, end := range in.ends {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, in.text[start:end]...)
+		start = end
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON reads a JSON array of inputs as values (decodeInputs
+// reads a distributed Map's as texts).
+func (in *kidInputs) UnmarshalJSON(b []byte) error {
+	var vals []jsonValue
+	if err := json.Unmarshal(b, &vals); err != nil {
+		return err
+	}
+	if vals == nil {
+		vals = []jsonValue{}
+	}
+	*in = kidInputs{vals: vals}
+	return nil
 }
 
 // frameFail is a statelang.Failure as stored.

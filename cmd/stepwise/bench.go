@@ -63,6 +63,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	workerConc := fs.Int("worker-concurrency", 256, "tasks the no-op worker runs at once")
 	server := fs.String("server", "", "gRPC address of a running stepwise server (default: start one in this process)")
 	natsURL := fs.String("nats", env("STEPWISE_NATS_URL", "nats://127.0.0.1:4222"), "with --server: the NATS URL the server dispatches to; the bench's workers connect to it")
+	externalNATS := fs.Bool("external-nats", false, "in process: dispatch through the NATS server at --nats (its streams in a namespace of the run's own, deleted at the end) instead of an embedded one, whose memory is then not the bench process's")
 	authToken := fs.String("auth-token", env("STEPWISE_AUTH_TOKEN", ""), "with --server: the server's bearer token")
 	serverPID := fs.Int("server-pid", 0, "with --server: the server's process id, to report its memory (wait) ")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
@@ -146,6 +147,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		lcfg := bench.LocalConfig{DB: *db, Schema: *schema, Keep: *keep, MaxConns: *conns, WorkerConcurrency: *workerConc, Logger: log}
+		if *externalNATS {
+			lcfg.NATS = *natsURL
+		}
 		if st, closeObjects, err := dmapObjects(ctx, loads); err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1
@@ -172,6 +176,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 		defer l.Close()
 		target, handlers, tokens = l, l.Handlers(), l.Tokens()
 		where = fmt.Sprintf("in-process engine on %s (schema %s), embedded NATS", redactURL(*db), l.Schema())
+		if *externalNATS {
+			where = fmt.Sprintf("in-process engine on %s (schema %s), NATS at %s", redactURL(*db), l.Schema(), redactURL(*natsURL))
+		}
 	} else {
 		if !dbSet && os.Getenv("STEPWISE_DB") == "" {
 			probe.DB = "" // count commits only in the server's database, when told which
@@ -188,7 +195,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer nc.Close()
-		w, err := bench.NoopWorker(nc, *workerConc, log, handlers, tokens, nil)
+		w, err := bench.NoopWorker(nc, "", *workerConc, log, handlers, tokens, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "stepwise bench: %v\n", err)
 			return 1
@@ -236,6 +243,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					return 2
 				}
 				bc.Concurrency, bc.Duration, bc.Count, bc.Warmup = 1, 0, 1, -1 // one Map Run, timed whole
+				bc.ExecutionTimeout = 30 * time.Minute                         // 100,000 items on a loaded machine take more than the default 5
 			}
 			var midProfile *time.Timer
 			if *memProfile != "" && *memProfileAt > 0 && wi == len(loads)-1 && ci == len(levels)-1 {
@@ -245,7 +253,14 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					}
 				})
 			}
+			var mem *goMemory
+			if strings.HasPrefix(w.Name, "dmap-") {
+				mem = sampleGoMemory()
+			}
 			res, err := bench.Run(ctx, target, bc)
+			if mem != nil {
+				mem.Stop()
+			}
 			if midProfile != nil && midProfile.Stop() {
 				fmt.Fprintf(stderr, "stepwise bench: the last run took less than --memprofile-at %v: no heap profile\n", *memProfileAt)
 			}
@@ -263,7 +278,12 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					fmt.Fprintf(stderr, "stepwise bench: %s: ResultWriter output: %v\n", w.Name, err)
 					return 1
 				}
-				fmt.Fprintf(stdout, "%s: %s; peak RSS of the bench process (engine, NATS, S3, workers) %.0f MB\n", w.Name, summary, rss)
+				in := "engine, NATS, S3, workers"
+				if *externalNATS {
+					in = "engine, S3, workers"
+				}
+				fmt.Fprintf(stdout, "%s: %s; peak RSS of the bench process (%s) %.0f MB (Go: live heap at most %.0f MB, memory held at most %.0f MB)\n",
+					w.Name, summary, in, rss, float64(mem.Live)/(1<<20), float64(mem.Held)/(1<<20))
 			}
 			if ctx.Err() != nil {
 				break

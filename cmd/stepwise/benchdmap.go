@@ -7,8 +7,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/stepwise-dev/stepwise/internal/bench"
 	"github.com/stepwise-dev/stepwise/services/objects"
@@ -154,4 +157,51 @@ func peakRSS() float64 {
 		}
 	}
 	return 0
+}
+
+// goMemory samples the Go runtime's memory while a dmap run goes, to tell
+// the peak RSS's live heap from the rest (garbage awaiting collection,
+// heap headroom not yet returned, stacks, the runtime's own).
+type goMemory struct {
+	stop chan struct{}
+	done sync.WaitGroup
+	// Live is the most live heap a GC found (/gc/heap/live:bytes), Held
+	// the most memory the runtime held from the OS and had not released
+	// (/memory/classes/total:bytes − /memory/classes/heap/released:bytes).
+	Live, Held uint64
+}
+
+// sampleGoMemory starts sampling every 100 ms until Stop.
+func sampleGoMemory() *goMemory {
+	m := &goMemory{stop: make(chan struct{})}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	read := func() {
+		metrics.Read(s)
+		if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 || s[2].Value.Kind() != metrics.KindUint64 {
+			return
+		}
+		m.Live = max(m.Live, s[0].Value.Uint64())
+		m.Held = max(m.Held, s[1].Value.Uint64()-s[2].Value.Uint64())
+	}
+	m.done.Add(1)
+	go func() {
+		defer m.done.Done()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			read()
+			select {
+			case <-m.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return m
+}
+
+// Stop ends the sampling; Live and Held are final once it returns.
+func (m *goMemory) Stop() {
+	close(m.stop)
+	m.done.Wait()
 }

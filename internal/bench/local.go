@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/otel/trace"
 
 	natsdispatch "github.com/stepwise-dev/stepwise/dispatch/nats"
@@ -24,6 +25,7 @@ import (
 	"github.com/stepwise-dev/stepwise/store/postgres"
 	"github.com/stepwise-dev/stepwise/telemetry"
 	"github.com/stepwise-dev/stepwise/workers"
+	"github.com/stepwise-dev/stepwise/workers/wire"
 )
 
 // LocalConfig configures a Local stack. Zero values take the documented
@@ -55,6 +57,12 @@ type LocalConfig struct {
 	// Services are the engine's built-in services (the dmap workload's
 	// item reader).
 	Services []engine.Service
+	// NATS is the URL of a NATS server with JetStream to dispatch through
+	// instead of an embedded one, whose memory is then not this
+	// process's; the run's streams (and its workers' bucket) are in a
+	// namespace of their own ("bench-<random>"), deleted by Close.
+	// Defaults to "" (embedded).
+	NATS string
 }
 
 // Local is an engine with the NATS dispatcher, an embedded nats-server
@@ -65,6 +73,7 @@ type Local struct {
 	pool     *pgxpool.Pool
 	ns       *natsserver.Server
 	natsDir  string
+	natsNS   wire.Namespace // the run's own namespace on an external NATS (LocalConfig.NATS)
 	nc, wnc  *nats.Conn
 	eng      *engine.Engine
 	worker   *workers.Worker
@@ -129,23 +138,34 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 
-	if l.natsDir, err = os.MkdirTemp("", "stepwise-bench-nats-"); err != nil {
+	natsURL, ns := cfg.NATS, wire.DefaultNamespace
+	if natsURL != "" {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		ns = wire.Namespace("bench-" + hex.EncodeToString(b[:]))
+	} else {
+		if l.natsDir, err = os.MkdirTemp("", "stepwise-bench-nats-"); err != nil {
+			return nil, err
+		}
+		l.ns, err = natsserver.NewServer(&natsserver.Options{
+			Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, JetStream: true, StoreDir: l.natsDir, NoSigs: true, NoLog: true,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("embedded NATS: %w", err)
+		}
+		l.ns.Start()
+		if !l.ns.ReadyForConnections(10 * time.Second) {
+			return nil, errors.New("embedded NATS: not ready after 10s")
+		}
+		natsURL = l.ns.ClientURL()
+	}
+	if l.nc, err = nats.Connect(natsURL, nats.Name("stepwise bench engine")); err != nil {
 		return nil, err
 	}
-	l.ns, err = natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, JetStream: true, StoreDir: l.natsDir, NoSigs: true, NoLog: true,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("embedded NATS: %w", err)
+	if cfg.NATS != "" {
+		l.natsNS = ns // its streams are deleted by Close
 	}
-	l.ns.Start()
-	if !l.ns.ReadyForConnections(10 * time.Second) {
-		return nil, errors.New("embedded NATS: not ready after 10s")
-	}
-	if l.nc, err = nats.Connect(l.ns.ClientURL(), nats.Name("stepwise bench engine")); err != nil {
-		return nil, err
-	}
-	dcfg := natsdispatch.Config{Logger: cfg.Logger, Store: st}
+	dcfg := natsdispatch.Config{Logger: cfg.Logger, Store: st, Namespace: string(ns)}
 	if cfg.Metrics != nil {
 		dcfg.Observer = cfg.Metrics
 	}
@@ -161,10 +181,10 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if l.wnc, err = nats.Connect(l.ns.ClientURL(), nats.Name("stepwise bench workers")); err != nil {
+	if l.wnc, err = nats.Connect(natsURL, nats.Name("stepwise bench workers")); err != nil {
 		return nil, err
 	}
-	if l.worker, err = NoopWorker(l.wnc, cfg.WorkerConcurrency, cfg.Logger, l.handlers, l.tokens, cfg.WorkerTracing); err != nil {
+	if l.worker, err = NoopWorker(l.wnc, string(ns), cfg.WorkerConcurrency, cfg.Logger, l.handlers, l.tokens, cfg.WorkerTracing); err != nil {
 		return nil, err
 	}
 	rctx, cancel := context.WithCancel(context.Background())
@@ -179,8 +199,8 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (l *Local, err error) {
 // "noop" returns its input; "callback" hands the token in its payload
 // ({"token": ...}) to tokens under the execution's ARN and returns {}.
 // Both add their time to clock.
-func NoopWorker(nc *nats.Conn, concurrency int, log *slog.Logger, clock *HandlerClock, tokens *Mailbox[string], tp trace.TracerProvider) (*workers.Worker, error) {
-	w, err := workers.New(nc, &workers.Config{MaxConcurrency: concurrency, Logger: log, ShutdownTimeout: 2 * time.Second, TracerProvider: tp})
+func NoopWorker(nc *nats.Conn, namespace string, concurrency int, log *slog.Logger, clock *HandlerClock, tokens *Mailbox[string], tp trace.TracerProvider) (*workers.Worker, error) {
+	w, err := workers.New(nc, &workers.Config{Namespace: namespace, MaxConcurrency: concurrency, Logger: log, ShutdownTimeout: 2 * time.Second, TracerProvider: tp})
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +251,15 @@ func (l *Local) Close() {
 	}
 	if l.wnc != nil {
 		l.wnc.Close()
+	}
+	if l.nc != nil && l.natsNS != "" {
+		if js, err := jetstream.New(l.nc); err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			_ = js.DeleteStream(ctx, l.natsNS.TaskStream())
+			_ = js.DeleteStream(ctx, l.natsNS.ResultStream())
+			_ = js.DeleteKeyValue(ctx, l.natsNS.WorkerBucket())
+			cancel()
+		}
 	}
 	if l.nc != nil {
 		l.nc.Close()
