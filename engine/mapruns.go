@@ -802,11 +802,8 @@ func (e *Engine) ParentOf(ctx context.Context, x *Execution) (parentARN, mapRunA
 		}
 		// A Map in a loop starts one run after the other on the same
 		// machine: x belongs to the one it started during.
-		for _, r := range rs {
-			if MapRunMachine(r.ARN) == x.StateMachine && !x.StartDate.Before(r.StartDate) &&
-				(r.StopDate.IsZero() || !x.StartDate.After(r.StopDate)) {
-				mapRunARN = r.ARN
-			}
+		if run := mapRunOf(rs, x); run != "" {
+			mapRunARN = run
 		}
 		if len(rs) < page {
 			return p.ARN, mapRunARN, nil
