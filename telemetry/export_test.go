@@ -22,3 +22,12 @@ func (m *Metrics) Names() map[string]bool {
 	}
 	return out
 }
+
+// Following returns how many executions t follows: the observers run after
+// a commit returns, so a test that saw an execution end in the store waits
+// for this to drop before it reads the spans.
+func (t *Tracer) Following() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.execs)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -29,7 +30,16 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The observers run after the commit DescribeExecution may already
+	// see: wait for the one that ended the execution.
 	fams := scrape(t, s.http.URL+"/metrics")
+	for {
+		if n, _ := value(fams, "stepwise_executions_finished_total", nil); n > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+		fams = scrape(t, s.http.URL+"/metrics")
+	}
 	work := fnARN + "work"
 	for _, c := range []struct {
 		name   string

@@ -132,6 +132,16 @@ func (s *stack) wait(t *testing.T, arn string) *engine.Execution {
 	}
 }
 
+// waitTraced waits until tr follows no execution: its spans of the
+// executions the test saw end are ended (the observers run after the
+// commit a DescribeExecution may already see).
+func waitTraced(t *testing.T, tr *telemetry.Tracer) {
+	t.Helper()
+	for tr.Following() > 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func historyTypes(t *testing.T, eng *engine.Engine, arn string) string {
 	evs, _, err := eng.GetExecutionHistory(context.Background(), arn, engine.HistoryInput{})
 	if err != nil {

@@ -118,6 +118,7 @@ func TestTrace(t *testing.T) {
 	if x := s.wait(t, x.ARN); x.Status != "SUCCEEDED" {
 		t.Fatalf("execution %s: %s", x.Status, x.Error)
 	}
+	waitTraced(t, tracer)
 	if err := wt.Shutdown(ctx); err != nil { // flushes
 		t.Fatal(err)
 	}
@@ -244,6 +245,7 @@ func TestTraceCallback(t *testing.T) {
 	if x := s.wait(t, arn); x.Status != "SUCCEEDED" {
 		t.Fatalf("execution %s: %s", x.Status, x.Error)
 	}
+	waitTraced(t, tracer)
 	if err := tracer.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
