@@ -357,7 +357,16 @@ type GroupWrite struct {
 	// STARTED if still open, their heartbeat timer moved to Now plus
 	// their HeartbeatSeconds.
 	Heartbeats []string
-	Now        time.Time
+	// Ended are the rows of ended EXPRESS child executions of distributed
+	// Maps (mapruns.go), which run in memory and have no row until they
+	// end: each is inserted as it is (terminal: Status, StopDate and
+	// Output or Error and Cause set; ParentID, ParentToken; no State, no
+	// history, Version 0), or replaces the row of the same StateMachine
+	// and Name (the item run again: a redrive of its Map Run, a start
+	// again after a lost process), keeping that row's ID. The ID of each
+	// is not read.
+	Ended []*Execution
+	Now   time.Time
 }
 
 // GroupResult reports the task bookkeeping of a group commit.
