@@ -182,7 +182,13 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 		fail("StepFunctions.ExecutionAlreadyExistsException", "Execution Already Exists: '"+name+"'")
 		return
 	}
-	_ = e.ConfirmDispatch(ctx, t.Token)
+	if IsExpressARN(x.ARN) {
+		// Held until the child must have ended: not dispatched again
+		// (started again) unless it was lost with its process.
+		e.group.confirmUntil(t.Token, x.StartDate.Add(e.cfg.ExpressTimeout+e.cfg.DispatchTimeout))
+	} else {
+		_ = e.ConfirmDispatch(ctx, t.Token)
+	}
 	switch {
 	case !mode.sync && !mode.callback:
 		started := statelang.StartExecutionResult(x.ARN, x.StartDate, NewUUID(), e.cfg.Now())
@@ -236,6 +242,10 @@ func childSubmission(r statelang.Resource, ev event, uuid func() string, now tim
 // without a result (the parent stopped, timed out, or left the state), as
 // AWS does.
 func (e *Engine) stopChild(ctx context.Context, token string) {
+	if r := e.express.child(token); r != nil {
+		r.stop(ctx) // an express child, in this process (one lost with another stops at its timeout)
+		return
+	}
 	t, _, err := e.store.GetTask(ctx, token)
 	if err != nil {
 		e.cfg.Logger.Warn("reading a stopped child's task", "task", TaskRef(token), "error", err)
@@ -312,6 +322,22 @@ func (e *Engine) notifyParent(ctx context.Context, c *Execution) {
 	if err != nil && !errors.Is(err, ErrTaskClosed) && !errors.Is(err, ErrInvalidToken) {
 		e.cfg.Logger.Warn("answering a child's parent task", "execution_arn", c.ARN, "error", err)
 	}
+}
+
+// expressChildEnded answers the parent's task of express child c, which
+// ended. A distributed Map's child first gets its row (GroupWrite.Ended),
+// which its Map Run's counts, ListExecutions and ResultWriter read as they
+// read a standard child's; if that write fails, the task stays open and is
+// dispatched again once its hold passes (startChild): the item runs again,
+// as AWS may run an Express execution more than once.
+func (e *Engine) expressChildEnded(ctx context.Context, c *Execution) {
+	if isMapChild(c) {
+		if err := e.group.do(ctx, &op{kind: opEnded, ended: c}); err != nil {
+			e.cfg.Logger.Warn("recording an express child's outcome", "execution_arn", c.ARN, "error", err)
+			return
+		}
+	}
+	e.notifyParent(ctx, c)
 }
 
 // childDescription is what a .sync task of ended child c returns (as its

@@ -85,6 +85,12 @@ type Config struct {
 	// Logging (express executions: their only record). Defaults to none:
 	// nothing is logged.
 	Logs LogSink
+	// ExpressTimeout is the longest an express execution runs before it
+	// times out. Defaults to ExpressMaxDuration, AWS's five minutes; it
+	// also bounds how long an EXPRESS child of a distributed Map that was
+	// lost with its process waits before it is started again (tests set
+	// it short).
+	ExpressTimeout time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -120,6 +126,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.StateCache == 0 {
 		c.StateCache = 10000
+	}
+	if c.ExpressTimeout <= 0 {
+		c.ExpressTimeout = ExpressMaxDuration
 	}
 	if c.ConfirmDelay <= 0 || c.ConfirmDelay > c.DispatchTimeout/2 {
 		c.ConfirmDelay = c.DispatchTimeout / 2
@@ -385,7 +394,10 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 			x.StateMachineARN = e.stateMachineARN(sm.Name)
 		}
 		if in.Parent != nil {
-			x.ParentToken = in.Parent.Token // answered when it ends (notifyParent)
+			x.ParentID, x.ParentToken = in.Parent.ExecutionID, in.Parent.Token // answered when it ends (notifyParent)
+			if r := e.express.child(in.Parent.Token); r != nil {
+				return r.facts(), nil // this task's child, started by an earlier dispatch, still runs
+			}
 		}
 		r := e.startExpress(ctx, x, m, sm, input, in.Sync)
 		if in.Sync {

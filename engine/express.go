@@ -72,6 +72,7 @@ type expressHub struct {
 	instance int64
 	mu       sync.Mutex
 	runs     map[int64]*expressRun
+	children map[string]*expressRun // the runs started for a standard parent's task, by its token
 	n        int64
 	machines recent[expressMachine] // by StartExecutionInput.StateMachine and Version
 }
@@ -109,11 +110,22 @@ func (h *expressHub) add(r *expressRun) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.runs == nil {
-		h.runs = map[int64]*expressRun{}
+		h.runs, h.children = map[int64]*expressRun{}, map[string]*expressRun{}
 	}
 	h.n = h.n%(1<<31-1) + 1
 	r.x.ID = -(h.instance<<31 | h.n)
 	h.runs[r.x.ID] = r
+	if tok := r.result.ParentToken; tok != "" {
+		h.children[tok] = r
+	}
+}
+
+// child returns the running express execution started for the task of
+// token, or nil.
+func (h *expressHub) child(token string) *expressRun {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.children[token]
 }
 
 // mine reports whether run id was made by this hub's process.
@@ -141,10 +153,13 @@ func (h *expressHub) get(id int64) *expressRun {
 	return h.runs[id]
 }
 
-func (h *expressHub) remove(id int64) {
+func (h *expressHub) remove(r *expressRun) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.runs, id)
+	delete(h.runs, r.x.ID)
+	if tok := r.result.ParentToken; tok != "" && h.children[tok] == r {
+		delete(h.children, tok)
+	}
 }
 
 // Running returns how many express executions run in this process.
@@ -190,7 +205,7 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 	r.mu.Lock()
 	after := r.decide(ctx, event{Kind: evStart})
 	if !r.ended {
-		deadline := x.StartDate.Add(ExpressMaxDuration)
+		deadline := x.StartDate.Add(e.cfg.ExpressTimeout)
 		if r.st.Deadline.IsZero() || deadline.Before(r.st.Deadline) {
 			r.st.Deadline = deadline
 			r.setTimer(timerExecutionTimeout, deadline.Sub(e.cfg.Now()))
@@ -353,12 +368,37 @@ func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Fa
 	if fl != nil {
 		res.Error, res.Cause = fl.Name, fl.Cause
 	}
-	r.e.express.remove(r.x.ID)
+	r.e.express.remove(r)
 	close(r.done)
 	if res.ParentToken != "" {
 		c := *res
-		go r.e.notifyParent(context.Background(), &c) // a standard parent's states:startExecution task
+		go r.e.expressChildEnded(context.Background(), &c) // a standard parent's states:startExecution task
 	}
+}
+
+// facts returns the run's execution as it started (Status RUNNING) or
+// ended.
+func (r *expressRun) facts() *Execution {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	x := r.result
+	if !r.ended {
+		x.Status = StatusRunning
+	}
+	return &x
+}
+
+// stop stops the run (ABORTED), as StopExecution stops a standard one: its
+// parent no longer waits for it. A run that ended changes nothing.
+func (r *expressRun) stop(ctx context.Context) {
+	r.mu.Lock()
+	if r.ended {
+		r.mu.Unlock()
+		return
+	}
+	after := r.decide(ctx, event{Kind: evStop})
+	r.mu.Unlock()
+	after(ctx)
 }
 
 // wait returns the run's outcome once it ended, or ctx's error.

@@ -44,6 +44,7 @@ const (
 	opHeartbeat               // a worker heartbeat on task token
 	opConfirm                 // the transport stored task token
 	opStart                   // start a new execution (start)
+	opEnded                   // write the row of an ended express child (ended)
 )
 
 // startReq is what an opStart inserts and decides.
@@ -64,10 +65,11 @@ type op struct {
 	ev    event
 	res   *WorkerResult
 	token string
-	at    time.Time     // opConfirm: when the transport stored the task
+	at    time.Time     // opConfirm: the task's new dispatch deadline
 	done  chan struct{} // closed when the op's group committed or failed; nil: nobody waits
 
-	start *startReq // opStart
+	start *startReq  // opStart
+	ended *Execution // opEnded
 
 	// Results.
 	got       *Execution // opStart: the new execution, or the one holding its name
@@ -100,6 +102,7 @@ type heldConfirm struct {
 	token string
 	at    time.Time // when the transport stored the task, on the engine's clock
 	held  time.Time // when the confirmation arrived, on the wall clock (the hold is real time)
+	until time.Time // the task's dispatch deadline it writes
 }
 
 // do hands o to the committer and waits for its group.
@@ -142,7 +145,11 @@ func (c *committer) startLocked() {
 
 // confirm holds the dispatch confirmation of task token (see the top of
 // this file).
-func (c *committer) confirm(token string) {
+func (c *committer) confirm(token string) { c.confirmUntil(token, time.Time{}) }
+
+// confirmUntil holds the confirmation of task token that moves its
+// dispatch deadline to until (zero: ConfirmedDispatchHold from now).
+func (c *committer) confirmUntil(token string, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.confirms == nil {
@@ -153,8 +160,11 @@ func (c *committer) confirm(token string) {
 	// task, which the recovery of a lost NATS store compares with the time
 	// the store was recreated.
 	now := c.e.cfg.Now()
+	if until.IsZero() {
+		until = now.Add(ConfirmedDispatchHold)
+	}
 	c.confirms[token] = now
-	c.confirmQ = append(c.confirmQ, heldConfirm{token, now, time.Now()})
+	c.confirmQ = append(c.confirmQ, heldConfirm{token, now, time.Now(), until})
 	c.armConfirmsLocked()
 }
 
@@ -183,7 +193,7 @@ func (c *committer) writeDueConfirms() {
 		n++
 		if at, ok := c.confirms[h.token]; ok && at.Equal(h.at) {
 			delete(c.confirms, h.token)
-			c.ops = append(c.ops, &op{kind: opConfirm, token: h.token, at: at})
+			c.ops = append(c.ops, &op{kind: opConfirm, token: h.token, at: h.until})
 		}
 	}
 	c.confirmQ = append(c.confirmQ[:0], c.confirmQ[n:]...)
@@ -199,7 +209,7 @@ func (c *committer) flushConfirms(ctx context.Context) {
 	var ops []*op
 	for _, h := range c.confirmQ {
 		if at, ok := c.confirms[h.token]; ok && at.Equal(h.at) {
-			ops = append(ops, &op{kind: opConfirm, token: h.token, at: at, done: make(chan struct{})})
+			ops = append(ops, &op{kind: opConfirm, token: h.token, at: h.until, done: make(chan struct{})})
 		}
 	}
 	clear(c.confirms)
@@ -355,11 +365,13 @@ func (c *committer) commit(group []*op) {
 				o.dec, o.err, o.delivered = nil, nil, false
 				switch o.kind {
 				case opConfirm:
-					w.Confirmed = append(w.Confirmed, Confirmation{o.token, o.at.Add(ConfirmedDispatchHold)})
+					w.Confirmed = append(w.Confirmed, Confirmation{o.token, o.at})
 				case opStarted:
 					w.Started = append(w.Started, o.token)
 				case opHeartbeat:
 					w.Heartbeats = append(w.Heartbeats, o.token)
+				case opEnded:
+					w.Ended = append(w.Ended, o.ended)
 				}
 			}
 			closed = map[string]bool{}

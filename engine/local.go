@@ -253,10 +253,11 @@ func (r *localRun) mapChild(t *Task, input any) (event, bool) {
 	if !ok {
 		return event{}, false
 	}
-	p := processorOf(r.top, label)
-	if p == nil {
+	s := mapStateOf(r.top, label)
+	if s == nil {
 		return event{}, false
 	}
+	p := s.Processor
 	text, _ := params["Input"].(string)
 	in, err := statelang.ParseJSON([]byte(text))
 	if err != nil {

@@ -61,21 +61,20 @@ func mapLabel(s *statelang.State) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
 }
 
-// processorOf finds the ItemProcessor of the distributed Map labelled
-// label anywhere in m (nested Parallel branches and Map processors
-// included).
-func processorOf(m *statelang.Machine, label string) *statelang.Machine {
+// mapStateOf finds the distributed Map state labelled label anywhere in m
+// (nested Parallel branches and Map processors included).
+func mapStateOf(m *statelang.Machine, label string) *statelang.State {
 	for _, s := range m.States {
 		if s.Type == statelang.TypeMap && s.ProcessorMode == "DISTRIBUTED" && mapLabel(s) == label {
-			return s.Processor
+			return s
 		}
 		if s.Processor != nil {
-			if p := processorOf(s.Processor, label); p != nil {
+			if p := mapStateOf(s.Processor, label); p != nil {
 				return p
 			}
 		}
 		for _, b := range s.Branches {
-			if p := processorOf(b, label); p != nil {
+			if p := mapStateOf(b, label); p != nil {
 				return p
 			}
 		}
@@ -376,13 +375,17 @@ func (e *Engine) mapMachine(ctx context.Context, parent, label string, version i
 	if err != nil {
 		return nil, psm, err
 	}
-	p := processorOf(pm, label)
-	if p == nil {
+	s := mapStateOf(pm, label)
+	if s == nil {
 		return nil, psm, ErrNotFound
 	}
 	name := parent + "/" + label
-	return p, StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: psm.Version, RoleARN: psm.RoleARN,
-		CreatedAt: psm.CreatedAt}, nil
+	typ := TypeStandard
+	if s.ProcessorExecutionType == TypeExpress {
+		typ = TypeExpress // its children run in memory (express.go)
+	}
+	return s.Processor, StateMachine{Name: name, ARN: e.stateMachineARN(name), Version: psm.Version, RoleARN: psm.RoleARN,
+		CreatedAt: psm.CreatedAt, Type: typ}, nil
 }
 
 // ItemReaderResource is the resource of the task that reads a Map's items

@@ -93,8 +93,12 @@ type State struct {
 	Branches []*Machine
 
 	// Map
-	Processor                      *Machine
-	ProcessorMode                  string // INLINE or DISTRIBUTED
+	Processor     *Machine
+	ProcessorMode string // INLINE or DISTRIBUTED
+	// ProcessorExecutionType is a distributed Map's children's type:
+	// STANDARD or EXPRESS, as its ProcessorConfig.ExecutionType says
+	// ("" when it says none).
+	ProcessorExecutionType         string
 	ItemsPath                      pathField
 	ItemSelector                   *Template
 	MaxConcurrency                 int64

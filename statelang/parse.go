@@ -921,9 +921,9 @@ func (p *parser) mapState(f *fields, st *State) {
 	case hasProc && hasIter:
 		p.d.add(loc, "Only one of 'ItemProcessor' or 'Iterator' may be set")
 	case hasProc:
-		st.ProcessorMode, st.Processor = p.processor(loc.at("ItemProcessor"), proc)
+		st.ProcessorMode, st.ProcessorExecutionType, st.Processor = p.processor(loc.at("ItemProcessor"), proc)
 	case hasIter:
-		st.ProcessorMode, st.Processor = p.processor(loc.at("Iterator"), iter)
+		st.ProcessorMode, st.ProcessorExecutionType, st.Processor = p.processor(loc.at("Iterator"), iter)
 	default:
 		if !f.has("ItemProcessor") && !f.has("Iterator") {
 			p.d.add(loc, "These fields are required: [ItemProcessor]")
@@ -974,9 +974,10 @@ func (p *parser) mapState(f *fields, st *State) {
 }
 
 // processor reads a Map's ItemProcessor (or the older Iterator, which AWS
-// accepts with a ProcessorConfig too): the mode and the sub-machine.
-func (p *parser) processor(ploc *location, proc map[string]any) (string, *Machine) {
-	mode := "INLINE"
+// accepts with a ProcessorConfig too): the mode, the execution type and
+// the sub-machine.
+func (p *parser) processor(ploc *location, proc map[string]any) (mode, execType string, m *Machine) {
+	mode = "INLINE"
 	if cfg, ok := proc["ProcessorConfig"]; ok {
 		cm, isObj := cfg.(map[string]any)
 		if !isObj {
@@ -989,8 +990,11 @@ func (p *parser) processor(ploc *location, proc map[string]any) (string, *Machin
 				}
 				mode = m
 			}
-			if et, ok := cf.str("ExecutionType"); ok && et != "STANDARD" && et != "EXPRESS" {
-				p.d.add(cf.loc.at("ExecutionType"), "The value of the field 'ExecutionType' must be STANDARD or EXPRESS")
+			if et, ok := cf.str("ExecutionType"); ok {
+				if et != "STANDARD" && et != "EXPRESS" {
+					p.d.add(cf.loc.at("ExecutionType"), "The value of the field 'ExecutionType' must be STANDARD or EXPRESS")
+				}
+				execType = et
 			}
 			cf.done("ProcessorConfig")
 		}
@@ -1001,7 +1005,7 @@ func (p *parser) processor(ploc *location, proc map[string]any) (string, *Machin
 			inner[k] = v
 		}
 	}
-	return mode, p.machine(ploc, inner, false)
+	return mode, execType, p.machine(ploc, inner, false)
 }
 
 // invalidLabelChar finds the first character AWS forbids in a Map Label.

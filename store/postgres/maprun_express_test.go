@@ -1,0 +1,133 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepwise-dev/stepwise/engine"
+	"github.com/stepwise-dev/stepwise/statelang"
+)
+
+// expressMap is a distributed Map whose children are EXPRESS executions of
+// processor (its States), labelled Items.
+func expressMap(extra, states string) string {
+	return `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items",` + extra + `
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"T","States":` + states + `},
+		"End":true}}}`
+}
+
+// TestDistributedMapExpressChildren: a distributed Map with ExecutionType
+// EXPRESS runs each item as an express execution, in memory (no history),
+// and writes each child's row once it ended, so that the Map Run's counts,
+// ListExecutions and MapRunChildren see them as they see standard ones;
+// each child's task is dispatched once.
+func TestDistributedMapExpressChildren(t *testing.T) {
+	t.Parallel()
+	five := func(_ engine.Task, in any) (any, *statelang.Failure) {
+		if n, _ := in.(int64); n == 5 {
+			return nil, &statelang.Failure{Name: "Five", Cause: "not five"}
+		}
+		return double(engine.Task{}, in)
+	}
+	h := newHarness(t, map[string]TaskFunc{"five": five}, nil)
+	h.machine("dx", expressMap(`"MaxConcurrency":3,"ToleratedFailureCount":1,`,
+		`{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:five","End":true}}`))
+	var items, want []string
+	for i := range 20 {
+		items = append(items, fmt.Sprint(i))
+		if i == 5 {
+			want = append(want, "null")
+		} else {
+			want = append(want, fmt.Sprint(2*i))
+		}
+	}
+	x := h.wait(h.start("dx", "run", `[`+strings.Join(items, ",")+`]`).ARN, 30*time.Second)
+	if x.Status != engine.StatusSucceeded || x.Output != "["+strings.Join(want, ",")+"]" {
+		t.Fatalf("parent: %s %s %s %s", x.Status, x.Output, x.Error, x.Cause)
+	}
+	evs := h.history(x.ARN)
+	if got := strings.Join(types(evs), " "); got != "ExecutionStarted MapStateEntered MapStateStarted MapRunStarted "+
+		"MapRunSucceeded MapStateSucceeded MapStateExited ExecutionSucceeded" {
+		t.Errorf("parent history = %s", got)
+	}
+	run, _ := evs[3].Details["mapRunArn"].(string)
+	ctx := context.Background()
+	r, err := h.eng.DescribeMapRun(ctx, run)
+	if err != nil || r.Status != engine.MapRunSucceeded || r.Total != 20 ||
+		r.Children[engine.StatusSucceeded] != 19 || r.Children[engine.StatusFailed] != 1 {
+		t.Errorf("DescribeMapRun = %+v, %v; want SUCCEEDED, 19 children succeeded and 1 failed", r, err)
+	}
+	kids := children(t, h, "dx/Items")
+	if len(kids) != 20 {
+		t.Fatalf("%d children listed; want 20", len(kids))
+	}
+	for _, c := range kids {
+		if !strings.HasPrefix(c.ARN, "arn:aws:states:us-east-1:111111111111:express:dx/Items:") || c.ParentID != x.ID ||
+			c.StopDate.Before(c.StartDate) || c.StartDate.IsZero() {
+			t.Errorf("child %s: parent %d, %v → %v", c.ARN, c.ParentID, c.StartDate, c.StopDate)
+		}
+		switch c.Input {
+		case "5":
+			if c.Status != engine.StatusFailed || c.Error != "Five" || c.Cause != "not five" {
+				t.Errorf("child of item 5: %s %s %s; want FAILED Five", c.Status, c.Error, c.Cause)
+			}
+		default:
+			var n int
+			fmt.Sscan(c.Input, &n)
+			if c.Status != engine.StatusSucceeded || c.Output != fmt.Sprint(2*n) {
+				t.Errorf("child of item %s: %s %s", c.Input, c.Status, c.Output)
+			}
+		}
+		// An express execution has no history and no description, as on AWS.
+		if _, _, err := h.eng.GetExecutionHistory(ctx, c.ARN, engine.HistoryInput{}); !errors.Is(err, engine.ErrExpressARN) {
+			t.Errorf("GetExecutionHistory(%s) = %v; want ErrExpressARN", c.ARN, err)
+		}
+	}
+	n := 0
+	if err := h.eng.MapRunChildren(ctx, run, engine.StatusSucceeded, func(xs []*engine.Execution) error { n += len(xs); return nil }); err != nil || n != 19 {
+		t.Errorf("MapRunChildren(SUCCEEDED) = %d, %v; want 19", n, err)
+	}
+	h.disp.mu.Lock()
+	for tok, c := range h.disp.count {
+		if c != 1 {
+			t.Errorf("task %s dispatched %d times; want once", engine.TaskRef(tok), c)
+		}
+	}
+	h.disp.mu.Unlock()
+}
+
+// TestDistributedMapExpressStop: stopping the parent stops its running
+// express children, which are written ABORTED.
+func TestDistributedMapExpressStop(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil, nil)
+	h.machine("xslow", expressMap(``, `{"T":{"Type":"Wait","Seconds":3600,"End":true}}`))
+	x := h.start("xslow", "s", `[1,2,3]`)
+	for deadline := time.Now().Add(10 * time.Second); h.eng.RunningExpress() < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d express children running; want 3", h.eng.RunningExpress())
+		}
+	}
+	if _, err := h.eng.StopExecution(context.Background(), x.ARN, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	var kids []*engine.Execution
+	for deadline := time.Now().Add(10 * time.Second); len(kids) < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d children written; want 3", len(kids))
+		}
+		kids = children(t, h, "xslow/Items")
+	}
+	for _, c := range kids {
+		if c.Status != engine.StatusAborted {
+			t.Errorf("child %s: %s; want ABORTED", c.ARN, c.Status)
+		}
+	}
+	if n := h.eng.RunningExpress(); n != 0 {
+		t.Errorf("%d express executions still running", n)
+	}
+}
