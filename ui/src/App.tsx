@@ -1,3 +1,4 @@
+import { ExpressNoPage, isExpress } from './components/ExpressOutcome'
 import { TokenPrompt } from './components/TokenPrompt'
 import { ExecutionPage } from './pages/ExecutionPage'
 import { ExecutionsList } from './pages/ExecutionsList'
@@ -10,7 +11,10 @@ export function App() {
   const { path } = useLocation()
   let page
   let m: RegExpMatchArray | null
-  if ((m = path.match(/^\/executions\/(.+)$/))) page = <ExecutionPage key={m[1]} arn={decodeURIComponent(m[1])} />
+  if ((m = path.match(/^\/executions\/(.+)$/))) {
+    const arn = decodeURIComponent(m[1])
+    page = isExpress(arn) ? <ExpressNoPage arn={arn} /> : <ExecutionPage key={m[1]} arn={arn} />
+  }
   else if ((m = path.match(/^\/map-runs\/(.+)$/))) page = <MapRunPage key={m[1]} arn={decodeURIComponent(m[1])} />
   else if ((m = path.match(/^\/state-machines\/(.+)$/))) page = <MachinePage key={m[1]} name={decodeURIComponent(m[1])} />
   else if (path === '/state-machines') page = <MachinesPage />

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react'
+import { Fragment, useEffect, useRef, useState } from 'react'
 import * as api from '../api'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, paths } from '../router'
+import { ExpressOutcome, ExpressToggle, isExpress, useOpenRows } from './ExpressOutcome'
 import { ErrorBox, StatusBadge } from './Status'
 
 /** PAGE is how many nested children one page shows; "more" asks for the next. */
@@ -13,7 +14,8 @@ const POLL_MS = 3000
 // The executions an execution started: its states:startExecution children,
 // a page at a time (newest first), and its distributed Maps' children as a
 // count per Map Run with a link to the Map Run's page, which lists them (a
-// Map may have thousands). Nothing when there are none.
+// Map may have thousands). Nothing when there are none. An express child
+// (an ARN with ":express:") has no page: its row opens in place instead.
 // nested is false when the execution's definition has no states:startExecution
 // task: then the list is not asked for (a distributed Map's parent with
 // 100,000 children and no nested one would have the server read them all
@@ -26,6 +28,8 @@ export function ChildExecutions({ arn, nested, mapRuns, version }: { arn: string
   const [error, setError] = useState<unknown>()
   const [counts, setCounts] = useState<Record<string, number>>({})
   const [tick, setTick] = useState(0)
+  // The express children whose rows are open.
+  const [open, toggle] = useOpenRows()
 
   // The first page, again when the parent's history says something
   // changed (version) or a child listed is still running (tick): new
@@ -102,21 +106,39 @@ export function ChildExecutions({ arn, nested, mapRuns, version }: { arn: string
             </tr>
           </thead>
           <tbody>
-            {items.map((x) => (
-              <tr key={x.arn} data-child-execution={x.name} data-status={x.status}>
-                <td>
-                  <Link to={paths.execution(x.arn)} title={x.arn}>
-                    {x.name}
-                  </Link>
-                </td>
-                <td>
-                  <StatusBadge status={x.status} />
-                </td>
-                <td>{x.stateMachineName}</td>
-                <td>{fmtTime(x.startTime)}</td>
-                <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
-              </tr>
-            ))}
+            {items.map((x) => {
+              // An express child has no page: its row opens in place.
+              const express = isExpress(x.arn)
+              const shown = express && open.has(x.arn)
+              return (
+                <Fragment key={x.arn}>
+                  <tr data-child-execution={x.name} data-status={x.status} data-express={express ? '' : undefined}>
+                    <td>
+                      {express ? (
+                        <ExpressToggle x={x} open={shown} toggle={toggle} />
+                      ) : (
+                        <Link to={paths.execution(x.arn)} title={x.arn}>
+                          {x.name}
+                        </Link>
+                      )}
+                    </td>
+                    <td>
+                      <StatusBadge status={x.status} />
+                    </td>
+                    <td>{x.stateMachineName}</td>
+                    <td>{fmtTime(x.startTime)}</td>
+                    <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
+                  </tr>
+                  {shown && (
+                    <tr className="child-detail">
+                      <td colSpan={5}>
+                        <ExpressOutcome x={x} withInput testId="express-child" errorTestId="express-child-error" />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              )
+            })}
           </tbody>
         </table>
       )}

@@ -7,7 +7,10 @@ import { useEffect, useRef, type CSSProperties, type ReactNode } from 'react'
  * the window less the page's header, so 10,000 rows keep the page short.
  * `columns` head it, in a row of class `rowClass` (a CSS grid, as its rows);
  * `row` draws row i with the style that places it; `onRange` hears which
- * rows are drawn, to fetch the ones not loaded yet.
+ * rows are drawn, to fetch the ones not loaded yet. A row that may grow (an
+ * expanded one) passes `measure` as its element's ref and leaves out the
+ * style's height: it is then measured (it carries `data-index={i}`), and the
+ * rows after it move down.
  */
 export function VirtualRows({
   count,
@@ -25,7 +28,7 @@ export function VirtualRows({
   rowClass: string
   columns: string[]
   empty: ReactNode
-  row: (index: number, style: CSSProperties) => ReactNode
+  row: (index: number, style: CSSProperties, measure: (el: Element | null) => void) => ReactNode
   onRange?: (first: number, last: number) => void
   overscan?: number
   testId?: string
@@ -43,10 +46,10 @@ export function VirtualRows({
           <span key={c}>{c}</span>
         ))}
       </div>
-      <div className="vscroll" ref={parent} style={{ height: `min(${Math.max(1.5, count) * rowHeight + 2}px, max(260px, 100vh - 210px))` }} data-testid={testId}>
+      <div className="vscroll" ref={parent} style={{ height: `min(${Math.max(1.5 * rowHeight, v.getTotalSize()) + 2}px, max(260px, 100vh - 210px))` }} data-testid={testId}>
         {count === 0 && empty}
         <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-          {items.map((item) => row(item.index, { position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }))}
+          {items.map((item) => row(item.index, { position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }, v.measureElement))}
         </div>
       </div>
     </div>

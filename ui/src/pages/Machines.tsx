@@ -3,9 +3,10 @@ import * as api from '../api'
 import { useAction } from '../action'
 import { parseDefinition } from '../asl'
 import { DefinitionEditor } from '../components/DefinitionEditor'
+import { ExpressOutcome } from '../components/ExpressOutcome'
 import { Graph } from '../components/Graph'
 import { JsonView } from '../components/JsonView'
-import { ErrorBox, StatusBadge } from '../components/Status'
+import { ErrorBox } from '../components/Status'
 import { fmtTime } from '../format'
 import { jsonSyntaxError } from '../json'
 import { Link, navigate, paths } from '../router'
@@ -274,29 +275,7 @@ function StartForm({ machine, sync, onCancel }: { machine: string; sync: boolean
         </button>
         <button onClick={onCancel}>Cancel</button>
       </div>
-      {outcome && <SyncOutcome x={outcome} />}
-    </div>
-  )
-}
-
-// SyncOutcome is what a StartSyncExecution answered.
-function SyncOutcome({ x }: { x: api.Execution }) {
-  return (
-    <div className="sync-outcome" data-testid="sync-outcome" data-status={x.status}>
-      <div className="row">
-        <StatusBadge status={x.status} />
-        <span className="muted small">
-          {fmtTime(x.startTime)} – {fmtTime(x.stopTime)}
-        </span>
-        <span className="mono small">{x.arn}</span>
-      </div>
-      {x.status === 'SUCCEEDED' ? (
-        <JsonView text={x.output} label="Output" openDepth={3} />
-      ) : (
-        <div className="failure" data-testid="sync-error">
-          <strong>{x.error}</strong> {x.cause && <span className="pre">{x.cause}</span>}
-        </div>
-      )}
+      {outcome && <ExpressOutcome x={outcome} testId="sync-outcome" errorTestId="sync-error" />}
     </div>
   )
 }

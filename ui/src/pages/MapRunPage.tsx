@@ -1,5 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import * as api from '../api'
+import { ExpressOutcome, ExpressToggle, isExpress, useOpenRows } from '../components/ExpressOutcome'
 import { ErrorBox, StatusBadge } from '../components/Status'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, paths } from '../router'
@@ -29,6 +30,8 @@ export function MapRunPage({ arn }: { arn: string }) {
   const [status, setStatus] = useState('')
   // Bumped to fetch the children again (a poll, an update).
   const [generation, setGeneration] = useState(0)
+  // EXPRESS or STANDARD, once a child is listed.
+  const [childType, setChildType] = useState<api.MachineType>()
 
   const load = useCallback(async () => {
     const r = await api.describeMapRun(arn)
@@ -94,6 +97,12 @@ export function MapRunPage({ arn }: { arn: string }) {
         <dd>{fmtDuration(duration(run.startTime, run.stopTime))}</dd>
         <dt>Children run</dt>
         <dd>{run.stateMachineName}</dd>
+        {childType && (
+          <>
+            <dt>Children type</dt>
+            <dd data-testid="maprun-child-type">{childType}</dd>
+          </>
+        )}
         <dt>ARN</dt>
         <dd className="mono small">{run.arn}</dd>
       </dl>
@@ -152,7 +161,7 @@ export function MapRunPage({ arn }: { arn: string }) {
         </>
       )}
       <h3>Child executions</h3>
-      <Children arn={arn} counts={c} status={status} setStatus={setStatus} generation={generation} />
+      <Children arn={arn} counts={c} status={status} setStatus={setStatus} generation={generation} onType={setChildType} />
     </div>
   )
 }
@@ -179,7 +188,9 @@ const countOfStatus: Record<string, keyof api.MapRunCounts> = { FAILED: 'failed'
  * (DescribeMapRun), and its rows are fetched from ListMapRunExecutions a
  * page at a time as they come into view. A new generation (a poll of a
  * running run, an update) fetches again; the rows of the one before are
- * shown until their replacements arrive.
+ * shown until their replacements arrive. An express child's row is all
+ * there is of it (it has no page): its name opens it in place, to show its
+ * input and output, or its error and cause.
  */
 function Children({
   arn,
@@ -187,12 +198,15 @@ function Children({
   status,
   setStatus,
   generation,
+  onType,
 }: {
   arn: string
   counts?: api.MapRunCounts
   status: string
   setStatus: (s: string) => void
   generation: number
+  /** Hears the children's type, from the ARNs of those listed. */
+  onType: (t: api.MachineType) => void
 }) {
   const cache = useRef(new Map<string, Segment>())
   const stale = useRef(new Map<string, Segment>())
@@ -201,6 +215,8 @@ function Children({
   const [range, setRange] = useState<[number, number]>([0, -1])
   const onRange = useCallback((a: number, b: number) => setRange([a, b]), [])
   const [error, setError] = useState<unknown>()
+  // The express children whose rows are open.
+  const [open, toggle] = useOpenRows()
   if (gen.current !== generation) {
     gen.current = generation
     stale.current = cache.current
@@ -239,6 +255,7 @@ function Children({
         .listMapRunExecutions(arn, { status: p.status, pageSize: g.rows.length ? PAGE : FIRST_PAGE, pageToken: g.next })
         .then((r) => {
           g.rows = g.rows.concat(r.items)
+          if (r.items.length) onType(isExpress(r.items[0].arn) ? 'EXPRESS' : 'STANDARD')
           g.next = r.next
           g.done = !r.next
           setError(undefined)
@@ -283,7 +300,7 @@ function Children({
           rowClass="child-row"
           columns={['Name', 'Status', 'Started', 'Duration', 'Error']}
           empty={<div className="muted pad">No child execution{status ? ' with this status' : ''}.</div>}
-          row={(i, style) => {
+          row={(i, style, measure) => {
             const { part, offset } = locate(i)
             const x = part.seg.rows[offset] ?? stale.current.get(part.status)?.rows[offset]
             if (!x)
@@ -292,17 +309,42 @@ function Children({
                   <span className="muted">…</span>
                 </div>
               )
-            return (
-              <div key={x.arn} className="child-row" data-index={i} data-child={x.name} data-status={x.status} style={style}>
-                <span className="mono">
-                  <Link to={paths.execution(x.arn)}>{x.name}</Link>
-                </span>
+            const cells = (name: ReactNode) => (
+              <>
+                <span className="mono">{name}</span>
                 <span>
                   <StatusBadge status={x.status} />
                 </span>
                 <span>{fmtTime(x.startTime)}</span>
                 <span>{fmtDuration(duration(x.startTime, x.stopTime))}</span>
                 <span title={x.error}>{x.error}</span>
+              </>
+            )
+            if (!isExpress(x.arn))
+              return (
+                <div key={x.arn} className="child-row" data-index={i} data-child={x.name} data-status={x.status} style={style}>
+                  {cells(<Link to={paths.execution(x.arn)}>{x.name}</Link>)}
+                </div>
+              )
+            // An express child has no page: its row opens in place.
+            const shown = open.has(x.arn)
+            return (
+              <div
+                key={x.arn}
+                ref={measure}
+                className={'child-express' + (shown ? ' open' : '')}
+                data-index={i}
+                data-child={x.name}
+                data-status={x.status}
+                data-express=""
+                style={{ ...style, height: undefined }}
+              >
+                <div className="child-row" style={{ height: CHILD_ROW }}>
+                  {cells(
+                    <ExpressToggle x={x} open={shown} toggle={toggle} />,
+                  )}
+                </div>
+                {shown && <ExpressOutcome x={x} withInput testId="express-child" errorTestId="express-child-error" />}
               </div>
             )
           }}
