@@ -8,7 +8,8 @@ import (
 )
 
 // validateDefinition returns every problem of a definition: statelang's
-// diagnostics and, for an EXPRESS machine, AWS's Express restrictions.
+// diagnostics and AWS's Express restrictions, for an EXPRESS machine or
+// the EXPRESS children of its distributed Maps.
 func validateDefinition(def, typ string) statelang.Diagnostics {
 	var ds statelang.Diagnostics
 	if _, err := statelang.Parse([]byte(def)); err != nil {
@@ -16,10 +17,7 @@ func validateDefinition(def, typ string) statelang.Diagnostics {
 			ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
 		}
 	}
-	if typ == "EXPRESS" {
-		ds = append(ds, statelang.ExpressProblems([]byte(def))...)
-	}
-	return ds
+	return append(ds, statelang.ExpressProblems([]byte(def), typ == "EXPRESS")...)
 }
 
 type validateInput struct {

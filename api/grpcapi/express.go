@@ -77,13 +77,11 @@ func engineLogging(lc *stepwisev1.LoggingConfiguration) (*engine.Logging, error)
 	return l, nil
 }
 
-// expressDefinition refuses what an EXPRESS definition may not use, as
-// the AWS endpoint does (statelang.ExpressProblems).
+// expressDefinition refuses what an express execution may not use, in an
+// EXPRESS definition or the EXPRESS children of a distributed Map, as the
+// AWS endpoint does (statelang.ExpressProblems).
 func expressDefinition(typ, definition string) error {
-	if typ != engine.TypeExpress {
-		return nil
-	}
-	if ds := statelang.ExpressProblems([]byte(definition)); len(ds) > 0 {
+	if ds := statelang.ExpressProblems([]byte(definition), typ == engine.TypeExpress); len(ds) > 0 {
 		return Status(ds)
 	}
 	return nil

@@ -306,8 +306,8 @@ func (s *Services) DeleteStateMachine(ctx context.Context, r *stepwisev1.DeleteS
 
 // ValidateStateMachineDefinition implements
 // stepwisev1.StateMachineServiceServer: result OK, or FAIL with every
-// diagnostic of statelang.Parse (and for an EXPRESS type of
-// statelang.ExpressProblems); then statelang.Warnings, of severity
+// diagnostic of statelang.Parse and statelang.ExpressProblems; then
+// statelang.Warnings, of severity
 // WARNING, which leave the result as it is.
 func (s *Services) ValidateStateMachineDefinition(_ context.Context, r *stepwisev1.ValidateStateMachineDefinitionRequest) (*stepwisev1.ValidateStateMachineDefinitionResponse, error) {
 	typ, err := machineType(r.GetType())
@@ -321,9 +321,7 @@ func (s *Services) ValidateStateMachineDefinition(_ context.Context, r *stepwise
 			ds = statelang.Diagnostics{{Code: "SCHEMA_VALIDATION_FAILED", Location: "/", Message: err.Error()}}
 		}
 	}
-	if typ == engine.TypeExpress {
-		ds = append(ds, statelang.ExpressProblems([]byte(r.GetDefinition()))...)
-	}
+	ds = append(ds, statelang.ExpressProblems([]byte(r.GetDefinition()), typ == engine.TypeExpress)...)
 	if len(ds) > 0 {
 		out.Result = "FAIL"
 	}

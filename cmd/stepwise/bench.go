@@ -72,6 +72,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 	items := fs.String("items", "100,1000,3000", "widemap: the Map sizes to run, comma-separated")
 	dmapItems := fs.String("dmap-items", "100000", "dmap: the numbers of JSONL items to run, comma-separated")
 	dmapConc := fs.Int("dmap-concurrency", 1000, "dmap: the distributed Map's MaxConcurrency")
+	dmapExpress := fs.Bool("dmap-express", false, "dmap: run the Map's children as EXPRESS executions (in memory, a row each once ended) instead of STANDARD ones")
 	observe := fs.Bool("telemetry", false, "in process: observe the engine as the server does (metrics; traces too when OTEL_EXPORTER_OTLP_ENDPOINT is set, the worker's handler spans included), to measure their cost")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the engine, when in process) to this file (go tool pprof)")
 	otlpSink := fs.String("otlp-sink", "", "serve only an OTLP/HTTP trace endpoint on this address (e.g. 127.0.0.1:4318) that discards what it receives, until interrupted: point a traced bench run's OTEL_EXPORTER_OTLP_ENDPOINT at it (docs/performance.md)")
@@ -118,7 +119,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 					fmt.Fprintf(stderr, "stepwise bench: --dmap-items %q: want integers from 1 to 10,000,000\n", *dmapItems)
 					return 2
 				}
-				loads = append(loads, bench.DMap(n, *dmapConc, dmapBucket, fmt.Sprintf("items-%d.jsonl", n)))
+				loads = append(loads, bench.DMap(n, *dmapConc, dmapBucket, fmt.Sprintf("items-%d.jsonl", n), *dmapExpress))
 			}
 			continue
 		}
@@ -270,8 +271,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) int {
 			}
 			res.Target = where
 			results = append(results, res)
-			if n, ok := strings.CutPrefix(w.Name, "dmap-"); ok && dmapStore != nil && res.Failed+res.Errors == 0 {
-				items, _ := strconv.Atoi(n)
+			if items, ok := dmapSize(w.Name); ok && dmapStore != nil && res.Failed+res.Errors == 0 {
 				rss := peakRSS() // before the check, which reads the results files into memory
 				summary, err := checkDMapResults(ctx, dmapStore, items)
 				if err != nil {

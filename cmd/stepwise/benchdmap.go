@@ -21,14 +21,24 @@ import (
 // dmapBucket is the bucket of the dmap workload's items.
 const dmapBucket = "bench"
 
+// dmapSize returns the items of a dmap workload by its name (dmap-<n> or
+// dmap-express-<n>, bench.DMap).
+func dmapSize(name string) (int, bool) {
+	n, ok := strings.CutPrefix(name, "dmap-")
+	if !ok {
+		return 0, false
+	}
+	size, err := strconv.Atoi(strings.TrimPrefix(n, "express-"))
+	return size, err == nil
+}
+
 // dmapObjects serves the items of the dmap workloads among loads from an
 // embedded S3 endpoint on a temporary folder, and returns the object
 // store (nil when no load is a dmap) and what closes it.
 func dmapObjects(ctx context.Context, loads []bench.Workload) (objects.Store, func(), error) {
 	var sizes []int
 	for _, w := range loads {
-		if n, ok := strings.CutPrefix(w.Name, "dmap-"); ok {
-			size, _ := strconv.Atoi(n)
+		if size, ok := dmapSize(w.Name); ok {
 			sizes = append(sizes, size)
 		}
 	}

@@ -122,16 +122,21 @@ func WideMap(items int) Workload {
 // child execution of one no-op Task, at most maxConcurrency at once; its
 // ResultWriter writes the children's results under DMapResults(items) in
 // bucket (the results of 100,000 children are far over the 256 KiB a
-// state's output may hold).
-func DMap(items, maxConcurrency int, bucket, key string) Workload {
+// state's output may hold). The children are STANDARD executions, or
+// EXPRESS ones when express is set (its name is then dmap-express-<items>).
+func DMap(items, maxConcurrency int, bucket, key string, express bool) Workload {
+	typ, name := "STANDARD", fmt.Sprintf("dmap-%d", items)
+	if express {
+		typ, name = "EXPRESS", fmt.Sprintf("dmap-express-%d", items)
+	}
 	def := fmt.Sprintf(`{"Comment":"bench dmap: a distributed Map over the %d JSONL items of s3://%s/%s, each a child execution of a no-op Task.","StartAt":"FanOut",
  "States":{"FanOut":{"Type":"Map","MaxConcurrency":%d,"ResultPath":null,"End":true,
    "ItemReader":{"Resource":"arn:aws:states:::s3:getObject","Parameters":{"Bucket":%q,"Key":%q},"ReaderConfig":{"InputType":"JSONL"}},
    "ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":%q,"Prefix":%q}},
-   "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"Work",
+   "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":%q},"StartAt":"Work",
     "States":{"Work":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:noop","End":true}}}}}}`,
-		items, bucket, key, maxConcurrency, bucket, key, bucket, DMapResults(items))
-	return Workload{Name: fmt.Sprintf("dmap-%d", items), Definition: def, Transitions: items + 1, Tasks: items, Input: `{}`}
+		items, bucket, key, maxConcurrency, bucket, key, bucket, DMapResults(items), typ)
+	return Workload{Name: name, Definition: def, Transitions: items + 1, Tasks: items, Input: `{}`}
 }
 
 // DMapResults is the prefix of the dmap workload's results.

@@ -202,6 +202,87 @@ func DistributedMap(t *testing.T, tgt Target, n int) {
 	}
 }
 
+// ExpressDistributedMap is DistributedMap with EXPRESS children, which run
+// in the engine's memory and get a row only once they ended: a child lost
+// with a killed engine is started again (crashengine's ExpressTimeout is
+// short), as AWS may run an Express execution more than once, but the
+// parent takes exactly one outcome per item. Every parent succeeds with
+// its output; each item has exactly one child row (the last run's), with
+// no history; each parent's task per item ended exactly once; each Map
+// Run ended SUCCEEDED with its children's counts.
+func ExpressDistributedMap(t *testing.T, tgt Target, n int) {
+	r := newRig(t, tgt)
+	r.machine("xmap", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":4,"ToleratedFailureCount":1,"End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"W","States":{
+		"W":{"Type":"Wait","Seconds":1,"Next":"T"},
+		"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:double","End":true}}}}}}`)
+	size := func(i int) int { return 6 + i*5%11 }
+	bad := func(i int) bool { return i%2 == 1 } // item 0 is "bad"
+	inputs, outputs := make([]string, n), make([]string, n)
+	for i := range n {
+		var in, out []string
+		for j := range size(i) {
+			if bad(i) && j == 0 {
+				in, out = append(in, `"bad"`), append(out, "null")
+				continue
+			}
+			in, out = append(in, fmt.Sprint(100*i+j)), append(out, fmt.Sprint(2*(100*i+j)))
+		}
+		inputs[i], outputs[i] = `{"items":[`+strings.Join(in, ",")+`]}`, "["+strings.Join(out, ",")+"]"
+	}
+	xs := r.survive(load{n: n, machine: func(int) string { return "xmap" }, name: func(i int) string { return fmt.Sprintf("x%03d", i) },
+		input: func(i int) string { return inputs[i] },
+		gap:   100 * time.Millisecond, kills: 4, least: 500 * time.Millisecond, spread: 2000 * time.Millisecond})
+	var items, failing int
+	for i, x := range xs {
+		k := size(i)
+		items += k
+		if bad(i) {
+			failing++
+		}
+		if !r.succeeded(x, outputs[i]) {
+			continue
+		}
+		kids := r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d`, x.ID))
+		tokens := r.count(fmt.Sprintf(`SELECT count(DISTINCT parent_token) FROM executions WHERE parent_id = %d`, x.ID))
+		express := r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d AND arn LIKE '%%:express:%%'`, x.ID))
+		if kids != int64(k) || tokens != kids || express != kids {
+			t.Errorf("%s: %d child rows (%d distinct parent tasks, %d express); want %d", x.ARN, kids, tokens, express, k)
+		}
+		runs, _, err := r.eng.ListMapRuns(r.ctx, x.ARN, 0, "")
+		if err != nil || len(runs) != 1 {
+			t.Errorf("ListMapRuns(%s) = %d runs, %v; want 1", x.ARN, len(runs), err)
+			continue
+		}
+		want := map[string]int64{engine.StatusSucceeded: int64(k)}
+		if bad(i) {
+			want = map[string]int64{engine.StatusSucceeded: int64(k - 1), engine.StatusFailed: 1}
+		}
+		run, err := r.eng.DescribeMapRun(r.ctx, runs[0].ARN)
+		if err != nil || run.Status != engine.MapRunSucceeded || run.Total != int64(k) || fmt.Sprint(run.Children) != fmt.Sprint(want) {
+			t.Errorf("DescribeMapRun(%s) = %s total %d children %v, %v; want SUCCEEDED total %d children %v",
+				runs[0].ARN, run.Status, run.Total, run.Children, err, k, want)
+		}
+	}
+	if h := r.count(`SELECT count(*) FROM history_events h JOIN executions x ON x.id = h.execution_id WHERE x.parent_id IS NOT NULL`); h != 0 {
+		t.Errorf("%d history events of express children; want none", h)
+	}
+	// The parent's task per item, each answered once; the children's own
+	// tasks are not stored.
+	if done := r.count(`SELECT count(*) FROM tasks WHERE status = 'SUCCEEDED'`); done != int64(items-failing) {
+		t.Errorf("%d tasks SUCCEEDED; want %d", done, items-failing)
+	}
+	if failed := r.count(`SELECT count(*) FROM tasks WHERE status = 'FAILED'`); failed != int64(failing) {
+		t.Errorf("%d tasks FAILED; want %d (the bad items')", failed, failing)
+	}
+	if other := r.count(`SELECT count(*) FROM tasks WHERE status NOT IN ('SUCCEEDED', 'FAILED')`); other != 0 {
+		t.Errorf("%d tasks neither SUCCEEDED nor FAILED; want 0", other)
+	}
+	if running := r.count(`SELECT count(*) FROM executions WHERE status = 'RUNNING'`); running != 0 {
+		t.Errorf("%d executions still RUNNING; want 0", running)
+	}
+}
+
 // StrandedChildren kills the engine in the window between a parent's end
 // and the stop of its children, deterministically (crashengine
 // -die-before-child-stop): a distributed Map's parent and a .sync

@@ -47,3 +47,6 @@ func TestCrashRedrive(t *testing.T) { crashtest.Redrives(t, crashTarget(t), 40) 
 
 // TestCrashRedriveKilled: crashtest.RedriveKilled on SQLite.
 func TestCrashRedriveKilled(t *testing.T) { crashtest.RedriveKilled(t, crashTarget(t)) }
+
+// TestCrashExpressDistributedMap: crashtest.ExpressDistributedMap on SQLite.
+func TestCrashExpressDistributedMap(t *testing.T) { crashtest.ExpressDistributedMap(t, crashTarget(t), 12) }

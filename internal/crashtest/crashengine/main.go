@@ -1,8 +1,9 @@
 // Command crashengine is the real engine process of the crash tests
 // (internal/crashtest): it runs an Engine on a Postgres schema (-dsn,
 // -schema) or a SQLite file (-db) with an in-process dispatcher that
-// answers "double" and "flaky" tasks until it is killed. Not for
-// production.
+// answers "double" and "flaky" tasks until it is killed. Express
+// executions (a distributed Map's EXPRESS children) time out after 5 s,
+// so that one lost with the process runs again soon. Not for production.
 //
 // -redrive ARN redrives that execution (with the client token -token)
 // and exits. -die-at-redrive before|after SIGKILLs the process right
@@ -216,7 +217,7 @@ func main() {
 	}
 	d := &dispatcher{}
 	eng, err := engine.New(engine.Config{Store: store, Dispatcher: d, PollInterval: 50 * time.Millisecond,
-		TimerLease: 2 * time.Second, DispatchTimeout: time.Second})
+		TimerLease: 2 * time.Second, DispatchTimeout: time.Second, ExpressTimeout: 5 * time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}
