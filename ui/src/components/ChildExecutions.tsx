@@ -2,7 +2,7 @@ import { Fragment, useEffect, useRef, useState } from 'react'
 import * as api from '../api'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, paths } from '../router'
-import { ExpressOutcome, ExpressToggle, isExpress, useOpenRows } from './ExpressOutcome'
+import { ExecutionName, ExpressRow, isExpress, useOpenRows } from './ExpressOutcome'
 import { ErrorBox, StatusBadge } from './Status'
 
 /** PAGE is how many nested children one page shows; "more" asks for the next. */
@@ -106,39 +106,22 @@ export function ChildExecutions({ arn, nested, mapRuns, version }: { arn: string
             </tr>
           </thead>
           <tbody>
-            {items.map((x) => {
-              // An express child has no page: its row opens in place.
-              const express = isExpress(x.arn)
-              const shown = express && open.has(x.arn)
-              return (
-                <Fragment key={x.arn}>
-                  <tr data-child-execution={x.name} data-status={x.status} data-express={express ? '' : undefined}>
-                    <td>
-                      {express ? (
-                        <ExpressToggle x={x} open={shown} toggle={toggle} />
-                      ) : (
-                        <Link to={paths.execution(x.arn)} title={x.arn}>
-                          {x.name}
-                        </Link>
-                      )}
-                    </td>
-                    <td>
-                      <StatusBadge status={x.status} />
-                    </td>
-                    <td>{x.stateMachineName}</td>
-                    <td>{fmtTime(x.startTime)}</td>
-                    <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
-                  </tr>
-                  {shown && (
-                    <tr className="child-detail">
-                      <td colSpan={5}>
-                        <ExpressOutcome x={x} withInput testId="express-child" errorTestId="express-child-error" />
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              )
-            })}
+            {items.map((x) => (
+              <Fragment key={x.arn}>
+                <tr data-child-execution={x.name} data-status={x.status} data-express={isExpress(x.arn) ? '' : undefined}>
+                  <td>
+                    <ExecutionName x={x} open={open} toggle={toggle} title={x.arn} />
+                  </td>
+                  <td>
+                    <StatusBadge status={x.status} />
+                  </td>
+                  <td>{x.stateMachineName}</td>
+                  <td>{fmtTime(x.startTime)}</td>
+                  <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
+                </tr>
+                <ExpressRow x={x} open={open} colSpan={5} />
+              </Fragment>
+            ))}
           </tbody>
         </table>
       )}

@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react'
 import * as api from '../api'
 import { fmtTime } from '../format'
+import { Link, paths } from '../router'
 import { JsonView } from './JsonView'
 import { StatusBadge } from './Status'
 
@@ -99,5 +100,31 @@ export function ExpressNoPage({ arn }: { arn: string }) {
         child of a distributed Map is listed on its Map Run&apos;s page, where its row shows its input and its output or error.
       </div>
     </div>
+  )
+}
+
+/**
+ * ExecutionName is an execution's name in a table: a link to its page, or,
+ * for an express one (it has no page), the toggle that opens its row
+ * (ExpressRow, below it). title, if any, is the link's.
+ */
+export function ExecutionName({ x, open, toggle, title }: { x: api.Execution; open: ReadonlySet<string>; toggle: (arn: string) => void; title?: string }) {
+  if (isExpress(x.arn)) return <ExpressToggle x={x} open={open.has(x.arn)} toggle={toggle} />
+  return (
+    <Link to={paths.execution(x.arn)} title={title}>
+      {x.name}
+    </Link>
+  )
+}
+
+/** ExpressRow is an open express execution's table row: all there is of it, across colSpan columns. */
+export function ExpressRow({ x, open, colSpan }: { x: api.Execution; open: ReadonlySet<string>; colSpan: number }) {
+  if (!open.has(x.arn)) return null
+  return (
+    <tr className="child-detail">
+      <td colSpan={colSpan}>
+        <ExpressOutcome x={x} withInput testId="express-child" errorTestId="express-child-error" />
+      </td>
+    </tr>
   )
 }

@@ -1,5 +1,6 @@
-import { FormEvent, useEffect, useState } from 'react'
+import { FormEvent, Fragment, useEffect, useState } from 'react'
 import * as api from '../api'
+import { ExecutionName, ExpressRow, isExpress, useOpenRows } from '../components/ExpressOutcome'
 import { ErrorBox, StatusBadge } from '../components/Status'
 import { duration, fmtDuration, fmtTime } from '../format'
 import { Link, paths } from '../router'
@@ -9,7 +10,8 @@ const REFRESH_MS = 2000
 
 // The executions list, newest first: filters by status and machine, a CEL
 // search whose compile errors show inline, token pagination, and a live
-// refresh while any execution on the page runs.
+// refresh while any execution on the page runs. An express execution (an
+// EXPRESS child of a distributed Map) has no page: its row opens in place.
 export function ExecutionsList({ machine, showMachineFilter = true }: { machine?: string; showMachineFilter?: boolean }) {
   const initial = new URLSearchParams(window.location.search)
   const [status, setStatus] = useState(initial.get('status') ?? '')
@@ -23,6 +25,8 @@ export function ExecutionsList({ machine, showMachineFilter = true }: { machine?
   const [filterError, setFilterError] = useState('')
   const [machines, setMachines] = useState<string[]>([])
   const [tick, setTick] = useState(0)
+  // The express executions whose rows are open.
+  const [open, toggle] = useOpenRows()
 
   useEffect(() => {
     if (!showMachineFilter) return
@@ -162,22 +166,25 @@ export function ExecutionsList({ machine, showMachineFilter = true }: { machine?
         </thead>
         <tbody>
           {data?.items.map((x) => (
-            <tr key={x.arn} data-execution={x.name} data-status={x.status}>
-              <td>
-                <Link to={paths.execution(x.arn)}>{x.name}</Link>
-              </td>
-              <td>
-                <StatusBadge status={x.status} />
-              </td>
-              {!machine && (
+            <Fragment key={x.arn}>
+              <tr data-execution={x.name} data-status={x.status} data-express={isExpress(x.arn) ? '' : undefined}>
                 <td>
-                  <Link to={paths.machine(x.stateMachineName)}>{x.stateMachineName}</Link>
+                  <ExecutionName x={x} open={open} toggle={toggle} />
                 </td>
-              )}
-              <td>{fmtTime(x.startTime)}</td>
-              <td>{fmtTime(x.stopTime)}</td>
-              <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
-            </tr>
+                <td>
+                  <StatusBadge status={x.status} />
+                </td>
+                {!machine && (
+                  <td>
+                    <Link to={paths.machine(x.stateMachineName)}>{x.stateMachineName}</Link>
+                  </td>
+                )}
+                <td>{fmtTime(x.startTime)}</td>
+                <td>{fmtTime(x.stopTime)}</td>
+                <td>{fmtDuration(duration(x.startTime, x.stopTime))}</td>
+              </tr>
+              <ExpressRow x={x} open={open} colSpan={machine ? 5 : 6} />
+            </Fragment>
           ))}
           {data && data.items.length === 0 && (
             <tr>
