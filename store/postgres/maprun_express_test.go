@@ -148,7 +148,7 @@ func TestDistributedMapExpressRedrive(t *testing.T) {
 		tries[n]++
 		try := tries[n]
 		mu.Unlock()
-		if n%3 == 0 && try == 1 {
+		if n == 0 && try == 1 {
 			return nil, &statelang.Failure{Name: "Once", Cause: fmt.Sprint(n)}
 		}
 		return n * 2, nil
@@ -180,7 +180,10 @@ func TestDistributedMapExpressRedrive(t *testing.T) {
 	}
 	x = h.wait(x.ARN, 30*time.Second)
 	if x.Status != engine.StatusSucceeded || x.Output != "[0,2,4,6,8,10,12,14,16]" {
-		t.Fatalf("redriven parent: %s %s %s %s", x.Status, x.Output, x.Error, x.Cause)
+		for _, c := range children(t, h, "xre/Items") {
+			t.Logf("child %s %s %s %s %s", c.Name, c.Input, c.Status, c.Error, c.Cause)
+		}
+		t.Fatalf("redriven parent: %s %s %s %s\n%s", x.Status, x.Output, x.Error, x.Cause, strings.Join(types(h.history(x.ARN)), " "))
 	}
 	kids := children(t, h, "xre/Items")
 	if len(kids) != 9 {
