@@ -376,6 +376,14 @@ func (e *Engine) RedriveStatus(x *Execution) (status, reason string) {
 	case StatusSucceeded:
 		return RedriveNotRedrivable, reasonSucceeded
 	}
+	if IsExpressARN(x.ARN) {
+		// An EXPRESS child of a distributed Map: its Map Run's redrive
+		// starts its item again (a new express execution), as AWS does.
+		if now.After(x.StopDate.Add(RedriveWindow)) {
+			return RedriveNotRedrivable, reasonExpired
+		}
+		return RedriveRedrivableByRun, ""
+	}
 	if reason := e.redriveBlocked(x, now); reason != "" {
 		return RedriveNotRedrivable, reason // a distributed Map's child too: its parent's redrive leaves it as it ended
 	}

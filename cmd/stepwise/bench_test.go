@@ -30,17 +30,26 @@ func TestBenchFlagErrors(t *testing.T) {
 
 // TestBenchDMap runs the dmap workload small: a distributed Map over 60
 // JSONL items read from the embedded object store, its ResultWriter's
-// output read back and checked item by item.
+// output read back and checked item by item; with STANDARD children, and
+// with EXPRESS ones (--dmap-express).
 func TestBenchDMap(t *testing.T) {
 	t.Parallel()
 	pgtest.Pool(t) // skips, or fails under STEPWISE_REQUIRE_DB=1, without a database
-	var out, errOut bytes.Buffer
-	args := []string{"bench", "--workload", "dmap", "--dmap-items", "60", "--dmap-concurrency", "8", "--db", pgtest.DSN(), "--quiet"}
-	if code := run(args, &out, &errOut); code != 0 {
-		t.Fatalf("stepwise %s = exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
-	}
-	if want := "dmap-60: ResultWriter: 1 manifest(s), each with all 60 items SUCCEEDED exactly once"; !strings.Contains(out.String(), want) {
-		t.Errorf("output:\n%s\nwant a line with %q", out.String(), want)
+	for _, tc := range []struct {
+		name string
+		flag []string
+	}{{"dmap-60", nil}, {"dmap-express-60", []string{"--dmap-express"}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			args := append([]string{"bench", "--workload", "dmap", "--dmap-items", "60", "--dmap-concurrency", "8", "--db", pgtest.DSN(), "--quiet"}, tc.flag...)
+			if code := run(args, &out, &errOut); code != 0 {
+				t.Fatalf("stepwise %s = exit %d\n%s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+			}
+			if want := tc.name + ": ResultWriter: 1 manifest(s), each with all 60 items SUCCEEDED exactly once"; !strings.Contains(out.String(), want) {
+				t.Errorf("output:\n%s\nwant a line with %q", out.String(), want)
+			}
+		})
 	}
 }
 

@@ -222,6 +222,9 @@ func (s *Store) CommitGroup(_ context.Context, grp *engine.Group, decide func(ma
 	if err == nil {
 		err = s.check(w.Mutations, versions)
 	}
+	if err == nil {
+		err = s.checkEnded(w.Ended)
+	}
 	if err != nil {
 		s.nextID = next
 		return engine.GroupResult{}, err
@@ -250,6 +253,9 @@ func (s *Store) CommitGroup(_ context.Context, grp *engine.Group, decide func(ma
 	}
 	for _, tok := range w.Heartbeats {
 		res.Open[tok] = s.heartbeat(tok, w.Now) || res.Open[tok]
+	}
+	for _, e := range w.Ended {
+		s.writeEnded(e)
 	}
 	return res, nil
 }

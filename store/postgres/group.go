@@ -14,8 +14,8 @@ import (
 
 // Group commit. A group is written with a fixed number of statements,
 // whatever its size: one per kind of row (execution versions, history
-// events, new tasks, closed tasks, timers, task bookkeeping), each fed by
-// parallel arrays. CommitGroup takes two round trips: BEGIN with the
+// events, new tasks, closed tasks, timers, task bookkeeping, the rows of
+// ended express Map children), each fed by parallel arrays. CommitGroup takes two round trips: BEGIN with the
 // locking read of the executions, then the writes with COMMIT.
 
 // mutationTime is when a mutation happened: its stop date, else its last
@@ -196,6 +196,7 @@ func queueGroup(g *groupBatch, w *engine.GroupWrite, locked bool) {
 	if len(w.Heartbeats) > 0 {
 		g.tokens(q("HeartbeatTasksGroup"), w.Heartbeats, w.Now)
 	}
+	queueEnded(g, w.Ended)
 }
 
 // sendGroup writes w on qu (a transaction, or the pool: a batch runs as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -129,5 +130,73 @@ func TestDistributedMapExpressStop(t *testing.T) {
 	}
 	if n := h.eng.RunningExpress(); n != 0 {
 		t.Errorf("%d express executions still running", n)
+	}
+}
+
+// TestDistributedMapExpressRedrive: a Map Run whose EXPRESS children
+// failed past its tolerance fails its parent; its failed children are
+// redrivable by the Map Run (DescribeMapRun counts none as not
+// redrivable), and the parent's redrive starts their items again as new
+// express executions, whose rows replace the failed ones.
+func TestDistributedMapExpressRedrive(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	tries := map[int64]int{}
+	firstFails := func(_ engine.Task, in any) (any, *statelang.Failure) {
+		n, _ := in.(int64)
+		mu.Lock()
+		tries[n]++
+		try := tries[n]
+		mu.Unlock()
+		if n == 0 && try == 1 {
+			return nil, &statelang.Failure{Name: "Once", Cause: fmt.Sprint(n)}
+		}
+		return n * 2, nil
+	}
+	h := newHarness(t, map[string]TaskFunc{"once": firstFails}, nil)
+	h.machine("xre", expressMap(`"MaxConcurrency":4,`,
+		`{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:once","End":true}}`))
+	x := h.wait(h.start("xre", "r", `[0,1,2,3,4,5,6,7,8]`).ARN, 30*time.Second)
+	if x.Status != engine.StatusFailed || x.Error != "States.ExceedToleratedFailureThreshold" {
+		t.Fatalf("parent: %s %s %s; want FAILED States.ExceedToleratedFailureThreshold", x.Status, x.Error, x.Cause)
+	}
+	ctx := context.Background()
+	runs, _, err := h.eng.ListMapRuns(ctx, x.ARN, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListMapRuns = %d, %v", len(runs), err)
+	}
+	r, err := h.eng.DescribeMapRun(ctx, runs[0].ARN)
+	if err != nil || r.Status != engine.MapRunFailed || r.Children[engine.StatusFailed] == 0 || r.NotRedrivable != 0 {
+		t.Fatalf("DescribeMapRun = %s children %v not redrivable %d, %v; want FAILED with failed children, all redrivable",
+			r.Status, r.Children, r.NotRedrivable, err)
+	}
+	for _, c := range children(t, h, "xre/Items") {
+		if st, _ := h.eng.RedriveStatus(c); c.Status == engine.StatusFailed && st != engine.RedriveRedrivableByRun {
+			t.Errorf("child %s (FAILED): redrive status %s; want %s", c.ARN, st, engine.RedriveRedrivableByRun)
+		}
+	}
+	if _, err := h.eng.RedriveExecution(ctx, x.ARN, ""); err != nil {
+		t.Fatal(err)
+	}
+	x = h.wait(x.ARN, 30*time.Second)
+	if x.Status != engine.StatusSucceeded || x.Output != "[0,2,4,6,8,10,12,14,16]" {
+		for _, c := range children(t, h, "xre/Items") {
+			t.Logf("child %s %s %s %s %s", c.Name, c.Input, c.Status, c.Error, c.Cause)
+		}
+		t.Fatalf("redriven parent: %s %s %s %s\n%s", x.Status, x.Output, x.Error, x.Cause, strings.Join(types(h.history(x.ARN)), " "))
+	}
+	kids := children(t, h, "xre/Items")
+	if len(kids) != 9 {
+		t.Errorf("%d child rows after the redrive; want 9 (one per item)", len(kids))
+	}
+	for _, c := range kids {
+		if c.Status != engine.StatusSucceeded {
+			t.Errorf("child %s (item %s): %s; want SUCCEEDED", c.ARN, c.Input, c.Status)
+		}
+	}
+	if r, err := h.eng.DescribeMapRun(ctx, runs[0].ARN); err != nil || r.Status != engine.MapRunSucceeded ||
+		r.Children[engine.StatusSucceeded] != 9 || r.RedriveCount != 1 {
+		t.Errorf("DescribeMapRun after the redrive = %s children %v redrives %d, %v; want SUCCEEDED, 9 succeeded, 1 redrive",
+			r.Status, r.Children, r.RedriveCount, err)
 	}
 }

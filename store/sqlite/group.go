@@ -80,7 +80,7 @@ func (s *Store) CommitGroup(ctx context.Context, grp *engine.Group, decide func(
 			}
 			res.Open[tok] = res.Open[tok] || ok
 		}
-		return nil
+		return writeEnded(ctx, tx, w.Ended)
 	})
 	if decideErr != nil {
 		return engine.GroupResult{}, decideErr

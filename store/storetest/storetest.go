@@ -66,6 +66,7 @@ var scenarios = []struct {
 	{"ContinuationWithoutPoll", testContinuationWithoutPoll},
 	{"ChildExecutions", testChildExecutions},
 	{"ChildList", testChildList},
+	{"EndedChildren", testEndedChildren},
 	{"StrandedChildren", testStrandedChildren},
 	{"MapRuns", testMapRuns},
 	{"Express", testExpress},

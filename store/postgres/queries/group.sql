@@ -136,3 +136,45 @@ UPDATE executions x
 UPDATE executions SET state = (state::jsonb - 'frames')::text, redrive_until = NULL
  WHERE id IN (SELECT id FROM executions WHERE redrive_until < $1 AND status <> 'RUNNING'
                ORDER BY redrive_until LIMIT $2 FOR UPDATE SKIP LOCKED);
+
+-- name: EndedGroup
+-- The rows of ended EXPRESS children of distributed Maps
+-- (engine.GroupWrite.Ended), no two of one (state machine, name): each is
+-- inserted, or replaces the row of its (state machine, name), which keeps
+-- its id and loses what it had beside it (history, state parts, timers;
+-- its open tasks are cancelled). old reads the replaced rows before the
+-- insert (a statement's CTEs share one snapshot).
+WITH u AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::text[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[], $13::text[],
+                         $14::bigint[], $15::text[], $16::integer[], $17::timestamptz[], $18::timestamptz[])
+           AS u(arn, sm, smv, sma, name, status, input, output, error, cause, start, stop, state, pid, ptok,
+                redrive_count, redrive_date, redrive_until)
+), old AS (
+    SELECT x.id, u.stop FROM executions x JOIN u ON x.state_machine = u.sm AND x.name = u.name
+), ins AS (
+    INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input,
+                            output, error, cause, start_date, stop_date, version, last_event_id, state,
+                            parent_id, parent_token, redrive_count, redrive_date, redrive_until)
+    SELECT u.arn, u.sm, u.smv, u.sma, u.name, u.status, u.input, nullif(u.output, ''), nullif(u.error, ''),
+           nullif(u.cause, ''), u.start, u.stop, 0, 0, u.state, nullif(u.pid, 0), nullif(u.ptok, ''),
+           u.redrive_count, u.redrive_date, u.redrive_until
+      FROM u
+        ON CONFLICT (state_machine, name) DO UPDATE
+       SET arn = excluded.arn, state_machine_version = excluded.state_machine_version,
+           state_machine_arn = excluded.state_machine_arn, status = excluded.status, input = excluded.input,
+           output = excluded.output, error = excluded.error, cause = excluded.cause,
+           start_date = excluded.start_date, stop_date = excluded.stop_date, version = 0, last_event_id = 0,
+           state = excluded.state, parent_id = excluded.parent_id, parent_token = excluded.parent_token,
+           redrive_count = excluded.redrive_count, redrive_date = excluded.redrive_date,
+           redrive_until = excluded.redrive_until
+), c AS (
+    DELETE FROM history_chunks WHERE execution_id IN (SELECT id FROM old)
+), p AS (
+    DELETE FROM state_parts WHERE execution_id IN (SELECT id FROM old)
+), tm AS (
+    DELETE FROM timers WHERE execution_id IN (SELECT id FROM old)
+)
+UPDATE tasks t SET status = 'CANCELLED', closed_at = old.stop
+  FROM old
+ WHERE t.execution_id = old.id AND t.status IN ('SCHEDULED', 'STARTED');

@@ -199,3 +199,27 @@ UPDATE executions SET redrive_count = ?2, redrive_date = ?3, redrive_until = ?4,
 UPDATE executions SET state = json_remove(state, '$.frames'), redrive_until = NULL
  WHERE id IN (SELECT id FROM executions WHERE redrive_until < ?1 AND status <> 'RUNNING'
                ORDER BY redrive_until LIMIT ?2);
+
+-- name: ExecutionIDByName
+SELECT id FROM executions WHERE state_machine = ?1 AND name = ?2;
+
+-- name: UpsertEnded
+-- The row of an ended EXPRESS child of a distributed Map
+-- (engine.GroupWrite.Ended): inserted, or replacing the row of its
+-- (state machine, name), which keeps its id.
+INSERT INTO executions (arn, state_machine, state_machine_version, state_machine_arn, name, status, input,
+                        output, error, cause, start_date, stop_date, version, last_event_id, state,
+                        parent_id, parent_token, redrive_count, redrive_date, redrive_until)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, nullif(?8, ''), nullif(?9, ''), nullif(?10, ''), ?11, ?12, 0, 0, ?13,
+        nullif(?14, 0), nullif(?15, ''), ?16, ?17, ?18)
+    ON CONFLICT (state_machine, name) DO UPDATE
+   SET arn = excluded.arn, state_machine_version = excluded.state_machine_version,
+       state_machine_arn = excluded.state_machine_arn, status = excluded.status, input = excluded.input,
+       output = excluded.output, error = excluded.error, cause = excluded.cause,
+       start_date = excluded.start_date, stop_date = excluded.stop_date, version = 0, last_event_id = 0,
+       state = excluded.state, parent_id = excluded.parent_id, parent_token = excluded.parent_token,
+       redrive_count = excluded.redrive_count, redrive_date = excluded.redrive_date,
+       redrive_until = excluded.redrive_until;
+
+-- name: DeleteChunks
+DELETE FROM history_chunks WHERE execution_id = ?1;
