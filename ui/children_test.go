@@ -32,11 +32,7 @@ func TestBrowserChildExecutions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitEnded(t, eng, x.ARN, engine.StatusSucceeded)
-	runs, _, err := eng.ListMapRuns(ctx0, x.ARN, 0, "")
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("ListMapRuns = %v, %v; want one run", runs, err)
-	}
+	run := mapRunOf(t, eng, x.ARN)
 	synced := strings.Replace(x.ARN, ":execution:nested:p1", ":execution:kid:p1-synced", 1)
 	fired := strings.Replace(x.ARN, ":execution:nested:p1", ":execution:kid:p1-fired", 1)
 
@@ -48,8 +44,8 @@ func TestBrowserChildExecutions(t *testing.T) {
 	}
 	// The Map's children: a count and a link to its Map Run, not a row each.
 	waitJS(t, ctx, "the Map Run's count", `document.querySelector('[data-testid=child-mapruns] [data-testid=child-maprun-count]')?.innerText === '3'`)
-	if got := js[string](t, ctx, `document.querySelector('[data-testid=child-mapruns] a').getAttribute('href')`); got != "/map-runs/"+urlEscape(runs[0].ARN) {
-		t.Errorf("Map Run link = %q; want /map-runs/%s", got, urlEscape(runs[0].ARN))
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=child-mapruns] a').getAttribute('href')`); got != "/map-runs/"+urlEscape(run) {
+		t.Errorf("Map Run link = %q; want /map-runs/%s", got, urlEscape(run))
 	}
 	if got := js[bool](t, ctx, `!!document.querySelector('[data-testid=child-executions-more]')`); got {
 		t.Errorf("a More button with two children; want none")

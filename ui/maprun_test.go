@@ -21,6 +21,18 @@ func setValue(css, value string) chromedp.Action[chromedp.Void] {
 	})()`)
 }
 
+// mapRunOf waits for execution arn to succeed and returns the ARN of its
+// one Map Run.
+func mapRunOf(t *testing.T, eng *engine.Engine, arn string) string {
+	t.Helper()
+	waitEnded(t, eng, arn, engine.StatusSucceeded)
+	runs, _, err := eng.ListMapRuns(context.Background(), arn, 0, "")
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("ListMapRuns = %v, %v; want one run", runs, err)
+	}
+	return runs[0].ARN
+}
+
 // TestBrowserMapRun: a distributed Map with a failing child. The parent's
 // page links to its Map Run; the Map Run page shows its settings, counts,
 // progress bar and children, failures first and filterable; a child's
@@ -39,12 +51,7 @@ func TestBrowserMapRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitEnded(t, eng, x.ARN, engine.StatusSucceeded)
-	runs, _, err := eng.ListMapRuns(ctx0, x.ARN, 0, "")
-	if err != nil || len(runs) != 1 {
-		t.Fatalf("ListMapRuns = %v, %v; want one run", runs, err)
-	}
-	run := runs[0].ARN
+	run := mapRunOf(t, eng, x.ARN)
 
 	ctx := newBrowser(t)
 	// The parent's page: its Map Run, in the facts and from the Map state.
@@ -71,6 +78,9 @@ func TestBrowserMapRun(t *testing.T) {
 	}
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=maprun-label]').innerText`); got != "Map Run Items" {
 		t.Errorf("label = %q", got)
+	}
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=maprun-child-type]')?.innerText ?? 'missing'`); got != "STANDARD" {
+		t.Errorf("children type = %q; want STANDARD", got)
 	}
 	if got := js[string](t, ctx, `document.querySelector('[data-testid=maprun-tolerance]').innerText`); got != "0% · 1" {
 		t.Errorf("tolerance = %q; want 0%% · 1", got)
@@ -146,4 +156,97 @@ func TestBrowserMapRun(t *testing.T) {
 	waitJS(t, ctx, "the new concurrency", `document.querySelector('[data-testid=maprun-concurrency]')?.innerText === '2' && !document.querySelector('[data-testid=maprun-update]')`)
 	waitJS(t, ctx, "two children running", count("running")+` === '2' && `+count("pending")+` === '1' && document.querySelectorAll('[data-child]').length === 2`)
 	screenshot(t, ctx, "maprun-running.png")
+}
+
+// TestBrowserMapRunExpress: a distributed Map whose children are EXPRESS
+// executions (testserver.MapRunASL with ExecutionType EXPRESS), one of three
+// failing, tolerated. Its Map Run page says EXPRESS and lists the three
+// without a link to an execution page (DescribeExecution refuses an express
+// ARN); a child's row opens in place with its input and its error and cause,
+// or its output, and the rows below move down. The executions list shows them
+// the same way; an express ARN's address says it has no page.
+func TestBrowserMapRunExpress(t *testing.T) {
+	ctx0 := context.Background()
+	eng, url := engineUI(t, nil)
+	def := strings.Replace(testserver.MapRunASL, `{"Mode": "DISTRIBUTED"}`, `{"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}`, 1)
+	if def == testserver.MapRunASL {
+		t.Fatal("MapRunASL has no ProcessorConfig to make EXPRESS")
+	}
+	if _, err := eng.CreateStateMachine(ctx0, "quick", def, ""); err != nil {
+		t.Fatal(err)
+	}
+	x, err := eng.StartExecution(ctx0, engine.StartExecutionInput{StateMachine: "quick", Name: "parent",
+		Input: `[{"n": 1}, {"n": 2, "fail": true}, {"n": 3}]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := mapRunOf(t, eng, x.ARN)
+
+	ctx := newBrowser(t)
+	do(t, ctx, chromedp.Navigate(url+"/map-runs/"+urlEscape(run)))
+	rows := `[...document.querySelectorAll('[data-testid=children] [data-child]')]`
+	waitJS(t, ctx, "the three children", rows+`.length === 3 && `+rows+`.every(r => r.dataset.status)`)
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=maprun-child-type]')?.innerText ?? 'missing'`); got != "EXPRESS" {
+		t.Errorf("children type = %q; want EXPRESS", got)
+	}
+	if got := js[string](t, ctx, rows+`.map(r => r.dataset.status + (r.hasAttribute('data-express') ? ':express' : '')).join(' ')`); got != "FAILED:express SUCCEEDED:express SUCCEEDED:express" {
+		t.Errorf("children = %q; want the FAILED one first, all express", got)
+	}
+	if got := js[int](t, ctx, `document.querySelectorAll('[data-testid=children] a').length`); got != 0 {
+		t.Errorf("%d links in the express children's table; want none (they have no page)", got)
+	}
+	if got := js[string](t, ctx, `document.querySelector('[data-child] .child-toggle').title`); !strings.Contains(got, ":express:quick/Items:") {
+		t.Errorf("the first child's ARN (its title) = %q; want an express ARN of quick/Items", got)
+	}
+
+	// The failed child, opened in place: its input, error and cause.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-child] .child-toggle').click()`))
+	waitJS(t, ctx, "the failed child's error", `!!document.querySelector('[data-child] [data-testid=express-child-error]')`)
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=express-child-error]').innerText`); !strings.Contains(got, "Item.Failed") || !strings.Contains(got, "this item fails") {
+		t.Errorf("failed child's error = %q; want Item.Failed and its cause", got)
+	}
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=express-child] .json-view[data-label=Input]').innerText`); !strings.Contains(got, `"fail"`) {
+		t.Errorf("failed child's input = %q; want its item, with \"fail\"", got)
+	}
+	// The rows below it move down, past it.
+	if got := js[bool](t, ctx, `(() => { const [a, b] = `+rows+`.map(r => r.getBoundingClientRect()); return a.height > 80 && b.top >= a.bottom - 1 })()`); !got {
+		t.Errorf("the opened row is not taller than a row, or overlaps the next one")
+	}
+
+	// A succeeded child: its output.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](rows+`[1].querySelector('.child-toggle').click()`))
+	waitJS(t, ctx, "the succeeded child's output", rows+`[1].querySelector('.json-view[data-label=Output]') !== null`)
+	if got := js[string](t, ctx, rows+`[1].querySelector('.json-view[data-label=Output]').innerText`); !strings.Contains(got, `"n"`) {
+		t.Errorf("succeeded child's output = %q; want its item", got)
+	}
+	screenshot(t, ctx, "maprun-express.png")
+	// Closed again, a row is one line.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](rows+`.forEach(r => r.querySelector('.child-toggle[aria-expanded=true]')?.click())`))
+	waitJS(t, ctx, "the rows closed", `!document.querySelector('[data-testid=express-child]') && `+rows+`.every(r => r.getBoundingClientRect().height < 40)`)
+
+	// The parent's page counts them on its Map Run.
+	do(t, ctx, chromedp.Navigate(url+"/executions/"+urlEscape(x.ARN)))
+	waitJS(t, ctx, "the Map Run's count", `document.querySelector('[data-testid=child-mapruns] [data-testid=child-maprun-count]')?.innerText === '3'`)
+
+	// The executions list has them too (with their parent): no link, and
+	// they open in place.
+	do(t, ctx, chromedp.Navigate(url+"/executions"))
+	listed := `[...document.querySelectorAll('[data-testid=executions-table] tr[data-express]')]`
+	waitJS(t, ctx, "the express children in the executions list", listed+`.length === 3 && !!document.querySelector('[data-execution=parent] a')`)
+	if got := js[int](t, ctx, listed+`.filter(r => r.querySelector('td:first-child a')).length`); got != 0 {
+		t.Errorf("%d express rows of the executions list link to a page; want none", got)
+	}
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](listed+`.find(r => r.dataset.status === 'FAILED').querySelector('.child-toggle').click()`))
+	waitJS(t, ctx, "the listed child's error", `(document.querySelector('[data-testid=executions-table] [data-testid=express-child-error]')?.innerText ?? '').includes('Item.Failed')`)
+
+	// An express ARN's address: no page, and why.
+	express, _, err := eng.ListExecutions(ctx0, engine.ListExecutionsInput{MapRun: run, MaxResults: 1})
+	if err != nil || len(express) != 1 {
+		t.Fatalf("ListExecutions(map run) = %v, %v; want a child", express, err)
+	}
+	do(t, ctx, chromedp.Navigate(url+"/executions/"+urlEscape(express[0].ARN)))
+	waitJS(t, ctx, "the express execution's note", `!!document.querySelector('[data-testid=express-no-page]')`)
+	if got := js[string](t, ctx, `document.querySelector('[data-testid=express-no-page]').innerText`); !strings.Contains(got, express[0].ARN) || !strings.Contains(got, "Map Run") {
+		t.Errorf("express page = %q; want its ARN and where it is listed", got)
+	}
 }
