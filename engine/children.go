@@ -75,6 +75,11 @@ func childModeOf(r statelang.Resource) childMode {
 	return childMode{}
 }
 
+// errNoDispatcher: an engine without a Dispatcher (a client of the store,
+// such as a test's) does not start an express child, whose tasks it could
+// not hand to workers; the maintenance loop of an engine with one does.
+var errNoDispatcher = errors.New("no dispatcher to run an express child's tasks")
+
 // childName is the name of the child started for a task without a Name:
 // a UUID derived from the task token.
 func childName(token string) string {
@@ -165,6 +170,8 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 		return
 	}
 	switch {
+	case errors.Is(err, errNoDispatcher):
+		return // left SCHEDULED: an engine with workers starts it
 	case errors.Is(err, ErrNotFound):
 		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))
 		return

@@ -394,6 +394,9 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 			x.StateMachineARN = e.stateMachineARN(sm.Name)
 		}
 		if in.Parent != nil {
+			if e.cfg.Dispatcher == nil {
+				return nil, errNoDispatcher
+			}
 			x.ParentID, x.ParentToken = in.Parent.ExecutionID, in.Parent.Token // answered when it ends (notifyParent)
 			if r := e.express.child(in.Parent.Token); r != nil {
 				return r.facts(), nil // this task's child, started by an earlier dispatch, still runs

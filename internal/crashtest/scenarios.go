@@ -241,6 +241,12 @@ func ExpressDistributedMap(t *testing.T, tgt Target, n int) {
 			failing++
 		}
 		if !r.succeeded(x, outputs[i]) {
+			if runs, _, err := r.eng.ListMapRuns(r.ctx, x.ARN, 0, ""); err == nil && len(runs) == 1 {
+				kids, _ := r.mapRunChildren(runs[0].ARN)
+				for _, c := range kids {
+					t.Logf("  child %s (item %s): %s %s %s", c.ARN, c.Input, c.Status, c.Error, c.Cause)
+				}
+			}
 			continue
 		}
 		kids := r.count(fmt.Sprintf(`SELECT count(*) FROM executions WHERE parent_id = %d`, x.ID))
@@ -264,8 +270,8 @@ func ExpressDistributedMap(t *testing.T, tgt Target, n int) {
 				runs[0].ARN, run.Status, run.Total, run.Children, err, k, want)
 		}
 	}
-	if h := r.count(`SELECT count(*) FROM history_events h JOIN executions x ON x.id = h.execution_id WHERE x.parent_id IS NOT NULL`); h != 0 {
-		t.Errorf("%d history events of express children; want none", h)
+	if h := r.count(`SELECT count(*) FROM executions WHERE parent_id IS NOT NULL AND last_event_id <> 0`); h != 0 {
+		t.Errorf("%d express children with history events; want none", h)
 	}
 	// The parent's task per item, each answered once; the children's own
 	// tasks are not stored.
