@@ -37,4 +37,6 @@ func TestCrashRedrive(t *testing.T) { crashtest.Redrives(t, crashTarget(t), 60) 
 func TestCrashRedriveKilled(t *testing.T) { crashtest.RedriveKilled(t, crashTarget(t)) }
 
 // TestCrashExpressDistributedMap: crashtest.ExpressDistributedMap on Postgres.
-func TestCrashExpressDistributedMap(t *testing.T) { crashtest.ExpressDistributedMap(t, crashTarget(t), 16) }
+func TestCrashExpressDistributedMap(t *testing.T) {
+	crashtest.ExpressDistributedMap(t, crashTarget(t), 16)
+}

@@ -49,4 +49,6 @@ func TestCrashRedrive(t *testing.T) { crashtest.Redrives(t, crashTarget(t), 40) 
 func TestCrashRedriveKilled(t *testing.T) { crashtest.RedriveKilled(t, crashTarget(t)) }
 
 // TestCrashExpressDistributedMap: crashtest.ExpressDistributedMap on SQLite.
-func TestCrashExpressDistributedMap(t *testing.T) { crashtest.ExpressDistributedMap(t, crashTarget(t), 12) }
+func TestCrashExpressDistributedMap(t *testing.T) {
+	crashtest.ExpressDistributedMap(t, crashTarget(t), 12)
+}
