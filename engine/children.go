@@ -189,9 +189,11 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 		fail("StepFunctions.ExecutionAlreadyExistsException", "Execution Already Exists: '"+name+"'")
 		return
 	}
-	if IsExpressARN(x.ARN) {
+	if IsExpressARN(x.ARN) && isMapChild(x) {
 		// Held until the child must have ended: not dispatched again
-		// (started again) unless it was lost with its process.
+		// (started again) unless it was lost with its process. (A
+		// nested express child's task is confirmed for good: its
+		// callback, or the parent's TimeoutSeconds, may come later.)
 		e.group.confirmUntil(t.Token, x.StartDate.Add(e.cfg.ExpressTimeout+e.cfg.DispatchTimeout))
 	} else {
 		_ = e.ConfirmDispatch(ctx, t.Token)
@@ -250,7 +252,7 @@ func childSubmission(r statelang.Resource, ev event, uuid func() string, now tim
 // AWS does.
 func (e *Engine) stopChild(ctx context.Context, token string) {
 	if r := e.express.child(token); r != nil {
-		r.stop(ctx) // an express child, in this process (one lost with another stops at its timeout)
+		r.stop(ctx) // an express child in this process (one in another replica runs to its end, its result refused)
 		return
 	}
 	t, _, err := e.store.GetTask(ctx, token)
