@@ -75,10 +75,11 @@ func childModeOf(r statelang.Resource) childMode {
 	return childMode{}
 }
 
-// errNoDispatcher: an engine without a Dispatcher (a client of the store,
-// such as a test's) does not start an express child, whose tasks it could
-// not hand to workers; the maintenance loop of an engine with one does.
-var errNoDispatcher = errors.New("no dispatcher to run an express child's tasks")
+// errNotRunning: an engine that does not Run (a client of the store, such
+// as a test's, which may have no workers and may exit at any time) does
+// not start an express child, which would run in its memory; the
+// maintenance loop of an engine that runs does.
+var errNotRunning = errors.New("the engine does not run: it starts no express child")
 
 // childName is the name of the child started for a task without a Name:
 // a UUID derived from the task token.
@@ -170,8 +171,8 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 		return
 	}
 	switch {
-	case errors.Is(err, errNoDispatcher):
-		return // left SCHEDULED: an engine with workers starts it
+	case errors.Is(err, errNotRunning):
+		return // left SCHEDULED: an engine that runs starts it
 	case errors.Is(err, ErrNotFound):
 		fail("StepFunctions.StateMachineDoesNotExistException", fmt.Sprintf("State Machine Does Not Exist: '%s'", machineARN))
 		return

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -182,6 +183,9 @@ type Engine struct {
 
 	express expressHub       // running express executions (express.go)
 	logging recent[*Logging] // machines' Logging, for standard executions (logs.go)
+	// running: Run is running (an engine that is not is a client of the
+	// store, and starts no express child: see errNotRunning).
+	running atomic.Bool
 }
 
 // New returns an Engine.
@@ -394,8 +398,8 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 			x.StateMachineARN = e.stateMachineARN(sm.Name)
 		}
 		if in.Parent != nil {
-			if e.cfg.Dispatcher == nil {
-				return nil, errNoDispatcher
+			if !e.running.Load() {
+				return nil, errNotRunning
 			}
 			x.ParentID, x.ParentToken = in.Parent.ExecutionID, in.Parent.Token // answered when it ends (notifyParent)
 			if r := e.express.child(in.Parent.Token); r != nil {
@@ -675,6 +679,8 @@ func (e *Engine) StopExecution(ctx context.Context, arn, errName, cause string) 
 // (repairChildren) and re-dispatches tasks whose dispatch deadline passed.
 // Run it in every engine process; several may share a store.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running.Store(true)
+	defer e.running.Store(false)
 	t := time.NewTicker(e.cfg.PollInterval)
 	defer t.Stop()
 	for {
