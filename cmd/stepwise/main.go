@@ -5,13 +5,11 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
@@ -163,12 +161,12 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "stepwise: %v\n", err)
 			return 1
 		}
-		ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
-		res := engine.RunLocalContext(ctx, m, in, engine.LocalOptions{
+		// No signal is trapped: Ctrl-C ends the run at once (the folder
+		// store renames each write into place whole).
+		res := engine.RunLocal(m, in, engine.LocalOptions{
 			Task:     func(_ engine.Task, input any) (any, *statelang.Failure) { return input, nil },
 			Services: services,
 		})
-		cancel()
 		stop()
 		for _, e := range res.Events {
 			fmt.Fprintf(stdout, "%4d  %s  %s\n", e.ID, e.Timestamp.Format("15:04:05.000"), e.Type)
