@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -21,8 +23,12 @@ import (
 // answered one at a time in the order they were scheduled, and when none
 // is open the clock jumps to the next timer (a Wait, a retry's backoff,
 // the execution's timeout). A distributed Map's children run as local
-// executions of their ItemProcessor; an ItemReader or a ResultWriter
-// fails, for want of an object store.
+// executions of their ItemProcessor. The tasks of the resources that
+// LocalOptions.Services serve are answered by them, as the engine's
+// services answer them: with the object storage services, a distributed
+// Map's ItemReader and ResultWriter run too (the ResultWriter reads the
+// run's children from LocalMapRuns); without, they fail, for want of an
+// object store.
 
 // LocalTask answers a task of a local run: t is the task as a worker gets
 // it and input its parsed input. It returns the task's result or its
@@ -51,6 +57,14 @@ type LocalOptions struct {
 	RoleArn         string
 	// MaxEvents caps the history (AWS: 25,000). Defaults to 25,000.
 	MaxEvents int
+	// Services answer the tasks of the resources they serve instead of
+	// Task, as Config.Services do on the engine (see runService): the S3
+	// tasks, a distributed Map's ItemReader and ResultWriter. A service
+	// with a BindLocal(*LocalMapRuns) method (the ResultWriter's) is
+	// bound to the run's Map Runs when the run starts, so a run needs
+	// services of its own. Defaults to none: an ItemReader or a
+	// ResultWriter fails.
+	Services []Service
 }
 
 // LocalResult is the outcome of RunLocal.
@@ -68,6 +82,11 @@ var localStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // RunLocal runs m on input in memory (see Local runs).
 func RunLocal(m *statelang.Machine, input any, opts LocalOptions) *LocalResult {
+	return RunLocalContext(context.Background(), m, input, opts)
+}
+
+// RunLocalContext is RunLocal with the context of the services' calls.
+func RunLocalContext(ctx context.Context, m *statelang.Machine, input any, opts LocalOptions) *LocalResult {
 	if opts.Start.IsZero() {
 		opts.Start = localStart
 	}
@@ -95,7 +114,13 @@ func RunLocal(m *statelang.Machine, input any, opts LocalOptions) *LocalResult {
 			}
 		}
 	}
-	return newLocalRun(m, m, input, opts).run()
+	runs := &LocalMapRuns{runs: map[string]*localMapRun{}}
+	for _, svc := range opts.Services {
+		if b, ok := svc.(interface{ BindLocal(*LocalMapRuns) }); ok {
+			b.BindLocal(runs) // a service that reads Map Runs (the ResultWriter)
+		}
+	}
+	return newLocalRun(m, m, input, opts, runs).run(ctx)
 }
 
 // localRun is one running local execution.
@@ -111,6 +136,7 @@ type localRun struct {
 	timer map[string]localDue // pending timers by key
 	n     int64               // timers set so far: orders those due at once
 	res   LocalResult
+	runs  *LocalMapRuns // the children of the distributed Maps of the whole run
 }
 
 type localDue struct {
@@ -118,9 +144,9 @@ type localDue struct {
 	seq int64
 }
 
-func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions) *localRun {
+func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions, runs *LocalMapRuns) *localRun {
 	arns := arn.In(opts.Region, opts.Account)
-	return &localRun{top: top, m: m, opts: opts, st: &execState{}, now: opts.Start,
+	return &localRun{top: top, m: m, opts: opts, st: &execState{}, now: opts.Start, runs: runs,
 		open: map[string]bool{}, timer: map[string]localDue{},
 		x: execFacts{ID: 1, ARN: arns.Execution(opts.StateMachineName, opts.ExecutionName),
 			Name: opts.ExecutionName, Input: input, StartTime: opts.Start, StateMachineName: opts.StateMachineName,
@@ -129,14 +155,14 @@ func newLocalRun(top, m *statelang.Machine, input any, opts LocalOptions) *local
 
 // run decides the start, then answers the tasks and fires the timers
 // until the execution ends.
-func (r *localRun) run() *LocalResult {
+func (r *localRun) run(ctx context.Context) *LocalResult {
 	r.decide(event{Kind: evStart})
 	for r.res.Status == "" {
 		if len(r.tasks) > 0 {
 			t := r.tasks[0]
 			r.tasks = r.tasks[1:]
 			if r.open[t.Token] {
-				r.decide(r.answer(&t))
+				r.decide(r.answer(ctx, &t))
 			}
 			continue
 		}
@@ -208,9 +234,16 @@ func (r *localRun) nextTimer() (string, bool) {
 }
 
 // answer is the event that answers task t.
-func (r *localRun) answer(t *Task) event {
+func (r *localRun) answer(ctx context.Context, t *Task) event {
 	failed := func(name, cause string) event {
 		return event{Kind: evTaskFailed, Token: t.Token, Error: name, Cause: cause}
+	}
+	if res := statelang.ParseResource(t.Resource); !childModeOf(res).child {
+		for _, svc := range r.opts.Services {
+			if svc.Serves(res) {
+				return serviceEvent(ctx, svc, t)
+			}
+		}
 	}
 	switch t.Resource {
 	case ItemReaderResource:
@@ -223,7 +256,7 @@ func (r *localRun) answer(t *Task) event {
 		return failed(statelang.ErrRuntime, "the task's input is not JSON: "+err.Error())
 	}
 	if t.Resource == childResource {
-		if ev, ok := r.mapChild(t, input); ok {
+		if ev, ok := r.mapChild(ctx, t, input); ok {
 			return ev
 		}
 	}
@@ -234,15 +267,42 @@ func (r *localRun) answer(t *Task) event {
 	return event{Kind: evTaskSucceeded, Token: t.Token, Output: out, OutputSize: len(statelang.MarshalJSON(out))}
 }
 
+// serviceEvent calls svc on t and is the event that answers t, as the
+// engine answers a service's task (runService): an ItemReader's items
+// are not bound by the payload limit; a *TaskFailure fails t with its
+// name and cause, another error with States.TaskFailed. An answer the
+// engine would refuse (an output that is not JSON) fails t with
+// States.TaskFailed, where the engine would call the service again.
+func serviceEvent(ctx context.Context, svc Service, t *Task) event {
+	out, err := svc.Invoke(ctx, *t)
+	var f *TaskFailure
+	switch {
+	case err == nil && t.Resource == ItemReaderResource:
+		var v any
+		if v, err = itemsOf(out); err == nil {
+			return event{Kind: evTaskSucceeded, Token: t.Token, Output: v, OutputSize: len(out)}
+		}
+	case err == nil:
+		var ev event
+		if ev, err = successEvent(t.Token, out); err == nil {
+			return ev
+		}
+	case errors.As(err, &f):
+		return event{Kind: evTaskFailed, Token: t.Token, Error: f.Name, Cause: f.Cause}
+	}
+	return event{Kind: evTaskFailed, Token: t.Token, Error: statelang.ErrTaskFailed, Cause: err.Error()}
+}
+
 // noObjectStore is the cause of a local run's ItemReader or ResultWriter
-// failure.
-const noObjectStore = "An ItemReader or a ResultWriter needs an object store, which a local run has none of: run the state machine on the engine"
+// failure when no service serves it.
+const noObjectStore = "An ItemReader or a ResultWriter needs an object store, which this local run has none of: " +
+	"give it one (stepwise run --objects DIR) or run the state machine on the engine"
 
 // mapChild runs the child execution of a distributed Map's iteration t
 // (ok is false when t is another states:startExecution task) and returns
 // the event that answers t with the child's description, as the engine's
 // does.
-func (r *localRun) mapChild(t *Task, input any) (event, bool) {
+func (r *localRun) mapChild(ctx context.Context, t *Task, input any) (event, bool) {
 	params, _ := input.(map[string]any)
 	machineARN, _ := params["StateMachineArn"].(string)
 	m, err := arn.ParseStateMachine(machineARN)
@@ -264,15 +324,21 @@ func (r *localRun) mapChild(t *Task, input any) (event, bool) {
 		in = text
 	}
 	opts := r.opts
-	opts.Start, opts.StateMachineName, opts.ExecutionName = r.now, r.opts.StateMachineName+"/"+label, childName(t.Token)
-	child := newLocalRun(r.top, p, in, opts)
-	res := child.run()
-	x := &Execution{ARN: child.x.ARN, Name: child.x.Name, StateMachineARN: child.x.StateMachineARN, Status: res.Status,
-		StartDate: r.now, StopDate: res.Stop, Input: statelang.MarshalString(in)}
+	name, _ := params["Name"].(string) // the iteration's in its Map Run, as the engine names it
+	opts.Start, opts.StateMachineName, opts.ExecutionName = r.now, r.opts.StateMachineName+"/"+label, cmp.Or(name, childName(t.Token))
+	child := newLocalRun(r.top, p, in, opts, r.runs)
+	res := child.run(ctx)
+	x := &Execution{ARN: child.x.ARN, Name: child.x.Name, StateMachine: opts.StateMachineName, StateMachineARN: child.x.StateMachineARN,
+		Status: res.Status, StartDate: r.now, StopDate: res.Stop, Input: statelang.MarshalString(in)}
 	if res.Status == StatusSucceeded {
 		x.Output = statelang.MarshalString(res.Output)
 	} else if res.Failure != nil {
 		x.Error, x.Cause = res.Failure.Name, res.Failure.Cause
+	}
+	if f := openTask(r.st, t.Token); f != nil && f.Child {
+		if k := r.st.Frames[f.Parent]; k != nil && k.Kids != nil && k.Kids.Run != "" {
+			r.runs.add(k.Kids.Run, r.x.ARN, f.Index, x)
+		}
 	}
 	desc := childDescription(x, true)
 	if res.Status == StatusSucceeded {

@@ -1,7 +1,9 @@
 package engine_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -450,5 +452,64 @@ func TestRunWholeStates(t *testing.T) {
 	res := engine.RunLocal(m, map[string]any{}, engine.LocalOptions{})
 	if got, want := statelang.MarshalString(res.Output), `{"k":["input","context"],"n":"B","s":"$v1"}`; got != want {
 		t.Errorf("RunLocal = %s %v; want %s", got, res.Failure, want)
+	}
+}
+
+// localService answers the tasks of function fn: "ok" with {"got": its
+// input}, "named" with a named failure, "plain" with another error, "bad"
+// with an output that is not JSON.
+type localService struct{ fn string }
+
+func (s localService) Serves(r statelang.Resource) bool {
+	return strings.HasSuffix(r.ARN, ":function:"+s.fn)
+}
+
+func (s localService) Invoke(_ context.Context, t engine.Task) (string, error) {
+	switch s.fn {
+	case "named":
+		return "", &engine.TaskFailure{Name: "Svc.Refused", Cause: "no"}
+	case "plain":
+		return "", errors.New("broken")
+	case "bad":
+		return "{", nil
+	}
+	return `{"got":` + t.Input + `}`, nil
+}
+
+// TestLocalServices: LocalOptions.Services answer the tasks they serve as
+// the engine's services do, the others go to Task; with no service for
+// them, an ItemReader fails for want of an object store.
+func TestLocalServices(t *testing.T) {
+	t.Parallel()
+	task := func(fn string) string {
+		return `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:111111111111:function:` + fn +
+			`","Parameters":{"a":1},"End":true}}}`
+	}
+	services := []engine.Service{localService{"ok"}, localService{"named"}, localService{"plain"}, localService{"bad"}}
+	echo := func(_ engine.Task, in any) (any, *statelang.Failure) { return map[string]any{"echo": in}, nil }
+	tests := []struct {
+		def, output, error, cause string
+	}{
+		{def: task("ok"), output: `{"got":{"a":1}}`},
+		{def: task("other"), output: `{"echo":{"a":1}}`},
+		{def: task("named"), error: "Svc.Refused", cause: "no"},
+		{def: task("plain"), error: "States.TaskFailed", cause: "broken"},
+		{def: task("bad"), error: "States.TaskFailed", cause: "output is not valid JSON"},
+		{def: `{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject",
+			"Parameters":{"Bucket":"b","Key":"k"},"ReaderConfig":{"InputType":"CSV","CSVHeaderLocation":"FIRST_ROW"}},
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+			"End":true}}}`, error: "States.ItemReaderFailed", cause: "stepwise run --objects DIR"},
+	}
+	for _, tt := range tests {
+		res := engine.RunLocal(mustParse(t, tt.def), map[string]any{}, engine.LocalOptions{Task: echo, Services: services})
+		if tt.output != "" {
+			if got := statelang.MarshalString(res.Output); res.Status != engine.StatusSucceeded || got != tt.output {
+				t.Errorf("RunLocal(%s) = %s %s %v; want SUCCEEDED %s", tt.def, res.Status, got, res.Failure, tt.output)
+			}
+			continue
+		}
+		if res.Failure == nil || res.Failure.Name != tt.error || !strings.Contains(res.Failure.Cause, tt.cause) {
+			t.Errorf("RunLocal(%s) = %s %v; want %s with %q", tt.def, res.Status, res.Failure, tt.error, tt.cause)
+		}
 	}
 }

@@ -6,6 +6,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +38,7 @@ func init() {
 		{"healthcheck", "[URL]", "exit 0 when URL (default http://localhost:8080/healthz) answers 200",
 			func(args []string, _, stderr io.Writer) int { return cmdHealthcheck(args, stderr) }},
 		{"validate", "<definition.json>", "report every problem in a definition", local("validate")},
-		{"run", "<definition.json> [input-json]", "run a definition in memory (tasks echo their input)", local("run")},
+		{"run", "[flags] <definition.json> [input-json]", "run a definition in memory: tasks echo their input; --objects DIR serves the S3 tasks, ItemReaders and ResultWriters (stepwise run -h)", local("run")},
 	}
 }
 
@@ -53,8 +54,12 @@ func local(verb string) func([]string, io.Writer, io.Writer) int {
 func usage() string {
 	var b strings.Builder
 	b.WriteString("usage:\n")
+	width := 45
 	for _, cmd := range commands {
-		fmt.Fprintf(&b, "  %-45s%s\n", "stepwise "+cmd.name+" "+cmd.flags, cmd.help)
+		width = max(width, len("stepwise "+cmd.name+" "+cmd.flags)+2)
+	}
+	for _, cmd := range commands {
+		fmt.Fprintf(&b, "  %-*s%s\n", width, "stepwise "+cmd.name+" "+cmd.flags, cmd.help)
 	}
 	var groups []string
 	for _, cmd := range clientCommands {
@@ -62,7 +67,7 @@ func usage() string {
 			groups = append(groups, g)
 		}
 	}
-	fmt.Fprintf(&b, "  stepwise %s ...\n  %-45stalk to a server (stepwise help for the client commands)\n", strings.Join(groups, "|"), "")
+	fmt.Fprintf(&b, "  stepwise %s ...\n  %-*stalk to a server (stepwise help for the client commands)\n", strings.Join(groups, "|"), width, "")
 	return b.String()
 }
 
@@ -92,8 +97,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// runLocal runs the verbs that need no server: validate and run.
+// runUsage is the first line of `stepwise run -h`.
+const runUsage = "usage: stepwise run [flags] <definition.json> [input-json]\n" +
+	"Runs a definition in memory on a fake clock; tasks echo their input, but those the object store serves. Flags:\n"
+
+// runLocal runs the verbs that need no server: validate and run (whose
+// flags may come anywhere among its arguments, "--" ending them).
 func runLocal(args []string, stdout, stderr io.Writer) int {
+	var objs runObjects
+	if args[0] == "run" {
+		fs := flag.NewFlagSet("run", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		objs.flags(fs)
+		pos, err := parse(fs, args[1:], 1, 2)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, runUsage)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return 0
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise: %v\n\n%s", err, usage())
+			return 2
+		}
+		args = append(args[:1], pos...)
+	}
 	if len(args) < 2 {
 		fmt.Fprint(stderr, usage())
 		return 2
@@ -128,9 +156,18 @@ func runLocal(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "stepwise: the input is not valid JSON: %v\n", err)
 			return 1
 		}
+		services, stop, err := objs.services()
+		if err != nil {
+			fmt.Fprintf(stderr, "stepwise: %v\n", err)
+			return 1
+		}
+		// No signal is trapped: Ctrl-C ends the run at once (the folder
+		// store renames each write into place whole).
 		res := engine.RunLocal(m, in, engine.LocalOptions{
-			Task: func(_ engine.Task, input any) (any, *statelang.Failure) { return input, nil },
+			Task:     func(_ engine.Task, input any) (any, *statelang.Failure) { return input, nil },
+			Services: services,
 		})
+		stop()
 		for _, e := range res.Events {
 			fmt.Fprintf(stdout, "%4d  %s  %s\n", e.ID, e.Timestamp.Format("15:04:05.000"), e.Type)
 		}

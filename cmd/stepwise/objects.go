@@ -1,20 +1,25 @@
 package main
 
 import (
+	"errors"
 	"flag"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/stepwise-dev/stepwise/engine"
 	"github.com/stepwise-dev/stepwise/services/objects"
 	"github.com/stepwise-dev/stepwise/services/objects/s3server"
 )
 
-// Object storage: the S3 client of the aws-sdk:s3 task resources (and,
-// later, of the distributed Map's ItemReader and ResultWriter), and
-// `stepwise dev`'s embedded S3 endpoint at /s3/ on its HTTP port.
+// Object storage: the S3 client of the aws-sdk:s3 task resources and of
+// the distributed Map's ItemReader and ResultWriter, `stepwise dev`'s
+// embedded S3 endpoint at /s3/ on its HTTP port, and the object store of
+// `stepwise run` (runObjects).
 
 // objectsConfig is the object storage settings of `stepwise server` and
 // `stepwise dev`.
@@ -108,4 +113,53 @@ func mountObjects(api, s3 http.Handler) http.Handler {
 		}
 		strip.ServeHTTP(w, r)
 	})
+}
+
+// runObjects is the object storage of `stepwise run`: a folder served as
+// dev mode serves <data-dir>/s3 (--objects), or an S3-compatible service
+// (--s3-endpoint and co., as for `stepwise server`); neither: none, and
+// an ItemReader or a ResultWriter fails.
+type runObjects struct {
+	dir string
+	objectsConfig
+}
+
+// flags defines --objects and the object storage flags on fs.
+func (o *runObjects) flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.dir, "objects", "", "serve this folder as the object store of the aws-sdk:s3 tasks and the distributed Map's ItemReader "+
+		"and ResultWriter, a bucket a subfolder (the layout of stepwise dev's <data-dir>/s3)")
+	objectsFlags(fs, &o.objectsConfig, false)
+	fs.Lookup("s3-endpoint").Usage = "URL of the S3-compatible service of the aws-sdk:s3 tasks, the ItemReader and the ResultWriter " +
+		"(instead of --objects); credentials from AWS_* (STEPWISE_S3_ENDPOINT)"
+}
+
+// services returns the object storage services of a local run (none
+// without --objects or --s3-endpoint) and what stops them. With
+// --objects, the folder is served by dev mode's embedded endpoint on a
+// loopback port for the length of the run.
+func (o *runObjects) services() ([]engine.Service, func(), error) {
+	switch {
+	case o.dir != "" && o.Endpoint != "":
+		return nil, nil, errors.New("--objects and --s3-endpoint exclude each other")
+	case o.Endpoint != "":
+		return o.objectsConfig.services(), func() {}, nil
+	case o.dir == "":
+		return nil, func() {}, nil
+	}
+	if fi, err := os.Stat(o.dir); err != nil || !fi.IsDir() {
+		return nil, nil, fmt.Errorf("--objects %s: not a folder", o.dir)
+	}
+	h, err := s3server.New(s3server.Config{Dir: o.dir})
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	o.Endpoint, o.PathStyle, o.embedded = "http://"+ln.Addr().String(), true, true
+	return o.objectsConfig.services(), func() { _ = srv.Close(); <-done }, nil
 }

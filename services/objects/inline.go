@@ -18,7 +18,7 @@ import (
 // is a state's result and not a file. Results above the payload limit
 // (statelang.MaxPayloadBytes) fail with States.DataLimitExceeded, which
 // is checked as they are read, so that a large run is not held in memory.
-func InlineResults(ctx context.Context, eng *engine.Engine, run string, cfg WriterConfig, children Children) (string, error) {
+func InlineResults(ctx context.Context, runs MapRuns, run string, cfg WriterConfig, children Children) (string, error) {
 	type child struct {
 		name    string
 		index   int64
@@ -49,7 +49,7 @@ func InlineResults(ctx context.Context, eng *engine.Engine, run string, cfg Writ
 	for _, c := range got {
 		byName[c.name] = c
 	}
-	r, err := eng.DescribeMapRun(ctx, run)
+	r, err := runs.DescribeMapRun(ctx, run)
 	if err != nil {
 		return "", err
 	}

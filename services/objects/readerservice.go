@@ -50,25 +50,40 @@ func (s *ReaderService) Invoke(ctx context.Context, t engine.Task) (string, erro
 	return statelang.MarshalString(items), nil
 }
 
+// MapRuns reads the children of Map Runs, as the ResultWriter needs them:
+// *engine.Engine, or a local run's *engine.LocalMapRuns.
+type MapRuns interface {
+	// MapRunChildren passes the children of Map Run run that have status
+	// to page, a page at a time.
+	MapRunChildren(ctx context.Context, run, status string, page func([]*engine.Execution) error) error
+	// DescribeMapRun returns the Map Run; InlineResults reads its Total.
+	DescribeMapRun(ctx context.Context, run string) (engine.MapRun, error)
+}
+
 // WriterService writes the results of distributed Maps' ResultWriters for
 // the engine: it serves engine.ResultWriterResource, whose task input is
 // {"MapRunArn", "Resource", "Parameters": {"Bucket", "Prefix"},
 // "WriterConfig": {"Transformation", "OutputType"}}, reads the Map Run's
-// children from the engine it is bound to, writes them (WriteResults) and
+// children from the engine or the local run it is bound to (MapRuns), writes them (WriteResults) and
 // answers with the manifest's {"Bucket", "Key"}. With an empty Resource (a
 // ResultWriter with only a WriterConfig) it writes nothing and answers
 // with the transformed results themselves (InlineResults).
 type WriterService struct {
 	store Store
-	eng   *engine.Engine
+	runs  MapRuns
 }
 
 // NewWriterService returns the WriterService on st; the engine binds
-// itself when the service is in its Config.Services.
+// itself when the service is in its Config.Services, and a local run
+// when it is in its LocalOptions.Services.
 func NewWriterService(st Store) *WriterService { return &WriterService{store: st} }
 
 // BindEngine gives the service the engine whose Map Runs it writes.
-func (s *WriterService) BindEngine(e *engine.Engine) { s.eng = e }
+func (s *WriterService) BindEngine(e *engine.Engine) { s.runs = e }
+
+// BindLocal gives the service the Map Runs of the local run
+// (engine.RunLocal) whose results it writes.
+func (s *WriterService) BindLocal(r *engine.LocalMapRuns) { s.runs = r }
 
 // Serves implements engine.Service.
 func (s *WriterService) Serves(resource statelang.Resource) bool {
@@ -96,8 +111,8 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 	if err != nil || !ok {
 		return "", failed("the ResultWriter's task input is not a JSON object")
 	}
-	if s.eng == nil {
-		return "", failed("the ResultWriter service is not bound to an engine")
+	if s.runs == nil {
+		return "", failed("the ResultWriter service is bound to no engine and no local run")
 	}
 	params, _ := in["Parameters"].(map[string]any)
 	wc, _ := in["WriterConfig"].(map[string]any) // none in a task of an older build: NONE, JSON
@@ -105,7 +120,7 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 	bucket, prefix, run := str(params["Bucket"]), str(params["Prefix"]), str(in["MapRunArn"])
 	children := func(group string, each func(ChildResult) error) error {
 		for _, status := range groupStatuses[group] {
-			err := s.eng.MapRunChildren(ctx, run, status, func(xs []*engine.Execution) error {
+			err := s.runs.MapRunChildren(ctx, run, status, func(xs []*engine.Execution) error {
 				for _, x := range xs {
 					r := ChildResult{ExecutionARN: x.ARN, Name: x.Name, StateMachineARN: x.StateMachineARN, Status: x.Status,
 						Input: x.Input, Output: x.Output, Error: x.Error, Cause: x.Cause, StartDate: x.StartDate, StopDate: x.StopDate}
@@ -122,7 +137,7 @@ func (s *WriterService) Invoke(ctx context.Context, t engine.Task) (string, erro
 		return nil
 	}
 	if resource, ok := in["Resource"]; ok && str(resource) == "" {
-		out, err := InlineResults(ctx, s.eng, run, cfg, children)
+		out, err := InlineResults(ctx, s.runs, run, cfg, children)
 		if err != nil {
 			var f *engine.TaskFailure
 			if errors.As(err, &f) {
