@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -77,9 +78,8 @@ func TestDistributedMapExpressChildren(t *testing.T) {
 				t.Errorf("child of item 5: %s %s %s; want FAILED Five", c.Status, c.Error, c.Cause)
 			}
 		default:
-			var n int
-			fmt.Sscan(c.Input, &n)
-			if c.Status != engine.StatusSucceeded || c.Output != fmt.Sprint(2*n) {
+			n, err := strconv.Atoi(c.Input)
+			if err != nil || c.Status != engine.StatusSucceeded || c.Output != fmt.Sprint(2*n) {
 				t.Errorf("child of item %s: %s %s", c.Input, c.Status, c.Output)
 			}
 		}
