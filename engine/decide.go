@@ -838,6 +838,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 	if k.Distributed && len(k.Redo) != redo && k.Abort == nil {
 		d.mapRunRow(p, k, MapRunRunning) // fewer children wait to be redriven
 	}
+	d.showRunning(p, s, k)
 	if k.Abort != nil {
 		if k.Distributed && s.Writer != nil && s.Writer.Resource != "" {
 			// As on AWS, a failed Map Run's results are exported too; the
@@ -852,6 +853,7 @@ func (d *decider) settle(p *frame, s *statelang.State) {
 				d.cancelFrame(id)
 			}
 			k.Running = nil
+			d.showRunning(p, s, k)
 			d.writeResults(p, s, k)
 			return
 		}

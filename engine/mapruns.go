@@ -120,11 +120,35 @@ func (d *decider) mapRunRow(f *frame, k *frameKids, status string) {
 		r.StopDate = d.now
 	} else {
 		r.PendingRedrive = int64(len(k.Redo))
+		if s := d.stateOf(f); s != nil && expressChildren(s) {
+			r.Running = int64(len(k.Running))
+			k.shown, k.shownSet = r.Running, true
+		}
 	}
 	if k.written {
 		r.ResultsWritten = total
 	}
 	d.out.MapRuns = mergeMapRuns(d.out.MapRuns, []MapRun{r})
+}
+
+// expressChildren: distributed Map s runs its items as EXPRESS children,
+// which have no row while they run: its Map Run's row counts them
+// (MapRun.Running).
+func expressChildren(s *statelang.State) bool {
+	return s.ProcessorMode == "DISTRIBUTED" && s.ProcessorExecutionType == TypeExpress
+}
+
+// showRunning writes the row of the Map Run of distributed Map s (frame
+// p's kids k) when s runs EXPRESS children and the number of them running
+// (k.Running: iterations waiting on their child) is not what the row last
+// got: iterations were launched, children's results taken. A Map of
+// STANDARD children writes no more rows than before: their rows count
+// them.
+func (d *decider) showRunning(p *frame, s *statelang.State, k *frameKids) {
+	if !k.Distributed || k.Run == "" || !expressChildren(s) || k.shownSet && k.shown == int64(len(k.Running)) {
+		return
+	}
+	d.mapRunRow(p, k, MapRunRunning)
 }
 
 // endMapRun ends the Map Run of frame f's kids k, if k are a distributed
@@ -688,7 +712,49 @@ func (e *Engine) DescribeMapRun(ctx context.Context, arn string) (MapRun, error)
 		return r, err
 	}
 	r.NotRedrivable, err = e.notRedrivable(ctx, r)
+	if r.Status == MapRunRunning {
+		countRunning(&r)
+	}
 	return r, err
+}
+
+// countRunning adds the EXPRESS children that run now (r.Running, which
+// have no row yet) to the children counted from the rows of RUNNING Map
+// Run r. Some run with a row: those of a redrive, which run items again
+// whose last row stays until they end, and, for a moment, a child whose
+// row is written and whose result the parent has yet to take. So what
+// passes the run's Total is taken from the unsuccessful rows, which a
+// redrive runs again, then from the running.
+func countRunning(r *MapRun) {
+	if r.Running <= 0 {
+		return
+	}
+	if r.Children == nil {
+		r.Children = map[string]int64{}
+	}
+	rows := int64(0)
+	for _, n := range r.Children {
+		rows += n
+	}
+	r.Children[StatusRunning] += r.Running
+	over := rows + r.Running - r.Total
+	if r.RedriveCount > 0 {
+		for _, status := range []string{StatusAborted, StatusTimedOut, StatusFailed} {
+			n := min(over, r.Children[status])
+			if n > 0 {
+				r.Children[status] -= n
+				over -= n
+			}
+		}
+	}
+	if over > 0 {
+		r.Children[StatusRunning] -= min(over, r.Running)
+	}
+	for status, n := range r.Children {
+		if n == 0 {
+			delete(r.Children, status)
+		}
+	}
 }
 
 // notRedrivable counts the children of Map Run r that ended FAILED,

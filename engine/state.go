@@ -172,6 +172,11 @@ type frameKids struct {
 	isDone  []bool // which Results are set (see result)
 	written bool   // a ResultWriter wrote the Map Run's results (its row's ResultsWritten)
 	fresh   []int  // Results set since the state was last written
+	// shown is the MapRun.Running the Map Run's row last got from this
+	// state, when shownSet (an EXPRESS Map's, mapruns.go showRunning);
+	// not stored: a state read again writes the row at its next settle.
+	shown    int64
+	shownSet bool
 }
 
 // kidInputs are the inputs of a Parallel's branches or a Map's

@@ -277,6 +277,14 @@ type MapRun struct {
 	// PendingRedrive is the number of unsuccessful children the run's
 	// last redrive has yet to run again (0 once the run has ended).
 	PendingRedrive int64
+	// Running is the number of children of a RUNNING Map Run of EXPRESS
+	// children that run now (its iterations waiting on their child): an
+	// express child has no row until it ends, so Children cannot count
+	// it. The parent's steps write it with the row when it changes; 0 for
+	// a Map Run of STANDARD children (Children counts their rows) and once
+	// the run has ended. Engine.DescribeMapRun adds it to
+	// Children[StatusRunning].
+	Running int64
 	// Children counts the run's child executions by status (read, not
 	// written).
 	Children map[string]int64

@@ -128,7 +128,7 @@ func (s *Store) upsertMapRun(id int64, r engine.MapRun) {
 	old.Status, old.MaxConcurrency = r.Status, r.MaxConcurrency
 	old.ToleratedFailureCount, old.ToleratedFailurePercentage = r.ToleratedFailureCount, r.ToleratedFailurePercentage
 	old.Total, old.ResultsWritten, old.StopDate = r.Total, r.ResultsWritten, ts(r.StopDate)
-	old.RedriveCount, old.RedriveDate, old.PendingRedrive = r.RedriveCount, ts(r.RedriveDate), r.PendingRedrive
+	old.RedriveCount, old.RedriveDate, old.PendingRedrive, old.Running = r.RedriveCount, ts(r.RedriveDate), r.PendingRedrive, r.Running
 }
 
 // GetMapRun implements engine.MapRunStore: the row, and its children

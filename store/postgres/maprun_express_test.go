@@ -200,3 +200,71 @@ func TestDistributedMapExpressRedrive(t *testing.T) {
 			r.Status, r.Children, r.RedriveCount, err)
 	}
 }
+
+// TestDistributedMapExpressRunning: DescribeMapRun counts a Map Run's
+// running EXPRESS children (which have no row while they run) as running,
+// from its row's Running that the parent writes: 3 of 5 with
+// MaxConcurrency 3, 5 once UpdateMapRun allows them, none once the parent
+// is stopped and they are written ABORTED. A Map Run of STANDARD children
+// writes no Running (its children's rows count them).
+func TestDistributedMapExpressRunning(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil, nil)
+	h.machine("xrun", expressMap(`"MaxConcurrency":3,`, `{"T":{"Type":"Wait","Seconds":3600,"End":true}}`))
+	x := h.start("xrun", "r", `[1,2,3,4,5]`)
+	ctx := context.Background()
+	var run string
+	want := func(when string, c engine.MapRunCounts, status string) engine.MapRun {
+		t.Helper()
+		var r engine.MapRun
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if run == "" {
+				if runs, _, err := h.eng.ListMapRuns(ctx, x.ARN, 0, ""); err == nil && len(runs) == 1 {
+					run = runs[0].ARN
+				}
+			}
+			var err error
+			if run != "" {
+				r, err = h.eng.DescribeMapRun(ctx, run)
+			}
+			if run != "" && err == nil && r.Status == status && r.Counts() == c {
+				return r
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: DescribeMapRun(%s) = %s %+v, %v; want %s %+v", when, run, r.Status, r.Counts(), err, status, c)
+			}
+		}
+	}
+	want("while they run", engine.MapRunCounts{Pending: 2, Running: 3, Total: 5}, engine.MapRunRunning)
+	five := int64(5)
+	if err := h.eng.UpdateMapRun(ctx, run, engine.MapRunUpdate{MaxConcurrency: &five}); err != nil {
+		t.Fatal(err)
+	}
+	want("after UpdateMapRun", engine.MapRunCounts{Running: 5, Total: 5}, engine.MapRunRunning)
+	if _, err := h.eng.StopExecution(ctx, x.ARN, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	r := want("after the parent's stop", engine.MapRunCounts{Aborted: 5, Total: 5}, engine.MapRunAborted)
+	if r.Running != 0 {
+		t.Errorf("the ended run's row has Running %d; want 0", r.Running)
+	}
+	for _, c := range children(t, h, "xrun/Items") {
+		if c.Status != engine.StatusAborted {
+			t.Errorf("child %s: %s; want ABORTED", c.ARN, c.Status)
+		}
+	}
+
+	// STANDARD children: their rows count them; the row has no Running.
+	h.machine("srun", `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","MaxConcurrency":3,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"T","States":{"T":{"Type":"Wait","Seconds":3600,"End":true}}},
+		"End":true}}}`)
+	x, run = h.start("srun", "s", `[1,2,3,4,5]`), ""
+	r = want("STANDARD children", engine.MapRunCounts{Pending: 2, Running: 3, Total: 5}, engine.MapRunRunning)
+	var running int64
+	if err := h.pool.QueryRow(ctx, "SELECT running FROM map_runs WHERE arn = $1", r.ARN).Scan(&running); err != nil || running != 0 {
+		t.Errorf("a STANDARD Map Run's row: running %d, %v; want 0", running, err)
+	}
+	if _, err := h.eng.StopExecution(ctx, x.ARN, "", ""); err != nil {
+		t.Fatal(err)
+	}
+}

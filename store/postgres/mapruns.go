@@ -20,6 +20,7 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 		start              []time.Time
 		stop, redriven     []pgtype.Timestamptz
 		redrives, pending  []int64
+		running            []int64
 	}
 	for _, m := range ms {
 		for _, mr := range m.MapRuns {
@@ -28,12 +29,12 @@ func queueMapRuns(g *groupBatch, ms []*engine.Mutation) {
 			r.total, r.written = append(r.total, mr.Total), append(r.written, mr.ResultsWritten)
 			r.start, r.stop = append(r.start, mr.StartDate), append(r.stop, nullStamp(mr.StopDate))
 			r.redrives, r.redriven = append(r.redrives, mr.RedriveCount), append(r.redriven, nullStamp(mr.RedriveDate))
-			r.pending = append(r.pending, mr.PendingRedrive)
+			r.pending, r.running = append(r.pending, mr.PendingRedrive), append(r.running, mr.Running)
 		}
 	}
 	if len(r.arn) > 0 {
 		g.exec(q("UpsertMapRunsGroup"), r.arn, r.x, r.state, r.status, r.max, r.tolCount, r.tolPct, r.total, r.written, r.start, r.stop,
-			r.redrives, r.redriven, r.pending)
+			r.redrives, r.redriven, r.pending, r.running)
 	}
 }
 

@@ -12,7 +12,7 @@ func upsertMapRuns(ctx context.Context, tx *sql.Tx, m *engine.Mutation) error {
 	for _, r := range m.MapRuns {
 		if _, err := tx.ExecContext(ctx, q("UpsertMapRun"), r.ARN, m.ExecutionID, r.StateName, r.Status, r.MaxConcurrency,
 			r.ToleratedFailureCount, r.ToleratedFailurePercentage, r.Total, r.ResultsWritten, micros(r.StartDate), nullMicros(r.StopDate),
-			r.RedriveCount, nullMicros(r.RedriveDate), r.PendingRedrive); err != nil {
+			r.RedriveCount, nullMicros(r.RedriveDate), r.PendingRedrive, r.Running); err != nil {
 			return err
 		}
 	}

@@ -75,6 +75,7 @@ var scenarios = []struct {
 	{"Redrive", testRedrive},
 	{"MapRunRedrive", testMapRunRedrive},
 	{"MapRunPendingRedrive", testMapRunPendingRedrive},
+	{"MapRunRunning", testMapRunRunning},
 	{"MapRunFailuresNotRedrivable", testMapRunFailuresNotRedrivable},
 	{"ConcurrentEngines", testConcurrentEngines},
 	{"Conformance", testConformance},

@@ -216,12 +216,12 @@ func (s Scanner) Activity(r Row) (engine.Activity, error) {
 // MapRun scans arn, execution_id, execution_arn, state_name, status,
 // max_concurrency, tolerated_failure_count, tolerated_failure_percentage,
 // total, results_written, start_date, stop_date, redrive_count,
-// redrive_date, pending_redrive (Children is left to the caller).
+// redrive_date, pending_redrive, running (Children is left to the caller).
 func (s Scanner) MapRun(r Row) (engine.MapRun, error) {
 	var m engine.MapRun
 	err := r.Scan(&m.ARN, &m.ExecutionID, &m.ExecutionARN, &m.StateName, &m.Status, &m.MaxConcurrency, &m.ToleratedFailureCount,
 		&m.ToleratedFailurePercentage, &m.Total, &m.ResultsWritten, s.Time(&m.StartDate), s.Time(&m.StopDate),
-		&m.RedriveCount, s.Time(&m.RedriveDate), &m.PendingRedrive)
+		&m.RedriveCount, s.Time(&m.RedriveDate), &m.PendingRedrive, &m.Running)
 	if err != nil {
 		return engine.MapRun{}, s.Err(err)
 	}

@@ -4,27 +4,27 @@
 -- A run's start date is kept from its first row.
 INSERT INTO map_runs (arn, execution_id, state_name, status, max_concurrency, tolerated_failure_count,
                       tolerated_failure_percentage, total, results_written, start_date, stop_date,
-                      redrive_count, redrive_date, pending_redrive)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      redrive_count, redrive_date, pending_redrive, running)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (arn) DO UPDATE
    SET status = excluded.status, max_concurrency = excluded.max_concurrency,
        tolerated_failure_count = excluded.tolerated_failure_count,
        tolerated_failure_percentage = excluded.tolerated_failure_percentage,
        total = excluded.total, results_written = excluded.results_written, stop_date = excluded.stop_date,
        redrive_count = excluded.redrive_count, redrive_date = excluded.redrive_date,
-       pending_redrive = excluded.pending_redrive;
+       pending_redrive = excluded.pending_redrive, running = excluded.running;
 
 -- name: GetMapRun
 SELECT r.arn, r.execution_id, x.arn, r.state_name, r.status, r.max_concurrency, r.tolerated_failure_count,
        r.tolerated_failure_percentage, r.total, r.results_written, r.start_date, r.stop_date,
-       r.redrive_count, r.redrive_date, r.pending_redrive
+       r.redrive_count, r.redrive_date, r.pending_redrive, r.running
   FROM map_runs r JOIN executions x ON x.id = r.execution_id
  WHERE r.arn = ?;
 
 -- name: ListMapRuns
 SELECT r.arn, r.execution_id, '', r.state_name, r.status, r.max_concurrency, r.tolerated_failure_count,
        r.tolerated_failure_percentage, r.total, r.results_written, r.start_date, r.stop_date,
-       r.redrive_count, r.redrive_date, r.pending_redrive
+       r.redrive_count, r.redrive_date, r.pending_redrive, r.running
   FROM map_runs r
  WHERE r.execution_id = ?1
  ORDER BY r.start_date, r.arn
