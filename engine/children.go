@@ -252,10 +252,6 @@ func childSubmission(r statelang.Resource, ev event, uuid func() string, now tim
 // without a result (the parent stopped, timed out, or left the state), as
 // AWS does.
 func (e *Engine) stopChild(ctx context.Context, token string) {
-	if r := e.express.child(token); r != nil {
-		r.stop(ctx) // an express child in this process (one in another replica runs to its end, its result refused)
-		return
-	}
 	t, _, err := e.store.GetTask(ctx, token)
 	if err != nil {
 		e.cfg.Logger.Warn("reading a stopped child's task", "task", TaskRef(token), "error", err)

@@ -186,8 +186,12 @@ type expressRun struct {
 	ended  bool
 	result Execution // once ended
 	done   chan struct{}
-	obs    ExpressObserver // the Store's, or nil
-	steps  int64           // decisions told to obs
+	// recorded is closed once the ended run's outcome is recorded: for a
+	// child of a standard parent, its row written (a distributed Map's)
+	// and the parent's task answered (expressChildEnded).
+	recorded chan struct{}
+	obs      ExpressObserver // the Store's, or nil
+	steps    int64           // decisions told to obs
 }
 
 // startExpress starts x (an express execution's facts: ARN, name, input
@@ -196,7 +200,7 @@ type expressRun struct {
 // ends.
 func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Machine, sm StateMachine, input any, sync bool) *expressRun {
 	r := &expressRun{e: e, m: m, logging: sm.Logging, st: &execState{}, timers: map[string]*time.Timer{},
-		tasks: map[string]Task{}, done: make(chan struct{}), result: *x}
+		tasks: map[string]Task{}, done: make(chan struct{}), recorded: make(chan struct{}), result: *x}
 	r.x = e.exec(x, input, sm.RoleARN)
 	r.x.Sync = sync
 	r.obs, _ = e.store.(ExpressObserver)
@@ -370,10 +374,15 @@ func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Fa
 	}
 	r.e.express.remove(r)
 	close(r.done)
-	if res.ParentToken != "" {
-		c := *res
-		go r.e.expressChildEnded(context.Background(), &c) // a standard parent's states:startExecution task
+	if res.ParentToken == "" {
+		close(r.recorded)
+		return
 	}
+	c := *res
+	go func() {
+		r.e.expressChildEnded(context.Background(), &c) // a standard parent's states:startExecution task
+		close(r.recorded)
+	}()
 }
 
 // facts returns the run's execution as it started (Status RUNNING) or

@@ -276,14 +276,34 @@ type Canceler interface {
 }
 
 // cancelTasks tells the dispatcher about tasks closed without a result,
-// and stops the children of .sync child-execution tasks among them.
+// and stops the children of .sync child-execution tasks among them. It
+// returns once the express children it stopped have their outcome
+// recorded (a distributed Map's: their rows written), so that a failed Map
+// Run's ResultWriter, dispatched after, reads them ABORTED.
 func (e *Engine) cancelTasks(ctx context.Context, closed []TaskUpdate) {
 	c, _ := e.cfg.Dispatcher.(Canceler)
+	var stopped []*expressRun
+	defer func() {
+		for _, r := range stopped {
+			select {
+			case <-r.recorded:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	for _, u := range closed {
 		if u.Status != TaskCancelled && u.Status != TaskTimedOut {
 			continue
 		}
 		if childModeOf(u.Resource).sync {
+			if r := e.express.child(u.Token); r != nil {
+				// An express child in this process (one in another
+				// replica runs to its end, its result refused).
+				r.stop(ctx)
+				stopped = append(stopped, r)
+				continue
+			}
 			e.stopChild(ctx, u.Token)
 			continue
 		}

@@ -214,10 +214,18 @@ func get(t *testing.T, st objects.Store, bucket, key string) string {
 // run's, which its Catch sees.
 func TestEngineResultWriterFailedRun(t *testing.T) {
 	t.Parallel()
-	eachS3Server(t, testEngineResultWriterFailedRun)
+	eachS3Server(t, func(t *testing.T, st *objects.S3) { testEngineResultWriterFailedRun(t, st, "STANDARD") })
 }
 
-func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3) {
+// TestEngineResultWriterFailedRunExpress is TestEngineResultWriterFailedRun
+// with EXPRESS children: the child stopped with the run has its row
+// written ABORTED before the results are.
+func TestEngineResultWriterFailedRunExpress(t *testing.T) {
+	t.Parallel()
+	eachS3Server(t, func(t *testing.T, st *objects.S3) { testEngineResultWriterFailedRun(t, st, "EXPRESS") })
+}
+
+func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3, childType string) {
 	ctx := context.Background()
 	if err := st.CreateBucket(ctx, "out"); err != nil {
 		t.Fatal(err)
@@ -227,7 +235,7 @@ func testEngineResultWriterFailedRun(t *testing.T, st *objects.S3) {
 	// fails the run, which stops "slow".
 	create(t, eng, "fails", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":2,
 		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"out","Prefix":"failed"}},
-		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"`+childType+`"},"StartAt":"C","States":{
 			"C":{"Type":"Choice","Choices":[{"Variable":"$","StringEquals":"fail","Next":"F"},{"Variable":"$","StringEquals":"slow","Next":"W"}],"Default":"P"},
 			"W":{"Type":"Wait","Seconds":600,"Next":"P"},
 			"F":{"Type":"Fail","Error":"Refused","Cause":"no"},
