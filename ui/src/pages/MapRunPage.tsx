@@ -97,12 +97,10 @@ export function MapRunPage({ arn }: { arn: string }) {
         <dd>{fmtDuration(duration(run.startTime, run.stopTime))}</dd>
         <dt>Children run</dt>
         <dd>{run.stateMachineName}</dd>
-        {childType && (
-          <>
-            <dt>Children type</dt>
-            <dd data-testid="maprun-child-type">{childType}</dd>
-          </>
-        )}
+        {/* Always there, so the form below does not move when the first
+            child is listed (a click aimed at it would miss). */}
+        <dt>Children type</dt>
+        <dd data-testid="maprun-child-type">{childType ?? '…'}</dd>
         <dt>ARN</dt>
         <dd className="mono small">{run.arn}</dd>
       </dl>
