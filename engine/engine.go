@@ -402,13 +402,13 @@ func (e *Engine) StartExecution(ctx context.Context, in StartExecutionInput) (*E
 				return nil, errNotRunning
 			}
 			x.ParentID, x.ParentToken = in.Parent.ExecutionID, in.Parent.Token // answered when it ends (notifyParent)
-			if r := e.express.child(in.Parent.Token); r != nil {
-				return r.facts(), nil // this task's child, started by an earlier dispatch, still runs
-			}
 		}
-		r := e.startExpress(ctx, x, m, sm, input, in.Sync)
+		r, started := e.startExpress(ctx, x, m, sm, input, in.Sync)
 		if in.Sync {
 			return r.wait(ctx)
+		}
+		if !started {
+			return r.facts(), nil // this task's child, started by an earlier dispatch, still runs
 		}
 		return x, nil
 	}

@@ -106,18 +106,27 @@ func newExpressHub() expressHub {
 	return expressHub{instance: int64(binary.BigEndian.Uint32(b[:])>>1) | 1}
 }
 
-func (h *expressHub) add(r *expressRun) {
+// add gives r its id and holds it, unless r is a child of a standard
+// parent's task (its ParentToken) for which a child already runs: add then
+// returns that one and holds nothing. The check and the hold are one step,
+// so two dispatches of one task at the same instant start one child.
+func (h *expressHub) add(r *expressRun) (running *expressRun) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.runs == nil {
 		h.runs, h.children = map[int64]*expressRun{}, map[string]*expressRun{}
 	}
+	tok := r.result.ParentToken
+	if old := h.children[tok]; tok != "" && old != nil {
+		return old
+	}
 	h.n = h.n%(1<<31-1) + 1
 	r.x.ID = -(h.instance<<31 | h.n)
 	h.runs[r.x.ID] = r
-	if tok := r.result.ParentToken; tok != "" {
+	if tok != "" {
 		h.children[tok] = r
 	}
+	return nil
 }
 
 // child returns the running express execution started for the task of
@@ -197,14 +206,18 @@ type expressRun struct {
 // startExpress starts x (an express execution's facts: ARN, name, input
 // text, machine) and runs its first decision; sync marks a
 // StartSyncExecution's. The returned run's done channel closes when it
-// ends.
-func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Machine, sm StateMachine, input any, sync bool) *expressRun {
-	r := &expressRun{e: e, m: m, logging: sm.Logging, st: &execState{}, timers: map[string]*time.Timer{},
+// ends. For a child of a standard parent's task (x.ParentToken) whose
+// child still runs, it starts nothing and returns that child, started
+// false.
+func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Machine, sm StateMachine, input any, sync bool) (r *expressRun, started bool) {
+	r = &expressRun{e: e, m: m, logging: sm.Logging, st: &execState{}, timers: map[string]*time.Timer{},
 		tasks: map[string]Task{}, done: make(chan struct{}), recorded: make(chan struct{}), result: *x}
 	r.x = e.exec(x, input, sm.RoleARN)
 	r.x.Sync = sync
 	r.obs, _ = e.store.(ExpressObserver)
-	e.express.add(r)
+	if running := e.express.add(r); running != nil {
+		return running, false
+	}
 	r.stream = logStream(x.StartDate, x.ARN, x.StateMachine)
 	r.mu.Lock()
 	after := r.decide(ctx, event{Kind: evStart})
@@ -217,7 +230,7 @@ func (e *Engine) startExpress(ctx context.Context, x *Execution, m *statelang.Ma
 	}
 	r.mu.Unlock()
 	after(ctx)
-	return r
+	return r, true
 }
 
 // decide applies ev with r.mu held and returns what to do once it is
