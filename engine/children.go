@@ -250,19 +250,19 @@ func childSubmission(r statelang.Resource, ev event, uuid func() string, now tim
 
 // stopChild stops the child execution of a .sync task its parent closed
 // without a result (the parent stopped, timed out, or left the state), as
-// AWS does.
-func (e *Engine) stopChild(ctx context.Context, token string) {
+// AWS does, and reports whether a standard child ran for it.
+func (e *Engine) stopChild(ctx context.Context, token string) (found bool) {
 	t, _, err := e.store.GetTask(ctx, token)
 	if err != nil {
 		e.cfg.Logger.Warn("reading a stopped child's task", "task", TaskRef(token), "error", err)
-		return
+		return false
 	}
 	v, _ := statelang.ParseJSON([]byte(t.Input))
 	params, _ := v.(map[string]any)
 	machineARN, _ := params["StateMachineArn"].(string)
 	machine, _, ok := e.machineOfARN(machineARN)
 	if !ok {
-		return // no child was started
+		return false // no child was started
 	}
 	name, _ := params["Name"].(string)
 	if name == "" {
@@ -270,9 +270,25 @@ func (e *Engine) stopChild(ctx context.Context, token string) {
 	}
 	x, err := e.store.GetExecutionByARN(ctx, e.arns.Execution(machine, name))
 	if err != nil || x.ParentToken != token || x.Status != StatusRunning {
-		return
+		return false
 	}
 	e.abortChild(ctx, x)
+	return true
+}
+
+// StopExpressChild stops the express child execution that this process
+// runs for the parent's task of token, if any, and reports whether it did.
+// A dispatcher calls it with the cancels of closed tasks that another
+// replica published (Canceler): a parent stopped there stops its express
+// children here. The child is written ABORTED; its parent refuses its
+// outcome.
+func (e *Engine) StopExpressChild(ctx context.Context, token string) bool {
+	r := e.express.child(token)
+	if r == nil {
+		return false
+	}
+	r.stop(ctx)
+	return true
 }
 
 // abortChild stops child execution x, whose parent no longer waits for

@@ -298,14 +298,17 @@ func (e *Engine) cancelTasks(ctx context.Context, closed []TaskUpdate) {
 		}
 		if childModeOf(u.Resource).sync {
 			if r := e.express.child(u.Token); r != nil {
-				// An express child in this process (one in another
-				// replica runs to its end, its result refused).
+				// An express child in this process.
 				r.stop(ctx)
 				stopped = append(stopped, r)
 				continue
 			}
-			e.stopChild(ctx, u.Token)
-			continue
+			if e.stopChild(ctx, u.Token) || c == nil {
+				continue
+			}
+			// No standard child runs for it: its child may be an express
+			// execution in another replica, which the dispatcher's cancel
+			// reaches (StopExpressChild).
 		}
 		if c == nil {
 			continue

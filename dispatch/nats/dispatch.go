@@ -43,7 +43,9 @@
 //     TimeoutSeconds: see unserved.go.
 //   - Cancel (engine.Canceler) publishes wire.Cancel for a task the engine
 //     closed without a result (StopExecution, a timeout, a cancelled
-//     branch), so its worker's handler context ends.
+//     branch), so its worker's handler context ends. Run hears the cancels
+//     too: a replica stops the express child it runs for a cancelled task
+//     (a distributed Map's parent stopped through another replica).
 //
 // It imports engine, statelang and workers/wire; the engine never imports
 // it (or NATS).
@@ -336,6 +338,29 @@ func (d *Dispatcher) Run(ctx context.Context, eng *engine.Engine) error {
 		return fmt.Errorf("dispatch/nats: subscribe to the express results: %w", err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
+	// Cancels of closed tasks, which every replica hears: the express
+	// child that this replica runs for a task that a parent stopped in
+	// another replica is stopped.
+	cancels, err := d.nc.Subscribe(d.ns.CancelSubjects(), func(m *nats.Msg) {
+		tok, err := d.ns.TokenFromCancelSubject(m.Subject)
+		if err != nil {
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			eng.StopExpressChild(ctx, tok)
+		}()
+	})
+	if err != nil {
+		return fmt.Errorf("dispatch/nats: subscribe to the cancels: %w", err)
+	}
+	defer func() { _ = cancels.Unsubscribe() }()
 	// Results that workers send straight to a replica (request/reply):
 	// applied like those of the stream, answered once committed; with
 	// every handler busy the worker is told at once to use the stream.

@@ -23,24 +23,7 @@ import (
 func TestExpressAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	srv := natstest.Start(t)
-	st, _ := pgtest.Store(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var engines []*engine.Engine
-	var done sync.WaitGroup
-	for range 2 {
-		d, err := natsdispatch.New(ctx, srv.Connect(t), natsdispatch.Config{Store: st})
-		if err != nil {
-			t.Fatal(err)
-		}
-		eng, err := engine.New(engine.Config{Store: st, Dispatcher: d, PollInterval: 20 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		done.Go(func() { _ = eng.Run(ctx) })
-		done.Go(func() { _ = d.Run(ctx, eng) })
-		engines = append(engines, eng)
-	}
-	t.Cleanup(func() { cancel(); done.Wait() })
+	ctx, engines := twoReplicas(t, srv)
 
 	var mu sync.Mutex
 	failed := map[int]bool{}
@@ -84,4 +67,82 @@ func TestExpressAcrossReplicas(t *testing.T) {
 			t.Errorf("replica %d still runs %d express executions", i, n)
 		}
 	}
+}
+
+// TestExpressChildStoppedAcrossReplicas: a distributed Map's EXPRESS
+// children run in the replica that started them; stopping their parent
+// through the other replica stops them too (that replica publishes the
+// cancels of the parent's closed tasks, and the replica running a child
+// for a cancelled task stops it), so they are written ABORTED at once,
+// not at the end of their hour-long Wait.
+func TestExpressChildStoppedAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	ctx, engines := twoReplicas(t, natstest.Start(t))
+	if _, err := engines[0].CreateStateMachineWith(ctx, engine.StateMachine{Name: "xslow",
+		RoleARN: "arn:aws:iam::111111111111:role/test",
+		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","End":true,
+		  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+		    "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}}}}`}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := engines[0].StartExecution(ctx, engine.StartExecutionInput{StateMachine: "xslow", Name: "p", Input: `[1,2,3]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	running := func() (n []int) {
+		for _, e := range engines {
+			n = append(n, e.RunningExpress())
+		}
+		return n
+	}
+	for deadline := time.Now().Add(10 * time.Second); running()[0] < 3; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("express children running per replica: %v; want 3 in the first", running())
+		}
+	}
+	if _, err := engines[1].StopExecution(ctx, x.ARN, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	var kids []*engine.Execution
+	for deadline := time.Now().Add(20 * time.Second); len(kids) < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d children written (running per replica: %v); want 3 written ABORTED", len(kids), running())
+		}
+		kids, _, err = engines[1].ListExecutions(ctx, engine.ListExecutionsInput{StateMachine: "xslow/Items"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range kids {
+		if c.Status != engine.StatusAborted {
+			t.Errorf("child %s: %s; want ABORTED", c.ARN, c.Status)
+		}
+	}
+	if n := running(); n[0]+n[1] != 0 {
+		t.Errorf("express executions still running per replica: %v", n)
+	}
+}
+
+// twoReplicas runs two engine replicas that share one database and the
+// NATS namespace of srv, until the test ends; ctx ends with the test.
+func twoReplicas(t *testing.T, srv *natstest.Server) (context.Context, []*engine.Engine) {
+	st, _ := pgtest.Store(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var engines []*engine.Engine
+	var done sync.WaitGroup
+	for range 2 {
+		d, err := natsdispatch.New(ctx, srv.Connect(t), natsdispatch.Config{Store: st})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng, err := engine.New(engine.Config{Store: st, Dispatcher: d, PollInterval: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done.Go(func() { _ = eng.Run(ctx) })
+		done.Go(func() { _ = d.Run(ctx, eng) })
+		engines = append(engines, eng)
+	}
+	t.Cleanup(func() { cancel(); done.Wait() })
+	return ctx, engines
 }

@@ -138,7 +138,8 @@
 // of the token) on CancelSubject(token) with core NATS (PublishCancel).
 // Delivery is at most once: a worker that misses it finishes the task and
 // the engine ignores the late result. Workers subscribe to
-// ns.CancelSubjects(). A task that no worker has taken yet is not touched
+// ns.CancelSubjects(), and so does each engine replica's dispatcher (for
+// the express child executions it runs). A task that no worker has taken yet is not touched
 // by a cancel; the engine may delete it from the task stream by the
 // sequence number PublishTask returned, or leave it: the worker drops it
 // at its Deadline, or runs it and the engine ignores the result.
