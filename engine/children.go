@@ -191,11 +191,11 @@ func (e *Engine) startChild(ctx context.Context, t Task, mode childMode) {
 		return
 	}
 	if IsExpressARN(x.ARN) && isMapChild(x) {
-		// Held until the child must have ended: not dispatched again
-		// (started again) unless it was lost with its process. (A
-		// nested express child's task is confirmed for good: its
-		// callback, or the parent's TimeoutSeconds, may come later.)
-		e.group.confirmUntil(t.Token, x.StartDate.Add(e.cfg.ExpressTimeout+e.cfg.DispatchTimeout))
+		// Held while the child runs here: not dispatched again (started
+		// again) unless it was lost with its process. (A nested express
+		// child's task is confirmed for good: its callback, or the
+		// parent's TimeoutSeconds, may come later.)
+		e.leaseExpressChild(t.Token)
 	} else {
 		_ = e.ConfirmDispatch(ctx, t.Token)
 	}

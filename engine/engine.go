@@ -92,6 +92,13 @@ type Config struct {
 	// lost with its process waits before it is started again (tests set
 	// it short).
 	ExpressTimeout time.Duration
+	// ExpressChildLease is how long the parent's task of a distributed
+	// Map's EXPRESS child stays confirmed, beyond DispatchTimeout, without
+	// word from the process that runs the child, which renews it every
+	// third of that while the child runs. A child lost with its process is
+	// started again a lease and a DispatchTimeout after the last renewal.
+	// Defaults to 30 s; at least DispatchTimeout, at most ExpressTimeout.
+	ExpressChildLease time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -131,6 +138,10 @@ func (c *Config) setDefaults() {
 	if c.ExpressTimeout <= 0 {
 		c.ExpressTimeout = ExpressMaxDuration
 	}
+	if c.ExpressChildLease <= 0 {
+		c.ExpressChildLease = 30 * time.Second
+	}
+	c.ExpressChildLease = max(min(c.ExpressChildLease, c.ExpressTimeout), c.DispatchTimeout)
 	if c.ConfirmDelay <= 0 || c.ConfirmDelay > c.DispatchTimeout/2 {
 		c.ConfirmDelay = c.DispatchTimeout / 2
 	}

@@ -201,6 +201,7 @@ type expressRun struct {
 	recorded chan struct{}
 	obs      ExpressObserver // the Store's, or nil
 	steps    int64           // decisions told to obs
+	lease    *time.Timer     // renews the parent's task's confirmation (leaseExpressChild)
 }
 
 // startExpress starts x (an express execution's facts: ARN, name, input
@@ -376,6 +377,9 @@ func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Fa
 	for _, t := range r.timers {
 		t.Stop()
 	}
+	if r.lease != nil {
+		r.lease.Stop()
+	}
 	r.timers, r.tasks = nil, nil
 	res := &r.result
 	res.Status, res.StopDate = status, now
@@ -396,6 +400,43 @@ func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Fa
 		r.e.expressChildEnded(context.Background(), &c) // a standard parent's states:startExecution task
 		close(r.recorded)
 	}()
+}
+
+// leaseExpressChild confirms the parent's task of token, a distributed
+// Map's iteration whose express child runs in this process, for
+// Config.ExpressChildLease and DispatchTimeout, and renews that every
+// third of it while the child runs and the engine runs. (A confirmation is
+// held ConfirmDelay, at most half a DispatchTimeout, before it is written,
+// and a later one of the same task replaces it: the lease is at least a
+// DispatchTimeout, so a renewal comes after the one before was written.) The maintenance
+// loop of any replica dispatches the task again (starts the child again)
+// only once that passed without renewal: the child was lost with its
+// process. A second dispatch that found the child running changes
+// nothing.
+func (e *Engine) leaseExpressChild(token string) {
+	hold := e.cfg.ExpressChildLease + e.cfg.DispatchTimeout
+	r := e.express.child(token)
+	if r == nil {
+		e.group.confirmUntil(token, e.cfg.Now().Add(hold)) // it ended already; its result closes the task
+		return
+	}
+	var renewLocked func()
+	renewLocked = func() {
+		if r.ended || !e.running.Load() {
+			return
+		}
+		e.group.confirmUntil(token, e.cfg.Now().Add(hold))
+		r.lease = time.AfterFunc(hold/3, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			renewLocked()
+		})
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.lease == nil {
+		renewLocked()
+	}
 }
 
 // facts returns the run's execution as it started (Status RUNNING) or

@@ -3,6 +3,7 @@ package nats_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ import (
 func TestExpressAcrossReplicas(t *testing.T) {
 	t.Parallel()
 	srv := natstest.Start(t)
-	ctx, engines := twoReplicas(t, srv)
+	ctx, engines := twoReplicas(t, srv, engine.Config{})
 
 	var mu sync.Mutex
 	failed := map[int]bool{}
@@ -77,18 +78,8 @@ func TestExpressAcrossReplicas(t *testing.T) {
 // not at the end of their hour-long Wait.
 func TestExpressChildStoppedAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	ctx, engines := twoReplicas(t, natstest.Start(t))
-	if _, err := engines[0].CreateStateMachineWith(ctx, engine.StateMachine{Name: "xslow",
-		RoleARN: "arn:aws:iam::111111111111:role/test",
-		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","End":true,
-		  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
-		    "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}}}}`}); err != nil {
-		t.Fatal(err)
-	}
-	x, err := engines[0].StartExecution(ctx, engine.StartExecutionInput{StateMachine: "xslow", Name: "p", Input: `[1,2,3]`})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, engines := twoReplicas(t, natstest.Start(t), engine.Config{})
+	x := startWaitingMap(ctx, t, engines[0], "xslow", 3600)
 	running := func() (n []int) {
 		for _, e := range engines {
 			n = append(n, e.RunningExpress())
@@ -108,6 +99,7 @@ func TestExpressChildStoppedAcrossReplicas(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d children written (running per replica: %v); want 3 written ABORTED", len(kids), running())
 		}
+		var err error
 		kids, _, err = engines[1].ListExecutions(ctx, engine.ListExecutionsInput{StateMachine: "xslow/Items"})
 		if err != nil {
 			t.Fatal(err)
@@ -123,9 +115,62 @@ func TestExpressChildStoppedAcrossReplicas(t *testing.T) {
 	}
 }
 
-// twoReplicas runs two engine replicas that share one database and the
-// NATS namespace of srv, until the test ends; ctx ends with the test.
-func twoReplicas(t *testing.T, srv *natstest.Server) (context.Context, []*engine.Engine) {
+// TestExpressChildLease: the replica that runs a distributed Map's
+// EXPRESS child renews the lease on its parent's task while the child
+// runs, so the other replica's maintenance loop, which dispatches a task
+// whose confirmation lapsed again, never starts a second child, though
+// each child runs many leases long. Every item has one child row.
+func TestExpressChildLease(t *testing.T) {
+	t.Parallel()
+	ctx, engines := twoReplicas(t, natstest.Start(t), engine.Config{DispatchTimeout: 500 * time.Millisecond, ExpressChildLease: 500 * time.Millisecond})
+	x := startWaitingMap(ctx, t, engines[0], "xlong", 4)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if n := engines[1].RunningExpress(); n != 0 {
+			t.Fatalf("the other replica runs %d express children; want none (the lease was renewed)", n)
+		}
+		got, err := engines[0].DescribeExecution(ctx, x.ARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != engine.StatusRunning {
+			if got.Status != engine.StatusSucceeded || got.Output != "[1,2,3]" {
+				t.Fatalf("parent = %s %s %s %s; want SUCCEEDED [1,2,3]", got.Status, got.Output, got.Error, got.Cause)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("parent still RUNNING (express children per replica: %d, %d)", engines[0].RunningExpress(), engines[1].RunningExpress())
+		}
+	}
+	kids, _, err := engines[0].ListExecutions(ctx, engine.ListExecutionsInput{StateMachine: "xlong/Items"})
+	if err != nil || len(kids) != 3 {
+		t.Fatalf("%d child rows, %v; want 3", len(kids), err)
+	}
+}
+
+// startWaitingMap creates machine, a distributed Map over its input whose
+// EXPRESS children (state machine <machine>/Items) Wait seconds, on eng,
+// and starts it as "p" with three items.
+func startWaitingMap(ctx context.Context, t *testing.T, eng *engine.Engine, machine string, seconds int) *engine.Execution {
+	t.Helper()
+	if _, err := eng.CreateStateMachineWith(ctx, engine.StateMachine{Name: machine,
+		RoleARN: "arn:aws:iam::111111111111:role/test",
+		Definition: `{"StartAt":"M","States":{"M":{"Type":"Map","Label":"Items","End":true,
+		  "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+		    "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":` + strconv.Itoa(seconds) + `,"End":true}}}}}}`}); err != nil {
+		t.Fatal(err)
+	}
+	x, err := eng.StartExecution(ctx, engine.StartExecutionInput{StateMachine: machine, Name: "p", Input: `[1,2,3]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// twoReplicas runs two engine replicas with cfg (its Store, Dispatcher
+// and PollInterval set) that share one database and the NATS namespace
+// of srv, until the test ends; ctx ends with the test.
+func twoReplicas(t *testing.T, srv *natstest.Server, cfg engine.Config) (context.Context, []*engine.Engine) {
 	st, _ := pgtest.Store(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var engines []*engine.Engine
@@ -135,7 +180,8 @@ func twoReplicas(t *testing.T, srv *natstest.Server) (context.Context, []*engine
 		if err != nil {
 			t.Fatal(err)
 		}
-		eng, err := engine.New(engine.Config{Store: st, Dispatcher: d, PollInterval: 20 * time.Millisecond})
+		cfg.Store, cfg.Dispatcher, cfg.PollInterval = st, d, 20*time.Millisecond
+		eng, err := engine.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -204,8 +204,9 @@ func DistributedMap(t *testing.T, tgt Target, n int) {
 
 // ExpressDistributedMap is DistributedMap with EXPRESS children, which run
 // in the engine's memory and get a row only once they ended: a child lost
-// with a killed engine is started again (crashengine's ExpressTimeout is
-// short), as AWS may run an Express execution more than once, but the
+// with a killed engine is started again once its lease lapsed
+// (crashengine's ExpressChildLease is short), as AWS may run an Express
+// execution more than once, but the
 // parent takes exactly one outcome per item. Every parent succeeds with
 // its output; each item has exactly one child row (the last run's), with
 // no history; each parent's task per item ended exactly once; each Map

@@ -217,7 +217,7 @@ func main() {
 	}
 	d := &dispatcher{}
 	eng, err := engine.New(engine.Config{Store: store, Dispatcher: d, PollInterval: 50 * time.Millisecond,
-		TimerLease: 2 * time.Second, DispatchTimeout: time.Second, ExpressTimeout: 5 * time.Second})
+		TimerLease: 2 * time.Second, DispatchTimeout: time.Second, ExpressChildLease: time.Second})
 	if err != nil {
 		log.Fatal(err)
 	}
