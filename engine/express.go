@@ -405,14 +405,14 @@ func (r *expressRun) end(now time.Time, status string, out any, fl *statelang.Fa
 // leaseExpressChild confirms the parent's task of token, a distributed
 // Map's iteration whose express child runs in this process, for
 // Config.ExpressChildLease and DispatchTimeout, and renews that every
-// third of it while the child runs and the engine runs. (A confirmation is
-// held ConfirmDelay, at most half a DispatchTimeout, before it is written,
-// and a later one of the same task replaces it: the lease is at least a
-// DispatchTimeout, so a renewal comes after the one before was written.) The maintenance
+// third of it while the child runs and the engine runs. The maintenance
 // loop of any replica dispatches the task again (starts the child again)
 // only once that passed without renewal: the child was lost with its
 // process. A second dispatch that found the child running changes
-// nothing.
+// nothing. (A confirmation is held ConfirmDelay, at most half a
+// DispatchTimeout, before it is written, and a later one of the same task
+// replaces it; the lease is at least a DispatchTimeout, so a renewal comes
+// after the one before it was written.)
 func (e *Engine) leaseExpressChild(token string) {
 	hold := e.cfg.ExpressChildLease + e.cfg.DispatchTimeout
 	r := e.express.child(token)
