@@ -80,9 +80,7 @@ func (e *Engine) ListChildExecutions(ctx context.Context, parentARN string, in C
 	}
 	switch in.Kind {
 	case ChildrenNested:
-		for _, m := range machines {
-			f.Conditions = append(f.Conditions, Condition{Field: FieldStateMachine, Op: OpNe, Value: m})
-		}
+		f.Nested = true
 	case ChildrenMapRun:
 		if len(machines) == 0 {
 			return nil, "", nil

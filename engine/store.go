@@ -390,6 +390,12 @@ type ListFilter struct {
 	Status       string // "" for all
 	// ParentID: only the child executions of this execution (0: any).
 	ParentID int64
+	// Nested, with ParentID: only the children that are not a distributed
+	// Map's, the nested executions of its states:startExecution tasks. A
+	// Map's child runs the machine <machine>/<label>, and no machine name
+	// holds a '/' (ValidName), so these are the children whose machine
+	// has none; the SQL stores keep an index of them per parent.
+	Nested bool
 	// Conditions are ANDed tests on indexed columns, evaluated in the
 	// store's query with their values bound as parameters.
 	Conditions []Condition

@@ -225,7 +225,7 @@ func (s *Store) ListExecutions(_ context.Context, f engine.ListFilter) ([]*engin
 		}
 		i, _ := slices.BinarySearch(ids, before)
 		for i--; i >= 0 && (f.Limit < 0 || len(out) < f.Limit); i-- {
-			if x := s.execs[ids[i]]; match(&x.x) {
+			if x := s.execs[ids[i]]; match(&x.x) && !(f.Nested && strings.Contains(x.x.StateMachine, "/")) {
 				out = append(out, x.row(false))
 			}
 		}

@@ -96,4 +96,5 @@ var listSQL = filter.Dialect{
 	In: func(col string, vs []string, param func(any) string) string {
 		return col + " = ANY(" + param(vs) + "::text[])"
 	},
+	NoSlash: func(col string) string { return "strpos(" + col + ", '/') = 0" },
 }

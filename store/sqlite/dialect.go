@@ -103,4 +103,5 @@ var listSQL = filter.Dialect{
 		}
 		return col + " IN (" + strings.Join(ps, ", ") + ")"
 	},
+	NoSlash: func(col string) string { return "instr(" + col + ", '/') = 0" },
 }

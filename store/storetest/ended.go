@@ -249,6 +249,18 @@ func testEndedChildren(t *testing.T, newStore NewStore) {
 	}
 	list(engine.ListFilter{ParentID: p.ID, Conditions: []engine.Condition{{Field: engine.FieldName, Op: engine.OpIn, Value: []string{"e8", "e9"}}}})
 	get(again.ARN, again)
+
+	// Nested lists only the children whose machine is not a Map's
+	// (<machine>/<label>): a nested child of machine m, newest first.
+	list(engine.ListFilter{ParentID: p.ID, Nested: true})
+	n1 := ended("n1", "0b6d7c8e-1f2a-4b3c-9d4e-5f6a7b8c9d09", engine.StatusSucceeded, h.clock.Now(), "no-task-n1")
+	n1.StateMachine, n1.ARN = "m", strings.Replace(p.ARN, ":execution:m:p", ":express:m:n1:0b6d7c8e-1f2a-4b3c-9d4e-5f6a7b8c9d09", 1)
+	n2 := ended("n2", "0b6d7c8e-1f2a-4b3c-9d4e-5f6a7b8c9d10", engine.StatusFailed, h.clock.Now(), "no-task-n2")
+	n2.StateMachine, n2.ARN = "m", strings.Replace(p.ARN, ":execution:m:p", ":express:m:n2:0b6d7c8e-1f2a-4b3c-9d4e-5f6a7b8c9d10", 1)
+	commitEnded(t, h, &engine.Group{}, n1, n2)
+	list(engine.ListFilter{ParentID: p.ID, Nested: true}, n1, n2)
+	list(engine.ListFilter{ParentID: p.ID, Nested: true, Status: engine.StatusFailed}, n2)
+	list(engine.ListFilter{ParentID: p.ID, Nested: true, BeforeID: get(n2.ARN, n2).ID}, n1)
 }
 
 // commitEnded commits a group that writes only the rows ended.

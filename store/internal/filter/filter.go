@@ -30,6 +30,10 @@ type Dialect struct {
 	Prefix func(col string, p string, param func(any) string) string
 	// In is the test that column col is one of vs; param binds a value.
 	In func(col string, vs []string, param func(any) string) string
+	// NoSlash is the test that column col holds no '/' (ListFilter.Nested),
+	// spelled as the predicate of the store's executions_nested_by_parent
+	// index, so that the query planner uses that index.
+	NoSlash func(col string) string
 }
 
 // columns maps the fields a condition may test to their columns; only
@@ -110,6 +114,9 @@ func (d Dialect) Where(f engine.ListFilter, args []any) (string, []any, error) {
 	}
 	if f.ParentID != 0 { // executions_by_parent
 		sb.WriteString(" AND parent_id = " + param(f.ParentID))
+	}
+	if f.Nested { // executions_nested_by_parent
+		sb.WriteString(" AND " + d.NoSlash("state_machine"))
 	}
 	return sb.String(), args, nil
 }
